@@ -1,0 +1,29 @@
+"""costcalc: what a CNN design costs (shapes, MACs, FLOPs, parameters, activations), from a YAML spec.
+
+    import costcalc
+    spec = costcalc.load("specs/bottleneck_5x5.yaml")
+    analysis = costcalc.analyze(spec)
+    analysis.design("bottleneck").total.macs   # 12443648
+
+The names below are imported on first use, so that `import costcalc` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_API = {
+    "load": "spec", "loads": "spec", "Spec": "tree",
+    "analyze": "engine", "Analysis": "engine", "DesignResult": "engine", "Row": "engine", "Cost": "engine",
+    "compare": "compare", "Comparison": "compare",
+    "CostcalcError": "errors", "SpecError": "errors", "ShapeError": "errors", "Where": "errors",
+}
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'costcalc' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_API[name]}", __name__), name)

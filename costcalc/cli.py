@@ -1,0 +1,138 @@
+"""The command line: parses flags, reads specs, renders, and decides exit codes. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_OVER_BUDGET, EXIT_BAD_INPUT = 0, 1, 2
+DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def exit_code(error: Exception) -> int:
+    """The one place failures become exit codes: a bad spec, bad flags or a bad file is 2."""
+    from .errors import CostcalcError
+
+    return EXIT_BAD_INPUT if isinstance(error, (CostcalcError, click.UsageError)) else 1
+
+
+class Commands(click.Group):
+    """Reports costcalc's own errors as one line on stderr, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from .errors import CostcalcError
+
+        try:
+            return super().invoke(ctx)
+        except CostcalcError as error:
+            click.echo(str(error), err=True)
+            ctx.exit(exit_code(error))
+
+
+def parse_input(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        shape = tuple(int(part) for part in value.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) not in (1, 3) or min(shape) <= 0:
+        raise click.BadParameter(f"{value!r}: give H,W,C or C as positive integers, such as 14,14,480")
+    return shape
+
+
+def spec_options(function):
+    """The options report and compare share."""
+    function = click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")(function)
+    function = click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
+                            help="Element type for activation bytes.")(function)
+    function = click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+                            help="Analyse on this input instead of the spec's.")(function)
+    function = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                            show_default=True, help="Output format.")(function)
+    return click.argument("spec", type=click.Path(path_type=str))(function)
+
+
+def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32"):
+    from .engine import analyze
+    from .spec import load
+
+    return analyze(load(path), input_shape, designs or None, DTYPES[dtype])
+
+
+def emit(fmt: str, views, as_json, as_csv) -> None:
+    """Print views as a table or markdown, or the json / csv text."""
+    from . import render
+
+    if fmt == "table":
+        render.print_views(views())
+    elif fmt == "markdown":
+        click.echo(render.markdown(views()), nl=False)
+    else:
+        click.echo(as_json() if fmt == "json" else as_csv(), nl=False)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="costcalc")
+def main():
+    """What a CNN design costs: shapes, MACs, FLOPs, parameters and activations, from a YAML spec.
+
+    \b
+    Examples:
+      costcalc compare specs/bottleneck_5x5.yaml
+      costcalc report specs/googlenet_3a.yaml --design reduced --depth 1
+
+    Exit status: 0 fine, 1 over budget, 2 bad spec or usage.
+    """
+
+
+@main.command()
+@spec_options
+@click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
+@click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's subtotal.")
+def report(spec, fmt, input_shape, dtype, exact, designs, depth):
+    """A row per layer of each design, with subtotals per block and branch.
+
+    \b
+    Example:
+      costcalc report specs/googlenet_3a.yaml --design reduced --depth 1
+    """
+    from . import render, views
+
+    analysis = analyze_file(spec, input_shape, designs, dtype)
+    emit(fmt, lambda: views.report_views(analysis, depth, exact),
+         lambda: render.report_json(analysis, depth), lambda: render.report_csv(analysis, depth))
+
+
+@main.command()
+@spec_options
+@click.option("--baseline", help="The design that ratios are taken against (default: the spec's baseline).")
+def compare(spec, fmt, input_shape, dtype, exact, baseline):
+    """The designs of a spec side by side, with ratios to the baseline and costs by branch.
+
+    \b
+    Example:
+      costcalc compare specs/bottleneck_5x5.yaml --input 14,14,480
+    """
+    from . import render, views
+    from .compare import compare as compare_designs
+    from .errors import CostcalcError
+
+    analysis = analyze_file(spec, input_shape, None, dtype)
+    if baseline is not None and baseline not in [d.name for d in analysis.designs]:
+        from .suggest import did_you_mean
+
+        names = [d.name for d in analysis.designs]
+        raise CostcalcError(f"--baseline {baseline!r} is not a design of {spec}",
+                            hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
+    comparison = compare_designs(analysis, baseline)
+    emit(fmt, lambda: views.compare_views(comparison, exact),
+         lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

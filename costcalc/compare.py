@@ -1,0 +1,57 @@
+"""Designs side by side: ratios to the baseline, the best of each metric, costs by branch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .engine import Analysis, Cost, DesignResult
+
+METRICS = ("params", "macs", "flops", "activation_bytes")
+
+
+def metric(cost: Cost, name: str) -> int:
+    return getattr(cost, name)
+
+
+@dataclass(frozen=True, slots=True)
+class BranchLine:
+    """One branch (or a branches block's total) and its cost in each design that has it."""
+
+    path: str
+    role: str
+    costs: dict[str, Cost]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The designs of an analysis against its baseline."""
+
+    analysis: Analysis
+    baseline: DesignResult
+    best: dict[str, tuple[str, ...]]
+    branches: tuple[BranchLine, ...]
+
+    def ratio(self, design: DesignResult, name: str) -> float | None:
+        base = metric(self.baseline.total, name)
+        return metric(design.total, name) / base if base else None
+
+
+def compare(analysis: Analysis, baseline: str | None = None) -> Comparison:
+    """Compare every design of `analysis` with `baseline` (default: the analysis's baseline)."""
+    base = analysis.design(baseline or analysis.baseline)
+    best = {}
+    for name in METRICS:
+        lowest = min(metric(d.total, name) for d in analysis.designs)
+        best[name] = tuple(d.name for d in analysis.designs if metric(d.total, name) == lowest)
+    return Comparison(analysis, base, best, branch_lines(analysis))
+
+
+def branch_lines(analysis: Analysis) -> tuple[BranchLine, ...]:
+    """Each branch and branches block by path, in order of first appearance."""
+    lines: dict[str, BranchLine] = {}
+    for design in analysis.designs:
+        for row in design.rows:
+            if row.role in ("branch", "branches"):
+                line = lines.setdefault(row.path, BranchLine(row.path, row.role, {}))
+                line.costs[design.name] = row.cost
+    return tuple(lines.values())

@@ -1,0 +1,19 @@
+"""The documented bounds on what costcalc accepts (docs/spec-format.md, "Limits")."""
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""A spec file larger than this is refused before it is parsed."""
+
+MAX_YAML_NODES = 2_000_000
+"""YAML nodes after alias expansion: an alias bomb is refused, not expanded."""
+
+MAX_YAML_DEPTH = 200
+"""How deeply YAML collections may nest."""
+
+MAX_LAYERS = 200_000
+"""Layers of one design after blocks and repeats are expanded."""
+
+MAX_EXPRESSION_CHARS = 500
+"""The longest `${...}` expression."""
+
+MAX_BLOCK_DEPTH = 100
+"""How deeply blocks may call blocks."""

@@ -1,0 +1,85 @@
+"""How the outputs of `branches` combine: concat, add and multiply. `MERGES` maps name → merge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .errors import ShapeError
+from .ops import Shape, format_shape, numel
+
+MERGES: dict[str, type[Merge]] = {}
+
+
+def _listing(shapes: dict[str, Shape]) -> str:
+    return ", ".join(f"{name} gives {format_shape(shape)}" for name, shape in shapes.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Combines branch output shapes; `work` counts its elementwise operations."""
+
+    kind: ClassVar[str]
+
+    def infer(self, shapes: dict[str, Shape]) -> Shape:
+        raise NotImplementedError
+
+    def work(self, shapes: dict[str, Shape], out: Shape) -> dict[str, int]:
+        return {"merge": (len(shapes) - 1) * numel(out)}
+
+
+def _register(cls):
+    MERGES[cls.kind] = cls
+    return cls
+
+
+@_register
+@dataclass(frozen=True, slots=True)
+class Concat(Merge):
+    """Joins along the channels: every branch must agree on all other axes."""
+
+    kind = "concat"
+
+    def infer(self, shapes: dict[str, Shape]) -> Shape:
+        first = next(iter(shapes.values()))
+        if any(len(s) != len(first) or s[:-1] != first[:-1] for s in shapes.values()):
+            what = "the same height and width" if len(first) == 3 else "the same rank and all axes but the last"
+            raise ShapeError(f"concat needs {what} in every branch: {_listing(shapes)}")
+        return (*first[:-1], sum(s[-1] for s in shapes.values()))
+
+    def work(self, shapes: dict[str, Shape], out: Shape) -> dict[str, int]:
+        return {}
+
+
+@_register
+@dataclass(frozen=True, slots=True)
+class Add(Merge):
+    """Elementwise sum of branches of identical shape (a residual connection)."""
+
+    kind = "add"
+
+    def infer(self, shapes: dict[str, Shape]) -> Shape:
+        first = next(iter(shapes.values()))
+        if any(s != first for s in shapes.values()):
+            raise ShapeError(f"add needs identical shapes in every branch: {_listing(shapes)}")
+        return first
+
+
+@_register
+@dataclass(frozen=True, slots=True)
+class Multiply(Merge):
+    """Elementwise product; a [C] or [1, 1, C] branch broadcasts (squeeze-and-excitation)."""
+
+    kind = "multiply"
+
+    def infer(self, shapes: dict[str, Shape]) -> Shape:
+        if len(shapes) < 2:
+            raise ShapeError("multiply needs two or more branches")
+        widest = max(shapes.values(), key=lambda shape: (len(shape), numel(shape)))
+        for shape in shapes.values():
+            broadcast = shape in ((widest[-1],), (1, 1, widest[-1]))
+            if shape != widest and not broadcast:
+                raise ShapeError(
+                    f"multiply needs identical shapes, or [C] / [1, 1, C] branches against [H, W, C]: {_listing(shapes)}"
+                )
+        return widest

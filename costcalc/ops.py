@@ -1,0 +1,394 @@
+"""The layer kinds: one frozen dataclass each, whose fields are the kind's options.
+
+Every kind answers four questions about an input shape (channels last, no batch axis):
+`infer` the output shape, `macs` the multiply-accumulates, `params` the trainable and
+non-trainable parameters, and `work` the elementwise operations that are not MACs
+(bias additions, normalisation, activations, pooling), which a FLOP convention weighs.
+`OPS` maps a kind's name to its class; the engine never asks for a kind by name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+from . import options as opt
+from .errors import ShapeError
+from .options import option
+
+Shape = tuple[int, ...]
+OPS: dict[str, type[Op]] = {}
+
+
+def numel(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def format_shape(shape: Shape) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+def register(cls):
+    OPS[cls.kind] = cls
+    return cls
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """Base of every layer kind."""
+
+    kind: ClassVar[str]
+    category: ClassVar[str]
+
+    @classmethod
+    def option_fields(cls) -> dict:
+        return {f.name: f for f in fields(cls) if "check" in f.metadata}
+
+    def infer(self, shape: Shape) -> Shape:
+        return shape
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        return 0
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        return 0, 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return {}
+
+
+def image(kind: str, shape: Shape) -> Shape:
+    """Check that `shape` is [H, W, C] for a spatial kind."""
+    if len(shape) != 3:
+        raise ShapeError(
+            f"{kind} needs an input of [height, width, channels], got [{format_shape(shape)}]",
+            hint="a global pool gives [C]; give it keepdims: true to keep [1, 1, C]" if len(shape) == 1 else None,
+        )
+    return shape
+
+
+def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool = False) -> tuple[int, int]:
+    """Output height and width of a sliding window, following Keras (`same`) and PyTorch."""
+    if padding == "same":
+        return -(-shape[0] // stride[0]), -(-shape[1] // stride[1])
+    top, bottom, left, right = padding
+    padded = (shape[0] + top + bottom, shape[1] + left + right)
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if padded[0] < extent[0] or padded[1] < extent[1]:
+        dilated = "" if dilation == (1, 1) else f" (dilated to {format_shape(extent)})"
+        raise ShapeError(
+            f"kernel {format_shape(kernel)}{dilated} is larger than the padded input {format_shape(padded)}",
+            hint="use padding: same, more padding or a smaller kernel",
+        )
+    sizes = []
+    for size, (before, after), span, step in zip(shape[:2], ((top, bottom), (left, right)), extent, stride):
+        room = size + before + after - span
+        out = (-(-room // step) if ceil_mode else room // step) + 1
+        if ceil_mode and (out - 1) * step >= size + before:
+            out -= 1  # PyTorch drops a last window that starts in the right padding
+        sizes.append(out)
+    return sizes[0], sizes[1]
+
+
+def _bias_and_activation(layer, out: Shape) -> dict[str, int]:
+    work = {}
+    if layer.bias:
+        work["bias"] = numel(out)
+    if layer.activation:
+        work["activation"] = numel(out)
+    return work
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Conv(Op):
+    """A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."""
+
+    kind = "conv"
+    category = "conv"
+    filters: int = option(opt.positive_int)
+    kernel: tuple[int, int] = option(opt.pair)
+    stride: tuple[int, int] = option(opt.pair, (1, 1))
+    padding: opt.Padding = option(opt.padding, "same")
+    dilation: tuple[int, int] = option(opt.pair, (1, 1))
+    groups: int = option(opt.positive_int, 1)
+    bias: bool = option(opt.boolean, True)
+    activation: str | None = option(opt.activation, None)
+
+    def infer(self, shape: Shape) -> Shape:
+        channels = image(self.kind, shape)[2]
+        if channels % self.groups or self.filters % self.groups:
+            raise ShapeError(
+                f"groups {self.groups} must divide both the input channels ({channels}) and filters ({self.filters})"
+            )
+        return (*window_out(shape, self.kernel, self.stride, self.dilation, self.padding), self.filters)
+
+    def weights(self, inp: Shape) -> int:
+        return self.kernel[0] * self.kernel[1] * (inp[2] // self.groups) * self.filters
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        return out[0] * out[1] * self.weights(inp)
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        return self.weights(inp) + (self.filters if self.bias else 0), 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return _bias_and_activation(self, out)
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Depthwise(Op):
+    """A depthwise convolution: `multiplier` filters per input channel (Keras DepthwiseConv2D)."""
+
+    kind = "depthwise"
+    category = "conv"
+    kernel: tuple[int, int] = option(opt.pair)
+    multiplier: int = option(opt.positive_int, 1)
+    stride: tuple[int, int] = option(opt.pair, (1, 1))
+    padding: opt.Padding = option(opt.padding, "same")
+    dilation: tuple[int, int] = option(opt.pair, (1, 1))
+    bias: bool = option(opt.boolean, True)
+    activation: str | None = option(opt.activation, None)
+
+    def infer(self, shape: Shape) -> Shape:
+        channels = image(self.kind, shape)[2]
+        return (*window_out(shape, self.kernel, self.stride, self.dilation, self.padding), channels * self.multiplier)
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        return numel(out) * self.kernel[0] * self.kernel[1]
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        return self.kernel[0] * self.kernel[1] * out[2] + (out[2] if self.bias else 0), 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return _bias_and_activation(self, out)
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Separable(Op):
+    """Depthwise then 1×1 pointwise convolution, bias on the pointwise part (Keras SeparableConv2D)."""
+
+    kind = "separable"
+    category = "conv"
+    filters: int = option(opt.positive_int)
+    kernel: tuple[int, int] = option(opt.pair)
+    multiplier: int = option(opt.positive_int, 1)
+    stride: tuple[int, int] = option(opt.pair, (1, 1))
+    padding: opt.Padding = option(opt.padding, "same")
+    dilation: tuple[int, int] = option(opt.pair, (1, 1))
+    bias: bool = option(opt.boolean, True)
+    activation: str | None = option(opt.activation, None)
+
+    def infer(self, shape: Shape) -> Shape:
+        image(self.kind, shape)
+        return (*window_out(shape, self.kernel, self.stride, self.dilation, self.padding), self.filters)
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        middle = inp[2] * self.multiplier
+        return out[0] * out[1] * middle * (self.kernel[0] * self.kernel[1] + self.filters)
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        middle = inp[2] * self.multiplier
+        return middle * (self.kernel[0] * self.kernel[1] + self.filters) + (self.filters if self.bias else 0), 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return _bias_and_activation(self, out)
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Dense(Op):
+    """A fully connected layer on the last axis (Keras Dense, torch nn.Linear)."""
+
+    kind = "dense"
+    category = "dense"
+    units: int = option(opt.positive_int)
+    bias: bool = option(opt.boolean, True)
+    activation: str | None = option(opt.activation, None)
+
+    def infer(self, shape: Shape) -> Shape:
+        return (*shape[:-1], self.units)
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        return numel(inp) * self.units
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        return inp[-1] * self.units + (self.units if self.bias else 0), 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return _bias_and_activation(self, out)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool(Op):
+    """A local pooling window; `stride` defaults to `size`."""
+
+    category = "pool"
+    size: tuple[int, int] = option(opt.pair)
+    stride: tuple[int, int] | None = option(opt.pair, None)
+    padding: opt.Padding = option(opt.padding, "same")
+    ceil_mode: bool = option(opt.boolean, False)
+
+    def infer(self, shape: Shape) -> Shape:
+        channels = image(self.kind, shape)[2]
+        stride = self.stride or self.size
+        return (*window_out(shape, self.size, stride, (1, 1), self.padding, self.ceil_mode), channels)
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return {"pool": numel(out) * self.size[0] * self.size[1]}
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class MaxPool(Pool):
+    """Max pooling (Keras MaxPooling2D, torch nn.MaxPool2d)."""
+
+    kind = "maxpool"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AvgPool(Pool):
+    """Average pooling (Keras AveragePooling2D, torch nn.AvgPool2d)."""
+
+    kind = "avgpool"
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalPool(Op):
+    """Pooling over the whole height and width."""
+
+    category = "pool"
+    keepdims: bool = option(opt.boolean, False)
+
+    def infer(self, shape: Shape) -> Shape:
+        channels = image(self.kind, shape)[2]
+        return (1, 1, channels) if self.keepdims else (channels,)
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return {"pool": numel(inp)}
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class GlobalAvgPool(GlobalPool):
+    """Global average pooling (Keras GlobalAveragePooling2D)."""
+
+    kind = "global_avgpool"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class GlobalMaxPool(GlobalPool):
+    """Global max pooling (Keras GlobalMaxPooling2D)."""
+
+    kind = "global_maxpool"
+
+
+def adaptive_windows(size: int, out: int) -> int:
+    """Total length of PyTorch's adaptive windows along one axis."""
+    return sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptivePool(Op):
+    """Pooling to a fixed output size, with PyTorch's windows."""
+
+    category = "pool"
+    output: tuple[int, int] = option(opt.pair)
+
+    def infer(self, shape: Shape) -> Shape:
+        return (*self.output, image(self.kind, shape)[2])
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        rows = adaptive_windows(inp[0], self.output[0])
+        cols = adaptive_windows(inp[1], self.output[1])
+        return {"pool": rows * cols * inp[2]}
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AdaptiveAvgPool(AdaptivePool):
+    """Adaptive average pooling (torch nn.AdaptiveAvgPool2d)."""
+
+    kind = "adaptive_avgpool"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AdaptiveMaxPool(AdaptivePool):
+    """Adaptive max pooling (torch nn.AdaptiveMaxPool2d)."""
+
+    kind = "adaptive_maxpool"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class BatchNorm(Op):
+    """Batch normalisation over the last axis, counted as Keras counts it."""
+
+    kind = "batchnorm"
+    category = "batchnorm"
+    center: bool = option(opt.boolean, True)
+    scale: bool = option(opt.boolean, True)
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        channels = inp[-1]
+        return (self.center + self.scale) * channels, 2 * channels
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return {"batchnorm": numel(out)}
+
+
+@dataclass(frozen=True, slots=True)
+class Activation(Op):
+    """An elementwise activation function."""
+
+    category = "activation"
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return {"activation": numel(out)}
+
+
+for _name in opt.ACTIVATIONS:
+    register(type(_name.capitalize(), (Activation,), {"kind": _name, "__slots__": (), "__doc__": f"The {_name} activation."}))
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Flatten(Op):
+    """Flattens to one axis; the identity on [C]."""
+
+    kind = "flatten"
+    category = "reshape"
+
+    def infer(self, shape: Shape) -> Shape:
+        return (numel(shape),)
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Dropout(Op):
+    """Dropout: no cost at inference."""
+
+    kind = "dropout"
+    category = "reshape"
+    rate: float | None = option(opt.rate, None)
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ZeroPad(Op):
+    """Zero padding of height and width (Keras ZeroPadding2D, torch nn.ZeroPad2d)."""
+
+    kind = "zeropad"
+    category = "reshape"
+    padding: tuple[int, int, int, int] = option(opt.four_sides)
+
+    def infer(self, shape: Shape) -> Shape:
+        height, width, channels = image(self.kind, shape)
+        top, bottom, left, right = self.padding
+        return height + top + bottom, width + left + right, channels

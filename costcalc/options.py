@@ -1,0 +1,100 @@
+"""Checkers for layer options: each takes a value as written and returns it normalised.
+
+A checker raises OptionError with a message saying what was expected; the spec layer
+adds the position. Booleans and floats are never accepted where an integer belongs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, field
+
+Padding = str | tuple[int, int, int, int]
+ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax")
+
+
+class OptionError(ValueError):
+    """A value of the wrong type or range for its option."""
+
+
+def option(check, default=MISSING, doc: str = ""):
+    """A dataclass field that is a user option: `check` validates what the spec gives."""
+    return field(default=default, metadata={"check": check, "doc": doc})
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()} (YAML reads yes/no/on/off as booleans)"
+    if isinstance(value, float):
+        return f"the float {value!r}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return repr(value)
+
+
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def positive_int(value) -> int:
+    if not is_int(value) or value <= 0:
+        raise OptionError(f"expected a positive integer, got {_describe(value)}")
+    return value
+
+
+def non_negative_int(value) -> int:
+    if not is_int(value) or value < 0:
+        raise OptionError(f"expected a non-negative integer, got {_describe(value)}")
+    return value
+
+
+def pair(value) -> tuple[int, int]:
+    """An int n (meaning [n, n]) or a list [a, b] of positive integers."""
+    if is_int(value):
+        return positive_int(value), value
+    if isinstance(value, list) and len(value) == 2 and all(is_int(v) and v > 0 for v in value):
+        return value[0], value[1]
+    raise OptionError(f"expected a positive integer or a list [height, width] of them, got {_describe(value)}")
+
+
+def boolean(value) -> bool:
+    if not isinstance(value, bool):
+        raise OptionError(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def four_sides(value) -> tuple[int, int, int, int]:
+    """Explicit padding: p, [ph, pw] or [top, bottom, left, right] -> (top, bottom, left, right)."""
+    if is_int(value) and value >= 0:
+        return value, value, value, value
+    if isinstance(value, list) and all(is_int(v) and v >= 0 for v in value):
+        if len(value) == 2:
+            return value[0], value[0], value[1], value[1]
+        if len(value) == 4:
+            return tuple(value)
+    raise OptionError(f"expected a padding p, [ph, pw] or [top, bottom, left, right] of non-negative integers, got {_describe(value)}")
+
+
+def padding(value) -> Padding:
+    """same, valid, or explicit sides; `valid` becomes (0, 0, 0, 0)."""
+    if value == "same":
+        return "same"
+    if value == "valid":
+        return 0, 0, 0, 0
+    try:
+        return four_sides(value)
+    except OptionError:
+        raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right], got {_describe(value)}") from None
+
+
+def activation(value) -> str | None:
+    if value is None or value in ("none", "linear"):
+        return None
+    if value in ACTIVATIONS:
+        return value
+    raise OptionError(f"expected one of none, {', '.join(ACTIVATIONS)}; got {_describe(value)}")
+
+
+def rate(value) -> float | None:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
+        return value
+    raise OptionError(f"expected a rate from 0 up to (not including) 1, got {_describe(value)}")

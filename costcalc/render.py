@@ -1,0 +1,147 @@
+"""Output formats: Rich tables and Markdown from views; JSON and CSV with exact integers.
+
+The JSON layout is documented in docs/json.md and versioned by its `format` field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from . import __version__
+from .compare import METRICS, Comparison
+from .engine import Analysis, Cost, DesignResult, Row
+from .ops import format_shape
+from .views import View
+
+JSON_FORMAT = 1
+COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
+
+
+def print_views(views: list[View], file=None) -> None:
+    """Rich tables on a terminal; plain text when piped or when NO_COLOR is set."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file, highlight=False)
+    if not console.is_terminal:
+        console.width = 240
+    for number, view in enumerate(views):
+        table = Table()
+        for index, column in enumerate(view.columns):
+            table.add_column(column, justify="right" if index in view.right else "left", no_wrap=True)
+        for cells, emphasis in view.rows:
+            table.add_row(*cells, style="bold" if emphasis else None)
+        if number:
+            console.print()
+        console.print(view.title, style="bold", markup=False)
+        console.print(table)
+        for note in view.notes:
+            console.print(note, markup=False)
+
+
+def markdown(views: list[View]) -> str:
+    """GitHub-flavoured Markdown tables, emphasised rows in bold."""
+    parts = []
+    for view in views:
+        lines = [f"### {view.title}", "", "| " + " | ".join(view.columns) + " |"]
+        lines.append("|" + "|".join("---:" if i in view.right else "---" for i in range(len(view.columns))) + "|")
+        for cells, emphasis in view.rows:
+            cells = [_escape(c.strip()) for c in cells]
+            if emphasis:
+                cells = [f"**{c}**" if c else c for c in cells]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += [""] + [f"{note}  " for note in view.notes]
+        parts.append("\n".join(lines).rstrip())
+    return "\n\n".join(parts) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def cost_dict(cost: Cost) -> dict[str, int]:
+    return {name: getattr(cost, name) for name in COST_FIELDS}
+
+
+def _header(analysis: Analysis) -> dict:
+    return {
+        "costcalc": __version__,
+        "format": JSON_FORMAT,
+        "spec": analysis.file,
+        "name": analysis.name,
+        "input": list(analysis.input),
+        "convention": analysis.convention,
+        "bytes_per_element": analysis.bytes_per_element,
+        "baseline": analysis.baseline,
+    }
+
+
+def row_dict(row: Row) -> dict:
+    return {
+        "path": row.path, "name": row.name, "kind": row.kind, "role": row.role, "depth": row.depth,
+        "input": list(row.input), "output": list(row.output), **cost_dict(row.cost),
+        "line": row.where.line if row.where else None,
+    }
+
+
+def design_dict(design: DesignResult, depth: int | None) -> dict:
+    return {
+        "name": design.name, "input": list(design.input), "output": list(design.output),
+        "totals": cost_dict(design.total),
+        "rows": [row_dict(r) for r in design.rows if depth is None or r.depth <= depth],
+    }
+
+
+def report_json(analysis: Analysis, depth: int | None = None) -> str:
+    data = {**_header(analysis), "designs": [design_dict(d, depth) for d in analysis.designs]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def compare_json(comparison: Comparison) -> str:
+    analysis = comparison.analysis
+    designs = [
+        {"name": d.name, "output": list(d.output), "totals": cost_dict(d.total),
+         "ratios": {name: comparison.ratio(d, name) for name in METRICS}}
+        for d in analysis.designs
+    ]
+    branches = [
+        {"path": line.path, "role": line.role, "designs": {name: cost_dict(c) for name, c in line.costs.items()}}
+        for line in comparison.branches
+    ]
+    data = {**_header(analysis), "baseline": comparison.baseline.name, "designs": designs,
+            "best": {name: list(names) for name, names in comparison.best.items()}, "branches": branches}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def report_csv(analysis: Analysis, depth: int | None = None) -> str:
+    """A row per layer and group of each design, then a `total` row per design."""
+    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS]
+    rows = []
+    for design in analysis.designs:
+        for row in design.rows:
+            if depth is None or row.depth <= depth:
+                rows.append([design.name, row.path, row.kind, row.role, row.depth, format_shape(row.input),
+                             format_shape(row.output), *cost_dict(row.cost).values()])
+        rows.append([design.name, "", "", "total", "", format_shape(design.input), format_shape(design.output),
+                     *cost_dict(design.total).values()])
+    return _csv(header, rows)
+
+
+def compare_csv(comparison: Comparison) -> str:
+    header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS)]
+    rows = [
+        [d.name, format_shape(d.output), *cost_dict(d.total).values(),
+         *(comparison.ratio(d, name) for name in METRICS)]
+        for d in comparison.analysis.designs
+    ]
+    return _csv(header, rows)

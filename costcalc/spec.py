@@ -1,0 +1,174 @@
+"""Reading a spec: YAML text → validated `Spec` (top-level keys, input, defaults, blocks, designs)."""
+
+from __future__ import annotations
+
+import os
+
+from .budget import parse_budgets
+from .errors import SpecError, Where
+from .expand import LAYER_KEYS, Block, Expander, split_item
+from .limits import MAX_FILE_BYTES
+from .ops import OPS
+from .substitute import substitute
+from .suggest import check_keys, did_you_mean
+from .tree import Spec
+from .yamlload import YList, YMap, load_yaml
+
+TOP_KEYS = ("name", "description", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget")
+SINGLE_DESIGN = "main"
+
+
+def load(path: str | os.PathLike) -> Spec:
+    """Read and validate the spec at `path`; raises SpecError (or ShapeError later, in analyze)."""
+    filename = os.fspath(path)
+    try:
+        if os.path.getsize(filename) > MAX_FILE_BYTES:
+            raise SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
+        with open(filename, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError:
+        raise SpecError(f"{filename}: is a directory, not a spec file") from None
+    except OSError as exc:
+        raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
+    if b"\0" in data:
+        raise SpecError(f"{filename}: is a binary file, not a YAML spec")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{filename}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
+    return loads(text, filename)
+
+
+def loads(text: str, filename: str = "<spec>") -> Spec:
+    """Validate a spec given as YAML text; `filename` is used in error positions."""
+    root = load_yaml(text, filename)
+    start = Where(filename, 1, 1)
+    if root is None:
+        raise SpecError("the spec is empty", start, "a spec needs input: and layers: (or designs:)")
+    if not isinstance(root, YMap):
+        raise SpecError("a spec is a mapping with input: and layers: or designs:", getattr(root, "where", start))
+    check_keys(root, TOP_KEYS, "top-level key")
+    for key in ("name", "description"):
+        if key in root and not isinstance(root[key], str):
+            raise SpecError(f"{key} must be a string", root.at(key))
+    defaults = parse_defaults(root.get("defaults"), root.at("defaults"))
+    expander = Expander(parse_blocks(root.get("blocks"), root.at("blocks")), defaults)
+    designs = {name: expander.sequence(layers, {}) for name, layers in design_lists(root).items()}
+    baseline = root.get("baseline", next(iter(designs)))
+    if baseline not in designs:
+        raise SpecError(f"baseline {baseline!r} is not a design", root.at("baseline"),
+                        did_you_mean(baseline, designs) or f"designs: {', '.join(designs)}")
+    return Spec(
+        file=filename,
+        input=parse_shape(root.get("input"), root.at("input") if "input" in root else start),
+        designs=designs,
+        baseline=baseline,
+        name=root.get("name"),
+        description=root.get("description"),
+        budgets=parse_budgets(root["budget"], root.at("budget"), designs) if "budget" in root else {},
+        input_where=root.at("input"),
+    )
+
+
+def parse_shape(value, where: Where) -> tuple[int, ...]:
+    """`input`: [height, width, channels] or [channels] of positive integers."""
+    if value is None:
+        raise SpecError("the spec needs an input shape", where, "add input: [height, width, channels]")
+    ok = isinstance(value, list) and len(value) in (1, 3)
+    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        raise SpecError(f"input must be [height, width, channels] or [channels] of positive integers, got {value!r}", where)
+    return tuple(value)
+
+
+def design_lists(root: YMap) -> dict[str, YList | None]:
+    if ("layers" in root) == ("designs" in root):
+        both = "layers" in root
+        raise SpecError("a spec has both layers: and designs:" if both else "a spec needs layers: or designs:",
+                        root.key_where["designs"] if both else root.where,
+                        "use layers: for one design, designs: {name: [layers]} for several")
+    if "layers" in root:
+        return {SINGLE_DESIGN: root["layers"]}
+    designs = root["designs"]
+    if not isinstance(designs, YMap) or not designs:
+        raise SpecError("designs: maps each design's name to its list of layers", root.at("designs"))
+    for name in designs:
+        if not isinstance(name, str):
+            raise SpecError(f"a design name must be a string, got {name!r}", designs.key_where[name])
+    return dict(designs)
+
+
+def parse_defaults(node, where: Where) -> dict[str, YMap]:
+    """`defaults`: built-in kind → options, checked for known kinds and options."""
+    if node is None:
+        return {}
+    if not isinstance(node, YMap):
+        raise SpecError("defaults maps a layer kind to its default options", where)
+    check_keys(node, OPS, "layer kind in defaults")
+    result = {}
+    for kind, options in node.items():
+        if not isinstance(options, YMap):
+            raise SpecError(f"defaults for {kind} must be a mapping of options", node.at(kind))
+        check_keys(options, OPS[kind].option_fields(), f"option of {kind}")
+        resolved = YMap(options.where)
+        for key, value in options.items():
+            resolved[key] = substitute(value, {}, options.at(key))
+            resolved.value_where[key] = options.at(key)
+        result[kind] = resolved
+    return result
+
+
+def parse_blocks(node, where: Where) -> dict[str, Block]:
+    """`blocks`: name → {args, layers}; names must not shadow kinds, and no block may use itself."""
+    if node is None:
+        return {}
+    if not isinstance(node, YMap):
+        raise SpecError("blocks maps a block's name to {args: ..., layers: [...]}", where)
+    blocks = {}
+    for name, body in node.items():
+        at = node.key_where[name]
+        if name in OPS or name == "branches":
+            raise SpecError(f"block {name!r} has the name of a built-in layer kind", at, "rename the block")
+        if not isinstance(body, YMap):
+            raise SpecError(f"block {name!r} must be a mapping with args: and layers:", node.at(name))
+        check_keys(body, ("args", "layers", "description"), f"key of block {name}")
+        args = body.get("args") if body.get("args") is not None else YMap(body.where)
+        if not isinstance(args, YMap):
+            raise SpecError(f"args of block {name!r} must be a mapping of argument to default", body.at("args"))
+        for arg in args:
+            if arg in LAYER_KEYS:
+                raise SpecError(f"{arg!r} is reserved for every layer and cannot be a block argument",
+                                args.key_where[arg])
+        blocks[str(name)] = Block(str(name), args, body.get("layers"), at)
+    check_cycles(blocks)
+    return blocks
+
+
+def check_cycles(blocks: dict[str, Block]) -> None:
+    """Refuse any block that uses itself, directly or through others."""
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if name in path:
+            cycle = " → ".join((*path[path.index(name):], name))
+            raise SpecError(f"block {name!r} uses itself: {cycle}", blocks[name].where)
+        for used in uses(blocks[name].layers, blocks):
+            visit(used, (*path, name))
+        state[name] = "done"
+
+    for name in blocks:
+        visit(name, ())
+
+
+def uses(items, blocks: dict[str, Block]) -> list[str]:
+    """The blocks a layer list calls, through branches too."""
+    found = []
+    for index, item in enumerate(items if isinstance(items, YList) else ()):
+        kind, options = split_item(item, items.at(index))
+        if kind in blocks:
+            found.append(kind)
+        elif kind == "branches" and isinstance(options.get("branches"), YMap):
+            for layers in options["branches"].values():
+                found.extend(uses(layers, blocks))
+    return found

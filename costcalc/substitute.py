@@ -1,0 +1,59 @@
+"""`$arg` and `${expression}` in option values: whole values, interpolation, lists."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import SpecError, Where
+from .expr import ExpressionError, evaluate
+from .suggest import did_you_mean
+from .yamlload import YList
+
+_WHOLE_ARG = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+_WHOLE_EXPR = re.compile(r"^\$\{([^{}]*)\}$")
+_INNER_EXPR = re.compile(r"\$\{([^{}]*)\}")
+
+
+def integral(value):
+    """64.0 -> 64: an expression's integral result stands where an integer is needed."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def substitute(value, scope: dict, where: Where):
+    """`value` with every `$name` and `${...}` in it resolved against `scope`."""
+    if isinstance(value, str) and "$" in value:
+        return _substitute_text(value, scope, where)
+    if isinstance(value, YList):
+        result = YList(value.where)
+        result.item_where = value.item_where
+        result.extend(substitute(item, scope, value.at(i)) for i, item in enumerate(value))
+        return result
+    return value
+
+
+def _substitute_text(text: str, scope: dict, where: Where):
+    whole = _WHOLE_ARG.match(text)
+    if whole:
+        name = whole.group(1)
+        if name not in scope:
+            raise SpecError(f"unknown argument ${name}", where, _known(name, scope))
+        return scope[name]
+    whole = _WHOLE_EXPR.match(text)
+    if whole:
+        return integral(_evaluate(whole.group(1), scope, where))
+    if "${" in text:
+        return _INNER_EXPR.sub(lambda m: str(integral(_evaluate(m.group(1), scope, where))), text)
+    return text
+
+
+def _evaluate(text: str, scope: dict, where: Where):
+    try:
+        return evaluate(text, scope)
+    except ExpressionError as exc:
+        raise SpecError(f"in ${{{text}}}: {exc}", where) from None
+
+
+def _known(name: str, scope: dict) -> str:
+    if not scope:
+        return "$ names a block argument, and there are none here"
+    return did_you_mean(name, scope) or f"the arguments here are {', '.join(scope)}"

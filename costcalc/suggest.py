@@ -1,0 +1,21 @@
+"""'Did you mean' hints and the unknown-key check that uses them."""
+
+from __future__ import annotations
+
+import difflib
+
+from .errors import SpecError
+
+
+def did_you_mean(word, known) -> str | None:
+    """A hint naming the known word nearest to `word`, or None."""
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def check_keys(mapping, known, what: str) -> None:
+    """Refuse the first key of `mapping` not in `known`, naming the nearest known one."""
+    for key in mapping:
+        if key not in known:
+            hint = did_you_mean(key, known) or f"known: {', '.join(known)}"
+            raise SpecError(f"unknown {what} {key!r}", mapping.key_where.get(key, mapping.where), hint)

@@ -1,0 +1,63 @@
+"""The parsed spec: plain frozen data between the parser and the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Where
+from .merges import Merge
+from .ops import Op, Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One layer of a built-in kind."""
+
+    name: str
+    op: Op
+    where: Where = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A sequence of nodes under one name: a block call (`kind` is the block) or a branch."""
+
+    name: str
+    kind: str
+    children: tuple[Node, ...]
+    where: Where = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Branches:
+    """Parallel branches from one input, merged into one output."""
+
+    name: str
+    merge: Merge
+    branches: tuple[Group, ...]
+    where: Where = field(compare=False)
+
+
+Node = Layer | Group | Branches
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """One budget figure and where the spec states it."""
+
+    value: int
+    where: Where | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A validated spec: its designs as node trees, with input, baseline and budgets."""
+
+    file: str
+    input: Shape
+    designs: dict[str, tuple[Node, ...]]
+    baseline: str
+    name: str | None = None
+    description: str | None = None
+    budgets: dict[str, dict[str, Limit]] = field(default_factory=dict)
+    input_where: Where | None = field(default=None, compare=False)

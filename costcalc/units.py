@@ -1,0 +1,67 @@
+"""Reading budget figures (600M, 1.5G, 2MiB) and writing readable ones (120.4M)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+COUNT_SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+BYTE_SUFFIXES = {
+    **COUNT_SUFFIXES,
+    "b": 1,
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}
+_FIGURE = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
+
+
+def parse_figure(value, byte_units: bool = False) -> int:
+    """An exact non-negative integer from `600M`, `1.5G`, `2MiB` (with byte_units) or 1200.
+
+    Raises ValueError with a message that says what is accepted.
+    """
+    suffixes = BYTE_SUFFIXES if byte_units else COUNT_SUFFIXES
+    accepted = "K, M, G, T" + (", KB, MB, GB, KiB, MiB, GiB" if byte_units else "")
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"{value!r} is not a whole number; write an integer or a figure such as 600M")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"{value} is negative")
+        return value
+    match = _FIGURE.match(str(value))
+    if not match or match.group(2).lower() not in suffixes:
+        raise ValueError(f"{value!r} is not a figure; write an integer, or a number with {accepted}")
+    try:
+        exact = Decimal(match.group(1).replace("_", "")) * suffixes[match.group(2).lower()]
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a figure") from None
+    if exact != exact.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number of units")
+    return int(exact)
+
+
+def readable(n: int | float) -> str:
+    """120422400 -> '120.4M'; 896 -> '896'; powers of 1000, one decimal."""
+    magnitude = abs(n)
+    for size, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
+        if magnitude >= size * 0.99995:
+            return f"{n / size:.1f}{suffix}"
+    return f"{n:,}" if isinstance(n, int) else f"{n:.1f}"
+
+
+def readable_bytes(n: int) -> str:
+    """Bytes in powers of 1024: 3211264 -> '3.1 MiB'."""
+    for size, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if n >= size:
+            return f"{n / size:.1f} {suffix}"
+    return f"{n} B"
+
+
+def exact(n: int) -> str:
+    """Full integer with thousands separators."""
+    return f"{n:,}"
+
+
+def ratio(value: float | None) -> str:
+    """A factor with three significant figures, trailing zeros kept: '0.103×', '1.00×'."""
+    return "—" if value is None else f"{value:#.3g}×"

@@ -1,0 +1,183 @@
+"""Safe YAML loading that keeps positions, rejects duplicate keys and bounds expansion.
+
+Documents are built from the parser's event stream without recursion, so deep nesting
+and alias bombs are refused with a positioned error instead of crashing the process.
+Mappings come back as `YMap` and sequences as `YList`; both remember where each of
+their entries stands in the file.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .errors import LimitError, SpecError, Where
+from .limits import MAX_YAML_DEPTH, MAX_YAML_NODES
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALAR_BUILDERS = yaml.SafeLoader.yaml_constructors
+
+
+class YMap(dict):
+    """A mapping with the position of itself, of each key and of each value."""
+
+    def __init__(self, where: Where):
+        super().__init__()
+        self.where = where
+        self.key_where: dict = {}
+        self.value_where: dict = {}
+
+    def at(self, key) -> Where:
+        """Where the value of `key` stands (or the mapping, for a missing key)."""
+        return self.value_where.get(key, self.where)
+
+
+class YList(list):
+    """A sequence with the position of itself and of each item."""
+
+    def __init__(self, where: Where):
+        super().__init__()
+        self.where = where
+        self.item_where: list[Where] = []
+
+    def at(self, index: int) -> Where:
+        return self.item_where[index] if index < len(self.item_where) else self.where
+
+
+def where_of(value, fallback: Where) -> Where:
+    """The position of a collection, or `fallback` for a scalar."""
+    return getattr(value, "where", fallback)
+
+
+class _Builder:
+    """Turns parser events into YMap / YList / scalars, iteratively."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.stack: list[list] = []  # [collection, pending_key, key_where, size]
+        self.anchors: dict[str, tuple[object, int]] = {}
+        self.resolver = yaml.resolver.Resolver()
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.root = None
+        self.root_size = 0
+
+    def mark(self, event) -> Where:
+        return Where(self.filename, event.start_mark.line + 1, event.start_mark.column + 1)
+
+    def scalar(self, event):
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == "tag:yaml.org,2002:merge":
+            return "<<"
+        build = _SCALAR_BUILDERS.get(tag)
+        if build is None or tag.endswith((":map", ":seq", ":set", ":omap", ":pairs")):
+            raise SpecError(f"unsupported YAML tag {tag}", self.mark(event))
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        try:
+            return build(self.constructor, node)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise SpecError(f"bad {tag.rsplit(':', 1)[-1]} value {event.value!r}: {exc}", self.mark(event)) from None
+
+    def start(self, collection, event) -> None:
+        if len(self.stack) >= MAX_YAML_DEPTH:
+            raise LimitError(f"YAML nesting deeper than {MAX_YAML_DEPTH} levels", self.mark(event))
+        self.stack.append([collection, _NO_KEY, None, 1, event.anchor])
+
+    def end(self) -> None:
+        collection, pending, _, size, anchor = self.stack.pop()
+        if isinstance(collection, YMap) and "<<" in collection:
+            _apply_merge_key(collection)
+        if anchor is not None:
+            self.anchors[anchor] = (collection, size)
+        self.add(collection, collection.where, size)
+
+    def alias(self, event) -> None:
+        if event.anchor not in self.anchors:
+            raise SpecError(f"alias *{event.anchor} refers to no finished anchor", self.mark(event))
+        value, size = self.anchors[event.anchor]
+        self.add(value, self.mark(event), size)
+
+    def add(self, value, where: Where, size: int = 1) -> None:
+        if not self.stack:
+            self.root, self.root_size = value, size
+            return
+        top = self.stack[-1]
+        top[3] += size
+        if top[3] > MAX_YAML_NODES:
+            raise LimitError(f"the spec expands to more than {MAX_YAML_NODES:,} YAML nodes (aliases included)", where)
+        collection = top[0]
+        if isinstance(collection, YList):
+            collection.append(value)
+            collection.item_where.append(where)
+        elif top[1] is _NO_KEY:
+            self.set_key(top, value, where)
+        else:
+            collection[top[1]] = value
+            collection.key_where[top[1]] = top[2]
+            collection.value_where[top[1]] = where
+            top[1] = _NO_KEY
+
+    def set_key(self, top, key, where: Where) -> None:
+        collection = top[0]
+        try:
+            hash(key)
+        except TypeError:
+            raise SpecError("a mapping key must be a plain value, not a list or mapping", where) from None
+        if key in collection:
+            first = collection.key_where[key]
+            raise SpecError(f"duplicate key {key!r} (first at line {first.line})", where)
+        top[1], top[2] = key, where
+
+
+_NO_KEY = object()
+
+
+def _apply_merge_key(mapping: YMap) -> None:
+    """YAML merge keys (`<<: *base`): keys written in the mapping win over merged ones."""
+    sources = mapping.pop("<<")
+    mapping.key_where.pop("<<", None)
+    where = mapping.value_where.pop("<<", mapping.where)
+    for source in sources if isinstance(sources, list) else [sources]:
+        if not isinstance(source, YMap):
+            raise SpecError("a merge key (<<) takes a mapping or a list of mappings", where)
+        for key, value in source.items():
+            if key not in mapping:
+                mapping[key] = value
+                mapping.key_where[key] = source.key_where[key]
+                mapping.value_where[key] = source.value_where[key]
+
+
+def load_yaml(text: str, filename: str):
+    """Parse one YAML document; returns None for an empty document."""
+    builder = _Builder(filename)
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            _feed(builder, loader.get_event())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Where(filename, mark.line + 1, mark.column + 1) if mark else Where(filename, 1, 1)
+        raise SpecError(f"invalid YAML: {exc.problem or exc.context}", where) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"invalid YAML: {exc}", Where(filename, 1, 1)) from None
+    finally:
+        loader.dispose()
+    return builder.root
+
+
+def _feed(builder: _Builder, event) -> None:
+    if isinstance(event, yaml.ScalarEvent):
+        value = builder.scalar(event)
+        if event.anchor is not None:
+            builder.anchors[event.anchor] = (value, 1)
+        builder.add(value, builder.mark(event))
+    elif isinstance(event, yaml.MappingStartEvent):
+        builder.start(YMap(builder.mark(event)), event)
+    elif isinstance(event, yaml.SequenceStartEvent):
+        builder.start(YList(builder.mark(event)), event)
+    elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        builder.end()
+    elif isinstance(event, yaml.AliasEvent):
+        builder.alias(event)
+    elif isinstance(event, yaml.DocumentStartEvent) and builder.root is not None:
+        raise SpecError("a spec file holds one YAML document, this is a second", builder.mark(event))
