@@ -32,7 +32,7 @@ def parse_budgets(node, where: Where, designs) -> dict[str, dict[str, Limit]]:
     """design → metric → Limit; a shared budget applies to every design."""
     if not isinstance(node, YMap):
         raise SpecError("budget maps metrics to limits, or design names to such mappings", where)
-    if all(key in METRICS for key in node):
+    if not any(key in designs or isinstance(value, YMap) for key, value in node.items()):
         shared = parse_limits(node, where)
         return {design: shared for design in designs}
     budgets = {}

@@ -138,7 +138,7 @@ class _Walker:
         try:
             out = op.infer(shape)
         except ShapeError as exc:
-            raise ShapeError(f"{op.kind} {path} on {_shape(shape)}: {exc.message}", layer.where, exc.hint) from None
+            raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where, exc.hint) from None
         work = op.work(shape, out)
         cost = self.cost(op.macs(shape, out), *op.params(shape, out), work, out)
         self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where))
@@ -152,7 +152,7 @@ class _Walker:
         try:
             out = node.merge.infer(outputs)
         except ShapeError as exc:
-            raise ShapeError(f"branches {path}: {exc.message}", node.where, exc.hint) from None
+            raise ShapeError(f"{path} (branches): {exc.message}", node.where, exc.hint) from None
         work = node.merge.work(outputs, out)
         cost = self.cost(0, 0, 0, work, out)
         name = node.merge.kind if node.merge.kind not in outputs else f"{node.merge.kind}~{len(outputs) + 1}"

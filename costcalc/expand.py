@@ -106,7 +106,7 @@ class Expander:
         return Layer(name, make_op(kind, options, scope, self.defaults.get(kind)), where)
 
     def branches(self, options: YMap, scope, stack, name: str, where: Where) -> Branches:
-        check_keys(options, BRANCHES_KEYS, "key of branches")
+        check_keys(options, BRANCHES_KEYS, "key", " in branches")
         paths = options["branches"]
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
@@ -124,7 +124,7 @@ class Expander:
     def call(self, block: Block, options: YMap, scope, stack, name: str, where: Where) -> Group:
         if len(stack) >= MAX_BLOCK_DEPTH:
             raise LimitError(f"blocks call blocks more than {MAX_BLOCK_DEPTH} deep", where)
-        check_keys(options, [*block.args, *LAYER_KEYS], f"argument of block {block.name}")
+        check_keys(options, [*block.args, *LAYER_KEYS], "argument", f" for block {block.name}")
         args: dict = {}
         for arg, default in block.args.items():
             if arg in options:
@@ -141,7 +141,7 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None):
     """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults."""
     cls = OPS[kind]
     fields = cls.option_fields()
-    check_keys(options, [*fields, *LAYER_KEYS], f"option of {kind}")
+    check_keys(options, [*fields, *LAYER_KEYS], "option", f" for {kind}")
     given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
              for key in options if key not in LAYER_KEYS}
     for key, value in (defaults or {}).items():

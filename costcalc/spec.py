@@ -83,9 +83,9 @@ def parse_shape(value, where: Where) -> tuple[int, ...]:
 def design_lists(root: YMap) -> dict[str, YList | None]:
     if ("layers" in root) == ("designs" in root):
         both = "layers" in root
-        raise SpecError("a spec has both layers: and designs:" if both else "a spec needs layers: or designs:",
+        raise SpecError("a spec has both layers and designs" if both else "a spec needs layers or designs",
                         root.key_where["designs"] if both else root.where,
-                        "use layers: for one design, designs: {name: [layers]} for several")
+                        "write layers: [...] for one design, or designs: {name: [...]} for several")
     if "layers" in root:
         return {SINGLE_DESIGN: root["layers"]}
     designs = root["designs"]
@@ -103,12 +103,12 @@ def parse_defaults(node, where: Where) -> dict[str, YMap]:
         return {}
     if not isinstance(node, YMap):
         raise SpecError("defaults maps a layer kind to its default options", where)
-    check_keys(node, OPS, "layer kind in defaults")
+    check_keys(node, OPS, "layer kind", " in defaults")
     result = {}
     for kind, options in node.items():
         if not isinstance(options, YMap):
             raise SpecError(f"defaults for {kind} must be a mapping of options", node.at(kind))
-        check_keys(options, OPS[kind].option_fields(), f"option of {kind}")
+        check_keys(options, OPS[kind].option_fields(), "option", f" for {kind}")
         resolved = YMap(options.where)
         for key, value in options.items():
             resolved[key] = substitute(value, {}, options.at(key))
@@ -130,7 +130,7 @@ def parse_blocks(node, where: Where) -> dict[str, Block]:
             raise SpecError(f"block {name!r} has the name of a built-in layer kind", at, "rename the block")
         if not isinstance(body, YMap):
             raise SpecError(f"block {name!r} must be a mapping with args: and layers:", node.at(name))
-        check_keys(body, ("args", "layers", "description"), f"key of block {name}")
+        check_keys(body, ("args", "layers", "description"), "key", f" in block {name}")
         args = body.get("args") if body.get("args") is not None else YMap(body.where)
         if not isinstance(args, YMap):
             raise SpecError(f"args of block {name!r} must be a mapping of argument to default", body.at("args"))

@@ -13,9 +13,12 @@ def did_you_mean(word, known) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def check_keys(mapping, known, what: str) -> None:
-    """Refuse the first key of `mapping` not in `known`, naming the nearest known one."""
+def check_keys(mapping, known, what: str, owner: str = "") -> None:
+    """Refuse the first key of `mapping` not in `known`, naming the nearest known one.
+
+    The message reads `unknown {what} {key}{owner}`: "unknown option 'filter' for conv".
+    """
     for key in mapping:
         if key not in known:
-            hint = did_you_mean(key, known) or f"known: {', '.join(known)}"
-            raise SpecError(f"unknown {what} {key!r}", mapping.key_where.get(key, mapping.where), hint)
+            hint = did_you_mean(key, known) or f"known: {', '.join(map(str, known))}"
+            raise SpecError(f"unknown {what} {key!r}{owner}", mapping.key_where.get(key, mapping.where), hint)

@@ -125,7 +125,8 @@ class _Builder:
             raise SpecError("a mapping key must be a plain value, not a list or mapping", where) from None
         if key in collection:
             first = collection.key_where[key]
-            raise SpecError(f"duplicate key {key!r} (first at line {first.line})", where)
+            raise SpecError(f"duplicate key {key!r}, first given at {first.line}:{first.col}", where,
+                            "YAML forbids repeated keys in one mapping; keep one")
         top[1], top[2] = key, where
 
 

@@ -1,0 +1,55 @@
+"""Shared helpers: running the CLI in-process, spec files, and golden outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from costcalc.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from current output")
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+
+def run(*args: str) -> Result:
+    """Run costcalc in-process with no terminal and no colour, as CI sees it."""
+    result = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"}).invoke(main, list(args), catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with tests/golden/NAME, or rewrite it under --update-golden."""
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if request.config.getoption("--update-golden"):
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"{path} missing: run pytest --update-golden and review the diff"
+        assert text == path.read_text(encoding="utf-8")
+
+    return check
+
+
+@pytest.fixture
+def spec_file(tmp_path, monkeypatch):
+    """Write YAML text to spec.yaml in a fresh directory and return its relative name."""
+    monkeypatch.chdir(tmp_path)
+
+    def write(text: str, name: str = "spec.yaml") -> str:
+        Path(name).write_text(text, encoding="utf-8")
+        return name
+
+    return write
