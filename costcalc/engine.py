@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from .conventions import CONVENTIONS, Convention
 from .errors import CostcalcError, ShapeError, Where
-from .ops import Shape, numel
+from .merges import Merge
+from .ops import Op, Shape, numel
 from .tree import Branches, Group, Layer, Node, Spec
 
 
@@ -54,6 +55,7 @@ class Row:
     cost: Cost
     work: dict[str, int] = field(default_factory=dict, compare=False)
     where: Where | None = field(default=None, compare=False)
+    op: Op | Merge | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,7 @@ class _Walker:
             raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where, exc.hint) from None
         work = op.work(shape, out)
         cost = self.cost(op.macs(shape, out), *op.params(shape, out), work, out)
-        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where))
+        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op))
         return out, cost
 
     def branches(self, node: Branches, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:
@@ -156,7 +158,8 @@ class _Walker:
         work = node.merge.work(outputs, out)
         cost = self.cost(0, 0, 0, work, out)
         name = node.merge.kind if node.merge.kind not in outputs else f"{node.merge.kind}~{len(outputs) + 1}"
-        self.rows.append(Row(f"{path}/{name}", name, node.merge.kind, "merge", depth, shape, out, cost, work, node.where))
+        self.rows.append(Row(f"{path}/{name}", name, node.merge.kind, "merge", depth, shape, out, cost, work,
+                             node.where, node.merge))
         return out, total + cost
 
     def cost(self, macs: int, trainable: int, non_trainable: int, work: dict, out: Shape) -> Cost:
