@@ -19,26 +19,40 @@ JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
 
 
-def print_views(views: list[View], file=None) -> None:
-    """Rich tables on a terminal; plain text when piped or when NO_COLOR is set."""
-    from rich.console import Console
-    from rich.table import Table
+def box_lines(view: View) -> list[tuple[str, bool]]:
+    """The view as a box-drawn table (the look of Rich's default box): (line, emphasis) pairs."""
+    widths = [max(len(cells[i]) for cells, _ in [(view.columns, False), *view.rows]) for i in range(len(view.columns))]
 
-    console = Console(file=file, highlight=False)
-    if not console.is_terminal:
-        console.width = 240
+    def line(cells) -> str:
+        padded = (c.rjust(w) if i in view.right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "│ " + " │ ".join(padded) + " │"
+
+    def rule(left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (w + 2) for w in widths) + right
+
+    header = line(view.columns).replace("│", "┃")
+    lines = [(rule("┏", "━", "┳", "┓"), False), (header, True), (rule("┡", "━", "╇", "┩"), False)]
+    lines += [(line(cells), emphasis) for cells, emphasis in view.rows]
+    lines.append((rule("└", "─", "┴", "┘"), False))
+    return lines
+
+
+def print_views(views: list[View], file=None) -> None:
+    """Tables through Rich: bold on a terminal, plain when piped or when NO_COLOR is set."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=file, highlight=False, soft_wrap=True)
+    text = Text()
     for number, view in enumerate(views):
-        table = Table()
-        for index, column in enumerate(view.columns):
-            table.add_column(column, justify="right" if index in view.right else "left", no_wrap=True)
-        for cells, emphasis in view.rows:
-            table.add_row(*cells, style="bold" if emphasis else None)
         if number:
-            console.print()
-        console.print(view.title, style="bold", markup=False)
-        console.print(table)
+            text.append("\n")
+        text.append(view.title + "\n", style="bold")
+        for line, emphasis in box_lines(view):
+            text.append(line + "\n", style="bold" if emphasis else None)
         for note in view.notes:
-            console.print(note, markup=False)
+            text.append(note + "\n")
+    console.print(text, end="")
 
 
 def markdown(views: list[View]) -> str:
