@@ -12,7 +12,6 @@ import json
 from . import __version__
 from .compare import METRICS, Comparison
 from .engine import Analysis, Cost, DesignResult, Row
-from .ops import format_shape
 from .views import View
 
 JSON_FORMAT = 1
@@ -129,6 +128,10 @@ def compare_json(comparison: Comparison) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _csv_shape(shape) -> str:
+    return "x".join(map(str, shape))
+
+
 def _csv(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -144,9 +147,9 @@ def report_csv(analysis: Analysis, depth: int | None = None) -> str:
     for design in analysis.designs:
         for row in design.rows:
             if depth is None or row.depth <= depth:
-                rows.append([design.name, row.path, row.kind, row.role, row.depth, format_shape(row.input),
-                             format_shape(row.output), *cost_dict(row.cost).values()])
-        rows.append([design.name, "", "", "total", "", format_shape(design.input), format_shape(design.output),
+                rows.append([design.name, row.path, row.kind, row.role, row.depth, _csv_shape(row.input),
+                             _csv_shape(row.output), *cost_dict(row.cost).values()])
+        rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_shape(design.output),
                      *cost_dict(design.total).values()])
     return _csv(header, rows)
 
@@ -154,7 +157,7 @@ def report_csv(analysis: Analysis, depth: int | None = None) -> str:
 def compare_csv(comparison: Comparison) -> str:
     header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS)]
     rows = [
-        [d.name, format_shape(d.output), *cost_dict(d.total).values(),
+        [d.name, _csv_shape(d.output), *cost_dict(d.total).values(),
          *(comparison.ratio(d, name) for name in METRICS)]
         for d in comparison.analysis.designs
     ]

@@ -1,0 +1,107 @@
+"""report and compare: golden outputs in every format, and what each flag does."""
+
+import json
+
+import pytest
+
+from conftest import SPECS, run
+
+BOTTLENECK = str(SPECS / "bottleneck_5x5.yaml")
+INCEPTION = str(SPECS / "googlenet_3a.yaml")
+LIGHTWEIGHT = str(SPECS / "lightweight_inception.yaml")
+
+GOLDEN = {
+    "report_googlenet_3a.txt": ("report", INCEPTION),
+    "report_googlenet_3a.json": ("report", INCEPTION, "--format", "json"),
+    "report_googlenet_3a.csv": ("report", INCEPTION, "--format", "csv"),
+    "report_googlenet_3a.md": ("report", INCEPTION, "--format", "markdown"),
+    "report_lightweight_depth1_exact.txt": ("report", LIGHTWEIGHT, "--depth", "1", "--exact"),
+    "compare_bottleneck_5x5.txt": ("compare", BOTTLENECK),
+    "compare_bottleneck_5x5.json": ("compare", BOTTLENECK, "--format", "json"),
+    "compare_bottleneck_5x5.csv": ("compare", BOTTLENECK, "--format", "csv"),
+    "compare_googlenet_3a.md": ("compare", INCEPTION, "--format", "markdown"),
+    "compare_lightweight_exact.txt": ("compare", LIGHTWEIGHT, "--exact"),
+}
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden(name, golden, monkeypatch):
+    monkeypatch.chdir(SPECS.parent)
+    args = [a.replace(str(SPECS.parent) + "/", "") for a in GOLDEN[name]]
+    result = run(*args)
+    assert (result.code, result.err) == (0, "")
+    golden(name, result.out)
+
+
+def test_input_override():
+    """How does the bottleneck fare on 14×14×480?"""
+    data = json.loads(run("compare", BOTTLENECK, "--input", "14,14,480", "--format", "json").out)
+    assert data["input"] == [14, 14, 480]
+    macs = {d["name"]: d["totals"]["macs"] for d in data["designs"]}
+    assert macs == {
+        "standard": 14 * 14 * 32 * 480 * 25,
+        "bottleneck": 14 * 14 * 16 * 480 + 14 * 14 * 32 * 16 * 25,
+        "separable": 14 * 14 * 480 * 25 + 14 * 14 * 480 * 32,
+    }
+
+
+def test_depth_folds_rows_into_their_subtotals():
+    data = json.loads(run("report", INCEPTION, "--design", "reduced", "--depth", "1", "--format", "json").out)
+    rows = data["designs"][0]["rows"]
+    assert [r["path"] for r in rows] == ["3a", "3a/1x1", "3a/3x3", "3a/5x5", "3a/pool", "3a/concat"]
+    assert sum(r["macs"] for r in rows[1:]) == rows[0]["macs"] == data["designs"][0]["totals"]["macs"]
+
+
+def test_exact_shows_full_integers():
+    out = run("report", INCEPTION, "--design", "naive", "--exact").out
+    assert "303,464,448" in out and "303.5M" not in out.split("MACs:")[0]
+
+
+def test_dtype_sets_activation_bytes():
+    data = json.loads(run("report", BOTTLENECK, "--design", "standard", "--dtype", "float16", "--format", "json").out)
+    assert data["bytes_per_element"] == 2
+    assert data["designs"][0]["totals"]["activation_bytes"] == 28 * 28 * 32 * 2
+
+
+def test_compare_with_another_baseline():
+    data = json.loads(run("compare", BOTTLENECK, "--baseline", "bottleneck", "--format", "json").out)
+    assert data["baseline"] == "bottleneck"
+    ratios = {d["name"]: d["ratios"]["macs"] for d in data["designs"]}
+    assert ratios["bottleneck"] == 1.0
+    assert ratios["standard"] == 120_422_400 / 12_443_648
+
+
+def test_best_of_each_column():
+    data = json.loads(run("compare", BOTTLENECK, "--format", "json").out)
+    assert data["best"] == {"params": ["separable"], "macs": ["separable"], "flops": ["separable"],
+                            "activation_bytes": ["standard"]}
+
+
+def test_no_colour_when_not_a_terminal():
+    assert "\x1b[" not in run("compare", INCEPTION).out
+
+
+def test_colour_codes_on_a_forced_terminal(monkeypatch):
+    from click.testing import CliRunner
+
+    from costcalc.cli import main
+
+    result = CliRunner(env={"FORCE_COLOR": "1", "NO_COLOR": None, "TTY_COMPATIBLE": "1"}).invoke(
+        main, ["compare", BOTTLENECK])
+    assert "\x1b[1m" in result.stdout
+
+
+def test_help_shows_an_example_per_command():
+    assert "costcalc compare specs/bottleneck_5x5.yaml" in run("--help").out
+    assert "costcalc report specs/googlenet_3a.yaml --design reduced --depth 1" in run("report", "--help").out
+    assert "costcalc compare specs/bottleneck_5x5.yaml --input 14,14,480" in run("compare", "--help").out
+
+
+def test_version():
+    assert run("--version").out == "costcalc, version 0.1.0\n"
+
+
+def test_unknown_command_is_a_usage_error():
+    result = run("reprot", BOTTLENECK)
+    assert result.code == 2
+    assert "No such command 'reprot'" in result.err
