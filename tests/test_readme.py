@@ -21,3 +21,23 @@ def test_sample_is_current(command, text, monkeypatch):
     result = run(*shlex.split(command))
     assert result.code == 0
     assert result.out.rstrip("\n") == text
+
+
+def zoo_table() -> str:
+    from costcalc import analyze, load
+
+    rows = ["| spec | input | MACs | params | trainable | non-trainable |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for path in sorted((ROOT / "specs" / "zoo").glob("*.yaml")):
+        designs = analyze(load(path)).designs
+        for design in designs:
+            t = design.total
+            label = path.name if len(designs) == 1 else f"{path.name} ({design.name})"
+            shape = "×".join(map(str, design.input))
+            rows.append(f"| `{label}` | {shape} | {t.macs:,} | {t.params:,} | {t.trainable_params:,} | {t.non_trainable_params:,} |")
+    return "\n".join(rows)
+
+
+def test_zoo_table_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- zoo table: .*? -->\n(.*?)\n<!-- end zoo table -->", readme, re.S).group(1)
+    assert table == zoo_table()
