@@ -34,6 +34,11 @@ def register(cls):
     return cls
 
 
+def variant(base: type, name: str, kind: str, doc: str) -> type:
+    """A registered kind that differs from `base` only in its name (max or average pooling)."""
+    return register(type(name, (base,), {"kind": kind, "__slots__": (), "__doc__": doc, "__module__": __name__}))
+
+
 @dataclass(frozen=True, slots=True)
 class Op:
     """Base of every layer kind."""
@@ -100,21 +105,34 @@ def _bias_and_activation(layer, out: Shape) -> dict[str, int]:
     return work
 
 
-@register
-@dataclass(frozen=True, slots=True)
-class Conv(Op):
-    """A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sliding(Op):
+    """The options and window of the convolutions: kernel, stride, padding, dilation, bias, activation."""
 
-    kind = "conv"
     category = "conv"
-    filters: int = option(opt.positive_int)
     kernel: tuple[int, int] = option(opt.pair)
     stride: tuple[int, int] = option(opt.pair, (1, 1))
     padding: opt.Padding = option(opt.padding, "same")
     dilation: tuple[int, int] = option(opt.pair, (1, 1))
-    groups: int = option(opt.positive_int, 1)
     bias: bool = option(opt.boolean, True)
     activation: str | None = option(opt.activation, None)
+
+    def window(self, shape: Shape) -> tuple[int, int]:
+        image(self.kind, shape)
+        return window_out(shape, self.kernel, self.stride, self.dilation, self.padding)
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return _bias_and_activation(self, out)
+
+
+@register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conv(Sliding):
+    """A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."""
+
+    kind = "conv"
+    filters: int = option(opt.positive_int)
+    groups: int = option(opt.positive_int, 1)
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
@@ -122,7 +140,7 @@ class Conv(Op):
             raise ShapeError(
                 f"groups {self.groups} must divide both the input channels ({channels}) and filters ({self.filters})"
             )
-        return (*window_out(shape, self.kernel, self.stride, self.dilation, self.padding), self.filters)
+        return (*self.window(shape), self.filters)
 
     def weights(self, inp: Shape) -> int:
         return self.kernel[0] * self.kernel[1] * (inp[2] // self.groups) * self.filters
@@ -133,28 +151,17 @@ class Conv(Op):
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.weights(inp) + (self.filters if self.bias else 0), 0
 
-    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return _bias_and_activation(self, out)
-
 
 @register
-@dataclass(frozen=True, slots=True)
-class Depthwise(Op):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Depthwise(Sliding):
     """A depthwise convolution: `multiplier` filters per input channel (Keras DepthwiseConv2D)."""
 
     kind = "depthwise"
-    category = "conv"
-    kernel: tuple[int, int] = option(opt.pair)
     multiplier: int = option(opt.positive_int, 1)
-    stride: tuple[int, int] = option(opt.pair, (1, 1))
-    padding: opt.Padding = option(opt.padding, "same")
-    dilation: tuple[int, int] = option(opt.pair, (1, 1))
-    bias: bool = option(opt.boolean, True)
-    activation: str | None = option(opt.activation, None)
 
     def infer(self, shape: Shape) -> Shape:
-        channels = image(self.kind, shape)[2]
-        return (*window_out(shape, self.kernel, self.stride, self.dilation, self.padding), channels * self.multiplier)
+        return (*self.window(shape), image(self.kind, shape)[2] * self.multiplier)
 
     def macs(self, inp: Shape, out: Shape) -> int:
         return numel(out) * self.kernel[0] * self.kernel[1]
@@ -162,29 +169,18 @@ class Depthwise(Op):
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.kernel[0] * self.kernel[1] * out[2] + (out[2] if self.bias else 0), 0
 
-    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return _bias_and_activation(self, out)
-
 
 @register
-@dataclass(frozen=True, slots=True)
-class Separable(Op):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Separable(Sliding):
     """Depthwise then 1×1 pointwise convolution, bias on the pointwise part (Keras SeparableConv2D)."""
 
     kind = "separable"
-    category = "conv"
     filters: int = option(opt.positive_int)
-    kernel: tuple[int, int] = option(opt.pair)
     multiplier: int = option(opt.positive_int, 1)
-    stride: tuple[int, int] = option(opt.pair, (1, 1))
-    padding: opt.Padding = option(opt.padding, "same")
-    dilation: tuple[int, int] = option(opt.pair, (1, 1))
-    bias: bool = option(opt.boolean, True)
-    activation: str | None = option(opt.activation, None)
 
     def infer(self, shape: Shape) -> Shape:
-        image(self.kind, shape)
-        return (*window_out(shape, self.kernel, self.stride, self.dilation, self.padding), self.filters)
+        return (*self.window(shape), self.filters)
 
     def macs(self, inp: Shape, out: Shape) -> int:
         middle = inp[2] * self.multiplier
@@ -193,9 +189,6 @@ class Separable(Op):
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         middle = inp[2] * self.multiplier
         return middle * (self.kernel[0] * self.kernel[1] + self.filters) + (self.filters if self.bias else 0), 0
-
-    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return _bias_and_activation(self, out)
 
 
 @register
@@ -241,20 +234,8 @@ class Pool(Op):
         return {"pool": numel(out) * self.size[0] * self.size[1]}
 
 
-@register
-@dataclass(frozen=True, slots=True)
-class MaxPool(Pool):
-    """Max pooling (Keras MaxPooling2D, torch nn.MaxPool2d)."""
-
-    kind = "maxpool"
-
-
-@register
-@dataclass(frozen=True, slots=True)
-class AvgPool(Pool):
-    """Average pooling (Keras AveragePooling2D, torch nn.AvgPool2d)."""
-
-    kind = "avgpool"
+MaxPool = variant(Pool, "MaxPool", "maxpool", "Max pooling (Keras MaxPooling2D, torch nn.MaxPool2d).")
+AvgPool = variant(Pool, "AvgPool", "avgpool", "Average pooling (Keras AveragePooling2D, torch nn.AvgPool2d).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,20 +253,8 @@ class GlobalPool(Op):
         return {"pool": numel(inp)}
 
 
-@register
-@dataclass(frozen=True, slots=True)
-class GlobalAvgPool(GlobalPool):
-    """Global average pooling (Keras GlobalAveragePooling2D)."""
-
-    kind = "global_avgpool"
-
-
-@register
-@dataclass(frozen=True, slots=True)
-class GlobalMaxPool(GlobalPool):
-    """Global max pooling (Keras GlobalMaxPooling2D)."""
-
-    kind = "global_maxpool"
+GlobalAvgPool = variant(GlobalPool, "GlobalAvgPool", "global_avgpool", "Global average pooling (Keras GlobalAveragePooling2D).")
+GlobalMaxPool = variant(GlobalPool, "GlobalMaxPool", "global_maxpool", "Global max pooling (Keras GlobalMaxPooling2D).")
 
 
 def adaptive_windows(size: int, out: int) -> int:
@@ -309,20 +278,9 @@ class AdaptivePool(Op):
         return {"pool": rows * cols * inp[2]}
 
 
-@register
-@dataclass(frozen=True, slots=True)
-class AdaptiveAvgPool(AdaptivePool):
-    """Adaptive average pooling (torch nn.AdaptiveAvgPool2d)."""
-
-    kind = "adaptive_avgpool"
-
-
-@register
-@dataclass(frozen=True, slots=True)
-class AdaptiveMaxPool(AdaptivePool):
-    """Adaptive max pooling (torch nn.AdaptiveMaxPool2d)."""
-
-    kind = "adaptive_maxpool"
+AdaptiveAvgPool = variant(AdaptivePool, "AdaptiveAvgPool", "adaptive_avgpool",
+                          "Adaptive average pooling (torch nn.AdaptiveAvgPool2d).")
+AdaptiveMaxPool = variant(AdaptivePool, "AdaptiveMaxPool", "adaptive_maxpool", "Adaptive max pooling (torch nn.AdaptiveMaxPool2d).")
 
 
 @register
@@ -354,7 +312,7 @@ class Activation(Op):
 
 
 for _name in opt.ACTIVATIONS:
-    register(type(_name.capitalize(), (Activation,), {"kind": _name, "__slots__": (), "__doc__": f"The {_name} activation."}))
+    variant(Activation, _name.capitalize(), _name, f"The {_name} activation.")
 
 
 @register

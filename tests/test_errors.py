@@ -34,7 +34,7 @@ CASES = {
     ),
     "missing required option": (
         HEAD + "layers:\n  - conv: {filters: 3}\n",
-        "spec.yaml:3:11: conv needs option 'kernel'; required options of conv: filters, kernel",
+        "spec.yaml:3:11: conv needs option 'kernel'; required options of conv: kernel, filters",
     ),
     "string where an int belongs": (
         HEAD + 'layers:\n  - conv: {filters: "32", kernel: 3}\n',
