@@ -134,5 +134,135 @@ def compare(spec, fmt, input_shape, dtype, exact, baseline):
          lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison))
 
 
+LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as a spec's budget:
+    "macs": "MACs", "flops": "FLOPs", "params": "parameters (trainable + non-trainable)",
+    "trainable_params": "trainable parameters", "activations": "activation elements",
+    "activation_bytes": "activation bytes (512K, 2MB, 2MiB)",
+}
+CHECK_FORMATS = ("text", "json", "markdown", "github", "junit")
+
+
+def parse_limit(ctx, param, value):
+    from .units import parse_figure
+
+    if value is None:
+        return None
+    try:
+        return parse_figure(value, byte_units=param.name == "activation_bytes")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def limit_options(function):
+    """--max-macs … --max-activation-bytes, each passed as its metric's name."""
+    for metric, what in reversed(LIMIT_FLAGS.items()):
+        flag = "--max-" + metric.replace("_", "-")
+        function = click.option(flag, metric, metavar="FIGURE", callback=parse_limit,
+                                help=f"Limit on {what}; wins over the spec's budget.")(function)
+    return function
+
+
+def check_file(path: str, flags: dict, designs):
+    """One spec's checks; a bad spec or a missing budget is reported on stderr and kept."""
+    from .checks import FileCheck, evaluate
+    from .engine import analyze
+    from .errors import CostcalcError
+    from .spec import load
+
+    try:
+        spec = load(path)
+        return evaluate(spec, analyze(spec, None, designs or None), flags)
+    except CostcalcError as error:
+        click.echo(str(error), err=True)
+        return FileCheck(path, error=error)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str))
+@limit_options
+@click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
+              help="json for scripts, markdown for a pull request, github for workflow annotations, junit for CI.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
+@click.pass_context
+def check(ctx, specs, designs, fmt, quiet, **limits):
+    """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
+
+    \b
+    Examples:
+      costcalc check specs/bottleneck_5x5.yaml
+      costcalc check specs/*.yaml --max-macs 600M --max-activation-bytes 2MiB --format github
+
+    Exit status: 0 every budget holds, 1 a budget is exceeded, 2 a bad spec, no budget or bad usage.
+    """
+    from . import check_render, render
+
+    flags = {metric: value for metric, value in limits.items() if value is not None}
+    checks = [check_file(path, flags, designs) for path in specs]
+    failed = any(c.over for c in checks)
+    if not (quiet and not failed and not any(c.error for c in checks)):
+        if fmt == "text":
+            render.print_views(check_render.check_views(checks))
+        elif fmt == "markdown":
+            click.echo(render.markdown(check_render.check_views(checks)), nl=False)
+        else:
+            writer = {"json": check_render.check_json, "github": check_render.check_github,
+                      "junit": check_render.check_junit}[fmt]
+            click.echo(writer(checks), nl=False)
+    codes = [exit_code(c.error) for c in checks if c.error] + [EXIT_OVER_BUDGET] * failed
+    ctx.exit(max(codes, default=EXIT_OK))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=str))
+@click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
+@click.option("--layer", metavar="PATH", help="Only the row at this path (and the rows under it), as report shows it.")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True,
+              help="Output format.")
+def explain(spec, designs, layer, fmt):
+    """Where the numbers come from: per layer the formula, the numbers put in and the result.
+
+    \b
+    Example:
+      costcalc explain specs/bottleneck_5x5.yaml --design bottleneck
+    """
+    from . import explain as boards
+
+    explanation = boards.explain(analyze_file(spec, None, designs), layer)
+    click.echo(boards.text(explanation) if fmt == "text" else boards.markdown(explanation), nl=False)
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=str))
+@click.argument("new", required=False, type=click.Path(path_type=str))
+@click.option("--design", "-d", "designs", multiple=True,
+              help="Only this design (repeatable); with one SPEC, exactly two: old, then new.")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many of the most changed layers to list per design.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")
+@click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
+              help="Element type for activation bytes.")
+def diff(old, new, designs, top, fmt, exact, dtype):
+    """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
+
+    \b
+    Examples:
+      costcalc diff old/model.yaml model.yaml
+      costcalc diff specs/bottleneck_5x5.yaml --design standard --design bottleneck
+    """
+    from . import diff as diffs
+    from . import diff_render
+
+    if new is None and len(designs) != 2:
+        raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
+    if new is None:
+        result = diffs.diff_designs(analyze_file(old, None, designs, dtype), *designs, top=top)
+    else:
+        result = diffs.diff(analyze_file(old, None, None, dtype), analyze_file(new, None, None, dtype), designs, top)
+    emit(fmt, lambda: diff_render.diff_views(result, exact),
+         lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

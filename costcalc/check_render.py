@@ -1,0 +1,132 @@
+"""Budget checks in every output format: table views, json, GitHub workflow commands, JUnit XML."""
+
+from __future__ import annotations
+
+import json
+
+from . import __version__
+from .checks import FileCheck, Verdict
+from .views import View, share
+
+JSON_FORMAT = 1
+
+
+def used_text(verdict: Verdict) -> str:
+    return share(verdict.value, verdict.limit)
+
+
+def message(verdict: Verdict) -> str:
+    """`standard: macs 120,422,400 is over its limit of 20,000,000 (602.1%)`."""
+    state = "is over" if verdict.over else "is within"
+    return (f"{verdict.design}: {verdict.metric} {verdict.value:,} {state} its limit of {verdict.limit:,}"
+            f" ({used_text(verdict)})")
+
+
+def summary(check: FileCheck) -> str:
+    count = len(check.verdicts)
+    if check.over:
+        return f"{len(check.over)} of {count} budgets exceeded"
+    return f"all {count} budgets hold" if count > 1 else "the budget holds"
+
+
+def check_views(checks: list[FileCheck]) -> list[View]:
+    """A table per checked file: value, limit, share used, pass or over; over rows emphasised."""
+    views = []
+    for check in checks:
+        if check.error:
+            continue
+        notes = [summary(check)]
+        if check.unchecked:
+            notes.append(f"not checked (no budget): {', '.join(check.unchecked)}")
+        view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
+                    notes=tuple(notes), right=(2, 3, 4))
+        for v in check.verdicts:
+            cells = (v.design, v.metric, f"{v.value:,}", f"{v.limit:,}", used_text(v), "over" if v.over else "pass",
+                     v.source)
+            view.rows.append((cells, v.over))
+        views.append(view)
+    return views
+
+
+def verdict_dict(verdict: Verdict) -> dict:
+    return {
+        "design": verdict.design, "metric": verdict.metric, "value": verdict.value, "limit": verdict.limit,
+        "used": verdict.used, "over": verdict.over,
+        "line": verdict.where.line if verdict.where else None, "col": verdict.where.col if verdict.where else None,
+        "source": verdict.source,
+    }
+
+
+def check_json(checks: list[FileCheck]) -> str:
+    specs = [
+        {"spec": c.file, "passed": not c.over and not c.error, "checks": [verdict_dict(v) for v in c.verdicts],
+         "unchecked": list(c.unchecked), "error": str(c.error) if c.error else None}
+        for c in checks
+    ]
+    data = {"costcalc": __version__, "format": JSON_FORMAT,
+            "passed": all(s["passed"] for s in specs), "specs": specs}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_error(file: str, where, title: str, text: str) -> str:
+    """`::error file=F,line=L,col=C,title=T::message`, escaped as GitHub Actions requires."""
+    props = {"file": file}
+    if where:
+        props.update(line=str(where.line), col=str(where.col))
+    props["title"] = title
+    fields = ",".join(f"{key}={_escape_property(value)}" for key, value in props.items())
+    return f"::error {fields}::{_escape_data(text)}"
+
+
+def check_github(checks: list[FileCheck]) -> str:
+    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit)."""
+    lines = []
+    for check in checks:
+        if check.error:
+            error = check.error
+            text = error.message if not error.hint else f"{error.message}; {error.hint}"
+            lines.append(workflow_error(error.where.file if error.where else check.file, error.where,
+                                        "costcalc bad spec", text))
+            continue
+        for v in check.over:
+            text = message(v) + ("" if v.where else f", given by {v.source}")
+            lines.append(workflow_error(check.file, v.where, "costcalc over budget", text))
+        lines.append(f"{check.file}: {summary(check)}")
+    return "\n".join(lines) + "\n"
+
+
+def check_junit(checks: list[FileCheck]) -> str:
+    """JUnit XML: a test suite per spec file, a test case per design and metric."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="costcalc check")
+    for check in checks:
+        suite = ET.SubElement(root, "testsuite", name=check.file)
+        if check.error:
+            case = ET.SubElement(suite, "testcase", classname=check.file, name="spec")
+            ET.SubElement(case, "error", message=str(check.error), type="bad spec")
+        for v in check.verdicts:
+            case = ET.SubElement(suite, "testcase", classname=v.design, name=v.metric, file=check.file)
+            if v.where:
+                case.set("line", str(v.where.line))
+            if v.over:
+                ET.SubElement(case, "failure", message=message(v), type="over budget").text = f"limit from {v.source}"
+        _count(suite, len(check.verdicts) + bool(check.error), len(check.over), int(bool(check.error)))
+    suites = root.findall("testsuite")
+    _count(root, *(sum(int(s.get(key)) for s in suites) for key in ("tests", "failures", "errors")))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _count(element, tests: int, failures: int, errors: int) -> None:
+    element.set("tests", str(tests))
+    element.set("failures", str(failures))
+    element.set("errors", str(errors))

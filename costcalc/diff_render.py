@@ -1,0 +1,96 @@
+"""A diff in every report format: table and markdown views, json and csv with exact integers."""
+
+from __future__ import annotations
+
+import json
+
+from . import __version__
+from .diff import LAYER_METRICS, Change, Diff, DesignDiff
+from .render import JSON_FORMAT, _csv, cost_dict
+from .units import readable_bytes
+from .views import View, figure
+
+DASH = "—"
+
+
+def percent(change: Change) -> str:
+    value = change.percent
+    return DASH if value is None else f"{value:+.1f}%" if value else "0.0%"
+
+
+def amount(metric: str, value: int | None, exact: bool) -> str:
+    if value is None:
+        return DASH
+    return readable_bytes(value) if metric == "activation_bytes" and not exact else figure(value, exact)
+
+
+def signed(value: int, exact: bool) -> str:
+    text = figure(value, exact)
+    return f"+{text}" if value > 0 else text
+
+
+def totals_view(result: Diff, exact: bool) -> View:
+    """Each design's metrics old → new, changed rows emphasised; designs added and removed as notes."""
+    same = result.old_file == result.new_file
+    title = f"{result.old_file}: designs compared" if same else f"{result.old_file} → {result.new_file}"
+    notes = [f"{label}: {', '.join(names)}" for label, names in
+             (("designs added", result.added), ("designs removed", result.removed)) if names]
+    view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4))
+    for design in result.designs:
+        for change in design.changes:
+            cells = (design.name, change.metric, amount(change.metric, change.old, exact),
+                     amount(change.metric, change.new, exact), percent(change))
+            view.rows.append((cells, change.old != change.new))
+    return view
+
+
+def layers_view(design: DesignDiff, exact: bool) -> View:
+    """The layers of one design whose cost changed most, with MACs and params old → new."""
+    columns = ["layer", "kind"]
+    for metric in LAYER_METRICS:
+        columns += [f"{metric} old", f"{metric} new", f"{metric} Δ"]
+    shown = len(design.layers)
+    note = f"{shown} of {design.changed_layers} changed layers; — where a layer is absent"
+    view = View(f"{design.name}: layers that changed most", tuple(columns), notes=(note,),
+                right=tuple(range(2, len(columns))))
+    for layer in design.layers:
+        cells = [layer.path, layer.kind]
+        for metric in LAYER_METRICS:
+            cells += [amount(metric, layer.old and getattr(layer.old, metric), exact),
+                      amount(metric, layer.new and getattr(layer.new, metric), exact), signed(layer.delta(metric), exact)]
+        view.rows.append((tuple(cells), False))
+    return view
+
+
+def diff_views(result: Diff, exact: bool = False) -> list[View]:
+    return [totals_view(result, exact), *(layers_view(d, exact) for d in result.designs if d.layers)]
+
+
+def _optional(cost):
+    return cost_dict(cost) if cost is not None else None
+
+
+def diff_json(result: Diff) -> str:
+    designs = [
+        {"name": d.name, "old": d.old.name, "new": d.new.name,
+         "totals": {c.metric: {"old": c.old, "new": c.new, "change_percent": c.percent} for c in d.changes},
+         "changed_layers": d.changed_layers,
+         "layers": [{"path": layer.path, "kind": layer.kind, "old": _optional(layer.old), "new": _optional(layer.new)}
+                    for layer in d.layers]}
+        for d in result.designs
+    ]
+    data = {"costcalc": __version__, "format": JSON_FORMAT, "old": result.old_file, "new": result.new_file,
+            "designs": designs, "added": list(result.added), "removed": list(result.removed)}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def diff_csv(result: Diff) -> str:
+    """Totals (path empty) and the most changed layers, a row per metric: old, new, change in percent."""
+    rows = []
+    for d in result.designs:
+        rows += [[d.name, "", "total", c.metric, c.old, c.new, c.percent] for c in d.changes]
+        for layer in d.layers:
+            for metric in LAYER_METRICS:
+                change = layer.change(metric)
+                rows.append([d.name, layer.path, layer.kind, metric, change.old, change.new, change.percent])
+    return _csv(["design", "path", "kind", "metric", "old", "new", "change_percent"], rows)

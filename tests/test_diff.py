@@ -1,0 +1,89 @@
+"""`costcalc diff`: totals old → new in percent, designs added and removed, the layers that changed most."""
+
+import json
+
+import pytest
+
+from conftest import ROOT, run
+
+OLD, NEW = "specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("fmt, ext", [("table", "txt"), ("json", "json"), ("csv", "csv"), ("markdown", "md")])
+def test_every_format(fmt, ext, golden):
+    result = run("diff", OLD, NEW, "--format", fmt)
+    assert (result.code, result.err) == (0, "")
+    golden(f"diff_bottleneck_wider.{ext}", result.out)
+
+
+def test_totals_old_new_and_percent():
+    data = json.loads(run("diff", OLD, NEW, "--format", "json").out)
+    totals = {d["name"]: d["totals"] for d in data["designs"]}
+    assert totals["standard"]["macs"] == {"old": 120_422_400, "new": 28 * 28 * 32 * 192 * 9,
+                                          "change_percent": -64.0}
+    wider = 28 * 28 * (24 * 192 + 32 * 24 * 25)
+    assert totals["bottleneck"]["macs"] == {"old": 12_443_648, "new": wider,
+                                            "change_percent": round(100 * (wider - 12_443_648) / 12_443_648, 4)}
+    assert totals["bottleneck"]["activations"] == {"old": 37_632, "new": 28 * 28 * (24 + 32 + 32),
+                                                   "change_percent": round(100 * (88 - 48) / 48, 4)}
+    assert (data["added"], data["removed"]) == (["grouped"], ["separable"])
+
+
+def test_layers_that_changed_most_biggest_first():
+    data = json.loads(run("diff", OLD, NEW, "--format", "json").out)
+    layers = {d["name"]: [(l["path"], l["old"] and l["old"]["macs"], l["new"] and l["new"]["macs"]) for l in d["layers"]]
+              for d in data["designs"]}
+    assert layers["bottleneck"] == [("conv2", 10_035_200, 28 * 28 * 32 * 24 * 25), ("conv1", 2_408_448, 3_612_672),
+                                    ("relu3", None, 0)]
+    assert layers["standard"] == [("conv1", 120_422_400, 43_352_064)]
+
+
+def test_two_designs_of_one_spec():
+    result = run("diff", OLD, "--design", "standard", "--design", "bottleneck", "--format", "csv")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[:2] == ["design,path,kind,metric,old,new,change_percent",
+                         "standard → bottleneck,,total,macs,120422400,12443648,-89.6667"]
+    assert "standard → bottleneck,conv2,conv,macs,0,10035200," in lines
+
+
+def test_top_limits_the_layers():
+    data = json.loads(run("diff", OLD, NEW, "--top", "1", "--format", "json").out)
+    bottleneck = next(d for d in data["designs"] if d["name"] == "bottleneck")
+    assert (len(bottleneck["layers"]), bottleneck["changed_layers"]) == (1, 3)
+
+
+def test_design_filter_with_two_specs():
+    data = json.loads(run("diff", OLD, NEW, "--design", "bottleneck", "--format", "json").out)
+    assert [d["name"] for d in data["designs"]] == ["bottleneck"]
+    assert (data["added"], data["removed"]) == ([], [])
+
+
+def test_one_spec_needs_two_designs():
+    result = run("diff", OLD, "--design", "standard")
+    assert result.code == 2
+    assert "with one SPEC, name the two designs to compare: --design OLD --design NEW" in result.err
+
+
+def test_unknown_design_exit_2():
+    result = run("diff", OLD, NEW, "--design", "wide")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"no design 'wide' in {OLD} or {NEW}; "
+                          "designs: standard, bottleneck, separable, grouped\n")
+
+
+def test_bad_spec_exit_2(spec_file):
+    path = spec_file("input: [28, 28, 3]\nlayers:\n  - conv: {filter: 3, kernel: 3}\n")
+    result = run("diff", path, path)
+    assert (result.code, result.err) == (2, "spec.yaml:3:12: unknown option 'filter' for conv; did you mean 'filters'?\n")
+
+
+def test_identical_specs_change_nothing():
+    data = json.loads(run("diff", OLD, OLD, "--format", "json").out)
+    assert all(t["change_percent"] == 0.0 for d in data["designs"] for t in d["totals"].values())
+    assert all(d["layers"] == [] for d in data["designs"])
