@@ -1,34 +1,197 @@
-"""FLOP conventions: how MACs and the elementwise work of each layer add up to FLOPs.
+"""FLOP conventions: named sets of counting rules, costcalc's own and those of other tools.
 
-An op reports its work by kind (`bias`, `batchnorm`, `activation`, `pool`, `merge`:
-elements operated on); a convention weighs MACs and each kind of work. The rules of
-`costcalc` are written out in docs/conventions.md.
+A convention turns one layer (or merge) into counts by operation kind: conv, dense, bias,
+batchnorm, activation, pooling, merge. Its rules are looked up along the op's class
+hierarchy, so one rule serves every pool and every activation; a kind with no rule counts
+nothing. The rules of fvcore, ptflops and thop were learnt by counting single layers with
+each tool; docs/conventions.md gives them with that evidence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
+
+from .merges import Merge
+from .ops import (Activation, AdaptivePool, AvgPool, BatchNorm, Dense, GlobalAvgPool, GlobalPool, Op, Pool, Shape,
+                  Sliding, numel)
+
+KINDS = ("conv", "dense", "bias", "batchnorm", "activation", "pooling", "merge")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a rule may read about one layer or merge."""
+
+    op: Op | Merge
+    inp: Shape
+    out: Shape
+    macs: int
+    work: dict[str, int]
+
+    @property
+    def inputs(self) -> int:
+        return numel(self.inp)
+
+    @property
+    def outputs(self) -> int:
+        return numel(self.out)
+
+
+Rule = Callable[[Facts], dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
 class Convention:
-    """A named set of counting rules."""
+    """A named set of counting rules; `flops_per_mac` is what one MAC counts for.
+
+    `summary` states the rule for each operation kind in words (absent: counts nothing).
+    """
 
     name: str
     description: str
     flops_per_mac: int
-    weights: dict[str, int] = field(default_factory=dict)
+    rules: dict[type, Rule] = field(default_factory=dict)
+    summary: dict[str, str] = field(default_factory=dict)
 
-    def flops(self, macs: int, work: dict[str, int]) -> int:
-        return self.flops_per_mac * macs + sum(self.weights.get(kind, 0) * n for kind, n in work.items())
+    def count(self, facts: Facts) -> dict[str, int]:
+        """Counts by operation kind (zeros left out) for one layer or merge."""
+        for cls in type(facts.op).__mro__:
+            if cls in self.rules:
+                return {kind: n for kind, n in self.rules[cls](facts).items() if n}
+        return {}
 
 
-COSTCALC = Convention(
-    "costcalc",
-    "2 FLOPs per MAC; 1 per bias addition, activation, pooled window element and merged element; "
-    "2 per batchnorm element (a scale and a shift)",
-    flops_per_mac=2,
-    weights={"bias": 1, "batchnorm": 2, "activation": 1, "pool": 1, "merge": 1},
-)
+def macs(per_mac: int) -> Rule:
+    """The MACs of conv-like and dense layers, counted `per_mac` times, under their kind."""
+    return lambda facts: {facts.op.category: per_mac * facts.macs}
 
-CONVENTIONS: dict[str, Convention] = {c.name: c for c in (COSTCALC,)}
+
+def affine(op: BatchNorm) -> bool:
+    return op.center or op.scale
+
+
+# ---- costcalc: 2 per MAC, and every elementwise operation once (batchnorm twice) ----------
+
+COSTCALC_WEIGHTS = {"bias": 1, "batchnorm": 2, "activation": 1, "pooling": 1, "merge": 1}
+
+
+def costcalc_rule(facts: Facts) -> dict[str, int]:
+    counts = {kind: COSTCALC_WEIGHTS[kind] * n for kind, n in facts.work.items()}
+    if facts.macs:
+        counts[facts.op.category] = 2 * facts.macs
+    return counts
+
+
+# ---- fvcore: MACs, batchnorm 2·I (I without affine), adaptive average pooling I -------------
+
+def fvcore_pool(facts: Facts) -> dict[str, int]:
+    averaging = isinstance(facts.op, (GlobalAvgPool, AdaptivePool)) and "avg" in facts.op.kind
+    return {"pooling": facts.inputs if averaging and facts.op.torch != "operator" else 0}
+
+
+# ---- ptflops (pytorch backend): hooks on modules plus patched torch.nn.functional ----------
+# A module whose forward calls a patched functional is counted twice (nn.ReLU, nn.MaxPool2d);
+# operators (x + y, torch.relu, x.mean) are never seen.
+
+PTFLOPS_ACTIVATIONS = {  # function: (as a module, as a functional), per input element
+    "relu": (2, 1), "relu6": (1, 1), "swish": (1, 1), "softmax": (1, 1),
+    "sigmoid": (0, 0), "tanh": (0, 0), "hswish": (0, 0), "hsigmoid": (0, 0),
+}
+
+
+def ptflops_activation(function: str, torch: str, elements: int) -> int:
+    module, functional = PTFLOPS_ACTIVATIONS[function]
+    return {"module": module, "functional": functional}.get(torch, 0) * elements
+
+
+def ptflops_weighted(facts: Facts) -> dict[str, int]:
+    op = facts.op
+    counts = {op.category: facts.macs, "bias": facts.work.get("bias", 0)}
+    if op.activation:
+        counts["activation"] = ptflops_activation(op.activation, "module", facts.outputs)
+    return counts
+
+
+def ptflops_pool(facts: Facts) -> dict[str, int]:
+    return {"pooling": {"module": 2, "functional": 1}.get(facts.op.torch, 0) * facts.inputs}
+
+
+def ptflops_merge(facts: Facts) -> dict[str, int]:
+    return {"merge": facts.work.get("merge", 0) if facts.op.torch == "functional" else 0}
+
+
+# ---- thop: hooks on modules only; batchnorm 4·I, average pools by output, softmax 3n−1 ------
+
+def thop_softmax(elements: int, axis: int) -> int:
+    return elements // axis * (3 * axis - 1)
+
+
+def thop_weighted(facts: Facts) -> dict[str, int]:
+    counts = {facts.op.category: facts.macs}
+    if facts.op.activation == "softmax":
+        counts["activation"] = thop_softmax(facts.outputs, facts.out[-1])
+    return counts
+
+
+def thop_activation(facts: Facts) -> dict[str, int]:
+    module_softmax = facts.op.kind == "softmax" and facts.op.torch == "module"
+    return {"activation": thop_softmax(facts.inputs, facts.inp[-1]) if module_softmax else 0}
+
+
+def thop_adaptive_average(facts: Facts) -> dict[str, int]:
+    """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it."""
+    if facts.op.torch != "module" or "avg" not in facts.op.kind:
+        return {}
+    window = (facts.inp[0] / facts.out[0]) * (facts.inp[1] / facts.out[1]) if len(facts.out) == 3 else facts.inp[0] * facts.inp[1]
+    return {"pooling": int((window + 1) * facts.outputs)}
+
+
+def thop_pool(facts: Facts) -> dict[str, int]:
+    return {"pooling": facts.outputs if isinstance(facts.op, AvgPool) and facts.op.torch == "module" else 0}
+
+
+PER_MAC = {"conv": "1 per MAC", "dense": "1 per MAC"}
+
+CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
+    Convention(
+        "costcalc", "costcalc's own: every multiply and add, and every elementwise operation", 2,
+        {Op: costcalc_rule, Merge: costcalc_rule},
+        {"conv": "2 per MAC", "dense": "2 per MAC", "bias": "1 per output element",
+         "batchnorm": "2 per element (a scale and a shift)", "activation": "1 per element",
+         "pooling": "1 per element of each window (global: per input element)",
+         "merge": "add, multiply: (branches − 1) per output element; concat 0"},
+    ),
+    Convention(
+        "flops2x", "2 per MAC and nothing else: the \"FLOPs\" most papers quote", 2,
+        {Sliding: macs(2), Dense: macs(2)}, {"conv": "2 per MAC", "dense": "2 per MAC"},
+    ),
+    Convention(
+        "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
+        {Sliding: macs(1), Dense: macs(1), GlobalPool: fvcore_pool, AdaptivePool: fvcore_pool,
+         BatchNorm: lambda f: {"batchnorm": (2 if affine(f.op) else 1) * f.inputs}},
+        {**PER_MAC, "batchnorm": "2 per element (1 without affine)",
+         "pooling": "adaptive and global average: 1 per input element (x.mean: none)"},
+    ),
+    Convention(
+        "ptflops", "ptflops' get_model_complexity_info (pytorch backend): a MAC counts one", 1,
+        {Sliding: ptflops_weighted, Dense: ptflops_weighted, Merge: ptflops_merge,
+         BatchNorm: lambda f: {"batchnorm": (2 if affine(f.op) else 1) * f.inputs},
+         Activation: lambda f: {"activation": ptflops_activation(f.op.kind, f.op.torch, f.inputs)},
+         Pool: ptflops_pool, GlobalPool: ptflops_pool, AdaptivePool: ptflops_pool},
+        {**PER_MAC, "bias": "1 per output element", "batchnorm": "2 per element (1 without affine)",
+         "activation": "relu: module 2, functional 1 per element; relu6, swish, softmax: 1; others none",
+         "pooling": "every pool: module 2, functional 1 per input element",
+         "merge": "torch: functional (torch.add, torch.mul): (branches − 1) per output element"},
+    ),
+    Convention(
+        "thop", "thop's profile: a MAC counts one; module hooks only", 1,
+        {Sliding: thop_weighted, Dense: thop_weighted, Activation: thop_activation, Pool: thop_pool,
+         GlobalPool: thop_adaptive_average, AdaptivePool: thop_adaptive_average,
+         BatchNorm: lambda f: {"batchnorm": (4 if affine(f.op) else 2) * f.inputs}},
+        {**PER_MAC, "batchnorm": "4 per element (2 without affine)",
+         "activation": "softmax module: 3n − 1 per n elements; others none",
+         "pooling": "avgpool module: 1 per output element; adaptive and global average module: "
+                    "int((window + 1) · output); max none"},
+    ),
+)}

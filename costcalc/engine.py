@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .conventions import CONVENTIONS, Convention
+from .conventions import CONVENTIONS, KINDS, Convention, Facts
 from .errors import CostcalcError, ShapeError, Where
 from .merges import Merge
 from .ops import Op, Shape, numel
@@ -56,17 +56,19 @@ class Row:
     work: dict[str, int] = field(default_factory=dict, compare=False)
     where: Where | None = field(default=None, compare=False)
     op: Op | Merge | None = field(default=None, compare=False)
+    breakdown: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class DesignResult:
-    """A design's rows and totals."""
+    """A design's rows and totals; `breakdown` is its FLOPs by operation kind under the convention."""
 
     name: str
     input: Shape
     output: Shape
     total: Cost
     rows: tuple[Row, ...]
+    breakdown: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,11 @@ class _Walker:
     def design(self, name: str, nodes: tuple[Node, ...], shape: Shape) -> DesignResult:
         self.rows = []
         out, total = self.sequence(nodes, shape, "", 0)
-        return DesignResult(name, shape, out, total, tuple(self.rows))
+        breakdown = dict.fromkeys(KINDS, 0)
+        for row in self.rows:
+            for kind, n in row.breakdown.items():
+                breakdown[kind] += n
+        return DesignResult(name, shape, out, total, tuple(self.rows), breakdown)
 
     def sequence(self, nodes, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
         total = Cost()
@@ -142,8 +148,8 @@ class _Walker:
         except ShapeError as exc:
             raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where, exc.hint) from None
         work = op.work(shape, out)
-        cost = self.cost(op.macs(shape, out), *op.params(shape, out), work, out)
-        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op))
+        cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), *op.params(shape, out))
+        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown))
         return out, cost
 
     def branches(self, node: Branches, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:
@@ -156,16 +162,19 @@ class _Walker:
         except ShapeError as exc:
             raise ShapeError(f"{path} (branches): {exc.message}", node.where, exc.hint) from None
         work = node.merge.work(outputs, out)
-        cost = self.cost(0, 0, 0, work, out)
+        cost, breakdown = self.cost(Facts(node.merge, shape, out, 0, work), 0, 0)
         name = node.merge.kind if node.merge.kind not in outputs else f"{node.merge.kind}~{len(outputs) + 1}"
         self.rows.append(Row(f"{path}/{name}", name, node.merge.kind, "merge", depth, shape, out, cost, work,
-                             node.where, node.merge))
+                             node.where, node.merge, breakdown))
         return out, total + cost
 
-    def cost(self, macs: int, trainable: int, non_trainable: int, work: dict, out: Shape) -> Cost:
-        elements = numel(out)
-        flops = self.convention.flops(macs, work)
-        return Cost(macs, flops, trainable, non_trainable, elements, elements * self.bytes_per_element)
+    def cost(self, facts: Facts, trainable: int, non_trainable: int) -> tuple[Cost, dict[str, int]]:
+        """The cost of one layer or merge, and its FLOPs by operation kind under the convention."""
+        breakdown = self.convention.count(facts)
+        elements = numel(facts.out)
+        cost = Cost(facts.macs, sum(breakdown.values()), trainable, non_trainable, elements,
+                    elements * self.bytes_per_element)
+        return cost, breakdown
 
 
 def _shape(shape: Shape) -> str:

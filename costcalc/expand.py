@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import MISSING, dataclass, replace
 
 from .errors import LimitError, SpecError, Where
 from .limits import MAX_BLOCK_DEPTH, MAX_LAYERS
 from .merges import MERGES
 from .ops import OPS
-from .options import OptionError, is_int
+from .options import OptionError, is_int, torch_call
 from .substitute import substitute
 from .suggest import check_keys, did_you_mean
 from .tree import Branches, Group, Layer, Node
 from .yamlload import YList, YMap
 
 LAYER_KEYS = ("name", "repeat")
-BRANCHES_KEYS = ("branches", "merge", "name", "repeat")
+BRANCHES_KEYS = ("branches", "merge", "name", "repeat", "torch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class Expander:
 
     def branches(self, options: YMap, scope, stack, name: str, where: Where) -> Branches:
         check_keys(options, BRANCHES_KEYS, "key", " in branches")
+        stack = self.deeper(stack, "branches", where)
         paths = options["branches"]
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
@@ -118,12 +120,22 @@ class Expander:
             Group(str(branch), "branch", self.sequence(layers, scope, stack), paths.at(branch))
             for branch, layers in paths.items()
         )
+        torch = substitute(options.get("torch", "operator"), scope, options.at("torch"))
+        try:
+            torch_call(torch)
+        except OptionError as exc:
+            raise SpecError(f"branches option 'torch': {exc}", options.at("torch")) from None
         self.charge(1, where)
-        return Branches(name, MERGES[merge](), groups, where)
+        return Branches(name, MERGES[merge](torch=torch), groups, where)
+
+    def deeper(self, stack: tuple[str, ...], name: str, where: Where) -> tuple[str, ...]:
+        """The enclosing blocks and branches, one more; deeper than MAX_BLOCK_DEPTH is refused."""
+        if len(stack) >= MAX_BLOCK_DEPTH:
+            raise LimitError(f"blocks and branches nest more than {MAX_BLOCK_DEPTH} deep", where)
+        return (*stack, name)
 
     def call(self, block: Block, options: YMap, scope, stack, name: str, where: Where) -> Group:
-        if len(stack) >= MAX_BLOCK_DEPTH:
-            raise LimitError(f"blocks call blocks more than {MAX_BLOCK_DEPTH} deep", where)
+        inner = self.deeper(stack, block.name, where)
         check_keys(options, [*block.args, *LAYER_KEYS], "argument", f" for block {block.name}")
         args: dict = {}
         for arg, default in block.args.items():
@@ -134,14 +146,63 @@ class Expander:
                                 f"give it: `{block.name}: {{{arg}: ...}}`")
             else:
                 args[arg] = substitute(default, args, block.args.at(arg))
-        return Group(name, block.name, self.sequence(block.layers, args, (*stack, block.name)), where)
+        return Group(name, block.name, self.sequence(block.layers, args, inner), where)
+
+    def refuse_bombs(self, lists) -> None:
+        """Refuse, before expanding anything, lists that surely expand beyond MAX_LAYERS.
+
+        Each block's least size is counted once: literal repeats multiply, a repeat that
+        is an expression counts once, and what is malformed or nested too deeply counts
+        nothing (the expansion reports it). So the count never exceeds the expansion's, and exponential blocks
+        are refused at once instead of after 200,000 layers of work.
+        """
+        sizes: dict[str, int] = {}
+
+        def least(items, depth: int) -> int:
+            total = 0
+            for index, item in enumerate(items if isinstance(items, YList) and depth <= MAX_BLOCK_DEPTH else ()):
+                try:
+                    kind, options = split_item(item, items.at(index))
+                except SpecError:
+                    continue
+                options = options if options is not None else YMap(items.at(index))
+                repeat = options.get("repeat", 1)
+                repeat = repeat if is_int(repeat) and repeat > 1 else 1
+                if kind == "branches" and isinstance(options.get("branches"), YMap):
+                    size = 1 + sum(least(layers, depth + 1) for layers in options["branches"].values())
+                elif kind in self.blocks:
+                    if kind not in sizes:
+                        sizes[kind] = least(self.blocks[kind].layers, depth + 1)
+                    size = sizes[kind]
+                else:
+                    size = kind in OPS
+                total += size * repeat
+                if total > MAX_LAYERS:
+                    raise LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers",
+                                     options.at("repeat") if repeat > 1 else items.at(index),
+                                     "lower a repeat or split the design")
+            return total
+
+        overall = 0
+        for items in lists:
+            overall += least(items, 0)
+            if overall > MAX_LAYERS:
+                raise LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", items.where,
+                                 "lower a repeat or split the design")
+
+
+@functools.cache
+def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
+    """A kind's option fields and the keys its layers accept (worked out once per kind)."""
+    fields = cls.option_fields()
+    return fields, (*fields, *LAYER_KEYS)
 
 
 def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None):
     """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults."""
     cls = OPS[kind]
-    fields = cls.option_fields()
-    check_keys(options, [*fields, *LAYER_KEYS], "option", f" for {kind}")
+    fields, accepted = kind_options(cls)
+    check_keys(options, accepted, "option", f" for {kind}")
     given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
              for key in options if key not in LAYER_KEYS}
     for key, value in (defaults or {}).items():

@@ -20,6 +20,7 @@ class Merge:
     """Combines branch output shapes; `work` counts its elementwise operations."""
 
     kind: ClassVar[str]
+    torch: str = "operator"
 
     def infer(self, shapes: dict[str, Shape]) -> Shape:
         raise NotImplementedError

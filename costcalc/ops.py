@@ -224,6 +224,7 @@ class Pool(Op):
     stride: tuple[int, int] | None = option(opt.pair, None)
     padding: opt.Padding = option(opt.padding, "same")
     ceil_mode: bool = option(opt.boolean, False)
+    torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
@@ -231,7 +232,7 @@ class Pool(Op):
         return (*window_out(shape, self.size, stride, (1, 1), self.padding, self.ceil_mode), channels)
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return {"pool": numel(out) * self.size[0] * self.size[1]}
+        return {"pooling": numel(out) * self.size[0] * self.size[1]}
 
 
 MaxPool = variant(Pool, "MaxPool", "maxpool", "Max pooling (Keras MaxPooling2D, torch nn.MaxPool2d).")
@@ -244,13 +245,14 @@ class GlobalPool(Op):
 
     category = "pool"
     keepdims: bool = option(opt.boolean, False)
+    torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
         return (1, 1, channels) if self.keepdims else (channels,)
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return {"pool": numel(inp)}
+        return {"pooling": numel(inp)}
 
 
 GlobalAvgPool = variant(GlobalPool, "GlobalAvgPool", "global_avgpool", "Global average pooling (Keras GlobalAveragePooling2D).")
@@ -268,6 +270,7 @@ class AdaptivePool(Op):
 
     category = "pool"
     output: tuple[int, int] = option(opt.pair)
+    torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
         return (*self.output, image(self.kind, shape)[2])
@@ -275,7 +278,7 @@ class AdaptivePool(Op):
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         rows = adaptive_windows(inp[0], self.output[0])
         cols = adaptive_windows(inp[1], self.output[1])
-        return {"pool": rows * cols * inp[2]}
+        return {"pooling": rows * cols * inp[2]}
 
 
 AdaptiveAvgPool = variant(AdaptivePool, "AdaptiveAvgPool", "adaptive_avgpool",
@@ -306,6 +309,7 @@ class Activation(Op):
     """An elementwise activation function."""
 
     category = "activation"
+    torch: str = option(opt.torch_call, "module")
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return {"activation": numel(out)}

@@ -94,6 +94,16 @@ def activation(value) -> str | None:
     raise OptionError(f"expected one of none, {', '.join(ACTIVATIONS)}; got {_describe(value)}")
 
 
+TORCH_CALLS = ("module", "functional", "operator")
+
+
+def torch_call(value) -> str:
+    """How PyTorch code invokes an op: read only by the conventions of PyTorch's counters."""
+    if value not in TORCH_CALLS:
+        raise OptionError(f"expected module (nn.ReLU), functional (F.relu) or operator (torch.relu, x.mean, +), got {_describe(value)}")
+    return value
+
+
 def rate(value) -> float | None:
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
         return value

@@ -32,7 +32,7 @@ KERAS_SPECS = [
     ("mobilenet_keras.yaml", "main", "MobileNet"),
     ("mobilenet_v2_keras.yaml", "main", "MobileNetV2"),
     ("resnet50_keras.yaml", "main", "ResNet50"),
-    ("vgg16.yaml", "main", "VGG16"),
+    ("vgg16.yaml", "keras", "VGG16"),
     ("mobilenet_v2_vs_resnet50.yaml", "mobilenet_v2", "MobileNetV2"),
     ("mobilenet_v2_vs_resnet50.yaml", "resnet50", "ResNet50"),
 ]
@@ -43,6 +43,7 @@ TORCHVISION_SPECS = [
     ("resnet50_torchvision.yaml", "resnet50"),
     ("vgg16.yaml", "vgg16"),
 ]
+TORCHVISION_DESIGNS = {"vgg16.yaml": "torchvision"}
 
 
 def design(spec: str, name: str = "main"):
@@ -62,7 +63,7 @@ def test_keras_parameters(spec, name, model):
 @pytest.mark.parametrize("spec, model", TORCHVISION_SPECS)
 def test_torchvision_parameters_and_fvcore_macs(spec, model):
     reference = TORCHVISION[model]
-    result = design(spec)
+    result = design(spec, TORCHVISION_DESIGNS.get(spec, "main"))
     assert list(result.input) == [reference["input"], reference["input"], 3]
     assert result.total.trainable_params == reference["params"]
     assert result.total.non_trainable_params == reference["bn_running_stats"]

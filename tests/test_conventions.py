@@ -1,0 +1,139 @@
+"""fvcore, ptflops and thop, reproduced exactly: totals, kind by kind, and layer by layer.
+
+Reference data in tests/data/reference/ (with provenance): torchvision.tsv (each tool's
+headline for five networks), conventions_breakdown.tsv (those headlines by operation kind)
+and single_layers.tsv (what each tool counts for one PyTorch layer).
+"""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from conftest import SPECS
+from costcalc import analyze, load, loads
+from costcalc.conventions import CONVENTIONS, KINDS
+
+REFERENCE = Path(__file__).parent / "data" / "reference"
+TOOLS = ("fvcore", "ptflops", "thop")
+NETWORKS = {  # torchvision model: (zoo spec, design)
+    "googlenet": ("googlenet_torchvision.yaml", "main"),
+    "inception_v3": ("inception_v3_torchvision.yaml", "main"),
+    "mobilenet_v2": ("mobilenet_v2_torchvision.yaml", "main"),
+    "resnet50": ("resnet50_torchvision.yaml", "main"),
+    "vgg16": ("vgg16.yaml", "torchvision"),
+}
+HEADLINE = {"fvcore": "fvcore_total", "ptflops": "ptflops_macs", "thop": "thop_macs"}
+
+
+def rows(name: str) -> list[dict]:
+    lines = [line for line in (REFERENCE / name).read_text().splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+HEADLINES = {row["model"]: row for row in rows("torchvision.tsv")}
+BREAKDOWN = {(row["model"], row["kind"]): row for row in rows("conventions_breakdown.tsv")}
+EVIDENCE = {row["layer"]: row for row in rows("single_layers.tsv")}
+
+
+def network(model: str, convention: str):
+    spec, design = NETWORKS[model]
+    return analyze(load(SPECS / "zoo" / spec), convention=convention).design(design)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("model", NETWORKS)
+def test_the_fifteen_headlines(model, tool):
+    assert network(model, tool).total.flops == int(HEADLINES[model][HEADLINE[tool]])
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("model", NETWORKS)
+def test_kind_by_kind(model, tool):
+    breakdown = network(model, tool).breakdown
+    expected = {kind: int(BREAKDOWN[(model, kind)][tool]) for kind in KINDS if (model, kind) in BREAKDOWN}
+    assert {kind: breakdown[kind] for kind in expected} == expected
+    assert breakdown["merge"] == 0  # residual `+` and torch.cat are counted by none of them
+
+
+def test_flops2x_is_twice_the_macs():
+    design = network("resnet50", "flops2x")
+    assert design.total.flops == 2 * design.total.macs == 2 * (4_087_136_256 + 2_048_000)
+
+
+# One PyTorch layer as a costcalc layer (channels last), keyed by the evidence row's label.
+SINGLE_LAYERS = {
+    "Conv2d(8,16,3,p=1)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 1}"),
+    "Conv2d(8,16,3,p=1,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 1, bias: false}"),
+    "Conv2d(8,16,3,s=2,p=1,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, stride: 2, padding: 1, bias: false}"),
+    "Conv2d(8,16,3,p=2,d=2,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 2, dilation: 2, bias: false}"),
+    "Conv2d(8,16,3,p=1,g=4,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 1, groups: 4, bias: false}"),
+    "Conv2d(8,8,3,p=1,g=8,bias=False) dw": ("[14, 14, 8]", "depthwise: {kernel: 3, padding: 1, bias: false}"),
+    "Conv2d(8,8,3,p=1,g=8) dw+bias": ("[14, 14, 8]", "depthwise: {kernel: 3, padding: 1}"),
+    "Conv2d(8,16,1,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 1, bias: false}"),
+    "Linear(64,10)": ("[64]", "dense: {units: 10}"),
+    "Linear(64,10,bias=False)": ("[64]", "dense: {units: 10, bias: false}"),
+    "Linear(64,10) 3-D input": ("[1, 5, 64]", "dense: {units: 10}"),
+    "BatchNorm2d(8) eval": ("[14, 14, 8]", "batchnorm"),
+    "BatchNorm2d(8,affine=False) eval": ("[14, 14, 8]", "batchnorm: {center: false, scale: false}"),
+    "ReLU()": ("[14, 14, 8]", "relu"),
+    "ReLU6(inplace=True)": ("[14, 14, 8]", "relu6"),
+    "Sigmoid()": ("[14, 14, 8]", "sigmoid"),
+    "Hardswish()": ("[14, 14, 8]", "hswish"),
+    "Hardsigmoid()": ("[14, 14, 8]", "hsigmoid"),
+    "SiLU()": ("[14, 14, 8]", "swish"),
+    "Tanh()": ("[14, 14, 8]", "tanh"),
+    "Softmax(dim=1) on (1,1000)": ("[1000]", "softmax"),
+    "Softmax(dim=1) on NCHW": ("[14, 14, 8]", "softmax"),
+    "F.relu(x, inplace=True)": ("[14, 14, 8]", "relu: {torch: functional}"),
+    "torch.relu(x)": ("[14, 14, 8]", "relu: {torch: operator}"),
+    "F.relu6(x)": ("[14, 14, 8]", "relu6: {torch: functional}"),
+    "F.silu(x)": ("[14, 14, 8]", "swish: {torch: functional}"),
+    "F.hardswish(x)": ("[14, 14, 8]", "hswish: {torch: functional}"),
+    "MaxPool2d(3,2)": ("[15, 15, 8]", "maxpool: {size: 3, stride: 2, padding: valid}"),
+    "MaxPool2d(3,2,ceil_mode=True)": ("[14, 14, 8]", "maxpool: {size: 3, stride: 2, padding: valid, ceil_mode: true}"),
+    "MaxPool2d(3,1,p=1)": ("[15, 15, 8]", "maxpool: {size: 3, stride: 1, padding: 1}"),
+    "MaxPool2d(2,2)": ("[14, 14, 8]", "maxpool: {size: 2, stride: 2, padding: valid}"),
+    "AvgPool2d(3,2)": ("[15, 15, 8]", "avgpool: {size: 3, stride: 2, padding: valid}"),
+    "AvgPool2d(3,2,ceil_mode=True)": ("[14, 14, 8]", "avgpool: {size: 3, stride: 2, padding: valid, ceil_mode: true}"),
+    "AvgPool2d(3,1,p=1)": ("[15, 15, 8]", "avgpool: {size: 3, stride: 1, padding: 1}"),
+    "F.max_pool2d(x,3,2)": ("[15, 15, 8]", "maxpool: {size: 3, stride: 2, padding: valid, torch: functional}"),
+    "F.avg_pool2d(x,3,1,1)": ("[15, 15, 8]", "avgpool: {size: 3, stride: 1, padding: 1, torch: functional}"),
+    "AdaptiveAvgPool2d(1)": ("[14, 14, 8]", "adaptive_avgpool: {output: 1}"),
+    "AdaptiveAvgPool2d(7) on 14x14": ("[14, 14, 8]", "adaptive_avgpool: {output: 7}"),
+    "AdaptiveAvgPool2d(7) on 7x7": ("[7, 7, 8]", "adaptive_avgpool: {output: 7}"),
+    "AdaptiveAvgPool2d(6) on 15x15": ("[15, 15, 8]", "adaptive_avgpool: {output: 6}"),
+    "AdaptiveMaxPool2d(1)": ("[14, 14, 8]", "adaptive_maxpool: {output: 1}"),
+    "F.adaptive_avg_pool2d(x,1)": ("[14, 14, 8]", "adaptive_avgpool: {output: 1, torch: functional}"),
+    "F.adaptive_max_pool2d(x,1)": ("[14, 14, 8]", "adaptive_maxpool: {output: 1, torch: functional}"),
+    "x.mean((2,3))": ("[14, 14, 8]", "global_avgpool: {torch: operator}"),
+    "torch.add(x,x)": ("[14, 14, 8]", "branches: {a: [], b: []}\n    merge: add\n    torch: functional"),
+    "x + x": ("[14, 14, 8]", "branches: {a: [], b: []}\n    merge: add"),
+    "torch.cat([x,x],1)": ("[14, 14, 8]", "branches: {a: [], b: []}"),
+    "Flatten()": ("[14, 14, 8]", "flatten"),
+    "Dropout(0.5) eval": ("[14, 14, 8]", "dropout: {rate: 0.5}"),
+    "ZeroPad2d(1)": ("[14, 14, 8]", "zeropad: {padding: 1}"),
+}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("label", SINGLE_LAYERS)
+def test_single_layer_evidence(label, tool):
+    shape, layer = SINGLE_LAYERS[label]
+    design = analyze(loads(f"input: {shape}\nlayers:\n  - {layer}\n", "t.yaml"), convention=tool).designs[0]
+    assert design.total.flops == int(EVIDENCE[label][tool])
+
+
+def test_a_global_average_pool_module_counts_as_adaptive_pooling_to_one():
+    """global_avgpool is nn.AdaptiveAvgPool2d(1) to PyTorch's counters, as the evidence row for that module."""
+    row = EVIDENCE["AdaptiveAvgPool2d(1)"]
+    for tool in TOOLS:
+        design = analyze(loads("input: [14, 14, 8]\nlayers: [global_avgpool]\n", "t.yaml"), convention=tool).designs[0]
+        assert design.total.flops == int(row[tool])
+
+
+def test_every_convention_says_its_rule_for_every_kind_it_counts():
+    for convention in CONVENTIONS.values():
+        for model in NETWORKS:
+            counted = {kind for kind, n in network(model, convention.name).breakdown.items() if n}
+            assert counted <= set(convention.summary), (convention.name, model)
