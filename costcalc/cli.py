@@ -45,8 +45,27 @@ def parse_input(ctx, param, value):
     return shape
 
 
+def check_convention(ctx, param, value):
+    """A convention's name, checked on use so that start-up imports no rules."""
+    from .conventions import CONVENTIONS
+    from .suggest import did_you_mean
+
+    for name in (value,) if isinstance(value, str) else value or ():
+        if name not in CONVENTIONS:
+            hint = did_you_mean(name, CONVENTIONS) or "costcalc conventions lists them"
+            raise click.BadParameter(f"{name!r} is not a convention; {hint}")
+    return value
+
+
+def convention_option(function):
+    return click.option("--convention", default="costcalc", show_default=True, metavar="NAME", callback=check_convention,
+                        help="How FLOPs are counted (costcalc, flops2x, fvcore, ptflops, thop); "
+                             "`costcalc conventions` shows the rules.")(function)
+
+
 def spec_options(function):
     """The options report and compare share."""
+    function = convention_option(function)
     function = click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")(function)
     function = click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
                             help="Element type for activation bytes.")(function)
@@ -57,21 +76,23 @@ def spec_options(function):
     return click.argument("spec", type=click.Path(path_type=str))(function)
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32"):
+def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
     from .engine import analyze
     from .spec import load
 
-    return analyze(load(path), input_shape, designs or None, DTYPES[dtype])
+    return analyze(load(path), input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def emit(fmt: str, views, as_json, as_csv) -> None:
-    """Print views as a table or markdown, or the json / csv text."""
+def emit(fmt: str, views, as_json, as_csv=None) -> None:
+    """Print views as a table or markdown, or the json / csv text (csv where there is one)."""
     from . import render
 
     if fmt == "table":
         render.print_views(views())
     elif fmt == "markdown":
         click.echo(render.markdown(views()), nl=False)
+    elif fmt == "csv" and as_csv is None:
+        raise click.UsageError("this output has no csv form; use --format table, json or markdown")
     else:
         click.echo(as_json() if fmt == "json" else as_csv(), nl=False)
 
@@ -94,16 +115,24 @@ def main():
 @spec_options
 @click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's subtotal.")
-def report(spec, fmt, input_shape, dtype, exact, designs, depth):
-    """A row per layer of each design, with subtotals per block and branch.
+@click.option("--convention-diff", nargs=2, metavar="A B", callback=check_convention,
+              help="Instead of the report, FLOPs by operation kind under conventions A and B, side by side.")
+def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff):
+    """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
     \b
-    Example:
+    Examples:
       costcalc report specs/googlenet_3a.yaml --design reduced --depth 1
+      costcalc report specs/zoo/resnet50_torchvision.yaml --convention-diff fvcore ptflops
     """
     from . import render, views
 
-    analysis = analyze_file(spec, input_shape, designs, dtype)
+    if convention_diff:
+        first, second = (analyze_file(spec, input_shape, designs, dtype, name) for name in convention_diff)
+        emit(fmt, lambda: views.convention_diff_views(first, second),
+             lambda: render.convention_diff_json(first, second), None)
+        return
+    analysis = analyze_file(spec, input_shape, designs, dtype, convention)
     emit(fmt, lambda: views.report_views(analysis, depth, exact),
          lambda: render.report_json(analysis, depth), lambda: render.report_csv(analysis, depth))
 
@@ -111,7 +140,7 @@ def report(spec, fmt, input_shape, dtype, exact, designs, depth):
 @main.command()
 @spec_options
 @click.option("--baseline", help="The design that ratios are taken against (default: the spec's baseline).")
-def compare(spec, fmt, input_shape, dtype, exact, baseline):
+def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
     \b
@@ -122,7 +151,7 @@ def compare(spec, fmt, input_shape, dtype, exact, baseline):
     from .compare import compare as compare_designs
     from .errors import CostcalcError
 
-    analysis = analyze_file(spec, input_shape, None, dtype)
+    analysis = analyze_file(spec, input_shape, None, dtype, convention)
     if baseline is not None and baseline not in [d.name for d in analysis.designs]:
         from .suggest import did_you_mean
 
@@ -162,7 +191,7 @@ def limit_options(function):
     return function
 
 
-def check_file(path: str, flags: dict, designs):
+def check_file(path: str, flags: dict, designs, convention: str = "costcalc"):
     """One spec's checks; a bad spec or a missing budget is reported on stderr and kept."""
     from .checks import FileCheck, evaluate
     from .engine import analyze
@@ -171,7 +200,7 @@ def check_file(path: str, flags: dict, designs):
 
     try:
         spec = load(path)
-        return evaluate(spec, analyze(spec, None, designs or None), flags)
+        return evaluate(spec, analyze(spec, None, designs or None, convention=convention), flags)
     except CostcalcError as error:
         click.echo(str(error), err=True)
         return FileCheck(path, error=error)
@@ -184,8 +213,9 @@ def check_file(path: str, flags: dict, designs):
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="json for scripts, markdown for a pull request, github for workflow annotations, junit for CI.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
+@convention_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, **limits):
+def check(ctx, specs, designs, fmt, quiet, convention, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
     \b
@@ -198,7 +228,7 @@ def check(ctx, specs, designs, fmt, quiet, **limits):
     from . import check_render, render
 
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    checks = [check_file(path, flags, designs) for path in specs]
+    checks = [check_file(path, flags, designs, convention) for path in specs]
     failed = any(c.over for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
@@ -219,7 +249,8 @@ def check(ctx, specs, designs, fmt, quiet, **limits):
 @click.option("--layer", metavar="PATH", help="Only the row at this path (and the rows under it), as report shows it.")
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True,
               help="Output format.")
-def explain(spec, designs, layer, fmt):
+@convention_option
+def explain(spec, designs, layer, fmt, convention):
     """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
     \b
@@ -228,7 +259,7 @@ def explain(spec, designs, layer, fmt):
     """
     from . import explain as boards
 
-    explanation = boards.explain(analyze_file(spec, None, designs), layer)
+    explanation = boards.explain(analyze_file(spec, None, designs, convention=convention), layer)
     click.echo(boards.text(explanation) if fmt == "text" else boards.markdown(explanation), nl=False)
 
 
@@ -243,7 +274,8 @@ def explain(spec, designs, layer, fmt):
 @click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type for activation bytes.")
-def diff(old, new, designs, top, fmt, exact, dtype):
+@convention_option
+def diff(old, new, designs, top, fmt, exact, dtype, convention):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
 
     \b
@@ -257,11 +289,29 @@ def diff(old, new, designs, top, fmt, exact, dtype):
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
     if new is None:
-        result = diffs.diff_designs(analyze_file(old, None, designs, dtype), *designs, top=top)
+        result = diffs.diff_designs(analyze_file(old, None, designs, dtype, convention), *designs, top=top)
     else:
-        result = diffs.diff(analyze_file(old, None, None, dtype), analyze_file(new, None, None, dtype), designs, top)
+        result = diffs.diff(analyze_file(old, None, None, dtype, convention),
+                            analyze_file(new, None, None, dtype, convention), designs, top)
     emit(fmt, lambda: diff_render.diff_views(result, exact),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True,
+              help="Output format.")
+def conventions(fmt):
+    """The FLOP conventions and each one's rule for each operation kind.
+
+    \b
+    Example:
+      costcalc conventions
+      costcalc report specs/zoo/googlenet_torchvision.yaml --convention ptflops
+    """
+    from . import render, views
+    from .conventions import CONVENTIONS
+
+    emit(fmt, lambda: views.conventions_views(CONVENTIONS.values()), lambda: render.conventions_json(CONVENTIONS.values()))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 
 from . import __version__
@@ -47,8 +48,8 @@ def print_views(views: list[View], file=None) -> None:
         if number:
             text.append("\n")
         text.append(view.title + "\n", style="bold")
-        for line, emphasis in box_lines(view):
-            text.append(line + "\n", style="bold" if emphasis else None)
+        for emphasis, lines in itertools.groupby(box_lines(view), key=lambda pair: pair[1]):
+            text.append("".join(line + "\n" for line, _ in lines), style="bold" if emphasis else None)
         for note in view.notes:
             text.append(note + "\n")
     console.print(text, end="")
@@ -102,7 +103,7 @@ def row_dict(row: Row) -> dict:
 def design_dict(design: DesignResult, depth: int | None) -> dict:
     return {
         "name": design.name, "input": list(design.input), "output": list(design.output),
-        "totals": cost_dict(design.total),
+        "totals": cost_dict(design.total), "flops_by_kind": design.breakdown,
         "rows": [row_dict(r) for r in design.rows if depth is None or r.depth <= depth],
     }
 
@@ -110,6 +111,22 @@ def design_dict(design: DesignResult, depth: int | None) -> dict:
 def report_json(analysis: Analysis, depth: int | None = None) -> str:
     data = {**_header(analysis), "designs": [design_dict(d, depth) for d in analysis.designs]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def convention_diff_json(first: Analysis, second: Analysis) -> str:
+    """Per design, FLOPs by operation kind under two conventions."""
+    designs = [{"name": one.name, "flops_by_kind": {first.convention: one.breakdown, second.convention: other.breakdown},
+                "flops": {first.convention: one.total.flops, second.convention: other.total.flops}}
+               for one, other in zip(first.designs, second.designs)]
+    data = {**_header(first), "convention": None, "conventions": [first.convention, second.convention], "designs": designs}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def conventions_json(conventions) -> str:
+    data = [{"name": c.name, "description": c.description, "flops_per_mac": c.flops_per_mac, "rules": c.summary}
+            for c in conventions]
+    return json.dumps({"costcalc": __version__, "format": JSON_FORMAT, "conventions": data}, indent=2,
+                      ensure_ascii=False) + "\n"
 
 
 def compare_json(comparison: Comparison) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .compare import METRICS, Comparison, metric
+from .conventions import KINDS
 from .engine import Analysis, Cost, DesignResult
 from .ops import format_shape
 from .units import exact as exact_figure
@@ -34,15 +35,15 @@ def share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
-def summary(design: DesignResult, bytes_per_element: int) -> tuple[str, ...]:
+def summary(design: DesignResult, analysis: Analysis) -> tuple[str, ...]:
     """Keras-style total lines, always exact."""
-    total = design.total
+    total, bytes_per_element = design.total, analysis.bytes_per_element
     return (
         f"Total params: {total.params:,}",
         f"Trainable params: {total.trainable_params:,}",
         f"Non-trainable params: {total.non_trainable_params:,}",
         f"MACs: {total.macs:,} ({readable(total.macs)})",
-        f"FLOPs: {total.flops:,} ({readable(total.flops)})",
+        f"FLOPs: {total.flops:,} ({readable(total.flops)}), {analysis.convention} convention",
         f"Activations: {total.activations:,} elements, {readable_bytes(total.activation_bytes)}"
         f" at {bytes_per_element} bytes each",
     )
@@ -56,7 +57,7 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         view = View(
             f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
             ("layer", "kind", "output", "params", "MACs", "share"),
-            notes=summary(design, analysis.bytes_per_element),
+            notes=summary(design, analysis),
             right=(3, 4, 5),
         )
         for row in design.rows:
@@ -67,6 +68,44 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
                 view.rows.append((cells, row.role not in ("layer", "merge")))
         view.rows.append((("total", "", format_shape(design.output), figure(design.total.params, exact),
                            figure(design.total.macs, exact), share(design.total.macs, design.total.macs)), True))
+        views += [view, breakdown_view(design, analysis.convention, exact)]
+    return views
+
+
+def breakdown_view(design: DesignResult, convention: str, exact: bool) -> View:
+    """A design's FLOPs by operation kind under its convention."""
+    view = View(f"{design.name}: FLOPs by operation kind, {convention} convention", ("kind", "FLOPs", "share"),
+                right=(1, 2))
+    for kind in KINDS:
+        view.rows.append(((kind, figure(design.breakdown[kind], exact), share(design.breakdown[kind], design.total.flops)), False))
+    view.rows.append((("total", figure(design.total.flops, exact), share(design.total.flops, design.total.flops)), True))
+    return view
+
+
+def convention_diff_views(first: Analysis, second: Analysis) -> list[View]:
+    """Kind by kind, where two conventions part, for each design; always exact, since the point is the difference."""
+    a, b = first.convention, second.convention
+    views = []
+    for one, other in zip(first.designs, second.designs):
+        view = View(f"{one.name}: FLOPs by operation kind, {a} against {b}", ("kind", a, b, f"{b} − {a}"),
+                    right=(1, 2, 3))
+        lines = [(kind, one.breakdown[kind], other.breakdown[kind]) for kind in KINDS]
+        for kind, x, y in [*lines, ("total", one.total.flops, other.total.flops)]:
+            view.rows.append(((kind, exact_figure(x), exact_figure(y), signed(y - x)), kind == "total"))
+        views.append(view)
+    return views
+
+
+def signed(n: int) -> str:
+    return "0" if n == 0 else ("+" if n > 0 else "−") + exact_figure(abs(n))
+
+
+def conventions_views(conventions) -> list[View]:
+    """A table per convention: its rule for each operation kind (— counts nothing)."""
+    views = []
+    for convention in conventions:
+        view = View(f"{convention.name}: {convention.description}", ("kind", "rule"))
+        view.rows.extend(((kind, convention.summary.get(kind, "—")), False) for kind in KINDS)
         views.append(view)
     return views
 

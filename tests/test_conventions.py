@@ -137,3 +137,68 @@ def test_every_convention_says_its_rule_for_every_kind_it_counts():
         for model in NETWORKS:
             counted = {kind for kind, n in network(model, convention.name).breakdown.items() if n}
             assert counted <= set(convention.summary), (convention.name, model)
+
+
+# ---- the command line ---------------------------------------------------------------------
+
+import json  # noqa: E402
+
+from conftest import run  # noqa: E402
+
+RESNET = str(SPECS / "zoo" / "resnet50_torchvision.yaml")
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_report_json_carries_the_tools_figure(tool):
+    data = json.loads(run("report", RESNET, "--convention", tool, "--format", "json").out)
+    assert data["convention"] == tool
+    assert data["designs"][0]["totals"]["flops"] == int(HEADLINES["resnet50"][HEADLINE[tool]])
+    assert sum(data["designs"][0]["flops_by_kind"].values()) == data["designs"][0]["totals"]["flops"]
+
+
+def test_compare_check_explain_and_diff_take_a_convention(spec_file):
+    bottleneck = str(SPECS / "bottleneck_5x5.yaml")
+    data = json.loads(run("compare", bottleneck, "--convention", "flops2x", "--format", "json").out)
+    assert {d["name"]: d["totals"]["flops"] for d in data["designs"]} == {
+        "standard": 2 * 120_422_400, "bottleneck": 2 * 12_443_648, "separable": 2 * 8_580_096}
+    unbudgeted = spec_file("input: [28, 28, 192]\nlayers: [conv: {filters: 32, kernel: 5}]\n")
+    limit = str(2 * 120_422_400)
+    assert run("check", unbudgeted, "--max-flops", limit, "--convention", "flops2x").code == 0
+    assert run("check", unbudgeted, "--max-flops", limit).code == 1  # costcalc's FLOPs add the biases
+    assert "FLOPs" in run("explain", bottleneck, "-d", "standard", "--convention", "fvcore").out
+    assert run("diff", bottleneck, "-d", "standard", "-d", "bottleneck", "--convention", "thop").code == 0
+
+
+def test_convention_diff_golden(golden):
+    result = run("report", RESNET, "--convention-diff", "fvcore", "ptflops")
+    assert result.code == 0
+    golden("convention_diff_resnet50.txt", result.out)
+
+
+def test_convention_diff_json():
+    data = json.loads(run("report", RESNET, "--convention-diff", "ptflops", "thop", "--format", "json").out)
+    design = data["designs"][0]
+    assert data["conventions"] == ["ptflops", "thop"]
+    assert design["flops"] == {"ptflops": 4_132_436_968, "thop": 4_133_742_592}
+    assert design["flops_by_kind"]["thop"]["batchnorm"] == 2 * design["flops_by_kind"]["ptflops"]["batchnorm"]
+
+
+def test_convention_diff_has_no_csv():
+    result = run("report", RESNET, "--convention-diff", "fvcore", "thop", "--format", "csv")
+    assert result.code == 2
+    assert "this output has no csv form" in result.err
+
+
+def test_conventions_command_golden(golden):
+    golden("conventions.txt", run("conventions").out)
+    data = json.loads(run("conventions", "--format", "json").out)
+    assert [c["name"] for c in data["conventions"]] == list(CONVENTIONS)
+
+
+@pytest.mark.parametrize("args", [("report", RESNET, "--convention", "fvcor"),
+                                  ("report", RESNET, "--convention-diff", "fvcore", "ptflop")])
+def test_an_unknown_convention_is_a_usage_error(args):
+    result = run(*args)
+    assert result.code == 2
+    wrong = args[-1]
+    assert f"{wrong!r} is not a convention; did you mean {wrong + ('e' if wrong == 'fvcor' else 's')!r}?" in result.err

@@ -16,11 +16,17 @@ def test_the_readme_has_samples():
 
 
 @pytest.mark.parametrize("command, text", SAMPLES, ids=[c for c, _ in SAMPLES])
-def test_sample_is_current(command, text, monkeypatch):
+def test_sample_is_current(command, text, monkeypatch, request):
     monkeypatch.chdir(ROOT)
     result = run(*shlex.split(command))
-    assert result.code == 0
-    assert result.out.rstrip("\n") == text
+    assert result.code in (0, 1)  # check's sample is over budget on purpose
+    if request.config.getoption("--update-golden"):
+        readme = ROOT / "README.md"
+        before = f"<!-- sample: costcalc {command} -->\n```text\n{text}\n```"
+        after = f"<!-- sample: costcalc {command} -->\n```text\n{result.out.rstrip(chr(10))}\n```"
+        readme.write_text(readme.read_text(encoding="utf-8").replace(before, after), encoding="utf-8")
+    else:
+        assert result.out.rstrip("\n") == text
 
 
 def zoo_table() -> str:
