@@ -202,3 +202,10 @@ def test_an_unknown_convention_is_a_usage_error(args):
     assert result.code == 2
     wrong = args[-1]
     assert f"{wrong!r} is not a convention; did you mean {wrong + ('e' if wrong == 'fvcor' else 's')!r}?" in result.err
+
+
+def test_the_docs_example_is_current():
+    from conftest import GOLDEN, ROOT
+
+    docs = (ROOT / "docs" / "conventions.md").read_text(encoding="utf-8")
+    assert (GOLDEN / "convention_diff_resnet50.txt").read_text(encoding="utf-8") in docs
