@@ -1,12 +1,16 @@
-"""Time costcalc as whole processes: start-up, the README's compare, and deep generated specs.
+"""Time costcalc as whole processes: start-up, zoo specs, deep generated specs, and fvcore.
 
-    python bench/run.py                 # medians of 5 runs each
+    python bench/run.py                     # medians of 5 runs each
     python bench/run.py --runs 11 --layers 1000 10000 100000
+    python bench/run.py --torch-python /path/to/venv/bin/python   # also time fvcore
 
 Each figure is the median wall time of a fresh process (and its peak resident memory),
 as a user in a shell or CI would meet it. Generated specs are written to a temporary
 directory: a stack of conv / batchnorm / relu layers written out one by one (no `repeat`),
-so the YAML parser, the expander and the engine all see every layer.
+so the YAML parser, the expander and the engine all see every layer. Where a Python with
+torch, torchvision and fvcore is at hand (not in CI), fvcore counting torchvision's
+Inception v3 is timed against costcalc reporting specs/zoo/inception_v3_torchvision.yaml.
+The targets of issue 6 are checked at the end.
 """
 
 from __future__ import annotations
@@ -56,29 +60,95 @@ def measure(command: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(peaks)
 
 
+FVCORE = """
+import torch, torchvision
+from fvcore.nn import FlopCountAnalysis
+model = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False).eval()
+with torch.no_grad():
+    print(FlopCountAnalysis(model, torch.zeros(1, 3, 299, 299)).unsupported_ops_warnings(False).total())
+"""
+TARGETS = [  # (case, what, limit): wall seconds unless stated
+    ("costcalc --version", "wall", 0.15),
+    ("costcalc report zoo/inception_v3_keras.yaml", "wall", 0.3),
+    ("costcalc report (100,000 layers)", "wall", 10.0),
+    ("costcalc report (100,000 layers)", "peak", 300.0),
+]
+
+
+def has_fvcore(python: str) -> bool:
+    check = subprocess.run([python, "-c", "import torch, torchvision, fvcore"], capture_output=True)
+    return check.returncode == 0
+
+
+def cases(costcalc: list[str], workdir: Path, layers: list[int], torch_python: str) -> list[tuple[str, list[str]]]:
+    """(label, command) for every figure, in the order printed."""
+    zoo = ROOT / "specs" / "zoo"
+    found = [
+        ("python -c 'import click'", [sys.executable, "-c", "import click"]),
+        ("costcalc --version", [*costcalc, "--version"]),
+        ("costcalc --help", [*costcalc, "--help"]),
+        ("costcalc compare specs/bottleneck_5x5.yaml", [*costcalc, "compare", str(ROOT / "specs/bottleneck_5x5.yaml")]),
+        ("costcalc report zoo/inception_v3_keras.yaml", [*costcalc, "report", str(zoo / "inception_v3_keras.yaml")]),
+        ("costcalc report zoo/inception_v3_torchvision.yaml",
+         [*costcalc, "report", str(zoo / "inception_v3_torchvision.yaml")]),
+    ]
+    if has_fvcore(torch_python):
+        found.append(("fvcore: torchvision inception_v3", [torch_python, "-c", FVCORE]))
+    for n in layers:
+        spec = workdir / f"deep_{n}.yaml"
+        spec.write_text(deep_spec(n))
+        found.append((f"costcalc report ({n:,} layers)", [*costcalc, "report", str(spec)]))
+    return found
+
+
+def ratios(results: dict[str, tuple[float, float]]) -> list[str]:
+    """The ratios the issue asks for, where both figures were measured."""
+    lines = []
+    click = results["python -c 'import click'"][0]
+    for case in ("costcalc --version", "costcalc --help"):
+        lines.append(f"{case} / import click: {results[case][0] / click:.2f}×")
+    fvcore = results.get("fvcore: torchvision inception_v3")
+    if fvcore:
+        ours = results["costcalc report zoo/inception_v3_torchvision.yaml"][0]
+        lines.append(f"fvcore / costcalc on torchvision's Inception v3: {fvcore[0] / ours:.1f}×")
+    deep = {int(label.split("(")[1].split()[0].replace(",", "")): figures
+            for label, figures in results.items() if "layers)" in label}
+    for small, large in zip(sorted(deep), sorted(deep)[1:]):
+        lines.append(f"{large:,} / {small:,} layers: {deep[large][0] / deep[small][0]:.1f}× the time"
+                     f" for {large // small}× the layers (peak memory {deep[large][1] / deep[small][1]:.1f}×)")
+    return lines
+
+
+def verdicts(results: dict[str, tuple[float, float]]) -> list[str]:
+    lines = []
+    for case, what, limit in TARGETS:
+        if case in results:
+            value = results[case][0 if what == "wall" else 1]
+            unit = "s" if what == "wall" else " MiB"
+            verdict = "met" if value < limit else "MISSED"
+            lines.append(f"{case} {what} {value:.3f}{unit} < {limit}{unit}: {verdict}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--layers", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--layers", type=int, nargs="*", default=[1000, 10000, 100000])
+    parser.add_argument("--torch-python", default=sys.executable,
+                        help="a Python with torch, torchvision and fvcore, for the fvcore comparison")
     args = parser.parse_args()
-    costcalc = costcalc_command()
     os.environ.setdefault("NO_COLOR", "1")
-    cases = [
-        ("python -c 'import click'", [sys.executable, "-c", "import click"]),
-        ("costcalc --version", [*costcalc, "--version"]),
-        ("costcalc compare specs/bottleneck_5x5.yaml", [*costcalc, "compare", str(ROOT / "specs/bottleneck_5x5.yaml")]),
-    ]
     workdir = Path(tempfile.mkdtemp(prefix="costcalc-bench-"))
     try:
-        for n in args.layers:
-            spec = workdir / f"deep_{n}.yaml"
-            spec.write_text(deep_spec(n))
-            cases.append((f"costcalc report ({n:,} layers)", [*costcalc, "report", str(spec)]))
-        print(f"{'case':48} {'median s':>9} {'peak MiB':>9}   ({args.runs} runs, {sys.version.split()[0]})")
+        todo = cases(costcalc_command(), workdir, args.layers, args.torch_python)
+        print(f"{'case':52} {'median s':>9} {'peak MiB':>9}   ({args.runs} runs, Python {sys.version.split()[0]},"
+              f" {os.cpu_count()} CPUs)")
         started = time.perf_counter()
-        for label, command in cases:
-            wall, peak = measure(command, args.runs)
-            print(f"{label:48} {wall:9.3f} {peak:9.1f}")
+        results = {}
+        for label, command in todo:
+            results[label] = measure(command, args.runs)
+            print(f"{label:52} {results[label][0]:9.3f} {results[label][1]:9.1f}", flush=True)
+        print(*ratios(results), *verdicts(results), sep="\n")
         print(f"(total {time.perf_counter() - started:.1f} s)")
     finally:
         shutil.rmtree(workdir)

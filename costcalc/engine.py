@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
-from .errors import CostcalcError, ShapeError, Where
+from .errors import CostcalcError, LimitError, ShapeError, Where
+from .limits import MAX_COUNT
 from .merges import Merge
 from .ops import Op, Shape, numel
 from .tree import Branches, Group, Layer, Node, Spec
@@ -149,6 +150,7 @@ class _Walker:
             raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where, exc.hint) from None
         work = op.work(shape, out)
         cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), *op.params(shape, out))
+        _bounded(cost, f"{path} ({op.kind})", layer.where)
         self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown))
         return out, cost
 
@@ -163,6 +165,7 @@ class _Walker:
             raise ShapeError(f"{path} (branches): {exc.message}", node.where, exc.hint) from None
         work = node.merge.work(outputs, out)
         cost, breakdown = self.cost(Facts(node.merge, shape, out, 0, work), 0, 0)
+        _bounded(cost, f"{path} (branches)", node.where)
         name = node.merge.kind if node.merge.kind not in outputs else f"{node.merge.kind}~{len(outputs) + 1}"
         self.rows.append(Row(f"{path}/{name}", name, node.merge.kind, "merge", depth, shape, out, cost, work,
                              node.where, node.merge, breakdown))
@@ -175,6 +178,12 @@ class _Walker:
         cost = Cost(facts.macs, sum(breakdown.values()), trainable, non_trainable, elements,
                     elements * self.bytes_per_element)
         return cost, breakdown
+
+
+def _bounded(cost: Cost, what: str, where: Where | None) -> None:
+    """Refuse counts beyond MAX_COUNT: sizes such as 10**400 are a mistake, and would not print."""
+    if max(cost.macs, cost.flops, cost.params, cost.activations) > MAX_COUNT:
+        raise LimitError(f"{what}: counts beyond 10**100; sizes this large are surely a mistake", where)
 
 
 def _shape(shape: Shape) -> str:

@@ -113,7 +113,7 @@ class Expander:
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
         merge = substitute(options.get("merge", "concat"), scope, options.at("merge"))
-        if merge not in MERGES:
+        if not isinstance(merge, str) or merge not in MERGES:
             raise SpecError(f"unknown merge {merge!r}", options.at("merge"),
                             did_you_mean(merge, MERGES) or f"merge is one of {', '.join(MERGES)}")
         groups = tuple(
@@ -153,8 +153,8 @@ class Expander:
 
         Each block's least size is counted once: literal repeats multiply, a repeat that
         is an expression counts once, and what is malformed or nested too deeply counts
-        nothing (the expansion reports it). So the count never exceeds the expansion's, and exponential blocks
-        are refused at once instead of after 200,000 layers of work.
+        nothing (the expansion reports it). So the count never exceeds the expansion's,
+        and exponential blocks are refused at once instead of after 200,000 layers of work.
         """
         sizes: dict[str, int] = {}
 

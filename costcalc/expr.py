@@ -40,7 +40,9 @@ def evaluate(text: str, names: dict) -> Number:
         raise ExpressionError(f"not an arithmetic expression: {text!r}") from None
     try:
         return _number(_walk(tree.body, names))
-    except (ZeroDivisionError, OverflowError) as exc:
+    except ExpressionError:
+        raise
+    except (ZeroDivisionError, OverflowError, ValueError) as exc:  # ValueError: int() or round() of nan
         raise ExpressionError(f"cannot compute {text!r}: {exc}") from None
     except RecursionError:
         raise ExpressionError(f"expression nested too deeply: {text!r}") from None

@@ -12,8 +12,12 @@ MAX_YAML_DEPTH = 200
 MAX_LAYERS = 200_000
 """Layers of one design after blocks and repeats are expanded."""
 
+MAX_COUNT = 10**100
+"""The largest count (output elements, MACs, FLOPs, parameters) of one layer: far beyond any
+network, and small enough that every figure converts to a float and prints."""
+
 MAX_EXPRESSION_CHARS = 500
 """The longest `${...}` expression."""
 
 MAX_BLOCK_DEPTH = 100
-"""How deeply blocks may call blocks."""
+"""How deeply blocks and branches may nest, together (deeper would exhaust Python's stack)."""

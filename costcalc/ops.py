@@ -261,7 +261,9 @@ GlobalMaxPool = variant(GlobalPool, "GlobalMaxPool", "global_maxpool", "Global m
 
 def adaptive_windows(size: int, out: int) -> int:
     """Total length of PyTorch's adaptive windows along one axis."""
-    return sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+    # Window i spans floor(i·size/out) to ceil((i+1)·size/out); summed over i this is
+    # size + out − gcd(size, out), in constant time however large `out` is.
+    return size + out - math.gcd(size, out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 
 from . import __version__
@@ -40,19 +39,21 @@ def box_lines(view: View) -> list[tuple[str, bool]]:
 def print_views(views: list[View], file=None) -> None:
     """Tables through Rich: bold on a terminal, plain when piped or when NO_COLOR is set."""
     from rich.console import Console
+    from rich.control import strip_control_codes
     from rich.text import Text
 
     console = Console(file=file, highlight=False, soft_wrap=True)
-    text = Text()
+    parts: list[tuple[str, bool]] = []  # (text, bold)
     for number, view in enumerate(views):
         if number:
-            text.append("\n")
-        text.append(view.title + "\n", style="bold")
-        for emphasis, lines in itertools.groupby(box_lines(view), key=lambda pair: pair[1]):
-            text.append("".join(line + "\n" for line, _ in lines), style="bold" if emphasis else None)
-        for note in view.notes:
-            text.append(note + "\n")
-    console.print(text, end="")
+            parts.append(("\n", False))
+        parts.append((view.title + "\n", True))
+        parts += [(line + "\n", emphasis) for line, emphasis in box_lines(view)]
+        parts += [(note + "\n", False) for note in view.notes]
+    if not console.is_terminal:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
+        console.file.write(strip_control_codes("".join(text for text, _ in parts)))
+        return
+    console.print(Text.assemble(*((text, "bold" if bold else None) for text, bold in parts)), end="")
 
 
 def markdown(views: list[View]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 from .budget import parse_budgets
-from .errors import SpecError, Where
+from .errors import LimitError, SpecError, Where
 from .expand import LAYER_KEYS, Block, Expander, split_item
-from .limits import MAX_FILE_BYTES
+from .limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
 from .ops import OPS
 from .substitute import substitute
 from .suggest import check_keys, did_you_mean
@@ -53,9 +53,11 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
             raise SpecError(f"{key} must be a string", root.at(key))
     defaults = parse_defaults(root.get("defaults"), root.at("defaults"))
     expander = Expander(parse_blocks(root.get("blocks"), root.at("blocks")), defaults)
-    designs = {name: expander.sequence(layers, {}) for name, layers in design_lists(root).items()}
+    lists = design_lists(root)
+    expander.refuse_bombs(lists.values())
+    designs = {name: expander.sequence(layers, {}) for name, layers in lists.items()}
     baseline = root.get("baseline", next(iter(designs)))
-    if baseline not in designs:
+    if not isinstance(baseline, str) or baseline not in designs:
         raise SpecError(f"baseline {baseline!r} is not a design", root.at("baseline"),
                         did_you_mean(baseline, designs) or f"designs: {', '.join(designs)}")
     return Spec(
@@ -153,6 +155,8 @@ def check_cycles(blocks: dict[str, Block]) -> None:
         if name in path:
             cycle = " → ".join((*path[path.index(name):], name))
             raise SpecError(f"block {name!r} uses itself: {cycle}", blocks[name].where)
+        if len(path) >= MAX_BLOCK_DEPTH:
+            raise LimitError(f"blocks and branches nest more than {MAX_BLOCK_DEPTH} deep", blocks[name].where)
         for used in uses(blocks[name].layers, blocks):
             visit(used, (*path, name))
         state[name] = "done"

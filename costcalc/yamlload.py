@@ -59,11 +59,21 @@ class _Builder:
         self.constructor = yaml.constructor.SafeConstructor()
         self.root = None
         self.root_size = 0
+        self.scalars: dict[tuple, object] = {}  # (tag, text, implicit) → value, for repeated scalars
 
     def mark(self, event) -> Where:
         return Where(self.filename, event.start_mark.line + 1, event.start_mark.column + 1)
 
     def scalar(self, event):
+        key = (event.tag, event.value, event.implicit)
+        if key in self.scalars:
+            return self.scalars[key]
+        value = self.build_scalar(event)
+        if value is None or type(value) in _IMMUTABLE:
+            self.scalars[key] = value
+        return value
+
+    def build_scalar(self, event):
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
@@ -79,6 +89,8 @@ class _Builder:
             raise SpecError(f"bad {tag.rsplit(':', 1)[-1]} value {event.value!r}: {exc}", self.mark(event)) from None
 
     def start(self, collection, event) -> None:
+        if event.tag not in (None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
+            raise SpecError(f"unsupported YAML tag {event.tag}", self.mark(event))
         if len(self.stack) >= MAX_YAML_DEPTH:
             raise LimitError(f"YAML nesting deeper than {MAX_YAML_DEPTH} levels", self.mark(event))
         self.stack.append([collection, _NO_KEY, None, 1, event.anchor])
@@ -131,6 +143,7 @@ class _Builder:
 
 
 _NO_KEY = object()
+_IMMUTABLE = (str, int, float, bool)
 
 
 def _apply_merge_key(mapping: YMap) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from costcalc.cli import main
 
@@ -53,3 +55,11 @@ def spec_file(tmp_path, monkeypatch):
         return name
 
     return write
+
+
+# Hypothesis profiles for tests/test_properties.py: the default run tries about 1,500 specs;
+# COSTCALC_HYPOTHESIS=long tries about 100,000 (docs/testing.md).
+settings.register_profile("default", max_examples=100, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("long", settings.get_profile("default"), max_examples=8000)
+settings.load_profile(os.environ.get("COSTCALC_HYPOTHESIS", "default"))
