@@ -68,7 +68,6 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
         name=root.get("name"),
         description=root.get("description"),
         budgets=parse_budgets(root["budget"], root.at("budget"), designs) if "budget" in root else {},
-        input_where=root.at("input"),
     )
 
 

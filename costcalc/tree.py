@@ -60,4 +60,3 @@ class Spec:
     name: str | None = None
     description: str | None = None
     budgets: dict[str, dict[str, Limit]] = field(default_factory=dict)
-    input_where: Where | None = field(default=None, compare=False)

@@ -43,11 +43,6 @@ class YList(list):
         return self.item_where[index] if index < len(self.item_where) else self.where
 
 
-def where_of(value, fallback: Where) -> Where:
-    """The position of a collection, or `fallback` for a scalar."""
-    return getattr(value, "where", fallback)
-
-
 class _Builder:
     """Turns parser events into YMap / YList / scalars, iteratively."""
 
@@ -58,7 +53,6 @@ class _Builder:
         self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
         self.root = None
-        self.root_size = 0
         self.scalars: dict[tuple, object] = {}  # (tag, text, implicit) → value, for repeated scalars
 
     def mark(self, event) -> Where:
@@ -96,7 +90,7 @@ class _Builder:
         self.stack.append([collection, _NO_KEY, None, 1, event.anchor])
 
     def end(self) -> None:
-        collection, pending, _, size, anchor = self.stack.pop()
+        collection, _, _, size, anchor = self.stack.pop()
         if isinstance(collection, YMap) and "<<" in collection:
             _apply_merge_key(collection)
         if anchor is not None:
@@ -111,7 +105,7 @@ class _Builder:
 
     def add(self, value, where: Where, size: int = 1) -> None:
         if not self.stack:
-            self.root, self.root_size = value, size
+            self.root = value
             return
         top = self.stack[-1]
         top[3] += size
