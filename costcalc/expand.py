@@ -95,8 +95,7 @@ class Expander:
     def charge(self, layers: int, where: Where) -> None:
         self.count += layers
         if self.count > MAX_LAYERS:
-            raise LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", where,
-                             "lower a repeat or split the design")
+            raise too_many_layers(where)
 
     def build(self, kind: str, options: YMap, scope, stack, name: str, where: Where) -> Node:
         if kind == "branches":
@@ -178,17 +177,18 @@ class Expander:
                     size = kind in OPS
                 total += size * repeat
                 if total > MAX_LAYERS:
-                    raise LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers",
-                                     options.at("repeat") if repeat > 1 else items.at(index),
-                                     "lower a repeat or split the design")
+                    raise too_many_layers(options.at("repeat") if repeat > 1 else items.at(index))
             return total
 
         overall = 0
         for items in lists:
             overall += least(items, 0)
             if overall > MAX_LAYERS:
-                raise LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", items.where,
-                                 "lower a repeat or split the design")
+                raise too_many_layers(items.where)
+
+
+def too_many_layers(where: Where) -> LimitError:
+    return LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", where, "lower a repeat or split the design")
 
 
 @functools.cache
