@@ -35,7 +35,7 @@ def analyses():
         yield pytest.param(analyze(load(path)), id=str(path.relative_to(ROOT)))
 
 
-@pytest.mark.parametrize("analysis", analyses())
+@pytest.mark.parametrize("analysis", list(analyses()))
 def test_every_row_states_the_engines_numbers(analysis):
     """MACs, params (trainable and not), elementwise work and output sizes agree with the engine."""
     for design in analysis.designs:
@@ -55,7 +55,7 @@ def test_every_row_states_the_engines_numbers(analysis):
                     assert line.value == axes[label], (row.path, label)
 
 
-@pytest.mark.parametrize("analysis", analyses())
+@pytest.mark.parametrize("analysis", list(analyses()))
 def test_printed_arithmetic_equals_the_result_it_states(analysis):
     """Every `= …` segment of numbers on every printed line evaluates to the same value."""
     checked = 0
