@@ -68,6 +68,8 @@ with torch.no_grad():
     print(FlopCountAnalysis(model, torch.zeros(1, 3, 299, 299)).unsupported_ops_warnings(False).total())
 """
 TARGETS = [  # (case, what, limit): wall seconds unless stated
+    ("costcalc compare specs/bottleneck_5x5.yaml", "wall", 0.25),
+    ("costcalc report (1,000 layers)", "wall", 1.0),
     ("costcalc --version", "wall", 0.15),
     ("costcalc report zoo/inception_v3_keras.yaml", "wall", 0.3),
     ("costcalc report (100,000 layers)", "wall", 10.0),
