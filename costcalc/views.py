@@ -57,7 +57,6 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         view = View(
             f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
             ("layer", "kind", "output", "params", "MACs", "share"),
-            notes=summary(design, analysis),
             right=(3, 4, 5),
         )
         for row in design.rows:
@@ -68,14 +67,14 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
                 view.rows.append((cells, row.role not in ("layer", "merge")))
         view.rows.append((("total", "", format_shape(design.output), figure(design.total.params, exact),
                            figure(design.total.macs, exact), share(design.total.macs, design.total.macs)), True))
-        views += [view, breakdown_view(design, analysis.convention, exact)]
+        views += [view, breakdown_view(design, analysis, exact)]
     return views
 
 
-def breakdown_view(design: DesignResult, convention: str, exact: bool) -> View:
-    """A design's FLOPs by operation kind under its convention."""
-    view = View(f"{design.name}: FLOPs by operation kind, {convention} convention", ("kind", "FLOPs", "share"),
-                right=(1, 2))
+def breakdown_view(design: DesignResult, analysis: Analysis, exact: bool) -> View:
+    """A design's FLOPs by operation kind under the convention, closed by the design's totals."""
+    view = View(f"{design.name}: FLOPs by operation kind, {analysis.convention} convention", ("kind", "FLOPs", "share"),
+                notes=summary(design, analysis), right=(1, 2))
     for kind in KINDS:
         view.rows.append(((kind, figure(design.breakdown[kind], exact), share(design.breakdown[kind], design.total.flops)), False))
     view.rows.append((("total", figure(design.total.flops, exact), share(design.total.flops, design.total.flops)), True))
