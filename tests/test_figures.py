@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import SPECS, run
-from costcalc import analyze, load
+from costcalc import analyze, load, loads
 
 # spec, design, output, MACs, trainable params: counted by running Keras / PyTorch equivalents.
 FIGURES = [
@@ -67,3 +67,24 @@ def test_the_standard_lightweight_inception():
     per_pixel = 192 * 32 + (192 * 32 + 32 * 64 * 9) + (192 * 32 + 32 * 64 * 25)
     assert total.macs == 28 * 28 * per_pixel == 69_042_176
     assert total.trainable_params == per_pixel + 32 * 3 + 64 * 2 == 88_288
+
+
+def test_costcalc_flops_convention_kind_by_kind():
+    """docs/conventions.md: 2 per MAC, 1 per bias addition, 1 per pooled window element, concat free."""
+    design = analyze(load(SPECS / "googlenet_3a.yaml")).design("reduced")
+    conv_outputs = 28 * 28 * (64 + 96 + 128 + 16 + 32 + 32)  # every conv has a bias
+    assert design.breakdown == {
+        "conv": 2 * 128_049_152, "dense": 0, "bias": conv_outputs, "batchnorm": 0, "activation": 0,
+        "pooling": 28 * 28 * 192 * 3 * 3, "merge": 0,
+    }
+    assert design.total.flops == 2 * 128_049_152 + 288_512 + 1_354_752 == 257_741_568
+
+
+def test_costcalc_flops_of_batchnorm_activation_and_add():
+    spec = loads("input: [4, 4, 8]\nlayers:\n  - batchnorm\n  - branches: {main: [relu], shortcut: []}\n"
+                 "    merge: add\n", "t.yaml")
+    design = analyze(spec).designs[0]
+    elements = 4 * 4 * 8
+    assert design.breakdown["batchnorm"] == 2 * elements
+    assert design.breakdown["activation"] == elements
+    assert design.breakdown["merge"] == elements  # two branches: one addition per output element
