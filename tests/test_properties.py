@@ -9,6 +9,7 @@ about 1,500 by default, about 100,000 with COSTCALC_HYPOTHESIS=long (docs/testin
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -289,7 +290,13 @@ def test_separable_never_costs_more_than_the_conv_it_replaces(h, w, c, filters, 
 
 # --- The mutator: broken specs give exit 0, 1 or 2 with a message, never a traceback ---------
 
-JUNK = [None, True, -1, 0, 2.5, float("inf"), "", "x", "$nope", "${1/0}", "${", [], [1], {}, {"k": 1}, 10**30]
+JUNK = (None, True, -1, 0, 2.5, float("inf"), "", "x", "$nope", "${1/0}", "${", [], [1], {}, {"k": 1}, 10**30)
+
+
+def junk(rng: random.Random):
+    """A fresh copy of a junk value: inserting a shared list or dict would let a later
+    mutation change JUNK itself, or put a list inside itself."""
+    return copy.deepcopy(rng.choice(JUNK))
 
 
 def nodes(value, path=()):
@@ -316,13 +323,12 @@ def mutate(spec, rng: random.Random):
         name = str(key)
         parent[rng.choice([name + "s", name[:-1], name.upper(), rng.choice(list(OPS))])] = parent.pop(key)
     elif action == "insert" and isinstance(value, (dict, list)):
-        junk = rng.choice(JUNK)
         if isinstance(value, dict):
-            value[rng.choice(["junk", "name", "repeat", "merge", "kernel", "layers", *OPS])] = junk
+            value[rng.choice(["junk", "name", "repeat", "merge", "kernel", "layers", *OPS])] = junk(rng)
         else:
-            value.insert(rng.randrange(len(value) + 1), junk)
+            value.insert(rng.randrange(len(value) + 1), junk(rng))
     else:
-        parent[key] = rng.choice(JUNK)
+        parent[key] = junk(rng)
     return spec
 
 
