@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .merges import Merge
-from .ops import (Activation, AdaptivePool, AvgPool, BatchNorm, Dense, GlobalAvgPool, GlobalPool, Op, Pool, Shape,
-                  Sliding, numel)
+from .ops import (Activation, AdaptiveAvgPool, AdaptivePool, AvgPool, BatchNorm, Dense, GlobalAvgPool, GlobalPool, Op,
+                  Pool, Shape, Sliding, numel)
 
 KINDS = ("conv", "dense", "bias", "batchnorm", "activation", "pooling", "merge")
 
@@ -67,8 +67,9 @@ def macs(per_mac: int) -> Rule:
     return lambda facts: {facts.op.category: per_mac * facts.macs}
 
 
-def affine(op: BatchNorm) -> bool:
-    return op.center or op.scale
+def batchnorm(per_element: int) -> Rule:
+    """`per_element` per input element of an affine batchnorm, half that without affine."""
+    return lambda f: {"batchnorm": (per_element if f.op.center or f.op.scale else per_element // 2) * f.inputs}
 
 
 # ---- costcalc: 2 per MAC, and every elementwise operation once (batchnorm twice) ----------
@@ -85,9 +86,9 @@ def costcalc_rule(facts: Facts) -> dict[str, int]:
 
 # ---- fvcore: MACs, batchnorm 2·I (I without affine), adaptive average pooling I -------------
 
-def fvcore_pool(facts: Facts) -> dict[str, int]:
-    averaging = isinstance(facts.op, (GlobalAvgPool, AdaptivePool)) and "avg" in facts.op.kind
-    return {"pooling": facts.inputs if averaging and facts.op.torch != "operator" else 0}
+def fvcore_average_pool(facts: Facts) -> dict[str, int]:
+    """adaptive_avg_pool2d, as a module or a functional; not x.mean."""
+    return {"pooling": facts.inputs if facts.op.torch != "operator" else 0}
 
 
 # ---- ptflops (pytorch backend): hooks on modules plus patched torch.nn.functional ----------
@@ -140,15 +141,15 @@ def thop_activation(facts: Facts) -> dict[str, int]:
 
 
 def thop_adaptive_average(facts: Facts) -> dict[str, int]:
-    """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it."""
-    if facts.op.torch != "module" or "avg" not in facts.op.kind:
+    """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it; modules only."""
+    if facts.op.torch != "module":
         return {}
     window = (facts.inp[0] / facts.out[0]) * (facts.inp[1] / facts.out[1]) if len(facts.out) == 3 else facts.inp[0] * facts.inp[1]
     return {"pooling": int((window + 1) * facts.outputs)}
 
 
-def thop_pool(facts: Facts) -> dict[str, int]:
-    return {"pooling": facts.outputs if isinstance(facts.op, AvgPool) and facts.op.torch == "module" else 0}
+def thop_average_pool(facts: Facts) -> dict[str, int]:
+    return {"pooling": facts.outputs if facts.op.torch == "module" else 0}
 
 
 PER_MAC = {"conv": "1 per MAC", "dense": "1 per MAC"}
@@ -168,15 +169,14 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     ),
     Convention(
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
-        {Sliding: macs(1), Dense: macs(1), GlobalPool: fvcore_pool, AdaptivePool: fvcore_pool,
-         BatchNorm: lambda f: {"batchnorm": (2 if affine(f.op) else 1) * f.inputs}},
+        {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2),
+         GlobalAvgPool: fvcore_average_pool, AdaptiveAvgPool: fvcore_average_pool},
         {**PER_MAC, "batchnorm": "2 per element (1 without affine)",
          "pooling": "adaptive and global average: 1 per input element (x.mean: none)"},
     ),
     Convention(
         "ptflops", "ptflops' get_model_complexity_info (pytorch backend): a MAC counts one", 1,
-        {Sliding: ptflops_weighted, Dense: ptflops_weighted, Merge: ptflops_merge,
-         BatchNorm: lambda f: {"batchnorm": (2 if affine(f.op) else 1) * f.inputs},
+        {Sliding: ptflops_weighted, Dense: ptflops_weighted, Merge: ptflops_merge, BatchNorm: batchnorm(2),
          Activation: lambda f: {"activation": ptflops_activation(f.op.kind, f.op.torch, f.inputs)},
          Pool: ptflops_pool, GlobalPool: ptflops_pool, AdaptivePool: ptflops_pool},
         {**PER_MAC, "bias": "1 per output element", "batchnorm": "2 per element (1 without affine)",
@@ -186,9 +186,8 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     ),
     Convention(
         "thop", "thop's profile: a MAC counts one; module hooks only", 1,
-        {Sliding: thop_weighted, Dense: thop_weighted, Activation: thop_activation, Pool: thop_pool,
-         GlobalPool: thop_adaptive_average, AdaptivePool: thop_adaptive_average,
-         BatchNorm: lambda f: {"batchnorm": (4 if affine(f.op) else 2) * f.inputs}},
+        {Sliding: thop_weighted, Dense: thop_weighted, Activation: thop_activation, BatchNorm: batchnorm(4),
+         AvgPool: thop_average_pool, GlobalAvgPool: thop_adaptive_average, AdaptiveAvgPool: thop_adaptive_average},
         {**PER_MAC, "batchnorm": "4 per element (2 without affine)",
          "activation": "softmax module: 3n − 1 per n elements; others none",
          "pooling": "avgpool module: 1 per output element; adaptive and global average module: "
