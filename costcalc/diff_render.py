@@ -8,7 +8,7 @@ from . import __version__
 from .diff import LAYER_METRICS, Change, Diff, DesignDiff
 from .render import JSON_FORMAT, _csv, cost_dict
 from .units import readable_bytes
-from .views import View, figure
+from .views import View, figure, signed
 
 DASH = "—"
 
@@ -22,11 +22,6 @@ def amount(metric: str, value: int | None, exact: bool) -> str:
     if value is None:
         return DASH
     return readable_bytes(value) if metric == "activation_bytes" and not exact else figure(value, exact)
-
-
-def signed(value: int, exact: bool) -> str:
-    text = figure(value, exact)
-    return f"+{text}" if value > 0 else text
 
 
 def totals_view(result: Diff, exact: bool) -> View:

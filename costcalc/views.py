@@ -90,13 +90,15 @@ def convention_diff_views(first: Analysis, second: Analysis) -> list[View]:
                     right=(1, 2, 3))
         lines = [(kind, one.breakdown[kind], other.breakdown[kind]) for kind in KINDS]
         for kind, x, y in [*lines, ("total", one.total.flops, other.total.flops)]:
-            view.rows.append(((kind, exact_figure(x), exact_figure(y), signed(y - x)), kind == "total"))
+            view.rows.append(((kind, exact_figure(x), exact_figure(y), signed(y - x, exact=True)), kind == "total"))
         views.append(view)
     return views
 
 
-def signed(n: int) -> str:
-    return "0" if n == 0 else ("+" if n > 0 else "−") + exact_figure(abs(n))
+def signed(value: int, exact: bool) -> str:
+    """A change with its sign: +1.2M, -3,088, 0."""
+    text = figure(value, exact)
+    return f"+{text}" if value > 0 else text
 
 
 def conventions_views(conventions) -> list[View]:
