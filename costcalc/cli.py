@@ -63,16 +63,21 @@ def convention_option(function):
                              "`costcalc conventions` shows the rules.")(function)
 
 
-def spec_options(function):
-    """The options report and compare share."""
+def output_options(function):
+    """The options of commands that print cost tables: report, compare and diff."""
     function = convention_option(function)
     function = click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")(function)
     function = click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
                             help="Element type for activation bytes.")(function)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                        show_default=True, help="Output format.")(function)
+
+
+def spec_options(function):
+    """The options report and compare share: a SPEC, --input and the output options."""
+    function = output_options(function)
     function = click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
                             help="Analyse on this input instead of the spec's.")(function)
-    function = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                            show_default=True, help="Output format.")(function)
     return click.argument("spec", type=click.Path(path_type=str))(function)
 
 
@@ -127,8 +132,12 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
     """
     from . import render, views
 
-    if convention_diff:
-        first, second = (analyze_file(spec, input_shape, designs, dtype, name) for name in convention_diff)
+    if convention_diff:  # one spec read, analysed under each convention
+        from .engine import analyze
+        from .spec import load
+
+        loaded = load(spec)
+        first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
         emit(fmt, lambda: views.convention_diff_views(first, second),
              lambda: render.convention_diff_json(first, second), None)
         return
@@ -270,11 +279,7 @@ def explain(spec, designs, layer, fmt, convention):
               help="Only this design (repeatable); with one SPEC, exactly two: old, then new.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many of the most changed layers to list per design.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")
-@click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
-              help="Element type for activation bytes.")
-@convention_option
+@output_options
 def diff(old, new, designs, top, fmt, exact, dtype, convention):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
 
