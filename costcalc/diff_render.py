@@ -6,7 +6,7 @@ import json
 
 from . import __version__
 from .diff import LAYER_METRICS, Change, Diff, DesignDiff
-from .render import JSON_FORMAT, _csv, cost_dict
+from .render import JSON_FORMAT, cost_dict, csv_text
 from .units import readable_bytes
 from .views import View, figure, signed
 
@@ -88,4 +88,4 @@ def diff_csv(result: Diff) -> str:
             for metric in LAYER_METRICS:
                 change = layer.change(metric)
                 rows.append([d.name, layer.path, layer.kind, metric, change.old, change.new, change.percent])
-    return _csv(["design", "path", "kind", "metric", "old", "new", "change_percent"], rows)
+    return csv_text(["design", "path", "kind", "metric", "old", "new", "change_percent"], rows)

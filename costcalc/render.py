@@ -150,7 +150,8 @@ def _csv_shape(shape) -> str:
     return "x".join(map(str, shape))
 
 
-def _csv(header: list[str], rows) -> str:
+def csv_text(header: list[str], rows) -> str:
+    """A header and rows as CSV text with exact integers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -169,7 +170,7 @@ def report_csv(analysis: Analysis, depth: int | None = None) -> str:
                              _csv_shape(row.output), *cost_dict(row.cost).values()])
         rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_shape(design.output),
                      *cost_dict(design.total).values()])
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def compare_csv(comparison: Comparison) -> str:
@@ -179,4 +180,4 @@ def compare_csv(comparison: Comparison) -> str:
          *(comparison.ratio(d, name) for name in METRICS)]
         for d in comparison.analysis.designs
     ]
-    return _csv(header, rows)
+    return csv_text(header, rows)
