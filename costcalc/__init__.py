@@ -15,9 +15,10 @@ import importlib
 __version__ = "0.1.0"
 
 _API = {
-    "load": "spec", "loads": "spec", "Spec": "tree",
-    "analyze": "engine", "Analysis": "engine", "DesignResult": "engine", "Row": "engine", "Cost": "engine",
-    "compare": "compare", "Comparison": "compare",
+    "load": "spec.reader", "loads": "spec.reader", "Spec": "model.tree",
+    "analyze": "count.engine", "Analysis": "count.engine", "DesignResult": "count.engine", "Row": "count.engine",
+    "Cost": "count.engine",
+    "compare": "analyses.compare", "Comparison": "analyses.compare",
     "CostcalcError": "errors", "SpecError": "errors", "ShapeError": "errors", "Where": "errors",
 }
 __all__ = ["__version__", *_API]

@@ -47,7 +47,7 @@ def parse_input(ctx, param, value):
 
 def check_convention(ctx, param, value):
     """A convention's name, checked on use so that start-up imports no rules."""
-    from .conventions import CONVENTIONS
+    from .count.conventions import CONVENTIONS
     from .suggest import did_you_mean
 
     for name in (value,) if isinstance(value, str) else value or ():
@@ -82,15 +82,15 @@ def spec_options(function):
 
 
 def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
-    from .engine import analyze
-    from .spec import load
+    from .count.engine import analyze
+    from .spec.reader import load
 
     return analyze(load(path), input_shape, designs or None, DTYPES[dtype], convention)
 
 
 def emit(fmt: str, views, as_json, as_csv=None) -> None:
     """Print views as a table or markdown, or the json / csv text (csv where there is one)."""
-    from . import render
+    from .show import render
 
     if fmt == "table":
         render.print_views(views())
@@ -130,11 +130,11 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
       costcalc report specs/googlenet_3a.yaml --design reduced --depth 1
       costcalc report specs/zoo/resnet50_torchvision.yaml --convention-diff fvcore ptflops
     """
-    from . import render, views
+    from .show import render, views
 
     if convention_diff:  # one spec read, analysed under each convention
-        from .engine import analyze
-        from .spec import load
+        from .count.engine import analyze
+        from .spec.reader import load
 
         loaded = load(spec)
         first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
@@ -156,9 +156,9 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
     Example:
       costcalc compare specs/bottleneck_5x5.yaml --input 14,14,480
     """
-    from . import render, views
-    from .compare import compare as compare_designs
+    from .analyses.compare import compare as compare_designs
     from .errors import CostcalcError
+    from .show import render, views
 
     analysis = analyze_file(spec, input_shape, None, dtype, convention)
     if baseline is not None and baseline not in [d.name for d in analysis.designs]:
@@ -202,10 +202,10 @@ def limit_options(function):
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc"):
     """One spec's checks; a bad spec or a missing budget is reported on stderr and kept."""
-    from .checks import FileCheck, evaluate
-    from .engine import analyze
+    from .analyses.checks import FileCheck, evaluate
+    from .count.engine import analyze
     from .errors import CostcalcError
-    from .spec import load
+    from .spec.reader import load
 
     try:
         spec = load(path)
@@ -234,7 +234,7 @@ def check(ctx, specs, designs, fmt, quiet, convention, **limits):
 
     Exit status: 0 every budget holds, 1 a budget is exceeded, 2 a bad spec, no budget or bad usage.
     """
-    from . import check_render, render
+    from .show import check_render, render
 
     flags = {metric: value for metric, value in limits.items() if value is not None}
     checks = [check_file(path, flags, designs, convention) for path in specs]
@@ -266,7 +266,7 @@ def explain(spec, designs, layer, fmt, convention):
     Example:
       costcalc explain specs/bottleneck_5x5.yaml --design bottleneck
     """
-    from . import explain as boards
+    from .teach import explain as boards
 
     explanation = boards.explain(analyze_file(spec, None, designs, convention=convention), layer)
     click.echo(boards.text(explanation) if fmt == "text" else boards.markdown(explanation), nl=False)
@@ -288,8 +288,8 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention):
       costcalc diff old/model.yaml model.yaml
       costcalc diff specs/bottleneck_5x5.yaml --design standard --design bottleneck
     """
-    from . import diff as diffs
-    from . import diff_render
+    from .analyses import diff as diffs
+    from .show import diff_render
 
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
@@ -313,8 +313,8 @@ def conventions(fmt):
       costcalc conventions
       costcalc report specs/zoo/googlenet_torchvision.yaml --convention ptflops
     """
-    from . import render, views
-    from .conventions import CONVENTIONS
+    from .count.conventions import CONVENTIONS
+    from .show import render, views
 
     emit(fmt, lambda: views.conventions_views(CONVENTIONS.values()), lambda: render.conventions_json(CONVENTIONS.values()))
 

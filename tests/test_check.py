@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-
 from conftest import ROOT, run
-from costcalc.budget import METRICS
+
 from costcalc.cli import LIMIT_FLAGS
+from costcalc.model.tree import METRICS
 
 BUDGETS = "tests/data/budgets.yaml"
 WITHIN = "tests/data/within_budget.yaml"
@@ -96,8 +96,8 @@ def test_github_for_a_flag_limit_points_at_the_file():
 
 
 def test_github_escapes_properties_and_data():
-    from costcalc.check_render import workflow_error
     from costcalc.errors import Where
+    from costcalc.show.check_render import workflow_error
 
     assert workflow_error("a,b:c.yaml", Where("a,b:c.yaml", 3, 4), "t", "50% done\nnext") == \
         "::error file=a%2Cb%3Ac.yaml,line=3,col=4,title=t::50%25 done%0Anext"

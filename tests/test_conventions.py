@@ -9,10 +9,10 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from conftest import SPECS
+
 from costcalc import analyze, load, loads
-from costcalc.conventions import CONVENTIONS, KINDS
+from costcalc.count.conventions import CONVENTIONS, KINDS
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 TOOLS = ("fvcore", "ptflops", "thop")

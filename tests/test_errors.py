@@ -1,8 +1,8 @@
 """Bad specs: one positioned line (FILE:LINE:COL: what is wrong; hint) and exit status 2."""
 
 import pytest
-
 from conftest import run
+
 from costcalc import analyze, loads
 from costcalc.errors import CostcalcError
 
@@ -171,7 +171,7 @@ CASES = {
     "defaults for a block": (
         CB + "defaults: {cb: {filters: 3}}\nlayers: []\n",
         "spec.yaml:6:12: unknown layer kind 'cb' in defaults; known: " + ", ".join(
-            __import__("costcalc.ops", fromlist=["OPS"]).OPS),
+            __import__("costcalc.model.ops", fromlist=["OPS"]).OPS),
     ),
 }
 

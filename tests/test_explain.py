@@ -5,13 +5,13 @@ import re
 from fractions import Fraction
 
 import pytest
-
 from conftest import ROOT, SPECS, run
+
 from costcalc import analyze, load
-from costcalc.boards import EXPLAINERS, explainer
-from costcalc.explain import board, explain, text
-from costcalc.merges import MERGES
-from costcalc.ops import OPS
+from costcalc.model.merges import MERGES
+from costcalc.model.ops import OPS
+from costcalc.teach.boards import EXPLAINERS, explainer
+from costcalc.teach.explain import board, explain, text
 
 EVERY_KIND = ROOT / "tests" / "data" / "every_kind.yaml"
 ALL_SPECS = sorted(SPECS.rglob("*.yaml")) + [EVERY_KIND]

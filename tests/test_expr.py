@@ -2,7 +2,7 @@
 
 import pytest
 
-from costcalc.expr import ExpressionError, evaluate
+from costcalc.spec.expr import ExpressionError, evaluate
 
 
 @pytest.mark.parametrize("text, names, value", [

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import SPECS
+
 from costcalc import analyze, load
-from costcalc.engine import Cost
+from costcalc.count.engine import Cost
 
 ALL_SPECS = sorted(SPECS.rglob("*.yaml"))
 

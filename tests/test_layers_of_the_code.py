@@ -1,9 +1,93 @@
-"""The engine stands alone: no click, Rich or YAML behind `analyze`, and a lean start-up."""
+"""The layers of the code: which subpackage may import which, and a lean, framework-free engine."""
 
+import ast
 import subprocess
 import sys
 
 from conftest import ROOT
+
+PACKAGE = ROOT / "costcalc"
+
+LOWER = {
+    "base": set(),
+    "model": {"base"},
+    "spec": {"base", "model"},
+    "count": {"base", "model"},
+    "analyses": {"base", "model", "count"},
+    "show": {"base", "model", "count", "analyses"},
+    "teach": {"base", "model", "count", "analyses", "show"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach"},
+}
+"""Each layer and the layers below it that it may import (its own modules aside). The top-level
+modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__)."""
+
+ENTRY_POINTS = {"cli", "__main__"}
+
+
+def layer_of(module: str) -> str:
+    """`costcalc.count.engine` → count; `costcalc.units` → base; `costcalc.cli` → cli."""
+    parts = module.split(".")[1:]
+    if len(parts) >= 2 or (parts and (PACKAGE / parts[0]).is_dir()):
+        return parts[0]
+    return "cli" if parts and parts[0] in ENTRY_POINTS else "base"
+
+
+def module_name(path) -> str:
+    relative = path.relative_to(ROOT).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+    return ".".join(parts)
+
+
+def costcalc_imports(path):
+    """(imported module, line) for every import of costcalc's own modules in one file."""
+    module = module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if node.module is None or target.count(".") == 0:
+                for alias in node.names:
+                    candidate = f"{target}.{alias.name}"
+                    exists = (ROOT / candidate.replace(".", "/")).with_suffix(".py").exists()
+                    yield (candidate if exists else target), node.lineno
+            else:
+                yield target, node.lineno
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+
+
+def test_the_table_names_every_subpackage():
+    subpackages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert subpackages <= set(LOWER), f"add {sorted(subpackages - set(LOWER))} to LOWER with the layers they may import"
+
+
+def test_no_module_imports_a_layer_it_may_not():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        importer = module_name(path)
+        for imported, line in costcalc_imports(path):
+            if imported.split(".")[0] != "costcalc":
+                continue
+            source, target = layer_of(importer), layer_of(imported)
+            if target != source and target not in LOWER[source]:
+                wrong.append(f"{importer} (layer {source}, line {line}) imports {imported} (layer {target})")
+    assert wrong == []
+
+
+def test_the_layer_check_sees_a_wrong_import():
+    wrong = PACKAGE / "count" / "_probe_for_the_layer_test.py"
+    wrong.write_text("from ..show.views import View\n")
+    try:
+        found = [(layer_of(t), line) for t, line in costcalc_imports(wrong)]
+    finally:
+        wrong.unlink()
+    assert found == [("show", 1)]
+    assert "show" not in LOWER["count"]
 
 
 def imported_after(code: str) -> set[str]:
@@ -14,14 +98,15 @@ def imported_after(code: str) -> set[str]:
 
 def test_the_engine_imports_no_cli_rendering_or_yaml():
     modules = imported_after(
-        "from costcalc.engine import analyze\nfrom costcalc.tree import Spec\nfrom costcalc.compare import compare"
+        "from costcalc.count.engine import analyze\nfrom costcalc.model.tree import Spec\n"
+        "from costcalc.analyses.compare import compare"
     )
     assert {"click", "rich", "yaml", "numpy"} & modules == set()
 
 
 def test_version_imports_nothing_heavy():
     modules = imported_after("from costcalc.cli import main")
-    assert {"rich", "yaml", "numpy", "costcalc.engine", "costcalc.spec"} & modules == set()
+    assert {"rich", "yaml", "numpy", "costcalc.count.engine", "costcalc.spec.reader"} & modules == set()
 
 
 def test_python_dash_m_works_like_the_command():

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from costcalc import analyze, loads
-from costcalc.ops import OPS, AvgPool, Conv, Dense, Depthwise, MaxPool, Separable, adaptive_windows
+from costcalc.model.ops import OPS, AvgPool, Conv, Dense, Depthwise, MaxPool, Separable, adaptive_windows
 
 
 def brute_conv_macs(h, w, c, filters, k, stride, pad, dilation=1, groups=1):

@@ -17,14 +17,14 @@ import random
 
 import yaml
 from click.testing import CliRunner
+from conftest import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_invariants import children, total
 
-from conftest import run
 from costcalc import analyze, loads
 from costcalc.cli import main
-from costcalc.ops import OPS
-from test_invariants import children, total
+from costcalc.model.ops import OPS
 
 ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax")
 CONVS = ("conv", "depthwise", "separable")

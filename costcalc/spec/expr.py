@@ -10,7 +10,7 @@ import ast
 import math
 import operator
 
-from .limits import MAX_EXPRESSION_CHARS
+from ..limits import MAX_EXPRESSION_CHARS
 
 Number = int | float
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .budget import METRICS
-from .engine import Analysis, Cost, DesignResult
-from .errors import CostcalcError
+from ..count.engine import Analysis, Cost, DesignResult
+from ..errors import CostcalcError
+from ..model.tree import METRICS
 
 LAYER_METRICS = ("macs", "params")
 RANKING = ("macs", "params", "activations")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import CostcalcError, LimitError, ShapeError, Where
+from ..limits import MAX_COUNT
+from ..model.merges import Merge
+from ..model.ops import Op, Shape, numel
+from ..model.tree import Branches, Group, Layer, Node, Spec
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
-from .errors import CostcalcError, LimitError, ShapeError, Where
-from .limits import MAX_COUNT
-from .merges import Merge
-from .ops import Op, Shape, numel
-from .tree import Branches, Group, Layer, Node, Spec
 
 
 @dataclass(frozen=True, slots=True)

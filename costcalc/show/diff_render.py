@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from . import __version__
-from .diff import LAYER_METRICS, Change, Diff, DesignDiff
+from .. import __version__
+from ..analyses.diff import LAYER_METRICS, Change, DesignDiff, Diff
+from ..units import readable_bytes
 from .render import JSON_FORMAT, cost_dict, csv_text
-from .units import readable_bytes
 from .views import View, figure, signed
 
 DASH = "—"

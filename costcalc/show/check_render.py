@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from . import __version__
-from .checks import FileCheck, Verdict
+from .. import __version__
+from ..analyses.checks import FileCheck, Verdict
 from .views import View, share
 
 JSON_FORMAT = 1

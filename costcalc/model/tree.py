@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import Where
+from ..errors import Where
 from .merges import Merge
 from .ops import Op, Shape
 
@@ -39,6 +39,11 @@ class Branches:
 
 
 Node = Layer | Group | Branches
+
+
+METRICS = ("macs", "flops", "params", "trainable_params", "activations", "activation_bytes")
+"""What a budget may limit."""
+BYTE_METRICS = ("activation_bytes",)
 
 
 @dataclass(frozen=True, slots=True)

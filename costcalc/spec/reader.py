@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 
+from ..errors import LimitError, SpecError, Where
+from ..limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
+from ..model.ops import OPS
+from ..model.tree import Spec
+from ..suggest import check_keys, did_you_mean
 from .budget import parse_budgets
-from .errors import LimitError, SpecError, Where
 from .expand import LAYER_KEYS, Block, Expander, split_item
-from .limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
-from .ops import OPS
 from .substitute import substitute
-from .suggest import check_keys, did_you_mean
-from .tree import Spec
 from .yamlload import YList, YMap, load_yaml
 
 TOP_KEYS = ("name", "description", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget")

@@ -12,9 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .merges import Merge
-from .ops import (Activation, AdaptiveAvgPool, AdaptivePool, AvgPool, BatchNorm, Dense, GlobalAvgPool, GlobalPool, Op,
-                  Pool, Shape, Sliding, numel)
+from ..model.merges import Merge
+from ..model.ops import (
+    Activation,
+    AdaptiveAvgPool,
+    AdaptivePool,
+    AvgPool,
+    BatchNorm,
+    Dense,
+    GlobalAvgPool,
+    GlobalPool,
+    Op,
+    Pool,
+    Shape,
+    Sliding,
+    numel,
+)
 
 KINDS = ("conv", "dense", "bias", "batchnorm", "activation", "pooling", "merge")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .compare import METRICS, Comparison, metric
-from .conventions import KINDS
-from .engine import Analysis, Cost, DesignResult
-from .ops import format_shape
-from .units import exact as exact_figure
-from .units import ratio as ratio_text
-from .units import readable, readable_bytes
+from ..analyses.compare import METRICS, Comparison, metric
+from ..count.conventions import KINDS
+from ..count.engine import Analysis, Cost, DesignResult
+from ..model.ops import format_shape
+from ..units import exact as exact_figure
+from ..units import ratio as ratio_text
+from ..units import readable, readable_bytes
 
 BEST = "★"
 METRIC_TITLES = {"params": "params", "macs": "MACs", "flops": "FLOPs", "activation_bytes": "activations"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import yaml
 
-from .errors import LimitError, SpecError, Where
-from .limits import MAX_YAML_DEPTH, MAX_YAML_NODES
+from ..errors import LimitError, SpecError, Where
+from ..limits import MAX_YAML_DEPTH, MAX_YAML_NODES
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_BUILDERS = yaml.SafeLoader.yaml_constructors

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from .errors import SpecError, Where
-from .suggest import did_you_mean
-from .tree import Limit
-from .units import parse_figure
+from ..errors import SpecError, Where
+from ..model.tree import BYTE_METRICS, METRICS, Limit
+from ..suggest import did_you_mean
+from ..units import parse_figure
 from .yamlload import YMap
-
-METRICS = ("macs", "flops", "params", "trainable_params", "activations", "activation_bytes")
-BYTE_METRICS = ("activation_bytes",)
 
 
 def parse_limits(node, where: Where) -> dict[str, Limit]:

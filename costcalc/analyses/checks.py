@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .budget import METRICS
-from .engine import Analysis
-from .errors import CostcalcError, Where
-from .tree import Limit, Spec
+from ..count.engine import Analysis
+from ..errors import CostcalcError, Where
+from ..model.tree import METRICS, Limit, Spec
 
 HOW_TO_BUDGET = "add `budget: {macs: 600M, params: 5M}` to the spec, or give a limit such as --max-macs 600M"
 

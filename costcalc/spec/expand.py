@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from dataclasses import MISSING, dataclass, replace
 
-from .errors import LimitError, SpecError, Where
-from .limits import MAX_BLOCK_DEPTH, MAX_LAYERS
-from .merges import MERGES
-from .ops import OPS
-from .options import OptionError, is_int, torch_call
+from ..errors import LimitError, SpecError, Where
+from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS
+from ..model.merges import MERGES
+from ..model.ops import OPS
+from ..model.options import OptionError, is_int, torch_call
+from ..model.tree import Branches, Group, Layer, Node
+from ..suggest import check_keys, did_you_mean
 from .substitute import substitute
-from .suggest import check_keys, did_you_mean
-from .tree import Branches, Group, Layer, Node
 from .yamlload import YList, YMap
 
 LAYER_KEYS = ("name", "repeat")

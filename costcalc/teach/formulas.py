@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .ops import Shape, format_shape
+from ..model.ops import Shape, format_shape
 
 DROPPED = " − 1"  # ceil_mode's last window, starting in the right padding, dropped as PyTorch does
 

@@ -9,9 +9,9 @@ import csv
 import io
 import json
 
-from . import __version__
-from .compare import METRICS, Comparison
-from .engine import Analysis, Cost, DesignResult, Row
+from .. import __version__
+from ..analyses.compare import METRICS, Comparison
+from ..count.engine import Analysis, Cost, DesignResult, Row
 from .views import View
 
 JSON_FORMAT = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Analysis, Cost, DesignResult
+from ..count.engine import Analysis, Cost, DesignResult
 
 METRICS = ("params", "macs", "flops", "activation_bytes")
 

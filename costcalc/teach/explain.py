@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..count.engine import Analysis, DesignResult, Row
+from ..errors import CostcalcError
+from ..model.ops import Shape, format_shape
+from ..show.views import share
+from ..units import ratio, readable
 from .boards import explainer
-from .engine import Analysis, DesignResult, Row
-from .errors import CostcalcError
 from .formulas import Board, Line, f, formula
-from .ops import Shape, format_shape
-from .units import ratio, readable
-from .views import share
 
 MAX_SUM_TERMS = 8
 
@@ -158,7 +158,7 @@ def explain(analysis: Analysis, layer: str | None = None) -> Explanation:
     designs = tuple(design_board(analysis, d, layer) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
-        from .suggest import did_you_mean
+        from ..suggest import did_you_mean
 
         paths = list(dict.fromkeys(row.path for d in analysis.designs for row in d.rows))
         raise CostcalcError(f"--layer {layer!r} is not a path in {analysis.file}",

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from ..errors import ShapeError
 from . import options as opt
-from .errors import ShapeError
 from .options import option
 
 Shape = tuple[int, ...]

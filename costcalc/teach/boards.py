@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import math
 
-from .formulas import (DROPPED, Board, Factor, activation_text, dims, f, formula, window_lines,
-                       window_text)
-from .merges import Add, Concat, Multiply
-from .ops import (Activation, AdaptivePool, BatchNorm, Conv, Dense, Depthwise, Dropout, Flatten, GlobalPool, Pool,
-                  Separable, Shape, ZeroPad, adaptive_windows, format_shape)
+from ..model.merges import Add, Concat, Multiply
+from ..model.ops import (
+    Activation,
+    AdaptivePool,
+    BatchNorm,
+    Conv,
+    Dense,
+    Depthwise,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    Pool,
+    Separable,
+    Shape,
+    ZeroPad,
+    adaptive_windows,
+    format_shape,
+)
+from .formulas import DROPPED, Board, Factor, activation_text, dims, f, formula, window_lines, window_text
+
 
 def _kernel(op) -> tuple[Factor, Factor]:
     return f("kh", op.kernel[0]), f("kw", op.kernel[1])

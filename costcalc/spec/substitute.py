@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import SpecError, Where
+from ..errors import SpecError, Where
+from ..suggest import did_you_mean
 from .expr import ExpressionError, evaluate
-from .suggest import did_you_mean
 from .yamlload import YList
 
 _WHOLE_ARG = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")

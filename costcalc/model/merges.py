@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .errors import ShapeError
+from ..errors import ShapeError
 from .ops import Shape, format_shape, numel
 
 MERGES: dict[str, type[Merge]] = {}

@@ -1,0 +1,1 @@
+"""Analyses over counted designs: comparison, differences and budget checks."""

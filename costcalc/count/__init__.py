@@ -1,0 +1,1 @@
+"""Counting: the engine that walks a spec tree, and the conventions that price each operation."""

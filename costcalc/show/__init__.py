@@ -1,0 +1,1 @@
+"""Presentation: views of counted data, and every output format (table, json, csv, markdown, ...)."""

@@ -1,0 +1,1 @@
+"""Teaching: the arithmetic of each layer written out as a board of formulas with numbers put in."""
