@@ -200,16 +200,45 @@ def limit_options(function):
     return function
 
 
-def check_file(path: str, flags: dict, designs, convention: str = "costcalc"):
-    """One spec's checks; a bad spec or a missing budget is reported on stderr and kept."""
-    from .analyses.checks import FileCheck, evaluate
+def parse_growth_flags(ctx, param, values):
+    """`--max-growth macs=2%` (repeatable) → metric → Growth."""
+    from .model.tree import METRICS, Growth
+    from .suggest import did_you_mean
+    from .units import parse_growth
+
+    growth = {}
+    for value in values:
+        metric, equals, limit = value.partition("=")
+        if not equals:
+            raise click.BadParameter(f"{value!r}: write METRIC=LIMIT, such as macs=2% or params=0")
+        if metric not in METRICS:
+            hint = did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}"
+            raise click.BadParameter(f"{metric!r} is not a metric; {hint}")
+        try:
+            growth[metric] = Growth(*parse_growth(limit))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return growth
+
+
+def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
+               growth: dict | None = None):
+    """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept."""
+    from .analyses.checks import FileCheck, evaluate, totals
     from .count.engine import analyze
     from .errors import CostcalcError
+    from .spec.baseline import read_baseline
     from .spec.reader import load
 
     try:
         spec = load(path)
-        return evaluate(spec, analyze(spec, None, designs or None, convention=convention), flags)
+        analysis = analyze(spec, None, designs or None, convention=convention)
+        baseline = None
+        if against is not None:
+            baseline = read_baseline(against, path)
+            if not isinstance(baseline, dict):
+                baseline = totals(analyze(baseline, None, None, convention=convention))
+        return evaluate(spec, analysis, flags, baseline, growth)
     except CostcalcError as error:
         click.echo(str(error), err=True)
         return FileCheck(path, error=error)
@@ -222,22 +251,31 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc"):
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="json for scripts, markdown for a pull request, github for workflow annotations, junit for CI.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
+@click.option("--against", metavar="BASELINE",
+              help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
+@click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
+              help="With --against: how much METRIC may grow, such as macs=2% or params=0 (repeatable).")
 @convention_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, convention, **limits):
+def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
     \b
     Examples:
       costcalc check specs/bottleneck_5x5.yaml
       costcalc check specs/*.yaml --max-macs 600M --max-activation-bytes 2MiB --format github
+      costcalc check model.yaml --against git:origin/main --max-growth macs=2% --max-growth params=0
 
     Exit status: 0 every budget holds, 1 a budget is exceeded, 2 a bad spec, no budget or bad usage.
     """
     from .show import check_render, render
 
+    if growth and against is None:
+        raise click.UsageError("--max-growth needs a baseline: --against SPEC, --against REPORT.json or --against git:REV")
+    if against is not None and not against.startswith("git:") and len(specs) > 1:
+        raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    checks = [check_file(path, flags, designs, convention) for path in specs]
+    checks = [check_file(path, flags, designs, convention, against, growth) for path in specs]
     failed = any(c.over for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":

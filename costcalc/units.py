@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 COUNT_SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 BYTE_SUFFIXES = {
@@ -38,6 +39,24 @@ def parse_figure(value, byte_units: bool = False) -> int:
     if exact != exact.to_integral_value():
         raise ValueError(f"{value!r} is not a whole number of units")
     return int(exact)
+
+
+_PERCENT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*%\s*$")
+
+
+def parse_growth(value) -> tuple[Fraction | None, int | None]:
+    """A growth limit: `2%` → (Fraction(2), None); `0` or `10K` → (None, the amount).
+
+    Raises ValueError with a message that says what is accepted.
+    """
+    match = _PERCENT.match(value) if isinstance(value, str) else None
+    if match:
+        return Fraction(match.group(1).replace("_", "")), None
+    try:
+        return None, parse_figure(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a growth limit; "
+                         "write a percentage such as 2% or an amount such as 0 or 10K") from None
 
 
 def readable(n: int | float) -> str:

@@ -1,7 +1,9 @@
 """Budget checks as plain data: each design's figure against its limit, from the spec or a flag.
 
 A limit given by a flag (`--max-macs 600M`) wins over the spec's `budget:` for that metric,
-for every design. A figure equal to its limit holds; only a figure above it is over.
+for every design. A figure equal to its limit holds; only a figure above it is over. Against a
+baseline (`--against`), growth limits (`--max-growth macs=2%`, or `growth:` in the budget) turn
+into limits of their own: the baseline's figure plus the growth allowed. Shrinking always holds.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from dataclasses import dataclass, field
 
 from ..count.engine import Analysis
 from ..errors import CostcalcError, Where
-from ..model.tree import METRICS, Limit, Spec
+from ..model.tree import METRICS, Growth, Limit, Spec
+
+Totals = dict[str, dict[str, int]]
+"""design → metric → figure: what a baseline contributes to growth checks."""
 
 HOW_TO_BUDGET = "add `budget: {macs: 600M, params: 5M}` to the spec, or give a limit such as --max-macs 600M"
 
@@ -32,6 +37,8 @@ class Verdict:
     value: int
     limit: int
     where: Where | None = field(default=None, compare=False)
+    baseline: int | None = None
+    growth: Growth | None = None
 
     @property
     def over(self) -> bool:
@@ -45,7 +52,9 @@ class Verdict:
     @property
     def source(self) -> str:
         """Where the limit comes from: `FILE:LINE:COL` in the spec, or the flag."""
-        return str(self.where) if self.where else flag_name(self.metric)
+        if self.where:
+            return str(self.where)
+        return f"--max-growth {self.metric}={str(self.growth)[1:]}" if self.growth else flag_name(self.metric)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,7 @@ class FileCheck:
     verdicts: tuple[Verdict, ...] = ()
     unchecked: tuple[str, ...] = ()
     error: CostcalcError | None = field(default=None, compare=False)
+    no_baseline: tuple[str, ...] = ()
 
     @property
     def over(self) -> tuple[Verdict, ...]:
@@ -68,16 +78,42 @@ def limits_for(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, Limi
     return {metric: merged[metric] for metric in METRICS if metric in merged}
 
 
-def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int]) -> FileCheck:
-    """Every limit of every analysed design; NoBudgetError when there is none at all."""
-    verdicts, unchecked = [], []
+def growth_for(spec: Spec, design: str, flags: dict[str, Growth]) -> dict[str, Growth]:
+    """metric → Growth for one design: the spec's `growth:`, overridden by --max-growth, in METRICS order."""
+    merged = {**spec.growth.get(design, {}), **flags}
+    return {metric: merged[metric] for metric in METRICS if metric in merged}
+
+
+def totals(analysis: Analysis) -> Totals:
+    """An analysis as a baseline: each design's figure for each metric."""
+    return {d.name: {metric: getattr(d.total, metric) for metric in METRICS} for d in analysis.designs}
+
+
+def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: Totals | None = None,
+             growth_flags: dict[str, Growth] | None = None) -> FileCheck:
+    """Every limit of every analysed design, and with a baseline every growth limit.
+
+    NoBudgetError when there is nothing at all to check.
+    """
+    verdicts, unchecked, no_baseline = [], [], []
     for design in analysis.designs:
         limits = limits_for(spec, design.name, flags)
-        if not limits:
+        growth = growth_for(spec, design.name, growth_flags or {}) if baseline is not None else {}
+        if not limits and not growth:
             unchecked.append(design.name)
         for metric, limit in limits.items():
             verdicts.append(Verdict(design.name, metric, getattr(design.total, metric), limit.value, limit.where))
-    if not verdicts:
+        if growth and design.name not in baseline:
+            no_baseline.append(design.name)
+            continue
+        for metric, allowed in growth.items():
+            old = baseline[design.name][metric]
+            verdicts.append(Verdict(design.name, metric, getattr(design.total, metric), allowed.ceiling(old),
+                                    allowed.where, old, allowed))
+    if not verdicts and not no_baseline:
+        if baseline is None and any(spec.growth.values()):
+            raise NoBudgetError(f"{spec.file}: its budget limits only growth, which needs a baseline; "
+                                "give one with --against SPEC, --against REPORT.json or --against git:REV")
         which = "" if not spec.budgets else " for " + ", ".join(unchecked)
         raise NoBudgetError(f"{spec.file}: no budget to check{which}; {HOW_TO_BUDGET}")
-    return FileCheck(spec.file, tuple(verdicts), tuple(unchecked))
+    return FileCheck(spec.file, tuple(verdicts), tuple(unchecked), no_baseline=tuple(no_baseline))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..errors import Where
 from .merges import Merge
@@ -55,6 +57,24 @@ class Limit:
 
 
 @dataclass(frozen=True, slots=True)
+class Growth:
+    """How much a metric may grow over a baseline: a percentage of it, or an amount."""
+
+    percent: Fraction | None = None
+    amount: int | None = None
+    where: Where | None = field(default=None, compare=False)
+
+    def ceiling(self, old: int) -> int:
+        """The largest value that holds against a baseline of `old`."""
+        return old + (self.amount if self.percent is None else math.floor(old * self.percent / 100))
+
+    def __str__(self) -> str:
+        if self.percent is None:
+            return f"+{self.amount:,}"
+        return f"+{self.percent if self.percent.denominator == 1 else float(self.percent)}%"
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """A validated spec: its designs as node trees, with input, baseline and budgets."""
 
@@ -65,3 +85,4 @@ class Spec:
     name: str | None = None
     description: str | None = None
     budgets: dict[str, dict[str, Limit]] = field(default_factory=dict)
+    growth: dict[str, dict[str, Growth]] = field(default_factory=dict)

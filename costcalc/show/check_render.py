@@ -11,14 +11,32 @@ from .views import View, share
 JSON_FORMAT = 1
 
 
+def growth_text(verdict: Verdict) -> str:
+    """The change from the baseline as a signed percentage: `+50.0%`, `-3.1%`, `+0.0%`."""
+    if not verdict.baseline:
+        return "new" if verdict.value else "+0.0%"
+    return f"{100 * (verdict.value - verdict.baseline) / verdict.baseline:+.1f}%"
+
+
 def used_text(verdict: Verdict) -> str:
-    return share(verdict.value, verdict.limit)
+    """The share of the limit used, or for a growth limit the growth itself."""
+    return growth_text(verdict) if verdict.growth else share(verdict.value, verdict.limit)
+
+
+def metric_name(verdict: Verdict) -> str:
+    return f"{verdict.metric} growth" if verdict.growth else verdict.metric
 
 
 def message(verdict: Verdict) -> str:
-    """`standard: macs 120,422,400 is over its limit of 20,000,000 (602.1%)`."""
-    state = "is over" if verdict.over else "is within"
-    return (f"{verdict.design}: {verdict.metric} {verdict.value:,} {state} its limit of {verdict.limit:,}"
+    """`standard: macs 120,422,400 is over its limit of 20,000,000 (602.1%)`, or for a growth limit
+    `bottleneck: macs grew 50.0% from 12,443,648 to 18,665,472, over its limit of +10% (13,688,012)`."""
+    state = "over" if verdict.over else "within"
+    if verdict.growth:
+        change = growth_text(verdict)
+        moved = f"changed {change}" if change.startswith(("-", "+0.0")) else f"grew {change[1:]}"
+        return (f"{verdict.design}: {verdict.metric} {moved} from {verdict.baseline:,} to {verdict.value:,},"
+                f" {state} its limit of {verdict.growth} ({verdict.limit:,})")
+    return (f"{verdict.design}: {verdict.metric} {verdict.value:,} is {state} its limit of {verdict.limit:,}"
             f" ({used_text(verdict)})")
 
 
@@ -38,10 +56,12 @@ def check_views(checks: list[FileCheck]) -> list[View]:
         notes = [summary(check)]
         if check.unchecked:
             notes.append(f"not checked (no budget): {', '.join(check.unchecked)}")
+        if check.no_baseline:
+            notes.append(f"growth not checked (not in the baseline): {', '.join(check.no_baseline)}")
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
                     notes=tuple(notes), right=(2, 3, 4))
         for v in check.verdicts:
-            cells = (v.design, v.metric, f"{v.value:,}", f"{v.limit:,}", used_text(v), "over" if v.over else "pass",
+            cells = (v.design, metric_name(v), f"{v.value:,}", f"{v.limit:,}", used_text(v), "over" if v.over else "pass",
                      v.source)
             view.rows.append((cells, v.over))
         views.append(view)
@@ -54,13 +74,15 @@ def verdict_dict(verdict: Verdict) -> dict:
         "used": verdict.used, "over": verdict.over,
         "line": verdict.where.line if verdict.where else None, "col": verdict.where.col if verdict.where else None,
         "source": verdict.source,
+        "growth": {"baseline": verdict.baseline, "allowed": str(verdict.growth)} if verdict.growth else None,
     }
 
 
 def check_json(checks: list[FileCheck]) -> str:
     specs = [
         {"spec": c.file, "passed": not c.over and not c.error, "checks": [verdict_dict(v) for v in c.verdicts],
-         "unchecked": list(c.unchecked), "error": str(c.error) if c.error else None}
+         "unchecked": list(c.unchecked), "no_baseline": list(c.no_baseline),
+         "error": str(c.error) if c.error else None}
         for c in checks
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT,
@@ -114,7 +136,7 @@ def check_junit(checks: list[FileCheck]) -> str:
             case = ET.SubElement(suite, "testcase", classname=check.file, name="spec")
             ET.SubElement(case, "error", message=str(check.error), type="bad spec")
         for v in check.verdicts:
-            case = ET.SubElement(suite, "testcase", classname=v.design, name=v.metric, file=check.file)
+            case = ET.SubElement(suite, "testcase", classname=v.design, name=metric_name(v), file=check.file)
             if v.where:
                 case.set("line", str(v.where.line))
             if v.over:

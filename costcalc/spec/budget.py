@@ -1,44 +1,68 @@
-"""`budget:` in a spec: one mapping for every design, or one per design name."""
+"""`budget:` in a spec: one mapping for every design, or one per design name; `growth:` inside it."""
 
 from __future__ import annotations
 
 from ..errors import SpecError, Where
-from ..model.tree import BYTE_METRICS, METRICS, Limit
+from ..model.tree import BYTE_METRICS, METRICS, Growth, Limit
 from ..suggest import did_you_mean
-from ..units import parse_figure
+from ..units import parse_figure, parse_growth
 from .yamlload import YMap
 
+GROWTH = "growth"
+"""The key, inside a budget, of the limits on growth over a baseline (`check --against`)."""
 
-def parse_limits(node, where: Where) -> dict[str, Limit]:
-    """metric → Limit, from a mapping such as {macs: 600M, params: 4.2M}."""
+
+def _metric(node: YMap, metric, what: str) -> None:
+    if metric not in METRICS:
+        raise SpecError(f"unknown {what} metric {metric!r}", node.key_where[metric],
+                        did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}")
+
+
+def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
+    """metric → Growth, from a mapping such as {macs: 2%, params: 0}."""
+    if not isinstance(node, YMap):
+        raise SpecError("growth maps metrics to growth limits such as 2% or 0", where)
+    growth = {}
+    for metric, value in node.items():
+        _metric(node, metric, "growth")
+        try:
+            growth[metric] = Growth(*parse_growth(value), node.at(metric))
+        except ValueError as exc:
+            raise SpecError(f"growth {metric}: {exc}", node.at(metric)) from None
+    return growth
+
+
+def parse_limits(node, where: Where) -> tuple[dict[str, Limit], dict[str, Growth]]:
+    """metric → Limit, from a mapping such as {macs: 600M, params: 4.2M}, and its growth limits."""
     if not isinstance(node, YMap):
         raise SpecError(f"a budget maps metrics ({', '.join(METRICS)}) to limits", where)
     limits = {}
     for metric, value in node.items():
-        if metric not in METRICS:
-            raise SpecError(f"unknown budget metric {metric!r}", node.key_where[metric],
-                            did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}")
+        if metric == GROWTH:
+            continue
+        _metric(node, metric, "budget")
         try:
             limits[metric] = Limit(parse_figure(value, metric in BYTE_METRICS), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"budget {metric}: {exc}", node.at(metric)) from None
-    return limits
+    growth = parse_growth_limits(node[GROWTH], node.at(GROWTH)) if GROWTH in node else {}
+    return limits, growth
 
 
-def parse_budgets(node, where: Where, designs) -> dict[str, dict[str, Limit]]:
-    """design → metric → Limit; a shared budget applies to every design."""
+def parse_budgets(node, where: Where, designs) -> tuple[dict[str, dict[str, Limit]], dict[str, dict[str, Growth]]]:
+    """design → metric → Limit, and design → metric → Growth; a shared budget applies to every design."""
     if not isinstance(node, YMap):
         raise SpecError("budget maps metrics to limits, or design names to such mappings", where)
-    if not any(key in designs or isinstance(value, YMap) for key, value in node.items()):
+    if not any(key in designs or (isinstance(value, YMap) and key != GROWTH) for key, value in node.items()):
         shared = parse_limits(node, where)
-        return {design: shared for design in designs}
-    budgets = {}
+        return {design: shared[0] for design in designs}, {design: shared[1] for design in designs}
+    budgets, growth = {}, {}
     for key in node:
         if key not in designs:
             known = [*designs, *METRICS]
             hint = did_you_mean(key, known) or f"designs: {', '.join(designs)}; metrics: {', '.join(METRICS)}"
-            mixed = key in METRICS
+            mixed = key in METRICS or key == GROWTH
             message = f"budget mixes metrics and design names ({key!r})" if mixed else f"unknown design {key!r} in budget"
             raise SpecError(message, node.key_where[key], None if mixed else hint)
-        budgets[key] = parse_limits(node[key], node.at(key))
-    return budgets
+        budgets[key], growth[key] = parse_limits(node[key], node.at(key))
+    return budgets, growth

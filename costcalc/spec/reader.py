@@ -60,6 +60,7 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
     if not isinstance(baseline, str) or baseline not in designs:
         raise SpecError(f"baseline {baseline!r} is not a design", root.at("baseline"),
                         did_you_mean(baseline, designs) or f"designs: {', '.join(designs)}")
+    budgets, growth = parse_budgets(root["budget"], root.at("budget"), designs) if "budget" in root else ({}, {})
     return Spec(
         file=filename,
         input=parse_shape(root.get("input"), root.at("input") if "input" in root else start),
@@ -67,7 +68,8 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
         baseline=baseline,
         name=root.get("name"),
         description=root.get("description"),
-        budgets=parse_budgets(root["budget"], root.at("budget"), designs) if "budget" in root else {},
+        budgets=budgets,
+        growth=growth,
     )
 
 
