@@ -33,6 +33,17 @@ class Commands(click.Group):
             ctx.exit(exit_code(error))
 
 
+def completion(name: str):
+    """A shell_complete callback from costcalc.complete, imported only when Tab is pressed."""
+
+    def complete(ctx, param, incomplete):
+        from . import complete as completions
+
+        return getattr(completions, name)(ctx, param, incomplete)
+
+    return complete
+
+
 def parse_input(ctx, param, value):
     if value is None:
         return None
@@ -118,7 +129,8 @@ def main():
 
 @main.command()
 @spec_options
-@click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="Only this design (repeatable).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's subtotal.")
 @click.option("--convention-diff", nargs=2, metavar="A B", callback=check_convention,
               help="Instead of the report, FLOPs by operation kind under conventions A and B, side by side.")
@@ -148,7 +160,8 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 
 @main.command()
 @spec_options
-@click.option("--baseline", help="The design that ratios are taken against (default: the spec's baseline).")
+@click.option("--baseline", shell_complete=completion("designs"),
+              help="The design that ratios are taken against (default: the spec's baseline).")
 def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
@@ -247,7 +260,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str))
 @limit_options
-@click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="Only this design (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="json for scripts, markdown for a pull request, github for workflow annotations, junit for CI.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
@@ -292,8 +306,10 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
 
 @main.command()
 @click.argument("spec", type=click.Path(path_type=str))
-@click.option("--design", "-d", "designs", multiple=True, help="Only this design (repeatable).")
-@click.option("--layer", metavar="PATH", help="Only the row at this path (and the rows under it), as report shows it.")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="Only this design (repeatable).")
+@click.option("--layer", metavar="PATH", shell_complete=completion("layers"),
+              help="Only the row at this path (and the rows under it), as report shows it.")
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True,
               help="Output format.")
 @convention_option
@@ -313,7 +329,7 @@ def explain(spec, designs, layer, fmt, convention):
 @main.command()
 @click.argument("old", type=click.Path(path_type=str))
 @click.argument("new", required=False, type=click.Path(path_type=str))
-@click.option("--design", "-d", "designs", multiple=True,
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable); with one SPEC, exactly two: old, then new.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many of the most changed layers to list per design.")

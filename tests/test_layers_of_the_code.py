@@ -19,9 +19,10 @@ LOWER = {
     "cli": {"base", "model", "spec", "count", "analyses", "show", "teach"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
-modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__)."""
+modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__,
+complete)."""
 
-ENTRY_POINTS = {"cli", "__main__"}
+ENTRY_POINTS = {"cli", "__main__", "complete"}
 
 
 def layer_of(module: str) -> str:

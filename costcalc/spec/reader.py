@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from ..errors import LimitError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
@@ -18,18 +19,19 @@ TOP_KEYS = ("name", "description", "input", "layers", "designs", "defaults", "bl
 SINGLE_DESIGN = "main"
 
 
+STDIN = "-"
+"""The path that means standard input; errors then name the file `<stdin>`."""
+
+
 def load(path: str | os.PathLike) -> Spec:
-    """Read and validate the spec at `path`; raises SpecError (or ShapeError later, in analyze)."""
+    """Read and validate the spec at `path` (`-`: standard input); raises SpecError (or ShapeError later, in analyze)."""
     filename = os.fspath(path)
-    try:
-        if os.path.getsize(filename) > MAX_FILE_BYTES:
+    if filename == STDIN:
+        filename, data = "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
-        with open(filename, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        raise SpecError(f"{filename}: is a directory, not a spec file") from None
-    except OSError as exc:
-        raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
+    else:
+        data = read_file(filename)
     if b"\0" in data:
         raise SpecError(f"{filename}: is a binary file, not a YAML spec")
     try:
@@ -37,6 +39,19 @@ def load(path: str | os.PathLike) -> Spec:
     except UnicodeDecodeError as exc:
         raise SpecError(f"{filename}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
     return loads(text, filename)
+
+
+def read_file(filename: str) -> bytes:
+    """The bytes of a spec file, refused when it is too large or cannot be read."""
+    try:
+        if os.path.getsize(filename) > MAX_FILE_BYTES:
+            raise SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
+        with open(filename, "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise SpecError(f"{filename}: is a directory, not a spec file") from None
+    except OSError as exc:
+        raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
 
 
 def loads(text: str, filename: str = "<spec>") -> Spec:

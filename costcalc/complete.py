@@ -1,0 +1,51 @@
+"""Shell completion from the spec on the command line: design names for --design, row paths for --layer.
+
+Click calls these while the user presses Tab, so they must never fail: a spec that cannot be
+read completes nothing.
+"""
+
+from __future__ import annotations
+
+from click.shell_completion import CompletionItem
+
+
+def _spec_path(ctx) -> str | None:
+    """The spec named on the command line; click leaves it unparsed in ctx.args while an option awaits its value."""
+    specs = ctx.params.get("specs") or ()
+    named = ctx.params.get("spec") or ctx.params.get("old") or (specs[0] if specs else None)
+    return named or next((arg for arg in ctx.args if not arg.startswith("-")), None)
+
+
+def _spec(ctx):
+    from .errors import CostcalcError
+    from .spec.reader import load
+
+    path = _spec_path(ctx)
+    if not path or path == "-":
+        return None
+    try:
+        return load(path)
+    except CostcalcError:
+        return None
+
+
+def designs(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """The names of the spec's designs that start with what was typed."""
+    spec = _spec(ctx)
+    return [CompletionItem(name) for name in (spec.designs if spec else ()) if name.startswith(incomplete)]
+
+
+def layers(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """Row paths (as report shows them) of the designs asked for, or of every design."""
+    from .count.engine import analyze
+    from .errors import CostcalcError
+
+    spec = _spec(ctx)
+    if spec is None:
+        return []
+    try:
+        analysis = analyze(spec, None, ctx.params.get("designs") or None)
+    except CostcalcError:
+        return []
+    paths = dict.fromkeys(row.path for design in analysis.designs for row in design.rows)
+    return [CompletionItem(path) for path in paths if path.startswith(incomplete)]

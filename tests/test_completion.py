@@ -1,0 +1,50 @@
+"""Shell completion through click's completion API: commands, options, spec files, designs and layer paths."""
+
+import pytest
+from click.shell_completion import ShellComplete
+from conftest import ROOT
+
+from costcalc.cli import main
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def complete(*words: str) -> list[tuple[str, str]]:
+    """(value, type) of what Tab offers after `costcalc WORDS...`; the last word is the one being typed."""
+    *args, incomplete = words
+    items = ShellComplete(main, {}, "costcalc", "_COSTCALC_COMPLETE").get_completions(list(args), incomplete)
+    return [(item.value, item.type) for item in items]
+
+
+def test_commands():
+    assert [value for value, _ in complete("c")] == ["check", "compare", "conventions"]
+
+
+def test_options():
+    assert ("--design", "plain") in complete("report", "specs/bottleneck_5x5.yaml", "--de")
+    assert [value for value, _ in complete("check", "x.yaml", "--max-g")] == ["--max-growth"]
+
+
+def test_spec_files_complete_as_files():
+    assert complete("report", "specs/b") == [("specs/b", "file")]
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "check", "explain", "diff"])
+def test_design_names_come_from_the_spec(command):
+    option = "--baseline" if command == "compare" else "--design"
+    assert complete(command, "specs/bottleneck_5x5.yaml", option, "") == [
+        ("standard", "plain"), ("bottleneck", "plain"), ("separable", "plain")]
+    assert complete(command, "specs/bottleneck_5x5.yaml", option, "s") == [("standard", "plain"), ("separable", "plain")]
+
+
+def test_layer_paths_of_the_designs_asked_for():
+    assert complete("explain", "specs/googlenet_3a.yaml", "--design", "reduced", "--layer", "3a/5") == [
+        ("3a/5x5", "plain"), ("3a/5x5/conv1", "plain"), ("3a/5x5/conv2", "plain")]
+
+
+def test_a_spec_that_cannot_be_read_completes_nothing():
+    assert complete("report", "no/such.yaml", "--design", "") == []
+    assert complete("explain", "tests/golden/check_text.txt", "--layer", "") == []
