@@ -134,7 +134,9 @@ def main():
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's subtotal.")
 @click.option("--convention-diff", nargs=2, metavar="A B", callback=check_convention,
               help="Instead of the report, FLOPs by operation kind under conventions A and B, side by side.")
-def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff):
+@click.option("--receptive-field", "receptive", is_flag=True,
+              help="Add each row's receptive field: size, jump (effective stride) and offset, in input pixels.")
+def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff, receptive):
     """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
     \b
@@ -154,8 +156,13 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
              lambda: render.convention_diff_json(first, second), None)
         return
     analysis = analyze_file(spec, input_shape, designs, dtype, convention)
-    emit(fmt, lambda: views.report_views(analysis, depth, exact),
-         lambda: render.report_json(analysis, depth), lambda: render.report_csv(analysis, depth))
+    extra = None
+    if receptive:
+        from .show.receptive import receptive_columns
+
+        extra = receptive_columns(analysis)
+    emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
+         lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra))
 
 
 @main.command()
@@ -312,8 +319,10 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
               help="Only the row at this path (and the rows under it), as report shows it.")
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True,
               help="Output format.")
+@click.option("--receptive-field", "receptive", is_flag=True,
+              help="Add each layer's receptive field: the recurrence with the numbers put in.")
 @convention_option
-def explain(spec, designs, layer, fmt, convention):
+def explain(spec, designs, layer, fmt, receptive, convention):
     """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
     \b
@@ -322,7 +331,7 @@ def explain(spec, designs, layer, fmt, convention):
     """
     from .teach import explain as boards
 
-    explanation = boards.explain(analyze_file(spec, None, designs, convention=convention), layer)
+    explanation = boards.explain(analyze_file(spec, None, designs, convention=convention), layer, receptive)
     click.echo(boards.text(explanation) if fmt == "text" else boards.markdown(explanation), nl=False)
 
 

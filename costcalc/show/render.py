@@ -12,7 +12,7 @@ import json
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
-from .views import View
+from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
@@ -101,16 +101,19 @@ def row_dict(row: Row) -> dict:
     }
 
 
-def design_dict(design: DesignResult, depth: int | None) -> dict:
+def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | None = None) -> dict:
+    def more(path: str) -> dict:
+        return dict(zip(extra.keys, extra.row_values(design.name, path))) if extra else {}
+
     return {
         "name": design.name, "input": list(design.input), "output": list(design.output),
-        "totals": cost_dict(design.total), "flops_by_kind": design.breakdown,
-        "rows": [row_dict(r) for r in design.rows if depth is None or r.depth <= depth],
+        "totals": {**cost_dict(design.total), **more("")}, "flops_by_kind": design.breakdown,
+        "rows": [{**row_dict(r), **more(r.path)} for r in design.rows if depth is None or r.depth <= depth],
     }
 
 
-def report_json(analysis: Analysis, depth: int | None = None) -> str:
-    data = {**_header(analysis), "designs": [design_dict(d, depth) for d in analysis.designs]}
+def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
+    data = {**_header(analysis), "designs": [design_dict(d, depth, extra) for d in analysis.designs]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -159,17 +162,21 @@ def csv_text(header: list[str], rows) -> str:
     return out.getvalue()
 
 
-def report_csv(analysis: Analysis, depth: int | None = None) -> str:
-    """A row per layer and group of each design, then a `total` row per design."""
-    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS]
+def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
+    """A row per layer and group of each design, then a `total` row per design; `extra` adds columns."""
+    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS, *(extra.keys if extra else ())]
+
+    def more(design: str, path: str) -> tuple:
+        return tuple("" if v is None else v for v in extra.row_values(design, path)) if extra else ()
+
     rows = []
     for design in analysis.designs:
         for row in design.rows:
             if depth is None or row.depth <= depth:
                 rows.append([design.name, row.path, row.kind, row.role, row.depth, _csv_shape(row.input),
-                             _csv_shape(row.output), *cost_dict(row.cost).values()])
+                             _csv_shape(row.output), *cost_dict(row.cost).values(), *more(design.name, row.path)])
         rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_shape(design.output),
-                     *cost_dict(design.total).values()])
+                     *cost_dict(design.total).values(), *more(design.name, "")])
     return csv_text(header, rows)
 
 

@@ -27,6 +27,25 @@ class View:
     right: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ExtraColumns:
+    """More columns for a report's rows, each design's by row path ("" for the total row).
+
+    `cells` are the table's text under `titles`; `values` are what json and csv carry under `keys`.
+    """
+
+    titles: tuple[str, ...]
+    keys: tuple[str, ...]
+    cells: dict[str, dict[str, tuple[str, ...]]]
+    values: dict[str, dict[str, tuple]]
+
+    def row_cells(self, design: str, path: str) -> tuple[str, ...]:
+        return self.cells.get(design, {}).get(path, ("",) * len(self.titles))
+
+    def row_values(self, design: str, path: str) -> tuple:
+        return self.values.get(design, {}).get(path, (None,) * len(self.keys))
+
+
 def figure(n: int, exact: bool) -> str:
     return exact_figure(n) if exact else readable(n)
 
@@ -49,24 +68,29 @@ def summary(design: DesignResult, analysis: Analysis) -> tuple[str, ...]:
     )
 
 
-def report_views(analysis: Analysis, depth: int | None = None, exact: bool = False) -> list[View]:
-    """One table per design: a row per layer, subtotal rows for groups, and a total row."""
+def report_views(analysis: Analysis, depth: int | None = None, exact: bool = False,
+                 extra: ExtraColumns | None = None) -> list[View]:
+    """One table per design: a row per layer, subtotal rows for groups, and a total row; `extra` adds columns."""
     views = []
+    titles = extra.titles if extra else ()
     for design in analysis.designs:
         title = f"{analysis.name or analysis.file} — {design.name}" if len(analysis.designs) > 1 or analysis.name else design.name
+        more = extra.row_cells if extra else lambda design, path: ()
         view = View(
             f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
-            ("layer", "kind", "output", "params", "MACs", "share"),
-            right=(3, 4, 5),
+            ("layer", "kind", "output", "params", "MACs", "share", *titles),
+            right=tuple(range(3, 6 + len(titles))),
         )
         for row in design.rows:
             if depth is None or row.depth <= depth:
                 indent = "  " * row.depth
                 cells = (indent + row.path, row.kind, format_shape(row.output), figure(row.cost.params, exact),
-                         figure(row.cost.macs, exact), share(row.cost.macs, design.total.macs))
+                         figure(row.cost.macs, exact), share(row.cost.macs, design.total.macs),
+                         *more(design.name, row.path))
                 view.rows.append((cells, row.role not in ("layer", "merge")))
         view.rows.append((("total", "", format_shape(design.output), figure(design.total.params, exact),
-                           figure(design.total.macs, exact), share(design.total.macs, design.total.macs)), True))
+                           figure(design.total.macs, exact), share(design.total.macs, design.total.macs),
+                           *more(design.name, "")), True))
         views += [view, breakdown_view(design, analysis, exact)]
     return views
 

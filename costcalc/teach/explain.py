@@ -7,7 +7,7 @@ words. Text and Markdown renderings of the same boards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..count.engine import Analysis, DesignResult, Row
 from ..errors import CostcalcError
@@ -121,10 +121,24 @@ def _matches(path: str, layer: str | None) -> bool:
     return layer is None or path == layer or path.startswith(layer + "/")
 
 
-def design_board(analysis: Analysis, design: DesignResult, layer: str | None) -> DesignBoard:
+def with_field(board: Board, row: Row, fields) -> Board:
+    """A layer's board with its receptive field's recurrence added (explain --receptive-field)."""
+    from .receptive import field_lines
+
+    lines, notes = field_lines(row, *fields[row.path])
+    return replace(board, cost=board.cost + lines, notes=board.notes + notes)
+
+
+def design_board(analysis: Analysis, design: DesignResult, layer: str | None, receptive: bool = False) -> DesignBoard:
     title = f"{analysis.name} — {design.name}" if analysis.name else design.name
     steps = tuple(Step(row.path, row.output, board(design, i)) for i, row in enumerate(design.rows)
                   if _matches(row.path, layer))
+    if receptive:
+        from ..analyses.receptive import receptive_steps
+
+        fields, rows = receptive_steps(design), {row.path: row for row in design.rows}
+        steps = tuple(replace(s, board=with_field(s.board, rows[s.path], fields)) if rows[s.path].role == "layer"
+                      else s for s in steps)
     total = None if layer else total_board(design, analysis.convention)
     return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
                        steps, total)
@@ -153,9 +167,10 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def explain(analysis: Analysis, layer: str | None = None) -> Explanation:
-    """Boards for every row (or the rows at and under `layer`) of every design of `analysis`."""
-    designs = tuple(design_board(analysis, d, layer) for d in analysis.designs)
+def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False) -> Explanation:
+    """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
+    with `receptive`, each layer's receptive field too."""
+    designs = tuple(design_board(analysis, d, layer, receptive) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
         from ..suggest import did_you_mean

@@ -1,0 +1,150 @@
+"""Receptive fields: for each row of a design, which input pixels its first output pixel can see.
+
+Per axis (height, width) three numbers, by the usual recurrence over a layer with effective
+kernel k = d·(k−1)+1, stride s and padding p before the first window:
+
+    size   r' = r + (k − 1)·j       jump  j' = j·s       first  f' = f − p·j
+
+`first` is the input coordinate of the first pixel of the field of output pixel 0 (negative
+where the field reaches into the padding); the offset reported is the field's centre,
+f + (r − 1)/2. Fields are theoretical: they are not clipped at the image's border. A merge
+takes the span of the union of its branches' fields (the largest of them when they are centred
+alike) and, where the branches' jumps differ, the largest jump. After a global pool, a
+flatten or anything else that leaves no spatial axes, the field is the whole input. Kinds
+whose field costcalc does not model (an adaptive pool whose output does not divide its input)
+have none, and neither has what follows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..count.engine import DesignResult, Row
+from ..model.ops import AdaptivePool, Pool, Sliding, ZeroPad
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """The field along one axis: size in input pixels, jump between neighbouring outputs, first pixel."""
+
+    size: int
+    jump: Fraction
+    first: Fraction
+
+    @property
+    def offset(self) -> Fraction:
+        """The input coordinate of the centre of the first output's field."""
+        return self.first + Fraction(self.size - 1, 2)
+
+    def window(self, kernel: int, stride: int, before: int) -> Axis:
+        return Axis(self.size + (kernel - 1) * self.jump, self.jump * stride, self.first - before * self.jump)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A row's receptive field: height and width axes, or `whole` once no spatial axes are left."""
+
+    height: Axis | None = None
+    width: Axis | None = None
+    whole: bool = False
+
+
+START = Field(Axis(1, Fraction(1), Fraction(0)), Axis(1, Fraction(1), Fraction(0)))
+WHOLE = Field(whole=True)
+UNKNOWN = Field()
+
+
+def same_padding(size: int, kernel: int, stride: int) -> int:
+    """Padding before the first window under `same`, as Keras and TensorFlow place it (the smaller half)."""
+    out = -(-size // stride)
+    return max((out - 1) * stride + kernel - size, 0) // 2
+
+
+Window = tuple[int, int, int]
+"""Along one axis: the effective kernel d·(k−1)+1, the stride, and the padding before the first window."""
+
+
+def window(row: Row) -> tuple[Window, Window] | None:
+    """The height and width windows of a layer that slides one, or None."""
+    op = row.op
+    if isinstance(op, ZeroPad):
+        return (1, 1, op.padding[0]), (1, 1, op.padding[2])
+    if isinstance(op, Sliding):
+        kernel, stride, dilation, padding = op.kernel, op.stride, op.dilation, op.padding
+    elif isinstance(op, Pool):
+        kernel, stride, dilation, padding = op.size, op.stride or op.size, (1, 1), op.padding
+    elif isinstance(op, AdaptivePool) and not any(size % out for size, out in zip(row.input[:2], op.output)):
+        kernel = tuple(size // out for size, out in zip(row.input[:2], op.output))
+        stride, dilation, padding = kernel, (1, 1), (0, 0, 0, 0)
+    else:
+        return None
+    axes = []
+    for size, k, s, d, side in zip(row.input[:2], kernel, stride, dilation, (0, 2)):
+        span = d * (k - 1) + 1
+        axes.append((span, s, same_padding(size, span, s) if padding == "same" else padding[side]))
+    return axes[0], axes[1]
+
+
+def step(field: Field, row: Row) -> Field:
+    """The field after one layer."""
+    if field.whole or field.height is None:
+        return field
+    if len(row.output) < 3:
+        return WHOLE
+    windows = window(row)
+    if windows:
+        return Field(field.height.window(*windows[0]), field.width.window(*windows[1]))
+    if row.output[:2] == row.input[:2] and not isinstance(row.op, AdaptivePool):
+        return field  # elementwise on each pixel: batchnorm, activations, dense on [H, W, C], dropout
+    return UNKNOWN
+
+
+def _union(axes: list[Axis]) -> Axis:
+    first = min(a.first for a in axes)
+    last = max(a.first + a.size - 1 for a in axes)
+    return Axis(int(last - first) + 1, max(a.jump for a in axes), first)
+
+
+def merge(fields: list[Field]) -> Field:
+    """The field of a merge: the union of its branches' fields."""
+    if any(f.whole for f in fields):
+        return WHOLE
+    if any(f.height is None for f in fields):
+        return UNKNOWN
+    return Field(_union([f.height for f in fields]), _union([f.width for f in fields]))
+
+
+def receptive_fields(design: DesignResult) -> dict[str, Field]:
+    """path → Field for every row of a design (rows in the engine's pre-order)."""
+    return {path: after for path, (_, after) in receptive_steps(design).items()}
+
+
+def receptive_steps(design: DesignResult) -> dict[str, tuple[Field, Field]]:
+    """path → (the field of the row's input, the field of its output) for every row of a design."""
+    fields: dict[str, tuple[Field, Field]] = {}
+    _sequence(design.rows, 0, 0, START if len(design.input) == 3 else WHOLE, fields)
+    return fields
+
+
+def _sequence(rows, i: int, depth: int, field: Field, fields: dict) -> tuple[int, Field]:
+    """Rows from `i` at `depth` or deeper, in order; returns the next index and the last field."""
+    while i < len(rows) and rows[i].depth >= depth:
+        row, before = rows[i], field
+        if row.role == "layer":
+            field = step(field, row)
+            i += 1
+        elif row.role in ("block", "branch"):
+            i, field = _sequence(rows, i + 1, depth + 1, field, fields)
+        else:  # branches: each branch from the same input, then the merge row
+            ends, i = [], i + 1
+            while rows[i].role == "branch":
+                branch = rows[i]
+                i, end = _sequence(rows, i + 1, depth + 2, field, fields)
+                fields[branch.path] = (field, end)
+                ends.append(end)
+            field = merge(ends)
+            fields[rows[i].path] = (before, field)
+            i += 1
+        fields[row.path] = (before, field)
+    return i, field

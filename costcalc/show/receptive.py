@@ -1,0 +1,59 @@
+"""Receptive fields as report columns: `RF`, `jump` and `offset` in tables; per axis in json and csv."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..analyses.receptive import Field, receptive_fields
+from ..count.engine import Analysis
+from .views import ExtraColumns
+
+TITLES = ("RF", "jump", "offset")
+KEYS = ("rf_height", "rf_width", "jump_height", "jump_width", "offset_height", "offset_width")
+WHOLE = "all"
+
+
+def number(value: Fraction | int) -> int | float | str:
+    """An exact value for json: an int, a float where binary holds it exactly (15.5), else `p/q`."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return int(value)
+    if value.denominator & (value.denominator - 1) == 0:
+        return float(value)
+    return str(value)
+
+
+def text(height, width) -> str:
+    """`196` when both axes agree, `7×1` when they do not."""
+    return f"{number(height)}" if height == width else f"{number(height)}×{number(width)}"
+
+
+def cells(field: Field) -> tuple[str, ...]:
+    if field.whole:
+        return (WHOLE, "", "")
+    if field.height is None:
+        return ("—", "—", "—")
+    h, w = field.height, field.width
+    return text(h.size, w.size), text(h.jump, w.jump), text(h.offset, w.offset)
+
+
+def values(field: Field) -> tuple:
+    if field.whole:
+        return (WHOLE,) * 2 + (None,) * 4
+    if field.height is None:
+        return (None,) * 6
+    h, w = field.height, field.width
+    return tuple(number(v) for v in (h.size, w.size, h.jump, w.jump, h.offset, w.offset))
+
+
+def receptive_columns(analysis: Analysis) -> ExtraColumns:
+    """Each row's receptive field (and the design's, on its total row) as extra report columns."""
+    table, data = {}, {}
+    for design in analysis.designs:
+        fields = receptive_fields(design)
+        last = fields[design.rows[-1].path] if design.rows else None
+        table[design.name] = {path: cells(f) for path, f in fields.items()}
+        data[design.name] = {path: values(f) for path, f in fields.items()}
+        if last is not None:
+            table[design.name][""], data[design.name][""] = cells(last), values(last)
+    return ExtraColumns(TITLES, KEYS, table, data)

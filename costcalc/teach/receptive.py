@@ -1,0 +1,34 @@
+"""The receptive field's recurrence on the board, with the numbers put in, for `explain --receptive-field`."""
+
+from __future__ import annotations
+
+from ..analyses.receptive import Axis, Field, window
+from ..count.engine import Row
+from .formulas import Line
+
+NOTES = {"whole": "receptive field: the whole input (no spatial axes are left)",
+         "unknown": "receptive field: not modelled for this kind (docs/conventions.md, Receptive fields)"}
+
+
+def _axis_lines(before: Axis, after: Axis, span: int, stride: int, pad: int, suffix: str) -> tuple[Line, ...]:
+    r, j, first = int(before.size), int(before.jump), int(before.first)
+    return (
+        Line(f"RF{suffix}", "r + (k − 1)·j", f"{r} + ({span} − 1)·{j}", int(after.size)),
+        Line(f"jump{suffix}", "j·s", f"{j}·{stride}", int(after.jump)),
+        Line(f"first{suffix}", "f − p·j", f"{first} − {pad}·{j}", int(after.first)),
+    )
+
+
+def field_lines(row: Row, before: Field, after: Field) -> tuple[tuple[Line, ...], tuple[str, ...]]:
+    """The recurrence's lines for a layer that slides a window, or a note saying what the field is."""
+    if after.whole:
+        return (), (NOTES["whole"],) if not before.whole else ()
+    if after.height is None:
+        return (), (NOTES["unknown"],)
+    windows = window(row) if row.role == "layer" else None
+    if windows is None or any(a.jump.denominator != 1 or a.first.denominator != 1 for a in (before.height, before.width)):
+        return (), (f"receptive field {after.height.size}×{after.width.size}, jump {after.height.jump}, unchanged",)
+    if windows[0] == windows[1] and before.height == before.width:
+        return _axis_lines(before.height, after.height, *windows[0], ""), ()
+    return (*_axis_lines(before.height, after.height, *windows[0], " (h)"),
+            *_axis_lines(before.width, after.width, *windows[1], " (w)")), ()
