@@ -72,6 +72,7 @@ TARGETS = [  # (case, what, limit): wall seconds unless stated
     ("costcalc report (1,000 layers)", "wall", 1.0),
     ("costcalc --version", "wall", 0.15),
     ("costcalc report zoo/inception_v3_keras.yaml", "wall", 0.3),
+    ("costcalc draw zoo/inception_v3_keras.yaml", "wall", 1.0),
     ("costcalc report (100,000 layers)", "wall", 10.0),
     ("costcalc report (100,000 layers)", "peak", 300.0),
 ]
@@ -93,6 +94,8 @@ def cases(costcalc: list[str], workdir: Path, layers: list[int], torch_python: s
         ("costcalc report zoo/inception_v3_keras.yaml", [*costcalc, "report", str(zoo / "inception_v3_keras.yaml")]),
         ("costcalc report zoo/inception_v3_torchvision.yaml",
          [*costcalc, "report", str(zoo / "inception_v3_torchvision.yaml")]),
+        ("costcalc draw zoo/inception_v3_keras.yaml",
+         [*costcalc, "draw", str(zoo / "inception_v3_keras.yaml"), "-o", str(workdir / "inception_v3.svg")]),
     ]
     if has_fvcore(torch_python):
         found.append(("fvcore: torchvision inception_v3", [torch_python, "-c", FVCORE]))

@@ -10,7 +10,7 @@ from . import __version__
 
 EXIT_OK, EXIT_OVER_BUDGET, EXIT_BAD_INPUT = 0, 1, 2
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 def exit_code(error: Exception) -> int:
@@ -99,18 +99,20 @@ def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", c
     return analyze(load(path), input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def emit(fmt: str, views, as_json, as_csv=None) -> None:
-    """Print views as a table or markdown, or the json / csv text (csv where there is one)."""
+def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
+    """Print views as a table or markdown, or the json / csv / html text (csv and html where there is one)."""
     from .show import render
 
+    forms = {"json": as_json, "csv": as_csv, "html": as_html}
     if fmt == "table":
         render.print_views(views())
     elif fmt == "markdown":
         click.echo(render.markdown(views()), nl=False)
-    elif fmt == "csv" and as_csv is None:
-        raise click.UsageError("this output has no csv form; use --format table, json or markdown")
+    elif forms[fmt] is None:
+        others = ", ".join(["table", "json", "markdown", *(name for name in ("csv", "html") if forms[name])])
+        raise click.UsageError(f"this output has no {fmt} form; use --format {others}")
     else:
-        click.echo(as_json() if fmt == "json" else as_csv(), nl=False)
+        click.echo(forms[fmt](), nl=False)
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +164,8 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 
         extra = receptive_columns(analysis)
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
-         lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra))
+         lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
+         lambda: html_page().report_page(analysis, depth, exact))
 
 
 @main.command()
@@ -189,7 +192,8 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
                             hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
     comparison = compare_designs(analysis, baseline)
     emit(fmt, lambda: views.compare_views(comparison, exact),
-         lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison))
+         lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison),
+         lambda: html_page().compare_page(comparison, exact))
 
 
 LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as a spec's budget:
@@ -363,6 +367,51 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention):
                             analyze_file(new, None, None, dtype, convention), designs, top)
     emit(fmt, lambda: diff_render.diff_views(result, exact),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
+
+
+def html_page():
+    """costcalc.draw.html, imported only when a page is asked for."""
+    from .draw import html
+
+    return html
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=str))
+@click.option("--output", "-o", required=True, metavar="FILE",
+              help="Where to write: FILE.svg (the diagram) or FILE.html (a page with it); - prints the SVG.")
+@click.option("--design", "-d", shell_complete=completion("designs"),
+              help="The design to draw (default: the spec's baseline).")
+@click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
+def draw(spec, output, design, depth, input_shape):
+    """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
+
+    \b
+    Examples:
+      costcalc draw specs/googlenet_3a.yaml --design reduced -o 3a.svg
+      costcalc draw specs/zoo/resnet50_keras.yaml --depth 1 -o resnet50.html
+    """
+    from .draw.layout import layout
+    from .draw.svg import svg
+    from .errors import CostcalcError
+
+    kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
+    if kind not in ("svg", "html"):
+        raise click.UsageError(f"--output {output!r}: name a .svg or .html file, or - for SVG on standard output")
+    analysis = analyze_file(spec, input_shape, [design] if design else None)
+    chosen = analysis.design(design or analysis.baseline)
+    title = f"{analysis.name or analysis.file} — {chosen.name}"
+    text = svg(layout(chosen, depth), title) if kind == "svg" else html_page().page(title, [
+        html_page().figures(chosen, analysis), html_page().diagram(chosen, depth, title)])
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
 @main.command()

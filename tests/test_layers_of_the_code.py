@@ -16,7 +16,8 @@ LOWER = {
     "analyses": {"base", "model", "count"},
     "show": {"base", "model", "count", "analyses"},
     "teach": {"base", "model", "count", "analyses", "show"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach"},
+    "draw": {"base", "model", "count", "analyses", "show"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
 modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__,

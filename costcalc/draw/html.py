@@ -1,0 +1,119 @@
+"""Self-contained HTML pages: summary figures, tables, bar charts and diagrams, inline CSS and SVG only.
+
+No script, no font or style from the network: the page opens the same offline, in a review
+tool or projected in class.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..analyses.compare import Comparison
+from ..count.engine import Analysis, DesignResult
+from ..show.views import View, compare_views, report_views
+from ..units import readable, readable_bytes
+from .layout import layout
+from .svg import FONT, svg
+
+STYLE = f"""
+body {{ font-family: system-ui, sans-serif; margin: 24px; color: #111; background: #fff; }}
+h1 {{ font-size: 26px; }} h2 {{ font-size: 21px; margin-top: 32px; }}
+table {{ border-collapse: collapse; font-family: {FONT}; font-size: 15px; }}
+th, td {{ border: 1px solid #999; padding: 4px 10px; }} th {{ background: #eee; }}
+td.num {{ text-align: right; }} tr.em td {{ font-weight: bold; }}
+.figures {{ display: flex; flex-wrap: wrap; gap: 16px; }}
+.figure {{ border: 1px solid #999; border-radius: 8px; padding: 10px 16px; min-width: 150px; }}
+.figure .value {{ font-size: 24px; font-weight: bold; }} .figure .label {{ color: #333; }}
+.note {{ color: #333; }} svg {{ max-width: 100%; height: auto; }}
+"""
+BAR = "#3182bd"
+
+
+def table(view: View) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in view.columns)
+    rows = []
+    for cells, emphasis in view.rows:
+        tds = "".join(f'<td class="num">{escape(c.strip())}</td>' if i in view.right else f"<td>{escape(c)}</td>"
+                      for i, c in enumerate(cells))
+        rows.append(f'<tr class="em">{tds}</tr>' if emphasis else f"<tr>{tds}</tr>")
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in view.notes)
+    return f"<h3>{escape(view.title)}</h3>\n<table><tr>{head}</tr>\n" + "\n".join(rows) + f"\n</table>{notes}"
+
+
+def bars(title: str, items: list[tuple[str, int]], text=readable) -> str:
+    """A horizontal bar chart as SVG: one labelled bar per item, lengths in proportion."""
+    label_w, bar_w, row_h = 260, 520, 30
+    top = max((v for _, v in items), default=0) or 1
+    height = 40 + row_h * len(items)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {label_w + bar_w + 120} {height}" '
+           f'width="{label_w + bar_w + 120}" height="{height}" font-family="{FONT}" font-size="14" role="img">',
+           f'<text x="0" y="20" font-weight="bold">{escape(title)}</text>']
+    for i, (label, value) in enumerate(items):
+        y = 34 + i * row_h
+        length = bar_w * value / top
+        out.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(label[-32:])}</text>')
+        out.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{length:.1f}" height="{row_h - 8}" fill="{BAR}"/>')
+        out.append(f'<text x="{label_w + length + 6:.1f}" y="{y + 17}">{escape(text(value))}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def figures(design: DesignResult, analysis: Analysis) -> str:
+    total = design.total
+    items = [("MACs", readable(total.macs)), ("FLOPs", readable(total.flops)), ("params", readable(total.params)),
+             ("activations", readable_bytes(total.activation_bytes)), ("output", "×".join(map(str, design.output)))]
+    cards = "".join(f'<div class="figure"><div class="value">{escape(v)}</div><div class="label">{escape(k)}</div></div>'
+                    for k, v in items)
+    return f'<div class="figures">{cards}</div>'
+
+
+def page(title: str, body: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n<h1>{escape(title)}</h1>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def parts_of(design: DesignResult) -> list[tuple[str, int]]:
+    """What a bar chart of a design shows: its top-level blocks and branches, or its layers; a design that
+    is one module shows the module's parts."""
+    depth = 0
+    while True:
+        level = [row for row in design.rows if row.depth == depth and row.role != "merge"]
+        groups = [row for row in level if row.role != "layer"]
+        if len(level) != 1 or not groups:
+            break
+        depth += 1
+    return [(row.path, row.cost.macs) for row in (groups or level)]
+
+
+def diagram(design: DesignResult, depth: int | None, title: str) -> str:
+    return svg(layout(design, depth), title)
+
+
+def report_page(analysis: Analysis, depth: int | None = None, exact: bool = False) -> str:
+    """Each design: its figures, its MACs by block or branch, its diagram, and the report's tables."""
+    title = analysis.name or analysis.file
+    body = []
+    views = report_views(analysis, depth, exact)
+    for index, design in enumerate(analysis.designs):
+        body.append(f"<h2>{escape(design.name)}</h2>")
+        body.append(figures(design, analysis))
+        body.append(bars(f"MACs by block or branch — {design.name}", parts_of(design)))
+        body.append(diagram(design, depth, f"{title} — {design.name}"))
+        body += [table(view) for view in views[2 * index: 2 * index + 2]]
+    return page(title, body)
+
+
+def compare_page(comparison: Comparison, exact: bool = False, depth: int | None = None) -> str:
+    """The designs table, MACs, params and activations side by side as bars, and each design's diagram."""
+    analysis = comparison.analysis
+    title = analysis.name or analysis.file
+    body = [table(view) for view in compare_views(comparison, exact)]
+    designs = analysis.designs
+    body.append(bars("MACs", [(d.name, d.total.macs) for d in designs]))
+    body.append(bars("params", [(d.name, d.total.params) for d in designs]))
+    body.append(bars("activations", [(d.name, d.total.activation_bytes) for d in designs], readable_bytes))
+    for design in designs:
+        body.append(f"<h2>{escape(design.name)}</h2>")
+        body.append(diagram(design, depth, f"{title} — {design.name}"))
+    return page(title, body)

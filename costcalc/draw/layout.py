@@ -1,0 +1,210 @@
+"""A design as boxes and edges: input at the top, layers stacked, branches side by side.
+
+Pure geometry, no SVG: `layout(design, depth)` turns a design's rows into a `Diagram` of
+boxes (layers, merges, collapsed blocks), frames (expanded blocks and branches) and
+edges (orthogonal polylines), all in pixels. Rows deeper than `depth` are folded into their
+group, drawn as one box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..count.engine import DesignResult, Row
+from ..model.ops import format_shape
+from ..units import readable
+
+BOX_W, BOX_H = 260, 66
+GAP_Y, GAP_X = 34, 24
+PAD, TITLE_H = 12, 26
+CHAR_W = 8.4
+"""The width of one character of the diagram's 14 px monospace-like text, for fitting labels."""
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    lines: tuple[str, ...]
+    share: float
+    """The box's share of the design's MACs, 0 to 1: what its fill shows."""
+    role: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    x: float
+    y: float
+    w: float
+    h: float
+    title: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    width: float
+    height: float
+    boxes: tuple[Box, ...]
+    frames: tuple[Frame, ...]
+    edges: tuple[Edge, ...]
+
+
+@dataclass(slots=True)
+class _Part:
+    """Laid-out geometry relative to its own top-left corner, with where edges enter and leave."""
+
+    w: float
+    h: float
+    top: Point
+    bottom: Point
+    boxes: list = field(default_factory=list)
+    frames: list = field(default_factory=list)
+    edges: list = field(default_factory=list)
+
+    def moved(self, dx: float, dy: float) -> _Part:
+        shift = lambda p: (p[0] + dx, p[1] + dy)  # noqa: E731
+        return _Part(
+            self.w, self.h, shift(self.top), shift(self.bottom),
+            [Box(b.x + dx, b.y + dy, b.w, b.h, b.lines, b.share, b.role, b.path) for b in self.boxes],
+            [Frame(f.x + dx, f.y + dy, f.w, f.h, f.title, f.role) for f in self.frames],
+            [Edge(tuple(shift(p) for p in e.points)) for e in self.edges],
+        )
+
+
+@dataclass(slots=True)
+class _Node:
+    row: Row
+    children: list[_Node] = field(default_factory=list)
+
+
+def tree(rows: tuple[Row, ...]) -> list[_Node]:
+    """Rows in pre-order with depths → nested nodes."""
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+    for row in rows:
+        node = _Node(row)
+        while stack and stack[-1].row.depth >= row.depth:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+    return roots
+
+
+def fit(text: str, width: float) -> str:
+    """`text`, elided in the middle to fit `width` pixels."""
+    room = max(int(width / CHAR_W), 5)
+    if len(text) <= room:
+        return text
+    half = (room - 1) // 2
+    return text[:half] + "…" + text[len(text) - (room - 1 - half):]
+
+
+def box_lines(row: Row) -> tuple[str, ...]:
+    name = row.path.rsplit("/", 1)[-1]
+    return (fit(f"{name} · {row.kind}", BOX_W - 16), format_shape(row.output),
+            f"{readable(row.cost.macs)} MACs · {readable(row.cost.params)} params")
+
+
+def layout(design: DesignResult, depth: int | None = None) -> Diagram:
+    """The whole design: an input box on top of its rows, every part centred on its column."""
+    total = design.total.macs
+
+    def box(row: Row, lines: tuple[str, ...] | None = None) -> _Part:
+        share = row.cost.macs / total if total else 0.0
+        return _Part(BOX_W, BOX_H, (BOX_W / 2, 0), (BOX_W / 2, BOX_H),
+                     [Box(0, 0, BOX_W, BOX_H, lines or box_lines(row), share, row.role, row.path)])
+
+    def folded(row: Row) -> bool:
+        return depth is not None and row.depth >= depth
+
+    def element(node: _Node) -> _Part:
+        row = node.row
+        if row.role in ("layer", "merge") or folded(row) or not node.children:
+            return box(row)
+        return framed(branches(node) if row.role == "branches" else sequence(node.children), row)
+
+    def framed(content: _Part, row: Row) -> _Part:
+        """A block or branches module: its parts inside a frame titled with its name, kind and MACs."""
+        inner = content.moved(PAD, TITLE_H)
+        height = inner.h + TITLE_H + PAD
+        part = _Part(inner.w + 2 * PAD, height, inner.top, inner.bottom, inner.boxes, inner.frames, inner.edges)
+        title = f"{row.path.rsplit('/', 1)[-1]} · {row.kind} · {readable(row.cost.macs)} MACs"
+        part.frames.insert(0, Frame(0, 0, part.w, part.h, fit(title, part.w / 2 - PAD - 8), row.role))
+        return part
+
+    def sequence(nodes: list[_Node]) -> _Part:
+        parts = [element(n) for n in nodes]
+        width = max((p.w for p in parts), default=BOX_W / 2)
+        seq = _Part(width, 0, (width / 2, 0), (width / 2, 0))
+        for index, part in enumerate(parts):
+            dy = seq.h + (GAP_Y if index else 0)
+            placed = part.moved((width - part.w) / 2, dy)
+            if index:
+                seq.edges.append(Edge((seq.bottom, placed.top)))
+            else:
+                seq.top = placed.top
+            seq.boxes += placed.boxes
+            seq.frames += placed.frames
+            seq.edges += placed.edges
+            seq.h, seq.bottom = dy + part.h, placed.bottom
+        return seq
+
+    def column(group: _Node) -> _Part:
+        """One branch: its name on a band, then its layers (or one box, folded; or nothing, the identity)."""
+        inner = box(group.row) if group.children and folded(group.row) else sequence(group.children)
+        col = inner.moved(0, TITLE_H)
+        col.h += TITLE_H
+        name = group.row.path.rsplit("/", 1)[-1]
+        col.frames.insert(0, Frame(0, 0, col.w, TITLE_H, fit(name, col.w / 2 - 8), "branch"))
+        return col
+
+    def branches(node: _Node) -> _Part:
+        *groups, merge = node.children
+        columns = [column(g) for g in groups]
+        spread = sum(c.w for c in columns) + GAP_X * (len(columns) - 1)
+        merged = box(merge.row)
+        width = max(spread, merged.w)
+        fork_y, top_y = GAP_Y / 2, GAP_Y
+        merge_y = top_y + max(c.h for c in columns) + GAP_Y
+        part = _Part(width, merge_y + merged.h, (width / 2, 0), (width / 2, merge_y + merged.h))
+        x = (width - spread) / 2
+        for col in columns:
+            placed = col.moved(x, top_y)
+            part.boxes += placed.boxes
+            part.frames += placed.frames
+            part.edges += placed.edges
+            join_y = merge_y - GAP_Y / 2
+            part.edges.append(Edge(((width / 2, 0), (width / 2, fork_y), (placed.top[0], fork_y), placed.top)))
+            part.edges.append(Edge((placed.bottom, (placed.bottom[0], join_y), (width / 2, join_y), (width / 2, merge_y))))
+            x += col.w + GAP_X
+        part.boxes += merged.moved((width - merged.w) / 2, merge_y).boxes
+        return part
+
+    empty = Row("input", "input", "input", "input", 0, design.input, design.input, type(design.total)())
+    head = box(empty, ("input", format_shape(design.input), ""))
+    body = sequence(tree(design.rows))
+    width = max(BOX_W, body.w)
+    top = head.moved((width - BOX_W) / 2, 0)
+    parts = [top]
+    height = BOX_H
+    if design.rows:
+        rest = body.moved((width - body.w) / 2, BOX_H + GAP_Y)
+        parts.append(rest)
+        height = BOX_H + GAP_Y + body.h
+    whole = _Part(width, height, top.top, parts[-1].bottom,
+                  [b for p in parts for b in p.boxes], [f for p in parts for f in p.frames],
+                  [e for p in parts for e in p.edges] + ([Edge((top.bottom, parts[1].top))] if design.rows else []))
+    margin = 16
+    whole = whole.moved(margin, margin)
+    return Diagram(width + 2 * margin, height + 2 * margin, tuple(whole.boxes), tuple(whole.frames), tuple(whole.edges))

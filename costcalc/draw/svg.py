@@ -1,0 +1,73 @@
+"""A `Diagram` as SVG: boxes filled by their share of the design's MACs, with a legend that says so."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .layout import BOX_W, Diagram
+
+FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
+BINS = ((0.0, "0%"), (0.02, "≤2%"), (0.05, "≤5%"), (0.10, "≤10%"), (0.20, "≤20%"), (0.40, "≤40%"), (1.01, ">40%"))
+FILLS = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+"""ColorBrewer's Blues: one hue, light to dark, readable by colour-blind eyes and on a washed-out projector."""
+INPUT_FILL = "#e8e8e8"
+LEGEND_H = 60
+
+
+def fill(share: float) -> str:
+    """The fill of a box with this share of the MACs: the first bin whose upper bound holds it."""
+    if share <= 0:
+        return FILLS[0]
+    return next(colour for (bound, _), colour in zip(BINS[1:], FILLS[1:]) if share <= bound)
+
+
+def ink(colour: str) -> str:
+    """Black or white text, whichever reads on `colour`."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#000000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"
+
+
+def legend(y: float) -> list[str]:
+    labels = ["0%", "≤2%", "≤5%", "≤10%", "≤20%", "≤40%", ">40%"]
+    parts = [f'<text x="16" y="{y + 18}" class="legend">fill: share of the design\'s MACs</text>']
+    for i, (label, colour) in enumerate(zip(labels, FILLS)):
+        x = 16 + i * 70
+        parts.append(f'<rect x="{x}" y="{y + 28}" width="60" height="24" fill="{colour}" stroke="#333"/>')
+        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" fill="{ink(colour)}">{escape(label)}</text>')
+    return parts
+
+
+def svg(diagram: Diagram, title: str = "") -> str:
+    """A standalone SVG document."""
+    width, height = max(diagram.width, 16 + 7 * 70), diagram.height + LEGEND_H
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+           f'height="{height:g}" font-family="{FONT}" font-size="14" role="img">']
+    if title:
+        out.append(f"<title>{escape(title)}</title>")
+    out.append('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+               'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>')
+    out.append(f'<rect width="{width:g}" height="{height:g}" fill="#ffffff"/>')
+    for frame in diagram.frames:
+        dashed = ' stroke-dasharray="6 4"' if frame.role != "branch" else ""
+        if frame.role != "branch":
+            out.append(f'<rect class="frame" x="{frame.x:g}" y="{frame.y:g}" width="{frame.w:g}" height="{frame.h:g}" '
+                       f'rx="10" fill="none" stroke="#777"{dashed}/>')
+        out.append(f'<text class="frame-title" x="{frame.x + 8:g}" y="{frame.y + 18:g}" fill="#333" '
+                   f'font-weight="bold">{escape(frame.title)}</text>')
+    for edge in diagram.edges:
+        points = " ".join(f"{x:g},{y:g}" for x, y in edge.points)
+        out.append(f'<polyline class="edge" points="{points}" fill="none" stroke="#444" stroke-width="1.5" '
+                   'marker-end="url(#arrow)"/>')
+    for box in diagram.boxes:
+        colour = INPUT_FILL if box.role == "input" else fill(box.share)
+        out.append(f'<g class="box" data-path="{escape(box.path)}">')
+        out.append(f'<rect x="{box.x:g}" y="{box.y:g}" width="{box.w:g}" height="{box.h:g}" rx="6" fill="{colour}" '
+                   'stroke="#333"/>')
+        for i, line in enumerate(box.lines):
+            weight = ' font-weight="bold"' if i == 0 else ""
+            out.append(f'<text x="{box.x + box.w / 2:g}" y="{box.y + 20 + 18 * i:g}" text-anchor="middle" '
+                       f'fill="{ink(colour)}"{weight}>{escape(line)}</text>')
+        out.append("</g>")
+    out.extend(legend(diagram.height))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

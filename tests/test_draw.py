@@ -1,0 +1,137 @@
+"""Diagrams: the layout as geometry (columns, no overlaps, folding), the SVG as XML, the HTML page, the README picture."""
+
+import itertools
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import ROOT, SPECS, run
+
+from costcalc import analyze, load
+from costcalc.draw.layout import BOX_H, CHAR_W, layout
+from costcalc.draw.svg import fill, svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+ZOO = sorted((SPECS / "zoo").glob("*.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def design(path, name=None):
+    analysis = analyze(load(path))
+    return analysis.design(name or analysis.baseline)
+
+
+def overlap(a, b) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def inside(inner, outer) -> bool:
+    return (outer.x <= inner.x and inner.x + inner.w <= outer.x + outer.w
+            and outer.y <= inner.y and inner.y + inner.h <= outer.y + outer.h)
+
+
+def test_the_inception_module_shows_its_four_branches_side_by_side():
+    diagram = layout(design(SPECS / "googlenet_3a.yaml", "reduced"))
+    first = {b.path.split("/")[1]: b for b in diagram.boxes if b.path.count("/") == 2 and b.path.endswith("1")}
+    assert list(first) == ["1x1", "3x3", "5x5", "pool"]
+    assert len({b.y for b in first.values()}) == 1                       # one row
+    xs = [b.x for b in first.values()]
+    assert xs == sorted(xs) and len(set(xs)) == 4                         # left to right
+    merge = next(b for b in diagram.boxes if b.path == "3a/concat")
+    assert merge.y > max(b.y for b in diagram.boxes if b.path.startswith("3a/3x3"))  # joined below
+    assert [b.lines for b in diagram.boxes if b.path == "3a/3x3/conv2"] == [
+        ("conv2 · conv", "28×28×128", "86.7M MACs · 110.7K params")]
+    assert [(f.title, f.role) for f in diagram.frames][:1] == [("3a · branches (concat) · 128.0M MACs", "branches")]
+
+
+@pytest.mark.parametrize("path", [SPECS / "googlenet_3a.yaml", SPECS / "bottleneck_5x5.yaml", *ZOO],
+                         ids=lambda p: p.name)
+@pytest.mark.parametrize("depth", [None, 1])
+def test_nothing_overlaps_and_every_label_fits(path, depth):
+    analysis = analyze(load(path))
+    for result in analysis.designs:
+        diagram = layout(result, depth)
+        for a, b in itertools.combinations(diagram.boxes, 2):
+            assert not overlap(a, b), (a.path, b.path)
+        for box in diagram.boxes:
+            assert 0 <= box.x and box.x + box.w <= diagram.width and box.y + box.h <= diagram.height
+            assert all(len(line) * CHAR_W <= box.w - 8 for line in box.lines), box.lines
+        for frame in diagram.frames:
+            assert len(frame.title) * CHAR_W <= frame.w, frame.title
+        for frame, box in itertools.product(diagram.frames, diagram.boxes):
+            assert inside(box, frame) or not overlap(box, frame) or frame.role == "branch" and not overlap(box, frame)
+        for a, b in itertools.combinations([f for f in diagram.frames if f.role != "branch"], 2):
+            assert inside(a, b) or inside(b, a) or not overlap(a, b), (a.title, b.title)
+
+
+def test_every_edge_ends_on_the_top_of_a_box_or_where_a_fork_starts():
+    diagram = layout(design(SPECS / "googlenet_3a.yaml", "reduced"))
+    tops = {(b.x + b.w / 2, b.y) for b in diagram.boxes}
+    starts = {e.points[0] for e in diagram.edges}
+    assert all(e.points[-1] in tops | starts for e in diagram.edges)
+    # input → fork, fork → each of 4 branches, conv1 → conv2 in 3 of them, each branch → the merge
+    assert len(diagram.edges) == 1 + 4 + 3 + 4
+    assert all(len({x for x, _ in e.points[i:i + 2]}) == 1 or len({y for _, y in e.points[i:i + 2]}) == 1
+               for e in diagram.edges for i in range(len(e.points) - 1))  # orthogonal segments
+
+
+def test_depth_folds_deeper_rows_into_one_box():
+    full = layout(design(SPECS / "zoo" / "resnet50_keras.yaml"))
+    folded = layout(design(SPECS / "zoo" / "resnet50_keras.yaml"), 0)
+    assert len(folded.boxes) == 1 + sum(1 for r in design(SPECS / "zoo" / "resnet50_keras.yaml").rows if r.depth == 0)
+    assert len(folded.boxes) < len(full.boxes) and folded.height < full.height
+    assert all(b.h == BOX_H for b in folded.boxes)
+
+
+def test_the_fill_follows_the_share_of_macs():
+    assert [fill(s) for s in (0, 0.01, 0.05, 0.3, 0.9)] == ["#f7fbff", "#deebf7", "#c6dbef", "#3182bd", "#08519c"]
+
+
+def test_the_svg_is_well_formed_with_a_box_per_row_and_a_legend():
+    result = design(SPECS / "googlenet_3a.yaml", "reduced")
+    root = ET.fromstring(svg(layout(result), "3a"))
+    boxes = root.findall(f"{SVG}g[@class='box']")
+    assert [b.get("data-path") for b in boxes] == ["input", *(r.path for r in result.rows if r.role != "branch"
+                                                                and r.role != "branches")]
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "fill: share of the design's MACs" in texts and "86.7M MACs · 110.7K params" in texts
+
+
+def test_draw_writes_svg_and_html(tmp_path):
+    assert run("draw", "specs/googlenet_3a.yaml", "-o", str(tmp_path / "a.svg")).code == 0
+    assert ET.parse(tmp_path / "a.svg").getroot().tag == f"{SVG}svg"
+    assert run("draw", "specs/googlenet_3a.yaml", "-o", str(tmp_path / "a.html")).code == 0
+    assert (tmp_path / "a.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "x.png"], "Error: --output 'x.png': name a .svg or .html file, or - for SVG on standard output"),
+    (["-o", "x.svg", "--design", "nope"], "no design 'nope' in specs/googlenet_3a.yaml; designs: reduced, naive"),
+    (["-o", "/no/such/dir/x.svg"], "/no/such/dir/x.svg: cannot write: No such file or directory"),
+])
+def test_draw_errors(args, message):
+    result = run("draw", "specs/googlenet_3a.yaml", *args)
+    assert result.code == 2
+    assert result.err.splitlines()[-1] == message
+
+
+def test_html_formats_are_self_contained_pages():
+    for command in (["report", "specs/googlenet_3a.yaml"], ["compare", "specs/bottleneck_5x5.yaml"]):
+        page = run(*command, "--format", "html").out
+        assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
+        assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
+        assert "<script" not in page
+    assert "this output has no html form" in run("diff", "specs/bottleneck_5x5.yaml", "-d", "standard", "-d",
+                                                  "bottleneck", "--format", "html").err
+
+
+def test_the_readme_picture_is_current(golden):
+    """docs/googlenet_3a.svg, shown in the README: `costcalc draw specs/googlenet_3a.yaml --design reduced -o …`."""
+    picture = ROOT / "docs" / "googlenet_3a.svg"
+    current = run("draw", "specs/googlenet_3a.yaml", "--design", "reduced", "-o", "-").out
+    golden("../../docs/googlenet_3a.svg", current)
+    assert "docs/googlenet_3a.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert picture.exists()
