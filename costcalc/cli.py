@@ -415,6 +415,23 @@ def draw(spec, output, design, depth, input_shape):
 
 
 @main.command()
+def schema():
+    """Print the JSON Schema of the spec format, for editors that validate and complete specs.
+
+    \b
+    Example:
+      costcalc schema > costcalc-spec.schema.json
+    and, on the first line of a spec:
+      # yaml-language-server: $schema=costcalc-spec.schema.json
+    """
+    import json
+
+    from .spec.schema import spec_schema
+
+    click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True,
               help="Output format.")
 def conventions(fmt):

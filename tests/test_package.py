@@ -55,7 +55,7 @@ def test_the_wheel_holds_every_module_and_py_typed(dist):
     names = set(zipfile.ZipFile(next(dist.glob("*.whl"))).namelist())
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "costcalc").rglob("*.py")}
     assert modules <= names
-    assert "costcalc/py.typed" in names
+    assert {"costcalc/py.typed", "costcalc/schemas/spec.schema.json"} <= names
 
 
 @pytest.mark.parametrize("command", [
@@ -68,6 +68,9 @@ def test_the_wheel_holds_every_module_and_py_typed(dist):
     ["explain", "spec.yaml", "--design", "bottleneck"],
     ["diff", "spec.yaml", "--design", "standard", "--design", "bottleneck"],
     ["conventions"],
+    ["schema"],
+    ["draw", "spec.yaml", "-o", "spec.svg"],
+    ["report", "spec.yaml", "--format", "html"],
 ])
 def test_every_command_runs_from_the_installed_wheel(installed, tmp_path, command):
     shutil.copy(SPEC, tmp_path / "spec.yaml")
