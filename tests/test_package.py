@@ -69,7 +69,7 @@ def test_the_wheel_holds_every_module_and_py_typed(dist):
     ["diff", "spec.yaml", "--design", "standard", "--design", "bottleneck"],
     ["conventions"],
     ["schema"],
-    ["draw", "spec.yaml", "-o", "spec.svg"],
+    ["draw", "spec.yaml", "-o", "-"],
     ["report", "spec.yaml", "--format", "html"],
 ])
 def test_every_command_runs_from_the_installed_wheel(installed, tmp_path, command):
