@@ -10,16 +10,21 @@ recount_torchvision.py (beside this file); without them it exits 0.
 
 Columns: op, layer, input shape, output shape, input elements, output
 elements, conventional MACs (conv/linear only), fvcore total,
-ptflops (backend pytorch), ptflops (backend aten), thop.
+ptflops (backend pytorch), ptflops (backend aten), thop, and no_rule: the
+tools (of fvcore, ptflops, thop) that have no rule for the layer and so count
+it 0 without knowing it: fvcore reports an unsupported operator, ptflops (which
+has no list of ops it skips on purpose) counts 0 for a module type it does not
+map, thop finds no hook for the module type.
 """
 import argparse
+import copy
 import sys
 
 from recount_torchvision import (fvcore_counts, missing_packages, ptflops_macs,
-                                 thop_macs)
+                                 quiet, thop_macs)
 
 COLUMNS = ["op", "layer", "in_shape", "out_shape", "in_elems", "out_elems",
-           "macs", "fvcore", "ptflops", "ptflops_aten", "thop"]
+           "macs", "fvcore", "ptflops", "ptflops_aten", "thop", "no_rule"]
 
 
 def cases():
@@ -27,6 +32,8 @@ def cases():
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
+    from torchvision.models.convnext import LayerNorm2d
+    from torchvision.models.shufflenetv2 import channel_shuffle
     from torchvision.ops import SqueezeExcitation
 
     class Fn(nn.Module):
@@ -39,12 +46,36 @@ def cases():
         def forward(self, x):
             return self.fn(x)
 
+    class Scale(nn.Module):
+        """ConvNeXt's layer scale: a learned (C, 1, 1) multiplier, `gamma * x` or torch.mul."""
+        def __init__(self, channels, call=None):
+            super().__init__()
+            self.gamma = nn.Parameter(torch.ones(channels, 1, 1))
+            self.call = call
+
+        def forward(self, x):
+            return self.call(self.gamma, x) if self.call else self.gamma * x
+
+    class Stats(nn.Module):
+        """Keras Normalization and Rescaling as PyTorch code writes them, with operators."""
+        def __init__(self, channels, rescale=False):
+            super().__init__()
+            self.register_buffer("mean", torch.zeros(channels, 1, 1))
+            self.register_buffer("var", torch.ones(channels, 1, 1))
+            self.rescale = rescale
+
+        def forward(self, x):
+            if self.rescale:
+                return x * (1 / 255) + 0.5
+            return (x - self.mean) / torch.sqrt(self.var)
+
     def iadd(x):
         y = x.clone()
         y += x
         return y
 
     a, b = (1, 8, 14, 14), (1, 8, 15, 15)  # b: odd side, so ceil_mode matters
+    last = (1, 14, 14, 8)  # channels last, for nn.LayerNorm(C) as ConvNeXt's blocks use it
     return [
         ("conv", "Conv2d(8,16,3,p=1)", nn.Conv2d(8, 16, 3, padding=1), a),
         ("conv", "Conv2d(8,16,3,p=1,bias=False)", nn.Conv2d(8, 16, 3, padding=1, bias=False), a),
@@ -111,21 +142,86 @@ def cases():
         ("other", "Identity()", nn.Identity(), a),
         ("other", "Upsample(x2,nearest)", nn.Upsample(scale_factor=2, mode="nearest"), a),
         ("other", "Upsample(x2,bilinear)", nn.Upsample(scale_factor=2, mode="bilinear"), a),
+        ("norm", "LayerNorm(8) channels-last", nn.LayerNorm(8), last),
+        ("norm", "LayerNorm(8,elementwise_affine=False) channels-last", nn.LayerNorm(8, elementwise_affine=False), last),
+        ("norm", "LayerNorm(8,bias=False) channels-last", nn.LayerNorm(8, bias=False), last),
+        ("norm", "F.layer_norm(x,(8,)) channels-last", Fn(lambda x: F.layer_norm(x, (8,))), last),
+        ("norm", "LayerNorm2d(8)", LayerNorm2d(8), a),
+        ("norm", "GroupNorm(4,8)", nn.GroupNorm(4, 8), a),
+        ("norm", "GroupNorm(4,8,affine=False)", nn.GroupNorm(4, 8, affine=False), a),
+        ("norm", "F.group_norm(x,4)", Fn(lambda x: F.group_norm(x, 4)), a),
+        ("scale", "gamma * x (layer scale)", Scale(8), a),
+        ("scale", "torch.mul(gamma, x) (layer scale)", Scale(8, lambda g, x: torch.mul(g, x)), a),
+        ("scale", "(x - mean) / torch.sqrt(var)", Stats(8), a),
+        ("scale", "x * (1/255) + 0.5", Stats(8, rescale=True), a),
+        ("act", "GELU()", nn.GELU(), a),
+        ("act", "GELU(approximate='tanh')", nn.GELU(approximate="tanh"), a),
+        ("act", "F.gelu(x)", Fn(lambda x: F.gelu(x)), a),
+        ("act", "F.leaky_relu(x)", Fn(lambda x: F.leaky_relu(x)), a),
+        ("act", "ELU()", nn.ELU(), a),
+        ("act", "F.elu(x)", Fn(lambda x: F.elu(x)), a),
+        ("act", "Mish()", nn.Mish(), a),
+        ("act", "F.mish(x)", Fn(lambda x: F.mish(x)), a),
+        ("act", "PReLU()", nn.PReLU(), a),
+        ("act", "PReLU(8)", nn.PReLU(8), a),
+        ("act", "F.prelu(x,w)", Fn(lambda x: F.prelu(x, torch.full((8,), 0.25))), a),
+        ("resize", "Upsample(size=(21,21),nearest)", nn.Upsample(size=(21, 21), mode="nearest"), a),
+        ("resize", "Upsample(size=(21,21),bilinear)", nn.Upsample(size=(21, 21), mode="bilinear"), a),
+        ("resize", "Upsample(x3,bilinear)", nn.Upsample(scale_factor=3, mode="bilinear"), a),
+        ("resize", "F.interpolate(x,scale_factor=2,nearest)", Fn(lambda x: F.interpolate(x, scale_factor=2)), a),
+        ("resize", "F.interpolate(x,size=(21,21),bilinear)",
+         Fn(lambda x: F.interpolate(x, size=(21, 21), mode="bilinear")), a),
+        ("resize", "F.interpolate(x,size=(7,7),bilinear)",
+         Fn(lambda x: F.interpolate(x, size=(7, 7), mode="bilinear")), a),
+        ("tconv", "ConvTranspose2d(8,16,3,s=2,p=1,op=1)", nn.ConvTranspose2d(8, 16, 3, 2, 1, output_padding=1), a),
+        ("tconv", "ConvTranspose2d(8,16,2,s=2,bias=False)", nn.ConvTranspose2d(8, 16, 2, 2, bias=False), a),
+        ("tconv", "ConvTranspose2d(8,16,3,s=2,p=1,g=4,bias=False)",
+         nn.ConvTranspose2d(8, 16, 3, 2, 1, groups=4, bias=False), a),
+        ("tconv", "ConvTranspose2d(8,4,3,s=1,p=2,d=2)", nn.ConvTranspose2d(8, 4, 3, 1, 2, dilation=2), a),
+        ("shuffle", "ChannelShuffle(2)", nn.ChannelShuffle(2), a),
+        ("shuffle", "channel_shuffle(x,2) torchvision", Fn(lambda x: channel_shuffle(x, 2)), a),
+        ("crop", "x[:,:,1:-2,3:-4]", Fn(lambda x: x[:, :, 1:-2, 3:-4]), a),
     ]
 
 
-def conventional_macs(module, out_shape):
-    """Cout/groups * Cin * kernel window per output position; Linear in*out."""
+def conventional_macs(module, in_elems, out_shape):
+    """Cout/groups * Cin * kernel window per output position (transposed: per input
+    position); Linear in*out."""
     import torch.nn as nn
     out_elems = 1
     for d in out_shape:
         out_elems *= d
+    if isinstance(module, nn.ConvTranspose2d):  # each input element meets Cout/groups filters
+        kh, kw = module.kernel_size
+        return in_elems * module.out_channels // module.groups * kh * kw
     if isinstance(module, nn.Conv2d):
         kh, kw = module.kernel_size
         return out_elems * module.in_channels // module.groups * kh * kw
     if isinstance(module, nn.Linear):
         return out_elems * module.in_features
     return ""
+
+
+def no_rule(module, x, counts):
+    """The tools that have no rule for this layer (see the module docstring)."""
+    import torch
+    from fvcore.nn import FlopCountAnalysis
+    from ptflops.pytorch_ops import MODULES_MAPPING
+    from thop.profile import register_hooks
+    with quiet(), torch.no_grad():
+        analysis = FlopCountAnalysis(copy.deepcopy(module), x)
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        analysis.total()
+        unsupported = analysis.unsupported_ops()
+    leaves = [m for m in module.modules() if not list(m.children())]
+    tools = []
+    if unsupported:
+        tools.append("fvcore")
+    if counts["ptflops"] == 0 and not any(type(m) in MODULES_MAPPING for m in leaves):
+        tools.append("ptflops")
+    if any(type(m) not in register_hooks for m in leaves):
+        tools.append("thop")
+    return ",".join(tools) or "-"
 
 
 def count_case(module, shape):
@@ -135,14 +231,15 @@ def count_case(module, shape):
     with torch.no_grad():
         out = module(x.clone())
     fv, _ = fvcore_counts(module, x.clone())
-    return {
+    counts = {
         "in_shape": "x".join(map(str, shape)), "out_shape": "x".join(map(str, out.shape)),
         "in_elems": x.numel(), "out_elems": out.numel(),
-        "macs": conventional_macs(module, out.shape), "fvcore": fv,
+        "macs": conventional_macs(module, x.numel(), out.shape), "fvcore": fv,
         "ptflops": ptflops_macs(module, shape[1:], "pytorch"),
         "ptflops_aten": ptflops_macs(module, shape[1:], "aten"),
         "thop": thop_macs(module, x.clone()),
     }
+    return {**counts, "no_rule": no_rule(module, x.clone(), counts)}
 
 
 def main(argv=None):

@@ -29,12 +29,20 @@ def counts(model) -> tuple[int, int, int]:
     return model.count_params(), trainable, non_trainable
 
 
-def main() -> None:
+def import_keras():
+    """keras on the JAX backend, or None (said on stderr) where it is not installed."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     try:
         import keras
     except ImportError:
         print("keras is not installed; see this script's docstring for a throwaway venv", file=sys.stderr)
+        return None
+    return keras
+
+
+def main() -> None:
+    keras = import_keras()
+    if keras is None:
         return
     print(f"# Keras {keras.__version__}, weights=None, include_top=True")
     print("model\ttotal\ttrainable\tnon_trainable\tinput")
