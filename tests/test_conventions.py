@@ -113,15 +113,82 @@ SINGLE_LAYERS = {
     "Flatten()": ("[14, 14, 8]", "flatten"),
     "Dropout(0.5) eval": ("[14, 14, 8]", "dropout: {rate: 0.5}"),
     "ZeroPad2d(1)": ("[14, 14, 8]", "zeropad: {padding: 1}"),
+    "LeakyReLU()": ("[14, 14, 8]", "leaky_relu"),
+    "LayerNorm(8) channels-last": ("[14, 14, 8]", "layernorm"),
+    "LayerNorm(8,elementwise_affine=False) channels-last": ("[14, 14, 8]", "layernorm: {center: false, scale: false}"),
+    "LayerNorm(8,bias=False) channels-last": ("[14, 14, 8]", "layernorm: {center: false}"),
+    "F.layer_norm(x,(8,)) channels-last": ("[14, 14, 8]",
+                                           "layernorm: {center: false, scale: false, torch: functional}"),
+    "LayerNorm2d(8)": ("[14, 14, 8]", "layernorm: {torch: functional}"),
+    "GroupNorm(4,8)": ("[14, 14, 8]", "groupnorm: {groups: 4}"),
+    "GroupNorm(4,8,affine=False)": ("[14, 14, 8]", "groupnorm: {groups: 4, center: false, scale: false}"),
+    "F.group_norm(x,4)": ("[14, 14, 8]", "groupnorm: {groups: 4, center: false, scale: false, torch: functional}"),
+    "gamma * x (layer scale)": ("[14, 14, 8]", "layer_scale"),
+    "(x - mean) / torch.sqrt(var)": ("[14, 14, 8]", "normalization"),
+    "x * (1/255) + 0.5": ("[14, 14, 8]", "rescaling: {scale: 0.00392156862745098, offset: 0.5}"),
+    "GELU()": ("[14, 14, 8]", "gelu"),
+    "GELU(approximate='tanh')": ("[14, 14, 8]", "gelu"),
+    "F.gelu(x)": ("[14, 14, 8]", "gelu: {torch: functional}"),
+    "F.leaky_relu(x)": ("[14, 14, 8]", "leaky_relu: {torch: functional}"),
+    "ELU()": ("[14, 14, 8]", "elu"),
+    "F.elu(x)": ("[14, 14, 8]", "elu: {torch: functional}"),
+    "Mish()": ("[14, 14, 8]", "mish"),
+    "F.mish(x)": ("[14, 14, 8]", "mish: {torch: functional}"),
+    "PReLU()": ("[14, 14, 8]", "prelu: {slopes: shared}"),
+    "PReLU(8)": ("[14, 14, 8]", "prelu: {slopes: channel}"),
+    "F.prelu(x,w)": ("[14, 14, 8]", "prelu: {slopes: channel, torch: functional}"),
+    "Upsample(x2,nearest)": ("[14, 14, 8]", "resize: {scale: 2}"),
+    "Upsample(x2,bilinear)": ("[14, 14, 8]", "resize: {scale: 2, mode: bilinear}"),
+    "Upsample(size=(21,21),nearest)": ("[14, 14, 8]", "resize: {size: [21, 21]}"),
+    "Upsample(size=(21,21),bilinear)": ("[14, 14, 8]", "resize: {size: 21, mode: bilinear}"),
+    "Upsample(x3,bilinear)": ("[14, 14, 8]", "resize: {scale: 3, mode: bilinear}"),
+    "F.interpolate(x,scale_factor=2,nearest)": ("[14, 14, 8]", "resize: {scale: 2, torch: functional}"),
+    "F.interpolate(x,size=(21,21),bilinear)": ("[14, 14, 8]",
+                                               "resize: {size: [21, 21], mode: bilinear, torch: functional}"),
+    "F.interpolate(x,size=(7,7),bilinear)": ("[14, 14, 8]", "resize: {size: [7, 7], mode: bilinear, torch: functional}"),
+    "ConvTranspose2d(8,16,3,s=2,p=1,op=1)": ("[14, 14, 8]", "conv_transpose: {filters: 16, kernel: 3, stride: 2, "
+                                             "padding: 1, output_padding: 1}"),
+    "ConvTranspose2d(8,16,2,s=2,bias=False)": ("[14, 14, 8]", "conv_transpose: {filters: 16, kernel: 2, stride: 2, "
+                                               "padding: 0, bias: false}"),
+    "ConvTranspose2d(8,16,3,s=2,p=1,g=4,bias=False)": ("[14, 14, 8]", "conv_transpose: {filters: 16, kernel: 3, "
+                                                       "stride: 2, padding: 1, groups: 4, bias: false}"),
+    "ConvTranspose2d(8,4,3,s=1,p=2,d=2)": ("[14, 14, 8]", "conv_transpose: {filters: 4, kernel: 3, padding: 2, "
+                                           "dilation: 2}"),
+    "ChannelShuffle(2)": ("[14, 14, 8]", "channel_shuffle: {groups: 2}"),
+    "x[:,:,1:-2,3:-4]": ("[14, 14, 8]", "crop: {cropping: [1, 2, 3, 4]}"),
 }
+
+
+def single_layer(label: str, convention: str = "costcalc"):
+    shape, layer = SINGLE_LAYERS[label]
+    return analyze(loads(f"input: {shape}\nlayers:\n  - {layer}\n", "t.yaml"), convention=convention).designs[0]
+
+
 
 
 @pytest.mark.parametrize("tool", TOOLS)
 @pytest.mark.parametrize("label", SINGLE_LAYERS)
 def test_single_layer_evidence(label, tool):
-    shape, layer = SINGLE_LAYERS[label]
-    design = analyze(loads(f"input: {shape}\nlayers:\n  - {layer}\n", "t.yaml"), convention=tool).designs[0]
-    assert design.total.flops == int(EVIDENCE[label][tool])
+    assert single_layer(label, tool).total.flops == int(EVIDENCE[label][tool])
+
+
+@pytest.mark.parametrize("label", SINGLE_LAYERS)
+def test_single_layer_shape_and_macs(label):
+    """The output shape of each layer is PyTorch's, and conv-like MACs are the conventional count."""
+    row, design = EVIDENCE[label], single_layer(label)
+    image = len(design.output) == 3 and row["op"] != "linear" and "channels-last" not in label
+    out = (design.output[2], *design.output[:2]) if image else design.output
+    batch = () if SINGLE_LAYERS[label][0].startswith("[1, ") else (1,)  # [1, 5, 64] stands for the batch and all
+    assert row["out_shape"] == "x".join(map(str, (*batch, *out)))
+    assert design.total.macs == int(row["macs"] or 0)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("label", SINGLE_LAYERS)
+def test_a_tool_with_no_rule_is_said_to_have_none(label, tool):
+    """`costcalc conventions` lists a kind as unknown to a tool exactly where the tool knows no rule for it."""
+    op = next(row.op for row in single_layer(label).rows if row.role in ("layer", "merge"))
+    assert CONVENTIONS[tool].unknown(op) == (tool in EVIDENCE[label]["no_rule"].split(",")), op
 
 
 def test_a_global_average_pool_module_counts_as_adaptive_pooling_to_one():

@@ -74,8 +74,8 @@ def test_costcalc_flops_convention_kind_by_kind():
     design = analyze(load(SPECS / "googlenet_3a.yaml")).design("reduced")
     conv_outputs = 28 * 28 * (64 + 96 + 128 + 16 + 32 + 32)  # every conv has a bias
     assert design.breakdown == {
-        "conv": 2 * 128_049_152, "dense": 0, "bias": conv_outputs, "batchnorm": 0, "activation": 0,
-        "pooling": 28 * 28 * 192 * 3 * 3, "merge": 0,
+        "conv": 2 * 128_049_152, "dense": 0, "bias": conv_outputs, "batchnorm": 0, "norm": 0, "activation": 0,
+        "pooling": 28 * 28 * 192 * 3 * 3, "resize": 0, "merge": 0,
     }
     assert design.total.flops == 2 * 128_049_152 + 288_512 + 1_354_752 == 257_741_568
 

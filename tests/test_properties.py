@@ -26,7 +26,8 @@ from costcalc import analyze, loads
 from costcalc.cli import main
 from costcalc.model.ops import OPS
 
-ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax")
+ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax",
+               "gelu", "silu", "leaky_relu", "elu", "mish")
 CONVS = ("conv", "depthwise", "separable")
 BLOCKS = {
     "conv_bn": {
@@ -75,9 +76,10 @@ def spatial_layer(draw, shape, keep_hw: bool):
     stride = 1 if keep_hw else draw(ints(1, 2))
     kernel = draw(KERNELS)
     kinds = ["conv", "depthwise", "separable", "dense", "maxpool", "avgpool", "batchnorm", "dropout",
-             "activation", "block"]
+             "activation", "block", "conv_transpose", "channel_shuffle", "groupnorm"]
     if not keep_hw:
-        kinds += ["adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool", "zeropad"]
+        kinds += ["adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool", "zeropad", "resize",
+                  "crop"]
     kind = draw(pick(kinds))
     out = (shrink(h, stride), shrink(w, stride))
     if kind == "conv":
@@ -107,6 +109,20 @@ def spatial_layer(draw, shape, keep_hw: bool):
     if kind == "zeropad":
         pad = draw(ints(0, 2))
         return {"zeropad": {"padding": pad}}, (h + 2 * pad, w + 2 * pad, c)
+    if kind == "conv_transpose":  # same padding: H·stride, with keep_hw stride 1
+        filters = draw(ints(1, 8))
+        groups = draw(pick([g for g in (1, 2) if c % g == 0 and filters % g == 0]))
+        options = {"filters": filters, "kernel": kernel, "stride": stride, "groups": groups, "bias": draw(BOOLS),
+                   "activation": draw(pick([None, *ACTIVATIONS]))}
+        return {"conv_transpose": options}, (h * stride, w * stride, filters)
+    if kind in ("channel_shuffle", "groupnorm"):
+        return {kind: {"groups": draw(pick([g for g in (1, 2, 3) if c % g == 0]))}}, shape
+    if kind == "resize":
+        scale = draw(ints(1, 2))
+        return {"resize": {"scale": scale, "mode": draw(pick(["nearest", "bilinear"]))}}, (h * scale, w * scale, c)
+    if kind == "crop":
+        top, left = draw(ints(0, h - 1)), draw(ints(0, w - 1))
+        return {"crop": {"cropping": [top, 0, left, 0]}}, (h - top, w - left, c)
     if kind == "block":
         return block_call(draw, shape, stride)
     return any_rank_layer(draw, shape)
@@ -114,10 +130,15 @@ def spatial_layer(draw, shape, keep_hw: bool):
 
 def any_rank_layer(draw, shape):
     """A layer that keeps any shape: batchnorm, dropout, an activation, possibly repeated."""
-    kind = draw(pick(["batchnorm", "dropout", *ACTIVATIONS]))
+    kind = draw(pick(["batchnorm", "dropout", "layernorm", "layer_scale", "normalization", "rescaling", "prelu",
+                      *ACTIVATIONS]))
     options = {}
-    if kind == "batchnorm":
+    if kind in ("batchnorm", "layernorm"):
         options = {"center": draw(BOOLS), "scale": draw(BOOLS)}
+    elif kind == "rescaling":
+        options = {"scale": draw(pick([0.5, 2, -1.0]))}
+    elif kind == "prelu":
+        options = {"slopes": draw(pick(["channel", "shared"]))}  # not element: H·W·C slopes grow with the input
     elif kind == "dropout":
         options = {"rate": draw(pick([0, 0.1, 0.5]))}
     if draw(BOOLS):

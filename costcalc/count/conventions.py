@@ -1,10 +1,12 @@
 """FLOP conventions: named sets of counting rules, costcalc's own and those of other tools.
 
 A convention turns one layer (or merge) into counts by operation kind: conv, dense, bias,
-batchnorm, activation, pooling, merge. Its rules are looked up along the op's class
-hierarchy, so one rule serves every pool and every activation; a kind with no rule counts
-nothing. The rules of fvcore, ptflops and thop were learnt by counting single layers with
-each tool; docs/conventions.md gives them with that evidence.
+batchnorm, norm, activation, pooling, resize, merge. Its rules are looked up along the op's
+class hierarchy, so one rule serves every pool and every activation; a kind with no rule
+counts nothing. The rules of fvcore, ptflops and thop were learnt by counting single layers
+with each tool; docs/conventions.md gives them with that evidence. Where a tool has no rule
+for a layer kind at all (it counts 0 without knowing the op), the convention's `no_rule`
+says so, and `costcalc conventions` prints it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..model.merges import Merge
+from ..model.norms import GroupNorm, LayerNorm
 from ..model.ops import (
     Activation,
     AdaptiveAvgPool,
@@ -24,12 +27,16 @@ from ..model.ops import (
     GlobalPool,
     Op,
     Pool,
+    PReLU,
     Shape,
     Sliding,
     numel,
 )
+from ..model.options import ACTIVATIONS
+from ..model.resampling import ConvTranspose, Resize
 
-KINDS = ("conv", "dense", "bias", "batchnorm", "activation", "pooling", "merge")
+KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", "resize", "merge")
+EVERY_FORM = ("module", "functional", "operator")  # the values of the option `torch`
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class Convention:
     flops_per_mac: int
     rules: dict[type, Rule] = field(default_factory=dict)
     summary: dict[str, str] = field(default_factory=dict)
+    no_rule: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def count(self, facts: Facts) -> dict[str, int]:
         """Counts by operation kind (zeros left out) for one layer or merge."""
@@ -73,6 +81,28 @@ class Convention:
             if cls in self.rules:
                 return {kind: n for kind, n in self.rules[cls](facts).items() if n}
         return {}
+
+    def unknown(self, op) -> bool:
+        """Whether the tool has no rule for this layer kind, as PyTorch code calls it (`torch`)."""
+        forms = self.no_rule.get(op.kind, ())
+        return getattr(op, "torch", "module") in forms or forms == EVERY_FORM
+
+    def no_rule_lines(self) -> tuple[str, ...]:
+        """The layer kinds the tool does not know, grouped by how PyTorch code calls them."""
+        if not self.no_rule:
+            return ()
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for kind, forms in self.no_rule.items():
+            groups.setdefault(forms, []).append(kind)
+        return (f"{self.name} has no rule for these layer kinds, and counts them 0 without knowing them:",
+                *(f"  {', '.join(kinds)} "
+                  + ("(however called)" if forms == EVERY_FORM else f"(torch: {' or '.join(forms)})")
+                  for forms, kinds in groups.items()))
+
+
+def unknown(*kinds: str, forms: tuple[str, ...] = EVERY_FORM) -> dict[str, tuple[str, ...]]:
+    """`no_rule` entries: these kinds, called in these forms."""
+    return dict.fromkeys(kinds, forms)
 
 
 def macs(per_mac: int) -> Rule:
@@ -87,7 +117,7 @@ def batchnorm(per_element: int) -> Rule:
 
 # ---- costcalc: 2 per MAC, and every elementwise operation once (batchnorm twice) ----------
 
-COSTCALC_WEIGHTS = {"bias": 1, "batchnorm": 2, "activation": 1, "pooling": 1, "merge": 1}
+COSTCALC_WEIGHTS = {"bias": 1, "batchnorm": 2, "norm": 1, "activation": 1, "pooling": 1, "resize": 1, "merge": 1}
 
 
 def costcalc_rule(facts: Facts) -> dict[str, int]:
@@ -104,6 +134,16 @@ def fvcore_average_pool(facts: Facts) -> dict[str, int]:
     return {"pooling": facts.inputs if facts.op.torch != "operator" else 0}
 
 
+def fvcore_norm(facts: Facts) -> dict[str, int]:
+    """aten::layer_norm and aten::group_norm: 5 per input element with a weight (γ), else 4."""
+    return {"norm": (5 if facts.op.scale else 4) * facts.inputs}
+
+
+def fvcore_resize(facts: Facts) -> dict[str, int]:
+    """upsample_nearest2d: 1 per output element; upsample_bilinear2d: 4."""
+    return {"resize": (4 if facts.op.mode == "bilinear" else 1) * facts.outputs}
+
+
 # ---- ptflops (pytorch backend): hooks on modules plus patched torch.nn.functional ----------
 # A module whose forward calls a patched functional is counted twice (nn.ReLU, nn.MaxPool2d);
 # operators (x + y, torch.relu, x.mean) are never seen.
@@ -111,6 +151,7 @@ def fvcore_average_pool(facts: Facts) -> dict[str, int]:
 PTFLOPS_ACTIVATIONS = {  # function: (as a module, as a functional), per input element
     "relu": (2, 1), "relu6": (1, 1), "swish": (1, 1), "softmax": (1, 1),
     "sigmoid": (0, 0), "tanh": (0, 0), "hswish": (0, 0), "hsigmoid": (0, 0),
+    "gelu": (2, 1), "silu": (1, 1), "leaky_relu": (1, 0), "elu": (2, 1), "mish": (0, 0), "prelu": (2, 1),
 }
 
 
@@ -129,6 +170,20 @@ def ptflops_weighted(facts: Facts) -> dict[str, int]:
 
 def ptflops_pool(facts: Facts) -> dict[str, int]:
     return {"pooling": {"module": 2, "functional": 1}.get(facts.op.torch, 0) * facts.inputs}
+
+
+def ptflops_norm(facts: Facts) -> dict[str, int]:
+    """Modules only, through its batchnorm hook: 2 per element where the module has `affine` (GroupNorm),
+    else 1 (LayerNorm, whose flag is named elementwise_affine)."""
+    if facts.op.torch != "module":
+        return {}
+    affine = facts.op.kind == "groupnorm" and (facts.op.center or facts.op.scale)
+    return {"norm": (2 if affine else 1) * facts.inputs}
+
+
+def ptflops_resize(facts: Facts) -> dict[str, int]:
+    """nn.Upsample: its hook, then the F.interpolate it calls; each 1 per output element."""
+    return {"resize": {"module": 2, "functional": 1}.get(facts.op.torch, 0) * facts.outputs}
 
 
 def ptflops_merge(facts: Facts) -> dict[str, int]:
@@ -165,6 +220,51 @@ def thop_average_pool(facts: Facts) -> dict[str, int]:
     return {"pooling": facts.outputs if facts.op.torch == "module" else 0}
 
 
+def thop_conv_transpose(facts: Facts) -> dict[str, int]:
+    """thop prices nn.ConvTranspose2d as a convolution: per output element, Cin/groups · kh·kw."""
+    op = facts.op
+    return {"conv": facts.outputs * (facts.inp[2] // op.groups) * op.kernel[0] * op.kernel[1]}
+
+
+def thop_prelu(facts: Facts) -> dict[str, int]:
+    return {"activation": facts.inputs if facts.op.torch == "module" else 0}
+
+
+def thop_layernorm(facts: Facts) -> dict[str, int]:
+    """nn.LayerNorm: 2 per element, twice that with elementwise_affine; F.layer_norm unseen."""
+    affine = facts.op.center or facts.op.scale
+    return {"norm": (4 if affine else 2) * facts.inputs if facts.op.torch == "module" else 0}
+
+
+def thop_resize(facts: Facts) -> dict[str, int]:
+    """nn.Upsample: 1 per output element for nearest, 11 for bilinear; F.interpolate unseen."""
+    return {"resize": (11 if facts.op.mode == "bilinear" else 1) * facts.outputs if facts.op.torch == "module" else 0}
+
+
+# ---- the layer kinds each tool has no rule for (single-layer evidence, column no_rule) ------
+
+ALONE = ("layer_scale", "normalization", "rescaling", "channel_shuffle")  # no tool knows these
+CALLED = ("functional", "operator")
+FVCORE_UNKNOWN = {
+    **unknown(*(a for a in ACTIVATIONS if a != "relu"), "prelu", "maxpool", "avgpool", "adaptive_maxpool",
+              "global_maxpool", "zeropad", "add", "multiply", *ALONE),
+    **unknown("global_avgpool", forms=("operator",)),
+}
+PTFLOPS_UNKNOWN = {
+    **unknown("sigmoid", "tanh", "hswish", "hsigmoid", "mish", "flatten", "dropout", "zeropad", "concat", "crop", *ALONE),
+    **unknown("relu", "relu6", "swish", "softmax", "gelu", "silu", "elu", "prelu", "maxpool", "avgpool",
+              "global_avgpool", "global_maxpool", "adaptive_avgpool", "adaptive_maxpool", "add", "multiply", "resize",
+              forms=("operator",)),
+    **unknown("leaky_relu", "layernorm", "groupnorm", forms=CALLED),
+}
+THOP_UNKNOWN = {
+    **unknown("sigmoid", "tanh", "swish", "silu", "hswish", "hsigmoid", "gelu", "elu", "mish", "groupnorm",
+              "flatten", "concat", "add", "multiply", "crop", *ALONE),
+    **unknown("relu", "relu6", "leaky_relu", "softmax", "prelu", "maxpool", "avgpool", "global_avgpool",
+              "global_maxpool", "adaptive_avgpool", "adaptive_maxpool", "layernorm", "resize", forms=CALLED),
+}
+
+
 PER_MAC = {"conv": "1 per MAC", "dense": "1 per MAC"}
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
@@ -172,8 +272,12 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         "costcalc", "costcalc's own: every multiply and add, and every elementwise operation", 2,
         {Op: costcalc_rule, Merge: costcalc_rule},
         {"conv": "2 per MAC", "dense": "2 per MAC", "bias": "1 per output element",
-         "batchnorm": "2 per element (a scale and a shift)", "activation": "1 per element",
+         "batchnorm": "2 per element (a scale and a shift)",
+         "norm": "layernorm, groupnorm: 5 per element, + 1 with scale, + 1 with center; "
+                 "normalization, rescaling: 2; layer_scale: 1",
+         "activation": "1 per element",
          "pooling": "1 per element of each window (global: per input element)",
+         "resize": "bilinear: 7 per output element; nearest 0",
          "merge": "add, multiply: (branches − 1) per output element; concat 0"},
     ),
     Convention(
@@ -182,28 +286,41 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     ),
     Convention(
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
-        {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2),
-         GlobalAvgPool: fvcore_average_pool, AdaptiveAvgPool: fvcore_average_pool},
+        {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
+         GlobalAvgPool: fvcore_average_pool, AdaptiveAvgPool: fvcore_average_pool, Resize: fvcore_resize},
         {**PER_MAC, "batchnorm": "2 per element (1 without affine)",
-         "pooling": "adaptive and global average: 1 per input element (x.mean: none)"},
+         "norm": "layernorm, groupnorm: 5 per element (4 without scale)",
+         "pooling": "adaptive and global average: 1 per input element (x.mean: none)",
+         "resize": "nearest: 1 per output element; bilinear: 4"},
+        FVCORE_UNKNOWN,
     ),
     Convention(
         "ptflops", "ptflops' get_model_complexity_info (pytorch backend): a MAC counts one", 1,
         {Sliding: ptflops_weighted, Dense: ptflops_weighted, Merge: ptflops_merge, BatchNorm: batchnorm(2),
          Activation: lambda f: {"activation": ptflops_activation(f.op.kind, f.op.torch, f.inputs)},
-         Pool: ptflops_pool, GlobalPool: ptflops_pool, AdaptivePool: ptflops_pool},
+         Pool: ptflops_pool, GlobalPool: ptflops_pool, AdaptivePool: ptflops_pool,
+         LayerNorm: ptflops_norm, GroupNorm: ptflops_norm, Resize: ptflops_resize},
         {**PER_MAC, "bias": "1 per output element", "batchnorm": "2 per element (1 without affine)",
-         "activation": "relu: module 2, functional 1 per element; relu6, swish, softmax: 1; others none",
+         "norm": "modules only: layernorm 1 per element; groupnorm 2 (1 without affine)",
+         "activation": "relu, gelu, elu, prelu: module 2, functional 1 per element; relu6, swish, silu, softmax: 1; "
+                       "leaky_relu: module 1; others none",
          "pooling": "every pool: module 2, functional 1 per input element",
+         "resize": "module 2, functional 1 per output element",
          "merge": "torch: functional (torch.add, torch.mul): (branches − 1) per output element"},
+        PTFLOPS_UNKNOWN,
     ),
     Convention(
         "thop", "thop's profile: a MAC counts one; module hooks only", 1,
         {Sliding: thop_weighted, Dense: thop_weighted, Activation: thop_activation, BatchNorm: batchnorm(4),
-         AvgPool: thop_average_pool, GlobalAvgPool: thop_adaptive_average, AdaptiveAvgPool: thop_adaptive_average},
-        {**PER_MAC, "batchnorm": "4 per element (2 without affine)",
-         "activation": "softmax module: 3n − 1 per n elements; others none",
+         AvgPool: thop_average_pool, GlobalAvgPool: thop_adaptive_average, AdaptiveAvgPool: thop_adaptive_average,
+         ConvTranspose: thop_conv_transpose, PReLU: thop_prelu, LayerNorm: thop_layernorm, Resize: thop_resize},
+        {"conv": "1 per MAC; conv_transpose: Ho·Wo·Cout · (Cin/groups) · kh·kw, by output, not input",
+         "dense": "1 per MAC", "batchnorm": "4 per element (2 without affine)",
+         "norm": "layernorm module: 4 per element (2 without affine)",
+         "activation": "softmax module: 3n − 1 per n elements; prelu module: 1 per element; others none",
          "pooling": "avgpool module: 1 per output element; adaptive and global average module: "
-                    "int((window + 1) · output); max none"},
+                    "int((window + 1) · output); max none",
+         "resize": "module: nearest 1, bilinear 11 per output element"},
+        THOP_UNKNOWN,
     ),
 )}

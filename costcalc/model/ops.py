@@ -73,6 +73,13 @@ def image(kind: str, shape: Shape) -> Shape:
     return shape
 
 
+def channel_groups(groups: int, shape: Shape) -> Shape:
+    """Check that `groups` divides the channels (the last axis) of `shape`."""
+    if shape[-1] % groups:
+        raise ShapeError(f"groups {groups} must divide the channels ({shape[-1]})", hint=f"use a divisor of {shape[-1]}")
+    return shape
+
+
 def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool = False) -> tuple[int, int]:
     """Output height and width of a sliding window, following Keras (`same`) and PyTorch."""
     if padding == "same":
@@ -318,7 +325,20 @@ class Activation(Op):
 
 
 for _name in opt.ACTIVATIONS:
-    variant(Activation, _name.capitalize(), _name, f"The {_name} activation.")
+    variant(Activation, _name.title().replace("_", ""), _name, f"The {_name} activation.")
+
+
+@register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PReLU(Activation):
+    """A leaky ReLU with learned slopes (Keras PReLU, torch nn.PReLU): one per channel, one shared, or
+    one per element (Keras's default, shared_axes=None)."""
+
+    kind = "prelu"
+    slopes: str = option(opt.choice("channel", "shared", "element"))
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        return {"channel": inp[-1], "shared": 1, "element": numel(inp)}[self.slopes], 0
 
 
 @register
@@ -356,3 +376,6 @@ class ZeroPad(Op):
         height, width, channels = image(self.kind, shape)
         top, bottom, left, right = self.padding
         return height + top + bottom, width + left + right, channels
+
+
+from . import norms, resampling  # noqa: F401  the kinds of these modules register themselves in OPS

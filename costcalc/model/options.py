@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import MISSING, field
 
 Padding = str | tuple[int, int, int, int]
-ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax")
+ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax",
+               "gelu", "silu", "leaky_relu", "elu", "mish")
+LEARNED_ACTIVATIONS = ("prelu",)  # layers only: their weights need options of their own
 
 
 class OptionError(ValueError):
@@ -85,7 +87,62 @@ def activation(value) -> str | None:
         return None
     if value in ACTIVATIONS:
         return value
+    if value in LEARNED_ACTIVATIONS:
+        raise OptionError(f"{value} has learned weights, so it cannot be an activation option;"
+                          f" write it as a layer after this one: `- {value}: {{slopes: channel}}`")
     raise OptionError(f"expected one of none, {', '.join(ACTIVATIONS)}; got {_describe(value)}")
+
+
+def choice(*values: str):
+    """A checker that accepts one of `values`."""
+    def check(value) -> str:
+        if value not in values:
+            raise OptionError(f"expected {' or '.join(values) if len(values) < 3 else 'one of ' + ', '.join(values)},"
+                              f" got {_describe(value)}")
+        return value
+    return check
+
+
+def number(value) -> float:
+    """Any real number (an int or a float); for options that do not change a count."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionError(f"expected a number, got {_describe(value)}")
+    return value
+
+
+def sizes(value) -> tuple[int, int]:
+    """A non-negative int n (meaning [n, n]) or a list [a, b] of them."""
+    if is_int(value) and value >= 0:
+        return value, value
+    if isinstance(value, list) and len(value) == 2 and all(is_int(v) and v >= 0 for v in value):
+        return value[0], value[1]
+    raise OptionError(f"expected a non-negative integer or a list [height, width] of them, got {_describe(value)}")
+
+
+def cropping(value) -> tuple[int, int, int, int]:
+    """As `four_sides`, with its own words."""
+    try:
+        return four_sides(value)
+    except OptionError:
+        raise OptionError(f"expected c, [ch, cw] or [top, bottom, left, right] of non-negative integers (Keras's "
+                          f"((1, 2), (3, 4)) is [1, 2, 3, 4]), got {_describe(value)}") from None
+
+
+def size(value) -> tuple[int, int]:
+    """A target height and width: [h, w], or n for [n, n]."""
+    if isinstance(value, list) and len(value) != 2 and all(is_int(v) for v in value):
+        raise OptionError(f"expected [height, width], got {len(value)} axes {_describe(value)}; the channels stay")
+    return pair(value)
+
+
+def optional(check):
+    """`check`, or None (the option left out or written null)."""
+    return lambda value: None if value is None else check(value)
+
+
+def transpose_padding(value) -> Padding:
+    """As `padding`, but `valid` stays a word: Keras sizes valid and explicit 0 apart when output_padding is unset."""
+    return "valid" if value == "valid" else padding(value)
 
 
 TORCH_CALLS = ("module", "functional", "operator")

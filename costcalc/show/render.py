@@ -127,8 +127,8 @@ def convention_diff_json(first: Analysis, second: Analysis) -> str:
 
 
 def conventions_json(conventions) -> str:
-    data = [{"name": c.name, "description": c.description, "flops_per_mac": c.flops_per_mac, "rules": c.summary}
-            for c in conventions]
+    data = [{"name": c.name, "description": c.description, "flops_per_mac": c.flops_per_mac, "rules": c.summary,
+             "no_rule": {kind: list(forms) for kind, forms in c.no_rule.items()}} for c in conventions]
     return json.dumps({"costcalc": __version__, "format": JSON_FORMAT, "conventions": data}, indent=2,
                       ensure_ascii=False) + "\n"
 

@@ -126,10 +126,11 @@ def signed(value: int, exact: bool) -> str:
 
 
 def conventions_views(conventions) -> list[View]:
-    """A table per convention: its rule for each operation kind (— counts nothing)."""
+    """A table per convention: its rule for each operation kind (— counts nothing), and the layer kinds it has
+    no rule for."""
     views = []
     for convention in conventions:
-        view = View(f"{convention.name}: {convention.description}", ("kind", "rule"))
+        view = View(f"{convention.name}: {convention.description}", ("kind", "rule"), notes=convention.no_rule_lines())
         view.rows.extend(((kind, convention.summary.get(kind, "—")), False) for kind in KINDS)
         views.append(view)
     return views

@@ -26,6 +26,7 @@ from ..model.ops import (
     adaptive_windows,
     format_shape,
 )
+from . import more_boards
 from .formulas import DROPPED, Board, Factor, activation_text, dims, f, formula, window_lines, window_text
 
 
@@ -187,6 +188,7 @@ EXPLAINERS = {
     Conv: conv, Depthwise: depthwise, Separable: separable, Dense: dense, Pool: pool, GlobalPool: global_pool,
     AdaptivePool: adaptive_pool, BatchNorm: batchnorm, Activation: activation, Flatten: flatten,
     Dropout: dropout, ZeroPad: zeropad, Concat: concat, Add: elementwise, Multiply: elementwise,
+    **more_boards.EXPLAINERS,
 }
 
 

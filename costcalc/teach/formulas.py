@@ -135,8 +135,8 @@ def _pair(pair) -> str:
 
 
 def _padding(padding) -> str:
-    if padding == "same":
-        return "same"
+    if padding in ("same", "valid"):
+        return padding
     if not any(padding):
         return "valid"
     return f"padding {padding[0]}" if len(set(padding)) == 1 else f"padding [{', '.join(map(str, padding))}]"
