@@ -194,3 +194,18 @@ def test_a_spatial_kind_on_a_vector():
         analyze(loads("input: [6]\nlayers:\n  - crop: {cropping: 1}\n", "spec.yaml"))
     assert str(caught.value) == ("spec.yaml:3:5: crop1 (crop) on [6]: crop needs an input of [height, width, channels],"
                                  " got [6]; a global pool gives [C]; give it keepdims: true to keep [1, 1, C]")
+
+
+def test_receptive_fields_through_the_new_kinds():
+    from costcalc.analyses.receptive import receptive_fields
+
+    design = one_layer((14, 14, 8), "conv: {filters: 8, kernel: 3, stride: 2}\n  - crop: {cropping: [1, 0, 2, 0]}\n"
+                                    "  - layernorm\n  - groupnorm: {groups: 2}")
+    fields = receptive_fields(design)
+    crop = fields["crop2"]
+    assert (crop.height.size, crop.height.jump, crop.height.first, crop.width.first) == (3, 2, 2, 4)
+    assert fields["layernorm3"] == crop  # per position
+    assert fields["groupnorm4"].whole  # statistics over every position
+    later = receptive_fields(one_layer((14, 14, 8), "conv_transpose: {filters: 8, kernel: 3, stride: 2, padding: valid}"
+                                                    "\n  - resize: {scale: 2}"))
+    assert later["conv_transpose1"].height is None and not later["conv_transpose1"].whole  # not modelled

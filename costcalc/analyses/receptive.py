@@ -10,9 +10,10 @@ where the field reaches into the padding); the offset reported is the field's ce
 f + (r − 1)/2. Fields are theoretical: they are not clipped at the image's border. A merge
 takes the span of the union of its branches' fields (the largest of them when they are centred
 alike) and, where the branches' jumps differ, the largest jump. After a global pool, a
-flatten or anything else that leaves no spatial axes, the field is the whole input. Kinds
-whose field costcalc does not model (an adaptive pool whose output does not divide its input)
-have none, and neither has what follows them.
+flatten or anything else that leaves no spatial axes, the field is the whole input; so it is
+after a groupnorm, whose statistics span every position. A crop moves the first pixel. Kinds
+whose field costcalc does not model (an adaptive pool whose output does not divide its input,
+a transposed convolution, a resize) have none, and neither has what follows them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..count.engine import DesignResult, Row
+from ..model.norms import GroupNorm
 from ..model.ops import AdaptivePool, Pool, Sliding, ZeroPad
+from ..model.resampling import ConvTranspose, Crop
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,10 @@ def window(row: Row) -> tuple[Window, Window] | None:
     op = row.op
     if isinstance(op, ZeroPad):
         return (1, 1, op.padding[0]), (1, 1, op.padding[2])
+    if isinstance(op, Crop):
+        return (1, 1, -op.cropping[0]), (1, 1, -op.cropping[2])
+    if isinstance(op, ConvTranspose):
+        return None
     if isinstance(op, Sliding):
         kernel, stride, dilation, padding = op.kernel, op.stride, op.dilation, op.padding
     elif isinstance(op, Pool):
@@ -90,7 +97,7 @@ def step(field: Field, row: Row) -> Field:
     """The field after one layer."""
     if field.whole or field.height is None:
         return field
-    if len(row.output) < 3:
+    if len(row.output) < 3 or isinstance(row.op, GroupNorm):
         return WHOLE
     windows = window(row)
     if windows:

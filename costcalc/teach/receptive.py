@@ -7,22 +7,25 @@ from ..count.engine import Row
 from .formulas import Line
 
 NOTES = {"whole": "receptive field: the whole input (no spatial axes are left)",
+         "statistics": "receptive field: the whole input (the statistics span every position)",
          "unknown": "receptive field: not modelled for this kind (docs/conventions.md, Receptive fields)"}
 
 
 def _axis_lines(before: Axis, after: Axis, span: int, stride: int, pad: int, suffix: str) -> tuple[Line, ...]:
     r, j, first = int(before.size), int(before.jump), int(before.first)
+    shift = ("f − p·j", f"{first} − {pad}·{j}") if pad >= 0 else ("f + c·j", f"{first} + {-pad}·{j}")  # c: cropped
     return (
         Line(f"RF{suffix}", "r + (k − 1)·j", f"{r} + ({span} − 1)·{j}", int(after.size)),
         Line(f"jump{suffix}", "j·s", f"{j}·{stride}", int(after.jump)),
-        Line(f"first{suffix}", "f − p·j", f"{first} − {pad}·{j}", int(after.first)),
+        Line(f"first{suffix}", *shift, int(after.first)),
     )
 
 
 def field_lines(row: Row, before: Field, after: Field) -> tuple[tuple[Line, ...], tuple[str, ...]]:
     """The recurrence's lines for a layer that slides a window, or a note saying what the field is."""
     if after.whole:
-        return (), (NOTES["whole"],) if not before.whole else ()
+        spatial = len(row.output) == 3 and row.role == "layer"
+        return (), (NOTES["statistics" if spatial else "whole"],) if not before.whole else ()
     if after.height is None:
         return (), (NOTES["unknown"],)
     windows = window(row) if row.role == "layer" else None
