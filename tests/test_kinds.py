@@ -89,6 +89,8 @@ def test_conv_transpose_macs_and_params():
     thop = one_layer((7, 5, 12), "conv_transpose: {filters: 6, kernel: [3, 2], stride: [2, 3], padding: [1, 0], "
                                  "groups: 3, output_padding: [1, 2], bias: false}", "thop")
     assert thop.total.flops == 14 * 16 * 6 * (12 // 3) * 3 * 2 == 32_256
+    softmax = one_layer((7, 5, 12), "conv_transpose: {filters: 6, kernel: 2, stride: 2, activation: softmax}", "thop")
+    assert softmax.breakdown["activation"] == 14 * 10 * (3 * 6 - 1)  # as after a conv: 3n − 1 per n channels
 
 
 def test_silu_is_swish_and_a_conv_takes_the_new_activations():

@@ -223,7 +223,7 @@ def thop_average_pool(facts: Facts) -> dict[str, int]:
 def thop_conv_transpose(facts: Facts) -> dict[str, int]:
     """thop prices nn.ConvTranspose2d as a convolution: per output element, Cin/groups · kh·kw."""
     op = facts.op
-    return {"conv": facts.outputs * (facts.inp[2] // op.groups) * op.kernel[0] * op.kernel[1]}
+    return {**thop_weighted(facts), "conv": facts.outputs * (facts.inp[2] // op.groups) * op.kernel[0] * op.kernel[1]}
 
 
 def thop_prelu(facts: Facts) -> dict[str, int]:
