@@ -110,7 +110,7 @@ def number(value) -> float:
     return value
 
 
-def sizes(value) -> tuple[int, int]:
+def non_negative_pair(value) -> tuple[int, int]:
     """A non-negative int n (meaning [n, n]) or a list [a, b] of them."""
     if is_int(value) and value >= 0:
         return value, value

@@ -64,7 +64,7 @@ class ConvTranspose(Sliding):
     filters: int = option(opt.positive_int)
     groups: int = option(opt.positive_int, 1)
     padding: opt.Padding = option(opt.transpose_padding, "same")
-    output_padding: tuple[int, int] | None = option(opt.optional(opt.sizes), None)
+    output_padding: tuple[int, int] | None = option(opt.optional(opt.non_negative_pair), None)
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
