@@ -4,11 +4,14 @@ against Keras, exact costs, and their errors, each one positioned line."""
 import csv
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 from conftest import run
 
 from costcalc import analyze, loads
 from costcalc.errors import CostcalcError
+from costcalc.spec.schema import spec_schema
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 KERAS = {row["layer"]: row for row in csv.DictReader(
@@ -211,3 +214,13 @@ def test_receptive_fields_through_the_new_kinds():
     later = receptive_fields(one_layer((14, 14, 8), "conv_transpose: {filters: 8, kernel: 3, stride: 2, padding: valid}"
                                                     "\n  - resize: {scale: 2}"))
     assert later["conv_transpose1"].height is None and not later["conv_transpose1"].whole  # not modelled
+
+
+@pytest.mark.parametrize("layer", ["prelu: {slopes: channels}", "resize: {scale: 2, mode: bicubic}",
+                                   "crop: {cropping: [1, 2, 3]}", "conv_transpose: {filters: 8, kernel: 3, "
+                                   "output_padding: -1}", "rescaling: {scale: '1/255'}", "prelu"])
+def test_the_json_schema_refuses_what_costcalc_refuses(layer):
+    spec = yaml.safe_load(HEAD + layer + "\n")
+    assert list(jsonschema.Draft202012Validator(spec_schema()).iter_errors(spec))
+    with pytest.raises(CostcalcError):
+        analyze(loads(HEAD + layer + "\n", "spec.yaml"))

@@ -335,7 +335,7 @@ class PReLU(Activation):
     one per element (Keras's default, shared_axes=None)."""
 
     kind = "prelu"
-    slopes: str = option(opt.choice("channel", "shared", "element"))
+    slopes: str = option(opt.slopes)
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return {"channel": inp[-1], "shared": 1, "element": numel(inp)}[self.slopes], 0

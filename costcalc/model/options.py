@@ -93,14 +93,24 @@ def activation(value) -> str | None:
     raise OptionError(f"expected one of none, {', '.join(ACTIVATIONS)}; got {_describe(value)}")
 
 
-def choice(*values: str):
-    """A checker that accepts one of `values`."""
-    def check(value) -> str:
-        if value not in values:
-            raise OptionError(f"expected {' or '.join(values) if len(values) < 3 else 'one of ' + ', '.join(values)},"
-                              f" got {_describe(value)}")
-        return value
-    return check
+SLOPES = ("channel", "shared", "element")
+RESIZE_MODES = ("nearest", "bilinear")
+
+
+def _one_of(value, values: tuple[str, ...]) -> str:
+    if value not in values:
+        raise OptionError(f"expected {' or '.join(values) if len(values) < 3 else 'one of ' + ', '.join(values)},"
+                          f" got {_describe(value)}")
+    return value
+
+
+def slopes(value) -> str:
+    """prelu's slopes: one per channel, one shared, or one per element."""
+    return _one_of(value, SLOPES)
+
+
+def resize_mode(value) -> str:
+    return _one_of(value, RESIZE_MODES)
 
 
 def number(value) -> float:
@@ -133,11 +143,6 @@ def size(value) -> tuple[int, int]:
     if isinstance(value, list) and len(value) != 2 and all(is_int(v) for v in value):
         raise OptionError(f"expected [height, width], got {len(value)} axes {_describe(value)}; the channels stay")
     return pair(value)
-
-
-def optional(check):
-    """`check`, or None (the option left out or written null)."""
-    return lambda value: None if value is None else check(value)
 
 
 def transpose_padding(value) -> Padding:

@@ -32,9 +32,9 @@ class Resize(Op):
     kind = "resize"
     category = "resize"
     TARGETS: ClassVar[tuple[str, ...]] = ("scale", "size")  # a new form: one option here and one case in `target`
-    mode: str = option(opt.choice("nearest", "bilinear"), "nearest")
-    scale: tuple[int, int] | None = option(opt.optional(opt.pair), None)
-    size: tuple[int, int] | None = option(opt.optional(opt.size), None)
+    mode: str = option(opt.resize_mode, "nearest")
+    scale: tuple[int, int] | None = option(opt.pair, None)
+    size: tuple[int, int] | None = option(opt.size, None)
     torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
@@ -64,7 +64,7 @@ class ConvTranspose(Sliding):
     filters: int = option(opt.positive_int)
     groups: int = option(opt.positive_int, 1)
     padding: opt.Padding = option(opt.transpose_padding, "same")
-    output_padding: tuple[int, int] | None = option(opt.optional(opt.non_negative_pair), None)
+    output_padding: tuple[int, int] | None = option(opt.non_negative_pair, None)
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]

@@ -52,6 +52,15 @@ CHECKERS = {
     opt.torch_call: lambda: ({"enum": list(opt.TORCH_CALLS)}, "how PyTorch code calls the op"),
     opt.rate: lambda: ({"anyOf": [{"type": "null"}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]},
                        "a rate from 0 up to 1"),
+    opt.slopes: lambda: ({"enum": list(opt.SLOPES)}, "channel, shared or element"),
+    opt.resize_mode: lambda: ({"enum": list(opt.RESIZE_MODES)}, "nearest or bilinear"),
+    opt.number: lambda: ({"type": "number"}, "a number"),
+    opt.size: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]}, "[height, width], or one integer for both"),
+    opt.non_negative_pair: lambda: ({"anyOf": [NON_NEGATIVE, *_list(NON_NEGATIVE, 2)]},
+                                    "a non-negative integer, or [height, width]"),
+    opt.cropping: lambda: (_sides(), "c, [ch, cw] or [top, bottom, left, right]"),
+    opt.transpose_padding: lambda: ({"anyOf": [{"enum": ["same", "valid"]}, _sides()]},
+                                    "same, valid, p, [ph, pw] or [top, bottom, left, right]"),
 }
 """Each option checker's schema and description. A kind whose checker is missing here fails the
 schema's test, which names it."""
