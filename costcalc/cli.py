@@ -333,10 +333,11 @@ def explain(spec, designs, layer, fmt, receptive, convention):
     Example:
       costcalc explain specs/bottleneck_5x5.yaml --design bottleneck
     """
+    from .show.layout import budget
     from .teach import explain as boards
 
     explanation = boards.explain(analyze_file(spec, None, designs, convention=convention), layer, receptive)
-    click.echo(boards.text(explanation) if fmt == "text" else boards.markdown(explanation), nl=False)
+    click.echo(boards.text(explanation, budget()) if fmt == "text" else boards.markdown(explanation), nl=False)
 
 
 @main.command()

@@ -25,9 +25,10 @@ class Result:
         self.code, self.out, self.err = code, out, err
 
 
-def run(*args: str) -> Result:
-    """Run costcalc in-process with no terminal and no colour, as CI sees it."""
-    result = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"}).invoke(main, list(args), catch_exceptions=False)
+def run(*args: str, columns: int = 200) -> Result:
+    """Run costcalc in-process with no terminal and no colour, as CI sees it, `columns` wide."""
+    env = {"NO_COLOR": "1", "COLUMNS": str(columns)}
+    result = CliRunner(env=env).invoke(main, list(args), catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)
 
 

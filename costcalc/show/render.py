@@ -12,44 +12,56 @@ import json
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
+from .text import pad, width
 from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
 
 
+def cell_lines(cells, widths, right) -> list[list[str]]:
+    """A row's cells padded to their column's width, one list per line (a cell may hold several lines)."""
+    split = [cell.split("\n") for cell in cells]
+    height = max(map(len, split), default=1)
+    return [[pad(lines[k] if k < len(lines) else "", w, i in right) for i, (lines, w) in enumerate(zip(split, widths))]
+            for k in range(height)]
+
+
 def box_lines(view: View) -> list[tuple[str, bool]]:
     """The view as a box-drawn table (the look of Rich's default box): (line, emphasis) pairs."""
-    widths = [max(len(cells[i]) for cells, _ in [(view.columns, False), *view.rows]) for i in range(len(view.columns))]
+    widths = [max(width(cells[i]) for cells, _ in [(view.columns, False), *view.rows]) for i in range(len(view.columns))]
 
-    def line(cells) -> str:
-        padded = (c.rjust(w) if i in view.right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-        return "│ " + " │ ".join(padded) + " │"
+    def lines(cells) -> list[str]:
+        return ["│ " + " │ ".join(padded) + " │" for padded in cell_lines(cells, widths, view.right)]
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (w + 2) for w in widths) + right
 
-    header = line(view.columns).replace("│", "┃")
-    lines = [(rule("┏", "━", "┳", "┓"), False), (header, True), (rule("┡", "━", "╇", "┩"), False)]
-    lines += [(line(cells), emphasis) for cells, emphasis in view.rows]
-    lines.append((rule("└", "─", "┴", "┘"), False))
-    return lines
+    header = [(line.replace("│", "┃"), True) for line in lines(view.columns)]
+    table = [(rule("┏", "━", "┳", "┓"), False), *header, (rule("┡", "━", "╇", "┩"), False)]
+    table += [(line, emphasis) for cells, emphasis in view.rows for line in lines(cells)]
+    table.append((rule("└", "─", "┴", "┘"), False))
+    return table
 
 
 def print_views(views: list[View], file=None) -> None:
-    """Tables through Rich: bold on a terminal, plain when piped or when NO_COLOR is set."""
+    """Tables through Rich, fitted to the console's width: bold on a terminal, plain when piped or when NO_COLOR is set."""
     from rich.console import Console
     from rich.control import strip_control_codes
     from rich.text import Text
 
+    from .fit import fitted_lines, table_lines
+    from .layout import budget
+
     console = Console(file=file, highlight=False, soft_wrap=True)
+    cells = budget(console.file)
     parts: list[tuple[str, bool]] = []  # (text, bold)
     for number, view in enumerate(views):
         if number:
             parts.append(("\n", False))
-        parts.append((view.title + "\n", True))
-        parts += [(line + "\n", emphasis) for line, emphasis in box_lines(view)]
-        parts += [(note + "\n", False) for note in view.notes]
+        parts += [(line + "\n", True) for line in fitted_lines(view.title, cells)]
+        parts += [(line + "\n", emphasis) for line, emphasis in table_lines(view, cells)]
+        parts += [(line + "\n", False) for note in view.notes for line in fitted_lines(note, cells)]
     if not console.is_terminal:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
         console.file.write(strip_control_codes("".join(text for text, _ in parts)))
         return

@@ -18,13 +18,19 @@ METRIC_TITLES = {"params": "params", "macs": "MACs", "flops": "FLOPs", "activati
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """A titled table: `rows` are (cells, emphasis) pairs; `notes` follow the table."""
+    """A titled table: `rows` are (cells, emphasis) pairs; `notes` follow the table.
+
+    To fit a narrow console (show/fit.py), a column of `joins` may share the cell of the column
+    before it (a ratio beside its value), and a `transposable` table may be turned, rows as columns.
+    """
 
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
     notes: tuple[str, ...] = ()
     right: tuple[int, ...] = ()
+    joins: tuple[int, ...] = ()
+    transposable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +149,8 @@ def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
     for name in METRICS:
         columns += [METRIC_TITLES[name], f"× {comparison.baseline.name}"]
     title = f"{analysis.name or analysis.file}: designs on {format_shape(analysis.input)}"
-    view = View(title, tuple(columns), right=tuple(range(2, len(columns))),
+    ratios = tuple(i for i, column in enumerate(columns) if column.startswith("× "))
+    view = View(title, tuple(columns), right=tuple(range(2, len(columns))), joins=ratios, transposable=True,
                 notes=(f"{BEST} best in its column; ratios are to {comparison.baseline.name}; "
                        f"activations are the bytes of every layer's output at {analysis.bytes_per_element} bytes each",))
     for design in analysis.designs:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from ..count.engine import Analysis, DesignResult, Row
 from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
+from ..show.text import wrap_formula
 from ..show.views import share
 from ..units import ratio, readable
 from .boards import explainer
@@ -218,8 +219,9 @@ def _steps(design: DesignBoard):
         yield "", design.total, None
 
 
-def text(explanation: Explanation) -> str:
-    """The boards as plain text, a blank line between layers."""
+def text(explanation: Explanation, width: int | None = None) -> str:
+    """The boards as plain text, a blank line between layers; each line within `width` cells when given,
+    a formula broken before an operator and continued under its `=`."""
     blocks = []
     for design in explanation.designs:
         blocks.append(design.title)
@@ -228,7 +230,10 @@ def text(explanation: Explanation) -> str:
             blocks.append("\n".join(step_lines(heading, board, output)))
     if explanation.comparison:
         blocks.append("\n".join(explanation.comparison))
-    return "\n\n".join(blocks) + "\n"
+    lines = "\n\n".join(blocks).split("\n")
+    if width is not None:
+        lines = [part for line in lines for part in wrap_formula(line, width)]
+    return "\n".join(lines) + "\n"
 
 
 def markdown(explanation: Explanation) -> str:

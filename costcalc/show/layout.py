@@ -1,0 +1,81 @@
+"""The one place that decides how a table fits a width: from its columns' widths to a layout.
+
+A table can take several forms (as built; its ratios joined to their values; turned, its rows
+as columns: see show/fit.py), and be drawn in three styles: boxed (`│ a │ b │`), compact
+(columns a space apart) or, when no table fits, as a record per row. `layout` picks the first
+that fits the budget, in this order: each form boxed at full width; each form boxed with its
+columns squeezed (text wrapped at spaces, paths elided) down to their floors; the same two
+compact; then records. No budget (output to a file or a pipe) is today's full width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BOX, COMPACT, RECORDS = "box", "compact", "records"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column's width in cells: `width` its widest line, `floor` the narrowest it can be squeezed to."""
+
+    width: int
+    floor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Which form, in which style, and the width of each of its columns (none for records)."""
+
+    form: int
+    style: str
+    widths: tuple[int, ...] = ()
+
+
+def table_width(widths: Sequence[int], style: str) -> int:
+    """Cells of a line of the table: `│ a │ b │` boxed, `a b` compact."""
+    count = len(widths)
+    return sum(widths) + (3 * count + 1 if style == BOX else count - 1)
+
+
+def squeeze(columns: Sequence[Column], room: int) -> tuple[int, ...]:
+    """Widths that add up to at most `room`, taken a cell at a time from the widest column above its floor."""
+    widths = [column.width for column in columns]
+    for _ in range(sum(widths) - room):
+        widest = max((i for i, column in enumerate(columns) if widths[i] > column.floor),
+                     key=widths.__getitem__, default=None)
+        if widest is None:
+            break
+        widths[widest] -= 1
+    return tuple(widths)
+
+
+def layout(forms: Sequence[Sequence[Column]], budget: int | None) -> Layout:
+    """The first layout of `forms` (in order of preference) that fits `budget` cells; None fits anything."""
+    if budget is None:
+        return Layout(0, BOX, tuple(column.width for column in forms[0]))
+    for style in (BOX, COMPACT):
+        for number, form in enumerate(forms):
+            widths = tuple(column.width for column in form)
+            if table_width(widths, style) <= budget:
+                return Layout(number, style, widths)
+        for number, form in enumerate(forms):
+            if table_width([column.floor for column in form], style) <= budget:
+                return Layout(number, style, squeeze(form, budget - table_width([0] * len(form), style)))
+    return Layout(0, RECORDS)
+
+
+def budget(file=None) -> int | None:
+    """The width to fit, as Rich reports it: the terminal's, or COLUMNS. None, today's full width,
+    when the output is not a terminal and COLUMNS is unset (scripts and pipes see what they always saw)."""
+    import os
+    import sys
+
+    stream = sys.stdout if file is None else file
+    isatty = getattr(stream, "isatty", None)
+    if not os.environ.get("COLUMNS") and not (isatty and isatty()):
+        return None
+    from rich.console import Console
+
+    return Console(file=stream).width
