@@ -98,19 +98,17 @@ def record_lines(view: View, budget: int) -> list[tuple[str, bool]]:
     return lines
 
 
-def table_lines(view: View, budget: int | None) -> list[tuple[str, bool]]:
-    """The view's table in the layout that fits `budget` (None: as built, boxed)."""
+def view_lines(view: View, budget: int | None) -> list[tuple[str, bool]]:
+    """The view's title, table and notes in the layout that fits `budget` (None: as built, boxed): (line, bold) pairs."""
     if budget is None:
-        return box_lines(view)
+        return [(view.title, True), *box_lines(view), *((note, False) for note in view.notes)]
     candidates = forms(view)
     chosen = layout([[column(form, i) for i in range(len(form.columns))] for form in candidates], budget)
     form = candidates[chosen.form]
     if chosen.style == RECORDS:
-        return record_lines(form, budget)
-    form = shaped(form, chosen.widths)
-    return box_lines(form) if chosen.style == BOX else compact_lines(form)
-
-
-def fitted_lines(text: str, budget: int | None) -> list[str]:
-    """A title or a note, wrapped at spaces to `budget` cells, continuation lines indented."""
-    return [text] if budget is None else wrap(text, budget, hang=2)
+        table = record_lines(form, budget)
+    else:
+        form = shaped(form, chosen.widths)
+        table = box_lines(form) if chosen.style == BOX else compact_lines(form)
+    title = [(line, True) for line in wrap(view.title, budget, hang=2)]
+    return [*title, *table, *((line, False) for note in form.notes for line in wrap(note, budget, hang=2))]

@@ -50,7 +50,7 @@ def print_views(views: list[View], file=None) -> None:
     from rich.control import strip_control_codes
     from rich.text import Text
 
-    from .fit import fitted_lines, table_lines
+    from .fit import view_lines
     from .layout import budget
 
     console = Console(file=file, highlight=False, soft_wrap=True)
@@ -59,9 +59,7 @@ def print_views(views: list[View], file=None) -> None:
     for number, view in enumerate(views):
         if number:
             parts.append(("\n", False))
-        parts += [(line + "\n", True) for line in fitted_lines(view.title, cells)]
-        parts += [(line + "\n", emphasis) for line, emphasis in table_lines(view, cells)]
-        parts += [(line + "\n", False) for note in view.notes for line in fitted_lines(note, cells)]
+        parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
     if not console.is_terminal:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
         console.file.write(strip_control_codes("".join(text for text, _ in parts)))
         return

@@ -1,0 +1,162 @@
+"""Readable at any width: every command fits the console, down to 60 columns, and loses no figure (issue 17)."""
+
+import re
+
+import pytest
+from conftest import ROOT, SPECS, run
+from rich.cells import cell_len
+
+from costcalc.show.layout import BOX, COMPACT, RECORDS, Column, Layout, layout, squeeze, table_width
+from costcalc.show.text import elide, wrap, wrap_formula
+
+WIDTHS = (60, 80, 100, 200)
+ALL_SPECS = [str(p.relative_to(ROOT)) for p in sorted(SPECS.glob("*.yaml")) + sorted((SPECS / "zoo").glob("*.yaml"))]
+TWO_DESIGNS = {"specs/bottleneck_5x5.yaml": ("standard", "bottleneck"), "specs/googlenet_3a.yaml": ("naive", "reduced"),
+               "specs/lightweight_inception.yaml": ("standard", "separable"),
+               "specs/zoo/mobilenet_v2_vs_resnet50.yaml": ("resnet50", "mobilenet_v2"),
+               "specs/zoo/vgg16.yaml": ("keras", "torchvision")}
+PAIRS = [("specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"),
+         ("specs/zoo/resnet50_keras.yaml", "specs/zoo/resnet50_torchvision.yaml"),
+         ("specs/zoo/inception_v3_keras.yaml", "specs/zoo/inception_v3_torchvision.yaml")]
+
+
+def readme_commands():
+    """The commands of the README's table and samples, on every example and zoo spec."""
+    for spec in ALL_SPECS:
+        yield ("compare", spec)
+        yield ("compare", spec, "--exact")
+        yield ("report", spec)
+        yield ("report", spec, "--depth", "1", "--exact")
+        yield ("report", spec, "--convention-diff", "fvcore", "ptflops")
+        yield ("check", spec, "--max-macs", "600M", "--max-activation-bytes", "2MiB")
+        yield ("explain", spec)
+        if spec in TWO_DESIGNS:
+            old, new = TWO_DESIGNS[spec]
+            yield ("diff", spec, "--design", old, "--design", new)
+    yield from (("diff", old, new) for old, new in PAIRS)
+    yield ("check", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--design", "separable")
+    yield ("conventions",)
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("args", list(readme_commands()), ids=" ".join)
+def test_every_line_fits_the_width(args):
+    for columns in WIDTHS:
+        result = run(*args, columns=columns)
+        assert result.code in (0, 1), result.err
+        wide = [line for line in result.out.splitlines() if cell_len(line) > columns]
+        assert wide == [], f"{len(wide)} lines wider than {columns}"
+
+
+GOLDEN_80 = {
+    "width80_compare_bottleneck_5x5.txt": ("compare", "specs/bottleneck_5x5.yaml"),
+    "width80_compare_googlenet_3a.txt": ("compare", "specs/googlenet_3a.yaml"),
+    "width80_report_googlenet_3a.txt": ("report", "specs/googlenet_3a.yaml"),
+    "width80_check.txt": ("check", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--design", "separable"),
+    "width80_diff_bottleneck_wider.txt": ("diff", "specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"),
+    "width80_explain_inception_v3_keras_mixed0.txt": ("explain", "specs/zoo/inception_v3_keras.yaml",
+                                                      "--layer", "mixed0"),
+    "width60_compare_bottleneck_5x5.txt": ("compare", "specs/bottleneck_5x5.yaml"),
+    "width60_explain_bottleneck_5x5.txt": ("explain", "specs/bottleneck_5x5.yaml"),
+}
+
+
+@pytest.mark.parametrize("name", GOLDEN_80)
+def test_golden_at_80_and_60_columns(name, golden):
+    result = run(*GOLDEN_80[name], columns=int(name[5:7]))
+    assert result.code in (0, 1)
+    golden(name, result.out)
+
+
+def cells_of(line: str) -> list[str]:
+    return [cell.strip() for cell in re.split(r"[│┃]", line)[1:-1]]
+
+
+def test_the_first_command_shows_every_figure_with_its_ratio_at_80_columns():
+    """Each design's params, MACs, FLOPs and activations, each with its ratio to the baseline, as at full width."""
+    wide = [cells_of(line) for line in run("compare", "specs/bottleneck_5x5.yaml").out.splitlines() if "│" in line]
+    narrow = {cells[0]: cells[1:] for line in run("compare", "specs/bottleneck_5x5.yaml", columns=80).out.splitlines()
+              if (cells := cells_of(line))}
+    assert narrow["design"] == [row[0] for row in wide]
+    for number, metric in enumerate(("params", "MACs", "FLOPs", "activations")):
+        assert narrow[metric] == [f"{row[2 + 2 * number]} {row[3 + 2 * number]}" for row in wide]
+    assert narrow["MACs"] == ["120.4M 1.00×", "12.4M 0.103×", "8.6M ★ 0.0712×"]
+
+
+def test_no_terminal_and_no_columns_is_todays_full_width(monkeypatch):
+    """As a script sees it: COLUMNS unset, output piped. Nothing is fitted, however wide."""
+    from click.testing import CliRunner
+
+    from costcalc.cli import main
+
+    result = CliRunner(env={"COLUMNS": None, "NO_COLOR": "1"}).invoke(main, ["compare", "specs/bottleneck_5x5.yaml"])
+    assert result.output == run("compare", "specs/bottleneck_5x5.yaml").out
+    assert max(map(cell_len, result.output.splitlines())) == 129
+
+
+# ---- the layout function alone ------------------------------------------------------------
+
+def test_table_width_of_each_style():
+    assert table_width([5, 3], BOX) == 5 + 3 + 3 * 2 + 1  # │ 12345 │ 123 │
+    assert table_width([5, 3], COMPACT) == 5 + 1 + 3
+
+
+def test_no_budget_is_the_first_form_at_full_width():
+    assert layout([[Column(50, 10)], [Column(5, 5)]], None) == Layout(0, BOX, (50,))
+
+
+def test_the_first_form_that_fits_boxed():
+    forms = [[Column(20, 8), Column(30, 30)], [Column(10, 10), Column(10, 10)]]
+    assert layout(forms, 57) == Layout(0, BOX, (20, 30))  # 20 + 30 + 7
+    assert layout(forms, 56) == Layout(1, BOX, (10, 10))  # turned fits at full width before squeezing
+
+
+def test_squeezed_boxed_before_compact():
+    forms = [[Column(20, 8), Column(30, 30)]]
+    assert layout(forms, 50) == Layout(0, BOX, (13, 30))
+    assert layout(forms, 45) == Layout(0, BOX, (8, 30))
+    assert layout(forms, 44) == Layout(0, COMPACT, (13, 30))  # 8 + 30 + 7 > 44: compact, one space apart
+    assert layout(forms, 39) == Layout(0, COMPACT, (8, 30))
+    assert layout(forms, 38) == Layout(0, RECORDS)
+
+
+def test_squeeze_takes_from_the_widest_first_and_never_below_a_floor():
+    assert squeeze([Column(20, 5), Column(12, 12), Column(16, 4)], 40) == (14, 12, 14)
+    assert squeeze([Column(20, 15), Column(16, 4)], 20) == (15, 5)
+    assert squeeze([Column(9, 9)], 3) == (9,)
+
+
+# ---- text --------------------------------------------------------------------------------
+
+def test_paths_are_elided_in_the_middle_by_whole_segments():
+    assert elide("3a/5x5/conv2", 12) == "3a/5x5/conv2"
+    assert elide("3a/5x5/conv2", 11) == "3a/…/conv2"
+    assert elide("mixed_7c/branch3x3dbl/conv_2a", 20) == "mixed_7c/…/conv_2a"
+    assert elide("mixed_7c/branch3x3dbl/conv_2a", 12) == "…/conv_2a"
+    assert elide("branch3x3dbl_conv", 9) == "bran…conv"
+
+
+def test_wrap_keeps_the_indent_and_hangs_continuations():
+    assert wrap("  a bb ccc dddd", 8) == ["  a bb", "  ccc", "  dddd"]
+    assert wrap("title with words", 10, hang=2) == ["title with", "  words"]
+    assert wrap("  one/very/long/path", 12) == ["  one/…/path"]
+
+
+def test_a_formula_breaks_before_an_operator_under_its_equals_sign():
+    line = "  MACs   = (Ho·Wo·Cout) · Cin · (kh·kw) = (28·28·32) · 192 · (5·5) = 120,422,400 ≈ 120.4M"
+    assert wrap_formula(line, 60) == [
+        "  MACs   = (Ho·Wo·Cout) · Cin · (kh·kw)",
+        "         = (28·28·32) · 192 · (5·5) = 120,422,400 ≈ 120.4M",
+    ]
+    assert wrap_formula(line, 40) == [
+        "  MACs   = (Ho·Wo·Cout) · Cin · (kh·kw)",
+        "         = (28·28·32) · 192 · (5·5)",
+        "         = 120,422,400 ≈ 120.4M",
+    ]
+    assert wrap_formula("  MACs = a + b + c = 1 + 2 + 3 = 6", 16) == [
+        "  MACs = a + b", "       + c", "       = 1 + 2", "       + 3", "       = 6"]
+    assert wrap_formula(line, 200) == [line]
