@@ -28,13 +28,16 @@ def readme_commands():
         yield ("report", spec)
         yield ("report", spec, "--depth", "1", "--exact")
         yield ("report", spec, "--convention-diff", "fvcore", "ptflops")
+        yield ("report", spec, "--receptive-field")
         yield ("check", spec, "--max-macs", "600M", "--max-activation-bytes", "2MiB")
         yield ("explain", spec)
+        yield ("explain", spec, "--receptive-field")
         if spec in TWO_DESIGNS:
             old, new = TWO_DESIGNS[spec]
             yield ("diff", spec, "--design", old, "--design", new)
     yield from (("diff", old, new) for old, new in PAIRS)
     yield ("check", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--design", "separable")
+    yield ("check", "tests/data/bottleneck_wider.yaml", "--against", "specs/bottleneck_5x5.yaml", "--max-growth", "macs=10%")
     yield ("conventions",)
 
 
@@ -85,6 +88,13 @@ def test_the_first_command_shows_every_figure_with_its_ratio_at_80_columns():
     for number, metric in enumerate(("params", "MACs", "FLOPs", "activations")):
         assert narrow[metric] == [f"{row[2 + 2 * number]} {row[3 + 2 * number]}" for row in wide]
     assert narrow["MACs"] == ["120.4M 1.00×", "12.4M 0.103×", "8.6M ★ 0.0712×"]
+
+
+def test_the_readme_shows_the_first_command_at_80_columns(golden):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = re.search(r"<!-- at 80 columns: COLUMNS=80 costcalc (.*?) -->\n```text\n(.*?)\n```", readme, re.S)
+    assert sample.group(1) == "compare specs/bottleneck_5x5.yaml"
+    assert sample.group(2) + "\n" == run(*sample.group(1).split(), columns=80).out
 
 
 def test_no_terminal_and_no_columns_is_todays_full_width(monkeypatch):
