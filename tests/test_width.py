@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, SPECS, run
 from rich.cells import cell_len
 
-from costcalc.show.layout import BOX, COMPACT, RECORDS, Column, Layout, layout, squeeze, table_width
+from costcalc.show.layout import BOX, COMPACT, RECORDS, Column, Layout, layout, split, squeeze, table_width
 from costcalc.show.text import elide, wrap, wrap_formula
 
 WIDTHS = (60, 80, 100, 200)
@@ -65,6 +65,9 @@ GOLDEN_80 = {
                                                       "--layer", "mixed0"),
     "width60_compare_bottleneck_5x5.txt": ("compare", "specs/bottleneck_5x5.yaml"),
     "width60_explain_bottleneck_5x5.txt": ("explain", "specs/bottleneck_5x5.yaml"),
+    "width60_check.txt": ("check", "specs/bottleneck_5x5.yaml"),
+    "width60_report_receptive_field.txt": ("report", "specs/googlenet_3a.yaml", "--design", "reduced",
+                                           "--receptive-field"),
 }
 
 
@@ -73,6 +76,28 @@ def test_golden_at_80_and_60_columns(name, golden):
     result = run(*GOLDEN_80[name], columns=int(name[5:7]))
     assert result.code in (0, 1)
     golden(name, result.out)
+
+
+WIDE_NAMES = """\
+name: 一个很长的名字 with a title that goes on and on, past any terminal width you could imagine
+input: [28, 28, 192]
+designs:
+  标准设计:
+    - conv: {filters: 32, kernel: 5, name: 卷积层一}
+  a_design_name_far_too_long_for_any_column_of_a_table_at_sixty_columns:
+    - conv: {filters: 16, kernel: 1}
+    - conv: {filters: 32, kernel: 5}
+"""
+
+
+@pytest.mark.parametrize("command", ["compare", "report", "explain", "check --max-macs 1M"])
+def test_wide_characters_and_long_names_fit(command, spec_file):
+    """Two cells per CJK character; a name longer than the width is elided in the middle, as a last resort."""
+    spec = spec_file(WIDE_NAMES)
+    for columns in WIDTHS:
+        out = run(*command.split()[:1], spec, *command.split()[1:], columns=columns).out
+        assert max(map(cell_len, out.splitlines())) <= columns
+    assert "│ 卷积层一 │ conv │" in run("report", spec, columns=80).out
 
 
 def cells_of(line: str) -> list[str]:
@@ -115,10 +140,6 @@ def test_table_width_of_each_style():
     assert table_width([5, 3], COMPACT) == 5 + 1 + 3
 
 
-def test_no_budget_is_the_first_form_at_full_width():
-    assert layout([[Column(50, 10)], [Column(5, 5)]], None) == Layout(0, BOX, (50,))
-
-
 def test_the_first_form_that_fits_boxed():
     forms = [[Column(20, 8), Column(30, 30)], [Column(10, 10), Column(10, 10)]]
     assert layout(forms, 57) == Layout(0, BOX, (20, 30))  # 20 + 30 + 7
@@ -131,7 +152,16 @@ def test_squeezed_boxed_before_compact():
     assert layout(forms, 45) == Layout(0, BOX, (8, 30))
     assert layout(forms, 44) == Layout(0, COMPACT, (13, 30))  # 8 + 30 + 7 > 44: compact, one space apart
     assert layout(forms, 39) == Layout(0, COMPACT, (8, 30))
-    assert layout(forms, 38) == Layout(0, RECORDS)
+    assert layout(forms, 38) == Layout(0, RECORDS)  # two columns: no groups to split into
+
+
+def test_split_in_groups_of_columns_led_by_the_first_before_records():
+    form = [Column(10, 6), Column(20, 20), Column(20, 20), Column(5, 5)]
+    assert layout([form], 54) == Layout(0, COMPACT, (6, 20, 20, 5))  # the floors: 51 + 3 spaces
+    assert layout([form], 40) == Layout(0, COMPACT, (10, 20, 20, 5), ((1,), (2, 3)))
+    assert layout([form], 32) == Layout(0, COMPACT, (10, 20, 20, 5), ((1,), (2,), (3,)))
+    assert layout([form], 26) == Layout(0, RECORDS)  # 6 + 1 + 20 > 26
+    assert split(form[:2], 80) is None
 
 
 def test_squeeze_takes_from_the_widest_first_and_never_below_a_floor():

@@ -1,5 +1,6 @@
 """Views fitted to a width, as show/layout.py decides: the forms a view can take, its cells wrapped
-or elided to their columns' widths, and the lines of each style (boxed, compact, records)."""
+or elided to their columns' widths, and the lines of each style (boxed, compact, split in
+groups of columns, records)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ PATH_FLOOR = 12
 """The fewest cells a path is elided to: `3a/…/conv2`."""
 
 
+def columns_of(view: View, keep: tuple[int, ...]) -> View:
+    """The view with only the columns in `keep`."""
+    rows = [(tuple(cells[i] for i in keep), emphasis) for cells, emphasis in view.rows]
+    return replace(view, columns=tuple(view.columns[i] for i in keep), rows=rows,
+                   right=tuple(n for n, i in enumerate(keep) if i in view.right), joins=())
+
+
 def joined(view: View, aligned: bool = True) -> View:
     """Each column of `view.joins` in the cell of the column before it (`12.4M 0.103×`), aligned within the column."""
-    keep = [i for i in range(len(view.columns)) if i not in view.joins]
     widths = [max((width(cells[i]) for cells, _ in view.rows), default=0) for i in range(len(view.columns))]
 
     def cell(cells, i: int) -> str:
@@ -26,9 +33,9 @@ def joined(view: View, aligned: bool = True) -> View:
             return f"{cells[i]} {cells[i + 1]}"
         return f"{pad(cells[i], widths[i], True)} {pad(cells[i + 1], widths[i + 1], True)}"
 
-    rows = [(tuple(cell(cells, i) for i in keep), emphasis) for cells, emphasis in view.rows]
-    right = tuple(n for n, i in enumerate(keep) if i in view.right)
-    return replace(view, columns=tuple(view.columns[i] for i in keep), rows=rows, right=right, joins=())
+    merged = replace(view, rows=[(tuple(cell(cells, i) for i in range(len(cells))), emphasis)
+                                 for cells, emphasis in view.rows])
+    return columns_of(merged, tuple(i for i in range(len(view.columns)) if i not in view.joins))
 
 
 def turned(view: View) -> View:
@@ -87,6 +94,16 @@ def compact_lines(view: View) -> list[tuple[str, bool]]:
     return table
 
 
+def split_lines(view: View, widths: tuple[int, ...], groups: tuple[tuple[int, ...], ...]) -> list[tuple[str, bool]]:
+    """A compact table per group of columns, each led by the first column, a blank line between them."""
+    lines: list[tuple[str, bool]] = []
+    for number, group in enumerate(groups):
+        keep = (0, *group)
+        lines += [("", False)] if number else []
+        lines += compact_lines(shaped(columns_of(view, keep), tuple(widths[i] for i in keep)))
+    return lines
+
+
 def record_lines(view: View, budget: int) -> list[tuple[str, bool]]:
     """A record per row, each header beside its cell, a blank line between records: when no table fits."""
     label = max(map(width, view.columns), default=0)
@@ -94,7 +111,8 @@ def record_lines(view: View, budget: int) -> list[tuple[str, bool]]:
     for number, (cells, emphasis) in enumerate(view.rows):
         lines += [("", False)] if number else []
         for header, cell in zip(view.columns, cells):
-            lines += [(line, emphasis) for line in wrap(f"{pad(header, label)}  {cell.strip()}", budget, label + 2)]
+            parts = wrap(cell.strip(), max(budget - label - 2, 1))
+            lines += [(pad("" if k else header, label) + "  " + part, emphasis) for k, part in enumerate(parts)]
     return lines
 
 
@@ -107,6 +125,8 @@ def view_lines(view: View, budget: int | None) -> list[tuple[str, bool]]:
     form = candidates[chosen.form]
     if chosen.style == RECORDS:
         table = record_lines(form, budget)
+    elif chosen.groups:
+        table = split_lines(form, chosen.widths, chosen.groups)
     else:
         form = shaped(form, chosen.widths)
         table = box_lines(form) if chosen.style == BOX else compact_lines(form)

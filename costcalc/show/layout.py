@@ -5,7 +5,8 @@ as columns: see show/fit.py), and be drawn in three styles: boxed (`│ a │ b 
 (columns a space apart) or, when no table fits, as a record per row. `layout` picks the first
 that fits the budget, in this order: each form boxed at full width; each form boxed with its
 columns squeezed (text wrapped at spaces, paths elided) down to their floors; the same two
-compact; then records. No budget (output to a file or a pipe) is today's full width.
+compact; the first form compact in groups of columns, one table after the other, each led by
+the first column; then records. No budget (output to a file or a pipe) is today's full width.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """Which form, in which style, and the width of each of its columns (none for records)."""
+    """Which form, in which style, the width of each of its columns (none for records), and, for a table
+    split in groups, the columns of each group after the first column."""
 
     form: int
     style: str
     widths: tuple[int, ...] = ()
+    groups: tuple[tuple[int, ...], ...] = ()
 
 
 def table_width(widths: Sequence[int], style: str) -> int:
@@ -51,10 +54,8 @@ def squeeze(columns: Sequence[Column], room: int) -> tuple[int, ...]:
     return tuple(widths)
 
 
-def layout(forms: Sequence[Sequence[Column]], budget: int | None) -> Layout:
-    """The first layout of `forms` (in order of preference) that fits `budget` cells; None fits anything."""
-    if budget is None:
-        return Layout(0, BOX, tuple(column.width for column in forms[0]))
+def layout(forms: Sequence[Sequence[Column]], budget: int) -> Layout:
+    """The first layout of `forms` (in order of preference) that fits `budget` cells."""
     for style in (BOX, COMPACT):
         for number, form in enumerate(forms):
             widths = tuple(column.width for column in form)
@@ -63,7 +64,28 @@ def layout(forms: Sequence[Sequence[Column]], budget: int | None) -> Layout:
         for number, form in enumerate(forms):
             if table_width([column.floor for column in form], style) <= budget:
                 return Layout(number, style, squeeze(form, budget - table_width([0] * len(form), style)))
-    return Layout(0, RECORDS)
+    splits = (split(form, budget, number) for number, form in enumerate(forms))
+    return next((found for found in splits if found), Layout(0, RECORDS))
+
+
+def split(form: Sequence[Column], budget: int, number: int = 0) -> Layout | None:
+    """The columns after the first in consecutive groups, each fitting `budget` compact beside the first
+    column (at its floor, widened as far as every group allows); None when a group cannot fit."""
+    first, groups = form[0], [[]]
+    for i in range(1, len(form)):
+        if groups[-1] and table_width([first.floor, *(form[j].width for j in groups[-1]), form[i].width], COMPACT) > budget:
+            groups.append([])
+        groups[-1].append(i)
+    widths = [first.floor] + [column.width for column in form[1:]]
+    for group in groups:
+        room = budget - table_width([first.floor] + [0] * len(group), COMPACT)
+        if sum(form[j].floor for j in group) > room or len(form) < 3:
+            return None
+        for j, cells in zip(group, squeeze([form[j] for j in group], room)):
+            widths[j] = cells
+    spare = min(budget - table_width([0, *(widths[j] for j in group)], COMPACT) for group in groups)
+    widths[0] = min(first.width, spare)
+    return Layout(number, COMPACT, tuple(widths), tuple(map(tuple, groups)))
 
 
 def budget(file=None) -> int | None:
