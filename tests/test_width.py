@@ -140,10 +140,11 @@ def test_table_width_of_each_style():
     assert table_width([5, 3], COMPACT) == 5 + 1 + 3
 
 
-def test_the_first_form_that_fits_boxed():
+def test_the_first_form_that_fits_boxed_at_full_width_or_squeezed():
     forms = [[Column(20, 8), Column(30, 30)], [Column(10, 10), Column(10, 10)]]
     assert layout(forms, 57) == Layout(0, BOX, (20, 30))  # 20 + 30 + 7
-    assert layout(forms, 56) == Layout(1, BOX, (10, 10))  # turned fits at full width before squeezing
+    assert layout(forms, 56) == Layout(0, BOX, (19, 30))  # squeezed, before the next form
+    assert layout(forms, 44) == Layout(1, BOX, (10, 10))  # 8 + 30 + 7 > 44
 
 
 def test_squeezed_boxed_before_compact():

@@ -3,9 +3,8 @@
 A table can take several forms (as built; its ratios joined to their values; turned, its rows
 as columns: see show/fit.py), and be drawn in three styles: boxed (`│ a │ b │`), compact
 (columns a space apart) or, when no table fits, as a record per row. `layout` picks the first
-that fits the budget, in this order: each form boxed at full width; each form boxed with its
-columns squeezed (text wrapped at spaces, paths elided) down to their floors; the same two
-compact; the first form compact in groups of columns, one table after the other, each led by
+that fits the budget, in this order: each form boxed, at full width or else with its columns
+squeezed (text wrapped at spaces, paths elided) down to their floors; the same compact; the first form compact in groups of columns, one table after the other, each led by
 the first column; then records. No budget (output to a file or a pipe) is today's full width.
 """
 
@@ -61,7 +60,6 @@ def layout(forms: Sequence[Sequence[Column]], budget: int) -> Layout:
             widths = tuple(column.width for column in form)
             if table_width(widths, style) <= budget:
                 return Layout(number, style, widths)
-        for number, form in enumerate(forms):
             if table_width([column.floor for column in form], style) <= budget:
                 return Layout(number, style, squeeze(form, budget - table_width([0] * len(form), style)))
     splits = (split(form, budget, number) for number, form in enumerate(forms))
