@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .layout import BOX, RECORDS, Column, layout
-from .render import box_lines, cell_lines
+from .render import box_lines, cell_lines, column_widths
 from .text import indent_of, pad, width, wrap
 from .views import View
 
@@ -82,7 +82,7 @@ def shaped(view: View, widths: tuple[int, ...]) -> View:
 
 def compact_lines(view: View) -> list[tuple[str, bool]]:
     """Columns a space apart, the header ruled off: the narrowest table."""
-    widths = [max(width(cells[i]) for cells, _ in [(view.columns, False), *view.rows]) for i in range(len(view.columns))]
+    widths = column_widths(view)
 
     def lines(cells) -> list[str]:
         return [" ".join(padded).rstrip() for padded in cell_lines(cells, widths, view.right)]

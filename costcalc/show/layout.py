@@ -69,15 +69,18 @@ def layout(forms: Sequence[Sequence[Column]], budget: int) -> Layout:
 def split(form: Sequence[Column], budget: int, number: int = 0) -> Layout | None:
     """The columns after the first in consecutive groups, each fitting `budget` compact beside the first
     column (at its floor, widened as far as every group allows); None when a group cannot fit."""
+    if len(form) < 3:
+        return None
     first, groups = form[0], [[]]
     for i in range(1, len(form)):
-        if groups[-1] and table_width([first.floor, *(form[j].width for j in groups[-1]), form[i].width], COMPACT) > budget:
+        beside = [first.floor, *(form[j].width for j in groups[-1]), form[i].width]
+        if groups[-1] and table_width(beside, COMPACT) > budget:
             groups.append([])
         groups[-1].append(i)
     widths = [first.floor] + [column.width for column in form[1:]]
     for group in groups:
         room = budget - table_width([first.floor] + [0] * len(group), COMPACT)
-        if sum(form[j].floor for j in group) > room or len(form) < 3:
+        if sum(form[j].floor for j in group) > room:
             return None
         for j, cells in zip(group, squeeze([form[j] for j in group], room)):
             widths[j] = cells

@@ -27,9 +27,14 @@ def cell_lines(cells, widths, right) -> list[list[str]]:
             for k in range(height)]
 
 
+def column_widths(view: View) -> list[int]:
+    """The cells each column takes: its widest line, header included."""
+    return [max(width(cells[i]) for cells, _ in [(view.columns, False), *view.rows]) for i in range(len(view.columns))]
+
+
 def box_lines(view: View) -> list[tuple[str, bool]]:
     """The view as a box-drawn table (the look of Rich's default box): (line, emphasis) pairs."""
-    widths = [max(width(cells[i]) for cells, _ in [(view.columns, False), *view.rows]) for i in range(len(view.columns))]
+    widths = column_widths(view)
 
     def lines(cells) -> list[str]:
         return ["│ " + " │ ".join(padded) + " │" for padded in cell_lines(cells, widths, view.right)]
