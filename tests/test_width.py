@@ -10,7 +10,8 @@ from costcalc.show.layout import BOX, COMPACT, RECORDS, Column, Layout, layout, 
 from costcalc.show.text import elide, wrap, wrap_formula
 
 WIDTHS = (60, 80, 100, 200)
-ALL_SPECS = [str(p.relative_to(ROOT)) for p in sorted(SPECS.glob("*.yaml")) + sorted((SPECS / "zoo").glob("*.yaml"))]
+ALL_SPECS = [str(p.relative_to(ROOT)) for p in sorted(SPECS.glob("*.yaml")) + sorted((SPECS / "zoo").glob("*.yaml"))
+             + [ROOT / "tests" / "data" / "every_kind.yaml"]]
 TWO_DESIGNS = {"specs/bottleneck_5x5.yaml": ("standard", "bottleneck"), "specs/googlenet_3a.yaml": ("naive", "reduced"),
                "specs/lightweight_inception.yaml": ("standard", "separable"),
                "specs/zoo/mobilenet_v2_vs_resnet50.yaml": ("resnet50", "mobilenet_v2"),
@@ -21,7 +22,7 @@ PAIRS = [("specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"),
 
 
 def readme_commands():
-    """The commands of the README's table and samples, on every example and zoo spec."""
+    """The commands of the README's table and samples, on every example and zoo spec (and every layer kind)."""
     for spec in ALL_SPECS:
         yield ("compare", spec)
         yield ("compare", spec, "--exact")
