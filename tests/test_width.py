@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import ROOT, SPECS, run
+from conftest import GOLDEN, ROOT, SPECS, run
 from rich.cells import cell_len
 
 from costcalc.show.layout import BOX, COMPACT, RECORDS, Column, Layout, layout, split, squeeze, table_width
@@ -123,15 +123,14 @@ def test_the_readme_shows_the_first_command_at_80_columns(golden):
     assert sample.group(2) + "\n" == run(*sample.group(1).split(), columns=80).out
 
 
-def test_no_terminal_and_no_columns_is_todays_full_width(monkeypatch):
-    """As a script sees it: COLUMNS unset, output piped. Nothing is fitted, however wide."""
-    from click.testing import CliRunner
-
-    from costcalc.cli import main
-
-    result = CliRunner(env={"COLUMNS": None, "NO_COLOR": "1"}).invoke(main, ["compare", "specs/bottleneck_5x5.yaml"])
-    assert result.output == run("compare", "specs/bottleneck_5x5.yaml").out
-    assert max(map(cell_len, result.output.splitlines())) == 129
+def test_no_terminal_and_no_columns_is_todays_full_width():
+    """As a script sees it: COLUMNS unset, output piped. Nothing is fitted, however wide (129 and 200+ columns)."""
+    out = run("compare", "specs/bottleneck_5x5.yaml").out
+    assert out == (GOLDEN / "compare_bottleneck_5x5.txt").read_text(encoding="utf-8")
+    assert max(map(cell_len, out.splitlines())) == 129
+    out = run("explain", "tests/data/every_kind.yaml").out
+    assert out == (GOLDEN / "explain_every_kind.txt").read_text(encoding="utf-8")
+    assert max(map(cell_len, out.splitlines())) > 200
 
 
 # ---- the layout function alone ------------------------------------------------------------
