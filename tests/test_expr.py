@@ -33,7 +33,7 @@ def test_values(text, names, value):
     ("2 ** 3", "binop is not allowed in an expression (only + - * / // %, parentheses, min, max, round, int)"),
     ("1 < 2", "compare is not allowed in an expression (only + - * / // %, parentheses, min, max, round, int)"),
     ("1 / 0", "cannot compute '1 / 0': division by zero"),
-    ("5 % 0", "cannot compute '5 % 0': integer modulo by zero"),
+    ("5 % 0", "cannot compute '5 % 0': division by zero"),
     ("width * 2", "unknown name 'width' in expression (known: pad)"),
     ("max(1)", "max() takes 2 or more arguments, got 1"),
     ("int(1, 2)", "int() takes 1 arguments, got 2"),

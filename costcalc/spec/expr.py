@@ -42,7 +42,9 @@ def evaluate(text: str, names: dict) -> Number:
         return _number(_walk(tree.body, names))
     except ExpressionError:
         raise
-    except (ZeroDivisionError, OverflowError, ValueError) as exc:  # ValueError: int() or round() of nan
+    except ZeroDivisionError:  # Python's own wording differs between versions
+        raise ExpressionError(f"cannot compute {text!r}: division by zero") from None
+    except (OverflowError, ValueError) as exc:  # ValueError: int() or round() of nan
         raise ExpressionError(f"cannot compute {text!r}: {exc}") from None
     except RecursionError:
         raise ExpressionError(f"expression nested too deeply: {text!r}") from None

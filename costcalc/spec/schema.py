@@ -12,6 +12,7 @@ other single key is taken for a block call), shapes, and the values of expressio
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import MISSING
 
 from ..model import options as opt
@@ -97,7 +98,7 @@ def kind_schema(kind: str, strict: bool) -> dict:
         options["required"] = required
     body = options if strict and required else {"anyOf": [options, {"type": "null"}]}
     return {"type": "object", "properties": {kind: body}, "required": [kind], "additionalProperties": False,
-            "description": (OPS[kind].__doc__ or kind).strip()}
+            "description": inspect.cleandoc(OPS[kind].__doc__ or kind)}
 
 
 def branches_schema(variant: str) -> dict:
