@@ -191,7 +191,8 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
         raise CostcalcError(f"--baseline {baseline!r} is not a design of {spec}",
                             hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
     comparison = compare_designs(analysis, baseline)
-    emit(fmt, lambda: views.compare_views(comparison, exact),
+    glance = [views.glance_view(comparison)] if fmt == "table" and len(analysis.designs) > 1 else []
+    emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
          lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison),
          lambda: html_page().compare_page(comparison, exact))
 

@@ -107,9 +107,10 @@ def cells_of(line: str) -> list[str]:
 
 def test_the_first_command_shows_every_figure_with_its_ratio_at_80_columns():
     """Each design's params, MACs, FLOPs and activations, each with its ratio to the baseline, as at full width."""
-    wide = [cells_of(line) for line in run("compare", "specs/bottleneck_5x5.yaml").out.splitlines() if "│" in line]
-    narrow = {cells[0]: cells[1:] for line in run("compare", "specs/bottleneck_5x5.yaml", columns=80).out.splitlines()
-              if (cells := cells_of(line))}
+    wide_table = run("compare", "specs/bottleneck_5x5.yaml").out.split("\nat a glance\n")[0]
+    wide = [cells_of(line) for line in wide_table.splitlines() if "│" in line]
+    table = run("compare", "specs/bottleneck_5x5.yaml", columns=80).out.split("\nat a glance\n")[0]
+    narrow = {cells[0]: cells[1:] for line in table.splitlines() if (cells := cells_of(line))}
     assert narrow["design"] == [row[0] for row in wide]
     for number, metric in enumerate(("params", "MACs", "FLOPs", "activations")):
         assert narrow[metric] == [f"{row[2 + 2 * number]} {row[3 + 2 * number]}" for row in wide]

@@ -92,7 +92,8 @@ def test_inception_v3_report_ends_like_the_keras_summary():
 def test_two_zoo_networks_side_by_side():
     result = run("compare", str(SPECS / "zoo" / "mobilenet_v2_vs_resnet50.yaml"), "--exact")
     assert result.code == 0
-    lines = {line.split("│")[1].strip(): line for line in result.out.splitlines() if line.startswith("│ ")}
+    table = result.out.split("\nat a glance\n")[0]
+    lines = {line.split("│")[1].strip(): line for line in table.splitlines() if line.startswith("│ ")}
     assert "3,538,984 ★" in lines["mobilenet_v2"]
     assert "25,636,712" in lines["resnet50 (baseline)"]
 

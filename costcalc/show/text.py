@@ -22,6 +22,18 @@ def width(text: str) -> int:
     return cell_len(text)
 
 
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(part: int, whole: int, cells: int) -> str:
+    """A bar of `cells` cells for part/whole, in eighths of a cell; anything above zero shows."""
+    if not whole or part <= 0:
+        return ""
+    eighths = max(1, round(8 * cells * part / whole))
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (EIGHTHS[rest] if rest else "")
+
+
 def pad(text: str, cells: int, right: bool = False) -> str:
     """`text` padded with spaces to `cells` cells, on the left when `right`."""
     fill = " " * (cells - width(text))

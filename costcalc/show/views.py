@@ -167,6 +167,24 @@ def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
     return views
 
 
+GLANCE = {"macs": "MACs", "params": "params", "activation_bytes": "activations"}
+BAR_CELLS = 12
+
+
+def glance_view(comparison: Comparison) -> View:
+    """For the terminal: each design's MACs, params and activations as bars against the largest of each."""
+    from .text import bar
+
+    designs = comparison.analysis.designs
+    view = View("at a glance", ("design", *GLANCE.values()),
+                notes=(f"each bar is a share of the largest design's figure; {BAR_CELLS} cells = the largest",))
+    largest = {name: max(metric(d.total, name) for d in designs) for name in GLANCE}
+    for design in designs:
+        bars = (bar(metric(design.total, name), largest[name], BAR_CELLS) or "·" for name in GLANCE)
+        view.rows.append(((design.name, *bars), False))
+    return view
+
+
 def branch_view(comparison: Comparison, exact: bool) -> View:
     """MACs and params of each branch in each design, with the MACs ratio to the baseline's branch."""
     designs = [d.name for d in comparison.analysis.designs]

@@ -41,11 +41,21 @@ class DesignBoard:
 
 
 @dataclass(frozen=True, slots=True)
+class Shares:
+    """A branches module's MACs, branch by branch: (branch, MACs) parts of a total."""
+
+    title: str
+    parts: tuple[tuple[str, int], ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
-    """Every design explained, and the comparison with the baseline in words."""
+    """Every design explained, the comparison with the baseline in words, and each branch's share."""
 
     designs: tuple[DesignBoard, ...]
     comparison: tuple[str, ...]
+    shares: tuple[Shares, ...] = ()
 
 
 # ---- rows, designs, comparison ------------------------------------------------------------
@@ -180,7 +190,34 @@ def explain(analysis: Analysis, layer: str | None = None, receptive: bool = Fals
         raise CostcalcError(f"--layer {layer!r} is not a path in {analysis.file}",
                             hint=did_you_mean(layer, paths) or "costcalc report lists the paths")
     compared = comparison(analysis) if len(analysis.designs) > 1 and not layer else ()
-    return Explanation(designs, compared)
+    return Explanation(designs, compared, branch_shares(analysis, layer))
+
+
+def branch_shares(analysis: Analysis, layer: str | None) -> tuple[Shares, ...]:
+    """Each branches module (at or under `layer`) of each design: its branches' MACs."""
+    found = []
+    for design in analysis.designs:
+        for index, row in enumerate(design.rows):
+            if row.role == "branches" and _matches(row.path, layer):
+                parts = tuple((_leaf(r), r.cost.macs) for r in children(design.rows, index) if r.role == "branch")
+                title = f"{design.name}: {row.path}" if len(analysis.designs) > 1 else row.path
+                found.append(Shares(title, parts, row.cost.macs))
+    return tuple(found)
+
+
+SHARE_BAR = 20
+
+
+def share_lines(shares: Shares) -> list[str]:
+    """`  3x3   ███████████████▊     79.0%`: each branch's share of the module's MACs as a bar."""
+    from ..show.text import bar
+
+    name_width = max(len(name) for name, _ in shares.parts)
+    lines = [f"MACs by branch, {shares.title} ({shares.total:,} MACs):"]
+    for name, macs in shares.parts:
+        lines.append(f"  {name.ljust(name_width)}  {bar(macs, shares.total, SHARE_BAR).ljust(SHARE_BAR)}"
+                     f"  {share(macs, shares.total).rjust(6)}")
+    return lines
 
 
 # ---- text and markdown --------------------------------------------------------------------
@@ -230,6 +267,7 @@ def text(explanation: Explanation, width: int | None = None) -> str:
             blocks.append("\n".join(step_lines(heading, board, output)))
     if explanation.comparison:
         blocks.append("\n".join(explanation.comparison))
+    blocks += ["\n".join(share_lines(shares)) for shares in explanation.shares]
     lines = "\n\n".join(blocks).split("\n")
     if width is not None:
         lines = [part for line in lines for part in wrap_formula(line, width)]
@@ -247,4 +285,7 @@ def markdown(explanation: Explanation) -> str:
             blocks.append(heading + "\n\n" + "\n".join("  " + line for line in lines))
     if explanation.comparison:
         blocks.append("### Compared\n\n" + "\n".join(f"- {line}" for line in explanation.comparison))
+    for shares in explanation.shares:
+        head, *lines = share_lines(shares)
+        blocks.append(f"**{head}**\n\n" + "\n".join("  " + line for line in lines))
     return "\n\n".join(blocks) + "\n"
