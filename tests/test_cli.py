@@ -105,3 +105,20 @@ def test_unknown_command_is_a_usage_error():
     result = run("reprot", BOTTLENECK)
     assert result.code == 2
     assert "No such command 'reprot'" in result.err
+
+
+def test_generated_names_keep_a_kind_ending_in_a_digit_apart_from_its_position(spec_file):
+    path = spec_file("""
+input: [8, 8, 4]
+blocks:
+  stage2: {layers: [conv: {filters: 4, kernel: 1}]}
+layers:
+  - stage2
+  - conv: {filters: 4, kernel: 3}
+  - relu6
+  - relu
+  - relu6
+  - relu
+""")
+    paths = [json_row["path"] for json_row in json.loads(run("report", path, "--format", "json").out)["designs"][0]["rows"]]
+    assert paths == ["stage2_1", "stage2_1/conv1", "conv2", "relu6_3", "relu4", "relu6_5", "relu6"]

@@ -48,6 +48,11 @@ def split_item(item, where: Where) -> tuple[str, YMap | None]:
     raise SpecError(f"a layer is a kind name or a mapping {{kind: {{options}}}}, got {item!r}", where)
 
 
+def generated_name(kind: str, position: int) -> str:
+    """An unnamed layer's name: `conv2`; `relu6_3` where the kind ends in a digit, so kind and position stay apart."""
+    return f"{kind}_{position}" if kind[-1:].isdigit() else f"{kind}{position}"
+
+
 class Expander:
     """Builds node trees, counting layers against MAX_LAYERS as it goes."""
 
@@ -78,7 +83,7 @@ class Expander:
             known = [*OPS, *self.blocks, "branches"]
             raise SpecError(f"unknown layer kind {kind!r}", where, did_you_mean(kind, known))
         options = options if options is not None else YMap(where)
-        name = self.reserved(options, "name", scope, f"{kind}{position}")
+        name = self.reserved(options, "name", scope, generated_name(kind, position))
         repeat = self.reserved(options, "repeat", scope, 1)
         if not isinstance(name, (str, int)) or isinstance(name, bool):
             raise SpecError(f"name must be a string, got {name!r}", options.at("name"))
