@@ -126,7 +126,7 @@ def test_golden(args, name, golden):
 def test_layer_shows_that_path_and_what_is_under_it():
     out = run("explain", "specs/googlenet_3a.yaml", "--layer", "3a/5x5").out
     headings = [line.split(":")[0] for line in out.splitlines() if line.startswith("3a/")]
-    assert headings == ["3a/5x5", "3a/5x5/conv1", "3a/5x5/conv2", "3a/5x5", "3a/5x5/conv1"]
+    assert headings == ["3a/5x5/conv1", "3a/5x5/conv2", "3a/5x5", "3a/5x5/conv1", "3a/5x5"]
     assert "Against" not in out and "total" not in out
 
 
@@ -140,3 +140,12 @@ def test_unknown_design_exit_2():
     result = run("explain", "specs/googlenet_3a.yaml", "--design", "wide")
     assert result.code == 2
     assert result.err == "no design 'wide' in specs/googlenet_3a.yaml; designs: reduced, naive\n"
+
+
+@pytest.mark.parametrize("fmt, mark", [("text", "{}:"), ("markdown", "**{}**:")])
+def test_a_branch_module_is_told_bottom_up_parts_first_then_their_sum(fmt, mark):
+    out = run("explain", "specs/googlenet_3a.yaml", "--design", "reduced", "--format", fmt).out
+    order = ["3a/5x5/conv1", "3a/5x5/conv2", "3a/5x5", "3a/pool/conv2", "3a/pool", "3a/concat", "3a"]
+    places = [out.index("\n" + mark.format(path) + " ") for path in order]
+    assert places == sorted(places)
+    assert out.index("\n" + mark.format("3a") + " ") < out.index("total: 28×28×192")

@@ -1,7 +1,7 @@
 """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
 Each row of a design gets its kind's board (boards.py) or, for a block or branch, the sum
-of its parts; a design closes with its total, and several designs with the comparison in
+of its parts, told bottom-up: the parts first, then their sum; a design closes with its total, and several designs with the comparison in
 words. Text and Markdown renderings of the same boards.
 """
 
@@ -69,6 +69,18 @@ def children(rows: tuple[Row, ...], index: int) -> list[Row]:
         if row.depth == depth + 1:
             found.append(row)
     return found
+
+
+def bottom_up(rows: tuple[Row, ...]) -> list[int]:
+    """The rows' indices with each group after the rows under it: the parts first, then their sum."""
+    order: list[int] = []
+    pending: list[int] = []  # groups whose parts are still being listed, innermost last
+    for index, row in enumerate(rows):
+        while pending and rows[pending[-1]].depth >= row.depth:
+            order.append(pending.pop())
+        is_group = index + 1 < len(rows) and rows[index + 1].depth > row.depth
+        (pending if is_group else order).append(index)
+    return order + pending[::-1]
 
 
 def _leaf(row: Row) -> str:
@@ -142,8 +154,9 @@ def with_field(board: Board, row: Row, fields) -> Board:
 
 def design_board(analysis: Analysis, design: DesignResult, layer: str | None, receptive: bool = False) -> DesignBoard:
     title = f"{analysis.name} — {design.name}" if analysis.name else design.name
-    steps = tuple(Step(row.path, row.output, board(design, i)) for i, row in enumerate(design.rows)
-                  if _matches(row.path, layer))
+    rows = design.rows
+    steps = tuple(Step(rows[i].path, rows[i].output, board(design, i)) for i in bottom_up(rows)
+                  if _matches(rows[i].path, layer))
     if receptive:
         from ..analyses.receptive import receptive_steps
 
