@@ -10,7 +10,25 @@ from . import __version__
 
 EXIT_OK, EXIT_OVER_BUDGET, EXIT_BAD_INPUT = 0, 1, 2
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
-FORMATS = ("table", "json", "csv", "markdown", "html")
+FORMATS = ("text", "json", "csv", "markdown", "html")
+FORMAT_KEY = "costcalc.format"
+"""Where a command's --format is kept (ctx.meta), for the error handler."""
+
+
+class FormatChoice(click.Choice):
+    """A --format choice where `table` is another name for `text`, the format for people."""
+
+    def convert(self, value, param, ctx):
+        return super().convert("text" if value == "table" else value, param, ctx)
+
+
+def format_option(choices, help: str = "Output format (table is another name for text)."):
+    def remember(ctx, param, value):
+        ctx.meta[FORMAT_KEY] = value
+        return value
+
+    return click.option("--format", "fmt", type=FormatChoice(choices), default="text", show_default=True,
+                        callback=remember, help=help)
 
 
 def exit_code(error: Exception) -> int:
@@ -21,7 +39,14 @@ def exit_code(error: Exception) -> int:
 
 
 class Commands(click.Group):
-    """Reports costcalc's own errors as one line on stderr, never a traceback."""
+    """Reports costcalc's own errors as one line on stderr, never a traceback, and never fails on an encoding."""
+
+    def main(self, *args, **kwargs):
+        from .show.terminal import encode_safely
+
+        encode_safely(sys.stdout)
+        encode_safely(sys.stderr)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         from .errors import CostcalcError
@@ -29,6 +54,10 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except CostcalcError as error:
+            if ctx.meta.get(FORMAT_KEY) == "markdown":  # a job summary built from stdout says what went wrong too
+                from .show.render import markdown_error
+
+                click.echo(markdown_error(error), nl=False)
             click.echo(str(error), err=True)
             ctx.exit(exit_code(error))
 
@@ -80,8 +109,7 @@ def output_options(function):
     function = click.option("--exact", is_flag=True, help="Full integers instead of 120.4M.")(function)
     function = click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
                             help="Element type for activation bytes.")(function)
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                        show_default=True, help="Output format.")(function)
+    return format_option(FORMATS)(function)
 
 
 def spec_options(function):
@@ -104,12 +132,12 @@ def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
     from .show import render
 
     forms = {"json": as_json, "csv": as_csv, "html": as_html}
-    if fmt == "table":
+    if fmt == "text":
         render.print_views(views())
     elif fmt == "markdown":
         click.echo(render.markdown(views()), nl=False)
     elif forms[fmt] is None:
-        others = ", ".join(["table", "json", "markdown", *(name for name in ("csv", "html") if forms[name])])
+        others = ", ".join(["text", "json", "markdown", *(name for name in ("csv", "html") if forms[name])])
         raise click.UsageError(f"this output has no {fmt} form; use --format {others}")
     else:
         click.echo(forms[fmt](), nl=False)
@@ -274,8 +302,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @limit_options
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
-              help="json for scripts, markdown for a pull request, github for workflow annotations, junit for CI.")
+@format_option(CHECK_FORMATS, "text (or table) for people, json for scripts, markdown for a pull request, "
+                              "github for workflow annotations, junit for CI.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
 @click.option("--against", metavar="BASELINE",
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
@@ -306,10 +334,8 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
             render.print_views(check_render.check_views(checks))
-        elif fmt == "markdown":
-            click.echo(render.markdown(check_render.check_views(checks)), nl=False)
         else:
-            writer = {"json": check_render.check_json, "github": check_render.check_github,
+            writer = {"markdown": check_render.check_markdown, "json": check_render.check_json, "github": check_render.check_github,
                       "junit": check_render.check_junit}[fmt]
             click.echo(writer(checks), nl=False)
     codes = [exit_code(c.error) for c in checks if c.error] + [EXIT_OVER_BUDGET] * failed
@@ -322,8 +348,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
               help="Only this design (repeatable).")
 @click.option("--layer", metavar="PATH", shell_complete=completion("layers"),
               help="Only the row at this path (and the rows under it), as report shows it.")
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text", show_default=True,
-              help="Output format.")
+@format_option(("text", "markdown"))
 @click.option("--receptive-field", "receptive", is_flag=True,
               help="Add each layer's receptive field: the recurrence with the numbers put in.")
 @convention_option
@@ -434,8 +459,7 @@ def schema():
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True,
-              help="Output format.")
+@format_option(("text", "json", "markdown"))
 def conventions(fmt):
     """The FLOP conventions and each one's rule for each operation kind.
 

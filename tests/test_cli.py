@@ -122,3 +122,14 @@ layers:
 """)
     paths = [json_row["path"] for json_row in json.loads(run("report", path, "--format", "json").out)["designs"][0]["rows"]]
     assert paths == ["stage2_1", "stage2_1/conv1", "conv2", "relu6_3", "relu4", "relu6_5", "relu6"]
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "specs/googlenet_3a.yaml"], ["compare", BOTTLENECK], ["check", BOTTLENECK, "--design", "bottleneck"],
+    ["explain", BOTTLENECK], ["diff", BOTTLENECK, "--design", "standard", "--design", "bottleneck"], ["conventions"],
+])
+def test_text_and_table_name_the_same_format_everywhere(command):
+    default, text, table = (run(*command, *flags) for flags in ([], ["--format", "text"], ["--format", "table"]))
+    assert default.code == text.code == table.code == 0
+    assert default.out == text.out == table.out
+    assert "[default: text]" in " ".join(run(command[0], "--help").out.split())

@@ -221,3 +221,24 @@ def test_bad_input_flag_is_a_usage_error(spec_file, value):
     result = run("report", spec_file(HEAD + "layers: []\n"), "--input", value)
     assert result.code == 2
     assert "give H,W,C or C as positive integers" in result.err
+
+
+BAD_SPEC = "input: [8, 8, 3]\nlayers:\n  - conv: {filter: 3}\n"
+BAD_LINE = "spec.yaml:3:12: unknown option 'filter' for conv; did you mean 'filters'?"
+
+
+@pytest.mark.parametrize("command", [["report"], ["compare"], ["explain"], ["check"], ["diff", "spec.yaml"]])
+def test_markdown_says_what_went_wrong_on_stdout_too(spec_file, command):
+    path = spec_file(BAD_SPEC)
+    result = run(command[0], path, *command[1:], "--format", "markdown")
+    assert result.code == 2
+    assert result.err == BAD_LINE + "\n"
+    assert result.out == f"### costcalc: error\n\n```text\n{BAD_LINE}\n```\n"
+
+
+def test_check_in_markdown_shows_the_good_specs_and_the_bad_one(spec_file):
+    path = spec_file(BAD_SPEC)
+    result = run("check", "examples/bottleneck_5x5", path, "--design", "bottleneck", "--format", "markdown")
+    assert result.code == 2
+    assert result.out.startswith("### examples/bottleneck_5x5: budget check\n")
+    assert result.out.endswith(f"all 2 budgets hold\n\n### costcalc: error\n\n```text\n{BAD_LINE}\n```\n")

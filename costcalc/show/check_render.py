@@ -6,6 +6,7 @@ import json
 
 from .. import __version__
 from ..analyses.checks import FileCheck, Verdict
+from .render import markdown, markdown_error
 from .views import View, share
 
 JSON_FORMAT = 1
@@ -66,6 +67,12 @@ def check_views(checks: list[FileCheck]) -> list[View]:
             view.rows.append((cells, v.over))
         views.append(view)
     return views
+
+
+def check_markdown(checks: list[FileCheck]) -> str:
+    """The tables in Markdown, then each spec that could not be checked, said in Markdown too."""
+    views = check_views(checks)
+    return "\n".join([*([markdown(views)] if views else []), *(markdown_error(c.error) for c in checks if c.error)])
 
 
 def verdict_dict(verdict: Verdict) -> dict:

@@ -12,6 +12,7 @@ import json
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
+from . import terminal
 from .text import pad, width
 from .views import ExtraColumns, View
 
@@ -50,7 +51,8 @@ def box_lines(view: View) -> list[tuple[str, bool]]:
 
 
 def print_views(views: list[View], file=None) -> None:
-    """Tables through Rich, fitted to the console's width: bold on a terminal, plain when piped or when NO_COLOR is set."""
+    """Tables through Rich, fitted to the console's width: bold on a terminal, plain when piped or under NO_COLOR
+    or TERM=dumb."""
     from rich.console import Console
     from rich.control import strip_control_codes
     from rich.text import Text
@@ -65,7 +67,7 @@ def print_views(views: list[View], file=None) -> None:
         if number:
             parts.append(("\n", False))
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
-    if not console.is_terminal:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
+    if not console.is_terminal or terminal.plain():  # piped: nothing to style, and Rich would take seconds over 100,000 rows
         console.file.write(strip_control_codes("".join(text for text, _ in parts)))
         return
     console.print(Text.assemble(*((text, "bold" if bold else None) for text, bold in parts)), end="")
@@ -85,6 +87,11 @@ def markdown(views: list[View]) -> str:
         lines += [""] + [f"{note}  " for note in view.notes]
         parts.append("\n".join(lines).rstrip())
     return "\n\n".join(parts) + "\n"
+
+
+def markdown_error(error: Exception) -> str:
+    """A bad spec or bad usage, said in Markdown: what a job summary built from stdout shows."""
+    return f"### costcalc: error\n\n```text\n{error}\n```\n"
 
 
 def _escape(text: str) -> str:
