@@ -150,8 +150,9 @@ def main():
 
     \b
     Examples:
-      costcalc compare specs/bottleneck_5x5.yaml
-      costcalc report specs/googlenet_3a.yaml --design reduced --depth 1
+      costcalc examples
+      costcalc compare examples/bottleneck_5x5
+      costcalc report examples/googlenet_3a --design reduced --depth 1
 
     Exit status: 0 fine, 1 over budget, 2 bad spec or usage.
     """
@@ -171,8 +172,8 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 
     \b
     Examples:
-      costcalc report specs/googlenet_3a.yaml --design reduced --depth 1
-      costcalc report specs/zoo/resnet50_torchvision.yaml --convention-diff fvcore ptflops
+      costcalc report examples/googlenet_3a --design reduced --depth 1
+      costcalc report examples/zoo/resnet50_torchvision --convention-diff fvcore ptflops
     """
     from .show import render, views
 
@@ -205,7 +206,7 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
 
     \b
     Example:
-      costcalc compare specs/bottleneck_5x5.yaml --input 14,14,480
+      costcalc compare examples/bottleneck_5x5 --input 14,14,480
     """
     from .analyses.compare import compare as compare_designs
     from .errors import CostcalcError
@@ -316,7 +317,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
 
     \b
     Examples:
-      costcalc check specs/bottleneck_5x5.yaml
+      costcalc check examples/bottleneck_5x5
       costcalc check specs/*.yaml --max-macs 600M --max-activation-bytes 2MiB --format github
       costcalc check model.yaml --against git:origin/main --max-growth macs=2% --max-growth params=0
 
@@ -357,7 +358,7 @@ def explain(spec, designs, layer, fmt, receptive, convention):
 
     \b
     Example:
-      costcalc explain specs/bottleneck_5x5.yaml --design bottleneck
+      costcalc explain examples/bottleneck_5x5 --design bottleneck
     """
     from .show.layout import budget
     from .teach import explain as boards
@@ -380,7 +381,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention):
     \b
     Examples:
       costcalc diff old/model.yaml model.yaml
-      costcalc diff specs/bottleneck_5x5.yaml --design standard --design bottleneck
+      costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
     """
     from .analyses import diff as diffs
     from .show import diff_render
@@ -416,8 +417,8 @@ def draw(spec, output, design, depth, input_shape):
 
     \b
     Examples:
-      costcalc draw specs/googlenet_3a.yaml --design reduced -o 3a.svg
-      costcalc draw specs/zoo/resnet50_keras.yaml --depth 1 -o resnet50.html
+      costcalc draw examples/googlenet_3a --design reduced -o 3a.svg
+      costcalc draw examples/zoo/resnet50_keras --depth 1 -o resnet50.html
     """
     from .draw.layout import layout
     from .draw.svg import svg
@@ -459,6 +460,34 @@ def schema():
 
 
 @main.command()
+@click.argument("name", required=False)
+def examples(name):
+    """The example specs shipped with costcalc: their names, or with NAME the spec itself, to copy and edit.
+
+    Any command reads a shipped spec as examples/NAME, wherever costcalc is installed.
+
+    \b
+    Examples:
+      costcalc examples
+      costcalc compare examples/bottleneck_5x5
+      costcalc examples zoo/resnet50_keras > my_resnet.yaml
+    """
+    from .errors import CostcalcError
+    from .spec.examples import PREFIX, catalog, shipped
+
+    if name is None:
+        click.echo("".join(f"{PREFIX}{known}\n" for known in catalog()), nl=False)
+        return
+    spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
+    if spec is None:
+        from .suggest import did_you_mean
+
+        raise CostcalcError(f"no example named {name!r}",
+                            hint=did_you_mean(name, list(catalog())) or "costcalc examples lists them")
+    click.echo(spec.read_text(encoding="utf-8"), nl=False)
+
+
+@main.command()
 @format_option(("text", "json", "markdown"))
 def conventions(fmt):
     """The FLOP conventions and each one's rule for each operation kind.
@@ -466,7 +495,7 @@ def conventions(fmt):
     \b
     Example:
       costcalc conventions
-      costcalc report specs/zoo/googlenet_torchvision.yaml --convention ptflops
+      costcalc report examples/zoo/googlenet_torchvision --convention ptflops
     """
     from .count.conventions import CONVENTIONS
     from .show import render, views

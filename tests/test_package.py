@@ -4,9 +4,11 @@ This is where a file missing from the package (package data, py.typed) shows up:
 built from the sdist, as `python -m build` does, and used from outside the checkout.
 """
 
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -24,12 +26,16 @@ def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     source = tmp_path_factory.mktemp("source") / "costcalc"
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in tracked:  # a clean copy: what git tracks, without .venv or build leftovers
-        if (ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
+    for name in tracked:  # a clean copy: what git tracks (links as links), without .venv or build leftovers
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_symlink():
+            (source / name).symlink_to(os.readlink(ROOT / name))
+        elif (ROOT / name).is_file():
             shutil.copy2(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(source)], check=True,
-                   capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # its notice is not ours
+    done = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(source)], check=True,
+                          capture_output=True, text=True, env=env)
+    (out / "build.log").write_text(done.stdout + done.stderr)
     return out
 
 
@@ -77,3 +83,43 @@ def test_every_command_runs_from_the_installed_wheel(installed, tmp_path, comman
     done = subprocess.run([str(installed / "costcalc"), *command], cwd=tmp_path, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout
+
+
+def test_the_build_gives_no_warning(dist):
+    log = (dist / "build.log").read_text()
+    assert "Successfully built" in log
+    assert [line for line in log.splitlines() if "warning" in line.lower()] == []
+
+
+def test_an_spdx_license_and_its_file_in_the_wheel_and_the_sdist(dist):
+    wheel = zipfile.ZipFile(next(dist.glob("*.whl")))
+    metadata = wheel.read(f"costcalc-{costcalc.__version__}.dist-info/METADATA").decode()
+    assert "License-Expression: MIT\n" in metadata
+    assert f"costcalc-{costcalc.__version__}.dist-info/licenses/LICENSE" in wheel.namelist()
+    with tarfile.open(next(dist.glob("*.tar.gz"))) as sdist:
+        assert f"costcalc-{costcalc.__version__}/LICENSE" in sdist.getnames()
+
+
+def test_the_wheel_ships_every_spec_under_specs_once(dist):
+    names = zipfile.ZipFile(next(dist.glob("*.whl"))).namelist()
+    shipped = sorted(name for name in names if name.endswith(".yaml"))
+    assert shipped == sorted(f"costcalc/examples/{p.relative_to(ROOT / 'specs')}" for p in (ROOT / "specs").rglob("*.yaml"))
+
+
+def test_a_shipped_example_runs_by_name_from_anywhere(installed, tmp_path):
+    listed = subprocess.run([str(installed / "costcalc"), "examples"], cwd=tmp_path, capture_output=True, text=True)
+    assert "examples/zoo/resnet50_keras\n" in listed.stdout
+    done = subprocess.run([str(installed / "costcalc"), "compare", "examples/bottleneck_5x5"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "│ bottleneck          │ 28×28×32 │   15.9K │     0.104× │  12.4M │" in done.stdout
+
+
+def test_the_readme_words_work_in_a_new_shell(installed, tmp_path):
+    """README: activate the environment, then costcalc runs a shipped example from any directory."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "source .venv/bin/activate" in readme and "cd /tmp && costcalc compare examples/bottleneck_5x5" in readme
+    script = f"source {installed}/activate && cd {tmp_path} && costcalc compare examples/bottleneck_5x5"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("5x5 conv on 28x28x192, with and without a 1x1 bottleneck: designs on 28×28×192\n")

@@ -11,6 +11,7 @@ from ..model.ops import OPS
 from ..model.tree import Spec
 from ..suggest import check_keys, did_you_mean
 from .budget import parse_budgets
+from .examples import shipped
 from .expand import LAYER_KEYS, Block, Expander, split_item
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
@@ -24,12 +25,14 @@ STDIN = "-"
 
 
 def load(path: str | os.PathLike) -> Spec:
-    """Read and validate the spec at `path` (`-`: standard input); raises SpecError (or ShapeError later, in analyze)."""
+    """Read and validate the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec); raises SpecError (or ShapeError later, in analyze)."""
     filename = os.fspath(path)
     if filename == STDIN:
         filename, data = "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
+    elif not os.path.exists(filename) and (example := shipped(filename)) is not None:
+        data = example.read_bytes()
     else:
         data = read_file(filename)
     if b"\0" in data:

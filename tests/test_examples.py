@@ -1,0 +1,46 @@
+"""The example specs and the zoo, shipped in the package and read by name (examples/NAME) from anywhere."""
+
+import pytest
+from conftest import SPECS, run
+
+SHIPPED = sorted(str(p.relative_to(SPECS).with_suffix("")) for p in SPECS.rglob("*.yaml"))
+
+
+def test_every_spec_under_specs_is_an_example_by_name():
+    assert run("examples").out.splitlines() == [f"examples/{name}" for name in SHIPPED]
+    assert "bottleneck_5x5" in SHIPPED and "zoo/resnet50_keras" in SHIPPED
+
+
+@pytest.mark.parametrize("name", ["examples/bottleneck_5x5", "examples/bottleneck_5x5.yaml"])
+def test_a_shipped_spec_is_read_by_name_outside_the_checkout(name, tmp_path, monkeypatch):
+    expected = run("compare", str(SPECS / "bottleneck_5x5.yaml")).out
+    monkeypatch.chdir(tmp_path)
+    result = run("compare", name)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == expected
+    vgg = run("report", "examples/zoo/vgg16", "--design", "keras").out
+    assert "Total params: 138,357,544\n" in vgg and "MACs: 15,470,264,320 (15.5G)\n" in vgg
+
+
+def test_a_file_at_that_path_wins(spec_file, tmp_path):
+    (tmp_path / "examples").mkdir()
+    spec_file("input: [4, 4, 3]\nlayers: [conv: {filters: 2, kernel: 1}]\n", "examples/bottleneck_5x5")
+    assert "Total params: 8\n" in run("report", "examples/bottleneck_5x5").out
+
+
+def test_examples_name_prints_the_spec_to_copy():
+    assert run("examples", "zoo/vgg16").out == (SPECS / "zoo" / "vgg16.yaml").read_text(encoding="utf-8")
+    assert run("examples", "examples/bottleneck_5x5.yaml").out == (SPECS / "bottleneck_5x5.yaml").read_text()
+
+
+def test_an_unknown_example_exit_2_with_a_suggestion():
+    result = run("examples", "bottlenek_5x5")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "no example named 'bottlenek_5x5'; did you mean 'bottleneck_5x5'?\n"
+
+
+@pytest.mark.parametrize("name", ["examples/../pyproject", "examples/zoo/../../README", "examples/"])
+def test_only_shipped_specs_are_reachable(name, spec_file):
+    result = run("report", name)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"{name}: cannot read: No such file or directory\n"
