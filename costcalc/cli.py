@@ -201,7 +201,12 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 @spec_options
 @click.option("--baseline", shell_complete=completion("designs"),
               help="The design that ratios are taken against (default: the spec's baseline).")
-def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="Only this design (repeatable).")
+@click.option("--depth", type=click.IntRange(min=0), help="Only the branches at most N deep in the table by branch.")
+@click.option("--branches/--no-branches", default=None,
+              help="Show the table by branch with every branch, or not at all (default: the branches designs share).")
+def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
     \b
@@ -212,15 +217,15 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline):
     from .errors import CostcalcError
     from .show import render, views
 
-    analysis = analyze_file(spec, input_shape, None, dtype, convention)
+    analysis = analyze_file(spec, input_shape, designs, dtype, convention)
     if baseline is not None and baseline not in [d.name for d in analysis.designs]:
         from .suggest import did_you_mean
 
         names = [d.name for d in analysis.designs]
         raise CostcalcError(f"--baseline {baseline!r} is not a design of {spec}",
                             hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
-    comparison = compare_designs(analysis, baseline)
-    glance = [views.glance_view(comparison)] if fmt == "table" and len(analysis.designs) > 1 else []
+    comparison = compare_designs(analysis, baseline, branches, depth)
+    glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
          lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison),
          lambda: html_page().compare_page(comparison, exact))

@@ -149,3 +149,34 @@ def test_text_and_table_name_the_same_format_everywhere(command):
     assert default.code == text.code == table.code == 0
     assert default.out == text.out == table.out
     assert "[default: text]" in " ".join(run(command[0], "--help").out.split())
+
+
+def test_compare_takes_designs_and_ratios_to_the_first_when_the_baseline_is_left_out():
+    data = json.loads(run("compare", BOTTLENECK, "--design", "separable", "--design", "bottleneck",
+                          "--format", "json").out)
+    assert [d["name"] for d in data["designs"]] == ["separable", "bottleneck"]
+    assert data["baseline"] == "separable"
+    assert data["designs"][1]["ratios"]["macs"] == 12443648 / 8580096
+
+
+def test_compare_shows_branches_only_where_designs_share_their_paths():
+    zoo = "specs/zoo/mobilenet_v2_vs_resnet50.yaml"
+    assert "cost by branch" not in run("compare", zoo).out
+    assert json.loads(run("compare", zoo, "--format", "json").out)["branches"] == []
+    every = run("compare", zoo, "--branches").out
+    assert "│ block_2/add (all branches)      │" in every and "│ conv2_block1/add (all branches) │" in every
+    assert "cost by branch" in run("compare", INCEPTION).out
+    assert "cost by branch" not in run("compare", INCEPTION, "--no-branches").out
+
+
+def test_compare_depth_keeps_the_branches_at_most_that_deep():
+    paths = [b["path"] for b in json.loads(run("compare", INCEPTION, "--depth", "0", "--format", "json").out)["branches"]]
+    assert paths == ["3a"]
+    deeper = [b["path"] for b in json.loads(run("compare", INCEPTION, "--format", "json").out)["branches"]]
+    assert deeper == ["3a", "3a/1x1", "3a/3x3", "3a/5x5", "3a/pool"]
+
+
+def test_compare_exact_gives_activations_their_unit():
+    out = run("compare", BOTTLENECK, "--exact").out
+    assert "│ standard (baseline) │ 28×28×32 │  153,632 │      1.00× │ 120,422,400 │" in out
+    assert "│ 100,352 B ★ │      1.00× │" in out

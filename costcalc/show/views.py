@@ -157,7 +157,9 @@ def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
         cells = [design.name + (" (baseline)" if design is comparison.baseline else ""), format_shape(design.output)]
         for name in METRICS:
             value = metric(design.total, name)
-            text = readable_bytes(value) if name == "activation_bytes" and not exact else figure(value, exact)
+            text = figure(value, exact)
+            if name == "activation_bytes":  # bytes, with their unit: 98.0 KiB, or exactly 100,352 B
+                text = f"{text} B" if exact else readable_bytes(value)
             mark = f" {BEST}" if design.name in comparison.best[name] and len(analysis.designs) > 1 else ""
             cells += [text + mark, ratio_text(comparison.ratio(design, name))]
         view.rows.append((tuple(cells), design is comparison.baseline))
