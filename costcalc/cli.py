@@ -376,7 +376,8 @@ def explain(spec, designs, layer, fmt, receptive, convention):
 @click.argument("old", type=click.Path(path_type=str))
 @click.argument("new", required=False, type=click.Path(path_type=str))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
-              help="Only this design (repeatable); with one SPEC, exactly two: old, then new.")
+              help="Only this design (repeatable); with one SPEC, or two SPECs without a design in common, "
+                   "exactly two: old, then new.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many of the most changed layers to list per design.")
 @output_options

@@ -87,3 +87,29 @@ def test_identical_specs_change_nothing():
     data = json.loads(run("diff", OLD, OLD, "--format", "json").out)
     assert all(t["change_percent"] == 0.0 for d in data["designs"] for t in d["totals"].values())
     assert all(d["layers"] == [] for d in data["designs"])
+
+
+def test_two_specs_with_no_design_in_common_say_so_and_what_to_do():
+    result = run("diff", "specs/bottleneck_5x5.yaml", "specs/googlenet_3a.yaml")
+    assert result.code == 0
+    assert result.out.endswith("designs added: reduced, naive\ndesigns removed: standard, bottleneck, separable\n"
+                               "no design in common: pair two with --design OLD --design NEW, such as "
+                               "--design standard --design reduced\n")
+    markdown = run("diff", "specs/bottleneck_5x5.yaml", "specs/googlenet_3a.yaml", "--format", "markdown").out
+    assert "no design in common: pair two with --design OLD --design NEW" in markdown
+
+
+def test_design_a_of_old_and_design_b_of_new_are_paired():
+    data = json.loads(run("diff", "specs/bottleneck_5x5.yaml", "specs/googlenet_3a.yaml",
+                          "--design", "bottleneck", "--design", "reduced", "--format", "json").out)
+    (pair,) = data["designs"]
+    assert (pair["name"], pair["old"], pair["new"]) == ("bottleneck → reduced", "bottleneck", "reduced")
+    assert pair["totals"]["macs"] == {"old": 12443648, "new": 128049152, "change_percent": 929.0323}
+    assert (data["old"], data["new"], data["added"], data["removed"]) == (
+        "specs/bottleneck_5x5.yaml", "specs/googlenet_3a.yaml", [], [])
+
+
+def test_two_names_both_specs_have_still_filter_rather_than_pair():
+    data = json.loads(run("diff", "specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml",
+                          "--design", "standard", "--design", "bottleneck", "--format", "json").out)
+    assert [d["name"] for d in data["designs"]] == ["standard", "bottleneck"]

@@ -92,12 +92,16 @@ def design_diff(name: str, old: DesignResult, new: DesignResult, top: int) -> De
 
 
 def diff(old: Analysis, new: Analysis, designs=(), top: int = 10) -> Diff:
-    """Designs present in both analyses (or those named), and the names added and removed."""
+    """Designs present in both analyses (or those named), and the names added and removed; two names, the
+    first only of `old` or the second only of `new`, pair those two designs."""
     old_names, new_names = [d.name for d in old.designs], [d.name for d in new.designs]
     unknown = [name for name in designs if name not in old_names and name not in new_names]
     if unknown:
         raise CostcalcError(f"no design {unknown[0]!r} in {old.file} or {new.file}",
                             hint=f"designs: {', '.join(dict.fromkeys(old_names + new_names))}")
+    if len(designs) == 2 and designs[0] in old_names and designs[1] in new_names and (
+            designs[0] not in new_names or designs[1] not in old_names):  # a pair, old design then new
+        return diff_designs(old, *designs, top=top, new=new)
     keep = (lambda name: name in designs) if designs else (lambda name: True)
     both = [name for name in old_names if name in new_names and keep(name)]
     return Diff(
@@ -108,7 +112,8 @@ def diff(old: Analysis, new: Analysis, designs=(), top: int = 10) -> Diff:
     )
 
 
-def diff_designs(analysis: Analysis, old: str, new: str, top: int = 10) -> Diff:
-    """Two designs of one spec, the first taken as old."""
-    pair = design_diff(f"{old} → {new}", analysis.design(old), analysis.design(new), top)
-    return Diff(analysis.file, analysis.file, (pair,))
+def diff_designs(analysis: Analysis, first: str, second: str, top: int = 10, new: Analysis | None = None) -> Diff:
+    """Two designs, the first (of `analysis`) taken as old, the second (of `new`, default the same analysis) as new."""
+    new = new or analysis
+    pair = design_diff(f"{first} → {second}", analysis.design(first), new.design(second), top)
+    return Diff(analysis.file, new.file, (pair,))

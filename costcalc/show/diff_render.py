@@ -30,6 +30,9 @@ def totals_view(result: Diff, exact: bool) -> View:
     title = f"{result.old_file}: designs compared" if same else f"{result.old_file} → {result.new_file}"
     notes = [f"{label}: {', '.join(names)}" for label, names in
              (("designs added", result.added), ("designs removed", result.removed)) if names]
+    if not result.designs and result.added and result.removed:
+        notes.append(f"no design in common: pair two with --design OLD --design NEW, such as "
+                     f"--design {result.removed[0]} --design {result.added[0]}")
     view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4))
     for design in result.designs:
         for change in design.changes:
