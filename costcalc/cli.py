@@ -236,7 +236,7 @@ LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as 
     "trainable_params": "trainable parameters", "activations": "activation elements",
     "activation_bytes": "activation bytes (512K, 2MB, 2MiB)",
 }
-CHECK_FORMATS = ("text", "json", "markdown", "github", "junit")
+CHECK_FORMATS = ("text", "json", "markdown", "github", "junit", "junit-lines")
 
 
 def parse_limit(ctx, param, value):
@@ -309,7 +309,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
 @format_option(CHECK_FORMATS, "text (or table) for people, json for scripts, markdown for a pull request, "
-                              "github for workflow annotations, junit for CI.")
+                              "github for workflow annotations, junit for CI (strict JUnit schema), junit-lines with each "
+                              "case's file and line too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
 @click.option("--against", metavar="BASELINE",
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
@@ -341,8 +342,9 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
         if fmt == "text":
             render.print_views(check_render.check_views(checks))
         else:
-            writer = {"markdown": check_render.check_markdown, "json": check_render.check_json, "github": check_render.check_github,
-                      "junit": check_render.check_junit}[fmt]
+            writer = {"markdown": check_render.check_markdown, "json": check_render.check_json,
+                      "github": check_render.check_github, "junit": check_render.check_junit,
+                      "junit-lines": lambda checks: check_render.check_junit(checks, lines=True)}[fmt]
             click.echo(writer(checks), nl=False)
     codes = [exit_code(c.error) for c in checks if c.error] + [EXIT_OVER_BUDGET] * failed
     ctx.exit(max(codes, default=EXIT_OK))

@@ -30,7 +30,7 @@ def position(path: str, text: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("fmt, ext", [("text", "txt"), ("json", "json"), ("markdown", "md"), ("github", "txt"),
-                                      ("junit", "xml")])
+                                      ("junit", "xml"), ("junit-lines", "xml")])
 def test_every_format_of_a_failing_check(fmt, ext, golden):
     result = run("check", BUDGETS, "--format", fmt)
     assert result.code == 1
@@ -45,7 +45,7 @@ def test_every_budget_holds_exit_0():
     assert result.out.endswith("all 2 budgets hold\n")
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github", "junit"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github", "junit", "junit-lines"])
 def test_quiet_prints_nothing_when_all_pass(fmt):
     result = run("check", WITHIN, "-q", "--format", fmt)
     assert (result.code, result.out, result.err) == (0, "", "")
@@ -191,7 +191,7 @@ def test_no_spec_is_a_usage_error():
 
 
 def test_junit_counts_and_failures():
-    suites = ET.fromstring(run("check", BUDGETS, WITHIN, "--format", "junit").out)
+    suites = ET.fromstring(run("check", BUDGETS, WITHIN, "--format", "junit-lines").out)
     assert (suites.get("tests"), suites.get("failures"), suites.get("errors")) == ("9", "3", "0")
     failed = [(c.get("classname"), c.get("name"), c.get("line")) for c in suites.iter("testcase")
               if c.find("failure") is not None]
@@ -242,3 +242,23 @@ def test_the_readme_workflow_command_is_what_check_prints():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (shown,) = [line for line in readme.splitlines() if line.startswith("::error ")]
     assert shown in run("check", "specs/bottleneck_5x5.yaml", "--format", "github").out.splitlines()
+
+
+JUNIT_XSD = ROOT / "tests" / "data" / "junit-10.xsd"
+
+
+@pytest.mark.parametrize("args", [
+    [BUDGETS], [BUDGETS, WITHIN], [WITHIN, "--max-macs", "1"],
+    ["tests/data/bottleneck_wider.yaml", "--against", "specs/bottleneck_5x5.yaml", "--max-growth", "macs=10%"],
+    ["tests/data/no_such_spec.yaml", WITHIN],
+], ids=["over", "two specs", "flag", "growth", "bad spec"])
+def test_junit_is_valid_against_the_strict_junit_schema(args):
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    strict = run("check", *args, "--format", "junit").out
+    schema.validate(strict)
+    suites = list(ET.fromstring(strict).iter("testsuite"))
+    assert all(suite.get("file") == suite.get("name") for suite in suites)
+    assert all(case.get("file") is None and case.get("line") is None for case in ET.fromstring(strict).iter("testcase"))
+    assert not schema.is_valid(run("check", *args, "--format", "junit-lines").out)  # file and line on test cases
