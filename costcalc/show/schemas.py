@@ -1,0 +1,108 @@
+"""JSON Schemas of every `--format json` output (docs/json.md), shipped as costcalc/schemas/output-*.schema.json.
+
+Each schema is exact for its `format` number: every field required, none other allowed, so a test that
+validates real output against it finds a field that is added, lost or misspelt.
+"""
+
+from __future__ import annotations
+
+from ..analyses.compare import METRICS as RATIO_METRICS
+from ..count.conventions import KINDS
+from ..model.tree import METRICS
+from .receptive import KEYS as FIELD_KEYS
+from .receptive import WHOLE
+from .render import COST_FIELDS, JSON_FORMAT
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+TEXT = {"type": "string"}
+COUNT = {"type": "integer", "minimum": 0}
+NUMBER = {"type": "number"}
+SHAPE = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
+ROLES = ("layer", "merge", "block", "branch", "branches")
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def mapping(values: dict, keys: dict | None = None) -> dict:
+    """An object of any keys (of `keys`, if given) with values of one schema."""
+    return {"type": "object", "additionalProperties": values, **({"propertyNames": keys} if keys else {})}
+
+
+def record(properties: dict, optional=()) -> dict:
+    """An object with exactly these fields, all required but the `optional` ones."""
+    return {"type": "object", "properties": properties, "additionalProperties": False,
+            "required": [name for name in properties if name not in optional]}
+
+
+COST = {name: COUNT for name in COST_FIELDS}
+FIELD_VALUE = {"anyOf": [NUMBER, {"type": "string", "pattern": "^-?[0-9]+/[0-9]+$"}, {"const": WHOLE}, {"type": "null"}]}
+"""A receptive field's size, jump or offset: a number, `p/q` where binary has no exact float, `all`, or null."""
+FIELDS = {name: FIELD_VALUE for name in FIELD_KEYS}  # with --receptive-field
+BY_KIND = record({kind: COUNT for kind in KINDS})
+STAMP = {"costcalc": TEXT, "format": {"const": JSON_FORMAT}}
+HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "convention": TEXT,
+          "bytes_per_element": COUNT, "baseline": TEXT}
+
+
+def document(title: str, properties: dict) -> dict:
+    return {"$schema": DRAFT, "title": title, **record(properties)}
+
+
+def report() -> dict:
+    row = record({"path": TEXT, "name": TEXT, "kind": TEXT, "role": {"enum": list(ROLES)}, "depth": COUNT,
+                  "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS}, optional=FIELD_KEYS)
+    design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": record({**COST, **FIELDS}, FIELD_KEYS),
+                     "flops_by_kind": BY_KIND, "rows": array(row)})
+    return document("costcalc report --format json", {**HEADER, "designs": array(design)})
+
+
+def convention_diff() -> dict:
+    design = record({"name": TEXT, "flops_by_kind": mapping(BY_KIND), "flops": mapping(COUNT)})
+    return document("costcalc report --convention-diff A B --format json",
+                    {**HEADER, "convention": {"type": "null"}, "conventions": array(TEXT), "designs": array(design)})
+
+
+def compare() -> dict:
+    design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
+                     "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS})})
+    branch = record({"path": TEXT, "role": {"enum": ["branch", "branches"]}, "designs": mapping(record(COST))})
+    return document("costcalc compare --format json", {
+        **HEADER, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),
+        "branches": array(branch)})
+
+
+def check() -> dict:
+    verdict = record({"design": TEXT, "metric": {"enum": list(METRICS)}, "value": COUNT, "limit": COUNT,
+                      "used": nullable(NUMBER), "over": {"type": "boolean"}, "line": nullable(COUNT),
+                      "col": nullable(COUNT), "source": TEXT,
+                      "growth": nullable(record({"baseline": COUNT, "allowed": TEXT}))})
+    spec = record({"spec": TEXT, "passed": {"type": "boolean"}, "checks": array(verdict), "unchecked": array(TEXT),
+                   "no_baseline": array(TEXT), "error": nullable(TEXT)})
+    return document("costcalc check --format json", {**STAMP, "passed": {"type": "boolean"}, "specs": array(spec)})
+
+
+def diff() -> dict:
+    change = record({"old": COUNT, "new": COUNT, "change_percent": nullable(NUMBER)})
+    layer = record({"path": TEXT, "kind": TEXT, "old": nullable(record(COST)), "new": nullable(record(COST))})
+    design = record({"name": TEXT, "old": TEXT, "new": TEXT, "totals": record({name: change for name in METRICS}),
+                     "changed_layers": COUNT, "layers": array(layer)})
+    return document("costcalc diff --format json", {**STAMP, "old": TEXT, "new": TEXT, "designs": array(design),
+                                                    "added": array(TEXT), "removed": array(TEXT)})
+
+
+def conventions() -> dict:
+    convention = record({"name": TEXT, "description": TEXT, "flops_per_mac": COUNT,
+                         "rules": mapping(TEXT, {"enum": list(KINDS)}),
+                         "no_rule": mapping(array(TEXT))})
+    return document("costcalc conventions --format json", {**STAMP, "conventions": array(convention)})
+
+
+SCHEMAS = {"report": report, "convention-diff": convention_diff, "compare": compare, "check": check, "diff": diff,
+           "conventions": conventions}
+"""Each output's name (its file: costcalc/schemas/output-NAME.schema.json) and the function that builds its schema."""
