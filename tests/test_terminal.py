@@ -82,7 +82,23 @@ def test_characters_cp1252_lacks_are_written_as_stand_ins():
     assert out[0] == "5x5 conv on 28x28x192, with and without a 1x1 bottleneck: designs on 28×28×192"
     assert out[1].startswith("+---------------------+----------+")
     assert out[2].startswith("| design              | output   |  params | × standard |")
-    assert out[-1].startswith("* best in its column; ratios are to standard")
+    assert "* best in its column; ratios are to standard; activations are the bytes of every layer's output" in out[8]
+    assert out[-5] == "| standard   | ############ | ############ | #+           |"
+    assert "?" not in "".join(out)
+
+
+def test_every_character_costcalc_prints_has_a_stand_in_or_is_in_cp1252():
+    from costcalc.show.terminal import STAND_INS
+
+    sources = [p for p in (ROOT / "costcalc").rglob("*.py") if "draw" not in p.parts]  # draw writes files, in UTF-8
+    characters = {c for path in sources for c in path.read_text(encoding="utf-8") if ord(c) > 127}
+    lacking = set()
+    for character in characters - set(STAND_INS):
+        try:
+            character.encode("cp1252")
+        except UnicodeEncodeError:
+            lacking.add(character)
+    assert lacking == set()
 
 
 def test_a_bad_spec_on_a_cp1252_console_is_one_line_and_exit_2(tmp_path):
