@@ -242,3 +242,10 @@ def test_check_in_markdown_shows_the_good_specs_and_the_bad_one(spec_file):
     assert result.code == 2
     assert result.out.startswith("### examples/bottleneck_5x5: budget check\n")
     assert result.out.endswith(f"all 2 budgets hold\n\n### costcalc: error\n\n```text\n{BAD_LINE}\n```\n")
+
+
+def test_a_file_name_with_backticks_cannot_close_the_markdown_fence(spec_file):
+    path = spec_file(BAD_SPEC, "a````b.yaml")
+    result = run("report", path, "--format", "markdown")
+    line = BAD_LINE.replace("spec.yaml", "a````b.yaml")
+    assert (result.code, result.out) == (2, f"### costcalc: error\n\n`````text\n{line}\n`````\n")

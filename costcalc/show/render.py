@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
@@ -90,8 +91,12 @@ def markdown(views: list[View]) -> str:
 
 
 def markdown_error(error: Exception) -> str:
-    """A bad spec or bad usage, said in Markdown: what a job summary built from stdout shows."""
-    return f"### costcalc: error\n\n```text\n{error}\n```\n"
+    """A bad spec or bad usage, said in Markdown: what a job summary built from stdout shows.
+
+    The message is fenced by more backticks than it holds in a row, so that no file name can close the fence."""
+    text = str(error)
+    fence = "`" * max(3, 1 + max(map(len, re.findall("`+", text)), default=0))
+    return f"### costcalc: error\n\n{fence}text\n{text}\n{fence}\n"
 
 
 def _escape(text: str) -> str:
