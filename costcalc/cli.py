@@ -117,7 +117,7 @@ def spec_options(function):
     function = output_options(function)
     function = click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
                             help="Analyse on this input instead of the spec's.")(function)
-    return click.argument("spec", type=click.Path(path_type=str))(function)
+    return click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))(function)
 
 
 def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
@@ -304,13 +304,14 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 
 
 @main.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str),
+                shell_complete=completion("spec_files"))
 @limit_options
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
 @format_option(CHECK_FORMATS, "text (or table) for people, json for scripts, markdown for a pull request, "
-                              "github for workflow annotations, junit for CI (strict JUnit schema), junit-lines with each "
-                              "case's file and line too.")
+                              "github for workflow annotations, junit for CI (strict JUnit schema), "
+                              "junit-lines with each case's file and line too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every budget holds.")
 @click.option("--against", metavar="BASELINE",
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
@@ -351,7 +352,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
 
 
 @main.command()
-@click.argument("spec", type=click.Path(path_type=str))
+@click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
 @click.option("--layer", metavar="PATH", shell_complete=completion("layers"),
@@ -375,8 +376,8 @@ def explain(spec, designs, layer, fmt, receptive, convention):
 
 
 @main.command()
-@click.argument("old", type=click.Path(path_type=str))
-@click.argument("new", required=False, type=click.Path(path_type=str))
+@click.argument("old", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
+@click.argument("new", required=False, type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable); with one SPEC, or two SPECs without a design in common, "
                    "exactly two: old, then new.")
@@ -413,7 +414,7 @@ def html_page():
 
 
 @main.command()
-@click.argument("spec", type=click.Path(path_type=str))
+@click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write: FILE.svg (the diagram) or FILE.html (a page with it); - prints the SVG.")
 @click.option("--design", "-d", shell_complete=completion("designs"),
@@ -468,7 +469,7 @@ def schema():
 
 
 @main.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=completion("example_names"))
 def examples(name):
     """The example specs shipped with costcalc: their names, or with NAME the spec itself, to copy and edit.
 

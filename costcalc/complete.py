@@ -1,4 +1,5 @@
-"""Shell completion from the spec on the command line: design names for --design, row paths for --layer.
+"""Shell completion from the spec on the command line: design names for --design, row paths for --layer;
+and the shipped specs, as examples/NAME for a SPEC and as NAME for `costcalc examples`.
 
 Click calls these while the user presses Tab, so they must never fail: a spec that cannot be
 read completes nothing.
@@ -7,6 +8,23 @@ read completes nothing.
 from __future__ import annotations
 
 from click.shell_completion import CompletionItem
+
+
+def spec_files(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """Files, which the shell completes; after `examples/` (with no such folder here), the shipped specs."""
+    import os
+
+    from .spec.examples import PREFIX, catalog
+
+    if incomplete.startswith(PREFIX) and not os.path.isdir(PREFIX):
+        return [CompletionItem(PREFIX + name) for name in catalog() if (PREFIX + name).startswith(incomplete)]
+    return [CompletionItem(incomplete, type="file")]
+
+
+def example_names(ctx, param, incomplete: str) -> list[CompletionItem]:
+    from .spec.examples import catalog
+
+    return [CompletionItem(name) for name in catalog() if name.startswith(incomplete)]
 
 
 def _spec_path(ctx) -> str | None:

@@ -48,3 +48,13 @@ def test_layer_paths_of_the_designs_asked_for():
 def test_a_spec_that_cannot_be_read_completes_nothing():
     assert complete("report", "no/such.yaml", "--design", "") == []
     assert complete("explain", "tests/golden/check_text.txt", "--layer", "") == []
+
+
+def test_shipped_specs_complete_after_examples(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert complete("compare", "examples/zoo/res") == [("examples/zoo/resnet50_keras", "plain"),
+                                                         ("examples/zoo/resnet50_torchvision", "plain")]
+    assert complete("check", "examples/bottleneck_5x5.yaml", "examples/goo") == [("examples/googlenet_3a", "plain")]
+    assert complete("examples", "zoo/vgg") == [("zoo/vgg16", "plain")]
+    (tmp_path / "examples").mkdir()  # a folder of one's own wins: the shell completes its files
+    assert complete("report", "examples/b") == [("examples/b", "file")]
