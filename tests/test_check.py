@@ -244,7 +244,7 @@ def test_the_readme_workflow_command_is_what_check_prints():
     assert shown in run("check", "specs/bottleneck_5x5.yaml", "--format", "github").out.splitlines()
 
 
-JUNIT_XSD = ROOT / "tests" / "data" / "junit-10.xsd"
+JUNIT_XSD = ROOT / "tests" / "data" / "junit-strict.xsd"
 
 
 @pytest.mark.parametrize("args", [
