@@ -13,7 +13,8 @@ alike) and, where the branches' jumps differ, the largest jump. After a global p
 flatten or anything else that leaves no spatial axes, the field is the whole input; so it is
 after a groupnorm, whose statistics span every position. A crop moves the first pixel. Kinds
 whose field costcalc does not model (an adaptive pool whose output does not divide its input,
-a transposed convolution, a resize) have none, and neither has what follows them.
+a transposed convolution, a resize) have none, and neither has what follows them; nor has a
+layer that reads named tensors (`from:`).
 """
 
 from __future__ import annotations
@@ -138,8 +139,12 @@ def _sequence(rows, i: int, depth: int, field: Field, fields: dict) -> tuple[int
     """Rows from `i` at `depth` or deeper, in order; returns the next index and the last field."""
     while i < len(rows) and rows[i].depth >= depth:
         row, before = rows[i], field
+        if row.sources:  # reads named tensors (`from:`): fields are not followed through a graph
+            field = before = UNKNOWN
         if row.role == "layer":
             field = step(field, row)
+            i += 1
+        elif row.role == "merge":  # a merge of named tensors
             i += 1
         elif row.role in ("block", "branch"):
             i, field = _sequence(rows, i + 1, depth + 1, field, fields)

@@ -9,6 +9,7 @@ literals), which only `==`, `!=` and the arms of a conditional accept.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 
@@ -48,11 +49,7 @@ def evaluate(text: str, names: dict) -> Value:
     if len(text) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise ExpressionError(f"not an arithmetic expression: {text!r}") from None
-    try:
-        return _scalar(_walk(tree.body, names))
+        return _scalar(_walk(_parse(text), names))
     except ExpressionError:
         raise
     except ZeroDivisionError:  # Python's own wording differs between versions
@@ -61,6 +58,15 @@ def evaluate(text: str, names: dict) -> Value:
         raise ExpressionError(f"cannot compute {text!r}: {exc}") from None
     except RecursionError:
         raise ExpressionError(f"expression nested too deeply: {text!r}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.AST:
+    """The expression's tree, parsed once: blocks repeat the same expressions many times."""
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ExpressionError(f"not an arithmetic expression: {text!r}") from None
 
 
 def _walk(node: ast.AST, names: dict) -> Value:

@@ -20,7 +20,7 @@ from ..model.merges import MERGES
 from ..model.ops import OPS
 from ..model.tree import METRICS
 from .budget import GROWTH
-from .expand import BRANCHES_KEYS, LAYER_KEYS
+from .expand import BRANCHES_KEYS, JOIN_KEYS, LAYER_KEYS
 from .reader import TOP_KEYS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
@@ -85,7 +85,25 @@ def option_schema(name: str, field) -> dict:
 
 def reserved() -> dict:
     return {"name": {"anyOf": [{"type": "string"}, {"type": "integer"}], "description": "shown in reports"},
-            "repeat": {**valued(POSITIVE), "description": "the layer, block or branches, repeated in sequence"}}
+            "repeat": {**valued(POSITIVE), "description": "the layer, block or branches, repeated in sequence"},
+            **graph_keys()}
+
+
+def graph_keys() -> dict:
+    return {"as": {"type": "string", "description": "names this output, for later layers to read with from:"},
+            "from": {"type": "string", "description": "reads the tensor of this name (or input) instead of the layer before"},
+            "when": {**valued({"type": "boolean"}), "description": "the layer is left out unless this is true"}}
+
+
+def join_schema() -> dict:
+    """`{merge: add, from: [a, b]}`: a merge of named tensors."""
+    properties = {"merge": valued({"enum": list(MERGES)}),
+                  "from": {"type": "array", "items": {"type": "string"}, "minItems": 2,
+                           "description": "the named tensors to merge"},
+                  "torch": valued({"enum": list(opt.TORCH_CALLS)}),
+                  "name": reserved()["name"], "as": graph_keys()["as"], "when": graph_keys()["when"]}
+    assert set(properties) == set(JOIN_KEYS)
+    return {"type": "object", "properties": properties, "required": ["merge", "from"], "additionalProperties": False}
 
 
 def kind_schema(kind: str, strict: bool) -> dict:
@@ -116,7 +134,7 @@ def layers_schema(variant: str) -> dict:
     strict = variant == "strict"
     bare = [kind for kind in OPS if strict is False or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
     items = [{"enum": bare, "description": "a kind with no required option, as a bare word"},
-             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant)]
+             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema()]
     if not strict:
         items += [{"type": "string", "description": "a block whose arguments all have defaults"},
                   {"type": "object", "minProperties": 1, "maxProperties": 1,
