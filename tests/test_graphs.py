@@ -111,6 +111,25 @@ def test_reports_say_where_inputs_come_from(spec_file):
     assert "from" not in rows["conv1"]
 
 
+SEGMENTATION = """\
+input: [65, 65, 3]
+layers:
+  - conv: {filters: 8, kernel: 3, stride: 2, as: low}
+  - conv: {filters: 8, kernel: 3, stride: 2}
+  - resize: {size: low, mode: bilinear, as: up}
+  - {merge: add, from: [low, up]}
+  - resize: {size: input, mode: bilinear, torch: functional}
+"""
+
+
+@pytest.mark.parametrize("side, low", [(65, 33), (97, 49), (520, 260)])
+def test_resize_to_the_size_of_a_named_tensor_follows_the_input(side, low):
+    rows = paths(SEGMENTATION, (side, side, 3))
+    assert rows["resize3"][1] == (low, low, 8)
+    assert rows["resize5"][1] == (side, side, 8)
+    assert design(SEGMENTATION, (side, side, 3)).rows[-1].op.size == (side, side)
+
+
 # --- when: and shapes in expressions --------------------------------------------------------
 
 ADAPTIVE = HEAD + """\
@@ -230,6 +249,12 @@ ERRORS = {
         HEAD + 'layers:\n  - conv: {filters: 4, kernel: 99, padding: valid}\n  - conv: {filters: "${in_channels}", kernel: 1}\n',
         "spec.yaml:3:5: conv1 (conv) on [16, 16, 3]: kernel 99×99 is larger than the padded input 16×16;"
         " use padding: same, more padding or a smaller kernel"),
+    "a resize to the size of a tensor without height and width": (
+        HEAD + "layers:\n  - global_avgpool: {as: pooled}\n  - resize: {size: pooled, from: input}\n",
+        "spec.yaml:4:20: size: 'pooled' is [3], with no height and width; name a tensor of [height, width, channels]"),
+    "a resize to the size of an unknown tensor": (
+        HEAD + "layers:\n  - conv: {filters: 4, kernel: 3, as: skip}\n  - resize: {size: skp}\n",
+        "spec.yaml:4:20: unknown tensor 'skp'; did you mean 'skip'?"),
     "a shape name as a block argument": (
         HEAD + "blocks:\n  b:\n    args: {in_channels: 3}\n    layers: [relu]\nlayers: [b]\n",
         "spec.yaml:4:12: 'in_channels' is reserved for the shape of a layer's input and cannot be a block argument"),

@@ -194,9 +194,22 @@ class Expander:
         if kind in self.blocks:
             return self.call(self.blocks[kind], options, scope, stack, name, where, flow)
         self.charge(1, where)
-        op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind))
+        op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow))
         flow.advance(op, name, where)
         return Layer(name, op, where)
+
+    def sized(self, flow: Flow):
+        """[height, width] of a named tensor, for an option that takes a size (`resize: {size: skip1}`)."""
+        def height_width(name: str, key: str, where: Where) -> list[int]:
+            self.reads_shape = True
+            shape, failure = flow.lookup(name, where)
+            if shape is None:
+                raise failure
+            if len(shape) != 3:
+                raise SpecError(f"{key}: {name!r} is [{', '.join(map(str, shape))}], with no height and width", where,
+                                "name a tensor of [height, width, channels]")
+            return list(shape[:2])
+        return height_width
 
     def merge_of(self, options: YMap, scope):
         merge = substitute(options.get("merge", "concat"), scope, options.at("merge"))
@@ -427,13 +440,17 @@ def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
     return fields, (*fields, *LAYER_KEYS)
 
 
-def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None):
-    """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults."""
+def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=None):
+    """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults;
+    `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options."""
     cls = OPS[kind]
     fields, accepted = kind_options(cls)
     check_keys(options, accepted, "option", f" for {kind}")
     given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
              for key in options if key not in LAYER_KEYS}
+    for key in cls.SIZED_BY_TENSOR:
+        if sized and key in given and isinstance(given[key][0], str):
+            given[key] = (sized(given[key][0], key, given[key][1]), given[key][1])
     for key, value in (defaults or {}).items():
         given.setdefault(key, (value, defaults.at(key)))
     missing = [key for key, f in fields.items() if f.default is MISSING and key not in given]

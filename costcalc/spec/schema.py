@@ -109,7 +109,10 @@ def join_schema() -> dict:
 def kind_schema(kind: str, strict: bool) -> dict:
     """`{kind: {options}}`; strict: required options must be given (no `defaults:` may supply them)."""
     fields = OPS[kind].option_fields()
-    options = {"type": "object", "properties": {**{n: option_schema(n, f) for n, f in fields.items()}, **reserved()},
+    properties = {n: option_schema(n, f) for n, f in fields.items()}
+    for name in OPS[kind].SIZED_BY_TENSOR:
+        properties[name]["anyOf"].append({"type": "string", "description": "the name of a tensor: its height and width"})
+    options = {"type": "object", "properties": {**properties, **reserved()},
                "additionalProperties": False}
     required = [n for n, f in fields.items() if f.default is MISSING]
     if strict and required:
