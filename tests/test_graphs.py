@@ -2,6 +2,7 @@
 expressions (in_height, in_width, in_channels) and layer kinds passed as arguments."""
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import run
@@ -271,3 +272,39 @@ def test_errors(spec_file, text, message):
     assert str(caught.value) == message
     result = run("report", spec_file(text))
     assert (result.code, result.out, result.err) == (2, "", message + "\n")
+
+
+# --- The examples of docs/spec-format.md ------------------------------------------------------
+
+DOCS = (Path(__file__).resolve().parent.parent / "docs" / "spec-format.md").read_text(encoding="utf-8")
+
+
+def docs_example(section: str, index: int) -> str:
+    text = DOCS[DOCS.index(f"### {section}"):]
+    text = text[:text.index("\n### ", 5)]
+    return text.split("```yaml\n")[index + 1].split("```")[0]
+
+
+def test_the_graph_examples_count():
+    unet = design("input: [128, 128, 3]\n" + docs_example("Graphs: named tensors", 0))
+    assert {row.path: row.output for row in unet.rows}["decoder1"] == (128, 128, 64)
+    nasnet = design("input: [32, 32, 3]\n" + docs_example("Graphs: named tensors", 1))
+    assert nasnet.output == (32, 32, 32)
+    assert nasnet.total.macs == 32 * 32 * (27 * 32 + 288 * 32 + 3 * 2 * 32 * 32)
+
+
+def test_the_adaptive_block_example_is_keras_mobilenet_v2s_start():
+    calls = ("layers:\n  - conv: {filters: 32, kernel: 3, stride: 2}\n"
+             "  - inverted_res_block: {expansion: 1, filters: 16}\n"
+             "  - inverted_res_block: {filters: 24, stride: 2}\n  - inverted_res_block: {filters: 24}\n")
+    rows = paths("input: [197, 197, 3]\n" + docs_example("Blocks that adapt", 0) + calls)
+    assert rows["inverted_res_block3/pad"][1] == (101, 101, 96)  # correct_pad at 99: [1, 1, 1, 1]
+    assert rows["inverted_res_block3/depthwise5"][1] == (50, 50, 96)
+    assert rows["inverted_res_block4/add"][3] == ("input", "x")
+    assert "inverted_res_block2/expand" not in rows and "inverted_res_block2/add" not in rows
+
+
+def test_the_keras_helpers_example():
+    rows = paths("input: [8, 8, 3]\n" + docs_example("Blocks that adapt", 1))
+    assert [rows[p][1] for p in ("mbconv1", "mbconv1.2", "mbconv1.3")] == [(8, 8, 48)] * 3
+    assert "mbconv1.4" not in rows

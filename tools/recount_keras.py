@@ -13,8 +13,8 @@ non-trainable split, as in tests/data/reference/keras.tsv.
     KERAS_BACKEND=jax /tmp/kvenv/bin/python tools/recount_keras.py --input 197
 
 builds every model at 197×197×3 instead, where Keras allows it, and adds the MACs of its
-Conv2D, DepthwiseConv2D and Dense layers from their shapes, and the output shape of each
-layer that comes before the head (tests/data/reference/keras_197.tsv).
+Conv2D, DepthwiseConv2D and Dense layers from their shapes, and the last feature map's shape
+(tests/data/reference/keras_197.tsv).
 """
 
 import os
@@ -53,6 +53,12 @@ def macs(model) -> int:
     return total
 
 
+def feature_map(model) -> str:
+    """HxWxC of the last layer with height and width (the map the head pools)."""
+    last = [layer for layer in model.layers if len(layer.output.shape) == 4][-1]
+    return "x".join(map(str, last.output.shape[1:]))
+
+
 def import_keras():
     """keras on the JAX backend, or None (said on stderr) where it is not installed."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -70,7 +76,7 @@ def main() -> None:
         return
     size = int(sys.argv[sys.argv.index("--input") + 1]) if "--input" in sys.argv else None
     print(f"# Keras {keras.__version__}, weights=None, include_top=True")
-    print("model\ttotal\ttrainable\tnon_trainable\tinput" + ("\tmacs\tbefore_head" if size else ""))
+    print("model\ttotal\ttrainable\tnon_trainable\tinput" + ("\tmacs\tfeature_map" if size else ""))
     for name, default in MODELS.items():
         side = size or default
         try:
@@ -78,7 +84,7 @@ def main() -> None:
         except ValueError as exc:  # a size the application refuses
             print(f"# {name} at {side}: {exc}", flush=True)
             continue
-        extra = (macs(model), "x".join(map(str, model.layers[-3].output.shape[1:]))) if size else ()
+        extra = (macs(model), feature_map(model)) if size else ()
         print(name, *counts(model), side, *extra, sep="\t", flush=True)
 
 
