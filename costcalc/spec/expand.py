@@ -96,12 +96,7 @@ class Expander:
             known = [*OPS, *self.blocks, "branches"]
             raise SpecError(f"unknown layer kind {kind!r}", where, did_you_mean(kind, known))
         saved = flow.shape, flow.failure
-        source = None if kind == "merge" else self.reserved(options, "from", here, None)
-        if source is not None:
-            source = self.tensor_name(source, options.at("from"))
-            if source == self.reserved(options, "as", here, None):
-                raise cycle(source, options.at("from"))
-            flow.shape, flow.failure = flow.lookup(source, options.at("from"))
+        source = None if kind == "merge" else self.read_from(options, here, flow)
         if not self.switched_on(options, here):
             flow.shape, flow.failure = saved
             return []
@@ -124,6 +119,16 @@ class Expander:
             flow.name(alias, options.at("as"))
         return nodes
 
+    def read_from(self, options: YMap, scope, flow: Flow) -> str | None:
+        """`from: NAME`: the flow goes on from that tensor; reading the item's own `as` is a cycle."""
+        if "from" not in options:
+            return None
+        source = self.tensor_name(self.reserved(options, "from", scope, None), options.at("from"))
+        if source == self.reserved(options, "as", scope, None):
+            raise cycle(source, options.at("from"))
+        flow.shape, flow.failure = flow.lookup(source, options.at("from"))
+        return source
+
     def repeated(self, kind: str, options: YMap, scope, stack, name: str, where: Where, flow: Flow,
                  repeat: int) -> list[Node]:
         """`repeat` copies in sequence; each is expanded on its own input unless that cannot matter."""
@@ -138,8 +143,8 @@ class Expander:
             if fixed and r < repeat:
                 self.charge((self.count - before) * (repeat - r), options.at("repeat"))
                 nodes += [replace(node, name=f"{name}.{k}") for k in range(r + 1, repeat + 1)]
-                for _ in range(repeat - r if isinstance(node, Layer) else 0):
-                    flow.advance(node.op, node.name, where)
+                for k in range(r + 1, repeat + 1 if isinstance(node, Layer) else 0):
+                    flow.advance(node.op, f"{name}.{k}", where)
                 break
         return nodes
 
