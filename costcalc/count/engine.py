@@ -60,6 +60,8 @@ class Row:
     breakdown: dict[str, int] = field(default_factory=dict, compare=False)
     sources: tuple[str, ...] = field(default=(), compare=False)
     """The named tensors a row reads (`from:`), where it does not read the row before it."""
+    operands: dict[str, Shape] = field(default_factory=dict, compare=False)
+    """For a merge of named tensors, the shape of each (`x (2)` for a tensor read twice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +212,7 @@ class _Walker:
         cost, breakdown = self.cost(Facts(node.merge, shape, out, 0, work), 0, 0)
         _bounded(cost, what, node.where)
         self.rows.append(Row(path, path.rsplit("/", 1)[-1], node.merge.kind, "merge", depth, shape, out, cost, work,
-                             node.where, node.merge, breakdown, sources))
+                             node.where, node.merge, breakdown, sources, outputs if sources else {}))
         return out, cost
 
     def cost(self, facts: Facts, trainable: int, non_trainable: int) -> tuple[Cost, dict[str, int]]:
