@@ -308,3 +308,31 @@ def test_the_keras_helpers_example():
     rows = paths("input: [8, 8, 3]\n" + docs_example("Blocks that adapt", 1))
     assert [rows[p][1] for p in ("mbconv1", "mbconv1.2", "mbconv1.3")] == [(8, 8, 48)] * 3
     assert "mbconv1.4" not in rows
+
+
+def test_a_residual_as_branches_and_as_named_tensors_costs_and_sees_the_same():
+    from costcalc.analyses.receptive import receptive_fields
+    branches = design(HEAD + """\
+layers:
+  - conv: {filters: 4, kernel: 3, stride: 2}
+  - branches: {main: [conv: {filters: 4, kernel: 3}, conv: {filters: 4, kernel: 5}], skip: null}
+    merge: add
+""")
+    graph = design(HEAD + """\
+layers:
+  - conv: {filters: 4, kernel: 3, stride: 2, as: a}
+  - conv: {filters: 4, kernel: 3}
+  - conv: {filters: 4, kernel: 5, as: b}
+  - {merge: add, from: [a, b]}
+""")
+    assert branches.total == graph.total and branches.breakdown == graph.breakdown
+    last = receptive_fields(branches)[branches.rows[-1].path]
+    assert receptive_fields(graph)["merge4"] == last
+    assert (last.height.size, last.height.jump) == (15, 2)
+
+
+def test_a_layer_reading_a_named_tensor_starts_from_its_receptive_field():
+    from costcalc.analyses.receptive import receptive_fields
+    fields = receptive_fields(design(UNET.replace("name: lateral}", "name: lateral, as: l}").replace("lateral_out", "l")))
+    assert fields["lateral"] == fields["conv1"] and fields["lateral"].height.size == 3
+    assert fields["joined"] == fields["conv1"]

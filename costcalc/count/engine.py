@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import CostcalcError, LimitError, ShapeError, Where
 from ..limits import MAX_COUNT
@@ -62,6 +62,8 @@ class Row:
     """The named tensors a row reads (`from:`), where it does not read the row before it."""
     operands: dict[str, Shape] = field(default_factory=dict, compare=False)
     """For a merge of named tensors, the shape of each (`x (2)` for a tensor read twice)."""
+    keep: str | None = field(default=None, compare=False)
+    """The name its output is given (`as:`), for later rows to read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class _Walker:
         return shape, total
 
     def node(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
+        index = len(self.rows)  # where the node's own row goes
         if isinstance(node, Join):
             out, cost = self.join(node, prefix + node.name, depth)
         else:
@@ -145,6 +148,7 @@ class _Walker:
             out, cost = self.placed(node, shape, prefix, depth)
         if node.keep:
             self.tensors[node.keep] = out
+            self.rows[index] = replace(self.rows[index], keep=node.keep)
         return out, cost
 
     def placed(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
