@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import ChainMap
 from dataclasses import MISSING, dataclass, replace
 
 from ..errors import LimitError, ShapeError, SpecError, Where
@@ -337,13 +338,13 @@ class Flow:
 
     shape: Shape | None
     failure: ShapeError | None
-    tensors: dict[str, tuple]
+    tensors: ChainMap  # name → (shape, failure, where named); one map per list, over those around it
     pending: tuple[str, ...]
     declared: dict[str, Where]
 
     @classmethod
     def start(cls, shape: Shape, declared: dict[str, Where]) -> Flow:
-        return cls(shape, None, {INPUT: (shape, None, None)}, (), declared)
+        return cls(shape, None, ChainMap({INPUT: (shape, None, None)}), (), declared)
 
     def current(self) -> Shape:
         if self.shape is None:
@@ -352,7 +353,7 @@ class Flow:
 
     def enter(self) -> Flow:
         """The flow of a block's body or a branch: it reads its own input as `input`."""
-        tensors = {**self.tensors, INPUT: (self.shape, self.failure, None)}
+        tensors = self.tensors.new_child({INPUT: (self.shape, self.failure, None)})
         return Flow(self.shape, self.failure, tensors, self.pending, self.declared)
 
     def follow(self, inner: Flow) -> None:
