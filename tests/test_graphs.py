@@ -259,6 +259,9 @@ ERRORS = {
     "a shape name as a block argument": (
         HEAD + "blocks:\n  b:\n    args: {in_channels: 3}\n    layers: [relu]\nlayers: [b]\n",
         "spec.yaml:4:12: 'in_channels' is reserved for the shape of a layer's input and cannot be a block argument"),
+    "a block named merge": (
+        HEAD + "blocks:\n  merge:\n    layers: [relu]\nlayers: [merge]\n",
+        "spec.yaml:3:3: block 'merge' has the name of a built-in layer kind; rename the block"),
     "as as a block argument": (
         HEAD + "blocks:\n  b:\n    args: {when: 3}\n    layers: [relu]\nlayers: [b]\n",
         "spec.yaml:4:12: 'when' is reserved for every layer and cannot be a block argument"),

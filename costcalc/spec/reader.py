@@ -155,7 +155,7 @@ def parse_blocks(node, where: Where) -> dict[str, Block]:
     blocks = {}
     for name, body in node.items():
         at = node.key_where[name]
-        if name in OPS or name == "branches":
+        if name in OPS or name in ("branches", "merge"):
             raise SpecError(f"block {name!r} has the name of a built-in layer kind", at, "rename the block")
         if not isinstance(body, YMap):
             raise SpecError(f"block {name!r} must be a mapping with args: and layers:", node.at(name))
