@@ -178,6 +178,23 @@ def test_when_false_leaves_a_layer_out_and_literal_booleans_are_taken():
     assert [row.path for row in design(text).rows] == ["relu2"]
 
 
+SWITCHED = """\
+layers:
+  - branches:
+      main: [conv: {filters: 3, kernel: 3}]
+      shortcut: {when: "${in_channels == 3}", layers: null}
+    merge: add
+"""
+
+
+@pytest.mark.parametrize("channels, branches", [(3, ["main", "shortcut"]), (4, ["main"])])
+def test_a_branch_is_switched_on_by_a_condition(channels, branches):
+    result = design(f"input: [8, 8, {channels}]\n" + SWITCHED)
+    assert [row.name for row in result.rows if row.role == "branch"] == branches
+    assert result.output == (8, 8, 3)
+    assert result.rows[-1].cost.flops == (len(branches) - 1) * 8 * 8 * 3  # an add of one branch does nothing
+
+
 def test_a_kind_may_be_computed():
     text = HEAD + """\
 blocks:
@@ -259,6 +276,15 @@ ERRORS = {
     "a shape name as a block argument": (
         HEAD + "blocks:\n  b:\n    args: {in_channels: 3}\n    layers: [relu]\nlayers: [b]\n",
         "spec.yaml:4:12: 'in_channels' is reserved for the shape of a layer's input and cannot be a block argument"),
+    "every branch switched off": (
+        HEAD + "layers:\n  - branches: {a: {when: false, layers: [relu]}}\n",
+        "spec.yaml:3:15: every branch is switched off; a branches layer needs one branch or more"),
+    "a branch condition that is not a boolean": (
+        HEAD + "layers:\n  - branches: {a: {when: 2, layers: [relu]}, b: null}\n",
+        "spec.yaml:3:26: when must be true or false, got 2; compare to make a condition: `when: ${stride == 1}`"),
+    "an unknown key in a switched branch": (
+        HEAD + "layers:\n  - branches: {a: {when: true, layer: [relu]}, b: null}\n",
+        "spec.yaml:3:32: unknown key 'layer' in branch a; did you mean 'layers'?"),
     "a block named merge": (
         HEAD + "blocks:\n  merge:\n    layers: [relu]\nlayers: [merge]\n",
         "spec.yaml:3:3: block 'merge' has the name of a built-in layer kind; rename the block"),
@@ -300,15 +326,22 @@ def test_the_adaptive_block_example_is_keras_mobilenet_v2s_start():
     calls = ("layers:\n  - conv: {filters: 32, kernel: 3, stride: 2}\n"
              "  - inverted_res_block: {expansion: 1, filters: 16}\n"
              "  - inverted_res_block: {filters: 24, stride: 2}\n  - inverted_res_block: {filters: 24}\n")
-    rows = paths("input: [197, 197, 3]\n" + docs_example("Blocks that adapt", 0) + calls)
+    rows = paths("input: [197, 197, 3]\n" + docs_example("Blocks that adapt", 1) + calls)
     assert rows["inverted_res_block3/pad"][1] == (101, 101, 96)  # correct_pad at 99: [1, 1, 1, 1]
     assert rows["inverted_res_block3/depthwise5"][1] == (50, 50, 96)
     assert rows["inverted_res_block4/add"][3] == ("input", "x")
     assert "inverted_res_block2/expand" not in rows and "inverted_res_block2/add" not in rows
 
 
+@pytest.mark.parametrize("channels, branches", [(24, 2), (16, 1)])
+def test_the_switched_branch_example(channels, branches):
+    example = "".join("  " + line + "\n" for line in docs_example("Blocks that adapt", 0).splitlines())
+    result = design(f"input: [8, 8, {channels}]\nlayers:\n" + example)
+    assert sum(row.role == "branch" for row in result.rows) == branches and result.output == (8, 8, 24)
+
+
 def test_the_keras_helpers_example():
-    rows = paths("input: [8, 8, 3]\n" + docs_example("Blocks that adapt", 1))
+    rows = paths("input: [8, 8, 3]\n" + docs_example("Blocks that adapt", 2))
     assert [rows[p][1] for p in ("mbconv1", "mbconv1.2", "mbconv1.3")] == [(8, 8, 48)] * 3
     assert "mbconv1.4" not in rows
 

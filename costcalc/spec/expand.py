@@ -19,6 +19,12 @@ from .yamlload import YList, YMap
 LAYER_KEYS = ("name", "repeat", "as", "from", "when")
 BRANCHES_KEYS = ("branches", "merge", *LAYER_KEYS, "torch")
 JOIN_KEYS = ("merge", "from", "name", "as", "when", "torch")
+BRANCH_KEYS = ("when", "layers")
+
+
+def branch_layers(value):
+    """A branch's list of layers: the value itself, or its `layers:` when it is switched by `when:`."""
+    return value.get("layers") if isinstance(value, YMap) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +242,19 @@ class Expander:
         paths = options["branches"]
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
-        merge = self.merge_of(options, Scope(scope, self.watch(flow)))
+        here = Scope(scope, self.watch(flow))
+        merge = self.merge_of(options, here)
         groups, inners = [], {}
         for branch, layers in paths.items():
+            if isinstance(layers, YMap):  # {when: ..., layers: [...]}: a branch switched by a condition
+                check_keys(layers, BRANCH_KEYS, "key", f" in branch {branch}")
+                if not self.switched_on(layers, here):
+                    continue
             inners[str(branch)] = inner = flow.enter()
-            groups.append(Group(str(branch), "branch", self.sequence(layers, scope, stack, inner), paths.at(branch)))
+            body = self.sequence(branch_layers(layers), scope, stack, inner)
+            groups.append(Group(str(branch), "branch", body, paths.at(branch)))
+        if not groups:
+            raise SpecError("every branch is switched off", options.at("branches"), "a branches layer needs one branch or more")
         self.charge(1, where)
         flow.merge(merge, {key: (inner.shape, inner.failure) for key, inner in inners.items()},
                    f"{name} (branches)", where)
@@ -308,7 +322,8 @@ class Expander:
                 if "when" in options:
                     size = 0
                 elif kind == "branches" and isinstance(options.get("branches"), YMap):
-                    size = 1 + sum(least(layers, depth + 1) for layers in options["branches"].values())
+                    size = 1 + sum(least(branch_layers(layers), depth + 1) for layers in options["branches"].values()
+                                   if not isinstance(layers, YMap))
                 elif kind in self.blocks:
                     if kind not in sizes:
                         sizes[kind] = least(self.blocks[kind].layers, depth + 1)
@@ -426,7 +441,7 @@ def declared_names(items, blocks: dict[str, Block]) -> dict[str, Where]:
                 found.setdefault(options["as"], options.at("as"))
             if kind == "branches" and isinstance(options.get("branches"), YMap):
                 for layers in options["branches"].values():
-                    scan(layers, depth + 1)
+                    scan(branch_layers(layers), depth + 1)
             elif kind in blocks and kind not in seen:
                 seen.add(kind)
                 scan(blocks[kind].layers, depth + 1)

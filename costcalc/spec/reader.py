@@ -11,7 +11,7 @@ from ..model.ops import OPS
 from ..model.tree import Spec
 from ..suggest import check_keys, did_you_mean
 from .budget import parse_budgets
-from .expand import LAYER_KEYS, Block, Expander, split_item
+from .expand import LAYER_KEYS, Block, Expander, branch_layers, split_item
 from .expr import SHAPE_NAMES
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
@@ -202,5 +202,5 @@ def uses(items, blocks: dict[str, Block]) -> list[str]:
             found.append(kind)
         elif kind == "branches" and isinstance(options.get("branches"), YMap):
             for layers in options["branches"].values():
-                found.extend(uses(layers, blocks))
+                found.extend(uses(branch_layers(layers), blocks))
     return found

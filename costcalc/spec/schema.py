@@ -123,7 +123,10 @@ def kind_schema(kind: str, strict: bool) -> dict:
 
 
 def branches_schema(variant: str) -> dict:
-    chain = {"anyOf": [{"$ref": f"#/$defs/{variant}"}, {"type": "null"}]}
+    layers = {"anyOf": [{"$ref": f"#/$defs/{variant}"}, {"type": "null"}]}
+    switched = {"type": "object", "properties": {"when": graph_keys()["when"], "layers": layers},
+                "additionalProperties": False, "description": "a branch switched on by a condition"}
+    chain = {"anyOf": [*layers["anyOf"], switched]}
     properties = {"branches": {"type": "object", "additionalProperties": chain, "minProperties": 1,
                                "description": "branch name → its layers; an empty list or null is the identity"},
                   "merge": {**valued({"enum": list(MERGES)}), "default": "concat"},
