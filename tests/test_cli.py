@@ -164,7 +164,7 @@ def test_compare_shows_branches_only_where_designs_share_their_paths():
     assert "cost by branch" not in run("compare", zoo).out
     assert json.loads(run("compare", zoo, "--format", "json").out)["branches"] == []
     every = run("compare", zoo, "--branches").out
-    assert "│ block_2/add (all branches)      │" in every and "│ conv2_block1/add (all branches) │" in every
+    assert "│ conv2_block1/add (all branches) │" in every  # MobileNetV2's shortcuts are named-tensor merges
     assert "cost by branch" in run("compare", INCEPTION).out
     assert "cost by branch" not in run("compare", INCEPTION, "--no-branches").out
 

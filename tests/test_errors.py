@@ -107,7 +107,7 @@ CASES = {
     "expression that tries to import": (
         HEAD + "layers:\n  - conv: {filters: \"${__import__('os').system('echo pwned')}\", kernel: 3}\n",
         "spec.yaml:3:21: in ${__import__('os').system('echo pwned')}:"
-        " only min, max, round and int may be called in an expression",
+        " only min, max, round, int, ceil and floor may be called in an expression",
     ),
     "unknown $argument": (
         HEAD + "layers:\n  - conv: {filters: $width, kernel: 3}\n",

@@ -216,12 +216,12 @@ def test_branches_nested_through_blocks_are_refused_not_a_recursion_error(spec_f
 
 # --- The expression evaluator ---------------------------------------------------------------
 
-ONLY = "(only + - * / // %, parentheses, min, max, round, int)"
+ONLY = "(only + - * / // %, comparisons, and, or, not, a if c else b, parentheses, min, max, round, int, ceil, floor)"
 EXPRESSIONS = {
     "attribute": ("(3).__class__", f"attribute is not allowed in an expression {ONLY}"),
-    "a builtin beyond the whitelist": ("abs(-3)", "only min, max, round and int may be called in an expression"),
-    "pow": ("pow(9, 99)", "only min, max, round and int may be called in an expression"),
-    "a lambda": ("(lambda: 3)()", "only min, max, round and int may be called in an expression"),
+    "a builtin beyond the whitelist": ("abs(-3)", "only min, max, round, int, ceil and floor may be called in an expression"),
+    "pow": ("pow(9, 99)", "only min, max, round, int, ceil and floor may be called in an expression"),
+    "a lambda": ("(lambda: 3)()", "only min, max, round, int, ceil and floor may be called in an expression"),
     "a comprehension": ("min(1, [i for i in (2, 3)])", f"listcomp is not allowed in an expression {ONLY}"),
     "a generator": ("min(1, (i for i in (2, 3)))", f"generatorexp is not allowed in an expression {ONLY}"),
     "a power tower": ("9**9**9", f"binop is not allowed in an expression {ONLY}"),

@@ -105,6 +105,26 @@ def test_side_by_side_designs_are_the_single_network_specs(name, single):
     assert [(r.path, r.kind, r.output, r.cost) for r in pair.rows] == [(r.path, r.kind, r.output, r.cost) for r in alone.rows]
 
 
+def keras_at_197() -> dict[str, dict]:
+    lines = [line for line in (REFERENCE / "keras_197.tsv").read_text().splitlines() if not line.startswith("#")]
+    return {row.pop("model"): row for row in csv.DictReader(lines, delimiter="\t")}
+
+
+KERAS_197 = keras_at_197()
+
+
+@pytest.mark.parametrize("spec, name, model", KERAS_SPECS)
+def test_keras_specs_stay_exact_at_197(spec, name, model):
+    """At an odd size, where Keras's correct_pad differs from a fixed pad: parameters, MACs, last map."""
+    reference = KERAS_197[model]
+    result = analyze(load(SPECS / "zoo" / spec), (197, 197, 3)).design(name)
+    total = result.total
+    assert (total.params, total.trainable_params, total.non_trainable_params, total.macs) == (
+        int(reference["total"]), int(reference["trainable"]), int(reference["non_trainable"]), int(reference["macs"]))
+    last_map = [row.output for row in result.rows if len(row.output) == 3][-1]
+    assert "x".join(map(str, last_map)) == reference["feature_map"]
+
+
 def test_every_zoo_spec_is_tested():
     tested = {spec for spec, *_ in KERAS_SPECS + TORCHVISION_SPECS}
     assert tested == {path.name for path in (SPECS / "zoo").glob("*.yaml")}

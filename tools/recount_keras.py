@@ -9,6 +9,12 @@ A throwaway venv works (JAX on the CPU; no weights are downloaded):
 
 Output is TSV, one row per model: model.count_params() and its trainable and
 non-trainable split, as in tests/data/reference/keras.tsv.
+
+    KERAS_BACKEND=jax /tmp/kvenv/bin/python tools/recount_keras.py --input 197
+
+builds every model at 197×197×3 instead, where Keras allows it, and adds the MACs of its
+Conv2D, DepthwiseConv2D and Dense layers from their shapes, and the last feature map's shape
+(tests/data/reference/keras_197.tsv).
 """
 
 import os
@@ -29,6 +35,30 @@ def counts(model) -> tuple[int, int, int]:
     return model.count_params(), trainable, non_trainable
 
 
+def macs(model) -> int:
+    """Multiply-accumulates of the conv, depthwise and dense layers, from Keras's own layer shapes."""
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            continue
+        out = [int(d) for d in layer.output.shape[1:]]
+        kernel = layer.kernel.shape  # Conv2D: kh, kw, cin, cout; Depthwise: kh, kw, cin, mult; Dense: in, units
+        per_output = int(kernel[0]) if kind == "Dense" else int(kernel[0]) * int(kernel[1]) * (
+            1 if kind == "DepthwiseConv2D" else int(kernel[2]) // getattr(layer, "groups", 1))
+        elements = 1
+        for d in out:
+            elements *= d
+        total += elements * per_output
+    return total
+
+
+def feature_map(model) -> str:
+    """HxWxC of the last layer with height and width (the map the head pools)."""
+    last = [layer for layer in model.layers if len(layer.output.shape) == 4][-1]
+    return "x".join(map(str, last.output.shape[1:]))
+
+
 def import_keras():
     """keras on the JAX backend, or None (said on stderr) where it is not installed."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -44,11 +74,18 @@ def main() -> None:
     keras = import_keras()
     if keras is None:
         return
+    size = int(sys.argv[sys.argv.index("--input") + 1]) if "--input" in sys.argv else None
     print(f"# Keras {keras.__version__}, weights=None, include_top=True")
-    print("model\ttotal\ttrainable\tnon_trainable\tinput")
-    for name, size in MODELS.items():
-        model = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3))
-        print(name, *counts(model), size, sep="\t", flush=True)
+    print("model\ttotal\ttrainable\tnon_trainable\tinput" + ("\tmacs\tfeature_map" if size else ""))
+    for name, default in MODELS.items():
+        side = size or default
+        try:
+            model = getattr(keras.applications, name)(weights=None, input_shape=(side, side, 3))
+        except ValueError as exc:  # a size the application refuses
+            print(f"# {name} at {side}: {exc}", flush=True)
+            continue
+        extra = (macs(model), feature_map(model)) if size else ()
+        print(name, *counts(model), side, *extra, sep="\t", flush=True)
 
 
 if __name__ == "__main__":

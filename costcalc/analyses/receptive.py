@@ -13,7 +13,9 @@ alike) and, where the branches' jumps differ, the largest jump. After a global p
 flatten or anything else that leaves no spatial axes, the field is the whole input; so it is
 after a groupnorm, whose statistics span every position. A crop moves the first pixel. Kinds
 whose field costcalc does not model (an adaptive pool whose output does not divide its input,
-a transposed convolution, a resize) have none, and neither has what follows them.
+a transposed convolution, a resize) have none, and neither has what follows them. A layer that
+reads a named tensor (`from:`) starts from that tensor's field; a merge of named tensors takes
+the union of theirs.
 """
 
 from __future__ import annotations
@@ -130,28 +132,48 @@ def receptive_fields(design: DesignResult) -> dict[str, Field]:
 def receptive_steps(design: DesignResult) -> dict[str, tuple[Field, Field]]:
     """path → (the field of the row's input, the field of its output) for every row of a design."""
     fields: dict[str, tuple[Field, Field]] = {}
-    _sequence(design.rows, 0, 0, START if len(design.input) == 3 else WHOLE, fields)
+    start = START if len(design.input) == 3 else WHOLE
+    _sequence(design.rows, 0, 0, start, fields, {"input": start})
     return fields
 
 
-def _sequence(rows, i: int, depth: int, field: Field, fields: dict) -> tuple[int, Field]:
-    """Rows from `i` at `depth` or deeper, in order; returns the next index and the last field."""
+def _sequence(rows, i: int, depth: int, field: Field, fields: dict, named: dict) -> tuple[int, Field]:
+    """Rows from `i` at `depth` or deeper, in order; returns the next index and the last field.
+
+    `named` holds the fields of the named tensors (`as:`), and as `input` that of the input of
+    the design, block or branch being walked, for the rows that read them (`from:`).
+    """
     while i < len(rows) and rows[i].depth >= depth:
-        row, before = rows[i], field
-        if row.role == "layer":
-            field = step(field, row)
+        row = rows[i]
+        if row.role == "merge":  # a merge of named tensors (a branches' merge row goes with its branches)
+            before = field = merge([named[source] for source in row.sources])
             i += 1
-        elif row.role in ("block", "branch"):
-            i, field = _sequence(rows, i + 1, depth + 1, field, fields)
-        else:  # branches: each branch from the same input, then the merge row
-            ends, i = [], i + 1
-            while rows[i].role == "branch":
-                branch = rows[i]
-                i, end = _sequence(rows, i + 1, depth + 2, field, fields)
-                fields[branch.path] = (field, end)
-                ends.append(end)
-            field = merge(ends)
-            fields[rows[i].path] = (before, field)
-            i += 1
+        else:
+            before = field = named[row.sources[0]] if row.sources else field
+            if row.role == "layer":
+                field = step(field, row)
+                i += 1
+            elif row.role in ("block", "branch"):
+                i, field = _group(rows, i + 1, depth + 1, field, fields, named)
+            else:  # branches: each branch from the same input, then the merge row
+                ends, i = [], i + 1
+                while rows[i].role == "branch":
+                    branch = rows[i]
+                    i, end = _group(rows, i + 1, depth + 2, field, fields, named)
+                    fields[branch.path] = (field, end)
+                    ends.append(end)
+                field = merge(ends)
+                fields[rows[i].path] = (before, field)
+                i += 1
         fields[row.path] = (before, field)
+        if row.keep:
+            named[row.keep] = field
     return i, field
+
+
+def _group(rows, i: int, depth: int, field: Field, fields: dict, named: dict) -> tuple[int, Field]:
+    """A block's or branch's rows, which read their own input as `input`."""
+    outer, named["input"] = named["input"], field
+    result = _sequence(rows, i, depth, field, fields, named)
+    named["input"] = outer
+    return result

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import CostcalcError, LimitError, ShapeError, Where
 from ..limits import MAX_COUNT
-from ..model.merges import Merge
+from ..model.merges import Merge, operands
 from ..model.ops import Op, Shape, numel
-from ..model.tree import Branches, Group, Layer, Node, Spec
+from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
 
 
@@ -58,6 +58,12 @@ class Row:
     where: Where | None = field(default=None, compare=False)
     op: Op | Merge | None = field(default=None, compare=False)
     breakdown: dict[str, int] = field(default_factory=dict, compare=False)
+    sources: tuple[str, ...] = field(default=(), compare=False)
+    """The named tensors a row reads (`from:`), where it does not read the row before it."""
+    operands: dict[str, Shape] = field(default_factory=dict, compare=False)
+    """For a merge of named tensors, the shape of each (`x (2)` for a tensor read twice)."""
+    keep: str | None = field(default=None, compare=False)
+    """The name its output is given (`as:`), for later rows to read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,22 +102,29 @@ def analyze(spec: Spec, input_shape: Shape | None = None, designs=None,
     for name in names:
         if name not in spec.designs:
             raise CostcalcError(f"no design {name!r} in {spec.file}; designs: {', '.join(spec.designs)}")
+    trees = spec.rebuild(shape) if spec.rebuild and shape != tuple(spec.input) else spec.designs
     walker = _Walker(CONVENTIONS[convention], bytes_per_element)
-    results = tuple(walker.design(name, spec.designs[name], shape) for name in names)
+    results = tuple(walker.design(name, trees[name], shape) for name in names)
     baseline = spec.baseline if spec.baseline in names else names[0]
     return Analysis(spec.name, spec.file, shape, baseline, convention, bytes_per_element, results)
 
 
 class _Walker:
-    """Walks node trees, appending rows; each visit returns (output shape, cost)."""
+    """Walks node trees, appending rows; each visit returns (output shape, cost).
+
+    `tensors` holds the shapes of the named tensors (`as:`) and, as `input`, the input of the
+    design, block or branch being walked; the spec reader has checked every name read.
+    """
 
     def __init__(self, convention: Convention, bytes_per_element: int):
         self.convention = convention
         self.bytes_per_element = bytes_per_element
         self.rows: list[Row] = []
+        self.tensors: dict[str, Shape] = {}
 
     def design(self, name: str, nodes: tuple[Node, ...], shape: Shape) -> DesignResult:
         self.rows = []
+        self.tensors = {INPUT: shape}
         out, total = self.sequence(nodes, shape, "", 0)
         breakdown = dict.fromkeys(KINDS, 0)
         for row in self.rows:
@@ -127,22 +140,44 @@ class _Walker:
         return shape, total
 
     def node(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
+        index = len(self.rows)  # where the node's own row goes
+        if isinstance(node, Join):
+            out, cost = self.join(node, prefix + node.name, depth)
+        else:
+            shape = self.tensors[node.source] if node.source else shape
+            out, cost = self.placed(node, shape, prefix, depth)
+        if node.keep:
+            self.tensors[node.keep] = out
+            self.rows[index] = replace(self.rows[index], keep=node.keep)
+        return out, cost
+
+    def placed(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
+        """A layer, block or branches on its input shape."""
+        sources = (node.source,) if node.source else ()
         if isinstance(node, Layer):
-            return self.layer(node, shape, prefix + node.name, depth)
+            return self.layer(node, shape, prefix + node.name, depth, sources)
         index = len(self.rows)
         self.rows.append(None)
         path = prefix + node.name
         if isinstance(node, Group):
-            out, cost = self.sequence(node.children, shape, path + "/", depth + 1)
+            out, cost = self.group(node, shape, path, depth)
             role = "branch" if node.kind == "branch" else "block"
         else:
             out, cost = self.branches(node, shape, path, depth + 1)
             role = "branches"
         kind = node.kind if isinstance(node, Group) else f"branches ({node.merge.kind})"
-        self.rows[index] = Row(path, node.name, kind, role, depth, shape, out, cost, where=node.where)
+        self.rows[index] = Row(path, node.name, kind, role, depth, shape, out, cost, where=node.where, sources=sources)
         return out, cost
 
-    def layer(self, layer: Layer, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:
+    def group(self, node: Group, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:
+        """A block's body or a branch, which reads its own input as `input`."""
+        outer = self.tensors.get(INPUT)
+        self.tensors[INPUT] = shape
+        out, cost = self.sequence(node.children, shape, path + "/", depth + 1)
+        self.tensors[INPUT] = outer
+        return out, cost
+
+    def layer(self, layer: Layer, shape: Shape, path: str, depth: int, sources=()) -> tuple[Shape, Cost]:
         op = layer.op
         try:
             out = op.infer(shape)
@@ -151,25 +186,38 @@ class _Walker:
         work = op.work(shape, out)
         cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), *op.params(shape, out))
         _bounded(cost, f"{path} ({op.kind})", layer.where)
-        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown))
+        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown,
+                             sources))
         return out, cost
 
     def branches(self, node: Branches, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:
         outputs, total = {}, Cost()
         for group in node.branches:
-            outputs[group.name], cost = self.node(group, shape, path + "/", depth)
+            outputs[group.name], cost = self.placed(group, shape, path + "/", depth)
             total += cost
+        name = node.merge.kind if node.merge.kind not in outputs else f"{node.merge.kind}~{len(outputs) + 1}"
+        out, cost = self.merged(node, outputs, shape, f"{path}/{name}", f"{path} (branches)", depth)
+        return out, total + cost
+
+    def join(self, node: Join, path: str, depth: int) -> tuple[Shape, Cost]:
+        """A merge of named tensors: its own row, reading them."""
+        outputs = operands({name: self.tensors[name] for name in node.sources}, node.sources)
+        return self.merged(node, outputs, self.tensors[node.sources[0]], path, f"{path} ({node.merge.kind})", depth,
+                           node.sources)
+
+    def merged(self, node: Branches | Join, outputs: dict[str, Shape], shape: Shape, path: str, what: str,
+               depth: int, sources=()) -> tuple[Shape, Cost]:
+        """The merge row of a `branches` layer or a `merge` of named tensors."""
         try:
             out = node.merge.infer(outputs)
         except ShapeError as exc:
-            raise ShapeError(f"{path} (branches): {exc.message}", node.where, exc.hint) from None
+            raise ShapeError(f"{what}: {exc.message}", node.where, exc.hint) from None
         work = node.merge.work(outputs, out)
         cost, breakdown = self.cost(Facts(node.merge, shape, out, 0, work), 0, 0)
-        _bounded(cost, f"{path} (branches)", node.where)
-        name = node.merge.kind if node.merge.kind not in outputs else f"{node.merge.kind}~{len(outputs) + 1}"
-        self.rows.append(Row(f"{path}/{name}", name, node.merge.kind, "merge", depth, shape, out, cost, work,
-                             node.where, node.merge, breakdown))
-        return out, total + cost
+        _bounded(cost, what, node.where)
+        self.rows.append(Row(path, path.rsplit("/", 1)[-1], node.merge.kind, "merge", depth, shape, out, cost, work,
+                             node.where, node.merge, breakdown, sources, outputs if sources else {}))
+        return out, cost
 
     def cost(self, facts: Facts, trainable: int, non_trainable: int) -> tuple[Cost, dict[str, int]]:
         """The cost of one layer or merge, and its FLOPs by operation kind under the convention."""

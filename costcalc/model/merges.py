@@ -29,6 +29,18 @@ class Merge:
         return {"merge": (len(shapes) - 1) * numel(out)}
 
 
+def operands(shapes: dict[str, Shape], names) -> dict[str, Shape]:
+    """The inputs of a merge of named tensors, by name; a tensor read twice is `x` and `x (2)`."""
+    result: dict[str, Shape] = {}
+    for name in names:
+        key, n = name, 1
+        while key in result:
+            n += 1
+            key = f"{name} ({n})"
+        result[key] = shapes[name]
+    return result
+
+
 def _register(cls):
     MERGES[cls.kind] = cls
     return cls

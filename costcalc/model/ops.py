@@ -45,6 +45,8 @@ class Op:
 
     kind: ClassVar[str]
     category: ClassVar[str]
+    SIZED_BY_TENSOR: ClassVar[tuple[str, ...]] = ()
+    """Options that may name a tensor instead (`size: skip1`): its [height, width] is the value."""
 
     @classmethod
     def option_fields(cls) -> dict:

@@ -32,6 +32,7 @@ class Resize(Op):
     kind = "resize"
     category = "resize"
     TARGETS: ClassVar[tuple[str, ...]] = ("scale", "size")  # a new form: one option here and one case in `target`
+    SIZED_BY_TENSOR: ClassVar[tuple[str, ...]] = ("size",)  # size: skip1, as F.interpolate(size=skip1.shape[-2:])
     mode: str = option(opt.resize_mode, "nearest")
     scale: tuple[int, int] | None = option(opt.pair, None)
     size: tuple[int, int] | None = option(opt.size, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -13,11 +14,17 @@ from .ops import Op, Shape
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    """One layer of a built-in kind."""
+    """One layer of a built-in kind.
+
+    Every node reads the output of the node before it, or with `source` the tensor of that
+    name (`from:` in the spec); with `keep` its output is named for later nodes (`as:`).
+    """
 
     name: str
     op: Op
     where: Where = field(compare=False)
+    source: str | None = None
+    keep: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,8 @@ class Group:
     kind: str
     children: tuple[Node, ...]
     where: Where = field(compare=False)
+    source: str | None = None
+    keep: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +47,26 @@ class Branches:
     merge: Merge
     branches: tuple[Group, ...]
     where: Where = field(compare=False)
+    source: str | None = None
+    keep: str | None = None
 
 
-Node = Layer | Group | Branches
+@dataclass(frozen=True, slots=True)
+class Join:
+    """A merge of named tensors (`{merge: add, from: [a, b]}`): the graph's many-to-one node."""
+
+    name: str
+    merge: Merge
+    sources: tuple[str, ...]
+    where: Where = field(compare=False)
+    keep: str | None = None
+    source = None
+
+
+INPUT = "input"
+"""The name under which a design, block or branch reads its own input."""
+
+Node = Layer | Group | Branches | Join
 
 
 METRICS = ("macs", "flops", "params", "trainable_params", "activations", "activation_bytes")
@@ -86,3 +112,5 @@ class Spec:
     description: str | None = None
     budgets: dict[str, dict[str, Limit]] = field(default_factory=dict)
     growth: dict[str, dict[str, Growth]] = field(default_factory=dict)
+    rebuild: Callable[[Shape], dict[str, tuple[Node, ...]]] | None = field(default=None, compare=False, repr=False)
+    """For a spec whose expressions read shapes (`in_channels`), its designs expanded on another input."""

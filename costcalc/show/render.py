@@ -125,6 +125,7 @@ def row_dict(row: Row) -> dict:
         "path": row.path, "name": row.name, "kind": row.kind, "role": row.role, "depth": row.depth,
         "input": list(row.input), "output": list(row.output), **cost_dict(row.cost),
         "line": row.where.line if row.where else None,
+        **({"from": list(row.sources)} if row.sources else {}), **({"as": row.keep} if row.keep else {}),
     }
 
 

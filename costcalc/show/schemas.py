@@ -56,7 +56,8 @@ def document(title: str, properties: dict) -> dict:
 
 def report() -> dict:
     row = record({"path": TEXT, "name": TEXT, "kind": TEXT, "role": {"enum": list(ROLES)}, "depth": COUNT,
-                  "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS}, optional=FIELD_KEYS)
+                  "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS,
+                  "from": array(TEXT), "as": TEXT}, optional=(*FIELD_KEYS, "from", "as"))
     design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": record({**COST, **FIELDS}, FIELD_KEYS),
                      "flops_by_kind": BY_KIND, "rows": array(row)})
     return document("costcalc report --format json", {**HEADER, "designs": array(design)})

@@ -74,6 +74,11 @@ def summary(design: DesignResult, analysis: Analysis) -> tuple[str, ...]:
     )
 
 
+def kind_cell(row) -> str:
+    """A row's kind, and where its inputs come from when it reads named tensors: `add ← skip1, up2`."""
+    return f"{row.kind} ← {', '.join(row.sources)}" if row.sources else row.kind
+
+
 def report_views(analysis: Analysis, depth: int | None = None, exact: bool = False,
                  extra: ExtraColumns | None = None) -> list[View]:
     """One table per design: a row per layer, subtotal rows for groups, and a total row; `extra` adds columns."""
@@ -90,7 +95,7 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         for row in design.rows:
             if depth is None or row.depth <= depth:
                 indent = "  " * row.depth
-                cells = (indent + row.path, row.kind, format_shape(row.output), figure(row.cost.params, exact),
+                cells = (indent + row.path, kind_cell(row), format_shape(row.output), figure(row.cost.params, exact),
                          figure(row.cost.macs, exact), share(row.cost.macs, design.total.macs),
                          *more(design.name, row.path))
                 view.rows.append((cells, row.role not in ("layer", "merge")))

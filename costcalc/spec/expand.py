@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import functools
+from collections import ChainMap
 from dataclasses import MISSING, dataclass, replace
 
-from ..errors import LimitError, SpecError, Where
+from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS
-from ..model.merges import MERGES
-from ..model.ops import OPS
+from ..model.merges import MERGES, operands
+from ..model.ops import OPS, Shape
 from ..model.options import OptionError, is_int, torch_call
-from ..model.tree import Branches, Group, Layer, Node
+from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
 from ..suggest import check_keys, did_you_mean
-from .substitute import substitute
+from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
-LAYER_KEYS = ("name", "repeat")
-BRANCHES_KEYS = ("branches", "merge", "name", "repeat", "torch")
+LAYER_KEYS = ("name", "repeat", "as", "from", "when")
+BRANCHES_KEYS = ("branches", "merge", *LAYER_KEYS, "torch")
+JOIN_KEYS = ("merge", "from", "name", "as", "when", "torch")
+BRANCH_KEYS = ("when", "layers")
+
+
+def branch_layers(value):
+    """A branch's list of layers: the value itself, or its `layers:` when it is switched by `when:`."""
+    return value.get("layers") if isinstance(value, YMap) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +38,13 @@ class Block:
 
 
 def split_item(item, where: Where) -> tuple[str, YMap | None]:
-    """A list item → (kind, options): `relu`, `{conv: {...}}` or `{branches: ..., merge: ...}`."""
+    """A list item → (kind, options): `relu`, `{conv: {...}}`, `{branches: ..., merge: ...}` or `{merge: ..., from: ...}`."""
     if isinstance(item, str):
         return item, None
     if isinstance(item, YMap) and "branches" in item:
         return "branches", item
+    if isinstance(item, YMap) and "merge" in item:
+        return "merge", item
     if isinstance(item, YMap) and len(item) == 1:
         kind, options = next(iter(item.items()))
         if options is not None and not isinstance(options, YMap):
@@ -54,14 +64,25 @@ def generated_name(kind: str, position: int) -> str:
 
 
 class Expander:
-    """Builds node trees, counting layers against MAX_LAYERS as it goes."""
+    """Builds node trees, counting layers against MAX_LAYERS as it goes.
+
+    It follows the shapes as it builds (a `Flow` per list of layers), because expressions
+    may read the shape of a layer's input and `from:` names earlier tensors; a shape that
+    fails is reported by the engine, or here if an expression needs it. `reads_shape`
+    tells whether any expression did, so that another input size needs a new expansion.
+    """
 
     def __init__(self, blocks: dict[str, Block], defaults: dict[str, YMap]):
         self.blocks = blocks
         self.defaults = defaults
         self.count = 0
+        self.reads_shape = False
 
-    def sequence(self, items, scope: dict, stack: tuple[str, ...] = ()) -> tuple[Node, ...]:
+    def design(self, items, shape: Shape) -> tuple[Node, ...]:
+        """A design's list of layers over its input."""
+        return self.sequence(items, {}, (), Flow.start(shape, declared_names(items, self.blocks)))
+
+    def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow) -> tuple[Node, ...]:
         if items is None:
             return ()
         if not isinstance(items, YList):
@@ -71,66 +92,193 @@ class Expander:
         for index, item in enumerate(items):
             where = items.at(index)
             kind, options = split_item(item, where)
-            for node in self.item(kind, options, scope, stack, index + 1, where):
+            for node in self.item(kind, options, scope, stack, index + 1, where, flow):
                 name = node.name if node.name not in taken else f"{node.name}~{index + 1}"
                 taken.add(name)
                 nodes.append(node if name == node.name else replace(node, name=name))
         return tuple(nodes)
 
-    def item(self, kind: str, options, scope, stack, position: int, where: Where) -> list[Node]:
-        """One list item, repeated as a whole `repeat` times."""
-        if kind not in OPS and kind not in self.blocks and kind != "branches":
+    def item(self, kind: str, options, scope, stack, position: int, where: Where, flow: Flow) -> list[Node]:
+        """One list item: switched on by `when`, read from `from`, repeated as a whole, named by `as`."""
+        options = options if options is not None else YMap(where)
+        here = Scope(scope, self.watch(flow))
+        if "$" in kind:
+            kind = self.kind_argument(kind, here, where)
+        if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge"):
             known = [*OPS, *self.blocks, "branches"]
             raise SpecError(f"unknown layer kind {kind!r}", where, did_you_mean(kind, known))
-        options = options if options is not None else YMap(where)
-        name = self.reserved(options, "name", scope, generated_name(kind, position))
-        repeat = self.reserved(options, "repeat", scope, 1)
+        saved = flow.shape, flow.failure
+        source = None if kind == "merge" else self.read_from(options, here, flow)
+        if not self.switched_on(options, here):
+            flow.shape, flow.failure = saved
+            return []
+        name = self.reserved(options, "name", here, generated_name(kind, position))
+        repeat = self.reserved(options, "repeat", here, 1)
+        alias = self.alias(options, here, flow)
         if not isinstance(name, (str, int)) or isinstance(name, bool):
             raise SpecError(f"name must be a string, got {name!r}", options.at("name"))
         if not is_int(repeat) or repeat < 1:
             raise SpecError(f"repeat must be an integer ≥ 1, got {repeat!r}", options.at("repeat"))
-        before = self.count
-        first = self.build(kind, options, scope, stack, str(name), where)
-        self.charge((self.count - before) * (repeat - 1), options.at("repeat"))
-        return [first] + [replace(first, name=f"{name}.{r}") for r in range(2, repeat + 1)]
+        if kind == "merge":
+            nodes = [self.join(options, here, str(name), flow, where)]
+        else:
+            flow.pending = (*flow.pending, *([alias] if alias else []))
+            nodes = self.repeated(kind, options, scope, stack, str(name), where, flow, repeat)
+            flow.pending = flow.pending[:len(flow.pending) - bool(alias)]
+            nodes[0] = replace(nodes[0], source=source)
+        if alias:
+            nodes[-1] = replace(nodes[-1], keep=alias)
+            flow.name(alias, options.at("as"))
+        return nodes
+
+    def read_from(self, options: YMap, scope, flow: Flow) -> str | None:
+        """`from: NAME`: the flow goes on from that tensor; reading the item's own `as` is a cycle."""
+        if "from" not in options:
+            return None
+        source = self.tensor_name(self.reserved(options, "from", scope, None), options.at("from"))
+        if source == self.reserved(options, "as", scope, None):
+            raise cycle(source, options.at("from"))
+        flow.shape, flow.failure = flow.lookup(source, options.at("from"))
+        return source
+
+    def repeated(self, kind: str, options: YMap, scope, stack, name: str, where: Where, flow: Flow,
+                 repeat: int) -> list[Node]:
+        """`repeat` copies in sequence; each is expanded on its own input unless that cannot matter."""
+        nodes: list[Node] = []
+        for r in range(1, repeat + 1):
+            before, reads, shape = self.count, self.reads_shape, flow.shape
+            self.reads_shape = False
+            node = self.build(kind, options, scope, stack, name if r == 1 else f"{name}.{r}", where, flow)
+            nodes.append(node)
+            fixed = not self.reads_shape and (isinstance(node, Layer) or flow.shape == shape)
+            self.reads_shape |= reads
+            if fixed and r < repeat:
+                self.charge((self.count - before) * (repeat - r), options.at("repeat"))
+                nodes += [replace(node, name=f"{name}.{k}") for k in range(r + 1, repeat + 1)]
+                for k in range(r + 1, repeat + 1 if isinstance(node, Layer) else 0):
+                    flow.advance(node.op, f"{name}.{k}", where)
+                break
+        return nodes
+
+    def watch(self, flow: Flow):
+        """The input shape for expressions, noting that one was read."""
+        def shape() -> Shape:
+            self.reads_shape = True
+            return flow.current()
+        return shape
 
     def reserved(self, options: YMap, key: str, scope, default):
         return substitute(options[key], scope, options.at(key)) if key in options else default
+
+    def switched_on(self, options: YMap, scope) -> bool:
+        """`when:`: true or false, literally or from an expression."""
+        condition = self.reserved(options, "when", scope, True)
+        if not isinstance(condition, bool):
+            raise SpecError(f"when must be true or false, got {condition!r}", options.at("when"),
+                            "compare to make a condition: `when: ${stride == 1}`")
+        return condition
+
+    def kind_argument(self, text: str, scope, where: Where) -> str:
+        """A kind given by an argument (`- $activation`): its value must name a kind or a block."""
+        kind = substitute(text, scope, where)
+        if isinstance(kind, str) and (kind in OPS or kind in self.blocks):
+            return kind
+        known = [*OPS, *self.blocks]
+        raise SpecError(f"{text} is {kind!r}, which is not a layer kind", where,
+                        did_you_mean(kind, known) or "pass a kind such as relu, or the name of a block")
+
+    def tensor_name(self, value, where: Where) -> str:
+        if not isinstance(value, str) or isinstance(value, bool):
+            raise SpecError(f"from takes the name of a tensor, got {value!r}", where,
+                            "name a layer's output with `as: name`, then read it with `from: name`")
+        return value
+
+    def alias(self, options: YMap, scope, flow: Flow) -> str | None:
+        if "as" not in options:
+            return None
+        alias = self.tensor_name(self.reserved(options, "as", scope, None), options.at("as"))
+        flow.check_new(alias, options.at("as"))
+        return alias
 
     def charge(self, layers: int, where: Where) -> None:
         self.count += layers
         if self.count > MAX_LAYERS:
             raise too_many_layers(where)
 
-    def build(self, kind: str, options: YMap, scope, stack, name: str, where: Where) -> Node:
+    def build(self, kind: str, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Node:
         if kind == "branches":
-            return self.branches(options, scope, stack, name, where)
+            return self.branches(options, scope, stack, name, where, flow)
         if kind in self.blocks:
-            return self.call(self.blocks[kind], options, scope, stack, name, where)
+            return self.call(self.blocks[kind], options, scope, stack, name, where, flow)
         self.charge(1, where)
-        return Layer(name, make_op(kind, options, scope, self.defaults.get(kind)), where)
+        op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow))
+        flow.advance(op, name, where)
+        return Layer(name, op, where)
 
-    def branches(self, options: YMap, scope, stack, name: str, where: Where) -> Branches:
+    def sized(self, flow: Flow):
+        """[height, width] of a named tensor, for an option that takes a size (`resize: {size: skip1}`)."""
+        def height_width(name: str, key: str, where: Where) -> list[int]:
+            self.reads_shape = True
+            shape, failure = flow.lookup(name, where)
+            if shape is None:
+                raise failure
+            if len(shape) != 3:
+                raise SpecError(f"{key}: {name!r} is [{', '.join(map(str, shape))}], with no height and width", where,
+                                "name a tensor of [height, width, channels]")
+            return list(shape[:2])
+        return height_width
+
+    def merge_of(self, options: YMap, scope):
+        merge = substitute(options.get("merge", "concat"), scope, options.at("merge"))
+        if not isinstance(merge, str) or merge not in MERGES:
+            raise SpecError(f"unknown merge {merge!r}", options.at("merge"),
+                            did_you_mean(merge, MERGES) or f"merge is one of {', '.join(MERGES)}")
+        torch = substitute(options.get("torch", "operator"), scope, options.at("torch"))
+        try:
+            torch_call(torch)
+        except OptionError as exc:
+            raise SpecError(f"{'branches' if 'branches' in options else 'merge'} option 'torch': {exc}",
+                            options.at("torch")) from None
+        return MERGES[merge](torch=torch)
+
+    def branches(self, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Branches:
         check_keys(options, BRANCHES_KEYS, "key", " in branches")
         stack = self.deeper(stack, "branches", where)
         paths = options["branches"]
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
-        merge = substitute(options.get("merge", "concat"), scope, options.at("merge"))
-        if not isinstance(merge, str) or merge not in MERGES:
-            raise SpecError(f"unknown merge {merge!r}", options.at("merge"),
-                            did_you_mean(merge, MERGES) or f"merge is one of {', '.join(MERGES)}")
-        groups = tuple(
-            Group(str(branch), "branch", self.sequence(layers, scope, stack), paths.at(branch))
-            for branch, layers in paths.items()
-        )
-        torch = substitute(options.get("torch", "operator"), scope, options.at("torch"))
-        try:
-            torch_call(torch)
-        except OptionError as exc:
-            raise SpecError(f"branches option 'torch': {exc}", options.at("torch")) from None
+        here = Scope(scope, self.watch(flow))
+        merge = self.merge_of(options, here)
+        groups, inners = [], {}
+        for branch, layers in paths.items():
+            if isinstance(layers, YMap):  # {when: ..., layers: [...]}: a branch switched by a condition
+                check_keys(layers, BRANCH_KEYS, "key", f" in branch {branch}")
+                if not self.switched_on(layers, here):
+                    continue
+            inners[str(branch)] = inner = flow.enter()
+            body = self.sequence(branch_layers(layers), scope, stack, inner)
+            groups.append(Group(str(branch), "branch", body, paths.at(branch)))
+        if not groups:
+            raise SpecError("every branch is switched off", options.at("branches"), "a branches layer needs one branch or more")
         self.charge(1, where)
-        return Branches(name, MERGES[merge](torch=torch), groups, where)
+        flow.merge(merge, {key: (inner.shape, inner.failure) for key, inner in inners.items()},
+                   f"{name} (branches)", where)
+        return Branches(name, merge, tuple(groups), where)
+
+    def join(self, options: YMap, scope, name: str, flow: Flow, where: Where) -> Join:
+        """`{merge: add, from: [a, b]}`: a merge of named tensors."""
+        check_keys(options, JOIN_KEYS, "key", " in a merge")
+        sources = self.reserved(options, "from", scope, None)
+        if not isinstance(sources, list) or len(sources) < 2:
+            raise SpecError(f"a merge reads two or more named tensors, got from: {sources!r}",
+                            options.at("from") if "from" in options else where, "write `from: [a, b]`")
+        at = sources.at if isinstance(sources, YList) else lambda index: options.at("from")
+        names = tuple(self.tensor_name(source, at(i)) for i, source in enumerate(sources))
+        merge = self.merge_of(options, scope)
+        inputs = operands({source: flow.lookup(source, at(i)) for i, source in enumerate(names)}, names)
+        self.charge(1, where)
+        flow.merge(merge, inputs, f"{name} ({merge.kind})", where)
+        return Join(name, merge, names, where)
 
     def deeper(self, stack: tuple[str, ...], name: str, where: Where) -> tuple[str, ...]:
         """The enclosing blocks and branches, one more; deeper than MAX_BLOCK_DEPTH is refused."""
@@ -138,26 +286,30 @@ class Expander:
             raise LimitError(f"blocks and branches nest more than {MAX_BLOCK_DEPTH} deep", where)
         return (*stack, name)
 
-    def call(self, block: Block, options: YMap, scope, stack, name: str, where: Where) -> Group:
+    def call(self, block: Block, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Group:
         inner = self.deeper(stack, block.name, where)
         check_keys(options, [*block.args, *LAYER_KEYS], "argument", f" for block {block.name}")
+        caller = Scope(scope, self.watch(flow))
         args: dict = {}
         for arg, default in block.args.items():
             if arg in options:
-                args[arg] = substitute(options[arg], scope, options.at(arg))
+                args[arg] = substitute(options[arg], caller, options.at(arg))
             elif default is None:
                 raise SpecError(f"block {block.name} needs argument {arg!r}", where,
                                 f"give it: `{block.name}: {{{arg}: ...}}`")
             else:
-                args[arg] = substitute(default, args, block.args.at(arg))
-        return Group(name, block.name, self.sequence(block.layers, args, inner), where)
+                args[arg] = substitute(default, Scope(args, self.watch(flow)), block.args.at(arg))
+        body = flow.enter()
+        group = Group(name, block.name, self.sequence(block.layers, args, inner, body), where)
+        flow.follow(body)
+        return group
 
     def refuse_bombs(self, lists) -> None:
         """Refuse, before expanding anything, lists that surely expand beyond MAX_LAYERS.
 
         Each block's least size is counted once: literal repeats multiply, a repeat that
-        is an expression counts once, and what is malformed or nested too deeply counts
-        nothing (the expansion reports it). So the count never exceeds the expansion's,
+        is an expression counts once, and what is malformed, nested too deeply or switched
+        by `when` counts nothing (the expansion reports it, or may leave it out). So the count never exceeds the expansion's,
         and exponential blocks are refused at once instead of after 200,000 layers of work.
         """
         sizes: dict[str, int] = {}
@@ -172,8 +324,11 @@ class Expander:
                 options = options if options is not None else YMap(items.at(index))
                 repeat = options.get("repeat", 1)
                 repeat = repeat if is_int(repeat) and repeat > 1 else 1
-                if kind == "branches" and isinstance(options.get("branches"), YMap):
-                    size = 1 + sum(least(layers, depth + 1) for layers in options["branches"].values())
+                if "when" in options:
+                    size = 0
+                elif kind == "branches" and isinstance(options.get("branches"), YMap):
+                    size = 1 + sum(least(branch_layers(layers), depth + 1) for layers in options["branches"].values()
+                                   if not isinstance(layers, YMap))
                 elif kind in self.blocks:
                     if kind not in sizes:
                         sizes[kind] = least(self.blocks[kind].layers, depth + 1)
@@ -192,6 +347,114 @@ class Expander:
                 raise too_many_layers(items.where)
 
 
+Tensor = tuple  # (shape or None, the ShapeError that left it unknown or None)
+
+
+@dataclass(slots=True)
+class Flow:
+    """A list of layers as it expands: the shape of its current tensor (None once a shape
+    failed, with that failure), the tensors it may read by name, the `as` names of the items
+    being built around it, and every name the design declares (for forward references)."""
+
+    shape: Shape | None
+    failure: ShapeError | None
+    tensors: ChainMap  # name → (shape, failure, where named); one map per list, over those around it
+    pending: tuple[str, ...]
+    declared: dict[str, Where]
+
+    @classmethod
+    def start(cls, shape: Shape, declared: dict[str, Where]) -> Flow:
+        return cls(shape, None, ChainMap({INPUT: (shape, None, None)}), (), declared)
+
+    def current(self) -> Shape:
+        if self.shape is None:
+            raise self.failure
+        return self.shape
+
+    def enter(self) -> Flow:
+        """The flow of a block's body or a branch: it reads its own input as `input`."""
+        tensors = self.tensors.new_child({INPUT: (self.shape, self.failure, None)})
+        return Flow(self.shape, self.failure, tensors, self.pending, self.declared)
+
+    def follow(self, inner: Flow) -> None:
+        self.shape, self.failure = inner.shape, inner.failure
+
+    def advance(self, op, name: str, where: Where) -> None:
+        if self.shape is None:
+            return
+        try:
+            self.shape = op.infer(self.shape)
+        except ShapeError as exc:
+            message = f"{name} ({op.kind}) on {list(self.shape)}: {exc.message}"
+            self.shape, self.failure = None, ShapeError(message, where, exc.hint)
+
+    def merge(self, merge, inputs: dict[str, Tensor], label: str, where: Where) -> None:
+        failed = [failure for shape, failure in inputs.values() if shape is None]
+        if failed:
+            self.shape, self.failure = None, failed[0]
+            return
+        try:
+            self.shape, self.failure = merge.infer({key: shape for key, (shape, _) in inputs.items()}), None
+        except ShapeError as exc:
+            self.shape, self.failure = None, ShapeError(f"{label}: {exc.message}", where, exc.hint)
+
+    def lookup(self, name: str, where: Where) -> Tensor:
+        """The tensor `name` reads; a name not yet visible here is a cycle, a forward reference or unknown."""
+        if name in self.tensors:
+            return self.tensors[name][:2]
+        if name in self.pending:
+            raise cycle(name, where)
+        if name in self.declared:
+            at = self.declared[name]
+            what = ("is read before it is named" if (at.line, at.col) > (where.line, where.col)
+                    else "is named in a block or branch that this layer is not in")
+            raise SpecError(f"{name!r} {what} (at line {at.line}, column {at.col})", where,
+                            "a layer reads only tensors named before it, in its own list or one around it")
+        raise SpecError(f"unknown tensor {name!r}", where,
+                        did_you_mean(name, self.tensors) or f"tensors named here: {', '.join(self.tensors)}")
+
+    def check_new(self, name: str, where: Where) -> None:
+        if name == INPUT:
+            raise SpecError(f"{INPUT!r} names the input of each design, block and branch", where, "pick another name")
+        previous = self.tensors.get(name)
+        if previous is not None or name in self.pending:
+            at = f" (at line {previous[2].line})" if previous and previous[2] else ""
+            raise SpecError(f"{name!r} already names a tensor here{at}", where, "pick another name")
+
+    def name(self, name: str, where: Where) -> None:
+        self.tensors[name] = (self.shape, self.failure, where)
+
+
+def cycle(name: str, where: Where) -> SpecError:
+    return SpecError(f"{name!r} is the output of the layer that reads it: a cycle", where,
+                     "read a tensor named before this layer")
+
+
+def declared_names(items, blocks: dict[str, Block]) -> dict[str, Where]:
+    """Every literal `as:` name in a list of layers, its branches and the blocks it calls (first place)."""
+    found: dict[str, Where] = {}
+    seen: set[str] = set()
+
+    def scan(items, depth: int) -> None:
+        for index, item in enumerate(items if isinstance(items, YList) and depth <= MAX_BLOCK_DEPTH else ()):
+            try:
+                kind, options = split_item(item, items.at(index))
+            except SpecError:
+                continue  # the expansion reports it
+            options = options if options is not None else YMap(items.at(index))
+            if isinstance(options.get("as"), str):
+                found.setdefault(options["as"], options.at("as"))
+            if kind == "branches" and isinstance(options.get("branches"), YMap):
+                for layers in options["branches"].values():
+                    scan(branch_layers(layers), depth + 1)
+            elif kind in blocks and kind not in seen:
+                seen.add(kind)
+                scan(blocks[kind].layers, depth + 1)
+
+    scan(items, 0)
+    return found
+
+
 def too_many_layers(where: Where) -> LimitError:
     return LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", where, "lower a repeat or split the design")
 
@@ -203,13 +466,17 @@ def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
     return fields, (*fields, *LAYER_KEYS)
 
 
-def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None):
-    """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults."""
+def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=None):
+    """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults;
+    `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options."""
     cls = OPS[kind]
     fields, accepted = kind_options(cls)
     check_keys(options, accepted, "option", f" for {kind}")
     given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
              for key in options if key not in LAYER_KEYS}
+    for key in cls.SIZED_BY_TENSOR:
+        if sized and key in given and isinstance(given[key][0], str):
+            given[key] = (sized(given[key][0], key, given[key][1]), given[key][1])
     for key, value in (defaults or {}).items():
         given.setdefault(key, (value, defaults.at(key)))
     missing = [key for key, f in fields.items() if f.default is MISSING and key not in given]

@@ -12,7 +12,8 @@ from ..model.tree import Spec
 from ..suggest import check_keys, did_you_mean
 from .budget import parse_budgets
 from .examples import shipped
-from .expand import LAYER_KEYS, Block, Expander, split_item
+from .expand import LAYER_KEYS, Block, Expander, branch_layers, split_item
+from .expr import SHAPE_NAMES
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
 
@@ -73,7 +74,8 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
     expander = Expander(parse_blocks(root.get("blocks"), root.at("blocks")), defaults)
     lists = design_lists(root)
     expander.refuse_bombs(lists.values())
-    designs = {name: expander.sequence(layers, {}) for name, layers in lists.items()}
+    shape = parse_shape(root.get("input"), root.at("input") if "input" in root else start)
+    designs = {name: expander.design(layers, shape) for name, layers in lists.items()}
     baseline = root.get("baseline", next(iter(designs)))
     if not isinstance(baseline, str) or baseline not in designs:
         raise SpecError(f"baseline {baseline!r} is not a design", root.at("baseline"),
@@ -81,14 +83,23 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
     budgets, growth = parse_budgets(root["budget"], root.at("budget"), designs) if "budget" in root else ({}, {})
     return Spec(
         file=filename,
-        input=parse_shape(root.get("input"), root.at("input") if "input" in root else start),
+        input=shape,
         designs=designs,
         baseline=baseline,
         name=root.get("name"),
         description=root.get("description"),
         budgets=budgets,
         growth=growth,
+        rebuild=rebuilder(expander, lists) if expander.reads_shape else None,
     )
+
+
+def rebuilder(expander: Expander, lists: dict):
+    """How to expand the designs again on another input, for specs whose expressions read shapes."""
+    def rebuild(shape) -> dict:
+        again = Expander(expander.blocks, expander.defaults)
+        return {name: again.design(layers, shape) for name, layers in lists.items()}
+    return rebuild
 
 
 def parse_shape(value, where: Where) -> tuple[int, ...]:
@@ -147,7 +158,7 @@ def parse_blocks(node, where: Where) -> dict[str, Block]:
     blocks = {}
     for name, body in node.items():
         at = node.key_where[name]
-        if name in OPS or name == "branches":
+        if name in OPS or name in ("branches", "merge"):
             raise SpecError(f"block {name!r} has the name of a built-in layer kind", at, "rename the block")
         if not isinstance(body, YMap):
             raise SpecError(f"block {name!r} must be a mapping with args: and layers:", node.at(name))
@@ -156,8 +167,9 @@ def parse_blocks(node, where: Where) -> dict[str, Block]:
         if not isinstance(args, YMap):
             raise SpecError(f"args of block {name!r} must be a mapping of argument to default", body.at("args"))
         for arg in args:
-            if arg in LAYER_KEYS:
-                raise SpecError(f"{arg!r} is reserved for every layer and cannot be a block argument",
+            if arg in LAYER_KEYS or arg in SHAPE_NAMES:
+                what = "the shape of a layer's input" if arg in SHAPE_NAMES else "every layer"
+                raise SpecError(f"{arg!r} is reserved for {what} and cannot be a block argument",
                                 args.key_where[arg])
         blocks[str(name)] = Block(str(name), args, body.get("layers"), at)
     check_cycles(blocks)
@@ -193,5 +205,5 @@ def uses(items, blocks: dict[str, Block]) -> list[str]:
             found.append(kind)
         elif kind == "branches" and isinstance(options.get("branches"), YMap):
             for layers in options["branches"].values():
-                found.extend(uses(layers, blocks))
+                found.extend(uses(branch_layers(layers), blocks))
     return found

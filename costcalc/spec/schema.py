@@ -20,7 +20,7 @@ from ..model.merges import MERGES
 from ..model.ops import OPS
 from ..model.tree import METRICS
 from .budget import GROWTH
-from .expand import BRANCHES_KEYS, LAYER_KEYS
+from .expand import BRANCHES_KEYS, JOIN_KEYS, LAYER_KEYS
 from .reader import TOP_KEYS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
@@ -85,13 +85,34 @@ def option_schema(name: str, field) -> dict:
 
 def reserved() -> dict:
     return {"name": {"anyOf": [{"type": "string"}, {"type": "integer"}], "description": "shown in reports"},
-            "repeat": {**valued(POSITIVE), "description": "the layer, block or branches, repeated in sequence"}}
+            "repeat": {**valued(POSITIVE), "description": "the layer, block or branches, repeated in sequence"},
+            **graph_keys()}
+
+
+def graph_keys() -> dict:
+    return {"as": {"type": "string", "description": "names this output, for later layers to read with from:"},
+            "from": {"type": "string", "description": "reads the tensor of this name (or input) instead of the layer before"},
+            "when": {**valued({"type": "boolean"}), "description": "the layer is left out unless this is true"}}
+
+
+def join_schema() -> dict:
+    """`{merge: add, from: [a, b]}`: a merge of named tensors."""
+    properties = {"merge": valued({"enum": list(MERGES)}),
+                  "from": {"type": "array", "items": {"type": "string"}, "minItems": 2,
+                           "description": "the named tensors to merge"},
+                  "torch": valued({"enum": list(opt.TORCH_CALLS)}),
+                  "name": reserved()["name"], "as": graph_keys()["as"], "when": graph_keys()["when"]}
+    assert set(properties) == set(JOIN_KEYS)
+    return {"type": "object", "properties": properties, "required": ["merge", "from"], "additionalProperties": False}
 
 
 def kind_schema(kind: str, strict: bool) -> dict:
     """`{kind: {options}}`; strict: required options must be given (no `defaults:` may supply them)."""
     fields = OPS[kind].option_fields()
-    options = {"type": "object", "properties": {**{n: option_schema(n, f) for n, f in fields.items()}, **reserved()},
+    properties = {n: option_schema(n, f) for n, f in fields.items()}
+    for name in OPS[kind].SIZED_BY_TENSOR:
+        properties[name]["anyOf"].append({"type": "string", "description": "the name of a tensor: its height and width"})
+    options = {"type": "object", "properties": {**properties, **reserved()},
                "additionalProperties": False}
     required = [n for n, f in fields.items() if f.default is MISSING]
     if strict and required:
@@ -102,7 +123,10 @@ def kind_schema(kind: str, strict: bool) -> dict:
 
 
 def branches_schema(variant: str) -> dict:
-    chain = {"anyOf": [{"$ref": f"#/$defs/{variant}"}, {"type": "null"}]}
+    layers = {"anyOf": [{"$ref": f"#/$defs/{variant}"}, {"type": "null"}]}
+    switched = {"type": "object", "properties": {"when": graph_keys()["when"], "layers": layers},
+                "additionalProperties": False, "description": "a branch switched on by a condition"}
+    chain = {"anyOf": [*layers["anyOf"], switched]}
     properties = {"branches": {"type": "object", "additionalProperties": chain, "minProperties": 1,
                                "description": "branch name → its layers; an empty list or null is the identity"},
                   "merge": {**valued({"enum": list(MERGES)}), "default": "concat"},
@@ -116,7 +140,7 @@ def layers_schema(variant: str) -> dict:
     strict = variant == "strict"
     bare = [kind for kind in OPS if strict is False or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
     items = [{"enum": bare, "description": "a kind with no required option, as a bare word"},
-             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant)]
+             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema()]
     if not strict:
         items += [{"type": "string", "description": "a block whose arguments all have defaults"},
                   {"type": "object", "minProperties": 1, "maxProperties": 1,

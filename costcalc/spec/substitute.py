@@ -6,12 +6,36 @@ import re
 
 from ..errors import SpecError, Where
 from ..suggest import did_you_mean
-from .expr import ExpressionError, evaluate
+from .expr import SHAPE_NAMES, ExpressionError, evaluate
 from .yamlload import YList
 
 _WHOLE_ARG = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 _WHOLE_EXPR = re.compile(r"^\$\{([^{}]*)\}$")
 _INNER_EXPR = re.compile(r"\$\{([^{}]*)\}")
+
+
+class Scope(dict):
+    """Arguments by name, plus in_height, in_width and in_channels: the shape of the input of the
+    layer being read, asked of `shape` only when an expression reads one of them.
+
+    Iterating lists the arguments only, so messages name what the spec declared.
+    """
+
+    def __init__(self, args: dict, shape):
+        super().__init__(args)
+        self.shape = shape
+
+    def dims(self) -> dict:
+        shape = self.shape()
+        return dict(zip(SHAPE_NAMES[-len(shape):], shape)) if len(shape) in (1, 3) else {}
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(key) or (key in SHAPE_NAMES and key in self.dims())
+
+    def __getitem__(self, key):
+        if super().__contains__(key) or key not in SHAPE_NAMES:
+            return super().__getitem__(key)
+        return self.dims()[key]
 
 
 def integral(value):

@@ -108,6 +108,9 @@ def subtotal(parts: list[Row], title: str, macs: int, params: int) -> Board:
 
 
 def branch_outputs(design: DesignResult, merge: Row) -> dict[str, Shape]:
+    """What a merge row merges: its branches' outputs, or the named tensors it reads."""
+    if merge.operands:
+        return merge.operands
     parent = merge.path.rsplit("/", 1)[0]
     return {_leaf(r): r.output for r in design.rows
             if r.role == "branch" and r.depth == merge.depth and r.path.rsplit("/", 1)[0] == parent}
