@@ -135,3 +135,37 @@ def test_the_readme_picture_is_current(golden):
     golden("../../docs/googlenet_3a.svg", current)
     assert "docs/googlenet_3a.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert picture.exists()
+
+
+RESIDUAL = """name: a residual block and a skip
+input: [28, 28, 64]
+blocks:
+  residual:
+    layers:
+      - conv: {filters: 64, kernel: 3}
+      - conv: {filters: 64, kernel: 3, as: x}
+      - merge: add
+        from: [input, x]
+layers:
+  - conv: {filters: 64, kernel: 1, as: stem}
+  - residual
+  - residual
+  - conv: {filters: 64, kernel: 1, from: stem}
+"""
+
+
+def test_named_tensors_get_their_own_edges_around_what_they_skip():
+    from costcalc import loads
+    diagram = layout(analyze(loads(RESIDUAL)).design("main"))
+    boxes = {b.path: b for b in diagram.boxes}
+    right = {(b.x + b.w, b.y + b.h / 2): path for path, b in boxes.items()}
+    named = [(right.get(e.points[0]), right.get(e.points[-1])) for e in diagram.edges if len(e.points) == 4
+             and e.points[0][1] != e.points[-1][1] and e.points[0] in right]
+    # each block's input is what enters it: conv1, then the first block's merge; conv4 reads stem, not residual3
+    assert sorted(named) == [("conv1", "conv4"), ("conv1", "residual2/merge3"), ("residual2/merge3", "residual3/merge3")]
+    conv4 = boxes["conv4"]
+    assert not [e for e in diagram.edges if e.points[-1] == (conv4.x + conv4.w / 2, conv4.y)]  # no edge from above
+    for edge in diagram.edges:  # a skip runs right of every box it passes
+        if len(edge.points) == 4 and edge.points[1][0] == edge.points[2][0] and edge.points[0] in right:
+            lane, top, bottom = edge.points[1][0], edge.points[1][1], edge.points[2][1]
+            assert all(lane > b.x + b.w for b in diagram.boxes if b.y < bottom and b.y + b.h > top)

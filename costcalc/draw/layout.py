@@ -140,7 +140,7 @@ def layout(design: DesignResult, depth: int | None = None) -> Diagram:
         height = inner.h + TITLE_H + PAD
         part = _Part(inner.w + 2 * PAD, height, inner.top, inner.bottom, inner.boxes, inner.frames, inner.edges)
         title = f"{row.path.rsplit('/', 1)[-1]} · {row.kind} · {readable(row.cost.macs)} MACs"
-        part.frames.insert(0, Frame(0, 0, part.w, part.h, fit(title, part.w / 2 - PAD - 8), row.role))
+        part.frames.insert(0, Frame(0, 0, part.w, part.h, fit(title, part.w - 2 * PAD), row.role))
         return part
 
     def sequence(nodes: list[_Node]) -> _Part:
@@ -150,10 +150,10 @@ def layout(design: DesignResult, depth: int | None = None) -> Diagram:
         for index, part in enumerate(parts):
             dy = seq.h + (GAP_Y if index else 0)
             placed = part.moved((width - part.w) / 2, dy)
-            if index:
-                seq.edges.append(Edge((seq.bottom, placed.top)))
-            else:
+            if not index:
                 seq.top = placed.top
+            elif not reads_named(nodes[index].row):
+                seq.edges.append(Edge((seq.bottom, placed.top)))
             seq.boxes += placed.boxes
             seq.frames += placed.frames
             seq.edges += placed.edges
@@ -205,6 +205,88 @@ def layout(design: DesignResult, depth: int | None = None) -> Diagram:
     whole = _Part(width, height, top.top, parts[-1].bottom,
                   [b for p in parts for b in p.boxes], [f for p in parts for f in p.frames],
                   [e for p in parts for e in p.edges] + ([Edge((top.bottom, parts[1].top))] if design.rows else []))
+    named = named_edges(design.rows, whole.boxes, whole.frames)
+    width = max([width, *(max(x for x, _ in e.points) + LANE for e in named)])
     margin = 16
-    whole = whole.moved(margin, margin)
+    whole = _Part(width, height, whole.top, whole.bottom, whole.boxes, whole.frames, whole.edges + named).moved(margin, margin)
     return Diagram(width + 2 * margin, height + 2 * margin, tuple(whole.boxes), tuple(whole.frames), tuple(whole.edges))
+
+
+LANE = 14
+"""How far right of what it passes a named-tensor edge runs, and how far apart two such edges run."""
+
+
+def reads_named(row: Row) -> bool:
+    """A layer that reads a named tensor instead of the one before it (a merge reads both)."""
+    return bool(row.sources) and row.role != "merge"
+
+
+def _parent(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def named_edges(rows: tuple[Row, ...], boxes: list[Box], frames: list[Frame]) -> list[Edge]:
+    """An edge from each named tensor a row reads to that row, routed down a lane right of what lies between."""
+    drawn = {box.path: box for box in boxes}
+    order = {row.path: i for i, row in enumerate(rows)}
+    edges: list[Edge] = []
+    for index, row in enumerate(rows):
+        target = drawn.get(row.path)
+        if target is None or not row.sources:
+            continue
+        siblings = [r for r in rows[:index] if _parent(r.path) == _parent(row.path)]
+        for name in row.sources:
+            start = _named_source(rows[:index], row, name, drawn, boxes, order)
+            if start is None or (row.role == "merge" and name != "input" and siblings
+                                 and siblings[-1].keep == name):
+                continue  # the edge from the layer just before is drawn already
+            edges.append(_route(start, target, boxes, frames, len(edges)))
+    return edges
+
+
+def _named_source(before, row: Row, name: str, drawn: dict, boxes: list[Box], order: dict) -> tuple[float, float] | None:
+    """Where an edge for `name` leaves: the right side of the box that wrote it; for `input`, of the box
+    whose output enters the enclosing block or branch (the network's input box at the top level)."""
+    scope = _parent(row.path)
+    if name == "input":
+        writer = _entering(before, scope)
+    else:
+        writer = next((r for r in reversed(before) if r.keep == name and scope.startswith(_parent(r.path))), None)
+    if writer is None:
+        box = drawn.get("input") if name == "input" else None
+    else:
+        box = drawn.get(writer.path) or max((b for b in boxes if b.path.startswith(writer.path + "/")),
+                                            key=lambda b: order.get(b.path, -1), default=None)
+    return (box.x + box.w, box.y + box.h / 2) if box else None
+
+
+def _entering(before, scope: str) -> Row | None:
+    """The row whose output is the input of the group at `scope`: the sibling before it, or what enters
+    its own parent (a branch's input is its branches' input); None for the network's input."""
+    while scope:
+        at = next((i for i in range(len(before) - 1, -1, -1) if before[i].path == scope), None)
+        if at is None:
+            return None
+        group = before[at]
+        if group.role != "branch":
+            sibling = next((r for r in reversed(before[:at])
+                            if _parent(r.path) == _parent(scope) and r.depth == group.depth), None)
+            if sibling is not None:
+                return sibling
+        scope = _parent(scope)
+    return None
+
+
+def _route(start: tuple[float, float], target: Box, boxes: list[Box], frames: list[Frame], number: int) -> Edge:
+    end = (target.x + target.w, target.y + target.h / 2)
+    top, bottom = start[1], end[1]
+    beside = [b.x + b.w for b in boxes if b.y < bottom and b.y + b.h > top]
+    beside += [f.x + f.w for f in frames if f.y < bottom and f.y + f.h > top and not _holds(f, start, target)]
+    lane = max([start[0], end[0], *beside]) + LANE * (1 + number % 3)
+    return Edge((start, (lane, start[1]), (lane, end[1]), end))
+
+
+def _holds(frame: Frame, start: tuple[float, float], box: Box) -> bool:
+    """Whether both ends of an edge lie in the frame, so that the edge may run inside it."""
+    inside = frame.x <= start[0] <= frame.x + frame.w and frame.y <= start[1] <= frame.y + frame.h
+    return inside and frame.x <= box.x and box.x + box.w <= frame.x + frame.w and frame.y <= box.y <= frame.y + frame.h

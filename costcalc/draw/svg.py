@@ -12,6 +12,8 @@ FILLS = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#085
 """ColorBrewer's Blues: one hue, light to dark, readable by colour-blind eyes and on a washed-out projector."""
 INPUT_FILL = "#e8e8e8"
 LEGEND_H = 60
+HALO = 'stroke="#ffffff" stroke-width="5" stroke-linejoin="round" paint-order="stroke"'
+"""A white outline behind a frame's title, so that an edge passing under it leaves it readable."""
 
 
 def fill(share: float) -> str:
@@ -48,16 +50,16 @@ def svg(diagram: Diagram, title: str = "") -> str:
                'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>')
     out.append(f'<rect width="{width:g}" height="{height:g}" fill="#ffffff"/>')
     for frame in diagram.frames:
-        dashed = ' stroke-dasharray="6 4"' if frame.role != "branch" else ""
         if frame.role != "branch":
             out.append(f'<rect class="frame" x="{frame.x:g}" y="{frame.y:g}" width="{frame.w:g}" height="{frame.h:g}" '
-                       f'rx="10" fill="none" stroke="#777"{dashed}/>')
-        out.append(f'<text class="frame-title" x="{frame.x + 8:g}" y="{frame.y + 18:g}" fill="#333" '
-                   f'font-weight="bold">{escape(frame.title)}</text>')
+                       'rx="10" fill="none" stroke="#777" stroke-dasharray="6 4"/>')
     for edge in diagram.edges:
         points = " ".join(f"{x:g},{y:g}" for x, y in edge.points)
         out.append(f'<polyline class="edge" points="{points}" fill="none" stroke="#444" stroke-width="1.5" '
                    'marker-end="url(#arrow)"/>')
+    for frame in diagram.frames:  # over the edges, on a halo
+        out.append(f'<text class="frame-title" x="{frame.x + 8:g}" y="{frame.y + 18:g}" fill="#333" '
+                   f'font-weight="bold" {HALO}>{escape(frame.title)}</text>')
     for box in diagram.boxes:
         colour = INPUT_FILL if box.role == "input" else fill(box.share)
         out.append(f'<g class="box" data-path="{escape(box.path)}">')
