@@ -120,6 +120,26 @@ def spec_options(function):
     return click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))(function)
 
 
+def device_options(function):
+    """--weight-dtype, --fused, --device and --devices: what costcalc.device needs."""
+    function = click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
+                            help="More devices from a JSON file (repeatable); see docs/latency.md.")(function)
+    function = click.option("--device", metavar="NAME", help="Estimate latency on this device (costcalc devices lists them).")(function)
+    function = click.option("--fused", is_flag=True,
+                            help="Fold batchnorm and activations into the conv before them (default: unfused).")(function)
+    return click.option("--weight-dtype", type=click.Choice(list(DTYPES)),
+                        help="Element type of weights (default: --dtype).")(function)
+
+
+def pick_device(name: str | None, files: tuple[str, ...]):
+    """The named device from the built-in and the user's devices, or None."""
+    if name is None:
+        return None
+    from .device.profiles import all_devices, find
+
+    return find(name, all_devices(files))
+
+
 def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
     from .count.engine import analyze
     from .spec.reader import load
@@ -167,7 +187,10 @@ def main():
               help="Instead of the report, FLOPs by operation kind under conventions A and B, side by side.")
 @click.option("--receptive-field", "receptive", is_flag=True,
               help="Add each row's receptive field: size, jump (effective stride) and offset, in input pixels.")
-def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff, receptive):
+@click.option("--memory", is_flag=True, help="Add bytes read and written, FLOP per byte and live memory (peak on the total row).")
+@device_options
+def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff, receptive, memory,
+           weight_dtype, fused, device, devices_files):
     """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
     \b
@@ -192,6 +215,12 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         from .show.receptive import receptive_columns
 
         extra = receptive_columns(analysis)
+    if memory or device:
+        from .show.device import device_columns
+
+        chosen = pick_device(device, devices_files)
+        more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, chosen, dtype)
+        extra = extra + more if extra else more
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
          lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
          lambda: html_page().report_page(analysis, depth, exact))
@@ -466,6 +495,44 @@ def schema():
     from .spec.schema import spec_schema
 
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
+              help="More devices from a JSON file (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True,
+              help="Output format.")
+@click.pass_context
+def devices(ctx, devices_files, fmt):
+    """The devices latency is estimated on: peak dense throughput per dtype, bandwidth, and sources.
+
+    \b
+    Examples:
+      costcalc devices
+      costcalc devices measure > mine.json
+      costcalc report specs/bottleneck_5x5.yaml --device mine --devices mine.json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .device.profiles import all_devices
+    from .show import device as shown
+
+    found = all_devices(devices_files)
+    emit(fmt, lambda: [shown.devices_view(found)], lambda: shown.devices_json(found))
+
+
+@devices.command()
+@click.option("--name", default="this-machine", show_default=True, help="The name of the measured device.")
+@click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Roughly how long each measurement runs.")
+def measure(name, seconds):
+    """Measure this machine with numpy: float32 matrix-multiply throughput and streaming bandwidth.
+
+    Prints a devices file with one device; save it and pass it with --devices.
+    """
+    from .device.measure import measure_profile
+
+    click.echo(measure_profile(name, seconds), nl=False)
 
 
 @main.command()

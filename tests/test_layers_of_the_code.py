@@ -14,10 +14,11 @@ LOWER = {
     "spec": {"base", "model"},
     "count": {"base", "model"},
     "analyses": {"base", "model", "count"},
-    "show": {"base", "model", "count", "analyses"},
-    "teach": {"base", "model", "count", "analyses", "show"},
+    "device": {"base", "model", "count"},
+    "show": {"base", "model", "count", "analyses", "device"},
+    "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
 modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__,

@@ -51,6 +51,15 @@ class ExtraColumns:
     def row_values(self, design: str, path: str) -> tuple:
         return self.values.get(design, {}).get(path, (None,) * len(self.keys))
 
+    def __add__(self, other: ExtraColumns) -> ExtraColumns:
+        """These columns, then `other`'s."""
+        paths = {(d, p) for mine in (self.cells, other.cells) for d, rows in mine.items() for p in rows}
+        cells, values = {}, {}
+        for design, path in paths:
+            cells.setdefault(design, {})[path] = self.row_cells(design, path) + other.row_cells(design, path)
+            values.setdefault(design, {})[path] = self.row_values(design, path) + other.row_values(design, path)
+        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values)
+
 
 def figure(n: int, exact: bool) -> str:
     return exact_figure(n) if exact else readable(n)

@@ -1,0 +1,1 @@
+"""A design on a device: bytes moved, arithmetic intensity, peak memory, roofline latency."""

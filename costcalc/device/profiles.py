@@ -1,0 +1,107 @@
+"""Device profiles: peak dense throughput per dtype, memory bandwidth, efficiency and overhead.
+
+The built-in devices live in `devices.json` beside this module, each figure with its source.
+A user's own come from a JSON file of the same layout (`--devices FILE`). A profile's
+`efficiency` (compute and memory: the share of the peak a real kernel reaches) and
+`overhead_us` (a fixed cost per layer: launch, dispatch) default to DEFAULT_EFFICIENCY and
+DEFAULT_OVERHEAD_US; docs/latency.md says why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+
+from ..errors import CostcalcError
+from ..suggest import did_you_mean
+
+DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
+DEFAULT_OVERHEAD_US = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """One device: throughput in FLOP/s per dtype, bandwidth in bytes/s, and where the figures come from."""
+
+    name: str
+    title: str
+    flops_per_s: dict[str, float]
+    bytes_per_s: float
+    source: str
+    estimated: tuple[str, ...] = ()
+    compute_efficiency: float = DEFAULT_EFFICIENCY["compute"]
+    memory_efficiency: float = DEFAULT_EFFICIENCY["memory"]
+    overhead_s: float = DEFAULT_OVERHEAD_US * 1e-6
+    origin: str = field(default="built-in", compare=False)
+
+    def peak(self, dtype: str) -> float:
+        """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
+        if dtype not in self.flops_per_s:
+            raise CostcalcError(f"device {self.name!r} has no throughput figure for {dtype}",
+                                hint=f"it has: {', '.join(self.flops_per_s)}; choose one with --dtype")
+        return self.flops_per_s[dtype]
+
+
+def parse_devices(data, origin: str) -> dict[str, Device]:
+    """Devices from the JSON layout of devices.json; errors name the file and the device."""
+    if not isinstance(data, dict) or not isinstance(data.get("devices"), dict):
+        raise CostcalcError(f"{origin}: expected an object with a 'devices' object", hint="see docs/latency.md")
+    return {name: _device(name, entry, origin) for name, entry in data["devices"].items()}
+
+
+def _device(name: str, entry, origin: str) -> Device:
+    where = f"{origin}: device {name!r}"
+    try:
+        tflops = {dtype: _positive(value, f"{where}: tflops.{dtype}") for dtype, value in entry["tflops"].items()}
+        bandwidth = _positive(entry["bandwidth_gbs"], f"{where}: bandwidth_gbs")
+        efficiency = {**DEFAULT_EFFICIENCY, **entry.get("efficiency", {})}
+        overhead = float(entry.get("overhead_us", DEFAULT_OVERHEAD_US))
+        source = str(entry["source"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CostcalcError(f"{where}: missing or malformed {exc}",
+                            hint="give tflops (per dtype), bandwidth_gbs and source") from None
+    for kind, value in efficiency.items():
+        if not 0 < _positive(value, f"{where}: efficiency.{kind}") <= 1:
+            raise CostcalcError(f"{where}: efficiency.{kind} is {value}; give a share between 0 and 1")
+    return Device(name, str(entry.get("title", name)), {d: t * 1e12 for d, t in tflops.items()}, bandwidth * 1e9,
+                  source, tuple(entry.get("estimated", ())), efficiency["compute"], efficiency["memory"],
+                  overhead * 1e-6, origin)
+
+
+def _positive(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise CostcalcError(f"{what} is {value!r}; give a positive number")
+    return float(value)
+
+
+def builtin_devices() -> dict[str, Device]:
+    text = resources.files(__package__).joinpath("devices.json").read_text(encoding="utf-8")
+    return parse_devices(json.loads(text), "built-in")
+
+
+def read_devices(path: str) -> dict[str, Device]:
+    """A user's devices file, in the layout of the built-in one."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise CostcalcError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CostcalcError(f"{path}:{exc.lineno}:{exc.colno}: {exc.msg}", hint="a devices file is JSON") from None
+    return parse_devices(data, path)
+
+
+def all_devices(files: tuple[str, ...] = ()) -> dict[str, Device]:
+    """The built-in devices, then each file's (a file's device replaces a built-in one of the same name)."""
+    devices = builtin_devices()
+    for path in files:
+        devices.update(read_devices(path))
+    return devices
+
+
+def find(name: str, devices: dict[str, Device]) -> Device:
+    if name not in devices:
+        hint = did_you_mean(name, devices) or "costcalc devices lists them"
+        raise CostcalcError(f"no device {name!r}", hint=hint)
+    return devices[name]

@@ -1,0 +1,60 @@
+"""Latency by the roofline: each layer takes the longer of its compute time and its memory time.
+
+    compute time = FLOPs / (peak FLOP/s at the dtype × compute efficiency)
+    memory time  = bytes moved / (bandwidth × memory efficiency)
+    layer time   = max(compute time, memory time) + overhead per layer
+
+A layer folded into the one before it (fused) adds its compute time to the design and no
+memory time or overhead. A group's time is the sum of its layers'; its bound is the one
+that most of its time is bound by. Times are estimates in seconds (floats), never counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..count.engine import DesignResult
+from .profiles import Device
+from .traffic import Memory
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A layer's (or a group's) estimated time, in seconds, and what bounds it."""
+
+    compute_s: float
+    memory_s: float
+    overhead_s: float
+    seconds: float
+    bound: str
+
+
+def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: bool = False) -> Estimate:
+    compute = flops / (device.peak(dtype) * device.compute_efficiency)
+    if folded:
+        return Estimate(compute, 0.0, 0.0, compute, "fused")
+    memory = moved / (device.bytes_per_s * device.memory_efficiency)
+    bound = "compute" if compute >= memory else "memory"
+    return Estimate(compute, memory, device.overhead_s, max(compute, memory) + device.overhead_s, bound)
+
+
+def latency(design: DesignResult, memory: Memory, device: Device, dtype: str) -> dict[str, Estimate]:
+    """Each row's estimate by path, and the design's under ""."""
+    rows = {row.path: row for row in design.rows}
+    layers = {path: layer_estimate(rows[path].cost.flops, memory.traffic[path].total, device, dtype,
+                                   path in memory.folded)
+              for path in memory.steps}
+    estimates = dict(layers)
+    for row in design.rows:
+        if row.path not in layers:
+            estimates[row.path] = _sum([e for p, e in layers.items() if p.startswith(row.path + "/")])
+    estimates[""] = _sum(list(layers.values()))
+    return estimates
+
+
+def _sum(parts: list[Estimate]) -> Estimate:
+    seconds = sum(e.seconds for e in parts)
+    by_bound = {bound: sum(e.seconds for e in parts if e.bound == bound) for bound in ("compute", "memory")}
+    bound = max(by_bound, key=by_bound.get) if parts else "—"
+    return Estimate(sum(e.compute_s for e in parts), sum(e.memory_s for e in parts),
+                    sum(e.overhead_s for e in parts), seconds, bound)

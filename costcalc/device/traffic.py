@@ -1,0 +1,185 @@
+"""Bytes each layer moves, and the activation memory that is live while it runs.
+
+A design's rows become a dataflow of steps in the spec's order of evaluation: each layer or
+merge reads its input tensors (a layer its one input; a merge every branch's output, which
+for an empty branch is the branches' input) and the weights it holds, and writes one new
+tensor. Unfused (the default), every layer does so. Fused, a batchnorm or activation layer
+right after a conv, depthwise, separable or dense layer in the same sequence (or after one
+already folded into it) is folded into that layer, as inference engines do: it reads and
+writes nothing and its tensor is the host's; the host reads the folded batchnorm as a bias
+(its output channels) when it had none of its own.
+
+A tensor is live from the step that writes it to the last step that reads it; the network
+input from the start until its last reader; the design's output until the end. A step's live
+memory counts every tensor live while it runs: what it reads, what it writes, and what waits
+for a later step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..count.engine import DesignResult, Row
+from ..model.ops import numel
+
+FUSABLE_HOSTS = ("conv", "dense")
+FOLDABLE = ("batchnorm", "activation")
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """Bytes a layer (or a group of them) moves: activations read, weights read, activations written."""
+
+    read: int = 0
+    weights: int = 0
+    written: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.read + self.weights + self.written
+
+    def __add__(self, other: Traffic) -> Traffic:
+        return Traffic(self.read + other.read, self.weights + other.weights, self.written + other.written)
+
+
+def intensity(flops: int, traffic: Traffic) -> Fraction | None:
+    """Arithmetic intensity, FLOPs per byte moved, exactly; None where nothing moves."""
+    return Fraction(flops, traffic.total) if traffic.total else None
+
+
+@dataclass(slots=True)
+class Step:
+    """One layer or merge of the dataflow: the tensors it reads and the one it writes (None when folded)."""
+
+    row: Row
+    reads: list[int]
+    writes: int | None
+    weights: int
+    folded: bool = False
+    bias_folded: bool = False
+
+
+@dataclass(slots=True)
+class Flow:
+    """A design as steps over numbered tensors; tensor 0 is the network input."""
+
+    sizes: list[int] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    output: int = 0
+
+    def tensor(self, elements: int) -> int:
+        self.sizes.append(elements)
+        return len(self.sizes) - 1
+
+
+def children(rows: tuple[Row, ...], index: int) -> list[int]:
+    """The indices of a group row's direct children (rows come in pre-order)."""
+    depth, found = rows[index].depth, []
+    for j in range(index + 1, len(rows)):
+        if rows[j].depth <= depth:
+            break
+        if rows[j].depth == depth + 1:
+            found.append(j)
+    return found
+
+
+def dataflow(design: DesignResult, fused: bool = False) -> Flow:
+    """The design's steps and tensors, in the order of evaluation."""
+    flow, rows = Flow(), design.rows
+    start = flow.tensor(numel(design.input))
+    top = [i for i, row in enumerate(rows) if row.depth == 0]
+    flow.output = _sequence(flow, rows, top, start, fused)
+    return flow
+
+
+def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool) -> int:
+    host: Step | None = None  # the layer that a following batchnorm or activation would fold into
+    for i in indices:
+        row = rows[i]
+        if row.role == "layer":
+            if fused and host is not None and row.op.category in FOLDABLE:
+                _fold(host, row)
+                flow.steps.append(Step(row, [], None, 0, folded=True))
+                continue
+            written = flow.tensor(numel(row.output))
+            flow.steps.append(Step(row, [tensor], written, row.cost.params))
+            host = flow.steps[-1] if row.op.category in FUSABLE_HOSTS else None
+            tensor = written
+            continue
+        host = None
+        if row.role == "branches":
+            kids = children(rows, i)
+            outputs = [_sequence(flow, rows, children(rows, k), tensor, fused) for k in kids if rows[k].role != "merge"]
+            merge = next(rows[k] for k in kids if rows[k].role == "merge")
+            tensor = flow.tensor(numel(merge.output))
+            flow.steps.append(Step(merge, outputs, tensor, 0))
+        else:
+            tensor = _sequence(flow, rows, children(rows, i), tensor, fused)
+    return tensor
+
+
+def _fold(host: Step, row: Row) -> None:
+    """A batchnorm folded into its host becomes the host's bias, if it had none."""
+    if row.op.category == "batchnorm" and not getattr(host.row.op, "bias", True) and not host.bias_folded:
+        host.weights += host.row.output[-1]
+        host.bias_folded = True
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """A design's traffic and live memory by row path ("" for the design), in bytes."""
+
+    traffic: dict[str, Traffic]
+    live: dict[str, int]
+    weights_bytes: int
+    steps: tuple[str, ...] = ()
+    folded: frozenset[str] = frozenset()
+
+    @property
+    def peak(self) -> int:
+        return self.live[""]
+
+
+def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
+           fused: bool = False) -> Memory:
+    """Bytes moved and live activation memory of each row, at the given bytes per element."""
+    weight_bytes = activation_bytes if weight_bytes is None else weight_bytes
+    flow = dataflow(design, fused)
+    traffic, live = {}, {}
+    for step, in_use in zip(flow.steps, live_elements(flow)):
+        read = sum(flow.sizes[t] for t in step.reads)
+        written = 0 if step.writes is None else flow.sizes[step.writes]
+        traffic[step.row.path] = Traffic(read * activation_bytes, step.weights * weight_bytes, written * activation_bytes)
+        live[step.row.path] = in_use * activation_bytes
+    layers = [step.row.path for step in flow.steps]
+    for row in design.rows:  # a group: the sum of its layers' traffic, the most of their live memory
+        if row.role not in ("layer", "merge"):
+            inside = [p for p in layers if p.startswith(row.path + "/")]
+            traffic[row.path] = sum((traffic[p] for p in inside), Traffic())
+            live[row.path] = max((live[p] for p in inside), default=0)
+    traffic[""] = sum((traffic[p] for p in layers), Traffic())
+    live[""] = max((live[p] for p in layers), default=flow.sizes[0] * activation_bytes)
+    folded = frozenset(step.row.path for step in flow.steps if step.folded)
+    return Memory(traffic, live, design.total.params * weight_bytes, tuple(layers), folded)
+
+
+def live_elements(flow: Flow) -> list[int]:
+    """For each step, the elements of every tensor live while it runs."""
+    last = {0: -1}
+    for index, step in enumerate(flow.steps):
+        for tensor in step.reads:
+            last[tensor] = index
+    last[flow.output] = len(flow.steps)
+    live, in_use, result = {0}, flow.sizes[0], []
+    for index, step in enumerate(flow.steps):
+        if step.folded:  # runs inside its host, with the host's memory
+            result.append(result[-1])
+            continue
+        live.add(step.writes)
+        in_use += flow.sizes[step.writes]
+        result.append(in_use)
+        for tensor in [t for t in live if last.get(t, index) <= index]:
+            live.remove(tensor)
+            in_use -= flow.sizes[tensor]
+    return result

@@ -1,0 +1,93 @@
+"""Bytes, intensity, live memory and roofline latency as report columns; the devices table."""
+
+from __future__ import annotations
+
+from ..count.engine import Analysis
+from ..device.profiles import Device
+from ..device.roofline import Estimate, latency
+from ..device.traffic import Traffic, intensity, memory
+from ..units import readable_bytes
+from .views import ExtraColumns, View
+
+TITLES = ("read", "weights", "written", "FLOP/B", "live")
+KEYS = ("bytes_read", "weight_bytes_read", "bytes_written", "bytes_moved", "intensity", "live_bytes")
+DEVICE_TITLES = ("bound", "time")
+DEVICE_KEYS = ("bound", "compute_s", "memory_s", "latency_s")
+
+
+def seconds(value: float) -> str:
+    """3.1 ms, 29.7 µs, 1.20 s."""
+    for size, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if value >= size:
+            return f"{value / size:.3g} {unit}"
+    return f"{value * 1e9:.3g} ns"
+
+
+def ratio(value) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def memory_cells(flops: int, traffic: Traffic, live: int, exact: bool) -> tuple[str, ...]:
+    size = (lambda n: f"{n:,}") if exact else readable_bytes
+    share = intensity(flops, traffic)
+    return (size(traffic.read), size(traffic.weights), size(traffic.written),
+            "—" if share is None else f"{float(share):.1f}", size(live))
+
+
+def memory_values(flops: int, traffic: Traffic, live: int) -> tuple:
+    return (traffic.read, traffic.weights, traffic.written, traffic.total, ratio(intensity(flops, traffic)), live)
+
+
+def estimate_cells(estimate: Estimate) -> tuple[str, ...]:
+    return estimate.bound, seconds(estimate.seconds)
+
+
+def estimate_values(estimate: Estimate) -> tuple:
+    return estimate.bound, estimate.compute_s, estimate.memory_s, estimate.seconds
+
+
+def device_columns(analysis: Analysis, weight_bytes: int, fused: bool = False, exact: bool = False,
+                   device: Device | None = None, dtype: str = "float32") -> ExtraColumns:
+    """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time."""
+    table, data = {}, {}
+    for design in analysis.designs:
+        found = memory(design, analysis.bytes_per_element, weight_bytes, fused)
+        flops = {row.path: row.cost.flops for row in design.rows} | {"": design.total.flops}
+        estimates = latency(design, found, device, dtype) if device else {}
+        table[design.name], data[design.name] = {}, {}
+        for path, traffic in found.traffic.items():
+            cells = memory_cells(flops[path], traffic, found.live[path], exact)
+            values = memory_values(flops[path], traffic, found.live[path])
+            if device:
+                cells, values = cells + estimate_cells(estimates[path]), values + estimate_values(estimates[path])
+            table[design.name][path], data[design.name][path] = cells, values
+    titles, keys = (TITLES + DEVICE_TITLES, KEYS + DEVICE_KEYS) if device else (TITLES, KEYS)
+    return ExtraColumns(titles, keys, table, data)
+
+
+def devices_view(devices: dict[str, Device]) -> View:
+    """One row per device: peak dense throughput per dtype, bandwidth, and where the figures come from."""
+    dtypes = ("float32", "float16", "bfloat16", "int8")
+    view = View("devices: peak dense throughput (TFLOP/s; TOP/s for int8) and memory bandwidth",
+                ("device", "title", *dtypes, "GB/s"), right=tuple(range(2, 7)),
+                notes=("* estimated: no vendor states it; the source says how it was derived",
+                       "add your own with --devices FILE (docs/latency.md); costcalc devices measure profiles this machine",
+                       "sources:", *(f"  {d.name}: {d.source} ({d.origin})" for d in devices.values())))
+    for device in devices.values():
+        def mark(key: str) -> str:
+            return "*" if key in device.estimated else ""
+
+        peaks = tuple(f"{device.flops_per_s[d] / 1e12:g}{mark(d)}" if d in device.flops_per_s else "—" for d in dtypes)
+        view.rows.append(((device.name, device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}"), False))
+    return view
+
+
+def devices_json(devices: dict[str, Device]) -> str:
+    import json
+
+    data = {name: {"title": d.title, "tflops": {k: v / 1e12 for k, v in d.flops_per_s.items()},
+                   "bandwidth_gbs": d.bytes_per_s / 1e9, "estimated": list(d.estimated), "source": d.source,
+                   "efficiency": {"compute": d.compute_efficiency, "memory": d.memory_efficiency},
+                   "overhead_us": round(d.overhead_s * 1e6, 6), "origin": d.origin}
+            for name, d in devices.items()}
+    return json.dumps({"devices": data}, indent=2, ensure_ascii=False) + "\n"
