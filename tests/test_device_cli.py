@@ -1,0 +1,110 @@
+"""report --memory / --device, costcalc devices and devices measure, from the command line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, run
+
+from costcalc.device.profiles import DEFAULT_OVERHEAD_US, builtin_devices
+from costcalc.device.roofline import layer_estimate
+
+SPEC = "specs/bottleneck_5x5.yaml"
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def test_report_memory_in_json_gives_exact_bytes_and_the_peak_on_the_total_row():
+    data = json.loads(run("report", SPEC, "--memory", "--format", "json").out)
+    totals = {d["name"]: (d["totals"]["bytes_moved"], d["totals"]["live_bytes"]) for d in data["designs"]}
+    assert totals == {"standard": (1_316_992, 702_464), "bottleneck": (866_496, 652_288),
+                      "separable": (1_951_360, 1_204_224)}
+    conv = data["designs"][1]["rows"][0]
+    assert {k: conv[k] for k in ("bytes_read", "weight_bytes_read", "bytes_written", "live_bytes")} == {
+        "bytes_read": 602_112, "weight_bytes_read": 12_352, "bytes_written": 50_176, "live_bytes": 652_288}
+    assert conv["intensity"] == round(conv["flops"] / 664_640, 3)
+
+
+def test_report_memory_in_csv_table_and_markdown():
+    lines = run("report", SPEC, "--memory", "--design", "separable", "--format", "csv").out.splitlines()
+    assert lines[0].endswith(",bytes_read,weight_bytes_read,bytes_written,bytes_moved,intensity,live_bytes")
+    assert lines[-1].startswith("separable,,,total,") and lines[-1].endswith(",1204224,44672,702464,1951360,8.884,1204224")
+    table = run("report", SPEC, "--memory", "--design", "separable", "--exact").out
+    assert "│ depthwise1 │ depthwise │ 28×28×192 │  4,992 │ 3,763,200 │  43.9% │   602,112 │  19,968 │ 602,112 │    6.3 │ 1,204,224 │" in table
+    markdown = run("report", SPEC, "--memory", "--design", "separable", "--format", "markdown").out
+    assert "| read | weights | written | FLOP/B | live |" in markdown
+
+
+def test_weight_dtype_changes_weights_only():
+    data = json.loads(run("report", SPEC, "--memory", "--dtype", "float16", "--weight-dtype", "int8",
+                          "--design", "standard", "--format", "json").out)
+    totals = data["designs"][0]["totals"]
+    assert (totals["bytes_read"], totals["weight_bytes_read"], totals["bytes_written"]) == (301_056, 153_632, 50_176)
+
+
+def test_report_device_adds_bound_and_time_by_the_roofline():
+    data = json.loads(run("report", SPEC, "--device", "a100", "--design", "separable", "--format", "json").out)
+    rows = {r["path"]: r for r in data["designs"][0]["rows"]}
+    a100 = builtin_devices()["a100"]
+    depthwise = layer_estimate(rows["depthwise1"]["flops"], 1_224_192, a100, "float32")
+    assert rows["depthwise1"]["bound"] == "memory" == depthwise.bound
+    assert rows["depthwise1"]["latency_s"] == depthwise.seconds
+    assert depthwise.seconds == pytest.approx(1_224_192 / (2039e9 * 0.7) + DEFAULT_OVERHEAD_US * 1e-6)
+    totals = data["designs"][0]["totals"]
+    assert totals["latency_s"] == pytest.approx(rows["depthwise1"]["latency_s"] + rows["conv2"]["latency_s"])
+
+
+def test_an_unknown_device_or_a_missing_dtype_is_one_line_and_exit_2():
+    result = run("report", SPEC, "--device", "a10")
+    assert (result.code, result.err) == (2, "no device 'a10'; did you mean 'a100'?\n")
+    result = run("report", SPEC, "--device", "coral-usb")
+    assert (result.code, result.err) == (2, "device 'coral-usb' has no throughput figure for float32; "
+                                            "it has: int8; choose one with --dtype\n")
+
+
+def test_devices_lists_at_least_ten_with_a_source_each():
+    devices = builtin_devices()
+    assert len(devices) >= 10
+    assert all(d.source and d.bytes_per_s > 0 and d.flops_per_s for d in devices.values())
+    data = json.loads(run("devices", "--format", "json").out)["devices"]
+    assert data["h100"]["tflops"] == {"float32": 67, "float16": 989.5, "bfloat16": 989.5, "int8": 1979}
+    table = run("devices").out
+    assert "│ raspberry-pi-5   │ Raspberry Pi 5 (4x Cortex-A76 CPU)" in table and "0.1536*" in table
+
+
+def test_a_users_devices_file_adds_devices(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"devices": {"mine": {"tflops": {"float32": 1}, "bandwidth_gbs": 10,
+                                                     "efficiency": {"compute": 1, "memory": 1},
+                                                     "overhead_us": 0, "source": "by hand"}}}))
+    data = json.loads(run("report", SPEC, "--device", "mine", "--devices", str(path), "--design", "standard",
+                          "--format", "json").out)
+    totals = data["designs"][0]["totals"]
+    assert totals["compute_s"] == totals["flops"] / 1e12
+    assert totals["memory_s"] == 1_316_992 / 1e10
+    assert totals["bound"] == "compute"
+    path.write_text('{"devices": {"bad": {"tflops": {"float32": -1}, "bandwidth_gbs": 1, "source": "x"}}}')
+    result = run("devices", "--devices", str(path))
+    assert (result.code, result.err) == (2, f"{path}: device 'bad': tflops.float32 is -1; give a positive number\n")
+
+
+def test_numpy_is_imported_by_measure_only():
+    script = ("import sys\nfrom click.testing import CliRunner\nfrom costcalc.cli import main\n"
+              "r = CliRunner().invoke(main, ['report', 'specs/bottleneck_5x5.yaml', '--device', 'a100'])\n"
+              "assert r.exit_code == 0, r.output\nr = CliRunner().invoke(main, ['devices'])\n"
+              "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout == "False\n"
+
+
+def test_measure_prints_a_devices_file_that_report_accepts(tmp_path):
+    result = run("devices", "measure", "--seconds", "0.1", "--name", "here")
+    profile = json.loads(result.out)["devices"]["here"]
+    assert profile["tflops"]["float32"] > 0 and profile["bandwidth_gbs"] > 0
+    path = tmp_path / "here.json"
+    path.write_text(result.out)
+    assert run("report", SPEC, "--device", "here", "--devices", str(path)).code == 0
