@@ -124,7 +124,8 @@ def simulate(nodes, shape, spec_input_bytes=4):
 
 
 @pytest.mark.parametrize("path", ["bottleneck_5x5.yaml", "googlenet_3a.yaml", "zoo/resnet50_torchvision.yaml",
-                                  "zoo/mobilenet_v2_torchvision.yaml", "zoo/googlenet_torchvision.yaml"])
+                                  "zoo/mobilenet_v2_torchvision.yaml", "zoo/googlenet_torchvision.yaml",
+                                  "../tests/data/every_kind.yaml"])
 def test_bytes_and_peak_agree_with_an_independent_simulation(path):
     spec = load(SPECS / path)
     for design in analyze(spec).designs:
