@@ -120,24 +120,27 @@ def spec_options(function):
     return click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))(function)
 
 
-def device_options(function):
-    """--weight-dtype, --fused, --device and --devices: what costcalc.device needs."""
+def device_options(function, several: bool = False):
+    """--weight-dtype, --fused, --device (repeatable when `several`) and --devices: what costcalc.device needs."""
     function = click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
                             help="More devices from a JSON file (repeatable); see docs/latency.md.")(function)
-    function = click.option("--device", metavar="NAME", help="Estimate latency on this device (costcalc devices lists them).")(function)
+    function = click.option("--device", metavar="NAME", multiple=several,
+                            help="Estimate latency on this device (costcalc devices lists them)"
+                                 + ("; repeatable." if several else "."))(function)
     function = click.option("--fused", is_flag=True,
                             help="Fold batchnorm and activations into the conv before them (default: unfused).")(function)
     return click.option("--weight-dtype", type=click.Choice(list(DTYPES)),
                         help="Element type of weights (default: --dtype).")(function)
 
 
-def pick_device(name: str | None, files: tuple[str, ...]):
-    """The named device from the built-in and the user's devices, or None."""
-    if name is None:
-        return None
+def pick_devices(names: tuple[str, ...], files: tuple[str, ...]) -> list:
+    """The named devices from the built-in and the user's devices."""
+    if not names:
+        return []
     from .device.profiles import all_devices, find
 
-    return find(name, all_devices(files))
+    known = all_devices(files)
+    return [find(name, known) for name in names]
 
 
 def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
@@ -218,8 +221,8 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
     if memory or device:
         from .show.device import device_columns
 
-        chosen = pick_device(device, devices_files)
-        more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, chosen, dtype)
+        chosen = pick_devices((device,) if device else (), devices_files)
+        more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype)
         extra = extra + more if extra else more
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
          lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
@@ -235,7 +238,10 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 @click.option("--depth", type=click.IntRange(min=0), help="Only the branches at most N deep in the table by branch.")
 @click.option("--branches/--no-branches", default=None,
               help="Show the table by branch with every branch, or not at all (default: the branches designs share).")
-def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches):
+@click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
+@lambda function: device_options(function, several=True)
+def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches, memory, weight_dtype,
+            fused, device, devices_files):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
     \b
@@ -255,6 +261,15 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs,
                             hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
     comparison = compare_designs(analysis, baseline, branches, depth)
     glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
+    if memory or device:
+        from .show import device as shown
+
+        figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
+                                       pick_devices(device, devices_files), dtype)
+        emit(fmt, lambda: views.compare_views(comparison, exact) + glance + [shown.figures_view(figures, exact)],
+             lambda: render.compare_json(comparison, figures),
+             lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
+        return
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
          lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison),
          lambda: html_page().compare_page(comparison, exact))

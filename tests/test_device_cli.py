@@ -108,3 +108,25 @@ def test_measure_prints_a_devices_file_that_report_accepts(tmp_path):
     path = tmp_path / "here.json"
     path.write_text(result.out)
     assert run("report", SPEC, "--device", "here", "--devices", str(path)).code == 0
+
+
+def test_compare_on_two_devices_in_every_format():
+    args = ("compare", SPEC, "--device", "a100", "--device", "raspberry-pi-5")
+    designs = {d["name"]: d for d in json.loads(run(*args, "--format", "json").out)["designs"]}
+    assert {n: (d["bytes_moved"], d["peak_activation_bytes"], d["weights_bytes"]) for n, d in designs.items()} == {
+        "standard": (1_316_992, 702_464, 614_528), "bottleneck": (866_496, 652_288, 63_680),
+        "separable": (1_951_360, 1_204_224, 44_672)}
+    pi = designs["standard"]["latency_s"]["raspberry-pi-5"]
+    assert pi == pytest.approx(designs["standard"]["totals"]["flops"] / (0.1536e12 * 0.5) + 5e-6)
+    csv_lines = run(*args, "--format", "csv").out.splitlines()
+    assert csv_lines[0].endswith(",bytes_moved,peak_activation_bytes,weights_bytes,latency_s_a100,latency_s_raspberry-pi-5")
+    assert csv_lines[1].startswith("standard,") and ",1316992,702464,614528," in csv_lines[1]
+    table = run(*args).out
+    assert "│ standard   │     1.3 MiB │   686.0 KiB │ 600.1 KiB │   29.7 µs │             3.14 ms │" in table
+    assert "| design | bytes moved | peak memory | weights | a100 time | raspberry-pi-5 time |" in run(
+        *args, "--format", "markdown").out
+
+
+def test_compare_memory_without_a_device_has_no_latency():
+    data = json.loads(run("compare", SPEC, "--memory", "--format", "json").out)
+    assert data["designs"][2]["latency_s"] == {} and data["designs"][2]["peak_activation_bytes"] == 1_204_224

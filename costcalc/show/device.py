@@ -91,3 +91,41 @@ def devices_json(devices: dict[str, Device]) -> str:
                    "overhead_us": round(d.overhead_s * 1e6, 6), "origin": d.origin}
             for name, d in devices.items()}
     return json.dumps({"devices": data}, indent=2, ensure_ascii=False) + "\n"
+
+
+def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device],
+                   dtype: str) -> dict[str, dict]:
+    """Per design: bytes moved, peak activation memory, weights bytes and, per device, the estimated latency."""
+    figures = {}
+    for design in analysis.designs:
+        found = memory(design, analysis.bytes_per_element, weight_bytes, fused)
+        figures[design.name] = {
+            "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
+            "weights_bytes": found.traffic[""].weights,
+            "latency_s": {d.name: latency(design, found, d, dtype)[""].seconds for d in devices},
+        }
+    return figures
+
+
+def figures_view(figures: dict[str, dict], exact: bool) -> View:
+    """The designs' bytes, memory and estimated latency per device, side by side."""
+    devices = list(next(iter(figures.values()))["latency_s"]) if figures else []
+    size = (lambda n: f"{n:,}") if exact else readable_bytes
+    view = View("on a device: bytes moved, peak activation memory, weights and roofline latency",
+                ("design", "bytes moved", "peak memory", "weights", *(f"{d} time" for d in devices)),
+                right=tuple(range(1, 4 + len(devices))),
+                notes=("latency is a roofline estimate (docs/latency.md)",) if devices else ())
+    for name, found in figures.items():
+        view.rows.append(((name, size(found["bytes_moved"]), size(found["peak_activation_bytes"]),
+                           size(found["weights_bytes"]), *(seconds(found["latency_s"][d]) for d in devices)), False))
+    return view
+
+
+def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list]]:
+    """The figures flattened for csv: a header and each design's values (latency_s_DEVICE per device)."""
+    header, rows = [], {}
+    for name, found in figures.items():
+        flat = {k: v for k, v in found.items() if k != "latency_s"}
+        flat |= {f"latency_s_{device}": s for device, s in found["latency_s"].items()}
+        header, rows[name] = list(flat), list(flat.values())
+    return header, rows

@@ -161,11 +161,12 @@ def conventions_json(conventions) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def compare_json(comparison: Comparison) -> str:
+def compare_json(comparison: Comparison, more: dict[str, dict] | None = None) -> str:
+    """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures)."""
     analysis = comparison.analysis
     designs = [
         {"name": d.name, "output": list(d.output), "totals": cost_dict(d.total),
-         "ratios": {name: comparison.ratio(d, name) for name in METRICS}}
+         "ratios": {name: comparison.ratio(d, name) for name in METRICS}, **(more or {}).get(d.name, {})}
         for d in analysis.designs
     ]
     branches = [
@@ -208,11 +209,13 @@ def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns
     return csv_text(header, rows)
 
 
-def compare_csv(comparison: Comparison) -> str:
-    header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS)]
+def compare_csv(comparison: Comparison, more: tuple[list[str], dict[str, list]] | None = None) -> str:
+    """The designs, one per row; `more` is (header, values by design) of further columns."""
+    extra_header, extra = more or ([], {})
+    header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS), *extra_header]
     rows = [
         [d.name, _csv_shape(d.output), *cost_dict(d.total).values(),
-         *(comparison.ratio(d, name) for name in METRICS)]
+         *(comparison.ratio(d, name) for name in METRICS), *extra.get(d.name, [])]
         for d in comparison.analysis.designs
     ]
     return csv_text(header, rows)
