@@ -404,8 +404,11 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
 @format_option(("text", "markdown"))
 @click.option("--receptive-field", "receptive", is_flag=True,
               help="Add each layer's receptive field: the recurrence with the numbers put in.")
+@click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
+              help="Element type of activations, for --device.")
+@device_options
 @convention_option
-def explain(spec, designs, layer, fmt, receptive, convention):
+def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, device, devices_files, convention):
     """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
     \b
@@ -415,7 +418,10 @@ def explain(spec, designs, layer, fmt, receptive, convention):
     from .show.layout import budget
     from .teach import explain as boards
 
-    explanation = boards.explain(analyze_file(spec, None, designs, convention=convention), layer, receptive)
+    roofline = None
+    if device:
+        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files), dtype)
+    explanation = boards.explain(analyze_file(spec, None, designs, dtype, convention), layer, receptive, roofline)
     click.echo(boards.text(explanation, budget()) if fmt == "text" else boards.markdown(explanation), nl=False)
 
 

@@ -155,7 +155,21 @@ def with_field(board: Board, row: Row, fields) -> Board:
     return replace(board, cost=board.cost + lines, notes=board.notes + notes)
 
 
-def design_board(analysis: Analysis, design: DesignResult, layer: str | None, receptive: bool = False) -> DesignBoard:
+def with_roofline(steps: tuple[Step, ...], design: DesignResult, analysis: Analysis, roofline) -> tuple[Step, ...]:
+    """Each layer's board with its bytes and roofline time; `roofline` is (weight bytes, fused, device, dtype)."""
+    from ..device.roofline import latency
+    from ..device.traffic import memory
+    from .roofline import roofline_board
+
+    weight_bytes, fused, device, dtype = roofline
+    found = memory(design, analysis.bytes_per_element, weight_bytes, fused)
+    estimates, rows = latency(design, found, device, dtype), {row.path: row for row in design.rows}
+    return tuple(replace(s, board=roofline_board(s.board, rows[s.path], found.traffic[s.path], estimates[s.path], device,
+                                                 dtype)) if s.path in found.steps else s for s in steps)
+
+
+def design_board(analysis: Analysis, design: DesignResult, layer: str | None, receptive: bool = False,
+                 roofline=None) -> DesignBoard:
     title = f"{analysis.name} — {design.name}" if analysis.name else design.name
     rows = design.rows
     steps = tuple(Step(rows[i].path, rows[i].output, board(design, i)) for i in bottom_up(rows)
@@ -166,6 +180,8 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
         fields, rows = receptive_steps(design), {row.path: row for row in design.rows}
         steps = tuple(replace(s, board=with_field(s.board, rows[s.path], fields)) if rows[s.path].role == "layer"
                       else s for s in steps)
+    if roofline:
+        steps = with_roofline(steps, design, analysis, roofline)
     total = None if layer else total_board(design, analysis.convention)
     return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
                        steps, total)
@@ -194,10 +210,11 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False) -> Explanation:
+def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, roofline=None) -> Explanation:
     """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
-    with `receptive`, each layer's receptive field too."""
-    designs = tuple(design_board(analysis, d, layer, receptive) for d in analysis.designs)
+    with `receptive`, each layer's receptive field too; with `roofline` (weight bytes, fused, device,
+    dtype), each layer's bytes and roofline time."""
+    designs = tuple(design_board(analysis, d, layer, receptive, roofline) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
         from ..suggest import did_you_mean

@@ -1,0 +1,33 @@
+"""The roofline on the board, with the numbers put in, for `explain --device`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..count.engine import Row
+from ..device.profiles import Device
+from ..device.roofline import Estimate
+from ..device.traffic import Traffic
+from ..show.device import seconds
+from .formulas import Board, Line
+
+
+def roofline_board(board: Board, row: Row, traffic: Traffic, estimate: Estimate, device: Device, dtype: str) -> Board:
+    """A layer's board with its bytes moved and its roofline time added."""
+    moved = Line("bytes", "read + weights + written", f"{traffic.read:,} + {traffic.weights:,} + {traffic.written:,}",
+                 traffic.total)
+    if estimate.bound == "fused":
+        return replace(board, cost=board.cost + (moved,), notes=board.notes + (
+            f"folded into the layer before it: compute {seconds(estimate.compute_s)}, no memory time or overhead",))
+    peak, bandwidth = device.peak(dtype), device.bytes_per_s
+    notes = (
+        f"on {device.name} ({dtype}): peak {peak / 1e12:g} TFLOP/s, {bandwidth / 1e9:g} GB/s, "
+        f"efficiency {device.compute_efficiency:g} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
+        f"compute = FLOPs / (peak × efficiency) = {row.cost.flops:,} / ({peak / 1e12:g}e12 × {device.compute_efficiency:g})"
+        f" = {seconds(estimate.compute_s)}",
+        f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × {device.memory_efficiency:g})"
+        f" = {seconds(estimate.memory_s)}",
+        f"time    = max(compute, memory) + overhead = max({seconds(estimate.compute_s)}, {seconds(estimate.memory_s)})"
+        f" + {seconds(estimate.overhead_s)} = {seconds(estimate.seconds)}, {estimate.bound}-bound",
+    )
+    return replace(board, cost=board.cost + (moved,), notes=board.notes + notes)
