@@ -127,6 +127,8 @@ def device_options(function, several: bool = False):
     function = click.option("--device", metavar="NAME", multiple=several,
                             help="Estimate latency on this device (costcalc devices lists them)"
                                  + ("; repeatable." if several else "."))(function)
+    function = click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True,
+                            help="Samples per batch: activations, bytes and time scale; weights do not.")(function)
     function = click.option("--fused", is_flag=True,
                             help="Fold batchnorm and activations into the conv before them (default: unfused).")(function)
     return click.option("--weight-dtype", type=click.Choice(list(DTYPES)),
@@ -193,7 +195,7 @@ def main():
 @click.option("--memory", is_flag=True, help="Add bytes read and written, FLOP per byte and live memory (peak on the total row).")
 @device_options
 def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff, receptive, memory,
-           weight_dtype, fused, device, devices_files):
+           weight_dtype, fused, batch, device, devices_files):
     """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
     \b
@@ -222,7 +224,8 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         from .show.device import device_columns
 
         chosen = pick_devices((device,) if device else (), devices_files)
-        more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype)
+        more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype,
+                              batch=batch)
         extra = extra + more if extra else more
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
          lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
@@ -239,9 +242,11 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 @click.option("--branches/--no-branches", default=None,
               help="Show the table by branch with every branch, or not at all (default: the branches designs share).")
 @click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
+@click.option("--training", "optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
+              help="Add training MACs, FLOPs and memory (weights, gradients, this optimizer's state, saved activations).")
 @lambda function: device_options(function, several=True)
-def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches, memory, weight_dtype,
-            fused, device, devices_files):
+def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches, memory, optimizer,
+            weight_dtype, fused, batch, device, devices_files):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
     \b
@@ -261,11 +266,11 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs,
                             hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
     comparison = compare_designs(analysis, baseline, branches, depth)
     glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
-    if memory or device:
+    if memory or device or optimizer:
         from .show import device as shown
 
         figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
-                                       pick_devices(device, devices_files), dtype)
+                                       pick_devices(device, devices_files), dtype, batch, optimizer)
         emit(fmt, lambda: views.compare_views(comparison, exact) + glance + [shown.figures_view(figures, exact)],
              lambda: render.compare_json(comparison, figures),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
@@ -408,7 +413,8 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
               help="Element type of activations, for --device.")
 @device_options
 @convention_option
-def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, device, devices_files, convention):
+def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, batch, device, devices_files,
+            convention):
     """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
     \b
@@ -420,7 +426,7 @@ def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, de
 
     roofline = None
     if device:
-        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files), dtype)
+        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files), dtype, batch)
     explanation = boards.explain(analyze_file(spec, None, designs, dtype, convention), layer, receptive, roofline)
     click.echo(boards.text(explanation, budget()) if fmt == "text" else boards.markdown(explanation), nl=False)
 

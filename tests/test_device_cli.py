@@ -150,3 +150,28 @@ def test_explain_device_fused_says_what_is_folded(tmp_path):
     # 256 activations at 8.1 TFLOP/s × 0.5
     assert (lines[-3], lines[-1]) == ("  bytes = read + weights + written = 0 + 0 + 0 = 0",
                                       "  folded into the layer before it: compute 0.0632 ns, no memory time or overhead")
+
+
+def test_batch_scales_activations_bytes_and_time_but_not_weights():
+    one = json.loads(run("report", SPEC, "--device", "t4", "--design", "standard", "--format", "json").out)
+    eight = json.loads(run("report", SPEC, "--device", "t4", "--design", "standard", "--batch", "8",
+                           "--format", "json").out)
+    a, b = one["designs"][0]["totals"], eight["designs"][0]["totals"]
+    assert (b["bytes_read"], b["bytes_written"], b["live_bytes"]) == (8 * a["bytes_read"], 8 * a["bytes_written"],
+                                                                      8 * a["live_bytes"])
+    assert b["weight_bytes_read"] == a["weight_bytes_read"] == 614_528
+    assert b["compute_s"] == pytest.approx(8 * a["compute_s"])
+
+
+def test_compare_training_in_json_and_csv():
+    args = ("compare", SPEC, "--training", "momentum", "--batch", "2")
+    training = json.loads(run(*args, "--format", "json").out)["designs"][1]["training"]
+    assert training == {
+        "optimizer": "momentum", "forward_macs": 2 * 12_443_648, "input_grad_macs": 2 * 10_035_200,
+        "weight_grad_macs": 2 * 12_443_648, "macs": 2 * (2 * 12_443_648 + 10_035_200),
+        "flops": 2 * 2 * (2 * 12_443_648 + 10_035_200) + 2 * 2 * 37_632,
+        "weights_bytes": 63_680, "gradient_bytes": 63_680, "optimizer_bytes": 63_680,
+        "saved_activation_bytes": 2 * 4 * 28 * 28 * (192 + 16 + 32), "memory_bytes": 3 * 63_680 + 2 * 4 * 188_160}
+    lines = run(*args, "--format", "csv").out.splitlines()
+    assert lines[0].endswith(",training_saved_activation_bytes,training_memory_bytes")
+    assert lines[2].endswith(f",{2 * 4 * 188_160},{3 * 63_680 + 2 * 4 * 188_160}")

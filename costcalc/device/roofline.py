@@ -38,10 +38,10 @@ def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: b
     return Estimate(compute, memory, device.overhead_s, max(compute, memory) + device.overhead_s, bound)
 
 
-def latency(design: DesignResult, memory: Memory, device: Device, dtype: str) -> dict[str, Estimate]:
-    """Each row's estimate by path, and the design's under ""."""
+def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, batch: int = 1) -> dict[str, Estimate]:
+    """Each row's estimate by path, and the design's under "", for a batch (`memory` must be for the same batch)."""
     rows = {row.path: row for row in design.rows}
-    layers = {path: layer_estimate(rows[path].cost.flops, memory.traffic[path].total, device, dtype,
+    layers = {path: layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
                                    path in memory.folded)
               for path in memory.steps}
     estimates = dict(layers)

@@ -142,9 +142,12 @@ class Memory:
 
 
 def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
-           fused: bool = False) -> Memory:
-    """Bytes moved and live activation memory of each row, at the given bytes per element."""
+           fused: bool = False, batch: int = 1) -> Memory:
+    """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch.
+
+    Activations scale with the batch; weights are read once per batch."""
     weight_bytes = activation_bytes if weight_bytes is None else weight_bytes
+    activation_bytes *= batch
     flow = dataflow(design, fused)
     traffic, live = {}, {}
     for step, in_use in zip(flow.steps, live_elements(flow)):

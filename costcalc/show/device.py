@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..count.engine import Analysis
 from ..device.profiles import Device
 from ..device.roofline import Estimate, latency
+from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
-from ..units import readable_bytes
+from ..units import readable, readable_bytes
 from .views import ExtraColumns, View
 
 TITLES = ("read", "weights", "written", "FLOP/B", "live")
@@ -47,13 +48,13 @@ def estimate_values(estimate: Estimate) -> tuple:
 
 
 def device_columns(analysis: Analysis, weight_bytes: int, fused: bool = False, exact: bool = False,
-                   device: Device | None = None, dtype: str = "float32") -> ExtraColumns:
+                   device: Device | None = None, dtype: str = "float32", batch: int = 1) -> ExtraColumns:
     """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time."""
     table, data = {}, {}
     for design in analysis.designs:
-        found = memory(design, analysis.bytes_per_element, weight_bytes, fused)
-        flops = {row.path: row.cost.flops for row in design.rows} | {"": design.total.flops}
-        estimates = latency(design, found, device, dtype) if device else {}
+        found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
+        flops = {row.path: batch * row.cost.flops for row in design.rows} | {"": batch * design.total.flops}
+        estimates = latency(design, found, device, dtype, batch) if device else {}
         table[design.name], data[design.name] = {}, {}
         for path, traffic in found.traffic.items():
             cells = memory_cells(flops[path], traffic, found.live[path], exact)
@@ -93,31 +94,50 @@ def devices_json(devices: dict[str, Device]) -> str:
     return json.dumps({"devices": data}, indent=2, ensure_ascii=False) + "\n"
 
 
-def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device],
-                   dtype: str) -> dict[str, dict]:
-    """Per design: bytes moved, peak activation memory, weights bytes and, per device, the estimated latency."""
+def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device], dtype: str,
+                   batch: int = 1, optimizer: str | None = None) -> dict[str, dict]:
+    """Per design: bytes moved, peak activation memory, weights bytes, per device the estimated latency
+    and, with an optimizer, training MACs, FLOPs and memory."""
     figures = {}
     for design in analysis.designs:
-        found = memory(design, analysis.bytes_per_element, weight_bytes, fused)
+        found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
         figures[design.name] = {
-            "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
+            "batch": batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
             "weights_bytes": found.traffic[""].weights,
-            "latency_s": {d.name: latency(design, found, d, dtype)[""].seconds for d in devices},
+            "latency_s": {d.name: latency(design, found, d, dtype, batch)[""].seconds for d in devices},
         }
+        if optimizer:
+            figures[design.name]["training"] = training_figures(
+                training(design, batch, optimizer, analysis.bytes_per_element, weight_bytes), optimizer)
     return figures
 
 
+def training_figures(found: Training, optimizer: str) -> dict:
+    return {"optimizer": optimizer, "forward_macs": found.forward_macs, "input_grad_macs": found.input_grad_macs,
+            "weight_grad_macs": found.weight_grad_macs, "macs": found.macs, "flops": found.flops,
+            "weights_bytes": found.weights_bytes, "gradient_bytes": found.gradient_bytes,
+            "optimizer_bytes": found.optimizer_bytes, "saved_activation_bytes": found.saved_activation_bytes,
+            "memory_bytes": found.memory}
+
+
 def figures_view(figures: dict[str, dict], exact: bool) -> View:
-    """The designs' bytes, memory and estimated latency per device, side by side."""
-    devices = list(next(iter(figures.values()))["latency_s"]) if figures else []
+    """The designs' bytes, memory, estimated latency per device and training figures, side by side."""
+    first = next(iter(figures.values()))
+    devices, train = list(first["latency_s"]), "training" in first
     size = (lambda n: f"{n:,}") if exact else readable_bytes
-    view = View("on a device: bytes moved, peak activation memory, weights and roofline latency",
-                ("design", "bytes moved", "peak memory", "weights", *(f"{d} time" for d in devices)),
-                right=tuple(range(1, 4 + len(devices))),
-                notes=("latency is a roofline estimate (docs/latency.md)",) if devices else ())
+    count = (lambda n: f"{n:,}") if exact else readable
+    columns = ("design", "bytes moved", "peak memory", "weights", *(f"{d} time" for d in devices),
+               *(("train FLOPs", "train memory") if train else ()))
+    notes = [f"batch {first['batch']}; latency is a roofline estimate (docs/latency.md)"]
+    if train:
+        notes.append(f"training: forward and backward, {first['training']['optimizer']} optimizer (docs/latency.md, Training)")
+    view = View("on a device: bytes moved, peak activation memory, weights, roofline latency", columns,
+                right=tuple(range(1, len(columns))), notes=tuple(notes))
     for name, found in figures.items():
+        trained = (count(found["training"]["flops"]), size(found["training"]["memory_bytes"])) if train else ()
         view.rows.append(((name, size(found["bytes_moved"]), size(found["peak_activation_bytes"]),
-                           size(found["weights_bytes"]), *(seconds(found["latency_s"][d]) for d in devices)), False))
+                           size(found["weights_bytes"]), *(seconds(found["latency_s"][d]) for d in devices),
+                           *trained), False))
     return view
 
 
@@ -125,7 +145,8 @@ def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list
     """The figures flattened for csv: a header and each design's values (latency_s_DEVICE per device)."""
     header, rows = [], {}
     for name, found in figures.items():
-        flat = {k: v for k, v in found.items() if k != "latency_s"}
+        flat = {k: v for k, v in found.items() if k not in ("latency_s", "training")}
         flat |= {f"latency_s_{device}": s for device, s in found["latency_s"].items()}
+        flat |= {f"training_{k}": v for k, v in found.get("training", {}).items()}
         header, rows[name] = list(flat), list(flat.values())
     return header, rows

@@ -156,16 +156,17 @@ def with_field(board: Board, row: Row, fields) -> Board:
 
 
 def with_roofline(steps: tuple[Step, ...], design: DesignResult, analysis: Analysis, roofline) -> tuple[Step, ...]:
-    """Each layer's board with its bytes and roofline time; `roofline` is (weight bytes, fused, device, dtype)."""
+    """Each layer's board with its bytes and roofline time; `roofline` is (weight bytes, fused, device, dtype, batch)."""
     from ..device.roofline import latency
     from ..device.traffic import memory
     from .roofline import roofline_board
 
-    weight_bytes, fused, device, dtype = roofline
-    found = memory(design, analysis.bytes_per_element, weight_bytes, fused)
-    estimates, rows = latency(design, found, device, dtype), {row.path: row for row in design.rows}
-    return tuple(replace(s, board=roofline_board(s.board, rows[s.path], found.traffic[s.path], estimates[s.path], device,
-                                                 dtype)) if s.path in found.steps else s for s in steps)
+    weight_bytes, fused, device, dtype, batch = roofline
+    found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
+    estimates, rows = latency(design, found, device, dtype, batch), {row.path: row for row in design.rows}
+    return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
+                                                 estimates[s.path], device, dtype)) if s.path in found.steps else s
+                 for s in steps)
 
 
 def design_board(analysis: Analysis, design: DesignResult, layer: str | None, receptive: bool = False,
@@ -213,7 +214,7 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
 def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, roofline=None) -> Explanation:
     """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
     with `receptive`, each layer's receptive field too; with `roofline` (weight bytes, fused, device,
-    dtype), each layer's bytes and roofline time."""
+    dtype, batch), each layer's bytes and roofline time."""
     designs = tuple(design_board(analysis, d, layer, receptive, roofline) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:

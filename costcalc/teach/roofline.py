@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..count.engine import Row
 from ..device.profiles import Device
 from ..device.roofline import Estimate
 from ..device.traffic import Traffic
@@ -12,7 +11,7 @@ from ..show.device import seconds
 from .formulas import Board, Line
 
 
-def roofline_board(board: Board, row: Row, traffic: Traffic, estimate: Estimate, device: Device, dtype: str) -> Board:
+def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimate, device: Device, dtype: str) -> Board:
     """A layer's board with its bytes moved and its roofline time added."""
     moved = Line("bytes", "read + weights + written", f"{traffic.read:,} + {traffic.weights:,} + {traffic.written:,}",
                  traffic.total)
@@ -23,7 +22,7 @@ def roofline_board(board: Board, row: Row, traffic: Traffic, estimate: Estimate,
     notes = (
         f"on {device.name} ({dtype}): peak {peak / 1e12:g} TFLOP/s, {bandwidth / 1e9:g} GB/s, "
         f"efficiency {device.compute_efficiency:g} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
-        f"compute = FLOPs / (peak × efficiency) = {row.cost.flops:,} / ({peak / 1e12:g}e12 × {device.compute_efficiency:g})"
+        f"compute = FLOPs / (peak × efficiency) = {flops:,} / ({peak / 1e12:g}e12 × {device.compute_efficiency:g})"
         f" = {seconds(estimate.compute_s)}",
         f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × {device.memory_efficiency:g})"
         f" = {seconds(estimate.memory_s)}",
