@@ -285,23 +285,30 @@ LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as 
     "trainable_params": "trainable parameters", "activations": "activation elements",
     "activation_bytes": "activation bytes (512K, 2MB, 2MiB)",
 }
+DEVICE_LIMIT_FLAGS = {  # the device metrics of a budget, figured by costcalc.device (docs/latency.md)
+    "latency": "estimated latency on --device (5ms, 200us)", "peak_memory": "peak activation memory (2MiB)",
+    "weights_bytes": "weights bytes, the model's size (4MB)", "train_memory": "training memory (1GiB)",
+}
 CHECK_FORMATS = ("text", "json", "markdown", "github", "junit", "junit-lines")
 
 
 def parse_limit(ctx, param, value):
-    from .units import parse_figure
+    from .model.tree import BYTE_METRICS
+    from .units import parse_duration, parse_figure
 
     if value is None:
         return None
     try:
-        return parse_figure(value, byte_units=param.name == "activation_bytes")
+        if param.name == "latency":
+            return parse_duration(value)
+        return parse_figure(value, byte_units=param.name in BYTE_METRICS)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
 def limit_options(function):
     """--max-macs … --max-activation-bytes, each passed as its metric's name."""
-    for metric, what in reversed(LIMIT_FLAGS.items()):
+    for metric, what in reversed({**LIMIT_FLAGS, **DEVICE_LIMIT_FLAGS}.items()):
         flag = "--max-" + metric.replace("_", "-")
         function = click.option(flag, metric, metavar="FIGURE", callback=parse_limit,
                                 help=f"Limit on {what}; wins over the spec's budget.")(function)
@@ -330,9 +337,11 @@ def parse_growth_flags(ctx, param, values):
 
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None):
-    """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept."""
-    from .analyses.checks import FileCheck, evaluate, totals
+               growth: dict | None = None, on_device: dict | None = None):
+    """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
+
+    `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
+    from .analyses.checks import FileCheck, device_metrics, evaluate, totals
     from .count.engine import analyze
     from .errors import CostcalcError
     from .spec.baseline import read_baseline
@@ -346,7 +355,14 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
             baseline = read_baseline(against, path)
             if not isinstance(baseline, dict):
                 baseline = totals(analyze(baseline, None, None, convention=convention))
-        return evaluate(spec, analysis, flags, baseline, growth)
+        figures = None
+        if needed := device_metrics(spec, flags):
+            from .device.budget import budget_figures
+
+            settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
+            where = next((limits["latency"].where for limits in spec.budgets.values() if "latency" in limits), None)
+            figures = {d.name: budget_figures(d, needed, **settings, where=where) for d in analysis.designs}
+        return evaluate(spec, analysis, flags, baseline, growth, figures)
     except CostcalcError as error:
         click.echo(str(error), err=True)
         return FileCheck(path, error=error)
@@ -366,9 +382,15 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
 @click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
               help="With --against: how much METRIC may grow, such as macs=2% or params=0 (repeatable).")
+@click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
+              help="Element type of activations, for the device metrics.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True,
+              help="The optimizer whose state train_memory counts.")
+@device_options
 @convention_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits):
+def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, optimizer, weight_dtype, fused, batch,
+          device, devices_files, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
     \b
@@ -386,7 +408,9 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, **limits
     if against is not None and not against.startswith("git:") and len(specs) > 1:
         raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    checks = [check_file(path, flags, designs, convention, against, growth) for path in specs]
+    on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
+                 "optimizer": optimizer, "device": pick_devices((device,), devices_files)[0] if device else None}
+    checks = [check_file(path, flags, designs, convention, against, growth, on_device) for path in specs]
     failed = any(c.over for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":

@@ -59,6 +59,24 @@ def parse_growth(value) -> tuple[Fraction | None, int | None]:
                          "write a percentage such as 2% or an amount such as 0 or 10K") from None
 
 
+DURATIONS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9}
+_DURATION = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s)\s*$")
+
+
+def parse_duration(value) -> int:
+    """Whole nanoseconds from `5ms`, `200us`, `0.5s`, `1500ns`; a duration needs its unit.
+
+    Raises ValueError with a message that says what is accepted.
+    """
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write a number with ns, us, ms or s, such as 5ms")
+    exact = Decimal(match.group(1).replace("_", "")) * DURATIONS[match.group(2)]
+    if exact != exact.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number of nanoseconds")
+    return int(exact)
+
+
 def readable(n: int | float) -> str:
     """120422400 -> '120.4M'; 896 -> '896'; powers of 1000, one decimal."""
     magnitude = abs(n)

@@ -123,3 +123,7 @@ def test_the_readme_words_work_in_a_new_shell(installed, tmp_path):
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("5x5 conv on 28x28x192, with and without a 1x1 bottleneck: designs on 28×28×192\n")
+
+
+def test_the_wheel_holds_the_devices_file(dist):
+    assert "costcalc/device/devices.json" in set(zipfile.ZipFile(next(dist.glob("*.whl"))).namelist())

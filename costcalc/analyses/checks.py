@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..count.engine import Analysis
 from ..errors import CostcalcError, Where
-from ..model.tree import METRICS, Growth, Limit, Spec
+from ..model.tree import DEVICE_METRICS, METRICS, Growth, Limit, Spec
 
 Totals = dict[str, dict[str, int]]
 """design → metric → figure: what a baseline contributes to growth checks."""
@@ -75,7 +75,13 @@ class FileCheck:
 def limits_for(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, Limit]:
     """metric → Limit for one design: the spec's budget, overridden by flags, in METRICS order."""
     merged = {**spec.budgets.get(design, {}), **{m: Limit(v) for m, v in flags.items()}}
-    return {metric: merged[metric] for metric in METRICS if metric in merged}
+    return {metric: merged[metric] for metric in METRICS + DEVICE_METRICS if metric in merged}
+
+
+def device_metrics(spec: Spec, flags: dict[str, int]) -> set[str]:
+    """The device metrics (latency, peak_memory, ...) that some budget or flag limits."""
+    limited = set(flags).union(*(limits for limits in spec.budgets.values()))
+    return limited & set(DEVICE_METRICS)
 
 
 def growth_for(spec: Spec, design: str, flags: dict[str, Growth]) -> dict[str, Growth]:
@@ -90,9 +96,10 @@ def totals(analysis: Analysis) -> Totals:
 
 
 def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: Totals | None = None,
-             growth_flags: dict[str, Growth] | None = None) -> FileCheck:
+             growth_flags: dict[str, Growth] | None = None, device_figures: Totals | None = None) -> FileCheck:
     """Every limit of every analysed design, and with a baseline every growth limit.
 
+    `device_figures` (design → metric → figure) gives the DEVICE_METRICS that limits name.
     NoBudgetError when there is nothing at all to check.
     """
     verdicts, unchecked, no_baseline = [], [], []
@@ -102,7 +109,8 @@ def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: To
         if not limits and not growth:
             unchecked.append(design.name)
         for metric, limit in limits.items():
-            verdicts.append(Verdict(design.name, metric, getattr(design.total, metric), limit.value, limit.where))
+            value = getattr(design.total, metric) if metric in METRICS else (device_figures or {})[design.name][metric]
+            verdicts.append(Verdict(design.name, metric, value, limit.value, limit.where))
         if growth and design.name not in baseline:
             no_baseline.append(design.name)
             continue

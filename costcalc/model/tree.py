@@ -71,7 +71,10 @@ Node = Layer | Group | Branches | Join
 
 METRICS = ("macs", "flops", "params", "trainable_params", "activations", "activation_bytes")
 """What a budget may limit."""
-BYTE_METRICS = ("activation_bytes",)
+DEVICE_METRICS = ("latency", "peak_memory", "weights_bytes", "train_memory")
+"""What a budget may also limit, figured by costcalc.device: latency in nanoseconds, the others in bytes.
+Growth limits take METRICS only."""
+BYTE_METRICS = ("activation_bytes", "peak_memory", "weights_bytes", "train_memory")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from ..errors import SpecError, Where
-from ..model.tree import BYTE_METRICS, METRICS, Growth, Limit
+from ..model.tree import BYTE_METRICS, DEVICE_METRICS, METRICS, Growth, Limit
 from ..suggest import did_you_mean
-from ..units import parse_figure, parse_growth
+from ..units import parse_duration, parse_figure, parse_growth
 from .yamlload import YMap
 
 GROWTH = "growth"
 """The key, inside a budget, of the limits on growth over a baseline (`check --against`)."""
 
 
-def _metric(node: YMap, metric, what: str) -> None:
-    if metric not in METRICS:
+def _metric(node: YMap, metric, what: str, known: tuple[str, ...] = METRICS) -> None:
+    if metric not in known:
         raise SpecError(f"unknown {what} metric {metric!r}", node.key_where[metric],
-                        did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}")
+                        did_you_mean(metric, known) or f"metrics: {', '.join(known)}")
+
+
+def parse_limit(metric: str, value) -> int:
+    """A limit's exact value: nanoseconds for latency, bytes or a count for the others."""
+    return parse_duration(value) if metric == "latency" else parse_figure(value, metric in BYTE_METRICS)
 
 
 def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
@@ -35,14 +40,14 @@ def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
 def parse_limits(node, where: Where) -> tuple[dict[str, Limit], dict[str, Growth]]:
     """metric → Limit, from a mapping such as {macs: 600M, params: 4.2M}, and its growth limits."""
     if not isinstance(node, YMap):
-        raise SpecError(f"a budget maps metrics ({', '.join(METRICS)}) to limits", where)
+        raise SpecError(f"a budget maps metrics ({', '.join(METRICS + DEVICE_METRICS)}) to limits", where)
     limits = {}
     for metric, value in node.items():
         if metric == GROWTH:
             continue
-        _metric(node, metric, "budget")
+        _metric(node, metric, "budget", METRICS + DEVICE_METRICS)
         try:
-            limits[metric] = Limit(parse_figure(value, metric in BYTE_METRICS), node.at(metric))
+            limits[metric] = Limit(parse_limit(metric, value), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"budget {metric}: {exc}", node.at(metric)) from None
     growth = parse_growth_limits(node[GROWTH], node.at(GROWTH)) if GROWTH in node else {}
@@ -59,9 +64,9 @@ def parse_budgets(node, where: Where, designs) -> tuple[dict[str, dict[str, Limi
     budgets, growth = {}, {}
     for key in node:
         if key not in designs:
-            known = [*designs, *METRICS]
+            known = [*designs, *METRICS, *DEVICE_METRICS]
             hint = did_you_mean(key, known) or f"designs: {', '.join(designs)}; metrics: {', '.join(METRICS)}"
-            mixed = key in METRICS or key == GROWTH
+            mixed = key in METRICS + DEVICE_METRICS or key == GROWTH
             message = f"budget mixes metrics and design names ({key!r})" if mixed else f"unknown design {key!r} in budget"
             raise SpecError(message, node.key_where[key], None if mixed else hint)
         budgets[key], growth[key] = parse_limits(node[key], node.at(key))

@@ -18,7 +18,7 @@ from dataclasses import MISSING
 from ..model import options as opt
 from ..model.merges import MERGES
 from ..model.ops import OPS
-from ..model.tree import METRICS
+from ..model.tree import DEVICE_METRICS, METRICS
 from .budget import GROWTH
 from .expand import BRANCHES_KEYS, JOIN_KEYS, LAYER_KEYS
 from .reader import TOP_KEYS
@@ -28,6 +28,8 @@ POSITIVE = {"type": "integer", "minimum": 1}
 NON_NEGATIVE = {"type": "integer", "minimum": 0}
 FIGURE = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*[A-Za-z]*\s*$"}],
           "description": "a count: 600000000, 600M, 4.2M, 1.5G (bytes also 2MiB, 512KB)"}
+DURATION = {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s)\s*$",
+            "description": "a latency estimated on check --device: 5ms, 200us, 0.5s"}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K)"}
 
@@ -152,7 +154,7 @@ def layers_schema(variant: str) -> dict:
 
 def budget_schema() -> dict:
     limits = {"type": "object", "properties": {
-        **{m: FIGURE for m in METRICS},
+        **{m: FIGURE for m in METRICS + DEVICE_METRICS if m != "latency"}, "latency": DURATION,
         GROWTH: {"type": "object", "properties": {m: GROWTH_LIMIT for m in METRICS}, "additionalProperties": False}},
         "additionalProperties": False}
     return {"anyOf": [limits, {"type": "object", "additionalProperties": limits}],

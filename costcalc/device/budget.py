@@ -1,0 +1,30 @@
+"""The device figures a budget may limit (latency, peak_memory, weights_bytes, train_memory), as exact ints."""
+
+from __future__ import annotations
+
+import math
+
+from ..count.engine import DesignResult
+from ..errors import CostcalcError, Where
+from .profiles import Device
+from .roofline import latency
+from .training import training
+from .traffic import memory
+
+
+def budget_figures(design: DesignResult, metrics: set[str], activation_bytes: int, weight_bytes: int,
+                   fused: bool = False, batch: int = 1, device: Device | None = None, dtype: str = "float32",
+                   optimizer: str = "adam", where: Where | None = None) -> dict[str, int]:
+    """metric → figure for the metrics asked: bytes, and latency in whole nanoseconds (rounded up).
+
+    A latency without a device is an error at `where` (the budget's latency)."""
+    found = memory(design, activation_bytes, weight_bytes, fused, batch)
+    figures = {"peak_memory": found.peak, "weights_bytes": found.traffic[""].weights}
+    if "train_memory" in metrics:
+        figures["train_memory"] = training(design, batch, optimizer, activation_bytes, weight_bytes).memory
+    if "latency" in metrics:
+        if device is None:
+            raise CostcalcError("a latency budget needs a device to estimate on", where,
+                                hint="give check --device NAME (costcalc devices lists them)")
+        figures["latency"] = math.ceil(latency(design, found, device, dtype, batch)[""].seconds * 1e9)
+    return {metric: figures[metric] for metric in metrics}
