@@ -175,3 +175,11 @@ def test_compare_training_in_json_and_csv():
     lines = run(*args, "--format", "csv").out.splitlines()
     assert lines[0].endswith(",training_saved_activation_bytes,training_memory_bytes")
     assert lines[2].endswith(f",{2 * 4 * 188_160},{3 * 63_680 + 2 * 4 * 188_160}")
+
+
+def test_memory_columns_follow_the_receptive_field_columns():
+    lines = run("report", "specs/googlenet_3a.yaml", "--design", "reduced", "--memory", "--receptive-field",
+                "--depth", "1", "--format", "csv").out.splitlines()
+    assert lines[0].endswith(",offset_width,bytes_read,weight_bytes_read,bytes_written,bytes_moved,intensity,live_bytes")
+    assert lines[1] == ("reduced,3a,branches (concat),branches,0,28x28x192,28x28x256,128049152,257741568,163696,163696,"
+                        "0,639744,2558976,5,5,1,1,0,0,4164608,654784,2558976,7378368,34.932,1906688")

@@ -16,14 +16,7 @@ weights, eval mode so that batchnorm keeps its running statistics, loss = output
 """
 import sys
 
-# name -> (input side, constructor kwargs), as tools/recount_torchvision.py builds them
-MODELS = {
-    "googlenet": (224, {"aux_logits": False, "init_weights": False}),
-    "inception_v3": (299, {"aux_logits": False, "init_weights": False}),
-    "mobilenet_v2": (224, {}),
-    "resnet50": (224, {}),
-    "vgg16": (224, {}),
-}
+from recount_torchvision import MODELS  # name -> (input side, constructor kwargs)
 
 
 def count(name: str, side: int, kwargs: dict) -> tuple[int, dict[str, int]]:
