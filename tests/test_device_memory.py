@@ -77,6 +77,7 @@ def test_fused_folds_batchnorm_and_activation_into_the_conv_and_gives_it_a_bias(
     assert fused.traffic["batchnorm2"] == fused.traffic["relu3"] == Traffic()
     assert fused.traffic[""] == fused.traffic["conv1"] + pool
     assert (unfused.peak, fused.peak) == (192 + 192, 128 + 192)
+    assert (unfused.weights_bytes, fused.weights_bytes) == ((6 + 12) * 4, (6 + 3) * 4)  # bn: γ, β, mean, var → a bias
 
 
 # An independent count: walk the spec tree itself (not the report's rows), give every tensor

@@ -19,7 +19,7 @@ def budget_figures(design: DesignResult, metrics: set[str], activation_bytes: in
 
     A latency without a device is an error at `where` (the budget's latency)."""
     found = memory(design, activation_bytes, weight_bytes, fused, batch)
-    figures = {"peak_memory": found.peak, "weights_bytes": found.traffic[""].weights}
+    figures = {"peak_memory": found.peak, "weights_bytes": found.weights_bytes}
     if "train_memory" in metrics:
         figures["train_memory"] = training(design, batch, optimizer, activation_bytes, weight_bytes).memory
     if "latency" in metrics:

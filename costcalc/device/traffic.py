@@ -132,13 +132,17 @@ class Memory:
 
     traffic: dict[str, Traffic]
     live: dict[str, int]
-    weights_bytes: int
     steps: tuple[str, ...] = ()
     folded: frozenset[str] = frozenset()
 
     @property
     def peak(self) -> int:
         return self.live[""]
+
+    @property
+    def weights_bytes(self) -> int:
+        """The model's size as it runs: every parameter unfused; fused, folded batchnorms become biases."""
+        return self.traffic[""].weights
 
 
 def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
@@ -164,7 +168,7 @@ def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | 
     traffic[""] = sum((traffic[p] for p in layers), Traffic())
     live[""] = max((live[p] for p in layers), default=flow.sizes[0] * activation_bytes)
     folded = frozenset(step.row.path for step in flow.steps if step.folded)
-    return Memory(traffic, live, design.total.params * weight_bytes, tuple(layers), folded)
+    return Memory(traffic, live, tuple(layers), folded)
 
 
 def live_elements(flow: Flow) -> list[int]:

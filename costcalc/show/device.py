@@ -103,7 +103,7 @@ def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: 
         found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
         figures[design.name] = {
             "batch": batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
-            "weights_bytes": found.traffic[""].weights,
+            "weights_bytes": found.weights_bytes,
             "latency_s": {d.name: latency(design, found, d, dtype, batch)[""].seconds for d in devices},
         }
         if optimizer:
