@@ -135,21 +135,27 @@ def device_options(function, several: bool = False):
                         help="Element type of weights (default: --dtype).")(function)
 
 
-def pick_devices(names: tuple[str, ...], files: tuple[str, ...]) -> list:
-    """The named devices from the built-in and the user's devices."""
+def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> list:
+    """The named devices from the built-in ones, the user's files and the spec's `devices:`."""
     if not names:
         return []
     from .device.profiles import all_devices, find
 
-    known = all_devices(files)
+    known = all_devices(files, spec)
     return [find(name, known) for name in names]
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
+def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
+    """The spec at `path` and its analysis."""
     from .count.engine import analyze
     from .spec.reader import load
 
-    return analyze(load(path), input_shape, designs or None, DTYPES[dtype], convention)
+    loaded = load(path)
+    return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
+
+
+def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
+    return load_and_analyze(path, input_shape, designs, dtype, convention)[1]
 
 
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
@@ -214,7 +220,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         emit(fmt, lambda: views.convention_diff_views(first, second),
              lambda: render.convention_diff_json(first, second), None)
         return
-    analysis = analyze_file(spec, input_shape, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention)
     extra = None
     if receptive:
         from .show.receptive import receptive_columns
@@ -223,7 +229,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
     if memory or device:
         from .show.device import device_columns
 
-        chosen = pick_devices((device,) if device else (), devices_files)
+        chosen = pick_devices((device,) if device else (), devices_files, loaded)
         more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype,
                               batch=batch)
         extra = extra + more if extra else more
@@ -257,7 +263,7 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs,
     from .errors import CostcalcError
     from .show import render, views
 
-    analysis = analyze_file(spec, input_shape, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention)
     if baseline is not None and baseline not in [d.name for d in analysis.designs]:
         from .suggest import did_you_mean
 
@@ -270,7 +276,7 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs,
         from .show import device as shown
 
         figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
-                                       pick_devices(device, devices_files), dtype, batch, optimizer)
+                                       pick_devices(device, devices_files, loaded), dtype, batch, optimizer)
         emit(fmt, lambda: views.compare_views(comparison, exact) + glance + [shown.figures_view(figures, exact)],
              lambda: render.compare_json(comparison, figures),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
@@ -360,6 +366,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
             from .device.budget import budget_figures
 
             settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
+            name, files = settings.pop("device", None), settings.pop("devices_files", ())
+            settings["device"] = pick_devices((name,), files, spec)[0] if name else None
             where = next((limits["latency"].where for limits in spec.budgets.values() if "latency" in limits), None)
             figures = {d.name: budget_figures(d, needed, **settings, where=where) for d in analysis.designs}
         return evaluate(spec, analysis, flags, baseline, growth, figures)
@@ -409,7 +417,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, o
         raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
-                 "optimizer": optimizer, "device": pick_devices((device,), devices_files)[0] if device else None}
+                 "optimizer": optimizer, "device": device, "devices_files": devices_files}
     checks = [check_file(path, flags, designs, convention, against, growth, on_device) for path in specs]
     failed = any(c.over for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
@@ -448,10 +456,11 @@ def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, ba
     from .show.layout import budget
     from .teach import explain as boards
 
+    loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention)
     roofline = None
     if device:
-        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files), dtype, batch)
-    explanation = boards.explain(analyze_file(spec, None, designs, dtype, convention), layer, receptive, roofline)
+        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files, loaded), dtype, batch)
+    explanation = boards.explain(analysis, layer, receptive, roofline)
     click.echo(boards.text(explanation, budget()) if fmt == "text" else boards.markdown(explanation), nl=False)
 
 

@@ -183,3 +183,40 @@ def test_memory_columns_follow_the_receptive_field_columns():
     assert lines[0].endswith(",offset_width,bytes_read,weight_bytes_read,bytes_written,bytes_moved,intensity,live_bytes")
     assert lines[1] == ("reduced,3a,branches (concat),branches,0,28x28x192,28x28x256,128049152,257741568,163696,163696,"
                         "0,639744,2558976,5,5,1,1,0,0,4164608,654784,2558976,7378368,34.932,1906688")
+
+
+BOARD = """\
+input: [28, 28, 192]
+layers:
+  - conv: {filters: 32, kernel: 5}
+devices:
+  board: {tflops: {float32: 1}, bandwidth_gbs: BANDWIDTH, efficiency: {compute: 1, memory: 1}, overhead_us: 0,
+          source: by hand}
+budget: {latency: 1ms}
+"""
+
+
+def test_a_specs_own_devices_serve_report_explain_and_check(tmp_path):
+    path = tmp_path / "board.yaml"
+    path.write_text(BOARD.replace("BANDWIDTH", "10"))
+    totals = json.loads(run("report", str(path), "--device", "board", "--format", "json").out)["designs"][0]["totals"]
+    assert (totals["compute_s"], totals["memory_s"]) == (240_869_888 / 1e12, 1_316_992 / 1e10)
+    assert "board (float32): peak 1 TFLOP/s, 10 GB/s" in run("explain", str(path), "--device", "board").out
+    checked = json.loads(run("check", str(path), "--device", "board", "--format", "json").out)
+    assert checked["specs"][0]["checks"][0]["value"] == 240_870  # ns, rounded up
+
+
+def test_a_bad_device_in_the_spec_is_positioned(tmp_path):
+    path = tmp_path / "board.yaml"
+    path.write_text(BOARD.replace("BANDWIDTH", "-1"))
+    result = run("report", str(path), "--device", "board")
+    assert (result.code, result.err) == (2, f"{path}:5:10: device 'board': bandwidth_gbs is -1; give a positive number\n")
+
+
+def test_devices_in_a_spec_must_be_a_mapping():
+    from costcalc.errors import SpecError
+    from costcalc.spec.reader import loads
+
+    with pytest.raises(SpecError) as caught:
+        loads("input: [4]\nlayers: [dense: {units: 2}]\ndevices: 3\n")
+    assert str(caught.value) == "<spec>:3:10: devices maps device names to their figures; see docs/latency.md, Devices"

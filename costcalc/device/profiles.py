@@ -1,7 +1,8 @@
 """Device profiles: peak dense throughput per dtype, memory bandwidth, efficiency and overhead.
 
 The built-in devices live in `devices.json` beside this module, each figure with its source.
-A user's own come from a JSON file of the same layout (`--devices FILE`). A profile's
+A user's own come from a JSON file of the same layout (`--devices FILE`) or from the spec's
+`devices:` mapping (name → the same fields). A profile's
 `efficiency` (compute and memory: the share of the peak a real kernel reaches) and
 `overhead_us` (a fixed cost per layer: launch, dispatch) default to DEFAULT_EFFICIENCY and
 DEFAULT_OVERHEAD_US; docs/latency.md says why.
@@ -13,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 
-from ..errors import CostcalcError
+from ..errors import CostcalcError, Where
 from ..suggest import did_you_mean
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
@@ -47,31 +48,32 @@ def parse_devices(data, origin: str) -> dict[str, Device]:
     """Devices from the JSON layout of devices.json; errors name the file and the device."""
     if not isinstance(data, dict) or not isinstance(data.get("devices"), dict):
         raise CostcalcError(f"{origin}: expected an object with a 'devices' object", hint="see docs/latency.md")
-    return {name: _device(name, entry, origin) for name, entry in data["devices"].items()}
+    at = getattr(data["devices"], "at", None)  # a spec's YAML mapping knows where each device is
+    return {name: _device(name, entry, origin, at(name) if at else None) for name, entry in data["devices"].items()}
 
 
-def _device(name: str, entry, origin: str) -> Device:
-    where = f"{origin}: device {name!r}"
+def _device(name: str, entry, origin: str, where: Where | None = None) -> Device:
+    what = f"device {name!r}" if where else f"{origin}: device {name!r}"
     try:
-        tflops = {dtype: _positive(value, f"{where}: tflops.{dtype}") for dtype, value in entry["tflops"].items()}
-        bandwidth = _positive(entry["bandwidth_gbs"], f"{where}: bandwidth_gbs")
+        tflops = {dtype: _positive(value, f"{what}: tflops.{dtype}", where) for dtype, value in entry["tflops"].items()}
+        bandwidth = _positive(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", where)
         efficiency = {**DEFAULT_EFFICIENCY, **entry.get("efficiency", {})}
         overhead = float(entry.get("overhead_us", DEFAULT_OVERHEAD_US))
         source = str(entry["source"])
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise CostcalcError(f"{where}: missing or malformed {exc}",
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise CostcalcError(f"{what}: missing or malformed {exc}", where,
                             hint="give tflops (per dtype), bandwidth_gbs and source") from None
     for kind, value in efficiency.items():
-        if not 0 < _positive(value, f"{where}: efficiency.{kind}") <= 1:
-            raise CostcalcError(f"{where}: efficiency.{kind} is {value}; give a share between 0 and 1")
+        if not 0 < _positive(value, f"{what}: efficiency.{kind}", where) <= 1:
+            raise CostcalcError(f"{what}: efficiency.{kind} is {value}; give a share between 0 and 1", where)
     return Device(name, str(entry.get("title", name)), {d: t * 1e12 for d, t in tflops.items()}, bandwidth * 1e9,
                   source, tuple(entry.get("estimated", ())), efficiency["compute"], efficiency["memory"],
                   overhead * 1e-6, origin)
 
 
-def _positive(value, what: str) -> float:
+def _positive(value, what: str, where: Where | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise CostcalcError(f"{what} is {value!r}; give a positive number")
+        raise CostcalcError(f"{what} is {value!r}; give a positive number", where)
     return float(value)
 
 
@@ -92,11 +94,14 @@ def read_devices(path: str) -> dict[str, Device]:
     return parse_devices(data, path)
 
 
-def all_devices(files: tuple[str, ...] = ()) -> dict[str, Device]:
-    """The built-in devices, then each file's (a file's device replaces a built-in one of the same name)."""
+def all_devices(files: tuple[str, ...] = (), spec=None) -> dict[str, Device]:
+    """The built-in devices, then each file's, then the spec's `devices:` (a later device replaces
+    an earlier one of the same name)."""
     devices = builtin_devices()
     for path in files:
         devices.update(read_devices(path))
+    if spec is not None and spec.devices:
+        devices.update(parse_devices({"devices": spec.devices}, spec.file))
     return devices
 
 

@@ -117,3 +117,5 @@ class Spec:
     growth: dict[str, dict[str, Growth]] = field(default_factory=dict)
     rebuild: Callable[[Shape], dict[str, tuple[Node, ...]]] | None = field(default=None, compare=False, repr=False)
     """For a spec whose expressions read shapes (`in_channels`), its designs expanded on another input."""
+    devices: dict = field(default_factory=dict, compare=False)
+    """The spec's own devices (`devices:`), as written: costcalc.device.profiles reads them."""

@@ -17,7 +17,7 @@ from .expr import SHAPE_NAMES
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
 
-TOP_KEYS = ("name", "description", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget")
+TOP_KEYS = ("name", "description", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget", "devices")
 SINGLE_DESIGN = "main"
 
 
@@ -91,6 +91,7 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
         budgets=budgets,
         growth=growth,
         rebuild=rebuilder(expander, lists) if expander.reads_shape else None,
+        devices=parse_devices_key(root),
     )
 
 
@@ -100,6 +101,17 @@ def rebuilder(expander: Expander, lists: dict):
         again = Expander(expander.blocks, expander.defaults)
         return {name: again.design(layers, shape) for name, layers in lists.items()}
     return rebuild
+
+
+def parse_devices_key(root: YMap) -> dict:
+    """`devices:` as written, a mapping of device name to its figures (costcalc.device checks them on use)."""
+    if "devices" not in root:
+        return {}
+    devices = root["devices"]
+    if not isinstance(devices, YMap):
+        raise SpecError("devices maps device names to their figures", root.at("devices"),
+                        "see docs/latency.md, Devices")
+    return devices
 
 
 def parse_shape(value, where: Where) -> tuple[int, ...]:

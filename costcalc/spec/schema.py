@@ -30,6 +30,14 @@ FIGURE = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_
           "description": "a count: 600000000, 600M, 4.2M, 1.5G (bytes also 2MiB, 512KB)"}
 DURATION = {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s)\s*$",
             "description": "a latency estimated on check --device: 5ms, 200us, 0.5s"}
+POSITIVE_NUMBER = {"type": "number", "exclusiveMinimum": 0}
+DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "properties": {
+    "title": {"type": "string"}, "source": {"type": "string", "description": "where the figures come from"},
+    "tflops": {"type": "object", "additionalProperties": POSITIVE_NUMBER, "description": "dtype → peak dense TFLOP/s"},
+    "bandwidth_gbs": {**POSITIVE_NUMBER, "description": "memory bandwidth, GB/s"},
+    "efficiency": {"type": "object", "properties": {"compute": POSITIVE_NUMBER, "memory": POSITIVE_NUMBER},
+                   "additionalProperties": False},
+    "overhead_us": {"type": "number", "minimum": 0}, "estimated": {"type": "array", "items": {"type": "string"}}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K)"}
 
@@ -178,6 +186,8 @@ def spec_schema() -> dict:
             "additionalProperties": False}, "description": "named templates with arguments"},
         "baseline": {"type": "string", "description": "the design ratios are taken against"},
         "budget": budget_schema(),
+        "devices": {"type": "object", "additionalProperties": DEVICE,
+                    "description": "your own devices for --device: name → figures (docs/latency.md)"},
     }
     assert set(properties) == set(TOP_KEYS), set(TOP_KEYS) ^ set(properties)
     def lists(variant: str) -> dict:
