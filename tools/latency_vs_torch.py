@@ -21,19 +21,35 @@ sys.path.insert(0, str(ROOT))
 
 from recount_torchvision import MODELS  # torchvision name -> (input side, constructor kwargs)
 
-ZOO = {"googlenet": ("googlenet_torchvision.yaml", "main"), "inception_v3": ("inception_v3_torchvision.yaml", "main"),
-       "mobilenet_v2": ("mobilenet_v2_torchvision.yaml", "main"), "resnet50": ("resnet50_torchvision.yaml", "main"),
-       "vgg16": ("vgg16.yaml", "torchvision")}
-"""torchvision name -> (zoo spec, design): the zoo networks that torchvision builds."""
+NETWORKS = {"googlenet": ("zoo/googlenet_torchvision.yaml", "main"),
+            "inception_v3": ("zoo/inception_v3_torchvision.yaml", "main"),
+            "mobilenet_v2": ("zoo/mobilenet_v2_torchvision.yaml", "main"),
+            "resnet50": ("zoo/resnet50_torchvision.yaml", "main"), "vgg16": ("zoo/vgg16.yaml", "torchvision"),
+            **{name: ("torchvision/resnets.yaml", name) for name in
+               ("resnet18", "resnet34", "resnet101", "resnet152", "wide_resnet50_2", "resnext50_32x4d")},
+            **{name: ("torchvision/vggs.yaml", name) for name in
+               ("vgg11", "vgg13", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn")}}
+"""torchvision name -> (spec under specs/, design): the networks that both torchvision and costcalc's specs build."""
 
 
-def measure(name: str, side: int, kwargs: dict, runs: int) -> float:
-    """Median seconds of `runs` timed forward passes after three warm-up passes."""
+def torch_figures(model, x) -> tuple[int, int]:
+    """Parameters, and the forward pass's conv and linear MACs as torch's FlopCounterMode counts them (FLOPs / 2)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x)
+    return sum(p.numel() for p in model.parameters()), counter.get_total_flops() // 2
+
+
+def measure(name: str, side: int, kwargs: dict, runs: int) -> tuple[float, int, int]:
+    """Median seconds of `runs` timed forward passes after three warm-up passes; torch's params and MACs."""
     import torch
     import torchvision
 
     model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
     x = torch.randn(1, 3, side, side)
+    params, macs = torch_figures(model, x)
     times = []
     with torch.no_grad():
         for i in range(runs + 3):
@@ -41,7 +57,7 @@ def measure(name: str, side: int, kwargs: dict, runs: int) -> float:
             model(x)
             if i >= 3:
                 times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), params, macs
 
 
 def ranks(values: list[float]) -> list[float]:
@@ -74,15 +90,25 @@ def main() -> int:
     parser.add_argument("--device", required=True)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--tsv", help="also write model, params, MACs and measured seconds to this file")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = all_devices((args.devices,))[args.device]
     lines = []
-    for name, (spec, design_name) in ZOO.items():
-        side, kwargs = MODELS[name]
-        design = analyze(load(ROOT / "specs" / "zoo" / spec)).design(design_name)
+    rows = []
+    for name, (spec, design_name) in NETWORKS.items():
+        side, kwargs = MODELS.get(name, (224, {}))
+        design = analyze(load(ROOT / "specs" / spec)).design(design_name)
         estimate = latency(design, memory(design), device, "float32")[""].seconds
-        lines.append((name, design.total.macs, estimate, measure(name, side, kwargs, args.runs)))
+        measured, params, macs = measure(name, side, kwargs, args.runs)
+        if (params, macs) != (design.total.trainable_params, design.total.macs):
+            print(f"{name}: torch has {params:,} params and {macs:,} MACs, the spec {design.total.trainable_params:,}"
+                  f" and {design.total.macs:,}", file=sys.stderr)
+            return 1
+        lines.append((name, design.total.macs, estimate, measured))
+        rows.append(f"{name}\t{params}\t{macs}\t{measured:.6f}")
+    if args.tsv:
+        Path(args.tsv).write_text("model\tparams\tmacs\tmeasured_s\n" + "\n".join(rows) + "\n")
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, {args.threads} thread(s), "
           f"median of {args.runs} runs, batch 1; device {args.device}: {device.source}")
     print("| network | MACs | estimated (ms) | measured (ms) | estimate / measured |")
