@@ -560,8 +560,7 @@ def schema():
 @main.group(invoke_without_command=True)
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True,
-              help="Output format.")
+@format_option(("text", "json", "markdown"))
 @click.pass_context
 def devices(ctx, devices_files, fmt):
     """The devices latency is estimated on: peak dense throughput per dtype, bandwidth, and sources.
