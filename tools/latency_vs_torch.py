@@ -1,7 +1,7 @@
 """Measured PyTorch CPU inference latency of the torchvision zoo networks against costcalc's roofline estimate.
 
 Measures each network (batch 1, eval mode, torch.no_grad, a fixed number of threads, random
-weights) as the median of repeated runs after warm-up, estimates it with costcalc on a
+weights) as the median of repeated runs after warm-up, the networks interleaved (measure_all), estimates it with costcalc on a
 device profile (from `costcalc devices measure`), and prints a Markdown table, the Spearman
 rank correlations of estimate and of MACs with the measured latency, and the median relative
 error of the estimate. torch is not a costcalc dependency; run it from a venv outside the repo
@@ -11,6 +11,7 @@ error of the estimate. torch is not a costcalc dependency; run it from a venv ou
     /work/venvs/device/bin/python tools/latency_vs_torch.py --devices cpu.json --device cpu --threads 1
 """
 import argparse
+import random
 import statistics
 import sys
 import time
@@ -42,22 +43,30 @@ def torch_figures(model, x) -> tuple[int, int]:
     return sum(p.numel() for p in model.parameters()), counter.get_total_flops() // 2
 
 
-def measure(name: str, side: int, kwargs: dict, runs: int) -> tuple[float, int, int]:
-    """Median seconds of `runs` timed forward passes after three warm-up passes; torch's params and MACs."""
+def measure_all(networks: dict[str, tuple[int, dict]], runs: int) -> dict[str, tuple[float, int, int]]:
+    """name -> (median seconds, torch's params, torch's MACs). After two warm-up passes each, the
+    networks are timed in `runs` rounds, each round once each in a shuffled order, so that every
+    network meets the same share of whatever else the machine is doing."""
     import torch
     import torchvision
 
-    model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
-    x = torch.randn(1, 3, side, side)
-    params, macs = torch_figures(model, x)
-    times = []
+    models, figures, times = {}, {}, {name: [] for name in networks}
     with torch.no_grad():
-        for i in range(runs + 3):
-            start = time.perf_counter()
-            model(x)
-            if i >= 3:
-                times.append(time.perf_counter() - start)
-    return statistics.median(times), params, macs
+        for name, (side, kwargs) in networks.items():
+            model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+            x = torch.randn(1, 3, side, side)
+            figures[name] = torch_figures(model, x)
+            model(x), model(x)
+            models[name] = (model, x)
+        order = list(networks)
+        for _ in range(runs):
+            random.Random(len(times[order[0]])).shuffle(order)
+            for name in order:
+                model, x = models[name]
+                start = time.perf_counter()
+                model(x)
+                times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), *figures[name]) for name in networks}
 
 
 def ranks(values: list[float]) -> list[float]:
@@ -96,11 +105,11 @@ def main() -> int:
     device = all_devices((args.devices,))[args.device]
     lines = []
     rows = []
+    measured_all = measure_all({name: MODELS.get(name, (224, {})) for name in NETWORKS}, args.runs)
     for name, (spec, design_name) in NETWORKS.items():
-        side, kwargs = MODELS.get(name, (224, {}))
         design = analyze(load(ROOT / "specs" / spec)).design(design_name)
         estimate = latency(design, memory(design), device, "float32")[""].seconds
-        measured, params, macs = measure(name, side, kwargs, args.runs)
+        measured, params, macs = measured_all[name]
         if (params, macs) != (design.total.trainable_params, design.total.macs):
             print(f"{name}: torch has {params:,} params and {macs:,} MACs, the spec {design.total.trainable_params:,}"
                   f" and {design.total.macs:,}", file=sys.stderr)
@@ -110,7 +119,7 @@ def main() -> int:
     if args.tsv:
         Path(args.tsv).write_text("model\tparams\tmacs\tmeasured_s\n" + "\n".join(rows) + "\n")
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, {args.threads} thread(s), "
-          f"median of {args.runs} runs, batch 1; device {args.device}: {device.source}")
+          f"median of {args.runs} interleaved runs, batch 1; device {args.device}: {device.source}")
     print("| network | MACs | estimated (ms) | measured (ms) | estimate / measured |")
     print("|---|---:|---:|---:|---:|")
     for name, macs, estimate, measured in lines:
