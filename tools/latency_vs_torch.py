@@ -70,18 +70,26 @@ def measure_all(networks: dict[str, tuple[int, dict]], runs: int) -> dict[str, t
 
 
 def ranks(values: list[float]) -> list[float]:
+    """Ranks from 1, ties sharing the mean of the ranks they span."""
     order = sorted(range(len(values)), key=values.__getitem__)
     result = [0.0] * len(values)
-    for rank, index in enumerate(order):
-        result[index] = float(rank)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            result[order[k]] = (i + j) / 2 + 1
+        i = j + 1
     return result
 
 
 def spearman(a: list[float], b: list[float]) -> float:
-    """Spearman's rank correlation (no ties expected): 1 − 6·Σd² / (n·(n² − 1))."""
-    n = len(a)
-    d2 = sum((x - y) ** 2 for x, y in zip(ranks(a), ranks(b)))
-    return 1 - 6 * d2 / (n * (n * n - 1))
+    """Spearman's rank correlation: Pearson's correlation of the ranks (ties averaged)."""
+    x, y = ranks(a), ranks(b)
+    mx, my = statistics.fmean(x), statistics.fmean(y)
+    cov = sum((p - mx) * (q - my) for p, q in zip(x, y))
+    return cov / (sum((p - mx) ** 2 for p in x) * sum((q - my) ** 2 for q in y)) ** 0.5
 
 
 def main() -> int:
