@@ -9,7 +9,7 @@ from conftest import SPECS
 from costcalc.count.engine import analyze
 from costcalc.device.traffic import Traffic, intensity, memory
 from costcalc.model.ops import numel
-from costcalc.model.tree import Branches, Group, Layer
+from costcalc.model.tree import INPUT, Group, Join, Layer
 from costcalc.spec.reader import load, loads
 
 
@@ -82,10 +82,9 @@ def test_fused_folds_batchnorm_and_activation_into_the_conv_and_gives_it_a_bias(
 
 # An independent count: walk the spec tree itself (not the report's rows), give every tensor
 # a lifetime [written, last read] on a clock of steps, and take the largest sum over the clock.
-def simulate(nodes, shape, spec_input_bytes=4):
+def simulate(nodes, shape):
     tensors = []  # [elements, born, died]
-    clock = [0]
-    moved = [0]
+    clock, moved = [0], [0]
 
     def new(elements):
         tensors.append([elements, clock[0], clock[0]])
@@ -95,30 +94,44 @@ def simulate(nodes, shape, spec_input_bytes=4):
         tensors[tensor][2] = clock[0]
         moved[0] += tensors[tensor][0]
 
-    def walk(node, tensor, shape):
-        if isinstance(node, Layer):
-            out = node.op.infer(shape)
-            clock[0] += 1
-            read(tensor)
-            moved[0] += sum(node.op.params(shape, out))
-            result = new(numel(out))
-            moved[0] += numel(out)
-            return result, out
-        if isinstance(node, Group):
-            for child in node.children:
-                tensor, shape = walk(child, tensor, shape)
-            return tensor, shape
-        results = [walk(group, tensor, shape) for group in node.branches]
-        out = node.merge.infer({g.name: s for g, (_, s) in zip(node.branches, results)})
+    def step(reads, out, weights=0):
         clock[0] += 1
-        for branch_tensor, _ in results:
-            read(branch_tensor)
-        moved[0] += numel(out)
+        for tensor in reads:
+            read(tensor)
+        moved[0] += weights + numel(out)
         return new(numel(out)), out
 
+    def walk(node, tensor, shape, names):
+        if getattr(node, "source", None):
+            tensor, shape = names[node.source]
+        if isinstance(node, Join):
+            reads = [names[name] for name in node.sources]
+            out = node.merge.infer({f"{name}#{i}": s for i, (name, (_, s)) in enumerate(zip(node.sources, reads))})
+            result = step([t for t, _ in reads], out)
+        elif isinstance(node, Layer):
+            out = node.op.infer(shape)
+            result = step([tensor], out, sum(node.op.params(shape, out)))
+        elif isinstance(node, Group):
+            result = group(node, tensor, shape, names)
+        else:
+            ends = [group(branch, tensor, shape, names) for branch in node.branches]
+            out = node.merge.infer({branch.name: s for branch, (_, s) in zip(node.branches, ends)})
+            result = step([t for t, _ in ends], out)
+        if node.keep:
+            names[node.keep] = result
+        return result
+
+    def group(node, tensor, shape, names):
+        outer, names[INPUT] = names.get(INPUT), (tensor, shape)
+        for child in node.children:
+            tensor, shape = walk(child, tensor, shape, names)
+        names[INPUT] = outer
+        return tensor, shape
+
     tensor = new(numel(shape))
+    names = {INPUT: (tensor, shape)}
     for node in nodes:
-        tensor, shape = walk(node, tensor, shape)
+        tensor, shape = walk(node, tensor, shape, names)
     tensors[tensor][2] = clock[0] + 1
     peak = max(sum(e for e, born, died in tensors if born <= t <= died) for t in range(1, clock[0] + 1))
     return 4 * moved[0], 4 * peak
@@ -126,7 +139,8 @@ def simulate(nodes, shape, spec_input_bytes=4):
 
 @pytest.mark.parametrize("path", ["bottleneck_5x5.yaml", "googlenet_3a.yaml", "zoo/resnet50_torchvision.yaml",
                                   "zoo/mobilenet_v2_torchvision.yaml", "zoo/googlenet_torchvision.yaml",
-                                  "../tests/data/every_kind.yaml"])
+                                  "../tests/data/every_kind.yaml", "zoo/mobilenet_v2_keras.yaml",
+                                  "zoo/mobilenet_v2_vs_resnet50.yaml"])
 def test_bytes_and_peak_agree_with_an_independent_simulation(path):
     spec = load(SPECS / path)
     for design in analyze(spec).designs:
@@ -153,3 +167,40 @@ def test_group_rows_sum_their_layers_and_take_the_most_live_memory():
     assert found.traffic["3a"] == sum((found.traffic[p] for p in layers), Traffic())
     assert found.live["3a"] == max(found.live[p] for p in layers) == found.peak
     assert found.traffic["3a/3x3"] == found.traffic["3a/3x3/conv1"] + found.traffic["3a/3x3/conv2"]
+
+
+NAMED = """
+input: [4, 4, 2]
+layers:
+  - conv: {filters: 4, kernel: 1, as: a}
+  - conv: {filters: 8, kernel: 1}
+  - conv: {filters: 4, kernel: 1, as: b}
+  - {merge: add, from: [a, b], name: add}
+"""
+
+
+def test_a_named_tensor_lives_until_its_last_reader():
+    design = analyze(loads(NAMED)).designs[0]
+    found = memory(design)
+    # in 16-pixel planes: input 2, a 4, then 8, b 4, the sum 4; while b is written, a (4), the 8 and b (4) are live
+    assert [found.live[r.path] // 4 // 16 for r in design.rows] == [2 + 4, 4 + 8, 4 + 8 + 4, 4 + 4 + 4]
+    assert found.traffic["add"] == Traffic(4 * 16 * (4 + 4), 0, 4 * 16 * 4)
+    assert (found.traffic[""].total, found.peak) == simulate(loads(NAMED).designs["main"], (4, 4, 2))
+
+
+def test_from_keeps_the_input_alive_and_nothing_folds_into_a_named_output():
+    text = """
+input: [4, 4, 2]
+layers:
+  - conv: {filters: 8, kernel: 1, bias: false, as: x}
+  - batchnorm: {}
+  - relu: {}
+  - conv: {filters: 2, kernel: 1, from: input}
+"""
+    design = analyze(loads(text)).designs[0]
+    unfused, fused = memory(design), memory(design, fused=True)
+    assert unfused.live["conv4"] == 4 * 16 * (2 + 2)  # the input, read again, beside the new output
+    # x is named, so the batchnorm reads it and writes its own; the relu after it has no conv to fold into
+    assert fused.traffic["batchnorm2"] == unfused.traffic["batchnorm2"] != Traffic()
+    assert fused.traffic["relu3"] == unfused.traffic["relu3"] != Traffic()
+    assert (unfused.traffic[""].total, unfused.peak) == simulate(loads(text).designs["main"], (4, 4, 2))

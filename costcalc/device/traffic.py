@@ -9,8 +9,11 @@ already folded into it) is folded into that layer, as inference engines do: it r
 writes nothing and its tensor is the host's; the host reads the folded batchnorm as a bias
 (its output channels) when it had none of its own.
 
-A tensor is live from the step that writes it to the last step that reads it; the network
-input from the start until its last reader; the design's output until the end. A step's live
+A layer, block or branches with `from:` reads that named tensor instead of the row before it,
+and a merge of named tensors reads each of them; nothing folds into a layer whose output is
+named (`as:`), since a later layer reads that very tensor. A tensor is live from the step
+that writes it to the last step that reads it (named tensors included); the network input
+from the start until its last reader; the design's output until the end. A step's live
 memory counts every tensor live while it runs: what it reads, what it writes, and what waits
 for a later step.
 """
@@ -22,6 +25,7 @@ from fractions import Fraction
 
 from ..count.engine import DesignResult, Row
 from ..model.ops import numel
+from ..model.tree import INPUT
 
 FUSABLE_HOSTS = ("conv", "dense")
 FOLDABLE = ("batchnorm", "activation")
@@ -89,34 +93,52 @@ def dataflow(design: DesignResult, fused: bool = False) -> Flow:
     flow, rows = Flow(), design.rows
     start = flow.tensor(numel(design.input))
     top = [i for i, row in enumerate(rows) if row.depth == 0]
-    flow.output = _sequence(flow, rows, top, start, fused)
+    flow.output = _sequence(flow, rows, top, start, fused, {INPUT: start})
     return flow
 
 
-def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool) -> int:
+def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool, names: dict[str, int]) -> int:
+    """Steps for a sequence of rows from `tensor`; `names` maps named tensors (`as:`, and `input`) to ids."""
     host: Step | None = None  # the layer that a following batchnorm or activation would fold into
     for i in indices:
         row = rows[i]
-        if row.role == "layer":
-            if fused and host is not None and row.op.category in FOLDABLE:
-                _fold(host, row)
-                flow.steps.append(Step(row, [], None, 0, folded=True))
-                continue
+        if row.sources and row.role != "merge":  # `from:` reads a named tensor, not the row before
+            tensor, host = names[row.sources[0]], None
+        if row.role == "layer" and fused and host is not None and row.op.category in FOLDABLE:
+            _fold(host, row)
+            flow.steps.append(Step(row, [], None, 0, folded=True))
+        elif row.role == "layer":
             written = flow.tensor(numel(row.output))
             flow.steps.append(Step(row, [tensor], written, row.cost.params))
             host = flow.steps[-1] if row.op.category in FUSABLE_HOSTS else None
             tensor = written
-            continue
-        host = None
-        if row.role == "branches":
+        elif row.role == "merge":  # a merge of named tensors
+            tensor, host = _write(flow, row, [names[name] for name in row.sources]), None
+        elif row.role == "branches":
             kids = children(rows, i)
-            outputs = [_sequence(flow, rows, children(rows, k), tensor, fused) for k in kids if rows[k].role != "merge"]
-            merge = next(rows[k] for k in kids if rows[k].role == "merge")
-            tensor = flow.tensor(numel(merge.output))
-            flow.steps.append(Step(merge, outputs, tensor, 0))
+            outputs = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
+            tensor, host = _write(flow, next(rows[k] for k in kids if rows[k].role == "merge"), outputs), None
         else:
-            tensor = _sequence(flow, rows, children(rows, i), tensor, fused)
+            tensor, host = _group(flow, rows, i, tensor, fused, names), None
+        if row.keep:  # named: a later row reads this very tensor, so nothing folds into it
+            names[row.keep], host = tensor, None
     return tensor
+
+
+def _group(flow: Flow, rows, index: int, tensor: int, fused: bool, names: dict[str, int]) -> int:
+    """A block or branch, which reads its own input as `input`."""
+    outer = names.get(INPUT)
+    names[INPUT] = tensor
+    out = _sequence(flow, rows, children(rows, index), tensor, fused, names)
+    names[INPUT] = outer
+    return out
+
+
+def _write(flow: Flow, row: Row, reads: list[int]) -> int:
+    """A merge's step: it reads `reads` and writes its output."""
+    written = flow.tensor(numel(row.output))
+    flow.steps.append(Step(row, reads, written, 0))
+    return written
 
 
 def _fold(host: Step, row: Row) -> None:
