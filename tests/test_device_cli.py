@@ -220,3 +220,25 @@ def test_devices_in_a_spec_must_be_a_mapping():
     with pytest.raises(SpecError) as caught:
         loads("input: [4]\nlayers: [dense: {units: 2}]\ndevices: 3\n")
     assert str(caught.value) == "<spec>:3:10: devices maps device names to their figures; see docs/latency.md, Devices"
+
+
+@pytest.mark.parametrize("name, args", [
+    ("report", ["report", "specs/googlenet_3a.yaml", "--memory", "--receptive-field"]),
+    ("report", ["report", "specs/zoo/mobilenet_v2_torchvision.yaml", "--device", "t4", "--fused", "--batch", "4"]),
+    ("compare", ["compare", SPEC, "--device", "a100", "--device", "l4", "--training", "adam"]),
+    ("compare", ["compare", SPEC, "--memory"]),
+    ("check", ["check", SPEC, "--device", "a100", "--max-latency", "1ms", "--max-train-memory", "1MiB"]),
+    ("devices", ["devices"]),
+])
+def test_the_json_outputs_hold_to_their_schemas(name, args):
+    import jsonschema
+
+    schema = json.loads((ROOT / "costcalc" / "schemas" / f"output-{name}.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(run(*args, "--format", "json").out))
+
+
+def test_the_devices_json_is_a_devices_file(tmp_path):
+    path = tmp_path / "all.json"
+    path.write_text(run("devices", "--format", "json").out)
+    assert run("devices", "--devices", str(path), "--format", "json").out == run("devices", "--format", "json").out \
+        .replace('"origin": "built-in"', f'"origin": "{path}"')

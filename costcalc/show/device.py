@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .. import __version__
 from ..count.engine import Analysis
 from ..device.profiles import Device
 from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
 from ..units import readable, readable_bytes
+from .render import JSON_FORMAT
 from .views import ExtraColumns, View
 
 TITLES = ("read", "weights", "written", "FLOP/B", "live")
@@ -91,7 +93,8 @@ def devices_json(devices: dict[str, Device]) -> str:
                    "efficiency": {"compute": d.compute_efficiency, "memory": d.memory_efficiency},
                    "overhead_us": round(d.overhead_s * 1e6, 6), "origin": d.origin}
             for name, d in devices.items()}
-    return json.dumps({"devices": data}, indent=2, ensure_ascii=False) + "\n"
+    stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
+    return json.dumps({**stamp, "devices": data}, indent=2, ensure_ascii=False) + "\n"
 
 
 def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device], dtype: str,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..analyses.compare import METRICS as RATIO_METRICS
 from ..count.conventions import KINDS
-from ..model.tree import METRICS
+from ..model.tree import DEVICE_METRICS, METRICS
+from .device import DEVICE_KEYS, KEYS as MEMORY_KEYS
 from .receptive import KEYS as FIELD_KEYS
 from .receptive import WHOLE
 from .render import COST_FIELDS, JSON_FORMAT
@@ -44,6 +45,9 @@ COST = {name: COUNT for name in COST_FIELDS}
 FIELD_VALUE = {"anyOf": [NUMBER, {"type": "string", "pattern": "^-?[0-9]+/[0-9]+$"}, {"const": WHOLE}, {"type": "null"}]}
 """A receptive field's size, jump or offset: a number, `p/q` where binary has no exact float, `all`, or null."""
 FIELDS = {name: FIELD_VALUE for name in FIELD_KEYS}  # with --receptive-field
+MEMORY = {**{name: COUNT for name in MEMORY_KEYS}, "intensity": nullable(NUMBER)}  # with --memory or --device
+ON_DEVICE = {"bound": {"enum": ["compute", "memory", "fused", "—"]}, **{name: NUMBER for name in DEVICE_KEYS[1:]}}
+DEVICE_FIELDS = (*MEMORY_KEYS, *DEVICE_KEYS)
 BY_KIND = record({kind: COUNT for kind in KINDS})
 STAMP = {"costcalc": TEXT, "format": {"const": JSON_FORMAT}}
 HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "convention": TEXT,
@@ -56,9 +60,10 @@ def document(title: str, properties: dict) -> dict:
 
 def report() -> dict:
     row = record({"path": TEXT, "name": TEXT, "kind": TEXT, "role": {"enum": list(ROLES)}, "depth": COUNT,
-                  "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS,
-                  "from": array(TEXT), "as": TEXT}, optional=(*FIELD_KEYS, "from", "as"))
-    design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": record({**COST, **FIELDS}, FIELD_KEYS),
+                  "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS, **MEMORY, **ON_DEVICE,
+                  "from": array(TEXT), "as": TEXT}, optional=(*FIELD_KEYS, *DEVICE_FIELDS, "from", "as"))
+    totals = record({**COST, **FIELDS, **MEMORY, **ON_DEVICE}, (*FIELD_KEYS, *DEVICE_FIELDS))
+    design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": totals,
                      "flops_by_kind": BY_KIND, "rows": array(row)})
     return document("costcalc report --format json", {**HEADER, "designs": array(design)})
 
@@ -70,8 +75,14 @@ def convention_diff() -> dict:
 
 
 def compare() -> dict:
+    training = record({"optimizer": {"enum": ["sgd", "momentum", "adam"]}, **{name: COUNT for name in (
+        "forward_macs", "input_grad_macs", "weight_grad_macs", "macs", "flops", "weights_bytes", "gradient_bytes",
+        "optimizer_bytes", "saved_activation_bytes", "memory_bytes")}})
+    on_device = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
+                 "latency_s": mapping(NUMBER), "training": training}  # with --memory, --device or --training
     design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
-                     "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS})})
+                     "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS}), **on_device},
+                    optional=tuple(on_device))
     branch = record({"path": TEXT, "role": {"enum": ["branch", "branches"]}, "designs": mapping(record(COST))})
     return document("costcalc compare --format json", {
         **HEADER, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),
@@ -79,7 +90,7 @@ def compare() -> dict:
 
 
 def check() -> dict:
-    verdict = record({"design": TEXT, "metric": {"enum": list(METRICS)}, "value": COUNT, "limit": COUNT,
+    verdict = record({"design": TEXT, "metric": {"enum": [*METRICS, *DEVICE_METRICS]}, "value": COUNT, "limit": COUNT,
                       "used": nullable(NUMBER), "over": {"type": "boolean"}, "line": nullable(COUNT),
                       "col": nullable(COUNT), "source": TEXT,
                       "growth": nullable(record({"baseline": COUNT, "allowed": TEXT}))})
@@ -104,6 +115,13 @@ def conventions() -> dict:
     return document("costcalc conventions --format json", {**STAMP, "conventions": array(convention)})
 
 
+def devices() -> dict:
+    device = record({"title": TEXT, "tflops": mapping(NUMBER), "bandwidth_gbs": NUMBER, "estimated": array(TEXT),
+                     "source": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
+                     "overhead_us": NUMBER, "origin": TEXT})
+    return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
+
+
 SCHEMAS = {"report": report, "convention-diff": convention_diff, "compare": compare, "check": check, "diff": diff,
-           "conventions": conventions}
+           "conventions": conventions, "devices": devices}
 """Each output's name (its file: costcalc/schemas/output-NAME.schema.json) and the function that builds its schema."""
