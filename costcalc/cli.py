@@ -226,6 +226,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         from .show.receptive import receptive_columns
 
         extra = receptive_columns(analysis)
+    roofline = None
     if memory or device:
         from .show.device import device_columns
 
@@ -233,9 +234,15 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype,
                               batch=batch)
         extra = extra + more if extra else more
+        if device and fmt == "html":
+            from .draw.roofline import roofline_svg
+
+            def roofline(design):
+                return roofline_svg(design, analysis.bytes_per_element, DTYPES[weight_dtype or dtype], fused,
+                                    chosen[0], dtype, batch)
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
          lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
-         lambda: html_page().report_page(analysis, depth, exact))
+         lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
 
 
 @main.command()

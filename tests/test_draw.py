@@ -169,3 +169,27 @@ def test_named_tensors_get_their_own_edges_around_what_they_skip():
         if len(edge.points) == 4 and edge.points[1][0] == edge.points[2][0] and edge.points[0] in right:
             lane, top, bottom = edge.points[1][0], edge.points[1][1], edge.points[2][1]
             assert all(lane > b.x + b.w for b in diagram.boxes if b.y < bottom and b.y + b.h > top)
+
+
+def test_the_roofline_puts_every_layer_under_the_roof_and_depthwise_under_the_memory_roof():
+    from costcalc.device.profiles import builtin_devices
+    from costcalc.draw.roofline import points, roofline_svg
+
+    device = builtin_devices()["t4"]
+    result = design(SPECS / "zoo" / "mobilenet_v2_torchvision.yaml")
+    found = points(result, 4, 4, False, device, "float32")
+    roof = device.peak("float32") * device.compute_efficiency
+    slope = device.bytes_per_s * device.memory_efficiency
+    assert len(found) > 100
+    assert all(rate <= min(roof, slope * intensity) * (1 + 1e-9) for _, _, intensity, rate in found)
+    depthwise = [intensity for _, kind, intensity, _ in found if kind == "depthwise"]
+    assert depthwise and max(depthwise) < roof / slope  # left of the ridge: memory-bound
+    root = ET.fromstring(roofline_svg(result, 4, 4, False, device, "float32"))
+    assert len(root.findall(f"{SVG}circle[@class='layer']")) == len(found)
+
+
+def test_report_html_with_a_device_has_the_roofline_and_the_device_columns():
+    page = run("report", "specs/bottleneck_5x5.yaml", "--device", "t4", "--format", "html").out
+    assert page.count('class="roofline"') == 3  # one per design
+    assert "<th>bound</th>" in page and "<th>FLOP/B</th>" in page
+    assert 'class="roofline"' not in run("report", "specs/bottleneck_5x5.yaml", "--format", "html").out

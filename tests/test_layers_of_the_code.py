@@ -17,7 +17,7 @@ LOWER = {
     "device": {"base", "model", "count"},
     "show": {"base", "model", "count", "analyses", "device"},
     "teach": {"base", "model", "count", "analyses", "show", "device"},
-    "draw": {"base", "model", "count", "analyses", "show"},
+    "draw": {"base", "model", "count", "analyses", "show", "device"},
     "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level

@@ -10,7 +10,7 @@ from html import escape
 
 from ..analyses.compare import Comparison
 from ..count.engine import Analysis, DesignResult
-from ..show.views import View, compare_views, report_views
+from ..show.views import ExtraColumns, View, compare_views, report_views
 from ..units import readable, readable_bytes
 from .layout import layout
 from .svg import FONT, svg
@@ -90,15 +90,19 @@ def diagram(design: DesignResult, depth: int | None, title: str) -> str:
     return svg(layout(design, depth), title)
 
 
-def report_page(analysis: Analysis, depth: int | None = None, exact: bool = False) -> str:
-    """Each design: its figures, its MACs by block or branch, its diagram, and the report's tables."""
+def report_page(analysis: Analysis, depth: int | None = None, exact: bool = False, extra: ExtraColumns | None = None,
+                roofline=None) -> str:
+    """Each design: its figures, its MACs by block or branch, its roofline on a device (`roofline`: design →
+    SVG), its diagram, and the report's tables (with `extra` columns)."""
     title = analysis.name or analysis.file
     body = []
-    views = report_views(analysis, depth, exact)
+    views = report_views(analysis, depth, exact, extra)
     for index, design in enumerate(analysis.designs):
         body.append(f"<h2>{escape(design.name)}</h2>")
         body.append(figures(design, analysis))
         body.append(bars(f"MACs by block or branch — {design.name}", parts_of(design)))
+        if roofline:
+            body.append(roofline(design))
         body.append(diagram(design, depth, f"{title} — {design.name}"))
         body += [table(view) for view in views[2 * index: 2 * index + 2]]
     return page(title, body)
