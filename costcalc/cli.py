@@ -124,7 +124,7 @@ def device_options(function, several: bool = False):
     """--weight-dtype, --fused, --device (repeatable when `several`) and --devices: what costcalc.device needs."""
     function = click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
                             help="More devices from a JSON file (repeatable); see docs/latency.md.")(function)
-    function = click.option("--device", metavar="NAME", multiple=several,
+    function = click.option("--device", metavar="NAME", multiple=several, shell_complete=completion("devices"),
                             help="Estimate latency on this device (costcalc devices lists them)"
                                  + ("; repeatable." if several else "."))(function)
     function = click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True,

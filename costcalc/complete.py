@@ -67,3 +67,15 @@ def layers(ctx, param, incomplete: str) -> list[CompletionItem]:
         return []
     paths = dict.fromkeys(row.path for design in analysis.designs for row in design.rows)
     return [CompletionItem(path) for path in paths if path.startswith(incomplete)]
+
+
+def devices(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """Device names: the built-in ones, those of --devices files, and the spec's `devices:`."""
+    from .device.profiles import all_devices
+    from .errors import CostcalcError
+
+    try:
+        known = all_devices(ctx.params.get("devices_files") or (), _spec(ctx))
+    except CostcalcError:
+        return []
+    return [CompletionItem(name) for name in known if name.startswith(incomplete)]

@@ -58,3 +58,13 @@ def test_shipped_specs_complete_after_examples(tmp_path, monkeypatch):
     assert complete("examples", "zoo/vgg") == [("zoo/vgg16", "plain")]
     (tmp_path / "examples").mkdir()  # a folder of one's own wins: the shell completes its files
     assert complete("report", "examples/b") == [("examples/b", "file")]
+
+
+def test_device_names_built_in_and_from_the_spec(tmp_path):
+    assert [value for value, _ in complete("report", "specs/bottleneck_5x5.yaml", "--device", "jetson")] == [
+        "jetson-agx-orin", "jetson-orin-nano", "jetson-nano"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text((ROOT / "specs" / "bottleneck_5x5.yaml").read_text(encoding="utf-8") + """devices:
+  my-board: {tflops: {float32: 0.5}, bandwidth_gbs: 12.8, source: "vendor manual v2, table 3"}
+""", encoding="utf-8")
+    assert ("my-board", "plain") in complete("compare", str(spec), "--device", "my")
