@@ -27,6 +27,21 @@ def table(name: str) -> dict[str, dict[str, int]]:
 KERAS = table("keras.tsv")
 TORCHVISION = table("torchvision.tsv")
 
+
+def sized_table(name: str) -> dict[tuple[str, str, int], dict]:
+    """A reference table with a row per (model, args, input): counts as ints, the output as a shape."""
+    lines = [line for line in (REFERENCE / name).read_text().splitlines() if not line.startswith("#")]
+    rows = {}
+    for row in csv.DictReader(lines, delimiter="\t"):
+        key = (row.pop("model"), row.pop("args", "-"), int(row.pop("input")))
+        output = tuple(int(d) for d in row.pop("output").split("x"))
+        rows[key] = {"output": output, **{k: int(v) for k, v in row.items()}}
+    return rows
+
+
+KERAS_APPLICATIONS = sized_table("keras_applications.tsv")
+TORCHVISION_SIZES = sized_table("torchvision_sizes.tsv")
+
 KERAS_SPECS = [
     ("inception_v3_keras.yaml", "main", "InceptionV3"),
     ("mobilenet_keras.yaml", "main", "MobileNet"),
@@ -44,10 +59,25 @@ TORCHVISION_SPECS = [
     ("vgg16.yaml", "vgg16"),
 ]
 TORCHVISION_DESIGNS = {"vgg16.yaml": "torchvision"}
+# Specs of format 1.1, each checked at two input sizes: (spec, reference model, sizes).
+KERAS_SIZED_SPECS = [
+    ("convnext_tiny_keras.yaml", "ConvNeXtTiny", (224, 197)),
+]
+TORCHVISION_SIZED_SPECS = [
+    ("convnext_tiny_torchvision.yaml", "convnext_tiny", (224, 197)),
+]
 
 
-def design(spec: str, name: str = "main"):
-    return analyze(load(SPECS / "zoo" / spec)).design(name)
+def design(spec: str, name: str = "main", side: int | None = None):
+    shape = None if side is None else (side, side, 3)
+    return analyze(load(SPECS / "zoo" / spec), shape).design(name)
+
+
+def macs_by_framework_layer(result) -> tuple[int, int]:
+    """(MACs of conv-like layers, MACs of dense layers): fvcore's conv and linear."""
+    conv_macs = sum(r.cost.macs for r in result.rows if r.role == "layer" and r.kind in CONV_KINDS)
+    linear_macs = sum(r.cost.macs for r in result.rows if r.role == "layer" and r.kind == "dense")
+    return conv_macs, linear_macs
 
 
 @pytest.mark.parametrize("spec, name, model", KERAS_SPECS)
@@ -67,10 +97,41 @@ def test_torchvision_parameters_and_fvcore_macs(spec, model):
     assert list(result.input) == [reference["input"], reference["input"], 3]
     assert result.total.trainable_params == reference["params"]
     assert result.total.non_trainable_params == reference["bn_running_stats"]
-    conv_macs = sum(r.cost.macs for r in result.rows if r.role == "layer" and r.kind in CONV_KINDS)
-    linear_macs = sum(r.cost.macs for r in result.rows if r.role == "layer" and r.kind == "dense")
+    conv_macs, linear_macs = macs_by_framework_layer(result)
     assert (conv_macs, linear_macs) == (reference["conv_macs"], reference["linear_macs"])
     assert result.total.macs == conv_macs + linear_macs
+
+
+SIZED = [(spec, model, side) for spec, model, sides in KERAS_SIZED_SPECS for side in sides]
+
+
+@pytest.mark.parametrize("spec, model, side", SIZED)
+def test_keras_parameters_macs_and_output_at_each_size(spec, model, side):
+    """The spec is written once, at the default size; --input gives Keras's figures at the other."""
+    reference = KERAS_APPLICATIONS[model, "-", side]
+    result = design(spec, side=side)
+    total = result.total
+    assert (total.params, total.trainable_params, total.non_trainable_params, total.macs, result.output) == (
+        reference["total"], reference["trainable"], reference["non_trainable"], reference["macs"], reference["output"])
+
+
+TV_SIZED = [(spec, model, side) for spec, model, sides in TORCHVISION_SIZED_SPECS for side in sides]
+
+
+@pytest.mark.parametrize("spec, model, side", TV_SIZED)
+def test_torchvision_parameters_fvcore_macs_and_output_at_each_size(spec, model, side):
+    reference = TORCHVISION_SIZES[model, "-", side]
+    result = design(spec, side=side)
+    assert (result.total.trainable_params, result.total.non_trainable_params) == (
+        reference["params"], reference["bn_running_stats"])
+    assert macs_by_framework_layer(result) == (reference["conv_macs"], reference["linear_macs"])
+    assert result.total.macs == reference["conv_macs"] + reference["linear_macs"]
+    assert result.output == reference["output"]
+
+
+def test_the_sized_specs_are_written_at_the_frameworks_default_size():
+    for spec, _, sides in KERAS_SIZED_SPECS + TORCHVISION_SIZED_SPECS:
+        assert design(spec).input[0] == sides[0], spec
 
 
 def test_the_seed_inception_module_matches_keras():
@@ -126,5 +187,5 @@ def test_keras_specs_stay_exact_at_197(spec, name, model):
 
 
 def test_every_zoo_spec_is_tested():
-    tested = {spec for spec, *_ in KERAS_SPECS + TORCHVISION_SPECS}
+    tested = {spec for spec, *_ in KERAS_SPECS + TORCHVISION_SPECS + KERAS_SIZED_SPECS + TORCHVISION_SIZED_SPECS}
     assert tested == {path.name for path in (SPECS / "zoo").glob("*.yaml")}
