@@ -129,6 +129,13 @@ def test_torchvision_parameters_fvcore_macs_and_output_at_each_size(spec, model,
     assert result.output == reference["output"]
 
 
+@pytest.mark.parametrize("spec, model, side", TV_SIZED)
+def test_fvcore_convention_gives_fvcore_total_at_each_size(spec, model, side):
+    """LayerNorm, GELU, batchnorm, pools and bilinear resizes priced as fvcore does, whole networks."""
+    result = analyze(load(SPECS / "zoo" / spec), (side, side, 3), convention="fvcore").design("main")
+    assert result.total.flops == TORCHVISION_SIZES[model, "-", side]["fvcore_total"]
+
+
 def test_the_sized_specs_are_written_at_the_frameworks_default_size():
     for spec, _, sides in KERAS_SIZED_SPECS + TORCHVISION_SIZED_SPECS:
         assert design(spec).input[0] == sides[0], spec

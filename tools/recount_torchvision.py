@@ -19,8 +19,9 @@ ptflops engine (conv + matmul only).
 --two-sizes measures the networks of spec format 1.1 (#11) each at two input
 sizes, with torch, torchvision and fvcore only, as in
 tests/data/reference/torchvision_sizes.tsv: params, batchnorm running stats,
-fvcore conv and linear MACs and the output shape, channels last (a segmentation
-model's out["out"]; its aux output is off, torchvision's default).
+fvcore conv and linear MACs, fvcore's total and the output shape, channels
+last (a segmentation model's out["out"]; its aux output is off, torchvision's
+default).
 """
 import argparse
 import contextlib
@@ -46,7 +47,7 @@ TWO_SIZES = {
     "fcn_resnet50": (520, 224),
     "lraspp_mobilenet_v3_large": (520, 224),
 }
-SIZES_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "output"]
+SIZES_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "fvcore_total", "output"]
 COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs",
            "linear_macs", "fvcore_total", "ptflops_macs", "thop_macs"]
 NEEDED = ("torch", "torchvision", "fvcore", "ptflops", "thop")
@@ -159,13 +160,13 @@ def recount_sizes(name, side):
         out = model(x)
     if isinstance(out, dict):  # segmentation: fvcore traces tensors, not dicts
         model, out = output_of(model, "out"), out["out"]
-    _, by_op = fvcore_counts(model, x)
+    total, by_op = fvcore_counts(model, x)
     shape = list(out.shape[1:])
     return {
         "model": name, "input": side, "params": param_count(model),
         "bn_running_stats": bn_running_stats(model),
         "conv_macs": by_op.get("conv", 0), "linear_macs": by_op.get("linear", 0),
-        "output": "x".join(str(d) for d in shape[1:] + shape[:1]),
+        "fvcore_total": total, "output": "x".join(str(d) for d in shape[1:] + shape[:1]),
     }
 
 
@@ -178,7 +179,8 @@ def print_two_sizes():
           " get_model(name, weights=None, weights_backbone=None), eval mode, batch 1; measured by"
           f" python tools/recount_torchvision.py --two-sizes on {datetime.date.today().isoformat()}.")
     print("# params: parameter numel; bn_running_stats: running_mean + running_var elements; conv_macs, linear_macs:"
-          " fvcore by_operator; output: the output shape (segmentation: out['out']) channels last, without batch.")
+          " fvcore by_operator; fvcore_total: FlopCountAnalysis(model, x).total(); output: the output shape"
+          " (segmentation: out['out']) channels last, without batch.")
     print("\t".join(SIZES_COLUMNS))
     for name, sides in TWO_SIZES.items():
         for side in sides:
