@@ -62,9 +62,13 @@ TORCHVISION_DESIGNS = {"vgg16.yaml": "torchvision"}
 # Specs of format 1.1, each checked at two input sizes: (spec, reference model, sizes).
 KERAS_SIZED_SPECS = [
     ("convnext_tiny_keras.yaml", "ConvNeXtTiny", (224, 197)),
+    ("efficientnet_b0_keras.yaml", "EfficientNetB0", (224, 197)),
+    ("nasnet_mobile_keras.yaml", "NASNetMobile", (224, 197)),
 ]
 TORCHVISION_SIZED_SPECS = [
     ("convnext_tiny_torchvision.yaml", "convnext_tiny", (224, 197)),
+    ("fcn_resnet50_torchvision.yaml", "fcn_resnet50", (520, 224)),
+    ("lraspp_mobilenet_v3_large_torchvision.yaml", "lraspp_mobilenet_v3_large", (520, 224)),
 ]
 
 
