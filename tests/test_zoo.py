@@ -135,7 +135,7 @@ def test_torchvision_parameters_fvcore_macs_and_output_at_each_size(spec, model,
 
 @pytest.mark.parametrize("spec, model, side", TV_SIZED)
 def test_fvcore_convention_gives_fvcore_total_at_each_size(spec, model, side):
-    """LayerNorm, GELU, batchnorm, pools and bilinear resizes priced as fvcore does, whole networks."""
+    """Whole networks priced as fvcore prices them: LayerNorm, batchnorm, adaptive pools, bilinear resizes."""
     result = analyze(load(SPECS / "zoo" / spec), (side, side, 3), convention="fvcore").design("main")
     assert result.total.flops == TORCHVISION_SIZES[model, "-", side]["fvcore_total"]
 
