@@ -140,6 +140,16 @@ def test_fvcore_convention_gives_fvcore_total_at_each_size(spec, model, side):
     assert result.total.flops == TORCHVISION_SIZES[model, "-", side]["fvcore_total"]
 
 
+@pytest.mark.parametrize("side", [128, 160, 192, 224])
+def test_mobilenet_keras_at_the_resolutions_of_the_mobilenet_paper(side):
+    """Width 1.0 at the four resolutions of the paper's Table 7, against Keras (keras_applications.tsv)."""
+    reference = KERAS_APPLICATIONS["MobileNet", "alpha=1.0", side]
+    result = design("mobilenet_keras.yaml", side=side)
+    total = result.total
+    assert (total.params, total.trainable_params, total.non_trainable_params, total.macs, result.output) == (
+        reference["total"], reference["trainable"], reference["non_trainable"], reference["macs"], reference["output"])
+
+
 def test_the_sized_specs_are_written_at_the_frameworks_default_size():
     for spec, _, sides in KERAS_SIZED_SPECS + TORCHVISION_SIZED_SPECS:
         assert design(spec).input[0] == sides[0], spec
