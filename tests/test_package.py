@@ -109,8 +109,9 @@ def test_the_wheel_ships_every_spec_under_specs_once(dist):
 def test_a_shipped_example_runs_by_name_from_anywhere(installed, tmp_path):
     listed = subprocess.run([str(installed / "costcalc"), "examples"], cwd=tmp_path, capture_output=True, text=True)
     assert "examples/zoo/resnet50_keras\n" in listed.stdout
+    piped = {key: value for key, value in os.environ.items() if key != "COLUMNS"}  # full width, as a script sees it
     done = subprocess.run([str(installed / "costcalc"), "compare", "examples/bottleneck_5x5"], cwd=tmp_path,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=piped)
     assert (done.returncode, done.stderr) == (0, "")
     assert "│ bottleneck          │ 28×28×32 │   15.9K │     0.104× │  12.4M │" in done.stdout
 
