@@ -103,6 +103,21 @@ def convention_option(function):
                              "`costcalc conventions` shows the rules.")(function)
 
 
+def parse_settings(ctx, param, values):
+    """`--set alpha=0.5` (repeatable) → [(name, text)]; the spec checks names and values."""
+    from .spec.params import parse_setting
+
+    try:
+        return [parse_setting(value) for value in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def set_option(function):
+    return click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", callback=parse_settings,
+                        help="Set a parameter of the spec's params: (repeatable).")(function)
+
+
 def output_options(function):
     """The options of commands that print cost tables: report, compare and diff."""
     function = convention_option(function)
@@ -113,8 +128,9 @@ def output_options(function):
 
 
 def spec_options(function):
-    """The options report and compare share: a SPEC, --input and the output options."""
+    """The options report and compare share: a SPEC, --input, --set and the output options."""
     function = output_options(function)
+    function = set_option(function)
     function = click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
                             help="Analyse on this input instead of the spec's.")(function)
     return click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))(function)
@@ -145,17 +161,19 @@ def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> l
     return [find(name, known) for name in names]
 
 
-def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
-    """The spec at `path` and its analysis."""
+def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
+                     settings=()):
+    """The spec at `path` (its parameters set by `settings`) and its analysis."""
     from .count.engine import analyze
     from .spec.reader import load
 
-    loaded = load(path)
+    loaded = load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
-    return load_and_analyze(path, input_shape, designs, dtype, convention)[1]
+def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
+                 settings=()):
+    return load_and_analyze(path, input_shape, designs, dtype, convention, settings)[1]
 
 
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
@@ -200,7 +218,7 @@ def main():
               help="Add each row's receptive field: size, jump (effective stride) and offset, in input pixels.")
 @click.option("--memory", is_flag=True, help="Add bytes read and written, FLOP per byte and live memory (peak on the total row).")
 @device_options
-def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff, receptive, memory,
+def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, depth, convention_diff, receptive, memory,
            weight_dtype, fused, batch, device, devices_files):
     """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
@@ -215,12 +233,12 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         from .count.engine import analyze
         from .spec.reader import load
 
-        loaded = load(spec)
+        loaded = load(spec, settings)
         first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
         emit(fmt, lambda: views.convention_diff_views(first, second),
              lambda: render.convention_diff_json(first, second), None)
         return
-    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention, settings)
     extra = None
     if receptive:
         from .show.receptive import receptive_columns
@@ -258,7 +276,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 @click.option("--training", "optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
               help="Add training MACs, FLOPs and memory (weights, gradients, this optimizer's state, saved activations).")
 @lambda function: device_options(function, several=True)
-def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches, memory, optimizer,
+def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline, designs, depth, branches, memory, optimizer,
             weight_dtype, fused, batch, device, devices_files):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
@@ -270,7 +288,7 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs,
     from .errors import CostcalcError
     from .show import render, views
 
-    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention, settings)
     if baseline is not None and baseline not in [d.name for d in analysis.designs]:
         from .suggest import did_you_mean
 
@@ -350,7 +368,7 @@ def parse_growth_flags(ctx, param, values):
 
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None, on_device: dict | None = None):
+               growth: dict | None = None, on_device: dict | None = None, settings=()):
     """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
 
     `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
@@ -361,7 +379,7 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
     from .spec.reader import load
 
     try:
-        spec = load(path)
+        spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
         baseline = None
         if against is not None:
@@ -403,8 +421,9 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
               help="The optimizer whose state train_memory counts.")
 @device_options
 @convention_option
+@set_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, optimizer, weight_dtype, fused, batch,
+def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings, dtype, optimizer, weight_dtype, fused, batch,
           device, devices_files, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
@@ -425,7 +444,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, o
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
                  "optimizer": optimizer, "device": device, "devices_files": devices_files}
-    checks = [check_file(path, flags, designs, convention, against, growth, on_device) for path in specs]
+    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings) for path in specs]
     failed = any(c.over for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
@@ -452,7 +471,8 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, o
               help="Element type of activations, for --device.")
 @device_options
 @convention_option
-def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, batch, device, devices_files,
+@set_option
+def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype, fused, batch, device, devices_files,
             convention):
     """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
@@ -463,7 +483,7 @@ def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, ba
     from .show.layout import budget
     from .teach import explain as boards
 
-    loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
     roofline = None
     if device:
         roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files, loaded), dtype, batch)
@@ -480,7 +500,8 @@ def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, ba
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many of the most changed layers to list per design.")
 @output_options
-def diff(old, new, designs, top, fmt, exact, dtype, convention):
+@set_option
+def diff(old, new, designs, top, fmt, exact, dtype, convention, settings):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
 
     \b
@@ -494,10 +515,10 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention):
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
     if new is None:
-        result = diffs.diff_designs(analyze_file(old, None, designs, dtype, convention), *designs, top=top)
+        result = diffs.diff_designs(analyze_file(old, None, designs, dtype, convention, settings), *designs, top=top)
     else:
-        result = diffs.diff(analyze_file(old, None, None, dtype, convention),
-                            analyze_file(new, None, None, dtype, convention), designs, top)
+        result = diffs.diff(analyze_file(old, None, None, dtype, convention, settings),
+                            analyze_file(new, None, None, dtype, convention, settings), designs, top)
     emit(fmt, lambda: diff_render.diff_views(result, exact),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
 

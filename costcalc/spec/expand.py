@@ -70,17 +70,21 @@ class Expander:
     may read the shape of a layer's input and `from:` names earlier tensors; a shape that
     fails is reported by the engine, or here if an expression needs it. `reads_shape`
     tells whether any expression did, so that another input size needs a new expansion.
+
+    `params` (the spec's parameters) are seen by every expression; inside a block, its
+    arguments shadow a parameter of the same name.
     """
 
-    def __init__(self, blocks: dict[str, Block], defaults: dict[str, YMap]):
+    def __init__(self, blocks: dict[str, Block], defaults: dict[str, YMap], params: dict | None = None):
         self.blocks = blocks
         self.defaults = defaults
+        self.params = params or {}
         self.count = 0
         self.reads_shape = False
 
     def design(self, items, shape: Shape) -> tuple[Node, ...]:
         """A design's list of layers over its input."""
-        return self.sequence(items, {}, (), Flow.start(shape, declared_names(items, self.blocks)))
+        return self.sequence(items, self.params, (), Flow.start(shape, declared_names(items, self.blocks)))
 
     def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow) -> tuple[Node, ...]:
         if items is None:
@@ -290,7 +294,7 @@ class Expander:
         inner = self.deeper(stack, block.name, where)
         check_keys(options, [*block.args, *LAYER_KEYS], "argument", f" for block {block.name}")
         caller = Scope(scope, self.watch(flow))
-        args: dict = {}
+        args: dict = dict(self.params)
         for arg, default in block.args.items():
             if arg in options:
                 args[arg] = substitute(options[arg], caller, options.at(arg))

@@ -79,5 +79,5 @@ def _evaluate(text: str, scope: dict, where: Where):
 
 def _known(name: str, scope: dict) -> str:
     if not scope:
-        return "$ names a block argument, and there are none here"
-    return did_you_mean(name, scope) or f"the arguments here are {', '.join(scope)}"
+        return "$ names a block argument or a parameter (params:), and there are none here"
+    return did_you_mean(name, scope) or f"the arguments and parameters here are {', '.join(scope)}"
