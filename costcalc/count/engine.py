@@ -9,6 +9,7 @@ from ..limits import MAX_COUNT
 from ..model.merges import Merge, operands
 from ..model.ops import Op, Shape, numel
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
+from ..varying import anywhere
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
 
 
@@ -230,7 +231,7 @@ class _Walker:
 
 def _bounded(cost: Cost, what: str, where: Where | None) -> None:
     """Refuse counts beyond MAX_COUNT: sizes such as 10**400 are a mistake, and would not print."""
-    if max(cost.macs, cost.flops, cost.params, cost.activations) > MAX_COUNT:
+    if any(anywhere(n > MAX_COUNT) for n in (cost.macs, cost.flops, cost.params, cost.activations)):
         raise LimitError(f"{what}: counts beyond 10**100; sizes this large are surely a mistake", where)
 
 

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..errors import ShapeError
+from ..varying import anywhere
 from .ops import Shape, format_shape, numel
 
 MERGES: dict[str, type[Merge]] = {}
+
+
+def same(a: Shape, b: Shape) -> bool:
+    """Whether two shapes are equal in every variant (their sizes may be a sweep's arrays)."""
+    return len(a) == len(b) and not any(anywhere(x != y) for x, y in zip(a, b))
 
 
 def _listing(shapes: dict[str, Shape]) -> str:
@@ -55,7 +61,7 @@ class Concat(Merge):
 
     def infer(self, shapes: dict[str, Shape]) -> Shape:
         first = next(iter(shapes.values()))
-        if any(len(s) != len(first) or s[:-1] != first[:-1] for s in shapes.values()):
+        if not all(same(s[:-1], first[:-1]) for s in shapes.values()):
             what = "the same height and width" if len(first) == 3 else "the same rank and all axes but the last"
             raise ShapeError(f"concat needs {what} in every branch: {_listing(shapes)}")
         return (*first[:-1], sum(s[-1] for s in shapes.values()))
@@ -73,7 +79,7 @@ class Add(Merge):
 
     def infer(self, shapes: dict[str, Shape]) -> Shape:
         first = next(iter(shapes.values()))
-        if any(s != first for s in shapes.values()):
+        if not all(same(s, first) for s in shapes.values()):
             raise ShapeError(f"add needs identical shapes in every branch: {_listing(shapes)}")
         return first
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import MISSING, field
 
+from ..varying import is_array
+
 Padding = str | tuple[int, int, int, int]
 ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax",
                "gelu", "silu", "leaky_relu", "elu", "mish")
@@ -38,9 +40,18 @@ def is_int(value) -> bool:
 
 
 def positive_int(value) -> int:
+    """A positive integer; in a sweep, an int64 array of them (sizes: filters, units, channels)."""
+    if is_array(value):
+        if value.dtype.kind not in "iu" or (value <= 0).any() or (value >= 2**31).any():
+            raise OptionError("expected a positive integer in every variant, and one below 2**31")
+        return value
     if not is_int(value) or value <= 0:
         raise OptionError(f"expected a positive integer, got {_describe(value)}")
     return value
+
+
+VECTORISED = {positive_int}
+"""The checkers that take a sweep's arrays; every other option needs one value (`varying.one`)."""
 
 
 def pair(value) -> tuple[int, int]:

@@ -6,6 +6,7 @@ from ..errors import SpecError, Where
 from ..model.tree import BYTE_METRICS, DEVICE_METRICS, METRICS, Growth, Limit
 from ..suggest import did_you_mean
 from ..units import parse_duration, parse_figure, parse_growth
+from ..varying import one
 from .substitute import substitute
 from .yamlload import YMap
 
@@ -49,7 +50,7 @@ def parse_limits(node, where: Where, params: dict) -> tuple[dict[str, Limit], di
             continue
         _metric(node, metric, "budget", METRICS + DEVICE_METRICS)
         try:
-            value = substitute(value, params, node.at(metric))
+            value = one(substitute(value, params, node.at(metric)))
             limits[metric] = Limit(parse_limit(metric, value), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"budget {metric}: {exc}", node.at(metric)) from None

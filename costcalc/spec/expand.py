@@ -10,9 +10,10 @@ from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS
 from ..model.merges import MERGES, operands
 from ..model.ops import OPS, Shape
-from ..model.options import OptionError, is_int, torch_call
+from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
 from ..suggest import check_keys, did_you_mean
+from ..varying import one
 from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
@@ -172,7 +173,7 @@ class Expander:
         return shape
 
     def reserved(self, options: YMap, key: str, scope, default):
-        return substitute(options[key], scope, options.at(key)) if key in options else default
+        return one(substitute(options[key], scope, options.at(key))) if key in options else default
 
     def switched_on(self, options: YMap, scope) -> bool:
         """`when:`: true or false, literally or from an expression."""
@@ -233,11 +234,11 @@ class Expander:
         return height_width
 
     def merge_of(self, options: YMap, scope):
-        merge = substitute(options.get("merge", "concat"), scope, options.at("merge"))
+        merge = one(substitute(options.get("merge", "concat"), scope, options.at("merge")))
         if not isinstance(merge, str) or merge not in MERGES:
             raise SpecError(f"unknown merge {merge!r}", options.at("merge"),
                             did_you_mean(merge, MERGES) or f"merge is one of {', '.join(MERGES)}")
-        torch = substitute(options.get("torch", "operator"), scope, options.at("torch"))
+        torch = one(substitute(options.get("torch", "operator"), scope, options.at("torch")))
         try:
             torch_call(torch)
         except OptionError as exc:
@@ -489,8 +490,11 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=
                         f"required options of {kind}: {', '.join(k for k, f in fields.items() if f.default is MISSING)}")
     values = {}
     for key, (value, where) in given.items():
+        check = fields[key].metadata["check"]
+        if check not in VECTORISED:
+            value = one(value)
         try:
-            values[key] = fields[key].metadata["check"](value)
+            values[key] = check(value)
         except OptionError as exc:
             raise SpecError(f"{kind} option {key!r}: {exc}", where) from None
     return cls(**values)

@@ -8,8 +8,10 @@ import sys
 from ..errors import LimitError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
 from ..model.ops import OPS
+from ..model.options import positive_int
 from ..model.tree import Spec
 from ..suggest import check_keys, did_you_mean
+from ..varying import Varies, is_array
 from .budget import parse_budgets
 from .examples import shipped
 from .expand import LAYER_KEYS, Block, Expander, branch_layers, split_item
@@ -89,7 +91,7 @@ def spec_params(root: YMap, settings: dict | None = None) -> dict:
 def build(root: YMap, filename: str, params: dict) -> Spec:
     """The Spec of a parsed spec, every expression seeing `params` (name → value)."""
     start = Where(filename, 1, 1)
-    titles = {key: substitute(root[key], params, root.at(key)) for key in ("name", "description") if key in root}
+    titles = {key: title(root[key], params, root.at(key)) for key in ("name", "description") if key in root}
     for key, value in titles.items():
         if not isinstance(value, str):
             raise SpecError(f"{key} must be a string", root.at(key))
@@ -140,11 +142,24 @@ def parse_devices_key(root: YMap) -> dict:
     return devices
 
 
+def title(text, params: dict, where: Where):
+    """A name or description with its ${...} put in; in a sweep, left as written where it differs by variant."""
+    try:
+        return substitute(text, params, where)
+    except Varies:
+        return text
+
+
 def parse_shape(value, where: Where) -> tuple[int, ...]:
-    """`input`: [height, width, channels] or [channels] of positive integers."""
+    """`input`: [height, width, channels] or [channels] of positive integers (in a sweep, arrays of them)."""
     if value is None:
         raise SpecError("the spec needs an input shape", where, "add input: [height, width, channels]")
     ok = isinstance(value, list) and len(value) in (1, 3)
+    if ok and any(is_array(v) for v in value):
+        try:
+            return tuple(positive_int(v) for v in value)
+        except ValueError:
+            ok = False
     if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
         raise SpecError(f"input must be [height, width, channels] or [channels] of positive integers, got {value!r}", where)
     return tuple(value)
