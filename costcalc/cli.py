@@ -622,6 +622,61 @@ def measure(name, seconds):
     click.echo(measure_profile(name, seconds), nl=False)
 
 
+def parse_vary(ctx, param, values):
+    """`--vary alpha=0.25,0.5` or `--vary resolution=128:224:32` (repeatable) → [(name, [value texts])]."""
+    from .sweep.grid import parse_vary as parse
+
+    try:
+        return [parse(value) for value in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=str))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
+              help="A parameter's values: a list 0.25,0.5,1.0 or a range START:STOP:STEP (repeatable).")
+@click.option("--zip", "zipped", is_flag=True, help="Pair the lists element by element instead of every combination.")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="Only this design (repeatable).")
+@click.option("--plot", metavar="METRIC", type=click.Choice(("macs", "flops", "params", "activations")),
+              help="Instead of the table, plot METRIC against a varied parameter.")
+@click.option("--x", "x_name", metavar="NAME", help="With --plot: the parameter along the x axis (default: the first varied).")
+@click.option("--width", type=click.IntRange(min=40, max=400), default=72, show_default=True,
+              help="With --plot: the plot's width in characters.")
+@limit_options
+@output_options
+@set_option
+def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, **limits):
+    """A row per variant of SPEC over values of its parameters, with MACs, FLOPs, params and activations.
+
+    \b
+    Examples:
+      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
+      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
+      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --max-macs 300M
+
+    With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
+    exit status 1 when none fits.
+    """
+    from .spec.reader import read_text
+    from .sweep import render
+    from .sweep.run import sweep as run_sweep
+
+    text, filename = read_text(spec)
+    flags = {metric: value for metric, value in limits.items() if value is not None}
+    result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention)
+    if plot:
+        from .sweep.plot import plot_sweep
+
+        click.echo(plot_sweep(result, plot, x_name, width), nl=False)
+    else:
+        emit(fmt, lambda: render.sweep_views(result, exact), lambda: render.sweep_json(result),
+             lambda: render.sweep_csv(result))
+    if result.budgeted and result.largest is None:
+        sys.exit(EXIT_OVER_BUDGET)
+
+
 @main.command()
 @click.argument("name", required=False, shell_complete=completion("example_names"))
 def examples(name):

@@ -18,10 +18,11 @@ LOWER = {
     "show": {"base", "model", "count", "analyses", "device"},
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device"},
+    "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
-modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__,
+modules are `base` (errors, units, limits, suggest, varying, the package's version) and `cli` (cli, __main__,
 complete)."""
 
 ENTRY_POINTS = {"cli", "__main__", "complete"}

@@ -32,6 +32,13 @@ STDIN = "-"
 def load(path: str | os.PathLike, settings=()) -> Spec:
     """Read and validate the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec), its
     parameters set by `settings` ((name, text) pairs, as `--set`); raises SpecError (or ShapeError later, in analyze)."""
+    text, filename = read_text(path)
+    return loads(text, filename, settings)
+
+
+def read_text(path: str | os.PathLike) -> tuple[str, str]:
+    """The text of the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec) and the file name its
+    errors give."""
     filename = os.fspath(path)
     if filename == STDIN:
         filename, data = "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
@@ -44,10 +51,9 @@ def load(path: str | os.PathLike, settings=()) -> Spec:
     if b"\0" in data:
         raise SpecError(f"{filename}: is a binary file, not a YAML spec")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), filename
     except UnicodeDecodeError as exc:
         raise SpecError(f"{filename}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
-    return loads(text, filename, settings)
 
 
 def read_file(filename: str) -> bytes:

@@ -1,0 +1,73 @@
+"""A sweep as plain data: a row per variant and design, its figures, and whether it fits its budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..count.engine import Cost
+from ..model.tree import METRICS
+from ..spec.reader import parse, spec_params
+from .evaluate import evaluate
+from .grid import variants
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One design at one setting of the varied parameters; `limits` are its budget (metric → figure)."""
+
+    values: tuple
+    design: str
+    cost: Cost
+    limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fits(self) -> bool | None:
+        """Within every limit (a limit exactly met holds); None without a budget."""
+        if not self.limits:
+            return None
+        return all(getattr(self.cost, metric) <= limit for metric, limit in self.limits.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """Every variant of a spec, in the order of the grid (or of the zipped lists)."""
+
+    file: str
+    name: str | None
+    names: tuple[str, ...]
+    variants: tuple[Variant, ...]
+    convention: str
+    bytes_per_element: int
+
+    @property
+    def budgeted(self) -> bool:
+        return any(v.limits for v in self.variants)
+
+    @property
+    def largest(self) -> Variant | None:
+        """The variant that fits with the most MACs (then the most parameters); None when none fits."""
+        fitting = [v for v in self.variants if v.fits]
+        return max(fitting, key=lambda v: (v.cost.macs, v.cost.params), default=None)
+
+
+def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: bool = False, settings=(),
+          designs=None, flags: dict[str, int] | None = None, bytes_per_element: int = 4,
+          convention: str = "costcalc") -> Sweep:
+    """Every variant of the spec `text` over `vary` ((name, value texts) pairs), with `settings` fixed."""
+    root = parse(text, filename)
+    where = root.key_where.get("params", root.where)
+    params = spec_params(root, dict(settings))
+    for name, _ in vary:
+        if name in dict(settings):
+            from ..errors import CostcalcError
+
+            raise CostcalcError(f"{name} is both set (--set) and varied (--vary)", where, "give it one of them")
+    names, rows = variants(params, vary, zipped, where)
+    outcomes = evaluate(root, filename, names, rows, dict(settings), designs, bytes_per_element, convention)
+    found = []
+    for values, outcome in zip(rows, outcomes):
+        for design, cost in outcome.totals.items():
+            budget = {**{m: limit.value for m, limit in outcome.spec.budgets.get(design, {}).items()}, **(flags or {})}
+            found.append(Variant(values, design, cost, {m: budget[m] for m in METRICS if m in budget}))
+    return Sweep(filename, outcomes[0].spec.name if outcomes else None, names, tuple(found), convention,
+                 bytes_per_element)
