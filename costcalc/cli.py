@@ -538,7 +538,8 @@ def html_page():
               help="The design to draw (default: the spec's baseline).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
 @click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
-def draw(spec, output, design, depth, input_shape):
+@set_option
+def draw(spec, output, design, depth, input_shape, settings):
     """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
 
     \b
@@ -553,7 +554,7 @@ def draw(spec, output, design, depth, input_shape):
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
         raise click.UsageError(f"--output {output!r}: name a .svg or .html file, or - for SVG on standard output")
-    analysis = analyze_file(spec, input_shape, [design] if design else None)
+    analysis = analyze_file(spec, input_shape, [design] if design else None, settings=settings)
     chosen = analysis.design(design or analysis.baseline)
     title = f"{analysis.name or analysis.file} — {chosen.name}"
     text = svg(layout(chosen, depth), title) if kind == "svg" else html_page().page(title, [
