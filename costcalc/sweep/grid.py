@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import re
+from decimal import Decimal
 
 from ..errors import CostcalcError, Where
 from ..limits import MAX_SWEEP_VARIANTS
@@ -32,19 +32,21 @@ def column(name: str, items: list[str], default) -> list:
             continue
         start, stop, step = (number(name, part.strip(), default) for part in found.groups())
         if step <= 0 or stop < start:
-            raise ValueError(f"range {item!r} of {name!r}: write START:STOP:STEP with STOP ≥ START and STEP > 0")
-        count = int((stop - start) // step) + 1
+            raise ValueError(f"range {item!r}: write START:STOP:STEP with STOP ≥ START and STEP > 0")
+        exact = [Decimal(part.strip()) for part in found.groups()]  # 0.25:1.0:0.05 without float drift
+        count = int((exact[1] - exact[0]) // exact[2]) + 1
         if count > MAX_SWEEP_VARIANTS:
-            raise ValueError(f"range {item!r} of {name!r} has more than {MAX_SWEEP_VARIANTS:,} values")
-        values.extend(start + i * step for i in range(count))
+            raise ValueError(f"range {item!r} has more than {MAX_SWEEP_VARIANTS:,} values")
+        kind = float if any(isinstance(v, float) for v in (start, stop, step)) else int
+        values.extend(kind(exact[0] + i * exact[2]) for i in range(count))
     if any(isinstance(v, float) for v in values):  # one type per parameter, as its array will have
         values = [float(v) for v in values]
     return values
 
 
 def variants(params: dict, vary: list[tuple[str, list[str]]], zipped: bool,
-             where: Where) -> tuple[tuple[str, ...], list[tuple]]:
-    """The varied names and one tuple of values per variant: every combination, or (zipped) element by element.
+             where: Where) -> tuple[tuple[str, ...], list[list]]:
+    """The varied names and their values, checked: for every combination, or (zipped) as many of each.
 
     `params` are the spec's parameters with their defaults; errors point at `where` (its params: key).
     """
@@ -66,12 +68,10 @@ def variants(params: dict, vary: list[tuple[str, list[str]]], zipped: bool,
         if len(lengths) > 1:
             counts = ", ".join(f"{name} {len(values)}" for name, values in zip(names, columns))
             raise CostcalcError(f"--zip pairs values element by element, so every --vary needs as many: {counts}")
-        rows = list(zip(*columns))
     else:
         total = 1
         for values in columns:
             total *= len(values)
         if total > MAX_SWEEP_VARIANTS:
             raise CostcalcError(f"the grid has {total:,} variants, more than {MAX_SWEEP_VARIANTS:,}; vary fewer values")
-        rows = list(itertools.product(*columns))
-    return tuple(names), rows
+    return tuple(names), columns

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..count.engine import Cost
-from ..model.tree import METRICS
+from ..errors import CostcalcError
+from ..model.tree import METRICS, Spec
 from ..spec.reader import parse, spec_params
-from .evaluate import evaluate
+from .evaluate import evaluate, rows_of
 from .grid import variants
 
 
@@ -38,6 +39,7 @@ class Sweep:
     variants: tuple[Variant, ...]
     convention: str
     bytes_per_element: int
+    zipped: bool = False
 
     @property
     def budgeted(self) -> bool:
@@ -50,6 +52,12 @@ class Sweep:
         return max(fitting, key=lambda v: (v.cost.macs, v.cost.params), default=None)
 
 
+def limits(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, int]:
+    """metric → limit for a design: the spec's budget, overridden by flags, in METRICS order."""
+    budget = {**{metric: limit.value for metric, limit in spec.budgets.get(design, {}).items()}, **flags}
+    return {metric: budget[metric] for metric in METRICS if metric in budget}
+
+
 def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: bool = False, settings=(),
           designs=None, flags: dict[str, int] | None = None, bytes_per_element: int = 4,
           convention: str = "costcalc") -> Sweep:
@@ -59,15 +67,16 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
     params = spec_params(root, dict(settings))
     for name, _ in vary:
         if name in dict(settings):
-            from ..errors import CostcalcError
-
             raise CostcalcError(f"{name} is both set (--set) and varied (--vary)", where, "give it one of them")
-    names, rows = variants(params, vary, zipped, where)
-    outcomes = evaluate(root, filename, names, rows, dict(settings), designs, bytes_per_element, convention)
-    found = []
-    for values, outcome in zip(rows, outcomes):
-        for design, cost in outcome.totals.items():
-            budget = {**{m: limit.value for m, limit in outcome.spec.budgets.get(design, {}).items()}, **(flags or {})}
-            found.append(Variant(values, design, cost, {m: budget[m] for m in METRICS if m in budget}))
-    return Sweep(filename, outcomes[0].spec.name if outcomes else None, names, tuple(found), convention,
-                 bytes_per_element)
+    names, columns = variants(params, vary, zipped, where)
+    rows = rows_of(columns, zipped)
+    outcomes = evaluate(root, filename, names, columns, zipped, dict(settings), designs, bytes_per_element, convention)
+    found, budgets = [], {}
+    for values, (spec, designs, totals) in zip(rows, outcomes):
+        for design, cost in zip(designs, totals):
+            key = (id(spec), design)  # a group of variants shares its spec, so its budgets
+            if key not in budgets:
+                budgets[key] = limits(spec, design, flags or {})
+            found.append(Variant(values, design, cost, budgets[key]))
+    name = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
+    return Sweep(filename, name, names, tuple(found), convention, bytes_per_element, zipped)
