@@ -67,15 +67,26 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     out = [f"{sweep.name or sweep.file}: {METRICS[metric]} against {x_name}"]
     for r, cells in enumerate(grid):
         out.append(ticks.get(r, "").rjust(margin) + ("┤" if r in ticks else "│") + "".join(cells).rstrip())
-    axis, names = ["─"] * columns, [" "] * (columns + 12)
+    axis, names = ["─"] * columns, [" "] * columns
     for x in xs:
         c, label = column(x), value_text(x)
         axis[c] = "┬"
-        start = max(0, c - len(label) // 2)
+        start = min(max(0, c - len(label) // 2), columns - len(label))
         if all(ch == " " for ch in names[max(0, start - 1):start + len(label) + 1]):
             names[start:start + len(label)] = label
     out.append(" " * margin + "└" + "".join(axis))
-    out.append(" " * (margin + 1) + "".join(names).rstrip() + f"  {x_name}")
+    out.append(" " * (margin + 1) + "".join(names).rstrip())
+    out.append(x_name.rjust(width))
     if len(lines) > 1:
-        out.append(" " * (margin + 1) + "   ".join(f"{m} {label}" for m, label in zip(MARKERS, lines)))
+        out += wrapped([f"{m} {label}" for m, label in zip(MARKERS, lines)], margin + 1, width)
     return "\n".join(out) + "\n"
+
+
+def wrapped(items: list[str], indent: int, width: int) -> list[str]:
+    """Legend items three spaces apart, in lines of at most `width` characters."""
+    lines = [" " * indent]
+    for item in items:
+        if len(lines[-1]) > indent and len(lines[-1]) + 3 + len(item) > width:
+            lines.append(" " * indent)
+        lines[-1] += ("   " if len(lines[-1]) > indent else "") + item
+    return lines

@@ -44,7 +44,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
     notes = [f"FLOPs: {sweep.convention} convention; activations are the bytes of every layer's output"
              f" at {sweep.bytes_per_element} bytes each"]
     if sweep.budgeted:
-        notes.append(f"{verdict(sweep)}; {FITS} marks it")
+        notes.append(verdict(sweep) + (f"; {FITS} marks it" if sweep.largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
                 right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - sweep.budgeted)))
     largest = sweep.largest
@@ -60,7 +60,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
 
 
 def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
-    return {"params": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
+    return {"values": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
             "limits": variant.limits, "fits": variant.fits}
 
 
