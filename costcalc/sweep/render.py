@@ -37,23 +37,22 @@ def verdict(sweep: Sweep) -> str:
 
 def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
     """One table: a row per variant (and design) with its figures; with a budget, which fit ({FITS}: the largest)."""
-    several = _several_designs(sweep)
+    several, budgeted, largest = _several_designs(sweep), sweep.budgeted, sweep.largest
     columns = (*sweep.names, *(("design",) if several else ()), "MACs", "FLOPs", "params", "activations",
-               *(("fits",) if sweep.budgeted else ()))
+               *(("fits",) if budgeted else ()))
     first = len(sweep.names) + several
     notes = [f"FLOPs: {sweep.convention} convention; activations are the bytes of every layer's output"
              f" at {sweep.bytes_per_element} bytes each"]
-    if sweep.budgeted:
-        notes.append(verdict(sweep) + (f"; {FITS} marks it" if sweep.largest else ""))
+    if budgeted:
+        notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
-                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - sweep.budgeted)))
-    largest = sweep.largest
+                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - budgeted)))
     for variant in sweep.variants:
         cost = variant.cost
         cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
         bytes_text = figure(cost.activation_bytes, True) if exact else readable_bytes(cost.activation_bytes)
         cells += [figure(cost.macs, exact), figure(cost.flops, exact), figure(cost.params, exact), bytes_text]
-        if sweep.budgeted:
+        if budgeted:
             cells.append(("yes" + f" {FITS}" * (variant is largest)) if variant.fits else "no")
         view.rows.append((tuple(cells), variant is largest))
     return [view]
