@@ -6,17 +6,33 @@ A throwaway venv works (JAX on the CPU; no weights are downloaded):
 
     python3 -m venv /tmp/kvenv && /tmp/kvenv/bin/pip install keras jax jaxlib
     KERAS_BACKEND=jax /tmp/kvenv/bin/python tools/recount_keras.py
+    KERAS_BACKEND=jax /tmp/kvenv/bin/python tools/recount_keras.py --applications
 
-Output is TSV, one row per model: model.count_params() and its trainable and
-non-trainable split, as in tests/data/reference/keras.tsv.
+Without options the output is TSV, one row per model: model.count_params() and its
+trainable and non-trainable split, as in tests/data/reference/keras.tsv.
 
     KERAS_BACKEND=jax /tmp/kvenv/bin/python tools/recount_keras.py --input 197
 
-builds every model at 197×197×3 instead, where Keras allows it, and adds the MACs of its
-Conv2D, DepthwiseConv2D and Dense layers from their shapes, and the last feature map's shape
-(tests/data/reference/keras_197.tsv).
+builds every model at 197×197×3 instead, where Keras allows it, and adds its MACs and the
+last feature map's shape (tests/data/reference/keras_197.tsv).
+
+With --applications it is tests/data/reference/keras_applications.tsv: the networks of
+spec format 1.1 (#11) at their default input and at 197x197x3, and the families of #14
+(MobileNet over alpha and resolution, MobileNetV2 over alpha, EfficientNetB0-B7), with
+their MACs and output shape besides the parameters.
+
+Keras has no MAC counter, so MACs are taken from the built model, layer by layer, by
+costcalc's rule (docs/conventions.md, the rule fvcore applies to the torchvision twins):
+Conv2D Ho*Wo*filters*(C/groups)*kh*kw, DepthwiseConv2D Ho*Wo*C*multiplier*kh*kw,
+SeparableConv2D its depthwise part plus Ho*Wo*C*multiplier*filters, Dense (input
+elements)*units (on [H, W, C]: H*W*C*units). Nested models (ConvNeXt's Sequential stem)
+are counted layer by layer. Every other layer has no MACs; a layer with weights that this
+rule does not know stops the script rather than count it as 0.
 """
 
+import argparse
+import datetime
+import math
 import os
 import sys
 
@@ -27,30 +43,16 @@ MODELS = {  # application name: input size
     "ResNet50": 224,
     "VGG16": 224,
 }
+# The default input of each EfficientNet, from keras.applications.efficientnet.
+EFFICIENTNET_SIZES = {"B0": 224, "B1": 240, "B2": 260, "B3": 300, "B4": 380, "B5": 456, "B6": 528, "B7": 600}
+# Layers with weights that have no MACs under costcalc's rule.
+NO_MACS = {"BatchNormalization", "LayerNormalization", "Normalization", "LayerScale"}
 
 
 def counts(model) -> tuple[int, int, int]:
     trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
     non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
     return model.count_params(), trainable, non_trainable
-
-
-def macs(model) -> int:
-    """Multiply-accumulates of the conv, depthwise and dense layers, from Keras's own layer shapes."""
-    total = 0
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
-            continue
-        out = [int(d) for d in layer.output.shape[1:]]
-        kernel = layer.kernel.shape  # Conv2D: kh, kw, cin, cout; Depthwise: kh, kw, cin, mult; Dense: in, units
-        per_output = int(kernel[0]) if kind == "Dense" else int(kernel[0]) * int(kernel[1]) * (
-            1 if kind == "DepthwiseConv2D" else int(kernel[2]) // getattr(layer, "groups", 1))
-        elements = 1
-        for d in out:
-            elements *= d
-        total += elements * per_output
-    return total
 
 
 def feature_map(model) -> str:
@@ -70,11 +72,80 @@ def import_keras():
     return keras
 
 
+def layer_macs(layer) -> int:
+    """MACs of one layer by costcalc's rule, from its built input and output shapes."""
+    kind = type(layer).__name__
+    if hasattr(layer, "layers"):  # a nested model, as ConvNeXt's stem and downsampling Sequentials
+        return sum(layer_macs(inner) for inner in layer.layers)
+    if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense"):
+        c_in = layer.input.shape[-1]
+        out = layer.output.shape[1:]
+        positions = math.prod(out[:-1])
+        if kind == "Dense":
+            return positions * c_in * layer.units
+        taps = math.prod(layer.kernel_size)
+        if kind == "Conv2D":
+            return positions * layer.filters * (c_in // layer.groups) * taps
+        depthwise = positions * c_in * layer.depth_multiplier * taps
+        if kind == "DepthwiseConv2D":
+            return depthwise
+        return depthwise + positions * c_in * layer.depth_multiplier * layer.filters
+    if layer.weights and kind not in NO_MACS:
+        raise SystemExit(f"recount_keras: no MAC rule for {kind} ({layer.name})")
+    return 0
+
+
+def applications() -> list[tuple[str, dict, int]]:
+    """(application, keyword arguments, input side) for every row of --applications."""
+    rows = []
+    for name, size in (("ConvNeXtTiny", 224), ("NASNetMobile", 224), ("EfficientNetB0", 224)):
+        rows += [(name, {}, size), (name, {}, 197)]
+    rows += [("MobileNet", {"alpha": alpha}, side)
+             for alpha in (0.25, 0.5, 0.75, 1.0) for side in (128, 160, 192, 224)]
+    rows += [("MobileNetV2", {"alpha": alpha}, 224) for alpha in (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)]
+    rows += [(f"EfficientNet{b}", {}, side) for b, side in EFFICIENTNET_SIZES.items() if b != "B0"]
+    return rows
+
+
+def measure(keras, name: str, kwargs: dict, side: int) -> list:
+    """One row of --applications: the application built with weights=None at side x side x 3."""
+    model = getattr(keras.applications, name)(weights=None, input_shape=(side, side, 3), **kwargs)
+    output = "x".join(str(d) for d in model.output.shape[1:])
+    args = ",".join(f"{k}={v}" for k, v in kwargs.items()) or "-"
+    macs = sum(layer_macs(layer) for layer in model.layers)
+    keras.backend.clear_session()
+    return [name, args, side, *counts(model), macs, output]
+
+
+def print_applications(keras) -> None:
+    import jax
+
+    today = datetime.date.today().isoformat()
+    print(f"# Keras {keras.__version__} (JAX {jax.__version__} backend) applications, weights=None, include_top=True,"
+          f" input_shape=(input, input, 3); measured by KERAS_BACKEND=jax python tools/recount_keras.py --applications"
+          f" on {today}.")
+    print("# total, trainable, non_trainable: model.count_params() and its split; macs: costcalc's rule applied to"
+          " every layer of the built model (Conv2D, DepthwiseConv2D, SeparableConv2D, Dense; see the script);"
+          " output: the output shape without the batch axis.")
+    print("model\targs\tinput\ttotal\ttrainable\tnon_trainable\tmacs\toutput")
+    for name, kwargs, side in applications():
+        print(*measure(keras, name, kwargs, side), sep="\t", flush=True)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", action="store_true",
+                        help="the networks of #11 and the families of #14, with MACs and output shape")
+    parser.add_argument("--input", type=int, metavar="SIDE",
+                        help="build the zoo's models at SIDE x SIDE x 3, with MACs and the last feature map")
+    args = parser.parse_args()
     keras = import_keras()
     if keras is None:
         return
-    size = int(sys.argv[sys.argv.index("--input") + 1]) if "--input" in sys.argv else None
+    if args.applications:
+        print_applications(keras)
+        return
+    size = args.input
     print(f"# Keras {keras.__version__}, weights=None, include_top=True")
     print("model\ttotal\ttrainable\tnon_trainable\tinput" + ("\tmacs\tfeature_map" if size else ""))
     for name, default in MODELS.items():
@@ -84,7 +155,7 @@ def main() -> None:
         except ValueError as exc:  # a size the application refuses
             print(f"# {name} at {side}: {exc}", flush=True)
             continue
-        extra = (macs(model), feature_map(model)) if size else ()
+        extra = (sum(map(layer_macs, model.layers)), feature_map(model)) if size else ()
         print(name, *counts(model), side, *extra, sep="\t", flush=True)
 
 

@@ -15,6 +15,12 @@ fvcore conv and linear MACs (by_operator), fvcore total, the ptflops MACs
 headline (get_model_complexity_info, as_strings=False, backend "pytorch")
 and the thop.profile headline.  --ptflops-backend aten gives the other
 ptflops engine (conv + matmul only).
+
+--two-sizes measures the networks of spec format 1.1 (#11) each at two input
+sizes, with torch, torchvision and fvcore only, as in
+tests/data/reference/torchvision_sizes.tsv: params, batchnorm running stats,
+fvcore conv and linear MACs and the output shape, channels last (a segmentation
+model's out["out"]; its aux output is off, torchvision's default).
 """
 import argparse
 import contextlib
@@ -34,6 +40,13 @@ MODELS = {
     "resnet50": (224, {}),
     "vgg16": (224, {}),
 }
+# name -> input sides, for --two-sizes; built by torchvision.models.get_model(name, weights=None).
+TWO_SIZES = {
+    "convnext_tiny": (224, 197),
+    "fcn_resnet50": (520, 224),
+    "lraspp_mobilenet_v3_large": (520, 224),
+}
+SIZES_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "output"]
 COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs",
            "linear_macs", "fvcore_total", "ptflops_macs", "thop_macs"]
 NEEDED = ("torch", "torchvision", "fvcore", "ptflops", "thop")
@@ -120,11 +133,73 @@ def recount(name, backend="pytorch"):
     }
 
 
+def output_of(model, key):
+    """model with its dict output narrowed to out[key], a tensor fvcore can trace."""
+    import torch
+
+    class OutputOf(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return self.model(x)[key]
+
+    return OutputOf()
+
+
+def recount_sizes(name, side):
+    """One row of --two-sizes: fvcore's conv and linear MACs and the output shape at side x side."""
+    import torch
+    import torchvision.models
+    with quiet():
+        model = torchvision.models.get_model(name, weights=None, weights_backbone=None).eval()
+    x = torch.randn(1, 3, side, side)
+    with torch.no_grad():
+        out = model(x)
+    if isinstance(out, dict):  # segmentation: fvcore traces tensors, not dicts
+        model, out = output_of(model, "out"), out["out"]
+    _, by_op = fvcore_counts(model, x)
+    shape = list(out.shape[1:])
+    return {
+        "model": name, "input": side, "params": param_count(model),
+        "bn_running_stats": bn_running_stats(model),
+        "conv_macs": by_op.get("conv", 0), "linear_macs": by_op.get("linear", 0),
+        "output": "x".join(str(d) for d in shape[1:] + shape[:1]),
+    }
+
+
+def print_two_sizes():
+    import datetime
+    import fvcore
+    import torch
+    import torchvision
+    print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}:"
+          " get_model(name, weights=None, weights_backbone=None), eval mode, batch 1; measured by"
+          f" python tools/recount_torchvision.py --two-sizes on {datetime.date.today().isoformat()}.")
+    print("# params: parameter numel; bn_running_stats: running_mean + running_var elements; conv_macs, linear_macs:"
+          " fvcore by_operator; output: the output shape (segmentation: out['out']) channels last, without batch.")
+    print("\t".join(SIZES_COLUMNS))
+    for name, sides in TWO_SIZES.items():
+        for side in sides:
+            row = recount_sizes(name, side)
+            print("\t".join(str(row[c]) for c in SIZES_COLUMNS), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--ptflops-backend", choices=["pytorch", "aten"], default="pytorch")
+    parser.add_argument("--two-sizes", action="store_true",
+                        help="the networks of #11 at two input sizes, with fvcore only")
     args = parser.parse_args(argv)
+    if args.two_sizes:
+        missing = [name for name in NEEDED[:3] if importlib.util.find_spec(name) is None]
+        if missing:
+            print("recount_torchvision: not run, missing packages: " + ", ".join(missing))
+            return 0
+        print_two_sizes()
+        return 0
     missing = missing_packages()
     if missing:
         print("recount_torchvision: not run, missing packages: " + ", ".join(missing)
