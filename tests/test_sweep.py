@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from costcalc.sweep import evaluate
 from costcalc.sweep.grid import column, parse_vary
 from costcalc.sweep.run import sweep
 
+REFERENCE = Path(__file__).parent / "data" / "reference"
 MOBILENET = SPECS / "zoo" / "mobilenet_keras.yaml"
 MOBILENET_V2 = SPECS / "zoo" / "mobilenet_v2_keras.yaml"
 ALPHAS = ["0.25", "0.5", "0.75", "1.0"]
@@ -63,6 +65,38 @@ def test_every_variant_equals_the_spec_set_one_by_one(path, vary):
     result = of_file(path, vary)
     for variant in result.variants:
         assert variant.cost == one_by_one(text, result.names, variant.values), variant.values
+
+
+def keras_families() -> dict[tuple[str, float, int], dict[str, int]]:
+    """(model, alpha, input) → total, trainable, non_trainable, macs: Keras's own figures (the file's header says how)."""
+    lines = [line for line in (REFERENCE / "keras_applications.tsv").read_text().splitlines() if not line.startswith("#")]
+    found = {}
+    for row in csv.DictReader(lines, delimiter="\t"):
+        if row["args"].startswith("alpha="):
+            key = (row["model"], float(row["args"].split("=")[1]), int(row["input"]))
+            found[key] = {k: int(row[k]) for k in ("total", "trainable", "non_trainable", "macs")}
+    return found
+
+
+KERAS = keras_families()
+
+
+@pytest.mark.parametrize("model, path, vary", [
+    ("MobileNet", MOBILENET, [("alpha", ALPHAS), ("resolution", RESOLUTIONS)]),
+    ("MobileNetV2", MOBILENET_V2, [("alpha", ["0.35", "0.5", "0.75", "1.0", "1.3", "1.4"])]),
+])
+def test_every_variant_equals_keras(model, path, vary):
+    """Keras's MobileNet(alpha, input_shape) and MobileNetV2(alpha): trainable, non-trainable and MACs."""
+    result = of_file(path, vary)
+    measured = {}
+    for variant in result.variants:
+        values = dict(zip(result.names, variant.values))
+        cost = variant.cost
+        measured[(model, values["alpha"], values.get("resolution", 224))] = {
+            "total": cost.params, "trainable": cost.trainable_params, "non_trainable": cost.non_trainable_params,
+            "macs": cost.macs}
+    assert measured == {key: figures for key, figures in KERAS.items() if key[0] == model}
+    assert len(measured) == (16 if model == "MobileNet" else 6)
 
 
 STRUCTURE = """\
