@@ -67,18 +67,36 @@ def test_every_variant_equals_the_spec_set_one_by_one(path, vary):
         assert variant.cost == one_by_one(text, result.names, variant.values), variant.values
 
 
-def keras_families() -> dict[tuple[str, float, int], dict[str, int]]:
-    """(model, alpha, input) → total, trainable, non_trainable, macs: Keras's own figures (the file's header says how)."""
+def keras_applications() -> list[dict]:
+    """Keras's own figures, a row per model (tests/data/reference/keras_applications.tsv; its header says how)."""
     lines = [line for line in (REFERENCE / "keras_applications.tsv").read_text().splitlines() if not line.startswith("#")]
-    found = {}
-    for row in csv.DictReader(lines, delimiter="\t"):
-        if row["args"].startswith("alpha="):
-            key = (row["model"], float(row["args"].split("=")[1]), int(row["input"]))
-            found[key] = {k: int(row[k]) for k in ("total", "trainable", "non_trainable", "macs")}
-    return found
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def keras_families() -> dict[tuple[str, float, int], dict[str, int]]:
+    """(model, alpha, input) → total, trainable, non_trainable, macs, for the models Keras builds with an alpha."""
+    return {(row["model"], float(row["args"].split("=")[1]), int(row["input"])): figures(row)
+            for row in keras_applications() if row["args"].startswith("alpha=")}
+
+
+def figures(row: dict) -> dict[str, int]:
+    return {k: int(row[k]) for k in ("total", "trainable", "non_trainable", "macs")}
+
+
+def of_cost(cost) -> dict[str, int]:
+    return {"total": cost.params, "trainable": cost.trainable_params, "non_trainable": cost.non_trainable_params,
+            "macs": cost.macs}
 
 
 KERAS = keras_families()
+EFFICIENTNET = SPECS / "zoo" / "efficientnet_keras.yaml"
+EFFICIENTNETS = {  # Keras's EfficientNetB0..B7: width_coefficient, depth_coefficient, default size
+    "EfficientNetB0": ("1.0", "1.0", "224"), "EfficientNetB1": ("1.0", "1.1", "240"),
+    "EfficientNetB2": ("1.1", "1.2", "260"), "EfficientNetB3": ("1.2", "1.4", "300"),
+    "EfficientNetB4": ("1.4", "1.8", "380"), "EfficientNetB5": ("1.6", "2.2", "456"),
+    "EfficientNetB6": ("1.8", "2.6", "528"), "EfficientNetB7": ("2.0", "3.1", "600"),
+}
+EFFICIENTNET_NAMES = ("width_coefficient", "depth_coefficient", "resolution")
 
 
 @pytest.mark.parametrize("model, path, vary", [
@@ -91,12 +109,38 @@ def test_every_variant_equals_keras(model, path, vary):
     measured = {}
     for variant in result.variants:
         values = dict(zip(result.names, variant.values))
-        cost = variant.cost
-        measured[(model, values["alpha"], values.get("resolution", 224))] = {
-            "total": cost.params, "trainable": cost.trainable_params, "non_trainable": cost.non_trainable_params,
-            "macs": cost.macs}
+        measured[(model, values["alpha"], values.get("resolution", 224))] = of_cost(variant.cost)
     assert measured == {key: figures for key, figures in KERAS.items() if key[0] == model}
     assert len(measured) == (16 if model == "MobileNet" else 6)
+
+
+def test_mobilenet_v2_through_set_and_zip_equals_keras():
+    text = MOBILENET_V2.read_text()
+    alphas = [alpha for model, alpha, _ in KERAS if model == "MobileNetV2"]
+    for alpha in alphas:
+        total = analyze(loads(text, "v2.yaml", [("alpha", str(alpha))])).designs[0].total
+        assert of_cost(total) == KERAS[("MobileNetV2", alpha, 224)], alpha
+    zipped = of_file(MOBILENET_V2, [("alpha", [str(a) for a in alphas])], zipped=True)
+    assert [of_cost(v.cost) for v in zipped.variants] == [KERAS[("MobileNetV2", a, 224)] for a in alphas]
+
+
+def test_efficientnet_b0_to_b7_through_set_equal_keras():
+    keras = {(row["model"], row["input"]): figures(row) for row in keras_applications()}
+    text = EFFICIENTNET.read_text()
+    for model, values in EFFICIENTNETS.items():
+        total = analyze(loads(text, "efficientnet.yaml", list(zip(EFFICIENTNET_NAMES, values)))).designs[0].total
+        assert of_cost(total) == keras[(model, values[2])], model
+    odd = analyze(loads(text, "efficientnet.yaml", [("resolution", "197")])).designs[0].total  # correct_pad's parity
+    assert of_cost(odd) == keras[("EfficientNetB0", "197")]
+
+
+def test_efficientnet_b0_to_b7_through_sweep_zip_equal_keras(groups):
+    keras = {row["model"]: figures(row) for row in keras_applications()
+             if row["model"] in EFFICIENTNETS and row["input"] == EFFICIENTNETS[row["model"]][2]}
+    vary = [(name, [values[i] for values in EFFICIENTNETS.values()]) for i, name in enumerate(EFFICIENTNET_NAMES)]
+    result = of_file(EFFICIENTNET, vary, zipped=True)
+    assert [of_cost(v.cost) for v in result.variants] == [keras[model] for model in EFFICIENTNETS]
+    assert len(groups) > 1  # depth changes the structure: the variants are split into groups
 
 
 STRUCTURE = """\
