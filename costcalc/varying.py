@@ -30,10 +30,12 @@ def is_array(value) -> bool:
 
 
 def one(value):
-    """`value` as one Python value: an array's element when all are equal, else Varies."""
+    """`value` as one Python value: an array's element when all are equal, else Varies; a list item by item."""
+    if isinstance(value, list) and any(map(is_array, value)):
+        return [one(item) for item in value]
     if not is_array(value):
         return value
-    first = value[0]
+    first = value.flat[0]
     if (value != first).any():
         raise Varies(value)
     return first.item()

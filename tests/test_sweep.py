@@ -143,6 +143,15 @@ def test_efficientnet_b0_to_b7_through_sweep_zip_equal_keras(groups):
     assert len(groups) > 1  # depth changes the structure: the variants are split into groups
 
 
+def test_efficientnet_widths_and_resolutions_are_one_group_and_exact(groups):
+    """Widths and resolutions of either parity (correct_pad pads by parity) stay one group of arrays."""
+    result = of_file(EFFICIENTNET, [("width_coefficient", ["1.0", "1.1", "2.0"]), ("resolution", ["197", "224", "241"])])
+    assert groups == [(3, 3)]
+    text = EFFICIENTNET.read_text()
+    for variant in result.variants:
+        assert variant.cost == one_by_one(text, result.names, variant.values), variant.values
+
+
 STRUCTURE = """\
 params: {width: 8, depth: 1, kernel: 3, size: 16}
 input: [$size, $size, 3]
