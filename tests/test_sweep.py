@@ -214,6 +214,16 @@ def test_counts_beyond_int64_are_exact_python_ints(groups):
         assert variant.cost == one_by_one(STRUCTURE, result.names, variant.values), variant.values
 
 
+@pytest.mark.parametrize("convention", ["costcalc", "flops2x", "fvcore", "ptflops", "thop"])
+def test_every_convention_gives_each_variant_as_one_by_one(convention):
+    vary = [("width", ["4", "8"]), ("size", ["15", "16", "33"])]
+    result = sweep(STRUCTURE, "spec.yaml", vary, convention=convention)
+    for variant in result.variants:
+        settings = [(name, str(value)) for name, value in zip(result.names, variant.values)]
+        expected = analyze(loads(STRUCTURE, "spec.yaml", settings), convention=convention).designs[0].total
+        assert variant.cost == expected, (convention, variant.values)
+
+
 def test_zip_pairs_the_lists_element_by_element():
     result = sweep(STRUCTURE, "spec.yaml", [("width", ["4", "8"]), ("depth", ["1", "3"])], zipped=True)
     assert [v.values for v in result.variants] == [(4, 1), (8, 3)]
@@ -268,7 +278,8 @@ def test_formats(golden):
     assert table.code == 0
     golden("sweep_mobilenet.txt", table.out)
     data = json.loads(run(*args, "--format", "json").out)
-    assert data["varied"] == ["alpha", "resolution"]
+    assert (data["spec"], data["name"], data["varied"], data["zipped"]) == (
+        "specs/zoo/mobilenet_keras.yaml", None, ["alpha", "resolution"], False)
     assert data["variants"][0] == {
         "values": {"alpha": 0.25, "resolution": 128}, "design": "main", "macs": 13570048, "flops": 28381136,
         "params": 475544, "trainable_params": 470072, "non_trainable_params": 5472, "activations": 1369768,

@@ -41,8 +41,8 @@ def evaluate(root: YMap, filename: str, names: tuple[str, ...], columns: list[li
              designs=None, bytes_per_element: int = 4, convention: str = "costcalc") -> list[Outcome]:
     """One Outcome per variant: every combination of `columns` (the values of `names`), in the order of
     itertools.product, or (zipped) one per position; `settings` (name → value) fixed for all."""
-    if not zipped and len(rows_of(columns, zipped)) > 1:
-        shape = tuple(len(values) for values in columns)
+    shape = tuple(len(values) for values in columns)
+    if not zipped and math.prod(shape) > 1:
         grid = {name: _along(values, axis, len(shape)) for axis, (name, values) in enumerate(zip(names, columns))}
         try:  # each parameter along its own axis: most arrays stay as small as one parameter's values
             return _counted(root, filename, {**settings, **grid}, shape, designs, bytes_per_element, convention)

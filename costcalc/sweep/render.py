@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from .. import __version__
 from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
 from ..show.views import View, figure
 from ..units import readable_bytes
@@ -66,8 +67,9 @@ def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
 def sweep_json(sweep: Sweep) -> str:
     largest = sweep.largest
     data = {
-        "format": JSON_FORMAT, "file": sweep.file, "name": sweep.name, "convention": sweep.convention,
-        "bytes_per_element": sweep.bytes_per_element, "varied": list(sweep.names),
+        "costcalc": __version__, "format": JSON_FORMAT, "spec": sweep.file, "name": sweep.name,
+        "convention": sweep.convention, "bytes_per_element": sweep.bytes_per_element, "varied": list(sweep.names),
+        "zipped": sweep.zipped,
         "variants": [_variant_dict(sweep, v) for v in sweep.variants],
         "largest_that_fits": _variant_dict(sweep, largest) if largest else None,
     }
