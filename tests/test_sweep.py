@@ -2,10 +2,14 @@
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_properties import as_yaml, examples, ints, specs
 
 from conftest import SPECS, run
 from costcalc import analyze, loads
@@ -314,3 +318,31 @@ def test_a_variant_error_in_a_group_names_the_first_variant_that_has_it():
     with pytest.raises(CostcalcError, match=r"\(variant width=0\.5\)"):
         sweep(STRUCTURE.replace("width: 8", "width: 8.0").replace("{filters: $width}", '{filters: "${int(width)}"}'),
               "spec.yaml", [("width", ["4", "8", "0.5", "0.25"])])
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(spec=specs().filter(lambda spec: len(spec["input"]) == 3), heights=st.lists(ints(1, 40), min_size=1, max_size=3),
+       widths=st.lists(ints(1, 40), min_size=1, max_size=3))
+def test_a_sweep_of_any_spec_is_each_variant_one_by_one(spec, heights, widths):
+    """Over input sizes of a random valid spec: every variant's figures as --set gives them, or,
+    where some variant fails, the error of the first that does, naming it."""
+    h, w, c = spec["input"]
+    text = as_yaml({"params": {"h": h, "w": w}, **spec, "input": ["$h", "$w", c]})
+    names, rows = ("h", "w"), list(itertools.product(heights, widths))
+    expected, first_error = [], None
+    for values in rows:
+        try:
+            expected.append(analyze(loads(text, "spec.yaml", [("h", str(values[0])), ("w", str(values[1]))])).designs)
+        except CostcalcError as error:
+            first_error = first_error or (error, values)
+    vary = [("h", [str(v) for v in heights]), ("w", [str(v) for v in widths])]
+    if first_error:
+        error, values = first_error
+        with pytest.raises(CostcalcError) as raised:
+            sweep(text, "spec.yaml", vary)
+        assert str(raised.value) == str(CostcalcError(f"{error.message} (variant h={values[0]}, w={values[1]})",
+                                                      error.where, error.hint))
+        return
+    result = sweep(text, "spec.yaml", vary)
+    assert [(v.values, v.design, v.cost) for v in result.variants] == [
+        (values, design.name, design.total) for values, designs in zip(rows, expected) for design in designs]

@@ -59,6 +59,7 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
              convention: str) -> list[Outcome]:
     """Variants in groups, each group's values one array per parameter; split where they must be."""
     outcomes: list[Outcome | None] = [None] * len(rows)
+    errors: dict[int, CostcalcError] = {}
     pending = [numpy.arange(len(rows))]
     while pending:
         index = pending.pop()
@@ -76,9 +77,13 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
                 continue
             if not isinstance(error, CostcalcError):
                 raise
-            raise _named(error, names, rows[index[0]]) from None
+            errors[int(index[0])] = error
+            continue
         for i, outcome in zip(index, found):
             outcomes[i] = outcome
+    if errors:  # the first variant in order that fails, whichever group met it first
+        first = min(errors)
+        raise _named(errors[first], names, rows[first])
     return outcomes
 
 
