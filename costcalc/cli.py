@@ -664,6 +664,8 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
     from .sweep import render
     from .sweep.run import sweep as run_sweep
 
+    if plot and fmt != "table":
+        raise click.UsageError("--plot draws text in place of the table; leave out --format")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
     result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention)

@@ -312,6 +312,11 @@ def test_the_plot_at_a_fixed_width(golden):
 def test_the_plot_refuses_what_it_cannot_draw():
     out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--plot", "macs", "--x", "depth")
     assert (out.code, out.err) == (2, "--x depth: not a varied parameter; the varied are alpha\n")
+    out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--plot", "macs", "--format", "json")
+    assert out.code == 2 and "--plot draws text in place of the table; leave out --format" in out.err
+    out = run("sweep", "specs/bottleneck_5x5.yaml", "--vary", "x=1")
+    assert out.err == "specs/bottleneck_5x5.yaml:1:1: --vary x: the spec has no parameter 'x';" \
+                      " it declares none (params: {name: default})\n"
 
 
 def test_a_variant_error_in_a_group_names_the_first_variant_that_has_it():

@@ -88,10 +88,13 @@ def parse(text: str, filename: str) -> YMap:
 
 
 def spec_params(root: YMap, settings: dict | None = None) -> dict:
-    """The spec's parameters: their defaults, or what `settings` (name → text or value) gives them.
-    `--set` errors point at the params: key, or at the spec's start."""
-    where = root.key_where.get("params", Where(root.where.file, 1, 1))
-    return parse_params(root.get("params"), where, settings)
+    """The spec's parameters: their defaults, or what `settings` (name → text or value) gives them."""
+    return parse_params(root.get("params"), params_where(root), settings)
+
+
+def params_where(root: YMap) -> Where:
+    """Where errors in `--set` and `--vary` point: the params: key, or the spec's start."""
+    return root.key_where.get("params", Where(root.where.file, 1, 1))
 
 
 def build(root: YMap, filename: str, params: dict) -> Spec:

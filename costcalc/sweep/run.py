@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..count.engine import Cost
 from ..errors import CostcalcError
 from ..model.tree import METRICS, Spec
-from ..spec.reader import parse, spec_params
+from ..spec.reader import params_where, parse, spec_params
 from .evaluate import evaluate, rows_of
 from .grid import variants
 
@@ -78,7 +78,7 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
           convention: str = "costcalc") -> Sweep:
     """Every variant of the spec `text` over `vary` ((name, value texts) pairs), with `settings` fixed."""
     root = parse(text, filename)
-    where = root.key_where.get("params", root.where)
+    where = params_where(root)
     params = spec_params(root, dict(settings))
     for name, _ in vary:
         if name in dict(settings):
