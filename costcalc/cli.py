@@ -664,7 +664,7 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
     from .sweep import render
     from .sweep.run import sweep as run_sweep
 
-    if plot and fmt != "table":
+    if plot and fmt != "text":
         raise click.UsageError("--plot draws text in place of the table; leave out --format")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
