@@ -634,7 +634,7 @@ def parse_vary(ctx, param, values):
 
 
 @main.command()
-@click.argument("spec", type=click.Path(path_type=str))
+@click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
               help="A parameter's values: a list 0.25,0.5,1.0 or a range START:STOP:STEP (repeatable).")
 @click.option("--zip", "zipped", is_flag=True, help="Pair the lists element by element instead of every combination.")
