@@ -115,6 +115,7 @@ def parse_settings(ctx, param, values):
 
 def set_option(function):
     return click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", callback=parse_settings,
+                        shell_complete=completion("parameters"),
                         help="Set a parameter of the spec's params: (repeatable).")(function)
 
 
@@ -636,6 +637,7 @@ def parse_vary(ctx, param, values):
 @main.command()
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
+              shell_complete=completion("parameters"),
               help="A parameter's values: a list 0.25,0.5,1.0 or a range START:STOP:STEP (repeatable).")
 @click.option("--zip", "zipped", is_flag=True, help="Pair the lists element by element instead of every combination.")
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
