@@ -63,6 +63,8 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
     pending = [numpy.arange(len(rows))]
     while pending:
         index = pending.pop()
+        if errors and index[0] > min(errors):
+            continue  # only variants after one that fails: never reported
         values = {name: _column([rows[i][k] for i in index]) for k, name in enumerate(names)}
         try:
             found = _counted(root, filename, {**settings, **values}, (len(index),), designs, bytes_per_element,
