@@ -8,7 +8,7 @@ from dataclasses import MISSING, dataclass, replace
 
 from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS
-from ..model.merges import MERGES, operands
+from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
@@ -57,6 +57,11 @@ def split_item(item, where: Where) -> tuple[str, YMap | None]:
         raise SpecError(f"a layer has one kind key, this one has {keys}", where,
                         "indent options under the kind: `- conv: {filters: 32, kernel: 3}`")
     raise SpecError(f"a layer is a kind name or a mapping {{kind: {{options}}}}, got {item!r}", where)
+
+
+def unchanged(after: Shape | None, before: Shape | None) -> bool:
+    """Whether a node left the shape as it was (in every variant of a sweep; None: a shape that failed)."""
+    return after is before or (after is not None and before is not None and same(after, before))
 
 
 def generated_name(kind: str, position: int) -> str:
@@ -155,7 +160,7 @@ class Expander:
             self.reads_shape = False
             node = self.build(kind, options, scope, stack, name if r == 1 else f"{name}.{r}", where, flow)
             nodes.append(node)
-            fixed = not self.reads_shape and (isinstance(node, Layer) or flow.shape == shape)
+            fixed = not self.reads_shape and (isinstance(node, Layer) or unchanged(flow.shape, shape))
             self.reads_shape |= reads
             if fixed and r < repeat:
                 self.charge((self.count - before) * (repeat - r), options.at("repeat"))

@@ -21,7 +21,7 @@ import numpy
 
 from ..count.engine import Analysis, Cost, analyze
 from ..errors import CostcalcError
-from ..model.tree import Group, Layer, Spec
+from ..model.tree import Branches, Group, Layer, Spec
 from ..spec.reader import build, spec_params
 from ..spec.yamlload import YMap
 from ..varying import INT64_SAFE, Varies, is_array
@@ -157,8 +157,10 @@ def _float_nodes(nodes):
             result.append(replace(node, op=replace(node.op, **arrays)) if arrays else node)
         elif isinstance(node, Group):
             result.append(replace(node, children=_float_nodes(node.children)))
-        else:
+        elif isinstance(node, Branches):
             result.append(replace(node, branches=_float_nodes(node.branches)))
+        else:  # a merge of named tensors: no sizes of its own
+            result.append(node)
     return tuple(result)
 
 
