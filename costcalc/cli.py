@@ -668,6 +668,11 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
 
     if plot and fmt != "text":
         raise click.UsageError("--plot draws text in place of the table; leave out --format")
+    device_limits = [metric for metric in DEVICE_LIMIT_FLAGS if limits.get(metric) is not None]
+    if device_limits:
+        flag = "--max-" + device_limits[0].replace("_", "-")
+        raise click.UsageError(f"{flag}: sweep does not estimate device figures (yet); check one variant with "
+                               f"costcalc check SPEC --set NAME=VALUE --device NAME {flag} ...")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
     result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention)
