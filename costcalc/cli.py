@@ -103,6 +103,22 @@ def convention_option(function):
                              "`costcalc conventions` shows the rules.")(function)
 
 
+def parse_settings(ctx, param, values):
+    """`--set alpha=0.5` (repeatable) → [(name, text)]; the spec checks names and values."""
+    from .spec.params import parse_setting
+
+    try:
+        return [parse_setting(value) for value in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def set_option(function):
+    return click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", callback=parse_settings,
+                        shell_complete=completion("parameters"),
+                        help="Set a parameter of the spec's params: (repeatable).")(function)
+
+
 def output_options(function):
     """The options of commands that print cost tables: report, compare and diff."""
     function = convention_option(function)
@@ -113,8 +129,9 @@ def output_options(function):
 
 
 def spec_options(function):
-    """The options report and compare share: a SPEC, --input and the output options."""
+    """The options report and compare share: a SPEC, --input, --set and the output options."""
     function = output_options(function)
+    function = set_option(function)
     function = click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
                             help="Analyse on this input instead of the spec's.")(function)
     return click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))(function)
@@ -145,17 +162,19 @@ def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> l
     return [find(name, known) for name in names]
 
 
-def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
-    """The spec at `path` and its analysis."""
+def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
+                     settings=()):
+    """The spec at `path` (its parameters set by `settings`) and its analysis."""
     from .count.engine import analyze
     from .spec.reader import load
 
-    loaded = load(path)
+    loaded = load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc"):
-    return load_and_analyze(path, input_shape, designs, dtype, convention)[1]
+def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
+                 settings=()):
+    return load_and_analyze(path, input_shape, designs, dtype, convention, settings)[1]
 
 
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
@@ -200,7 +219,7 @@ def main():
               help="Add each row's receptive field: size, jump (effective stride) and offset, in input pixels.")
 @click.option("--memory", is_flag=True, help="Add bytes read and written, FLOP per byte and live memory (peak on the total row).")
 @device_options
-def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, convention_diff, receptive, memory,
+def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, depth, convention_diff, receptive, memory,
            weight_dtype, fused, batch, device, devices_files):
     """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
@@ -215,12 +234,12 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
         from .count.engine import analyze
         from .spec.reader import load
 
-        loaded = load(spec)
+        loaded = load(spec, settings)
         first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
         emit(fmt, lambda: views.convention_diff_views(first, second),
              lambda: render.convention_diff_json(first, second), None)
         return
-    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention, settings)
     extra = None
     if receptive:
         from .show.receptive import receptive_columns
@@ -258,7 +277,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, designs, depth, con
 @click.option("--training", "optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
               help="Add training MACs, FLOPs and memory (weights, gradients, this optimizer's state, saved activations).")
 @lambda function: device_options(function, several=True)
-def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs, depth, branches, memory, optimizer,
+def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline, designs, depth, branches, memory, optimizer,
             weight_dtype, fused, batch, device, devices_files):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
@@ -270,7 +289,7 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, baseline, designs,
     from .errors import CostcalcError
     from .show import render, views
 
-    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention, settings)
     if baseline is not None and baseline not in [d.name for d in analysis.designs]:
         from .suggest import did_you_mean
 
@@ -350,7 +369,7 @@ def parse_growth_flags(ctx, param, values):
 
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None, on_device: dict | None = None):
+               growth: dict | None = None, on_device: dict | None = None, settings=()):
     """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
 
     `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
@@ -361,7 +380,7 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
     from .spec.reader import load
 
     try:
-        spec = load(path)
+        spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
         baseline = None
         if against is not None:
@@ -403,8 +422,9 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
               help="The optimizer whose state train_memory counts.")
 @device_options
 @convention_option
+@set_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, optimizer, weight_dtype, fused, batch,
+def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings, dtype, optimizer, weight_dtype, fused, batch,
           device, devices_files, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
@@ -425,7 +445,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, o
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
                  "optimizer": optimizer, "device": device, "devices_files": devices_files}
-    checks = [check_file(path, flags, designs, convention, against, growth, on_device) for path in specs]
+    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings) for path in specs]
     failed = any(c.over for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
@@ -452,7 +472,8 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, dtype, o
               help="Element type of activations, for --device.")
 @device_options
 @convention_option
-def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, batch, device, devices_files,
+@set_option
+def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype, fused, batch, device, devices_files,
             convention):
     """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
@@ -463,7 +484,7 @@ def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, ba
     from .show.layout import budget
     from .teach import explain as boards
 
-    loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention)
+    loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
     roofline = None
     if device:
         roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files, loaded), dtype, batch)
@@ -480,7 +501,8 @@ def explain(spec, designs, layer, fmt, receptive, dtype, weight_dtype, fused, ba
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many of the most changed layers to list per design.")
 @output_options
-def diff(old, new, designs, top, fmt, exact, dtype, convention):
+@set_option
+def diff(old, new, designs, top, fmt, exact, dtype, convention, settings):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
 
     \b
@@ -494,10 +516,10 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention):
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
     if new is None:
-        result = diffs.diff_designs(analyze_file(old, None, designs, dtype, convention), *designs, top=top)
+        result = diffs.diff_designs(analyze_file(old, None, designs, dtype, convention, settings), *designs, top=top)
     else:
-        result = diffs.diff(analyze_file(old, None, None, dtype, convention),
-                            analyze_file(new, None, None, dtype, convention), designs, top)
+        result = diffs.diff(analyze_file(old, None, None, dtype, convention, settings),
+                            analyze_file(new, None, None, dtype, convention, settings), designs, top)
     emit(fmt, lambda: diff_render.diff_views(result, exact),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
 
@@ -517,7 +539,8 @@ def html_page():
               help="The design to draw (default: the spec's baseline).")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
 @click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
-def draw(spec, output, design, depth, input_shape):
+@set_option
+def draw(spec, output, design, depth, input_shape, settings):
     """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
 
     \b
@@ -532,7 +555,7 @@ def draw(spec, output, design, depth, input_shape):
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
         raise click.UsageError(f"--output {output!r}: name a .svg or .html file, or - for SVG on standard output")
-    analysis = analyze_file(spec, input_shape, [design] if design else None)
+    analysis = analyze_file(spec, input_shape, [design] if design else None, settings=settings)
     chosen = analysis.design(design or analysis.baseline)
     title = f"{analysis.name or analysis.file} — {chosen.name}"
     text = svg(layout(chosen, depth), title) if kind == "svg" else html_page().page(title, [
@@ -599,6 +622,69 @@ def measure(name, seconds):
     from .device.measure import measure_profile
 
     click.echo(measure_profile(name, seconds), nl=False)
+
+
+def parse_vary(ctx, param, values):
+    """`--vary alpha=0.25,0.5` or `--vary resolution=128:224:32` (repeatable) → [(name, [value texts])]."""
+    from .sweep.grid import parse_vary as parse
+
+    try:
+        return [parse(value) for value in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
+              shell_complete=completion("parameters"),
+              help="A parameter's values: a list 0.25,0.5,1.0 or a range START:STOP:STEP (repeatable).")
+@click.option("--zip", "zipped", is_flag=True, help="Pair the lists element by element instead of every combination.")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="Only this design (repeatable).")
+@click.option("--plot", metavar="METRIC", type=click.Choice(("macs", "flops", "params", "activations")),
+              help="Instead of the table, plot METRIC against a varied parameter.")
+@click.option("--x", "x_name", metavar="NAME", help="With --plot: the parameter along the x axis (default: the first varied).")
+@click.option("--width", type=click.IntRange(min=40, max=400), default=72, show_default=True,
+              help="With --plot: the plot's width in characters.")
+@limit_options
+@output_options
+@set_option
+def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, **limits):
+    """A row per variant of SPEC over values of its parameters, with MACs, FLOPs, params and activations.
+
+    \b
+    Examples:
+      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
+      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
+      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --max-macs 300M
+
+    With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
+    exit status 1 when none fits.
+    """
+    from .spec.reader import read_text
+    from .sweep import render
+    from .sweep.run import sweep as run_sweep
+
+    if plot and fmt != "text":
+        raise click.UsageError("--plot draws text in place of the table; leave out --format")
+    device_limits = [metric for metric in DEVICE_LIMIT_FLAGS if limits.get(metric) is not None]
+    if device_limits:
+        flag = "--max-" + device_limits[0].replace("_", "-")
+        raise click.UsageError(f"{flag}: sweep does not estimate device figures (yet); check one variant with "
+                               f"costcalc check SPEC --set NAME=VALUE --device NAME {flag} ...")
+    text, filename = read_text(spec)
+    flags = {metric: value for metric, value in limits.items() if value is not None}
+    result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention)
+    if plot:
+        from .sweep.plot import plot_sweep
+
+        click.echo(plot_sweep(result, plot, x_name, width), nl=False)
+    else:
+        emit(fmt, lambda: render.sweep_views(result, exact), lambda: render.sweep_json(result),
+             lambda: render.sweep_csv(result))
+    if result.budgeted and result.largest is None:
+        sys.exit(EXIT_OVER_BUDGET)
 
 
 @main.command()

@@ -79,3 +79,10 @@ def devices(ctx, param, incomplete: str) -> list[CompletionItem]:
     except CostcalcError:
         return []
     return [CompletionItem(name) for name in known if name.startswith(incomplete)]
+
+
+def parameters(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """`NAME=` for each of the spec's parameters (params:) that starts with what was typed, for --set and --vary."""
+    spec = _spec(ctx)
+    return [CompletionItem(f"{name}=", help=f"default {value!r}")
+            for name, value in (spec.params if spec else {}).items() if f"{name}=".startswith(incomplete)]

@@ -68,3 +68,11 @@ def test_device_names_built_in_and_from_the_spec(tmp_path):
   my-board: {tflops: {float32: 0.5}, bandwidth_gbs: 12.8, source: "vendor manual v2, table 3"}
 """, encoding="utf-8")
     assert ("my-board", "plain") in complete("compare", str(spec), "--device", "my")
+
+
+@pytest.mark.parametrize("command, option", [("report", "--set"), ("sweep", "--vary"), ("check", "--set")])
+def test_parameter_names_come_from_the_spec(command, option):
+    assert complete(command, "specs/zoo/mobilenet_keras.yaml", option, "") == [("alpha=", "plain"),
+                                                                              ("resolution=", "plain")]
+    assert complete(command, "specs/zoo/mobilenet_keras.yaml", option, "r") == [("resolution=", "plain")]
+    assert complete(command, "specs/bottleneck_5x5.yaml", option, "") == []

@@ -111,7 +111,7 @@ CASES = {
     ),
     "unknown $argument": (
         HEAD + "layers:\n  - conv: {filters: $width, kernel: 3}\n",
-        "spec.yaml:3:21: unknown argument $width; $ names a block argument, and there are none here",
+        "spec.yaml:3:21: unknown argument $width; $ names a block argument or a parameter (params:), and there are none here",
     ),
     "non-integral expression": (
         HEAD + 'layers:\n  - conv: {filters: "${65 / 2}", kernel: 3}\n',

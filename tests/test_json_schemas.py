@@ -70,6 +70,14 @@ def test_conventions():
     validate("conventions", "conventions")
 
 
+@pytest.mark.parametrize("args", [
+    ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128:224:96", "--max-macs", "300M"],
+    ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128,224", "--zip"],
+])
+def test_sweep(args):
+    validate("sweep", "sweep", *args)
+
+
 def test_a_field_added_lost_or_of_another_type_is_refused():
     data = validate("report", "report", "specs/googlenet_3a.yaml")
     validator = jsonschema.Draft202012Validator(shipped("report"))

@@ -18,10 +18,11 @@ LOWER = {
     "show": {"base", "model", "count", "analyses", "device"},
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device"},
+    "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
-modules are `base` (errors, units, limits, suggest, the package's version) and `cli` (cli, __main__,
+modules are `base` (errors, units, limits, suggest, varying, the package's version) and `cli` (cli, __main__,
 complete)."""
 
 ENTRY_POINTS = {"cli", "__main__", "complete"}
@@ -115,3 +116,18 @@ def test_version_imports_nothing_heavy():
 def test_python_dash_m_works_like_the_command():
     out = subprocess.run([sys.executable, "-m", "costcalc", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert (out.returncode, out.stdout) == (0, "costcalc, version 0.1.0\n")
+
+
+def modules_after_command(*args: str) -> set[str]:
+    """The modules imported once `costcalc ARGS` has run (its output discarded)."""
+    return imported_after("import contextlib, io\nfrom costcalc.cli import main\n"
+                          "with contextlib.redirect_stdout(io.StringIO()):\n"
+                          f"    main.main({list(args)!r}, standalone_mode=False)")
+
+
+def test_only_sweep_imports_numpy():
+    spec = "specs/zoo/mobilenet_keras.yaml"
+    for command in (["report", spec, "--set", "alpha=0.5"], ["compare", spec], ["explain", spec],
+                    ["check", spec, "--max-macs", "1G"], ["diff", spec, spec]):
+        assert "numpy" not in modules_after_command(*command), command
+    assert "numpy" in modules_after_command("sweep", spec, "--vary", "alpha=0.5,1.0")

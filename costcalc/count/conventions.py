@@ -34,6 +34,7 @@ from ..model.ops import (
 )
 from ..model.options import ACTIVATIONS
 from ..model.resampling import ConvTranspose, Resize
+from ..varying import anywhere
 
 KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", "resize", "merge")
 EVERY_FORM = ("module", "functional", "operator")  # the values of the option `torch`
@@ -79,7 +80,7 @@ class Convention:
         """Counts by operation kind (zeros left out) for one layer or merge."""
         for cls in type(facts.op).__mro__:
             if cls in self.rules:
-                return {kind: n for kind, n in self.rules[cls](facts).items() if n}
+                return {kind: n for kind, n in self.rules[cls](facts).items() if anywhere(n)}
         return {}
 
     def unknown(self, op) -> bool:
@@ -122,7 +123,7 @@ COSTCALC_WEIGHTS = {"bias": 1, "batchnorm": 2, "norm": 1, "activation": 1, "pool
 
 def costcalc_rule(facts: Facts) -> dict[str, int]:
     counts = {kind: COSTCALC_WEIGHTS[kind] * n for kind, n in facts.work.items()}
-    if facts.macs:
+    if anywhere(facts.macs):
         counts[facts.op.category] = 2 * facts.macs
     return counts
 

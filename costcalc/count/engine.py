@@ -9,6 +9,7 @@ from ..limits import MAX_COUNT
 from ..model.merges import Merge, operands
 from ..model.ops import Op, Shape, numel
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
+from ..varying import anywhere
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
 
 
@@ -95,15 +96,19 @@ class Analysis:
 
 
 def analyze(spec: Spec, input_shape: Shape | None = None, designs=None,
-            bytes_per_element: int = 4, convention: str = "costcalc") -> Analysis:
-    """Costs of the spec's designs (all, or those named) on its input or on `input_shape`."""
+            bytes_per_element: int = 4, convention: str = "costcalc", rows: bool = True) -> Analysis:
+    """Costs of the spec's designs (all, or those named) on its input or on `input_shape`.
+
+    `rows=False` keeps only each design's total (no rows, an empty breakdown): a sweep's figures
+    are arrays, and thousands of variants' rows would not fit in memory.
+    """
     shape = tuple(input_shape or spec.input)
     names = list(designs or spec.designs)
     for name in names:
         if name not in spec.designs:
             raise CostcalcError(f"no design {name!r} in {spec.file}; designs: {', '.join(spec.designs)}")
     trees = spec.rebuild(shape) if spec.rebuild and shape != tuple(spec.input) else spec.designs
-    walker = _Walker(CONVENTIONS[convention], bytes_per_element)
+    walker = _Walker(CONVENTIONS[convention], bytes_per_element, rows)
     results = tuple(walker.design(name, trees[name], shape) for name in names)
     baseline = spec.baseline if spec.baseline in names else names[0]
     return Analysis(spec.name, spec.file, shape, baseline, convention, bytes_per_element, results)
@@ -116,9 +121,10 @@ class _Walker:
     design, block or branch being walked; the spec reader has checked every name read.
     """
 
-    def __init__(self, convention: Convention, bytes_per_element: int):
+    def __init__(self, convention: Convention, bytes_per_element: int, keep: bool = True):
         self.convention = convention
         self.bytes_per_element = bytes_per_element
+        self.keep = keep
         self.rows: list[Row] = []
         self.tensors: dict[str, Shape] = {}
 
@@ -126,8 +132,8 @@ class _Walker:
         self.rows = []
         self.tensors = {INPUT: shape}
         out, total = self.sequence(nodes, shape, "", 0)
-        breakdown = dict.fromkeys(KINDS, 0)
-        for row in self.rows:
+        breakdown = dict.fromkeys(KINDS, 0) if self.keep else {}
+        for row in self.rows if self.keep else ():
             for kind, n in row.breakdown.items():
                 breakdown[kind] += n
         return DesignResult(name, shape, out, total, tuple(self.rows), breakdown)
@@ -137,6 +143,8 @@ class _Walker:
         for node in nodes:
             shape, cost = self.node(node, shape, prefix, depth)
             total += cost
+            if not self.keep and depth == 0:
+                self.rows.clear()  # a node's rows are needed while it is walked, not after
         return shape, total
 
     def node(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
@@ -230,7 +238,7 @@ class _Walker:
 
 def _bounded(cost: Cost, what: str, where: Where | None) -> None:
     """Refuse counts beyond MAX_COUNT: sizes such as 10**400 are a mistake, and would not print."""
-    if max(cost.macs, cost.flops, cost.params, cost.activations) > MAX_COUNT:
+    if any(anywhere(n > MAX_COUNT) for n in (cost.macs, cost.flops, cost.params, cost.activations)):
         raise LimitError(f"{what}: counts beyond 10**100; sizes this large are surely a mistake", where)
 
 

@@ -6,9 +6,24 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..errors import ShapeError
+from ..varying import anywhere, one
 from .ops import Shape, format_shape, numel
 
 MERGES: dict[str, type[Merge]] = {}
+
+
+def same(a: Shape, b: Shape) -> bool:
+    """Whether two shapes are equal in every variant (their sizes may be a sweep's arrays)."""
+    return len(a) == len(b) and not any(anywhere(x != y) for x, y in zip(a, b))
+
+
+def _widest(shapes) -> Shape:
+    """The first shape of the highest rank and, among those, of the most elements (in every variant of a sweep)."""
+    best = None
+    for shape in shapes:
+        if best is None or len(shape) > len(best) or (len(shape) == len(best) and one(numel(shape) > numel(best))):
+            best = shape
+    return best
 
 
 def _listing(shapes: dict[str, Shape]) -> str:
@@ -55,7 +70,7 @@ class Concat(Merge):
 
     def infer(self, shapes: dict[str, Shape]) -> Shape:
         first = next(iter(shapes.values()))
-        if any(len(s) != len(first) or s[:-1] != first[:-1] for s in shapes.values()):
+        if not all(same(s[:-1], first[:-1]) for s in shapes.values()):
             what = "the same height and width" if len(first) == 3 else "the same rank and all axes but the last"
             raise ShapeError(f"concat needs {what} in every branch: {_listing(shapes)}")
         return (*first[:-1], sum(s[-1] for s in shapes.values()))
@@ -73,7 +88,7 @@ class Add(Merge):
 
     def infer(self, shapes: dict[str, Shape]) -> Shape:
         first = next(iter(shapes.values()))
-        if any(s != first for s in shapes.values()):
+        if not all(same(s, first) for s in shapes.values()):
             raise ShapeError(f"add needs identical shapes in every branch: {_listing(shapes)}")
         return first
 
@@ -88,10 +103,10 @@ class Multiply(Merge):
     def infer(self, shapes: dict[str, Shape]) -> Shape:
         if len(shapes) < 2:
             raise ShapeError("multiply needs two or more branches")
-        widest = max(shapes.values(), key=lambda shape: (len(shape), numel(shape)))
+        widest = _widest(shapes.values())
         for shape in shapes.values():
-            broadcast = shape in ((widest[-1],), (1, 1, widest[-1]))
-            if shape != widest and not broadcast:
+            broadcast = same(shape, (widest[-1],)) or same(shape, (1, 1, widest[-1]))
+            if not same(shape, widest) and not broadcast:
                 raise ShapeError(
                     f"multiply needs identical shapes, or [C] / [1, 1, C] branches against [H, W, C]: {_listing(shapes)}"
                 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from ..errors import ShapeError
+from ..varying import anywhere, gcd
 from . import options as opt
 from .options import option
 
@@ -89,7 +90,7 @@ def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool 
     top, bottom, left, right = padding
     padded = (shape[0] + top + bottom, shape[1] + left + right)
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    if padded[0] < extent[0] or padded[1] < extent[1]:
+    if anywhere(padded[0] < extent[0]) or anywhere(padded[1] < extent[1]):
         dilated = "" if dilation == (1, 1) else f" (dilated to {format_shape(extent)})"
         raise ShapeError(
             f"kernel {format_shape(kernel)}{dilated} is larger than the padded input {format_shape(padded)}",
@@ -99,8 +100,8 @@ def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool 
     for size, (before, after), span, step in zip(shape[:2], ((top, bottom), (left, right)), extent, stride):
         room = size + before + after - span
         out = (-(-room // step) if ceil_mode else room // step) + 1
-        if ceil_mode and (out - 1) * step >= size + before:
-            out -= 1  # PyTorch drops a last window that starts in the right padding
+        if ceil_mode:  # PyTorch drops a last window that starts in the right padding
+            out -= (out - 1) * step >= size + before
         sizes.append(out)
     return sizes[0], sizes[1]
 
@@ -145,7 +146,7 @@ class Conv(Sliding):
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
-        if channels % self.groups or self.filters % self.groups:
+        if anywhere(channels % self.groups) or anywhere(self.filters % self.groups):
             raise ShapeError(
                 f"groups {self.groups} must divide both the input channels ({channels}) and filters ({self.filters})"
             )
@@ -272,7 +273,7 @@ def adaptive_windows(size: int, out: int) -> int:
     """Total length of PyTorch's adaptive windows along one axis."""
     # Window i spans floor(i·size/out) to ceil((i+1)·size/out); summed over i this is
     # size + out − gcd(size, out), in constant time however large `out` is.
-    return size + out - math.gcd(size, out)
+    return size + out - gcd(size, out)
 
 
 @dataclass(frozen=True, slots=True)

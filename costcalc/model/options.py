@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import MISSING, field
 
+from ..varying import is_array
+
 Padding = str | tuple[int, int, int, int]
 ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax",
                "gelu", "silu", "leaky_relu", "elu", "mish")
@@ -38,6 +40,11 @@ def is_int(value) -> bool:
 
 
 def positive_int(value) -> int:
+    """A positive integer; in a sweep, an int64 array of them (sizes: filters, units, channels)."""
+    if is_array(value):
+        if value.dtype.kind not in "iu" or (value <= 0).any() or (value >= 2**31).any():
+            raise OptionError("expected a positive integer in every variant, and one below 2**31")
+        return value
     if not is_int(value) or value <= 0:
         raise OptionError(f"expected a positive integer, got {_describe(value)}")
     return value
@@ -58,11 +65,18 @@ def boolean(value) -> bool:
     return value
 
 
+def _side(value) -> bool:
+    """A non-negative integer; in a sweep, an int64 array of them."""
+    if is_array(value):
+        return value.dtype.kind in "iu" and not (value < 0).any() and not (value >= 2**31).any()
+    return is_int(value) and value >= 0
+
+
 def four_sides(value) -> tuple[int, int, int, int]:
     """Explicit padding: p, [ph, pw] or [top, bottom, left, right] -> (top, bottom, left, right)."""
     if is_int(value) and value >= 0:
         return value, value, value, value
-    if isinstance(value, list) and all(is_int(v) and v >= 0 for v in value):
+    if isinstance(value, list) and all(map(_side, value)):
         if len(value) == 2:
             return value[0], value[0], value[1], value[1]
         if len(value) == 4:
@@ -80,6 +94,10 @@ def padding(value) -> Padding:
         return four_sides(value)
     except OptionError:
         raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right], got {_describe(value)}") from None
+
+
+VECTORISED = {positive_int, four_sides}
+"""The checkers that take a sweep's arrays; every other option needs one value (`varying.one`)."""
 
 
 def activation(value) -> str | None:

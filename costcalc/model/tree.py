@@ -119,3 +119,4 @@ class Spec:
     """For a spec whose expressions read shapes (`in_channels`), its designs expanded on another input."""
     devices: dict = field(default_factory=dict, compare=False)
     """The spec's own devices (`devices:`), as written: costcalc.device.profiles reads them."""
+    params: dict[str, int | float] = field(default_factory=dict)

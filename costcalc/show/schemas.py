@@ -122,6 +122,15 @@ def devices() -> dict:
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 
+def sweep() -> dict:
+    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, "limits": mapping(COUNT, {"enum": list(METRICS)}),
+                      "fits": nullable({"type": "boolean"})})
+    return document("costcalc sweep --format json", {
+        **STAMP, "spec": TEXT, "name": nullable(TEXT), "convention": TEXT, "bytes_per_element": COUNT,
+        "varied": array(TEXT), "zipped": {"type": "boolean"}, "variants": array(variant),
+        "largest_that_fits": nullable(variant)})
+
+
 SCHEMAS = {"report": report, "convention-diff": convention_diff, "compare": compare, "check": check, "diff": diff,
-           "conventions": conventions, "devices": devices}
+           "conventions": conventions, "devices": devices, "sweep": sweep}
 """Each output's name (its file: costcalc/schemas/output-NAME.schema.json) and the function that builds its schema."""

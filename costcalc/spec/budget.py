@@ -6,6 +6,8 @@ from ..errors import SpecError, Where
 from ..model.tree import BYTE_METRICS, DEVICE_METRICS, METRICS, Growth, Limit
 from ..suggest import did_you_mean
 from ..units import parse_duration, parse_figure, parse_growth
+from ..varying import one
+from .substitute import substitute
 from .yamlload import YMap
 
 GROWTH = "growth"
@@ -37,8 +39,9 @@ def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
     return growth
 
 
-def parse_limits(node, where: Where) -> tuple[dict[str, Limit], dict[str, Growth]]:
-    """metric → Limit, from a mapping such as {macs: 600M, params: 4.2M}, and its growth limits."""
+def parse_limits(node, where: Where, params: dict) -> tuple[dict[str, Limit], dict[str, Growth]]:
+    """metric → Limit, from a mapping such as {macs: 600M, params: 4.2M} (or expressions over the
+    spec's `params`), and its growth limits."""
     if not isinstance(node, YMap):
         raise SpecError(f"a budget maps metrics ({', '.join(METRICS + DEVICE_METRICS)}) to limits", where)
     limits = {}
@@ -47,6 +50,7 @@ def parse_limits(node, where: Where) -> tuple[dict[str, Limit], dict[str, Growth
             continue
         _metric(node, metric, "budget", METRICS + DEVICE_METRICS)
         try:
+            value = one(substitute(value, params, node.at(metric)))
             limits[metric] = Limit(parse_limit(metric, value), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"budget {metric}: {exc}", node.at(metric)) from None
@@ -54,12 +58,12 @@ def parse_limits(node, where: Where) -> tuple[dict[str, Limit], dict[str, Growth
     return limits, growth
 
 
-def parse_budgets(node, where: Where, designs) -> tuple[dict[str, dict[str, Limit]], dict[str, dict[str, Growth]]]:
+def parse_budgets(node, where: Where, designs, params: dict) -> tuple[dict[str, dict[str, Limit]], dict[str, dict[str, Growth]]]:
     """design → metric → Limit, and design → metric → Growth; a shared budget applies to every design."""
     if not isinstance(node, YMap):
         raise SpecError("budget maps metrics to limits, or design names to such mappings", where)
     if not any(key in designs or (isinstance(value, YMap) and key != GROWTH) for key, value in node.items()):
-        shared = parse_limits(node, where)
+        shared = parse_limits(node, where, params)
         return {design: shared[0] for design in designs}, {design: shared[1] for design in designs}
     budgets, growth = {}, {}
     for key in node:
@@ -69,5 +73,5 @@ def parse_budgets(node, where: Where, designs) -> tuple[dict[str, dict[str, Limi
             mixed = key in METRICS + DEVICE_METRICS or key == GROWTH
             message = f"budget mixes metrics and design names ({key!r})" if mixed else f"unknown design {key!r} in budget"
             raise SpecError(message, node.key_where[key], None if mixed else hint)
-        budgets[key], growth[key] = parse_limits(node[key], node.at(key))
+        budgets[key], growth[key] = parse_limits(node[key], node.at(key), params)
     return budgets, growth

@@ -8,11 +8,12 @@ from dataclasses import MISSING, dataclass, replace
 
 from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS
-from ..model.merges import MERGES, operands
+from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
-from ..model.options import OptionError, is_int, torch_call
+from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
 from ..suggest import check_keys, did_you_mean
+from ..varying import one
 from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
@@ -58,6 +59,11 @@ def split_item(item, where: Where) -> tuple[str, YMap | None]:
     raise SpecError(f"a layer is a kind name or a mapping {{kind: {{options}}}}, got {item!r}", where)
 
 
+def unchanged(after: Shape | None, before: Shape | None) -> bool:
+    """Whether a node left the shape as it was (in every variant of a sweep; None: a shape that failed)."""
+    return after is before or (after is not None and before is not None and same(after, before))
+
+
 def generated_name(kind: str, position: int) -> str:
     """An unnamed layer's name: `conv2`; `relu6_3` where the kind ends in a digit, so kind and position stay apart."""
     return f"{kind}_{position}" if kind[-1:].isdigit() else f"{kind}{position}"
@@ -70,17 +76,21 @@ class Expander:
     may read the shape of a layer's input and `from:` names earlier tensors; a shape that
     fails is reported by the engine, or here if an expression needs it. `reads_shape`
     tells whether any expression did, so that another input size needs a new expansion.
+
+    `params` (the spec's parameters) are seen by every expression; inside a block, its
+    arguments shadow a parameter of the same name.
     """
 
-    def __init__(self, blocks: dict[str, Block], defaults: dict[str, YMap]):
+    def __init__(self, blocks: dict[str, Block], defaults: dict[str, YMap], params: dict | None = None):
         self.blocks = blocks
         self.defaults = defaults
+        self.params = params or {}
         self.count = 0
         self.reads_shape = False
 
     def design(self, items, shape: Shape) -> tuple[Node, ...]:
         """A design's list of layers over its input."""
-        return self.sequence(items, {}, (), Flow.start(shape, declared_names(items, self.blocks)))
+        return self.sequence(items, self.params, (), Flow.start(shape, declared_names(items, self.blocks)))
 
     def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow) -> tuple[Node, ...]:
         if items is None:
@@ -150,7 +160,7 @@ class Expander:
             self.reads_shape = False
             node = self.build(kind, options, scope, stack, name if r == 1 else f"{name}.{r}", where, flow)
             nodes.append(node)
-            fixed = not self.reads_shape and (isinstance(node, Layer) or flow.shape == shape)
+            fixed = not self.reads_shape and (isinstance(node, Layer) or unchanged(flow.shape, shape))
             self.reads_shape |= reads
             if fixed and r < repeat:
                 self.charge((self.count - before) * (repeat - r), options.at("repeat"))
@@ -168,7 +178,7 @@ class Expander:
         return shape
 
     def reserved(self, options: YMap, key: str, scope, default):
-        return substitute(options[key], scope, options.at(key)) if key in options else default
+        return one(substitute(options[key], scope, options.at(key))) if key in options else default
 
     def switched_on(self, options: YMap, scope) -> bool:
         """`when:`: true or false, literally or from an expression."""
@@ -229,11 +239,11 @@ class Expander:
         return height_width
 
     def merge_of(self, options: YMap, scope):
-        merge = substitute(options.get("merge", "concat"), scope, options.at("merge"))
+        merge = one(substitute(options.get("merge", "concat"), scope, options.at("merge")))
         if not isinstance(merge, str) or merge not in MERGES:
             raise SpecError(f"unknown merge {merge!r}", options.at("merge"),
                             did_you_mean(merge, MERGES) or f"merge is one of {', '.join(MERGES)}")
-        torch = substitute(options.get("torch", "operator"), scope, options.at("torch"))
+        torch = one(substitute(options.get("torch", "operator"), scope, options.at("torch")))
         try:
             torch_call(torch)
         except OptionError as exc:
@@ -290,7 +300,7 @@ class Expander:
         inner = self.deeper(stack, block.name, where)
         check_keys(options, [*block.args, *LAYER_KEYS], "argument", f" for block {block.name}")
         caller = Scope(scope, self.watch(flow))
-        args: dict = {}
+        args: dict = dict(self.params)
         for arg, default in block.args.items():
             if arg in options:
                 args[arg] = substitute(options[arg], caller, options.at(arg))
@@ -485,8 +495,11 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=
                         f"required options of {kind}: {', '.join(k for k, f in fields.items() if f.default is MISSING)}")
     values = {}
     for key, (value, where) in given.items():
+        check = fields[key].metadata["check"]
+        if check not in VECTORISED:
+            value = one(value)
         try:
-            values[key] = fields[key].metadata["check"](value)
+            values[key] = check(value)
         except OptionError as exc:
             raise SpecError(f"{kind} option {key!r}: {exc}", where) from None
     return cls(**values)

@@ -14,6 +14,7 @@ import math
 import operator
 
 from ..limits import MAX_EXPRESSION_CHARS
+from ..varying import binary, call, is_array, one
 
 Number = int | float
 Value = int | float | bool | str
@@ -75,7 +76,7 @@ def _walk(node: ast.AST, names: dict) -> Value:
     if isinstance(node, ast.Name):
         return _name(node.id, names)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_operand(_walk(node.left, names)), _operand(_walk(node.right, names)))
+        return binary(_BINARY[type(node.op)], _operand(_walk(node.left, names)), _operand(_walk(node.right, names)))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_operand(_walk(node.operand, names)))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -95,7 +96,7 @@ def _walk(node: ast.AST, names: dict) -> Value:
 def _name(name: str, names: dict) -> Value:
     if name in names:
         value = names[name]
-        if isinstance(value, (int, float, str)):
+        if isinstance(value, (int, float, str)) or is_array(value):
             return _scalar(value)
         raise ExpressionError(f"{name!r} is {value!r} not a number; expressions compute with numbers only")
     known = ", ".join(sorted(n for n in names if n not in SHAPE_NAMES)) or "none here"
@@ -123,9 +124,9 @@ def _compare(node: ast.Compare, names: dict) -> bool:
             raise ExpressionError(f"{type(op).__name__.lower()} is not allowed in an expression {ALLOWED}")
         right = _walk(right_node, names)
         if type(op) in _ORDER:
-            holds = _ORDER[type(op)](_operand(left), _operand(right))
+            holds = one(_ORDER[type(op)](_operand(left), _operand(right)))
         else:
-            same = _sort(left) == _sort(right) and left == right
+            same = _sort(left) == _sort(right) and one(left == right)
             holds = same if isinstance(op, ast.Eq) else not same
         if not holds:
             return False
@@ -144,7 +145,7 @@ def _call(node: ast.Call, names: dict) -> Number:
     args = [_operand(_walk(arg, names)) for arg in node.args]
     if name == "round" and len(args) == 2 and not isinstance(args[1], int):
         raise ExpressionError("round()'s second argument must be an integer")
-    return function(*args)
+    return call(name, function, args)
 
 
 def _sort(value: Value) -> type:
@@ -159,7 +160,12 @@ def _scalar(value) -> Value:
 
 
 def _operand(value) -> Number:
-    """A value arithmetic accepts: a number, not a boolean or a string (intermediate infinities pass)."""
+    """A value arithmetic accepts: a number, not a boolean or a string (intermediate infinities pass);
+    in a sweep, a numeric array of one per variant."""
+    if is_array(value):
+        if value.dtype.kind not in "iuf":
+            raise ExpressionError("a value that is not a number in every variant; expressions compute with numbers")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ExpressionError(f"{value!r} is not a number; expressions compute with numbers only")
     return value
@@ -170,6 +176,8 @@ def _number(value) -> Number:
     _operand(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise ExpressionError(f"{value} is not a finite number")
+    if is_array(value) and value.dtype.kind == "f" and not (abs(value) < math.inf).all():
+        raise ExpressionError("a value that is not a finite number in every variant")
     return value
 
 

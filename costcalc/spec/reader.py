@@ -8,16 +8,20 @@ import sys
 from ..errors import LimitError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
 from ..model.ops import OPS
+from ..model.options import positive_int
 from ..model.tree import Spec
 from ..suggest import check_keys, did_you_mean
+from ..varying import Varies, is_array
 from .budget import parse_budgets
 from .examples import shipped
 from .expand import LAYER_KEYS, Block, Expander, branch_layers, split_item
 from .expr import SHAPE_NAMES
+from .params import parse_params
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
 
-TOP_KEYS = ("name", "description", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget", "devices")
+TOP_KEYS = ("name", "description", "params", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget",
+            "devices")
 SINGLE_DESIGN = "main"
 
 
@@ -25,8 +29,16 @@ STDIN = "-"
 """The path that means standard input; errors then name the file `<stdin>`."""
 
 
-def load(path: str | os.PathLike) -> Spec:
-    """Read and validate the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec); raises SpecError (or ShapeError later, in analyze)."""
+def load(path: str | os.PathLike, settings=()) -> Spec:
+    """Read and validate the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec), its
+    parameters set by `settings` ((name, text) pairs, as `--set`); raises SpecError (or ShapeError later, in analyze)."""
+    text, filename = read_text(path)
+    return loads(text, filename, settings)
+
+
+def read_text(path: str | os.PathLike) -> tuple[str, str]:
+    """The text of the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec) and the file name its
+    errors give."""
     filename = os.fspath(path)
     if filename == STDIN:
         filename, data = "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
@@ -39,10 +51,9 @@ def load(path: str | os.PathLike) -> Spec:
     if b"\0" in data:
         raise SpecError(f"{filename}: is a binary file, not a YAML spec")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), filename
     except UnicodeDecodeError as exc:
         raise SpecError(f"{filename}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
-    return loads(text, filename)
 
 
 def read_file(filename: str) -> bytes:
@@ -58,8 +69,14 @@ def read_file(filename: str) -> bytes:
         raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
 
 
-def loads(text: str, filename: str = "<spec>") -> Spec:
-    """Validate a spec given as YAML text; `filename` is used in error positions."""
+def loads(text: str, filename: str = "<spec>", settings=()) -> Spec:
+    """Validate a spec given as YAML text; `filename` is used in error positions, `settings` as in `load`."""
+    root = parse(text, filename)
+    return build(root, filename, spec_params(root, dict(settings)))
+
+
+def parse(text: str, filename: str) -> YMap:
+    """The spec's YAML, checked to be a mapping of known top-level keys."""
     root = load_yaml(text, filename)
     start = Where(filename, 1, 1)
     if root is None:
@@ -67,38 +84,58 @@ def loads(text: str, filename: str = "<spec>") -> Spec:
     if not isinstance(root, YMap):
         raise SpecError("a spec is a mapping with input: and layers: or designs:", getattr(root, "where", start))
     check_keys(root, TOP_KEYS, "top-level key")
-    for key in ("name", "description"):
-        if key in root and not isinstance(root[key], str):
+    return root
+
+
+def spec_params(root: YMap, settings: dict | None = None) -> dict:
+    """The spec's parameters: their defaults, or what `settings` (name → text or value) gives them."""
+    return parse_params(root.get("params"), params_where(root), settings)
+
+
+def params_where(root: YMap) -> Where:
+    """Where errors in `--set` and `--vary` point: the params: key, or the spec's start."""
+    return root.key_where.get("params", Where(root.where.file, 1, 1))
+
+
+def build(root: YMap, filename: str, params: dict) -> Spec:
+    """The Spec of a parsed spec, every expression seeing `params` (name → value)."""
+    start = Where(filename, 1, 1)
+    titles = {key: title(root[key], params, root.at(key)) for key in ("name", "description") if key in root}
+    for key, value in titles.items():
+        if not isinstance(value, str):
             raise SpecError(f"{key} must be a string", root.at(key))
-    defaults = parse_defaults(root.get("defaults"), root.at("defaults"))
-    expander = Expander(parse_blocks(root.get("blocks"), root.at("blocks")), defaults)
+    defaults = parse_defaults(root.get("defaults"), root.at("defaults"), params)
+    expander = Expander(parse_blocks(root.get("blocks"), root.at("blocks")), defaults, params)
     lists = design_lists(root)
     expander.refuse_bombs(lists.values())
-    shape = parse_shape(root.get("input"), root.at("input") if "input" in root else start)
+    where = root.at("input") if "input" in root else start
+    shape = parse_shape(substitute(root.get("input"), params, where), where)
     designs = {name: expander.design(layers, shape) for name, layers in lists.items()}
     baseline = root.get("baseline", next(iter(designs)))
     if not isinstance(baseline, str) or baseline not in designs:
         raise SpecError(f"baseline {baseline!r} is not a design", root.at("baseline"),
                         did_you_mean(baseline, designs) or f"designs: {', '.join(designs)}")
-    budgets, growth = parse_budgets(root["budget"], root.at("budget"), designs) if "budget" in root else ({}, {})
+    budgets, growth = (parse_budgets(root["budget"], root.at("budget"), designs, params) if "budget" in root
+                       else ({}, {}))
     return Spec(
         file=filename,
         input=shape,
         designs=designs,
         baseline=baseline,
-        name=root.get("name"),
-        description=root.get("description"),
+        name=titles.get("name"),
+        description=titles.get("description"),
         budgets=budgets,
         growth=growth,
         rebuild=rebuilder(expander, lists) if expander.reads_shape else None,
         devices=parse_devices_key(root),
+        params=params,
     )
 
 
 def rebuilder(expander: Expander, lists: dict):
     """How to expand the designs again on another input, for specs whose expressions read shapes."""
     def rebuild(shape) -> dict:
-        again = Expander(expander.blocks, expander.defaults)
+        again = Expander(expander.blocks, expander.defaults, expander.params)
         return {name: again.design(layers, shape) for name, layers in lists.items()}
     return rebuild
 
@@ -114,11 +151,24 @@ def parse_devices_key(root: YMap) -> dict:
     return devices
 
 
+def title(text, params: dict, where: Where):
+    """A name or description with its ${...} put in; in a sweep, left as written where it differs by variant."""
+    try:
+        return substitute(text, params, where)
+    except Varies:
+        return text
+
+
 def parse_shape(value, where: Where) -> tuple[int, ...]:
-    """`input`: [height, width, channels] or [channels] of positive integers."""
+    """`input`: [height, width, channels] or [channels] of positive integers (in a sweep, arrays of them)."""
     if value is None:
         raise SpecError("the spec needs an input shape", where, "add input: [height, width, channels]")
     ok = isinstance(value, list) and len(value) in (1, 3)
+    if ok and any(is_array(v) for v in value):
+        try:
+            return tuple(positive_int(v) for v in value)
+        except ValueError:
+            ok = False
     if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
         raise SpecError(f"input must be [height, width, channels] or [channels] of positive integers, got {value!r}", where)
     return tuple(value)
@@ -141,7 +191,7 @@ def design_lists(root: YMap) -> dict[str, YList | None]:
     return dict(designs)
 
 
-def parse_defaults(node, where: Where) -> dict[str, YMap]:
+def parse_defaults(node, where: Where, params: dict) -> dict[str, YMap]:
     """`defaults`: built-in kind → options, checked for known kinds and options."""
     if node is None:
         return {}
@@ -155,7 +205,7 @@ def parse_defaults(node, where: Where) -> dict[str, YMap]:
         check_keys(options, OPS[kind].option_fields(), "option", f" for {kind}")
         resolved = YMap(options.where)
         for key, value in options.items():
-            resolved[key] = substitute(value, {}, options.at(key))
+            resolved[key] = substitute(value, params, options.at(key))
             resolved.value_where[key] = options.at(key)
         result[kind] = resolved
     return result

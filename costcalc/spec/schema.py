@@ -26,8 +26,9 @@ from .reader import TOP_KEYS
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
 POSITIVE = {"type": "integer", "minimum": 1}
 NON_NEGATIVE = {"type": "integer", "minimum": 0}
-FIGURE = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*[A-Za-z]*\s*$"}],
-          "description": "a count: 600000000, 600M, 4.2M, 1.5G (bytes also 2MiB, 512KB)"}
+FIGURE = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*[A-Za-z]*\s*$"},
+                    EXPRESSION],
+          "description": "a count: 600000000, 600M, 4.2M, 1.5G (bytes also 2MiB, 512KB), or an expression"}
 DURATION = {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s)\s*$",
             "description": "a latency estimated on check --device: 5ms, 200us, 0.5s"}
 POSITIVE_NUMBER = {"type": "number", "exclusiveMinimum": 0}
@@ -175,6 +176,9 @@ def spec_schema() -> dict:
     properties = {
         "name": {"type": "string", "description": "shown in titles"},
         "description": {"type": "string"},
+        "params": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                   "additionalProperties": {"anyOf": [{"type": "number"}, EXPRESSION]},
+                   "description": "named numbers with defaults, seen by every expression; --set NAME=VALUE"},
         "input": {**shape, "description": "[height, width, channels] or [channels]"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},

@@ -6,6 +6,7 @@ import re
 
 from ..errors import SpecError, Where
 from ..suggest import did_you_mean
+from ..varying import integral_array, one
 from .expr import SHAPE_NAMES, ExpressionError, evaluate
 from .yamlload import YList
 
@@ -40,7 +41,7 @@ class Scope(dict):
 
 def integral(value):
     """64.0 -> 64: an expression's integral result stands where an integer is needed."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    return int(value) if isinstance(value, float) and value.is_integer() else integral_array(value)
 
 
 def substitute(value, scope: dict, where: Where):
@@ -66,7 +67,7 @@ def _substitute_text(text: str, scope: dict, where: Where):
     if whole:
         return integral(_evaluate(whole.group(1), scope, where))
     if "${" in text:
-        return _INNER_EXPR.sub(lambda m: str(integral(_evaluate(m.group(1), scope, where))), text)
+        return _INNER_EXPR.sub(lambda m: str(one(integral(_evaluate(m.group(1), scope, where)))), text)
     return text
 
 
@@ -79,5 +80,5 @@ def _evaluate(text: str, scope: dict, where: Where):
 
 def _known(name: str, scope: dict) -> str:
     if not scope:
-        return "$ names a block argument, and there are none here"
-    return did_you_mean(name, scope) or f"the arguments here are {', '.join(scope)}"
+        return "$ names a block argument or a parameter (params:), and there are none here"
+    return did_you_mean(name, scope) or f"the arguments and parameters here are {', '.join(scope)}"

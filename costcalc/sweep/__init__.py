@@ -1,0 +1,1 @@
+"""Design spaces: a spec evaluated over values of its parameters (`costcalc sweep`)."""

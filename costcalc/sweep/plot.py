@@ -1,0 +1,92 @@
+"""A sweep's metric against one varied parameter, one line per value of the others, drawn in text.
+
+Drawn here rather than with a plotting library: a few markers on a character grid need no
+dependency, and the output is plain text that a golden file pins exactly at a given width.
+"""
+
+from __future__ import annotations
+
+from ..errors import CostcalcError
+from ..units import readable, readable_bytes
+from .render import value_text
+from .run import Sweep
+
+HEIGHT = 15
+MARKERS = "●■▲◆○□△◇"
+METRICS = {"macs": "MACs", "flops": "FLOPs", "params": "params", "activations": "activations"}
+
+
+def figure_of(cost, metric: str) -> int:
+    return cost.activation_bytes if metric == "activations" else getattr(cost, metric)
+
+
+def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, int]]]:
+    """Label → [(x value, figure)], sorted by x: one line per setting of the other varied parameters."""
+    lines: dict[str, list[tuple[float, int]]] = {}
+    for variant in sweep.variants:
+        others = [f"{n}={value_text(v)}" for i, (n, v) in enumerate(zip(sweep.names, variant.values)) if i != x]
+        label = "all" if sweep.zipped or not others else ", ".join(others)
+        lines.setdefault(label, []).append((variant.values[x], figure_of(variant.cost, metric)))
+    return {label: sorted(points) for label, points in lines.items()}
+
+
+def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str:
+    """The plot as text, `width` characters wide."""
+    if len({v.design for v in sweep.variants}) > 1:
+        raise CostcalcError("--plot draws one design; choose it with --design")
+    x_name = x_name or sweep.names[0]
+    if x_name not in sweep.names:
+        raise CostcalcError(f"--x {x_name}: not a varied parameter; the varied are {', '.join(sweep.names)}")
+    lines = lines_of(sweep, sweep.names.index(x_name), metric)
+    if len(lines) > len(MARKERS):
+        raise CostcalcError(f"--plot draws at most {len(MARKERS)} lines, and this sweep has {len(lines)}; vary fewer values")
+    text = readable_bytes if metric == "activations" else readable
+    top = max(y for points in lines.values() for _, y in points) or 1
+    labels = [text(top), text(top // 2), text(0)]
+    margin = max(map(len, labels)) + 1
+    columns = width - margin - 1
+    xs = sorted({x for points in lines.values() for x, _ in points})
+    low, high = xs[0], xs[-1]
+
+    def column(x) -> int:
+        return round((x - low) / (high - low) * (columns - 1)) if high > low else columns // 2
+
+    def row(y) -> int:
+        return HEIGHT - 1 - round(y / top * (HEIGHT - 1))
+
+    grid = [[" "] * columns for _ in range(HEIGHT)]
+    for points in lines.values():  # the segments first, then every marker over them
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            c0, c1 = column(x0), column(x1)
+            for c in range(c0 + 1, c1):
+                grid[row(y0 + (y1 - y0) * (c - c0) / (c1 - c0))][c] = "·"
+    for marker, points in zip(MARKERS, lines.values()):
+        for x, y in points:
+            grid[row(y)][column(x)] = marker
+    ticks = {0: labels[0], HEIGHT // 2: labels[1], HEIGHT - 1: labels[2]}
+    out = [f"{sweep.name or sweep.file}: {METRICS[metric]} against {x_name}"]
+    for r, cells in enumerate(grid):
+        out.append(ticks.get(r, "").rjust(margin) + ("┤" if r in ticks else "│") + "".join(cells).rstrip())
+    axis, names = ["─"] * columns, [" "] * columns
+    for x in xs:
+        c, label = column(x), value_text(x)
+        axis[c] = "┬"
+        start = min(max(0, c - len(label) // 2), columns - len(label))
+        if all(ch == " " for ch in names[max(0, start - 1):start + len(label) + 1]):
+            names[start:start + len(label)] = label
+    out.append(" " * margin + "└" + "".join(axis))
+    out.append(" " * (margin + 1) + "".join(names).rstrip())
+    out.append(x_name.rjust(width))
+    if len(lines) > 1:
+        out += wrapped([f"{m} {label}" for m, label in zip(MARKERS, lines)], margin + 1, width)
+    return "\n".join(out) + "\n"
+
+
+def wrapped(items: list[str], indent: int, width: int) -> list[str]:
+    """Legend items three spaces apart, in lines of at most `width` characters."""
+    lines = [" " * indent]
+    for item in items:
+        if len(lines[-1]) > indent and len(lines[-1]) + 3 + len(item) > width:
+            lines.append(" " * indent)
+        lines[-1] += ("   " if len(lines[-1]) > indent else "") + item
+    return lines

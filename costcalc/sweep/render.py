@@ -1,0 +1,83 @@
+"""A sweep as a table (text or markdown), json or csv; json and csv always carry exact integers."""
+
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
+from ..show.views import View, figure
+from ..units import readable_bytes
+from .run import Sweep, Variant
+
+FITS = "★"
+
+
+def value_text(value) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def variant_text(sweep: Sweep, variant: Variant) -> str:
+    """`alpha=0.75, resolution=192` (and the design, where the spec has several)."""
+    values = ", ".join(f"{name}={value_text(v)}" for name, v in zip(sweep.names, variant.values))
+    return values + (f" ({variant.design})" if _several_designs(sweep) else "")
+
+
+def _several_designs(sweep: Sweep) -> bool:
+    return len({v.design for v in sweep.variants}) > 1
+
+
+def verdict(sweep: Sweep) -> str:
+    """How many variants fit their budget, and the largest that does."""
+    fitting = sum(bool(v.fits) for v in sweep.variants)
+    largest = sweep.largest
+    found = (f"the largest that fits: {variant_text(sweep, largest)} ({figure(largest.cost.macs, False)} MACs)"
+             if largest else "none fits")
+    return f"{fitting} of {len(sweep.variants)} variants fit their budget; {found}"
+
+
+def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
+    """One table: a row per variant (and design) with its figures; with a budget, which fit ({FITS}: the largest)."""
+    several, budgeted, largest = _several_designs(sweep), sweep.budgeted, sweep.largest
+    columns = (*sweep.names, *(("design",) if several else ()), "MACs", "FLOPs", "params", "activations",
+               *(("fits",) if budgeted else ()))
+    first = len(sweep.names) + several
+    notes = [f"FLOPs: {sweep.convention} convention; activations are the bytes of every layer's output"
+             f" at {sweep.bytes_per_element} bytes each"]
+    if budgeted:
+        notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
+    view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
+                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - budgeted)))
+    for variant in sweep.variants:
+        cost = variant.cost
+        cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
+        bytes_text = figure(cost.activation_bytes, True) if exact else readable_bytes(cost.activation_bytes)
+        cells += [figure(cost.macs, exact), figure(cost.flops, exact), figure(cost.params, exact), bytes_text]
+        if budgeted:
+            cells.append(("yes" + f" {FITS}" * (variant is largest)) if variant.fits else "no")
+        view.rows.append((tuple(cells), variant is largest))
+    return [view]
+
+
+def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
+    return {"values": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
+            "limits": variant.limits, "fits": variant.fits}
+
+
+def sweep_json(sweep: Sweep) -> str:
+    largest = sweep.largest
+    data = {
+        "costcalc": __version__, "format": JSON_FORMAT, "spec": sweep.file, "name": sweep.name,
+        "convention": sweep.convention, "bytes_per_element": sweep.bytes_per_element, "varied": list(sweep.names),
+        "zipped": sweep.zipped,
+        "variants": [_variant_dict(sweep, v) for v in sweep.variants],
+        "largest_that_fits": _variant_dict(sweep, largest) if largest else None,
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def sweep_csv(sweep: Sweep) -> str:
+    """A row per variant and design: the varied values, the design, every figure, and fits (empty without a budget)."""
+    rows = [[*variant.values, variant.design, *cost_dict(variant.cost).values(),
+             "" if variant.fits is None else str(variant.fits).lower()] for variant in sweep.variants]
+    return csv_text([*sweep.names, "design", *COST_FIELDS, "fits"], rows)
