@@ -7,6 +7,7 @@ import sys
 import click
 
 from . import __version__
+from .safe import brief
 
 EXIT_OK, EXIT_OVER_BUDGET, EXIT_BAD_INPUT = 0, 1, 2
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
@@ -81,7 +82,7 @@ def parse_input(ctx, param, value):
     except ValueError:
         shape = ()
     if len(shape) not in (1, 3) or min(shape) <= 0:
-        raise click.BadParameter(f"{value!r}: give H,W,C or C as positive integers, such as 14,14,480")
+        raise click.BadParameter(f"{brief(value)}: give H,W,C or C as positive integers, such as 14,14,480")
     return shape
 
 
@@ -93,7 +94,7 @@ def check_convention(ctx, param, value):
     for name in (value,) if isinstance(value, str) else value or ():
         if name not in CONVENTIONS:
             hint = did_you_mean(name, CONVENTIONS) or "costcalc conventions lists them"
-            raise click.BadParameter(f"{name!r} is not a convention; {hint}")
+            raise click.BadParameter(f"{brief(name)} is not a convention; {hint}")
     return value
 
 
@@ -294,7 +295,7 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
         from .suggest import did_you_mean
 
         names = [d.name for d in analysis.designs]
-        raise CostcalcError(f"--baseline {baseline!r} is not a design of {spec}",
+        raise CostcalcError(f"--baseline {brief(baseline)} is not a design of {spec}",
                             hint=did_you_mean(baseline, names) or f"designs: {', '.join(names)}")
     comparison = compare_designs(analysis, baseline, branches, depth)
     glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
@@ -357,10 +358,10 @@ def parse_growth_flags(ctx, param, values):
     for value in values:
         metric, equals, limit = value.partition("=")
         if not equals:
-            raise click.BadParameter(f"{value!r}: write METRIC=LIMIT, such as macs=2% or params=0")
+            raise click.BadParameter(f"{brief(value)}: write METRIC=LIMIT, such as macs=2% or params=0")
         if metric not in METRICS:
             hint = did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}"
-            raise click.BadParameter(f"{metric!r} is not a metric; {hint}")
+            raise click.BadParameter(f"{brief(metric)} is not a metric; {hint}")
         try:
             growth[metric] = Growth(*parse_growth(limit))
         except ValueError as exc:
@@ -554,7 +555,7 @@ def draw(spec, output, design, depth, input_shape, settings):
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
-        raise click.UsageError(f"--output {output!r}: name a .svg or .html file, or - for SVG on standard output")
+        raise click.UsageError(f"--output {brief(output)}: name a .svg or .html file, or - for SVG on standard output")
     analysis = analyze_file(spec, input_shape, [design] if design else None, settings=settings)
     chosen = analysis.design(design or analysis.baseline)
     title = f"{analysis.name or analysis.file} — {chosen.name}"
@@ -710,7 +711,7 @@ def examples(name):
     if spec is None:
         from .suggest import did_you_mean
 
-        raise CostcalcError(f"no example named {name!r}",
+        raise CostcalcError(f"no example named {brief(name)}",
                             hint=did_you_mean(name, list(catalog())) or "costcalc examples lists them")
     click.echo(spec.read_text(encoding="utf-8"), nl=False)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .safe import elide, one_line, visible
+
 
 @dataclass(frozen=True, slots=True)
 class Where:
@@ -14,7 +16,7 @@ class Where:
     col: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{visible(elide(self.file, 100))}:{self.line}:{self.col}"
 
 
 class CostcalcError(Exception):
@@ -27,8 +29,9 @@ class CostcalcError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        """One visible line of at most MAX_MESSAGE_CHARS, whatever the spec held."""
         text = self.message if not self.hint else f"{self.message}; {self.hint}"
-        return f"{self.where}: {text}" if self.where else text
+        return one_line(f"{self.where}: {text}" if self.where else text)
 
 
 class SpecError(CostcalcError):

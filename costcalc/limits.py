@@ -16,6 +16,36 @@ MAX_COUNT = 10**100
 """The largest count (output elements, MACs, FLOPs, parameters) of one layer: far beyond any
 network, and small enough that every figure converts to a float and prints."""
 
+MAX_INTEGER_DIGITS = 4_000
+"""The most digits of an integer in a spec or computed by `${...}`: below Python's limit of 4,300
+digits on printing one, and far beyond any size."""
+
+_INTEGER_BOUND = 10**MAX_INTEGER_DIGITS
+
+
+def within_digits(value: int) -> bool:
+    """Whether `value` has at most MAX_INTEGER_DIGITS digits (checked without printing it)."""
+    return -_INTEGER_BOUND < value < _INTEGER_BOUND
+
+
+MAX_FIGURE_DIGITS = 100
+"""The most digits of a budget figure, growth amount or growth percentage (flags and `budget:`)."""
+
+MAX_STRING_CHARS = 10_000
+"""The longest string in a spec, counted in characters (a string is one YAML node whatever its length)."""
+
+MAX_NAME_CHARS = 100
+"""The longest name of a design, block, branch or layer."""
+
+MAX_PATH_CHARS = 1_000
+"""The longest path of a row: the names of its enclosing blocks and branches, and its own."""
+
+MAX_SUBSTITUTED_ITEMS = 100
+"""The most items of a list that holds `$` substitutions (lists without any are shared, not copied)."""
+
+MAX_DESIGNS = 10_000
+"""Designs in one spec."""
+
 MAX_EXPRESSION_CHARS = 500
 """The longest `${...}` expression."""
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 
 from .errors import SpecError
+from .safe import brief
 
 
 def did_you_mean(word, known) -> str | None:
     """A hint naming the known word nearest to `word`, or None."""
     close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+    return f"did you mean {brief(close[0])}?" if close else None
 
 
 def check_keys(mapping, known, what: str, owner: str = "") -> None:
@@ -20,5 +21,19 @@ def check_keys(mapping, known, what: str, owner: str = "") -> None:
     """
     for key in mapping:
         if key not in known:
-            hint = did_you_mean(key, known) or f"known: {', '.join(map(str, known))}"
-            raise SpecError(f"unknown {what} {key!r}{owner}", mapping.key_where.get(key, mapping.where), hint)
+            hint = did_you_mean(key, known) or f"known: {listing(known)}"
+            raise SpecError(f"unknown {what} {brief(key)}{owner}", mapping.key_where.get(key, mapping.where), hint)
+
+
+def listing(names, limit: int = 160) -> str:
+    """`a, b, c`, or as many names as fit in about `limit` characters then `… (40 in all)`."""
+    names = [str(name) for name in names]
+    text = ", ".join(names)
+    if len(text) <= limit:
+        return text
+    shown = []
+    for name in names:
+        if len(", ".join([*shown, name])) > limit:
+            break
+        shown.append(name)
+    return f"{', '.join(shown)}, … ({len(names)} in all)"

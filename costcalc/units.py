@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+
+from .limits import MAX_FIGURE_DIGITS
+from .safe import brief
 
 COUNT_SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 BYTE_SUFFIXES = {
@@ -24,21 +26,32 @@ def parse_figure(value, byte_units: bool = False) -> int:
     suffixes = BYTE_SUFFIXES if byte_units else COUNT_SUFFIXES
     accepted = "K, M, G, T" + (", KB, MB, GB, KiB, MiB, GiB" if byte_units else "")
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"{value!r} is not a whole number; write an integer or a figure such as 600M")
+        raise ValueError(f"{brief(value)} is not a whole number; write an integer or a figure such as 600M")
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_FIGURE_DIGITS:
+            raise _too_long()
         if value < 0:
             raise ValueError(f"{value} is negative")
         return value
     match = _FIGURE.match(str(value))
     if not match or match.group(2).lower() not in suffixes:
-        raise ValueError(f"{value!r} is not a figure; write an integer, or a number with {accepted}")
-    try:
-        exact = Decimal(match.group(1).replace("_", "")) * suffixes[match.group(2).lower()]
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a figure") from None
-    if exact != exact.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number of units")
+        raise ValueError(f"{brief(value)} is not a figure; write an integer, or a number with {accepted}")
+    exact = _exact(match.group(1), value) * suffixes[match.group(2).lower()]
+    if exact.denominator != 1:
+        raise ValueError(f"{brief(value)} is not a whole number of units")
     return int(exact)
+
+
+def _exact(number: str, value) -> Fraction:
+    """The exact value of a decimal number as written (no rounding to 28 digits, as Decimal would)."""
+    number = number.replace("_", "")
+    if len(number) > MAX_FIGURE_DIGITS:
+        raise _too_long()
+    return Fraction(number)
+
+
+def _too_long() -> ValueError:
+    return ValueError(f"more than {MAX_FIGURE_DIGITS:,} digits, the limit for a figure")
 
 
 _PERCENT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*%\s*$")
@@ -51,11 +64,11 @@ def parse_growth(value) -> tuple[Fraction | None, int | None]:
     """
     match = _PERCENT.match(value) if isinstance(value, str) else None
     if match:
-        return Fraction(match.group(1).replace("_", "")), None
+        return _exact(match.group(1), value), None
     try:
         return None, parse_figure(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a growth limit; "
+        raise ValueError(f"{brief(value)} is not a growth limit; "
                          "write a percentage such as 2% or an amount such as 0 or 10K") from None
 
 
@@ -70,10 +83,10 @@ def parse_duration(value) -> int:
     """
     match = _DURATION.match(value) if isinstance(value, str) else None
     if not match:
-        raise ValueError(f"{value!r} is not a duration; write a number with ns, us, ms or s, such as 5ms")
-    exact = Decimal(match.group(1).replace("_", "")) * DURATIONS[match.group(2)]
-    if exact != exact.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number of nanoseconds")
+        raise ValueError(f"{brief(value)} is not a duration; write a number with ns, us, ms or s, such as 5ms")
+    exact = _exact(match.group(1), value) * DURATIONS[match.group(2)]
+    if exact.denominator != 1:
+        raise ValueError(f"{brief(value)} is not a whole number of nanoseconds")
     return int(exact)
 
 

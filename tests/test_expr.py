@@ -48,7 +48,7 @@ def test_values(text, names, value):
     ("(", "not an arithmetic expression: '('"),
     ("pad * 2", "'pad' is [1, 2] not a number; expressions compute with numbers only"),
     ("9" * 501, "expression longer than 500 characters"),
-    ("(" * 240 + "1" + ")" * 240, f"not an arithmetic expression: {'(' * 240 + '1' + ')' * 240!r}"),
+    ("(" * 240 + "1" + ")" * 240, "not an arithmetic expression: '" + "(" * 29 + "…" + ")" * 30 + "'"),
 ])
 def test_refusals(text, message):
     with pytest.raises(ExpressionError) as caught:

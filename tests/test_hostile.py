@@ -181,7 +181,7 @@ def test_blocks_that_multiply_exponentially_are_refused_before_expanding(spec_fi
     blocks += "".join(f"  b{i}:\n    layers: [{', '.join([f'b{i - 1}'] * 10)}]\n" for i in range(1, 30))
     path = spec_file(HEAD + blocks + "layers: [b29]\n")  # 10**30 layers
     assert refused_quickly(path, seconds=1.0) == (
-        "spec.yaml:14:22: the spec expands to more than 200,000 layers; lower a repeat or split the design")
+        "spec.yaml:14:18: the spec expands to more than 200,000 layers; lower a repeat or split the design")
 
 
 def test_repeats_spread_over_designs_count_together(spec_file):
@@ -230,6 +230,8 @@ EXPRESSIONS = {
     "floor division by zero": ("8 // 0", "cannot compute '8 // 0': division by zero"),
     "int of nan": ("int(1e308 * 10 - 1e308 * 10)",
                    "cannot compute 'int(1e308 * 10 - 1e308 * 10)': cannot convert float NaN to integer"),
+    "round to a billion digits": ("round(5, -10 * 100000000)",
+                                  "cannot compute 'round(5, -10 * 100000000)': round() to more than 4,000 digits"),
     "an undefined name": ("width * 2", "unknown name 'width' in expression (known: none here)"),
     "a string": ("'8' * 8", "'8' is not a number; expressions compute with numbers only"),
 }

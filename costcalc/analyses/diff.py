@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..count.engine import Analysis, Cost, DesignResult
 from ..errors import CostcalcError
 from ..model.tree import METRICS
+from ..safe import brief
 
 LAYER_METRICS = ("macs", "params")
 RANKING = ("macs", "params", "activations")
@@ -97,7 +98,7 @@ def diff(old: Analysis, new: Analysis, designs=(), top: int = 10) -> Diff:
     old_names, new_names = [d.name for d in old.designs], [d.name for d in new.designs]
     unknown = [name for name in designs if name not in old_names and name not in new_names]
     if unknown:
-        raise CostcalcError(f"no design {unknown[0]!r} in {old.file} or {new.file}",
+        raise CostcalcError(f"no design {brief(unknown[0])} in {old.file} or {new.file}",
                             hint=f"designs: {', '.join(dict.fromkeys(old_names + new_names))}")
     if len(designs) == 2 and designs[0] in old_names and designs[1] in new_names and (
             designs[0] not in new_names or designs[1] not in old_names):  # a pair, old design then new

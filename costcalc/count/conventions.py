@@ -12,6 +12,7 @@ says so, and `costcalc conventions` prints it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Callable
 
 from ..model.merges import Merge
@@ -213,7 +214,12 @@ def thop_adaptive_average(facts: Facts) -> dict[str, int]:
     """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it; modules only."""
     if facts.op.torch != "module":
         return {}
-    window = (facts.inp[0] / facts.out[0]) * (facts.inp[1] / facts.out[1]) if len(facts.out) == 3 else facts.inp[0] * facts.inp[1]
+    inp, out = facts.inp, facts.out
+    try:
+        window = (inp[0] / out[0]) * (inp[1] / out[1]) if len(out) == 3 else inp[0] * inp[1]
+        return {"pooling": int((window + 1) * facts.outputs)}
+    except OverflowError:  # beyond a float's range, where thop itself fails: the same formula, exactly
+        window = Fraction(inp[0], out[0]) * Fraction(inp[1], out[1]) if len(out) == 3 else inp[0] * inp[1]
     return {"pooling": int((window + 1) * facts.outputs)}
 
 

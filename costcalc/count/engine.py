@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..errors import CostcalcError, LimitError, ShapeError, Where
-from ..limits import MAX_COUNT
+from ..limits import MAX_COUNT, MAX_PATH_CHARS
 from ..model.merges import Merge, operands
 from ..model.ops import Op, Shape, numel
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
+from ..safe import brief
 from ..varying import anywhere
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
 
@@ -106,7 +107,7 @@ def analyze(spec: Spec, input_shape: Shape | None = None, designs=None,
     names = list(designs or spec.designs)
     for name in names:
         if name not in spec.designs:
-            raise CostcalcError(f"no design {name!r} in {spec.file}; designs: {', '.join(spec.designs)}")
+            raise CostcalcError(f"no design {brief(name)} in {spec.file}; designs: {', '.join(spec.designs)}")
     trees = spec.rebuild(shape) if spec.rebuild and shape != tuple(spec.input) else spec.designs
     walker = _Walker(CONVENTIONS[convention], bytes_per_element, rows)
     results = tuple(walker.design(name, trees[name], shape) for name in names)
@@ -148,6 +149,9 @@ class _Walker:
         return shape, total
 
     def node(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
+        if len(prefix) + len(node.name) > MAX_PATH_CHARS:
+            raise LimitError(f"the path {brief(prefix + node.name)} is longer than {MAX_PATH_CHARS:,} characters, the"
+                             " limit for a row's path", node.where, "shorten the names of the enclosing blocks and branches")
         index = len(self.rows)  # where the node's own row goes
         if isinstance(node, Join):
             out, cost = self.join(node, prefix + node.name, depth)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ..errors import CostcalcError, Where
+from ..safe import brief
 from ..suggest import did_you_mean
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
@@ -39,7 +40,7 @@ class Device:
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
         if dtype not in self.flops_per_s:
-            raise CostcalcError(f"device {self.name!r} has no throughput figure for {dtype}",
+            raise CostcalcError(f"device {brief(self.name)} has no throughput figure for {dtype}",
                                 hint=f"it has: {', '.join(self.flops_per_s)}; choose one with --dtype")
         return self.flops_per_s[dtype]
 
@@ -53,7 +54,7 @@ def parse_devices(data, origin: str) -> dict[str, Device]:
 
 
 def _device(name: str, entry, origin: str, where: Where | None = None) -> Device:
-    what = f"device {name!r}" if where else f"{origin}: device {name!r}"
+    what = f"device {brief(name)}" if where else f"{origin}: device {brief(name)}"
     try:
         tflops = {dtype: _positive(value, f"{what}: tflops.{dtype}", where) for dtype, value in entry["tflops"].items()}
         bandwidth = _positive(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", where)
@@ -73,7 +74,7 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
 
 def _positive(value, what: str, where: Where | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise CostcalcError(f"{what} is {value!r}; give a positive number", where)
+        raise CostcalcError(f"{what} is {brief(value)}; give a positive number", where)
     return float(value)
 
 
@@ -108,5 +109,5 @@ def all_devices(files: tuple[str, ...] = (), spec=None) -> dict[str, Device]:
 def find(name: str, devices: dict[str, Device]) -> Device:
     if name not in devices:
         hint = did_you_mean(name, devices) or "costcalc devices lists them"
-        raise CostcalcError(f"no device {name!r}", hint=hint)
+        raise CostcalcError(f"no device {brief(name)}", hint=hint)
     return devices[name]

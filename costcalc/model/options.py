@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, field
 
+from ..safe import brief
 from ..varying import is_array
 
 Padding = str | tuple[int, int, int, int]
@@ -29,9 +30,9 @@ def _describe(value) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()} (YAML reads yes/no/on/off as booleans)"
     if isinstance(value, float):
-        return f"the float {value!r}"
+        return f"the float {brief(value)}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {brief(value)}"
     return repr(value)
 
 

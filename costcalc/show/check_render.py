@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from .. import __version__
 from ..analyses.checks import FileCheck, Verdict
+from ..safe import github_data, github_property, one_line, visible
+from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, share
 
@@ -94,15 +94,7 @@ def check_json(checks: list[FileCheck]) -> str:
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT,
             "passed": all(s["passed"] for s in specs), "specs": specs}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return json_text(data)
 
 
 def workflow_error(file: str, where, title: str, text: str) -> str:
@@ -111,8 +103,8 @@ def workflow_error(file: str, where, title: str, text: str) -> str:
     if where:
         props.update(line=str(where.line), col=str(where.col))
     props["title"] = title
-    fields = ",".join(f"{key}={_escape_property(value)}" for key, value in props.items())
-    return f"::error {fields}::{_escape_data(text)}"
+    fields = ",".join(f"{key}={github_property(value)}" for key, value in props.items())
+    return f"::error {fields}::{github_data(text)}"
 
 
 def check_github(checks: list[FileCheck]) -> str:
@@ -121,14 +113,14 @@ def check_github(checks: list[FileCheck]) -> str:
     for check in checks:
         if check.error:
             error = check.error
-            text = error.message if not error.hint else f"{error.message}; {error.hint}"
+            text = one_line(error.message if not error.hint else f"{error.message}; {error.hint}")
             lines.append(workflow_error(error.where.file if error.where else check.file, error.where,
                                         "costcalc bad spec", text))
             continue
         for v in check.over:
             text = message(v) + ("" if v.where else f", given by {v.source}")
             lines.append(workflow_error(check.file, v.where, "costcalc over budget", text))
-        lines.append(f"{check.file}: {summary(check)}")
+        lines.append(visible(f"{check.file}: {summary(check)}"))
     return "\n".join(lines) + "\n"
 
 
@@ -156,6 +148,9 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
         _count(suite, len(check.verdicts) + bool(check.error), len(check.over), int(bool(check.error)))
     suites = root.findall("testsuite")
     _count(root, *(sum(int(s.get(key)) for s in suites) for key in ("tests", "failures", "errors")))
+    for element in root.iter():  # XML 1.0 cannot hold most control characters, even escaped
+        element.attrib.update((key, visible(value)) for key, value in element.attrib.items())
+        element.text = element.text and visible(element.text)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from .. import __version__
 from ..analyses.diff import LAYER_METRICS, Change, DesignDiff, Diff
 from ..units import readable_bytes
 from .render import JSON_FORMAT, cost_dict, csv_text
+from .jsontext import json_text
 from .views import View, figure, signed
 
 DASH = "—"
@@ -79,7 +78,7 @@ def diff_json(result: Diff) -> str:
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT, "old": result.old_file, "new": result.new_file,
             "designs": designs, "added": list(result.added), "removed": list(result.removed)}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def diff_csv(result: Diff) -> str:

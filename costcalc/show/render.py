@@ -9,11 +9,14 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
+from ..safe import csv_cell, markdown_cell, visible
 from . import terminal
+from .jsontext import Lines, json_text
 from .text import pad, width
 from .views import ExtraColumns, View
 
@@ -37,9 +40,10 @@ def column_widths(view: View) -> list[int]:
 def box_lines(view: View) -> list[tuple[str, bool]]:
     """The view as a box-drawn table (the look of Rich's default box): (line, emphasis) pairs."""
     widths = column_widths(view)
+    right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
 
     def lines(cells) -> list[str]:
-        return ["│ " + " │ ".join(padded) + " │" for padded in cell_lines(cells, widths, view.right)]
+        return ["│ " + " │ ".join(padded) + " │" for padded in cell_lines(cells, widths, right)]
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (w + 2) for w in widths) + right
@@ -64,7 +68,7 @@ def print_views(views: list[View], file=None) -> None:
     console = Console(file=file, highlight=False, soft_wrap=True)
     cells = budget(console.file)
     parts: list[tuple[str, bool]] = []  # (text, bold)
-    for number, view in enumerate(views):
+    for number, view in enumerate(map(shown, views)):
         if number:
             parts.append(("\n", False))
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
@@ -74,14 +78,22 @@ def print_views(views: list[View], file=None) -> None:
     console.print(Text.assemble(*((text, "bold" if bold else None) for text, bold in parts)), end="")
 
 
+def shown(view: View) -> View:
+    """`view` with the control characters of its text escaped: names from a spec may hold ESC or newlines."""
+    rows = [(tuple(map(visible, cells)), emphasis) for cells, emphasis in view.rows]
+    return replace(view, title=visible(view.title), columns=tuple(map(visible, view.columns)), rows=rows,
+                   notes=tuple(map(visible, view.notes)))
+
+
 def markdown(views: list[View]) -> str:
     """GitHub-flavoured Markdown tables, emphasised rows in bold."""
     parts = []
-    for view in views:
-        lines = [f"### {view.title}", "", "| " + " | ".join(view.columns) + " |"]
-        lines.append("|" + "|".join("---:" if i in view.right else "---" for i in range(len(view.columns))) + "|")
+    for view in map(shown, views):
+        lines = [f"### {view.title}", "", "| " + " | ".join(map(markdown_cell, view.columns)) + " |"]
+        right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
+        lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")
         for cells, emphasis in view.rows:
-            cells = [_escape(c.strip()) for c in cells]
+            cells = [markdown_cell(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
             if emphasis:
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
@@ -97,10 +109,6 @@ def markdown_error(error: Exception) -> str:
     text = str(error)
     fence = "`" * max(3, 1 + max(map(len, re.findall("`+", text)), default=0))
     return f"### costcalc: error\n\n{fence}text\n{text}\n{fence}\n"
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def cost_dict(cost: Cost) -> dict[str, int]:
@@ -136,13 +144,13 @@ def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | N
     return {
         "name": design.name, "input": list(design.input), "output": list(design.output),
         "totals": {**cost_dict(design.total), **more("")}, "flops_by_kind": design.breakdown,
-        "rows": [{**row_dict(r), **more(r.path)} for r in design.rows if depth is None or r.depth <= depth],
+        "rows": Lines({**row_dict(r), **more(r.path)} for r in design.rows if depth is None or r.depth <= depth),
     }
 
 
 def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
     data = {**_header(analysis), "designs": [design_dict(d, depth, extra) for d in analysis.designs]}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def convention_diff_json(first: Analysis, second: Analysis) -> str:
@@ -151,7 +159,7 @@ def convention_diff_json(first: Analysis, second: Analysis) -> str:
                 "flops": {first.convention: one.total.flops, second.convention: other.total.flops}}
                for one, other in zip(first.designs, second.designs)]
     data = {**_header(first), "convention": None, "conventions": [first.convention, second.convention], "designs": designs}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def conventions_json(conventions) -> str:
@@ -175,7 +183,7 @@ def compare_json(comparison: Comparison, more: dict[str, dict] | None = None) ->
     ]
     data = {**_header(analysis), "baseline": comparison.baseline.name, "designs": designs,
             "best": {name: list(names) for name, names in comparison.best.items()}, "branches": branches}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def _csv_shape(shape) -> str:
@@ -183,11 +191,11 @@ def _csv_shape(shape) -> str:
 
 
 def csv_text(header: list[str], rows) -> str:
-    """A header and rows as CSV text with exact integers."""
+    """A header and rows as CSV text with exact integers; no cell runs as a spreadsheet formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

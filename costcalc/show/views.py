@@ -167,6 +167,7 @@ def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
     view = View(title, tuple(columns), right=tuple(range(2, len(columns))), joins=ratios, transposable=True,
                 notes=(f"{BEST} best in its column; ratios are to {comparison.baseline.name}; "
                        f"activations are the bytes of every layer's output at {analysis.bytes_per_element} bytes each",))
+    best = {name: set(names) for name, names in comparison.best.items()}  # sets: linear in designs
     for design in analysis.designs:
         cells = [design.name + (" (baseline)" if design is comparison.baseline else ""), format_shape(design.output)]
         for name in METRICS:
@@ -174,7 +175,7 @@ def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
             text = figure(value, exact)
             if name == "activation_bytes":  # bytes, with their unit: 98.0 KiB, or exactly 100,352 B
                 text = f"{text} B" if exact else readable_bytes(value)
-            mark = f" {BEST}" if design.name in comparison.best[name] and len(analysis.designs) > 1 else ""
+            mark = f" {BEST}" if design.name in best[name] and len(analysis.designs) > 1 else ""
             cells += [text + mark, ratio_text(comparison.ratio(design, name))]
         view.rows.append((tuple(cells), design is comparison.baseline))
     views = [view]

@@ -12,8 +12,10 @@ import os
 import subprocess
 
 from ..errors import SpecError
+from ..limits import MAX_FILE_BYTES
 from ..model.tree import METRICS, Spec
-from .reader import load, loads
+from ..safe import brief
+from .reader import load, loads, read_file, too_large
 
 GIT = "git:"
 
@@ -42,6 +44,8 @@ def git_show(revision: str, spec_path: str) -> str:
         if "not a git repository" in reason:
             reason = f"{spec_path} is not in a git repository"
         raise SpecError(f"--against {GIT}{revision}: {reason}")
+    if len(shown.stdout) > MAX_FILE_BYTES:
+        raise too_large(f"{spec_path}@{revision}")
     try:
         return shown.stdout.decode("utf-8")
     except UnicodeDecodeError:
@@ -51,11 +55,8 @@ def git_show(revision: str, spec_path: str) -> str:
 def report_totals(path: str) -> dict[str, dict[str, int]]:
     """design → metric → figure from a json report; SpecError naming what is missing."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
+        data = json.loads(read_file(path))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise SpecError(f"{path}: not json ({exc})") from None
     designs = data.get("designs") if isinstance(data, dict) else None
     if not isinstance(designs, list):
@@ -68,6 +69,6 @@ def report_totals(path: str) -> dict[str, dict[str, int]]:
                             hint="write the report with costcalc report SPEC --format json")
         if not all(type(figures.get(metric)) is int for metric in METRICS):
             missing = next(m for m in METRICS if type(figures.get(m)) is not int)
-            raise SpecError(f"{path}: design {design['name']!r} has no whole-number {missing} in its totals")
+            raise SpecError(f"{path}: design {brief(design['name'])} has no whole-number {missing} in its totals")
         totals[design["name"]] = {metric: figures[metric] for metric in METRICS}
     return totals

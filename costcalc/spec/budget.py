@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import SpecError, Where
 from ..model.tree import BYTE_METRICS, DEVICE_METRICS, METRICS, Growth, Limit
+from ..safe import brief
 from ..suggest import did_you_mean
 from ..units import parse_duration, parse_figure, parse_growth
 from ..varying import one
@@ -16,7 +17,7 @@ GROWTH = "growth"
 
 def _metric(node: YMap, metric, what: str, known: tuple[str, ...] = METRICS) -> None:
     if metric not in known:
-        raise SpecError(f"unknown {what} metric {metric!r}", node.key_where[metric],
+        raise SpecError(f"unknown {what} metric {brief(metric)}", node.key_where[metric],
                         did_you_mean(metric, known) or f"metrics: {', '.join(known)}")
 
 
@@ -71,7 +72,7 @@ def parse_budgets(node, where: Where, designs, params: dict) -> tuple[dict[str, 
             known = [*designs, *METRICS, *DEVICE_METRICS]
             hint = did_you_mean(key, known) or f"designs: {', '.join(designs)}; metrics: {', '.join(METRICS)}"
             mixed = key in METRICS + DEVICE_METRICS or key == GROWTH
-            message = f"budget mixes metrics and design names ({key!r})" if mixed else f"unknown design {key!r} in budget"
+            message = f"budget mixes metrics and design names ({brief(key)})" if mixed else f"unknown design {brief(key)} in budget"
             raise SpecError(message, node.key_where[key], None if mixed else hint)
         budgets[key], growth[key] = parse_limits(node[key], node.at(key), params)
     return budgets, growth

@@ -7,11 +7,12 @@ from collections import ChainMap
 from dataclasses import MISSING, dataclass, replace
 
 from ..errors import LimitError, ShapeError, SpecError, Where
-from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS
+from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_NAME_CHARS
 from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
+from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import one
 from .substitute import Scope, substitute
@@ -49,14 +50,14 @@ def split_item(item, where: Where) -> tuple[str, YMap | None]:
     if isinstance(item, YMap) and len(item) == 1:
         kind, options = next(iter(item.items()))
         if options is not None and not isinstance(options, YMap):
-            raise SpecError(f"the options of {kind} must be a mapping, got {options!r}", item.at(kind),
+            raise SpecError(f"the options of {kind} must be a mapping, got {brief(options)}", item.at(kind),
                             f"write {kind}: {{option: value}}")
         return str(kind), options
     if isinstance(item, YMap) and item:
         keys = ", ".join(map(str, item))
         raise SpecError(f"a layer has one kind key, this one has {keys}", where,
                         "indent options under the kind: `- conv: {filters: 32, kernel: 3}`")
-    raise SpecError(f"a layer is a kind name or a mapping {{kind: {{options}}}}, got {item!r}", where)
+    raise SpecError(f"a layer is a kind name or a mapping {{kind: {{options}}}}, got {brief(item)}", where)
 
 
 def unchanged(after: Shape | None, before: Shape | None) -> bool:
@@ -92,11 +93,12 @@ class Expander:
         """A design's list of layers over its input."""
         return self.sequence(items, self.params, (), Flow.start(shape, declared_names(items, self.blocks)))
 
-    def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow) -> tuple[Node, ...]:
+    def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow,
+                 where: Where | None = None) -> tuple[Node, ...]:
         if items is None:
             return ()
         if not isinstance(items, YList):
-            raise SpecError(f"expected a list of layers, got {items!r}", getattr(items, "where", None))
+            raise not_a_list(items, getattr(items, "where", where))
         nodes: list[Node] = []
         taken: set[str] = set()
         for index, item in enumerate(items):
@@ -116,7 +118,7 @@ class Expander:
             kind = self.kind_argument(kind, here, where)
         if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge"):
             known = [*OPS, *self.blocks, "branches"]
-            raise SpecError(f"unknown layer kind {kind!r}", where, did_you_mean(kind, known))
+            raise SpecError(f"unknown layer kind {brief(kind)}", where, did_you_mean(kind, known))
         saved = flow.shape, flow.failure
         source = None if kind == "merge" else self.read_from(options, here, flow)
         if not self.switched_on(options, here):
@@ -126,9 +128,10 @@ class Expander:
         repeat = self.reserved(options, "repeat", here, 1)
         alias = self.alias(options, here, flow)
         if not isinstance(name, (str, int)) or isinstance(name, bool):
-            raise SpecError(f"name must be a string, got {name!r}", options.at("name"))
+            raise SpecError(f"name must be a string, got {brief(name)}", options.at("name"))
+        name = checked_name(name, options.at("name"))
         if not is_int(repeat) or repeat < 1:
-            raise SpecError(f"repeat must be an integer ≥ 1, got {repeat!r}", options.at("repeat"))
+            raise SpecError(f"repeat must be an integer ≥ 1, got {brief(repeat)}", options.at("repeat"))
         if kind == "merge":
             nodes = [self.join(options, here, str(name), flow, where)]
         else:
@@ -184,7 +187,7 @@ class Expander:
         """`when:`: true or false, literally or from an expression."""
         condition = self.reserved(options, "when", scope, True)
         if not isinstance(condition, bool):
-            raise SpecError(f"when must be true or false, got {condition!r}", options.at("when"),
+            raise SpecError(f"when must be true or false, got {brief(condition)}", options.at("when"),
                             "compare to make a condition: `when: ${stride == 1}`")
         return condition
 
@@ -194,12 +197,12 @@ class Expander:
         if isinstance(kind, str) and (kind in OPS or kind in self.blocks):
             return kind
         known = [*OPS, *self.blocks]
-        raise SpecError(f"{text} is {kind!r}, which is not a layer kind", where,
+        raise SpecError(f"{text} is {brief(kind)}, which is not a layer kind", where,
                         did_you_mean(kind, known) or "pass a kind such as relu, or the name of a block")
 
     def tensor_name(self, value, where: Where) -> str:
         if not isinstance(value, str) or isinstance(value, bool):
-            raise SpecError(f"from takes the name of a tensor, got {value!r}", where,
+            raise SpecError(f"from takes the name of a tensor, got {brief(value)}", where,
                             "name a layer's output with `as: name`, then read it with `from: name`")
         return value
 
@@ -218,9 +221,9 @@ class Expander:
     def build(self, kind: str, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Node:
         if kind == "branches":
             return self.branches(options, scope, stack, name, where, flow)
+        self.charge(1, where)  # every expansion counts, a block that expands to nothing too
         if kind in self.blocks:
             return self.call(self.blocks[kind], options, scope, stack, name, where, flow)
-        self.charge(1, where)
         op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow))
         flow.advance(op, name, where)
         return Layer(name, op, where)
@@ -233,7 +236,7 @@ class Expander:
             if shape is None:
                 raise failure
             if len(shape) != 3:
-                raise SpecError(f"{key}: {name!r} is [{', '.join(map(str, shape))}], with no height and width", where,
+                raise SpecError(f"{key}: {brief(name)} is [{', '.join(map(str, shape))}], with no height and width", where,
                                 "name a tensor of [height, width, channels]")
             return list(shape[:2])
         return height_width
@@ -241,7 +244,7 @@ class Expander:
     def merge_of(self, options: YMap, scope):
         merge = one(substitute(options.get("merge", "concat"), scope, options.at("merge")))
         if not isinstance(merge, str) or merge not in MERGES:
-            raise SpecError(f"unknown merge {merge!r}", options.at("merge"),
+            raise SpecError(f"unknown merge {brief(merge)}", options.at("merge"),
                             did_you_mean(merge, MERGES) or f"merge is one of {', '.join(MERGES)}")
         torch = one(substitute(options.get("torch", "operator"), scope, options.at("torch")))
         try:
@@ -254,7 +257,7 @@ class Expander:
     def branches(self, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Branches:
         check_keys(options, BRANCHES_KEYS, "key", " in branches")
         stack = self.deeper(stack, "branches", where)
-        paths = options["branches"]
+        paths = options.get("branches")
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
         here = Scope(scope, self.watch(flow))
@@ -266,8 +269,8 @@ class Expander:
                 if not self.switched_on(layers, here):
                     continue
             inners[str(branch)] = inner = flow.enter()
-            body = self.sequence(branch_layers(layers), scope, stack, inner)
-            groups.append(Group(str(branch), "branch", body, paths.at(branch)))
+            body = self.sequence(branch_layers(layers), scope, stack, inner, paths.at(branch))
+            groups.append(Group(checked_name(branch, paths.key_where[branch]), "branch", body, paths.at(branch)))
         if not groups:
             raise SpecError("every branch is switched off", options.at("branches"), "a branches layer needs one branch or more")
         self.charge(1, where)
@@ -280,7 +283,7 @@ class Expander:
         check_keys(options, JOIN_KEYS, "key", " in a merge")
         sources = self.reserved(options, "from", scope, None)
         if not isinstance(sources, list) or len(sources) < 2:
-            raise SpecError(f"a merge reads two or more named tensors, got from: {sources!r}",
+            raise SpecError(f"a merge reads two or more named tensors, got from: {brief(sources)}",
                             options.at("from") if "from" in options else where, "write `from: [a, b]`")
         at = sources.at if isinstance(sources, YList) else lambda index: options.at("from")
         names = tuple(self.tensor_name(source, at(i)) for i, source in enumerate(sources))
@@ -305,7 +308,7 @@ class Expander:
             if arg in options:
                 args[arg] = substitute(options[arg], caller, options.at(arg))
             elif default is None:
-                raise SpecError(f"block {block.name} needs argument {arg!r}", where,
+                raise SpecError(f"block {block.name} needs argument {brief(arg)}", where,
                                 f"give it: `{block.name}: {{{arg}: ...}}`")
             else:
                 args[arg] = substitute(default, Scope(args, self.watch(flow)), block.args.at(arg))
@@ -341,7 +344,7 @@ class Expander:
                                    if not isinstance(layers, YMap))
                 elif kind in self.blocks:
                     if kind not in sizes:
-                        sizes[kind] = least(self.blocks[kind].layers, depth + 1)
+                        sizes[kind] = 1 + least(self.blocks[kind].layers, depth + 1)
                     size = sizes[kind]
                 else:
                     size = kind in OPS
@@ -418,25 +421,25 @@ class Flow:
             at = self.declared[name]
             what = ("is read before it is named" if (at.line, at.col) > (where.line, where.col)
                     else "is named in a block or branch that this layer is not in")
-            raise SpecError(f"{name!r} {what} (at line {at.line}, column {at.col})", where,
+            raise SpecError(f"{brief(name)} {what} (at line {at.line}, column {at.col})", where,
                             "a layer reads only tensors named before it, in its own list or one around it")
-        raise SpecError(f"unknown tensor {name!r}", where,
+        raise SpecError(f"unknown tensor {brief(name)}", where,
                         did_you_mean(name, self.tensors) or f"tensors named here: {', '.join(self.tensors)}")
 
     def check_new(self, name: str, where: Where) -> None:
         if name == INPUT:
-            raise SpecError(f"{INPUT!r} names the input of each design, block and branch", where, "pick another name")
+            raise SpecError(f"{brief(INPUT)} names the input of each design, block and branch", where, "pick another name")
         previous = self.tensors.get(name)
         if previous is not None or name in self.pending:
             at = f" (at line {previous[2].line})" if previous and previous[2] else ""
-            raise SpecError(f"{name!r} already names a tensor here{at}", where, "pick another name")
+            raise SpecError(f"{brief(name)} already names a tensor here{at}", where, "pick another name")
 
     def name(self, name: str, where: Where) -> None:
         self.tensors[name] = (self.shape, self.failure, where)
 
 
 def cycle(name: str, where: Where) -> SpecError:
-    return SpecError(f"{name!r} is the output of the layer that reads it: a cycle", where,
+    return SpecError(f"{brief(name)} is the output of the layer that reads it: a cycle", where,
                      "read a tensor named before this layer")
 
 
@@ -465,6 +468,18 @@ def declared_names(items, blocks: dict[str, Block]) -> dict[str, Where]:
     return found
 
 
+def not_a_list(items, where: Where | None) -> SpecError:
+    return SpecError(f"expected a list of layers, got {brief(items)}", where, "write layers as a YAML list: [relu, ...]")
+
+
+def checked_name(name, where: Where) -> str:
+    """A design, block, branch or layer name as a string, refused when longer than MAX_NAME_CHARS."""
+    name = str(name)  # an integer name has at most MAX_INTEGER_DIGITS digits, so it prints
+    if len(name) > MAX_NAME_CHARS:
+        raise LimitError(f"a name longer than {MAX_NAME_CHARS} characters, the limit for a name", where)
+    return name
+
+
 def too_many_layers(where: Where) -> LimitError:
     return LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", where, "lower a repeat or split the design")
 
@@ -491,7 +506,7 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=
         given.setdefault(key, (value, defaults.at(key)))
     missing = [key for key, f in fields.items() if f.default is MISSING and key not in given]
     if missing:
-        raise SpecError(f"{kind} needs option {missing[0]!r}", options.where,
+        raise SpecError(f"{kind} needs option {brief(missing[0])}", options.where,
                         f"required options of {kind}: {', '.join(k for k, f in fields.items() if f.default is MISSING)}")
     values = {}
     for key, (value, where) in given.items():
@@ -501,5 +516,5 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=
         try:
             values[key] = check(value)
         except OptionError as exc:
-            raise SpecError(f"{kind} option {key!r}: {exc}", where) from None
+            raise SpecError(f"{kind} option {brief(key)}: {exc}", where) from None
     return cls(**values)

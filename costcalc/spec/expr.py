@@ -13,7 +13,8 @@ import functools
 import math
 import operator
 
-from ..limits import MAX_EXPRESSION_CHARS
+from ..limits import MAX_EXPRESSION_CHARS, MAX_INTEGER_DIGITS, within_digits
+from ..safe import brief
 from ..varying import binary, call, is_array, one
 
 Number = int | float
@@ -54,11 +55,11 @@ def evaluate(text: str, names: dict) -> Value:
     except ExpressionError:
         raise
     except ZeroDivisionError:  # Python's own wording differs between versions
-        raise ExpressionError(f"cannot compute {text!r}: division by zero") from None
+        raise ExpressionError(f"cannot compute {brief(text)}: division by zero") from None
     except (OverflowError, ValueError) as exc:  # ValueError: int() or round() of nan
-        raise ExpressionError(f"cannot compute {text!r}: {exc}") from None
+        raise ExpressionError(f"cannot compute {brief(text)}: {exc}") from None
     except RecursionError:
-        raise ExpressionError(f"expression nested too deeply: {text!r}") from None
+        raise ExpressionError(f"expression nested too deeply: {brief(text)}") from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -67,7 +68,7 @@ def _parse(text: str) -> ast.AST:
     try:
         return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise ExpressionError(f"not an arithmetic expression: {text!r}") from None
+        raise ExpressionError(f"not an arithmetic expression: {brief(text)}") from None
 
 
 def _walk(node: ast.AST, names: dict) -> Value:
@@ -76,7 +77,8 @@ def _walk(node: ast.AST, names: dict) -> Value:
     if isinstance(node, ast.Name):
         return _name(node.id, names)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return binary(_BINARY[type(node.op)], _operand(_walk(node.left, names)), _operand(_walk(node.right, names)))
+        left, right = _operand(_walk(node.left, names)), _operand(_walk(node.right, names))
+        return _bounded(binary(_BINARY[type(node.op)], left, right))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_operand(_walk(node.operand, names)))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -89,7 +91,7 @@ def _walk(node: ast.AST, names: dict) -> Value:
         chosen = node.body if _boolean(_walk(node.test, names), "the condition of `a if c else b`") else node.orelse
         return _walk(chosen, names)
     if isinstance(node, ast.Call):
-        return _call(node, names)
+        return _bounded(_call(node, names))
     raise ExpressionError(f"{type(node).__name__.lower()} is not allowed in an expression {ALLOWED}")
 
 
@@ -98,12 +100,12 @@ def _name(name: str, names: dict) -> Value:
         value = names[name]
         if isinstance(value, (int, float, str)) or is_array(value):
             return _scalar(value)
-        raise ExpressionError(f"{name!r} is {value!r} not a number; expressions compute with numbers only")
+        raise ExpressionError(f"{brief(name)} is {brief(value)} not a number; expressions compute with numbers only")
     known = ", ".join(sorted(n for n in names if n not in SHAPE_NAMES)) or "none here"
     if name.startswith("in_"):
         shape = ", ".join(n for n in SHAPE_NAMES if n in names) or "none here"
-        raise ExpressionError(f"unknown name {name!r} in expression (the input's shape: {shape})")
-    raise ExpressionError(f"unknown name {name!r} in expression (known: {known})")
+        raise ExpressionError(f"unknown name {brief(name)} in expression (the input's shape: {shape})")
+    raise ExpressionError(f"unknown name {brief(name)} in expression (known: {known})")
 
 
 def _logic(node: ast.BoolOp, names: dict) -> bool:
@@ -145,7 +147,17 @@ def _call(node: ast.Call, names: dict) -> Number:
     args = [_operand(_walk(arg, names)) for arg in node.args]
     if name == "round" and len(args) == 2 and not isinstance(args[1], int):
         raise ExpressionError("round()'s second argument must be an integer")
+    if name == "round" and len(args) == 2 and abs(args[1]) > MAX_INTEGER_DIGITS:
+        raise OverflowError(f"round() to more than {MAX_INTEGER_DIGITS:,} digits")
     return call(name, function, args)
+
+
+def _bounded(value: Number) -> Number:
+    """A computed integer, refused past MAX_INTEGER_DIGITS: a value that grows through defaults
+    or repeated products stops here, not in a hang or at Python's limit on printing it."""
+    if isinstance(value, int) and not within_digits(value):
+        raise OverflowError(f"the result has more than {MAX_INTEGER_DIGITS:,} digits, the limit for a number")
+    return value
 
 
 def _sort(value: Value) -> type:
@@ -167,7 +179,7 @@ def _operand(value) -> Number:
             raise ExpressionError("a value that is not a number in every variant; expressions compute with numbers")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ExpressionError(f"{value!r} is not a number; expressions compute with numbers only")
+        raise ExpressionError(f"{brief(value)} is not a number; expressions compute with numbers only")
     return value
 
 
@@ -183,5 +195,5 @@ def _number(value) -> Number:
 
 def _boolean(value: Value, where: str) -> bool:
     if not isinstance(value, bool):
-        raise ExpressionError(f"{where} takes true or false, got {value!r}; compare to make one (`x > 0`)")
+        raise ExpressionError(f"{where} takes true or false, got {brief(value)}; compare to make one (`x > 0`)")
     return value

@@ -6,6 +6,7 @@ import math
 import re
 
 from ..errors import SpecError, Where
+from ..safe import brief
 from ..suggest import did_you_mean
 from .substitute import substitute
 from .yamlload import YMap
@@ -31,14 +32,14 @@ def parse_params(node, where: Where, settings: dict | None = None) -> dict:
         name = unknown[0]
         hint = did_you_mean(name, node) or (f"its parameters are {', '.join(node)}" if node
                                             else "it declares none (params: {name: default})")
-        raise SpecError(f"--set {name}: the spec has no parameter {name!r}", where, hint)
+        raise SpecError(f"--set {name}: the spec has no parameter {brief(name)}", where, hint)
     params: dict = {}
     for name, value in node.items():
         if not isinstance(name, str) or not _NAME.match(name):
-            raise SpecError(f"a parameter's name is a word of letters, digits and _, got {name!r}", node.key_where[name])
+            raise SpecError(f"a parameter's name is a word of letters, digits and _, got {brief(name)}", node.key_where[name])
         value = substitute(value, params, node.at(name))
         if not is_number(value):
-            raise SpecError(f"parameter {name!r} must default to a number, got {value!r}", node.at(name))
+            raise SpecError(f"parameter {brief(name)} must default to a number, got {brief(value)}", node.at(name))
         params[name] = setting(name, settings[name], value, where) if name in settings else value
     return params
 
@@ -47,7 +48,7 @@ def parse_setting(text: str) -> tuple[str, str]:
     """`alpha=0.5` → ('alpha', '0.5'); raises ValueError for text without a name and a value."""
     name, equals, value = text.partition("=")
     if not equals or not name.strip() or not value.strip():
-        raise ValueError(f"{text!r}: write NAME=VALUE, such as alpha=0.5")
+        raise ValueError(f"{brief(text)}: write NAME=VALUE, such as alpha=0.5")
     return name.strip(), value.strip()
 
 
@@ -61,7 +62,7 @@ def number(name: str, text: str, default):
         value = math.nan
     if not math.isfinite(value) or isinstance(default, int):
         what = "an integer" if isinstance(default, int) else "a number"
-        raise ValueError(f"parameter {name!r} takes {what} (its default is {default!r}), got {text!r}")
+        raise ValueError(f"parameter {brief(name)} takes {what} (its default is {brief(default)}), got {brief(text)}")
     return value
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from ..errors import LimitError, SpecError, Where
-from ..limits import MAX_BLOCK_DEPTH, MAX_FILE_BYTES
+from ..limits import MAX_BLOCK_DEPTH, MAX_DESIGNS, MAX_FILE_BYTES
 from ..model.ops import OPS
 from ..model.options import positive_int
 from ..model.tree import Spec
+from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import Varies, is_array
 from .budget import parse_budgets
 from .examples import shipped
-from .expand import LAYER_KEYS, Block, Expander, branch_layers, split_item
+from .expand import LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
 from .expr import SHAPE_NAMES
 from .params import parse_params
 from .substitute import substitute
@@ -41,9 +43,7 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
     errors give."""
     filename = os.fspath(path)
     if filename == STDIN:
-        filename, data = "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
+        filename, data = "<stdin>", read_bounded("<stdin>", sys.stdin.buffer)
     elif not os.path.exists(filename) and (example := shipped(filename)) is not None:
         data = example.read_bytes()
     else:
@@ -59,14 +59,27 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
 def read_file(filename: str) -> bytes:
     """The bytes of a spec file, refused when it is too large or cannot be read."""
     try:
-        if os.path.getsize(filename) > MAX_FILE_BYTES:
-            raise SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
+        mode = os.stat(filename).st_mode
+        if stat.S_ISDIR(mode):
+            raise SpecError(f"{filename}: is a directory, not a spec file")
+        if not stat.S_ISREG(mode):  # a FIFO would block, a device never end
+            raise SpecError(f"{filename}: not a regular file (a pipe, socket or device); give a spec file")
         with open(filename, "rb") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        raise SpecError(f"{filename}: is a directory, not a spec file") from None
+            return read_bounded(filename, handle)
     except OSError as exc:
         raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_bounded(filename: str, handle) -> bytes:
+    """At most MAX_FILE_BYTES from `handle`; more is refused unread."""
+    data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(filename)
+    return data
+
+
+def too_large(filename: str) -> SpecError:
+    return SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
 
 
 def loads(text: str, filename: str = "<spec>", settings=()) -> Spec:
@@ -113,7 +126,7 @@ def build(root: YMap, filename: str, params: dict) -> Spec:
     designs = {name: expander.design(layers, shape) for name, layers in lists.items()}
     baseline = root.get("baseline", next(iter(designs)))
     if not isinstance(baseline, str) or baseline not in designs:
-        raise SpecError(f"baseline {baseline!r} is not a design", root.at("baseline"),
+        raise SpecError(f"baseline {brief(baseline)} is not a design", root.at("baseline"),
                         did_you_mean(baseline, designs) or f"designs: {', '.join(designs)}")
     budgets, growth = (parse_budgets(root["budget"], root.at("budget"), designs, params) if "budget" in root
                        else ({}, {}))
@@ -170,25 +183,32 @@ def parse_shape(value, where: Where) -> tuple[int, ...]:
         except ValueError:
             ok = False
     if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        raise SpecError(f"input must be [height, width, channels] or [channels] of positive integers, got {value!r}", where)
+        raise SpecError(f"input must be [height, width, channels] or [channels] of positive integers, got {brief(value)}", where)
     return tuple(value)
 
 
-def design_lists(root: YMap) -> dict[str, YList | None]:
+def design_lists(root: YMap) -> YMap:
+    """Each design's name → its list of layers (or None), with positions; `layers:` is the design `main`."""
     if ("layers" in root) == ("designs" in root):
         both = "layers" in root
         raise SpecError("a spec has both layers and designs" if both else "a spec needs layers or designs",
                         root.key_where["designs"] if both else root.where,
                         "write layers: [...] for one design, or designs: {name: [...]} for several")
     if "layers" in root:
-        return {SINGLE_DESIGN: root["layers"]}
-    designs = root["designs"]
+        designs = YMap(root.where)
+        designs[SINGLE_DESIGN], designs.value_where[SINGLE_DESIGN] = root["layers"], root.at("layers")
+    else:
+        designs = root["designs"]
     if not isinstance(designs, YMap) or not designs:
         raise SpecError("designs: maps each design's name to its list of layers", root.at("designs"))
-    for name in designs:
-        if not isinstance(name, str):
-            raise SpecError(f"a design name must be a string, got {name!r}", designs.key_where[name])
-    return dict(designs)
+    if len(designs) > MAX_DESIGNS:
+        raise LimitError(f"more than {MAX_DESIGNS:,} designs, the limit for a spec", root.at("designs"),
+                         "split the designs over several specs")
+    for name, layers in designs.items():
+        checked_name(name, designs.key_where.get(name, designs.where))
+        if layers is not None and not isinstance(layers, YList):
+            raise not_a_list(layers, designs.at(name))
+    return designs
 
 
 def parse_defaults(node, where: Where, params: dict) -> dict[str, YMap]:
@@ -221,19 +241,21 @@ def parse_blocks(node, where: Where) -> dict[str, Block]:
     for name, body in node.items():
         at = node.key_where[name]
         if name in OPS or name in ("branches", "merge"):
-            raise SpecError(f"block {name!r} has the name of a built-in layer kind", at, "rename the block")
+            raise SpecError(f"block {brief(name)} has the name of a built-in layer kind", at, "rename the block")
         if not isinstance(body, YMap):
-            raise SpecError(f"block {name!r} must be a mapping with args: and layers:", node.at(name))
+            raise SpecError(f"block {brief(name)} must be a mapping with args: and layers:", node.at(name))
         check_keys(body, ("args", "layers", "description"), "key", f" in block {name}")
         args = body.get("args") if body.get("args") is not None else YMap(body.where)
         if not isinstance(args, YMap):
-            raise SpecError(f"args of block {name!r} must be a mapping of argument to default", body.at("args"))
+            raise SpecError(f"args of block {brief(name)} must be a mapping of argument to default", body.at("args"))
         for arg in args:
             if arg in LAYER_KEYS or arg in SHAPE_NAMES:
                 what = "the shape of a layer's input" if arg in SHAPE_NAMES else "every layer"
-                raise SpecError(f"{arg!r} is reserved for {what} and cannot be a block argument",
+                raise SpecError(f"{brief(arg)} is reserved for {what} and cannot be a block argument",
                                 args.key_where[arg])
-        blocks[str(name)] = Block(str(name), args, body.get("layers"), at)
+        if body.get("layers") is not None and not isinstance(body["layers"], YList):
+            raise not_a_list(body["layers"], body.at("layers"))
+        blocks[checked_name(name, at)] = Block(name, args, body.get("layers"), at)
     check_cycles(blocks)
     return blocks
 
@@ -247,7 +269,7 @@ def check_cycles(blocks: dict[str, Block]) -> None:
             return
         if name in path:
             cycle = " → ".join((*path[path.index(name):], name))
-            raise SpecError(f"block {name!r} uses itself: {cycle}", blocks[name].where)
+            raise SpecError(f"block {brief(name)} uses itself: {cycle}", blocks[name].where)
         if len(path) >= MAX_BLOCK_DEPTH:
             raise LimitError(f"blocks and branches nest more than {MAX_BLOCK_DEPTH} deep", blocks[name].where)
         for used in uses(blocks[name].layers, blocks):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import SpecError, Where
+from ..errors import LimitError, SpecError, Where
+from ..limits import MAX_STRING_CHARS, MAX_SUBSTITUTED_ITEMS
 from ..suggest import did_you_mean
 from ..varying import integral_array, one
 from .expr import SHAPE_NAMES, ExpressionError, evaluate
@@ -49,11 +50,24 @@ def substitute(value, scope: dict, where: Where):
     if isinstance(value, str) and "$" in value:
         return _substitute_text(value, scope, where)
     if isinstance(value, YList):
+        if _literal(value):  # shared, not copied: an aliased list may be used thousands of times
+            return value
+        if len(value) > MAX_SUBSTITUTED_ITEMS:
+            raise LimitError(f"a list of more than {MAX_SUBSTITUTED_ITEMS} items holds $ substitutions, the limit"
+                             " for such a list", value.where)
         result = YList(value.where)
         result.item_where = value.item_where
         result.extend(substitute(item, scope, value.at(i)) for i, item in enumerate(value))
         return result
     return value
+
+
+def _literal(items: YList) -> bool:
+    """Whether nothing in `items` (nested lists too) holds a `$`; worked out once per list."""
+    if "literal" not in items.__dict__:
+        items.literal = all(_literal(item) if isinstance(item, YList) else not (isinstance(item, str) and "$" in item)
+                            for item in items)
+    return items.literal
 
 
 def _substitute_text(text: str, scope: dict, where: Where):
@@ -67,7 +81,10 @@ def _substitute_text(text: str, scope: dict, where: Where):
     if whole:
         return integral(_evaluate(whole.group(1), scope, where))
     if "${" in text:
-        return _INNER_EXPR.sub(lambda m: str(one(integral(_evaluate(m.group(1), scope, where)))), text)
+        text = _INNER_EXPR.sub(lambda m: str(one(integral(_evaluate(m.group(1), scope, where)))), text)
+        if len(text) > MAX_STRING_CHARS:
+            raise LimitError(f"the string built is longer than {MAX_STRING_CHARS:,} characters, the limit for a"
+                             " string in a spec", where)
     return text
 
 

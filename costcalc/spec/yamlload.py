@@ -11,7 +11,8 @@ from __future__ import annotations
 import yaml
 
 from ..errors import LimitError, SpecError, Where
-from ..limits import MAX_YAML_DEPTH, MAX_YAML_NODES
+from ..limits import MAX_INTEGER_DIGITS, MAX_STRING_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES, within_digits
+from ..safe import brief
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_BUILDERS = yaml.SafeLoader.yaml_constructors
@@ -59,6 +60,9 @@ class _Builder:
         return Where(self.filename, event.start_mark.line + 1, event.start_mark.column + 1)
 
     def scalar(self, event):
+        if len(event.value) > MAX_STRING_CHARS:
+            raise LimitError(f"a value longer than {MAX_STRING_CHARS:,} characters, the limit for a string in a spec",
+                             self.mark(event))
         key = (event.tag, event.value, event.implicit)
         if key in self.scalars:
             return self.scalars[key]
@@ -76,11 +80,16 @@ class _Builder:
         build = _SCALAR_BUILDERS.get(tag)
         if build is None or tag.endswith((":map", ":seq", ":set", ":omap", ":pairs")):
             raise SpecError(f"unsupported YAML tag {tag}", self.mark(event))
+        if tag.endswith(":int") and len(event.value.replace("_", "")) > MAX_INTEGER_DIGITS + 1:
+            raise too_many_digits(self.mark(event))
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
-            return build(self.constructor, node)
+            value = build(self.constructor, node)
         except (yaml.YAMLError, ValueError) as exc:
-            raise SpecError(f"bad {tag.rsplit(':', 1)[-1]} value {event.value!r}: {exc}", self.mark(event)) from None
+            raise SpecError(f"bad {tag.rsplit(':', 1)[-1]} value {brief(event.value)}: {exc}", self.mark(event)) from None
+        if type(value) is int and not within_digits(value):
+            raise too_many_digits(self.mark(event))
+        return value
 
     def start(self, collection, event) -> None:
         if event.tag not in (None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
@@ -125,15 +134,18 @@ class _Builder:
 
     def set_key(self, top, key, where: Where) -> None:
         collection = top[0]
-        try:
-            hash(key)
-        except TypeError:
-            raise SpecError("a mapping key must be a plain value, not a list or mapping", where) from None
+        if not isinstance(key, str):
+            raise SpecError(f"a mapping key must be a string, got {brief(key)}", where,
+                            "quote it" if type(key) in _IMMUTABLE or key is None else None)
         if key in collection:
             first = collection.key_where[key]
-            raise SpecError(f"duplicate key {key!r}, first given at {first.line}:{first.col}", where,
+            raise SpecError(f"duplicate key {brief(key)}, first given at {first.line}:{first.col}", where,
                             "YAML forbids repeated keys in one mapping; keep one")
         top[1], top[2] = key, where
+
+
+def too_many_digits(where: Where) -> LimitError:
+    return LimitError(f"an integer of more than {MAX_INTEGER_DIGITS:,} digits, the limit for a number in a spec", where)
 
 
 _NO_KEY = object()
@@ -166,6 +178,11 @@ def load_yaml(text: str, filename: str):
         mark = exc.problem_mark or exc.context_mark
         where = Where(filename, mark.line + 1, mark.column + 1) if mark else Where(filename, 1, 1)
         raise SpecError(f"invalid YAML: {exc.problem or exc.context}", where) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - text.rfind("\n", 0, exc.position)
+        raise SpecError(f"invalid YAML: character {chr(exc.character)!r} (U+{exc.character:04X}) is not allowed;"
+                        f" {exc.reason}", Where(filename, line, col)) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"invalid YAML: {exc}", Where(filename, 1, 1)) from None
     finally:

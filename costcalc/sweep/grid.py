@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..errors import CostcalcError, Where
 from ..limits import MAX_SWEEP_VARIANTS
+from ..safe import brief
 from ..spec.params import number, parse_setting
 from ..suggest import did_you_mean
 
@@ -18,7 +19,7 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
     name, values = parse_setting(text)
     items = [item.strip() for item in values.split(",")]
     if not all(items):
-        raise ValueError(f"{text!r}: an empty value in the list")
+        raise ValueError(f"{brief(text)}: an empty value in the list")
     return name, items
 
 
@@ -32,11 +33,11 @@ def column(name: str, items: list[str], default) -> list:
             continue
         start, stop, step = (number(name, part.strip(), default) for part in found.groups())
         if step <= 0 or stop < start:
-            raise ValueError(f"range {item!r}: write START:STOP:STEP with STOP ≥ START and STEP > 0")
+            raise ValueError(f"range {brief(item)}: write START:STOP:STEP with STOP ≥ START and STEP > 0")
         exact = [Decimal(part.strip()) for part in found.groups()]  # 0.25:1.0:0.05 without float drift
         count = int((exact[1] - exact[0]) // exact[2]) + 1
         if count > MAX_SWEEP_VARIANTS:
-            raise ValueError(f"range {item!r} has more than {MAX_SWEEP_VARIANTS:,} values")
+            raise ValueError(f"range {brief(item)} has more than {MAX_SWEEP_VARIANTS:,} values")
         kind = float if any(isinstance(v, float) for v in (start, stop, step)) else int
         values.extend(kind(exact[0] + i * exact[2]) for i in range(count))
     if any(isinstance(v, float) for v in values):  # one type per parameter, as its array will have
@@ -56,7 +57,7 @@ def variants(params: dict, vary: list[tuple[str, list[str]]], zipped: bool,
         if name not in params:
             hint = did_you_mean(name, params) or (f"its parameters are {', '.join(params)}" if params
                                                  else "it declares none (params: {name: default})")
-            raise CostcalcError(f"--vary {name}: the spec has no parameter {name!r}", where, hint)
+            raise CostcalcError(f"--vary {name}: the spec has no parameter {brief(name)}", where, hint)
         if names.count(name) > 1:
             raise CostcalcError(f"--vary {name} is given twice", where, "list all its values in one --vary")
         try:

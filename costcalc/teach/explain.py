@@ -7,11 +7,13 @@ words. Text and Markdown renderings of the same boards.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from ..count.engine import Analysis, DesignResult, Row
 from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
+from ..safe import brief, visible
 from ..show.text import wrap_formula
 from ..show.views import share
 from ..units import ratio, readable
@@ -63,7 +65,8 @@ class Explanation:
 def children(rows: tuple[Row, ...], index: int) -> list[Row]:
     """The rows directly under the group row at `index`."""
     depth, found = rows[index].depth, []
-    for row in rows[index + 1:]:
+    for position in range(index + 1, len(rows)):  # no slice: a copy of the rest per group is quadratic
+        row = rows[position]
         if row.depth <= depth:
             break
         if row.depth == depth + 1:
@@ -84,7 +87,7 @@ def bottom_up(rows: tuple[Row, ...]) -> list[int]:
 
 
 def _leaf(row: Row) -> str:
-    return row.path.rsplit("/", 1)[-1]
+    return row.name  # the last part of its path
 
 
 def _name(row: Row) -> str:
@@ -107,20 +110,22 @@ def subtotal(parts: list[Row], title: str, macs: int, params: int) -> Board:
     return Board(title, (), lines)
 
 
-def branch_outputs(design: DesignResult, merge: Row) -> dict[str, Shape]:
-    """What a merge row merges: its branches' outputs, or the named tensors it reads."""
-    if merge.operands:
-        return merge.operands
-    parent = merge.path.rsplit("/", 1)[0]
-    return {_leaf(r): r.output for r in design.rows
-            if r.role == "branch" and r.depth == merge.depth and r.path.rsplit("/", 1)[0] == parent}
+def branch_outputs(design: DesignResult, index: int) -> dict[str, Shape]:
+    """What the merge row at `index` merges: the named tensors it reads, or its branches' outputs
+    (found from the merge back, not by a scan of every row: 50,000 merges would be quadratic)."""
+    rows, parent = design.rows, index - 1
+    if rows[index].operands:
+        return rows[index].operands
+    while rows[parent].depth >= rows[index].depth:
+        parent -= 1
+    return {_leaf(r): r.output for r in children(rows, parent) if r.role == "branch"}
 
 
 def board(design: DesignResult, index: int) -> Board:
     """The board of one row: its kind's explainer, or a subtotal of a group's parts."""
     row = design.rows[index]
     if row.role == "merge":
-        return explainer(row.op)(row.op, branch_outputs(design, row), row.output)
+        return explainer(row.op)(row.op, branch_outputs(design, index), row.output)
     if row.role == "layer":
         return explainer(row.op)(row.op, row.input, row.output)
     parts = children(design.rows, index)
@@ -221,7 +226,7 @@ def explain(analysis: Analysis, layer: str | None = None, receptive: bool = Fals
         from ..suggest import did_you_mean
 
         paths = list(dict.fromkeys(row.path for d in analysis.designs for row in d.rows))
-        raise CostcalcError(f"--layer {layer!r} is not a path in {analysis.file}",
+        raise CostcalcError(f"--layer {brief(layer)} is not a path in {analysis.file}",
                             hint=did_you_mean(layer, paths) or "costcalc report lists the paths")
     compared = comparison(analysis) if len(analysis.designs) > 1 and not layer else ()
     return Explanation(designs, compared, branch_shares(analysis, layer))
@@ -261,7 +266,8 @@ def result(value: int) -> str:
     return f"{value:,} ≈ {readable(value)}" if abs(value) >= 10**6 else f"{value:,}"
 
 
-def board_lines(lines: tuple[Line, ...]) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # layers alike have boards alike: written once at the layer limit
+def board_lines(lines: tuple[Line, ...]) -> tuple[str, ...]:
     """Aligned `label = symbols = numbers = result` lines."""
     label_width = max((len(line.label) for line in lines), default=0)
     symbols_width = max((len(line.symbols) for line in lines), default=0)
@@ -272,7 +278,7 @@ def board_lines(lines: tuple[Line, ...]) -> list[str]:
         parts += [line.symbols.ljust(symbols_width)] if line.symbols else []
         parts += [line.numbers.ljust(numbers_width)] if line.numbers not in ("", f"{line.value:,}") else []
         text.append(" = ".join([*parts, result(line.value)]))
-    return text
+    return tuple(text)
 
 
 def step_lines(heading: str, board: Board, output: Shape | None) -> list[str]:
@@ -280,7 +286,7 @@ def step_lines(heading: str, board: Board, output: Shape | None) -> list[str]:
     lines += board_lines(board.shape)
     lines += [f"output {format_shape(output)}"] if output is not None else []
     lines += board_lines(board.cost)
-    return [lines[0], *(("  " + line).rstrip() for line in lines[1:] + list(board.notes))]
+    return [lines[0], *(visible("  " + line).rstrip() for line in lines[1:] + list(board.notes))]
 
 
 def _steps(design: DesignBoard):
@@ -295,16 +301,16 @@ def text(explanation: Explanation, width: int | None = None) -> str:
     a formula broken before an operator and continued under its `=`."""
     blocks = []
     for design in explanation.designs:
-        blocks.append(design.title)
+        blocks.append(visible(design.title))
         for path, board, output in _steps(design):
-            heading = f"{path}: {board.title}" if path else board.title
+            heading = visible(f"{path}: {board.title}" if path else board.title)
             blocks.append("\n".join(step_lines(heading, board, output)))
     if explanation.comparison:
-        blocks.append("\n".join(explanation.comparison))
-    blocks += ["\n".join(share_lines(shares)) for shares in explanation.shares]
-    lines = "\n\n".join(blocks).split("\n")
-    if width is not None:
-        lines = [part for line in lines for part in wrap_formula(line, width)]
+        blocks.append("\n".join(map(visible, explanation.comparison)))
+    blocks += ["\n".join(map(visible, share_lines(shares))) for shares in explanation.shares]
+    if width is None:  # piped: no split into a million lines and join again
+        return "\n\n".join(blocks) + "\n"
+    lines = [part for line in "\n\n".join(blocks).split("\n") for part in wrap_formula(line, width)]
     return "\n".join(lines) + "\n"
 
 
@@ -312,14 +318,14 @@ def markdown(explanation: Explanation) -> str:
     """Headings per design, bold titles per layer, the arithmetic in indented code blocks."""
     blocks = []
     for design in explanation.designs:
-        blocks.append(f"### {design.title}")
+        blocks.append(f"### {visible(design.title)}")
         for path, board, output in _steps(design):
-            heading = f"**{path}**: {board.title}" if path else f"**{board.title}**"
+            heading = visible(f"**{path}**: {board.title}" if path else f"**{board.title}**")
             lines = step_lines("", board, output)[1:]
             blocks.append(heading + "\n\n" + "\n".join("  " + line for line in lines))
     if explanation.comparison:
-        blocks.append("### Compared\n\n" + "\n".join(f"- {line}" for line in explanation.comparison))
+        blocks.append("### Compared\n\n" + "\n".join(f"- {visible(line)}" for line in explanation.comparison))
     for shares in explanation.shares:
-        head, *lines = share_lines(shares)
+        head, *lines = map(visible, share_lines(shares))
         blocks.append(f"**{head}**\n\n" + "\n".join("  " + line for line in lines))
     return "\n\n".join(blocks) + "\n"

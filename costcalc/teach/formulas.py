@@ -6,6 +6,7 @@ arithmetic it prints always equals the result it states.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ def _term(term: Term, attr: str) -> str:
     return " · ".join(_group(g, attr, len(term) == 1) for g in term)
 
 
+@functools.lru_cache(maxsize=4096)  # layers alike share their formulas: explain stays fast at the layer limit
 def formula(label: str, *terms: Term) -> Line:
     """A sum of products: symbols, numbers and value all from the same factors."""
     symbols = " + ".join(_term(t, "symbol") for t in terms)
@@ -70,6 +72,7 @@ def formula(label: str, *terms: Term) -> Line:
     return Line(label, symbols, numbers, value)
 
 
+@functools.lru_cache(maxsize=4096)
 def f(symbol: str, value: int, shown: str = "") -> Factor:
     """A factor, briefly: the formulas below read best with a short name."""
     return Factor(symbol, value, shown)

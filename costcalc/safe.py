@@ -1,0 +1,107 @@
+"""Text from a spec made safe to show: one place per concern, used by every output and error.
+
+- `visible`: control characters (ESC, NUL, CR, newlines unless kept, bidi overrides) as
+  escapes such as `\\x1b`, so a name cannot drive a terminal or break a line;
+- `brief`: a value quoted back in a message, elided to about 60 characters with `…`;
+- `one_line`: a whole message on one visible line, at most MAX_MESSAGE_CHARS long;
+- `csv_cell`, `markdown_cell`, `github_data`, `github_property`: each format's own escaping.
+"""
+
+from __future__ import annotations
+
+import reprlib
+
+BRIEF_CHARS = 60
+"""About how long a value quoted back in a message may be."""
+
+MAX_MESSAGE_CHARS = 300
+"""The longest error message, position included."""
+
+_INVISIBLE = [*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2028, 0x2029,
+              *range(0x2066, 0x206A), 0xFEFF]
+_ESCAPES = {code: repr(chr(code))[1:-1] for code in _INVISIBLE}
+_ESCAPES_KEEPING_NEWLINES = {code: text for code, text in _ESCAPES.items() if code != 0x0A}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def visible(text: str, keep_newlines: bool = False) -> str:
+    """`text` with every control character written as an escape (`\\x1b`, `\\n`, `\\u202e`)."""
+    if text.isprintable():  # the common case, at C speed: no control or format character at all
+        return text
+    return text.translate(_ESCAPES_KEEPING_NEWLINES if keep_newlines else _ESCAPES)
+
+
+def elide(text: str, limit: int) -> str:
+    """`text` cut in the middle to at most `limit` characters, the cut shown as `…`."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
+class _Brief(reprlib.Repr):
+    """reprlib with YAML's dict and list subclasses, and integers too long to print, bounded."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxstring = self.maxother = self.maxlong = BRIEF_CHARS
+        self.maxlist = self.maxtuple = 8
+        self.maxdict = 4
+        self.maxlevel = 3
+        self.fillvalue = "…"
+
+    def repr1(self, x, level):
+        if isinstance(x, bool) or x is None:
+            return repr(x)
+        if isinstance(x, int):
+            return self.repr_int(x, level)
+        if isinstance(x, str):
+            return repr(elide(x, BRIEF_CHARS))
+        for kind, method in ((dict, self.repr_dict), (list, self.repr_list)):
+            if isinstance(x, kind):
+                return method(x, level)
+        return super().repr1(x, level)
+
+    def repr_int(self, x, level):
+        if x.bit_length() > 3 * BRIEF_CHARS:  # never str() a number that may pass Python's digit limit
+            return f"{'-' if x < 0 else ''}an integer of about {int(x.bit_length() * 0.30103) + 1:,} digits"
+        return elide(repr(x), BRIEF_CHARS)
+
+
+_BRIEF = _Brief()
+
+
+def brief(value) -> str:
+    """`value` as a message quotes it: its repr, short, elided and visible."""
+    return visible(elide(_BRIEF.repr(value), BRIEF_CHARS + 2))
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """A message as one visible line of at most `limit` characters."""
+    return elide(visible(text), limit)
+
+
+def csv_cell(value):
+    """A csv cell that no spreadsheet runs as a formula (OWASP: a leading `'`), a carriage return
+    shown as `\\r` (csv quotes a newline, not a lone CR, which readers take for a line end);
+    non-strings as they are."""
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r", "\\r")
+    return "'" + text if value.startswith(_FORMULA_STARTS) else text
+
+
+def markdown_cell(text: str) -> str:
+    """A markdown table cell: one visible line, `|` escaped."""
+    return visible(text).replace("|", "\\|")
+
+
+def github_data(text: str) -> str:
+    """The message of a GitHub workflow command (`::error ...::DATA`)."""
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(escaped)
+
+
+def github_property(text: str) -> str:
+    """A property value of a GitHub workflow command (`file=`, `title=`)."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,52 @@
+"""JSON text as costcalc writes it: indented two spaces, with rows one compact line each.
+
+`json.dumps(indent=2)` runs Python's pure-Python encoder and spreads every row over some 25
+lines; at the layer limit (200,000 rows) that took seconds and a gigabyte. Here the envelope
+is indented as `json.dumps(indent=2)` would, and each item of a `Lines` list is written on one
+line by the C encoder, from a generator, so the rows are never all held as dicts at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class Lines:
+    """A json list written one item per line; `items` may be a generator, read once."""
+
+    def __init__(self, items: Iterable):
+        self.items = items
+
+
+def json_text(data) -> str:
+    """`data` as indented JSON text with a final newline; `Lines` lists one item per line."""
+    out: list[str] = []
+    _write(data, "", out)
+    out.append("\n")
+    return "".join(out)
+
+
+def _write(value, pad: str, out: list[str]) -> None:
+    inner = pad + "  "
+    if isinstance(value, dict) and value:
+        out.append("{")
+        for number, (key, item) in enumerate(value.items()):
+            out.append(f"{',' if number else ''}\n{inner}{_ENCODE(str(key))}: ")
+            _write(item, inner, out)
+        out.append(f"\n{pad}}}")
+    elif isinstance(value, (list, tuple)) and value:
+        out.append("[")
+        for number, item in enumerate(value):
+            out.append(f"{',' if number else ''}\n{inner}")
+            _write(item, inner, out)
+        out.append(f"\n{pad}]")
+    elif isinstance(value, Lines):
+        start = len(out)
+        out.extend(f"{',' if number else ''}\n{inner}{_ENCODE(item)}" for number, item in enumerate(value.items))
+        out.insert(start, "[")
+        out.append(f"\n{pad}]" if len(out) > start + 1 else "]")
+    else:
+        out.append(_ENCODE(value))

@@ -1,0 +1,294 @@
+"""The fuzz harness: valid specs from test_properties, broken on purpose, run through the CLI in-process.
+
+`cases()` draws one case: a spec (every kind, blocks with `${}` expressions, branches with every
+merge, anchors and aliases), mutated at the structure level (types swapped, huge and negative
+numbers, hostile strings, aliases, repeats) and at the YAML text level (cuts, stray characters,
+control characters, lost indents), and a command line (report, compare, check, explain and diff
+in every format, with hostile --max-* figures). `run_case` runs it with a time and memory guard;
+`problems` lists every way the answer breaks costcalc's contract (none is the goal):
+
+- no traceback and an exit code of 0, 1 or 2;
+- errors: each line `FILE[:LINE:COL]: message`, at most 300 characters, no control character;
+- outputs: no raw control character in table, text, markdown, github or junit; csv cells never
+  start a spreadsheet formula; markdown tables keep their column count; junit is XML.
+
+Used by tests/test_fuzz.py (a bounded run in CI) and tools/fuzz.py (the long campaign).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+import resource
+import signal
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from click.testing import CliRunner
+from hypothesis import strategies as st
+from test_properties import as_yaml, nodes, specs
+
+from costcalc.cli import main
+from costcalc.model.ops import OPS
+
+SECONDS = 2.0
+"""A case that runs longer (in CPU time) is a hang."""
+
+MEMORY = 1 << 30
+"""A case may allocate at most this much on top of the process's own address space."""
+
+ESC = "\x1b[2J\x1b[1;32mPASS\x1b[0m"
+STRINGS = (
+    "", " ", "x", "-", "=HYPERLINK(\"http://e.vil\",\"x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx", ESC,
+    "a|b", "line\nbreak", "nul\x00", "bell\x07", "del\x7f", "c1\x85", "bidi\u202eevil", "%0A::error::x", "a:b,c",
+    "ünïcødé ✓", "$nope", "${1/0}", "${", "${x * x}", "${round(5, -10 * 100000000)}", "${9 ** 9}",
+    "${1e308 * 10}", "${int(1e300) * int(1e300)}", "1.0000000000000000000000000001M", "1e400", "0x" + "f" * 40,
+    "x" * 200, "x" * 20_000, "é" * 9_000,
+)
+NUMBERS = (0, -1, 1, 2, -(10**18), 10**18, 10**30, 10**100, 10**101, 10**400, 10**3999, 10**4001, 10**9,
+           2.5, -0.0, float("inf"), float("-inf"), float("nan"), 1e308, True, False)
+KEYS = ("junk", "name", "repeat", "merge", "kernel", "layers", "args", "branches", "torch", "budget", "growth",
+        "defaults", "blocks", "designs", "input", "baseline", *OPS, 1, None, True)
+FORMATS = {
+    "report": ("table", "json", "csv", "markdown", "html"),
+    "compare": ("table", "json", "csv", "markdown", "html"),
+    "diff": ("table", "json", "csv", "markdown"),
+    "check": ("text", "json", "markdown", "github", "junit"),
+    "explain": ("text", "markdown"),
+    "draw": ("svg",),
+}
+FIGURES = ("0", "1", "100", "10K", "50K", "600M", "10G", "1T", "1.5G", "2MiB", "99999999999999999999999999999", "1.0000000000000000000000000001M",
+           "9" * 5000, "-1", "1e9", "x", "10%")
+
+hostile_scalars = st.one_of(st.sampled_from(STRINGS), st.sampled_from(NUMBERS), st.none(),
+                            st.text(max_size=12), st.integers(-(10**6), 10**6))
+hostile_values = st.recursive(hostile_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                                       st.dictionaries(st.sampled_from(KEYS), inner,
+                                                                                       max_size=3)), max_leaves=6)
+
+
+@st.composite
+def mutated(draw, spec: dict) -> dict:
+    """`spec` broken in 0 to 4 places: a value swapped, a key dropped or renamed, an alias, a huge repeat."""
+    spec = copy.deepcopy(spec)
+    if draw(st.booleans()):
+        spec["budget"] = {"macs": draw(st.sampled_from(FIGURES)), "params": draw(st.sampled_from([10**6, "1M", 0]))}
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2, 4]))):
+        places = list(nodes(spec))[1:]
+        if not places:
+            break
+        path, value = places[draw(st.integers(0, len(places) - 1))]
+        parent = spec
+        for key in path[:-1]:
+            parent = parent[key]
+        key = path[-1]
+        action = draw(st.sampled_from(["swap", "drop", "rename", "insert", "alias", "repeat", "name", "negate"]))
+        if action == "drop":
+            del parent[key]
+        elif action == "rename" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(KEYS))] = parent.pop(key)
+        elif action == "insert" and isinstance(value, dict):
+            value[draw(st.sampled_from(KEYS))] = draw(hostile_values)
+        elif action == "insert" and isinstance(value, list):
+            value.insert(draw(st.integers(0, len(value))), draw(hostile_values))
+        elif action == "alias":  # the same object twice: yaml.dump writes an anchor and an alias
+            target_path, target = places[draw(st.integers(0, len(places) - 1))]
+            if path[:len(target_path)] != target_path:  # never an ancestor: no cycles
+                parent[key] = target
+        elif action in ("repeat", "name") and isinstance(value, dict):
+            value[action] = draw(st.sampled_from(NUMBERS + STRINGS))
+        elif action == "negate" and isinstance(value, int) and not isinstance(value, bool):
+            parent[key] = -value * draw(st.sampled_from([1, 10**9, 10**200]))
+        else:
+            parent[key] = draw(hostile_values)
+    return spec
+
+
+@st.composite
+def corrupted(draw, text: str) -> str:
+    """The YAML text broken at the character level, or left alone."""
+    action = draw(st.sampled_from(["none"] * 6 + ["cut", "char", "dedent", "drop", "duplicate"]))
+    at = draw(st.integers(0, len(text)))
+    if action == "cut":
+        return text[:at]
+    if action == "char":
+        return text[:at] + draw(st.sampled_from(list("[]{}:-&*!|>%@`'\"\t\x07\x1b\x85\ufeff") + ["\n  ", "&a ", "*a "])) + text[at:]
+    if action == "dedent":
+        return text.replace("\n  ", "\n", 1)
+    if action == "drop":
+        return text[:at] + text[at + 7:]
+    if action == "duplicate":
+        lines = text.splitlines(keepends=True)
+        line = lines[min(at, len(lines) - 1)] if lines else ""
+        return text + line
+    return text
+
+
+@st.composite
+def commands(draw) -> list[str]:
+    """A command line over `spec.yaml` (and `other.yaml` for diff)."""
+    command = draw(st.sampled_from(list(FORMATS)))
+    fmt = draw(st.sampled_from(FORMATS[command]))
+    args = [command, "spec.yaml", *(["--output", "-"] if command == "draw" else ["--format", fmt])]
+    if command == "diff":
+        args.insert(2, "other.yaml")
+    if command == "check":
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
+            metric = draw(st.sampled_from(["macs", "flops", "params", "activation-bytes"]))
+            args += [f"--max-{metric}", draw(st.sampled_from(FIGURES))]
+    if command in ("report", "compare", "diff") and draw(st.booleans()):
+        args.append("--exact")
+    if command in ("report", "check", "explain") and draw(st.booleans()):
+        args += ["--convention", draw(st.sampled_from(["costcalc", "fvcore", "ptflops", "thop", "flops2x"]))]
+    if command == "report" and draw(st.booleans()):
+        args.append("--receptive-field")
+    return args
+
+
+@dataclass
+class Case:
+    text: str
+    other: str
+    args: list[str]
+
+
+@st.composite
+def cases(draw) -> Case:
+    spec = draw(mutated(draw(specs())))
+    text = draw(corrupted(as_yaml(spec)))
+    other = as_yaml(draw(mutated(draw(specs())))) if draw(st.booleans()) else text
+    return Case(text, other, draw(commands()))
+
+
+@dataclass
+class Outcome:
+    code: int | None
+    out: str
+    err: str
+    seconds: float
+    error: BaseException | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class Hang(Exception):
+    """Raised by the alarm in a case that runs longer than the guard allows."""
+
+
+def _alarm(signum, frame):
+    raise Hang()
+
+
+def run_case(case: Case, folder, seconds: float = SECONDS) -> Outcome:
+    """Run one case in `folder` with a CPU-time alarm and a cap on the address space."""
+    (folder / "spec.yaml").write_text(case.text, encoding="utf-8", errors="surrogateescape")
+    (folder / "other.yaml").write_text(case.other, encoding="utf-8", errors="surrogateescape")
+    args = [str(folder / a) if a.endswith(".yaml") else a for a in case.args]
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    used = _address_space()
+    previous = signal.signal(signal.SIGVTALRM, _alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    resource.setrlimit(resource.RLIMIT_AS, (used + MEMORY, hard))
+    started = time.process_time()
+    try:
+        result = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "120"}).invoke(main, args, catch_exceptions=True)
+        outcome = Outcome(result.exit_code, result.stdout, result.stderr, time.process_time() - started,
+                          None if isinstance(result.exception, SystemExit) else result.exception)
+    except Hang as hang:  # the alarm may land outside the runner's own try
+        outcome = Outcome(None, "", "", time.process_time() - started, hang)
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    outcome.problems = problems(outcome, case.args, str(folder) + "/")
+    return outcome
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+POSITIONED = re.compile(r"^(spec|other)\.yaml(:\d+:\d+)?: \S")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def problems(outcome: Outcome, args: list[str], folder: str) -> list[str]:
+    """Every way `outcome` breaks the contract of the command line."""
+    if isinstance(outcome.error, Hang):
+        return [f"hang: over {SECONDS} s of CPU"]
+    if isinstance(outcome.error, MemoryError):
+        return [f"memory: over {MEMORY >> 20} MiB"]
+    if outcome.error is not None:
+        return [f"traceback: {type(outcome.error).__name__}: {str(outcome.error)[:200]}"]
+    found = [] if outcome.code in (0, 1, 2) else [f"exit code {outcome.code}"]
+    found += _error_problems(outcome.err.replace(folder, ""))
+    fmt = args[args.index("--format") + 1] if "--format" in args else "svg"
+    if outcome.out:
+        found += [f"{fmt}: {p}" for p in _output_problems(fmt, outcome.out.replace(folder, ""))]
+    return found
+
+
+def _error_problems(err: str) -> list[str]:
+    if err.startswith("Usage:"):  # click's usage errors: a usage line, a hint, then one Error: line
+        lines = [line for line in err.splitlines() if line.startswith("Error:")]
+        return [] if len(lines) == 1 and len(lines[0]) <= 300 + 40 and not CONTROL.search(lines[0]) else \
+            [f"usage error not one clean line: {err[:200]!r}"]
+    found = []
+    for line in err.splitlines():
+        if len(line) > 300:
+            found.append(f"error line of {len(line)} characters")
+        if CONTROL.search(line):
+            found.append(f"control character in an error: {line[:100]!r}")
+        if not POSITIONED.match(line):
+            found.append(f"error not positioned: {line[:100]!r}")
+    return found
+
+
+def _output_problems(fmt: str, out: str) -> list[str]:
+    if fmt in ("json", "html", "svg"):  # machine formats, and markup that escapes by its own rules
+        return []
+    if fmt == "csv":
+        try:
+            cells = [cell for row in csv.reader(io.StringIO(out), strict=True) for cell in row]
+        except csv.Error as exc:
+            return [f"not csv: {exc}"]
+        return [f"formula cell {cell[:40]!r}" for cell in cells if cell.startswith(FORMULA) and not _number(cell)][:1]
+    found = [f"raw control character {m.group()!r}" for m in CONTROL.finditer(out)][:1]
+    if fmt == "junit":
+        try:
+            ET.fromstring(out.split("\n", 1)[1])
+        except ET.ParseError as exc:
+            found.append(f"not XML: {exc}")
+    if fmt == "markdown":
+        found += _markdown_problems(out)
+    if fmt == "github":
+        found += [f"github line: {line[:80]!r}" for line in out.splitlines()
+                  if not line.startswith("::error ") and ": " not in line][:1]
+    return found
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _markdown_problems(out: str) -> list[str]:
+    """Each table keeps its header's column count on every row (`\\|` is a cell's own bar)."""
+    found, columns = [], None
+    for line in out.splitlines():
+        if not line.startswith("|"):
+            columns = None
+            continue
+        count = len(re.findall(r"(?<!\\)\|", line))
+        if columns is None:
+            columns = count
+        elif count != columns:
+            found.append(f"markdown row of {count - 1} cells under {columns - 1} columns: {line[:80]!r}")
+    return found[:1]
