@@ -95,8 +95,8 @@ def mutated(draw, spec: dict) -> dict:
         elif action == "insert" and isinstance(value, list):
             value.insert(draw(st.integers(0, len(value))), draw(hostile_values))
         elif action == "alias":  # the same object twice: yaml.dump writes an anchor and an alias
-            target_path, target = places[draw(st.integers(0, len(places) - 1))]
-            if path[:len(target_path)] != target_path:  # never an ancestor: no cycles
+            target = places[draw(st.integers(0, len(places) - 1))][1]
+            if not any(inside is parent for _, inside in nodes(target)):  # never around its new place: no cycle
                 parent[key] = target
         elif action in ("repeat", "name") and isinstance(value, dict):
             value[action] = draw(st.sampled_from(NUMBERS + STRINGS))
