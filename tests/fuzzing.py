@@ -52,6 +52,9 @@ NUMBERS = (0, -1, 1, 2, -(10**18), 10**18, 10**30, 10**100, 10**101, 10**400, 10
            2.5, -0.0, float("inf"), float("-inf"), float("nan"), 1e308, True, False)
 KEYS = ("junk", "name", "repeat", "merge", "kernel", "layers", "args", "branches", "torch", "budget", "growth",
         "defaults", "blocks", "designs", "input", "baseline", *OPS, 1, None, True)
+GRAPH_KEYS = ("as", "from", "when", "as", "from")
+GRAPH_VALUES = ("t0", "t1", "input", "skip", ["t0", "t1"], ["t0", "t0"], ["input", "t1"], [], True, False,
+                "${height > 4}", "${channels}", "$nope", 3, None, "line\nbreak", "\x1b[2J")
 FORMATS = {
     "report": ("table", "json", "csv", "markdown", "html"),
     "compare": ("table", "json", "csv", "markdown", "html"),
@@ -85,7 +88,8 @@ def mutated(draw, spec: dict) -> dict:
         for key in path[:-1]:
             parent = parent[key]
         key = path[-1]
-        action = draw(st.sampled_from(["swap", "drop", "rename", "insert", "alias", "repeat", "name", "negate"]))
+        action = draw(st.sampled_from(["swap", "drop", "rename", "insert", "alias", "repeat", "name", "negate",
+                                       "graph", "graph", "merge"]))
         if action == "drop":
             del parent[key]
         elif action == "rename" and isinstance(parent, dict):
@@ -98,6 +102,11 @@ def mutated(draw, spec: dict) -> dict:
             target = places[draw(st.integers(0, len(places) - 1))][1]
             if not any(inside is parent for _, inside in nodes(target)):  # never around its new place: no cycle
                 parent[key] = target
+        elif action == "graph" and isinstance(value, dict) and len(value) == 1 and isinstance(_first(value), dict):
+            _first(value)[draw(st.sampled_from(GRAPH_KEYS))] = draw(st.sampled_from(GRAPH_VALUES))
+        elif action == "merge" and isinstance(value, list):  # format 1.1: a merge of named tensors
+            value.insert(draw(st.integers(0, len(value))), {"merge": draw(st.sampled_from(["add", "concat", "x"])),
+                                                           "from": draw(st.sampled_from(GRAPH_VALUES))})
         elif action in ("repeat", "name") and isinstance(value, dict):
             value[action] = draw(st.sampled_from(NUMBERS + STRINGS))
         elif action == "negate" and isinstance(value, int) and not isinstance(value, bool):
@@ -105,6 +114,10 @@ def mutated(draw, spec: dict) -> dict:
         else:
             parent[key] = draw(hostile_values)
     return spec
+
+
+def _first(mapping: dict):
+    return next(iter(mapping.values()))
 
 
 @st.composite
@@ -156,8 +169,24 @@ class Case:
 
 
 @st.composite
+def graphs(draw) -> dict:
+    """A valid spec whose first design names a tensor (`as:`), reads it again later (`from:`) and
+    merges it with itself (`{merge: add, from: [t0, t0]}`): spec format 1.1's graphs."""
+    spec = draw(specs())
+    layers = spec.get("layers") or next(iter(spec["designs"].values()))
+    mappings = [item for item in layers if isinstance(item, dict) and len(item) == 1 and isinstance(_first(item), dict)]
+    if mappings:
+        _first(mappings[0])["as"] = "t0"
+        later = mappings[draw(st.integers(0, len(mappings) - 1))]
+        if later is not mappings[0]:
+            _first(later)["from"] = "t0"
+        layers.append({"merge": draw(st.sampled_from(["add", "concat", "multiply"])), "from": ["t0", "t0"]})
+    return spec
+
+
+@st.composite
 def cases(draw) -> Case:
-    spec = draw(mutated(draw(specs())))
+    spec = draw(mutated(draw(st.one_of(specs(), graphs()))))
     text = draw(corrupted(as_yaml(spec)))
     other = as_yaml(draw(mutated(draw(specs())))) if draw(st.booleans()) else text
     return Case(text, other, draw(commands()))
