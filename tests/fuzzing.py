@@ -157,7 +157,7 @@ def commands(draw) -> list[str]:
     if command in ("report", "check", "explain") and draw(st.booleans()):
         args += ["--convention", draw(st.sampled_from(["costcalc", "fvcore", "ptflops", "thop", "flops2x"]))]
     if command == "report" and draw(st.booleans()):
-        args.append("--receptive-field")
+        args.append(draw(st.sampled_from(["--receptive-field", "--memory", "--device=t4", "--device=a100"])))
     return args
 
 
