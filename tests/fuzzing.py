@@ -56,6 +56,7 @@ KEYS = ("junk", "name", "repeat", "merge", "kernel", "layers", "args", "branches
 GRAPH_KEYS = ("as", "from", "when", "as", "from")
 GRAPH_VALUES = ("t0", "t1", "input", "skip", ["t0", "t1"], ["t0", "t0"], ["input", "t1"], [], True, False,
                 "${height > 4}", "${channels}", "$nope", 3, None, "line\nbreak", "\x1b[2J")
+graph_values = st.sampled_from(GRAPH_VALUES).map(copy.deepcopy)  # a fresh copy: a later mutation may change it
 FORMATS = {
     "report": ("table", "json", "csv", "markdown", "html"),
     "compare": ("table", "json", "csv", "markdown", "html"),
@@ -104,10 +105,10 @@ def mutated(draw, spec: dict) -> dict:
             if not any(inside is parent for _, inside in nodes(target)):  # never around its new place: no cycle
                 parent[key] = target
         elif action == "graph" and isinstance(value, dict) and len(value) == 1 and isinstance(_first(value), dict):
-            _first(value)[draw(st.sampled_from(GRAPH_KEYS))] = draw(st.sampled_from(GRAPH_VALUES))
+            _first(value)[draw(st.sampled_from(GRAPH_KEYS))] = draw(graph_values)
         elif action == "merge" and isinstance(value, list):  # format 1.1: a merge of named tensors
             value.insert(draw(st.integers(0, len(value))), {"merge": draw(st.sampled_from(["add", "concat", "x"])),
-                                                           "from": draw(st.sampled_from(GRAPH_VALUES))})
+                                                           "from": draw(graph_values)})
         elif action in ("repeat", "name") and isinstance(value, dict):
             value[action] = draw(st.sampled_from(NUMBERS + STRINGS))
         elif action == "negate" and isinstance(value, int) and not isinstance(value, bool):
