@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import sys
 
 import click
@@ -494,7 +495,9 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     if device:
         roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files, loaded), dtype, batch)
     explanation = boards.explain(analysis, layer, receptive, roofline)
-    click.echo(boards.text(explanation, budget()) if fmt == "text" else boards.markdown(explanation), nl=False)
+    chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
+    while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
+        click.echo(written, nl=False)
 
 
 @main.command()

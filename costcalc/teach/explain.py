@@ -296,36 +296,53 @@ def _steps(design: DesignBoard):
         yield "", design.total, None
 
 
+def text_chunks(explanation: Explanation, width: int | None = None):
+    """The boards as plain text, a block at a time, a blank line between blocks; each line within `width`
+    cells when given, a formula broken before an operator and continued under its `=`. A generator, so
+    that a design of 200,000 layers is written out without its whole text in memory."""
+    def blocks():
+        for design in explanation.designs:
+            yield visible(design.title)
+            for path, board, output in _steps(design):
+                heading = visible(f"{path}: {board.title}" if path else board.title)
+                yield "\n".join(step_lines(heading, board, output))
+        if explanation.comparison:
+            yield "\n".join(map(visible, explanation.comparison))
+        for shares in explanation.shares:
+            yield "\n".join(map(visible, share_lines(shares)))
+
+    for index, block in enumerate(blocks()):
+        if width is not None:
+            block = "\n".join(part for line in block.split("\n") for part in wrap_formula(line, width))
+        yield ("\n\n" if index else "") + block
+    yield "\n"
+
+
 def text(explanation: Explanation, width: int | None = None) -> str:
-    """The boards as plain text, a blank line between layers; each line within `width` cells when given,
-    a formula broken before an operator and continued under its `=`."""
-    blocks = []
-    for design in explanation.designs:
-        blocks.append(visible(design.title))
-        for path, board, output in _steps(design):
-            heading = visible(f"{path}: {board.title}" if path else board.title)
-            blocks.append("\n".join(step_lines(heading, board, output)))
-    if explanation.comparison:
-        blocks.append("\n".join(map(visible, explanation.comparison)))
-    blocks += ["\n".join(map(visible, share_lines(shares))) for shares in explanation.shares]
-    if width is None:  # piped: no split into a million lines and join again
-        return "\n\n".join(blocks) + "\n"
-    lines = [part for line in "\n\n".join(blocks).split("\n") for part in wrap_formula(line, width)]
-    return "\n".join(lines) + "\n"
+    """The boards as plain text (text_chunks, joined)."""
+    return "".join(text_chunks(explanation, width))
+
+
+def markdown_chunks(explanation: Explanation):
+    """Headings per design, bold titles per layer, the arithmetic in indented code blocks; a block at a time."""
+    def blocks():
+        for design in explanation.designs:
+            yield f"### {visible(design.title)}"
+            for path, board, output in _steps(design):
+                heading = visible(f"**{path}**: {board.title}" if path else f"**{board.title}**")
+                lines = step_lines("", board, output)[1:]
+                yield heading + "\n\n" + "\n".join("  " + line for line in lines)
+        if explanation.comparison:
+            yield "### Compared\n\n" + "\n".join(f"- {visible(line)}" for line in explanation.comparison)
+        for shares in explanation.shares:
+            head, *lines = map(visible, share_lines(shares))
+            yield f"**{head}**\n\n" + "\n".join("  " + line for line in lines)
+
+    for index, block in enumerate(blocks()):
+        yield ("\n\n" if index else "") + block
+    yield "\n"
 
 
 def markdown(explanation: Explanation) -> str:
-    """Headings per design, bold titles per layer, the arithmetic in indented code blocks."""
-    blocks = []
-    for design in explanation.designs:
-        blocks.append(f"### {visible(design.title)}")
-        for path, board, output in _steps(design):
-            heading = visible(f"**{path}**: {board.title}" if path else f"**{board.title}**")
-            lines = step_lines("", board, output)[1:]
-            blocks.append(heading + "\n\n" + "\n".join("  " + line for line in lines))
-    if explanation.comparison:
-        blocks.append("### Compared\n\n" + "\n".join(f"- {visible(line)}" for line in explanation.comparison))
-    for shares in explanation.shares:
-        head, *lines = map(visible, share_lines(shares))
-        blocks.append(f"**{head}**\n\n" + "\n".join("  " + line for line in lines))
-    return "\n\n".join(blocks) + "\n"
+    """The boards as Markdown (markdown_chunks, joined)."""
+    return "".join(markdown_chunks(explanation))
