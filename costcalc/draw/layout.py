@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..count.engine import DesignResult, Row
 from ..model.ops import format_shape
+from ..show.text import elide
 from ..units import readable
 
 BOX_W, BOX_H = 260, 66
@@ -102,12 +103,8 @@ def tree(rows: tuple[Row, ...]) -> list[_Node]:
 
 
 def fit(text: str, width: float) -> str:
-    """`text`, elided in the middle to fit `width` pixels."""
-    room = max(int(width / CHAR_W), 5)
-    if len(text) <= room:
-        return text
-    half = (room - 1) // 2
-    return text[:half] + "…" + text[len(text) - (room - 1 - half):]
+    """`text`, elided in the middle (whole path segments where it can) to fit `width` pixels."""
+    return elide(text, max(int(width / CHAR_W), 5))
 
 
 def box_lines(row: Row) -> tuple[str, ...]:
