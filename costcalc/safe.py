@@ -48,7 +48,6 @@ class _Brief(reprlib.Repr):
         self.maxlist = self.maxtuple = 8
         self.maxdict = 4
         self.maxlevel = 3
-        self.fillvalue = "…"
 
     def repr1(self, x, level):
         if isinstance(x, bool) or x is None:
@@ -57,10 +56,22 @@ class _Brief(reprlib.Repr):
             return self.repr_int(x, level)
         if isinstance(x, str):
             return repr(elide(x, BRIEF_CHARS))
-        for kind, method in ((dict, self.repr_dict), (list, self.repr_list)):
-            if isinstance(x, kind):
-                return method(x, level)
+        if isinstance(x, list):
+            return self._items(x, level, self.maxlist, lambda v: self.repr1(v, level - 1), "[]")
+        if isinstance(x, dict):
+            return self._items(list(x.items()), level, self.maxdict,
+                               lambda kv: f"{self.repr1(kv[0], level - 1)}: {self.repr1(kv[1], level - 1)}", "{}")
         return super().repr1(x, level)
+
+    @staticmethod
+    def _items(items, level: int, most: int, show, brackets: str) -> str:
+        """`[a, b, …]`: the first `most` items, `…` for the rest (reprlib's own filler is `...` before 3.11)."""
+        if not items:
+            return brackets
+        if level <= 0:
+            return f"{brackets[0]}…{brackets[1]}"
+        shown = [show(item) for item in items[:most]] + (["…"] if len(items) > most else [])
+        return brackets[0] + ", ".join(shown) + brackets[1]
 
     def repr_int(self, x, level):
         if x.bit_length() > 3 * BRIEF_CHARS:  # never str() a number that may pass Python's digit limit
