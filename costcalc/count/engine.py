@@ -68,6 +68,17 @@ class Row:
     """The name its output is given (`as:`), for later rows to read."""
 
 
+def child_indices(rows: tuple[Row, ...], index: int) -> list[int]:
+    """The indices of the rows directly under the group row at `index` (rows come in pre-order)."""
+    depth, found = rows[index].depth, []
+    for position in range(index + 1, len(rows)):  # no slice: a copy of the rest per group is quadratic
+        if rows[position].depth <= depth:
+            break
+        if rows[position].depth == depth + 1:
+            found.append(position)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class DesignResult:
     """A design's rows and totals; `breakdown` is its FLOPs by operation kind under the convention."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..count.engine import DesignResult, Row
+from ..count.engine import DesignResult, Row, child_indices
 from ..model.ops import numel
 from ..model.tree import INPUT
 
@@ -77,17 +77,6 @@ class Flow:
         return len(self.sizes) - 1
 
 
-def children(rows: tuple[Row, ...], index: int) -> list[int]:
-    """The indices of a group row's direct children (rows come in pre-order)."""
-    depth, found = rows[index].depth, []
-    for j in range(index + 1, len(rows)):
-        if rows[j].depth <= depth:
-            break
-        if rows[j].depth == depth + 1:
-            found.append(j)
-    return found
-
-
 def dataflow(design: DesignResult, fused: bool = False) -> Flow:
     """The design's steps and tensors, in the order of evaluation."""
     flow, rows = Flow(), design.rows
@@ -115,7 +104,7 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool, na
         elif row.role == "merge":  # a merge of named tensors
             tensor, host = _write(flow, row, [names[name] for name in row.sources]), None
         elif row.role == "branches":
-            kids = children(rows, i)
+            kids = child_indices(rows, i)
             outputs = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
             tensor, host = _write(flow, next(rows[k] for k in kids if rows[k].role == "merge"), outputs), None
         else:
@@ -129,7 +118,7 @@ def _group(flow: Flow, rows, index: int, tensor: int, fused: bool, names: dict[s
     """A block or branch, which reads its own input as `input`."""
     outer = names.get(INPUT)
     names[INPUT] = tensor
-    out = _sequence(flow, rows, children(rows, index), tensor, fused, names)
+    out = _sequence(flow, rows, child_indices(rows, index), tensor, fused, names)
     names[INPUT] = outer
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
-from ..count.engine import Analysis, DesignResult, Row
+from ..count.engine import Analysis, DesignResult, Row, child_indices
 from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
 from ..safe import brief, visible
@@ -64,14 +64,7 @@ class Explanation:
 
 def children(rows: tuple[Row, ...], index: int) -> list[Row]:
     """The rows directly under the group row at `index`."""
-    depth, found = rows[index].depth, []
-    for position in range(index + 1, len(rows)):  # no slice: a copy of the rest per group is quadratic
-        row = rows[position]
-        if row.depth <= depth:
-            break
-        if row.depth == depth + 1:
-            found.append(row)
-    return found
+    return [rows[position] for position in child_indices(rows, index)]
 
 
 def bottom_up(rows: tuple[Row, ...]) -> list[int]:
