@@ -632,6 +632,36 @@ def measure(name, seconds):
     click.echo(measure_profile(name, seconds), nl=False)
 
 
+@devices.command()
+@click.argument("timings", type=click.Path(path_type=str))
+@click.option("--device", "base", required=True, metavar="NAME", shell_complete=completion("devices"),
+              help="The device to calibrate, such as the one `costcalc devices measure` gave.")
+@click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
+              help="More devices from a JSON file (repeatable).")
+@click.option("--name", help="The calibrated device's name  [default: NAME-calibrated]")
+def calibrate(timings, base, devices_files, name):
+    """Fit a device to single layers timed on the runtime that runs them (TIMINGS: a JSON file).
+
+    Prints a devices file with one device whose compute efficiency is per kernel and shape; see
+    docs/latency.md, Calibrating.
+    """
+    from .count.engine import analyze
+    from .device.calibrate import calibrate as fit
+    from .errors import CostcalcError
+    from .show.device import devices_file
+    from .spec.timings import read_timings
+
+    device, = pick_devices((base,), devices_files)
+    found = read_timings(timings)
+    if found.dtype not in DTYPES:
+        raise CostcalcError(f"{timings}: dtype {brief(found.dtype)} is not one of {', '.join(DTYPES)}")
+    timed = [(analyze(spec, bytes_per_element=DTYPES[found.dtype]).designs[0], seconds)
+             for spec, seconds in found.layers]
+    name = name or f"{base}-calibrated"
+    calibrated = fit(timed, device, found.dtype, DTYPES[found.dtype], name, found.runtime)
+    click.echo(devices_file({name: calibrated}), nl=False)
+
+
 def parse_vary(ctx, param, values):
     """`--vary alpha=0.25,0.5` or `--vary resolution=128:224:32` (repeatable) → [(name, [value texts])]."""
     from .sweep.grid import parse_vary as parse

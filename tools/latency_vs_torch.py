@@ -9,6 +9,10 @@ error of the estimate. torch is not a costcalc dependency; run it from a venv ou
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/costcalc devices measure --name cpu > cpu.json
     /work/venvs/device/bin/python tools/latency_vs_torch.py --devices cpu.json --device cpu --threads 1
+
+With --devices and --device repeated, it estimates on each (a profile as measured and the same
+calibrated with `costcalc devices calibrate`, say); --from-tsv takes the measured figures from an
+earlier run's --tsv file, so that needs no torch.
 """
 import argparse
 import random
@@ -92,10 +96,13 @@ def spearman(a: list[float], b: list[float]) -> float:
     return cov / (sum((p - mx) ** 2 for p in x) * sum((q - my) ** 2 for q in y)) ** 0.5
 
 
-def main() -> int:
-    import torch
-    import torchvision
+def read_tsv(path: str) -> dict[str, tuple[float, int, int]]:
+    """name -> (measured seconds, params, MACs) from a file this script wrote with --tsv."""
+    rows = [line.split("\t") for line in Path(path).read_text().splitlines() if line and not line.startswith("#")]
+    return {name: (float(seconds), int(params), int(macs)) for name, params, macs, seconds in rows[1:]}
 
+
+def main() -> int:
     from costcalc.count.engine import analyze
     from costcalc.device.profiles import all_devices
     from costcalc.device.roofline import latency
@@ -103,40 +110,52 @@ def main() -> int:
     from costcalc.spec.reader import load
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--devices", required=True)
-    parser.add_argument("--device", required=True)
+    parser.add_argument("--devices", action="append", required=True, help="a devices file (repeatable)")
+    parser.add_argument("--device", action="append", required=True, help="a device to estimate on (repeatable)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--tsv", help="also write model, params, MACs and measured seconds to this file")
+    parser.add_argument("--from-tsv", help="take the measured figures from this file (of --tsv) instead of timing torch")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    device = all_devices((args.devices,))[args.device]
-    lines = []
-    rows = []
-    measured_all = measure_all({name: MODELS.get(name, (224, {})) for name in NETWORKS}, args.runs)
+    known = all_devices(tuple(args.devices))
+    devices = [known[name] for name in args.device]
+    if args.from_tsv:
+        measured_all, about = read_tsv(args.from_tsv), f"the measurements in {args.from_tsv}"
+    else:
+        import torch
+        import torchvision
+
+        torch.set_num_threads(args.threads)
+        measured_all = measure_all({name: MODELS.get(name, (224, {})) for name in NETWORKS}, args.runs)
+        about = (f"torch {torch.__version__}, torchvision {torchvision.__version__}, {args.threads} thread(s), "
+                 f"median of {args.runs} interleaved runs, batch 1")
+    lines, rows = [], []
     for name, (spec, design_name) in NETWORKS.items():
         design = analyze(load(ROOT / "specs" / spec)).design(design_name)
-        estimate = latency(design, memory(design), device, "float32")[""].seconds
+        found = memory(design)
+        estimates = [latency(design, found, device, "float32")[""].seconds for device in devices]
         measured, params, macs = measured_all[name]
         if (params, macs) != (design.total.trainable_params, design.total.macs):
             print(f"{name}: torch has {params:,} params and {macs:,} MACs, the spec {design.total.trainable_params:,}"
                   f" and {design.total.macs:,}", file=sys.stderr)
             return 1
-        lines.append((name, design.total.macs, estimate, measured))
+        lines.append((name, design.total.macs, estimates, measured))
         rows.append(f"{name}\t{params}\t{macs}\t{measured:.6f}")
     if args.tsv:
         Path(args.tsv).write_text("model\tparams\tmacs\tmeasured_s\n" + "\n".join(rows) + "\n")
-    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, {args.threads} thread(s), "
-          f"median of {args.runs} interleaved runs, batch 1; device {args.device}: {device.source}")
-    print("| network | MACs | estimated (ms) | measured (ms) | estimate / measured |")
-    print("|---|---:|---:|---:|---:|")
-    for name, macs, estimate, measured in lines:
-        print(f"| {name} | {macs:,} | {estimate * 1e3:.1f} | {measured * 1e3:.1f} | {estimate / measured:.2f} |")
+    print(f"{about}; devices: " + "; ".join(f"{d.name}: {d.source}" for d in devices))
+    print("| network | MACs | measured (ms) | " + " | ".join(f"{d.name} (ms) | ratio" for d in devices) + " |")
+    print("|---|---:|---:|" + "---:|---:|" * len(devices))
+    for name, macs, estimates, measured in lines:
+        cells = " | ".join(f"{e * 1e3:.1f} | {e / measured:.2f}" for e in estimates)
+        print(f"| {name} | {macs:,} | {measured * 1e3:.1f} | {cells} |")
     measured = [m for *_, m in lines]
-    print(f"spearman(estimate, measured) = {spearman([e for _, _, e, _ in lines], measured):.2f}")
-    print(f"spearman(MACs, measured) = {spearman([float(m) for _, m, _, _ in lines], measured):.2f}")
-    errors = [abs(e - m) / m for _, _, e, m in lines]
-    print(f"median relative error = {statistics.median(errors):.1%}")
+    print(f"spearman(MACs, measured) = {spearman([float(m) for _, m, _, _ in lines], measured):.3f}")
+    for index, device in enumerate(devices):
+        estimates = [e[index] for _, _, e, _ in lines]
+        errors = [abs(e - m) / m for e, m in zip(estimates, measured)]
+        print(f"{device.name}: spearman(estimate, measured) = {spearman(estimates, measured):.3f}, "
+              f"median relative error = {statistics.median(errors):.1%}")
     return 0
 
 

@@ -5,7 +5,9 @@ A user's own come from a JSON file of the same layout (`--devices FILE`) or from
 `devices:` mapping (name → the same fields). A profile's
 `efficiency` (compute and memory: the share of the peak a real kernel reaches) and
 `overhead_us` (a fixed cost per layer: launch, dispatch) default to DEFAULT_EFFICIENCY and
-DEFAULT_OVERHEAD_US; docs/latency.md says why.
+DEFAULT_OVERHEAD_US; docs/latency.md says why. A calibrated profile's `kernels` (kernel name →
+[M, N, K, efficiency] rows, from `costcalc devices calibrate`) give the compute efficiency per
+kernel and shape (kernels.py).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ..errors import CostcalcError, Where
+from ..jsonfile import read_json
 from ..safe import brief
 from ..suggest import did_you_mean
+from .kernels import Sample, kernel, nearest
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
 DEFAULT_OVERHEAD_US = 5.0
@@ -36,6 +40,7 @@ class Device:
     memory_efficiency: float = DEFAULT_EFFICIENCY["memory"]
     overhead_s: float = DEFAULT_OVERHEAD_US * 1e-6
     origin: str = field(default="built-in", compare=False)
+    kernels: dict[str, tuple[Sample, ...]] = field(default_factory=dict, compare=False)
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
@@ -43,6 +48,14 @@ class Device:
             raise CostcalcError(f"device {brief(self.name)} has no throughput figure for {dtype}",
                                 hint=f"it has: {', '.join(self.flops_per_s)}; choose one with --dtype")
         return self.flops_per_s[dtype]
+
+    def efficiency(self, row, batch: int = 1) -> float:
+        """The compute efficiency of `row`'s kernel at its shape: calibrated if the device has timings of
+        that kernel, else the device's compute efficiency."""
+        if not self.kernels:
+            return self.compute_efficiency
+        name, shape = kernel(row, batch)
+        return nearest(self.kernels[name], shape) if name in self.kernels else self.compute_efficiency
 
 
 def parse_devices(data, origin: str) -> dict[str, Device]:
@@ -61,6 +74,10 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
         efficiency = {**DEFAULT_EFFICIENCY, **entry.get("efficiency", {})}
         overhead = float(entry.get("overhead_us", DEFAULT_OVERHEAD_US))
         source = str(entry["source"])
+        kernels = {str(k): tuple(_sample(row, f"{what}: kernels.{k}", where) for row in rows)
+                   for k, rows in entry.get("kernels", {}).items()}
+        if not all(kernels.values()):
+            raise ValueError("kernels: a kernel without rows")
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise CostcalcError(f"{what}: missing or malformed {exc}", where,
                             hint="give tflops (per dtype), bandwidth_gbs and source") from None
@@ -69,7 +86,30 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
             raise CostcalcError(f"{what}: efficiency.{kind} is {value}; give a share between 0 and 1", where)
     return Device(name, str(entry.get("title", name)), {d: t * 1e12 for d, t in tflops.items()}, bandwidth * 1e9,
                   source, tuple(entry.get("estimated", ())), efficiency["compute"], efficiency["memory"],
-                  overhead * 1e-6, origin)
+                  overhead * 1e-6, origin, kernels)
+
+
+def entry(device: Device) -> dict:
+    """The device in the JSON layout of a devices file (the inverse of parse_devices)."""
+    fields = {"title": device.title, "tflops": {k: v / 1e12 for k, v in device.flops_per_s.items()},
+              "bandwidth_gbs": device.bytes_per_s / 1e9, "estimated": list(device.estimated), "source": device.source,
+              "efficiency": {"compute": device.compute_efficiency, "memory": device.memory_efficiency},
+              "overhead_us": round(device.overhead_s * 1e6, 6)}
+    if device.kernels:
+        fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
+    return fields
+
+
+def _sample(row, what: str, where: Where | None) -> Sample:
+    """One [M, N, K, efficiency] row of a calibrated kernel."""
+    if not isinstance(row, list) or len(row) != 4 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1
+                                                         for n in row[:3]):
+        raise CostcalcError(f"{what}: {brief(row)} is not [M, N, K, efficiency]", where,
+                            hint="M, N and K are positive integers; see docs/latency.md, Calibrating")
+    efficiency = _positive(row[3], f"{what}: efficiency", where)
+    if efficiency > 1:
+        raise CostcalcError(f"{what}: efficiency is {row[3]}; give a share between 0 and 1", where)
+    return row[0], row[1], row[2], efficiency
 
 
 def _positive(value, what: str, where: Where | None = None) -> float:
@@ -85,14 +125,7 @@ def builtin_devices() -> dict[str, Device]:
 
 def read_devices(path: str) -> dict[str, Device]:
     """A user's devices file, in the layout of the built-in one."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise CostcalcError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise CostcalcError(f"{path}:{exc.lineno}:{exc.colno}: {exc.msg}", hint="a devices file is JSON") from None
-    return parse_devices(data, path)
+    return parse_devices(read_json(path, "a devices file"), path)
 
 
 def all_devices(files: tuple[str, ...] = (), spec=None) -> dict[str, Device]:

@@ -1,6 +1,6 @@
 """Latency by the roofline: each layer takes the longer of its compute time and its memory time.
 
-    compute time = FLOPs / (peak FLOP/s at the dtype × compute efficiency)
+    compute time = FLOPs / (peak FLOP/s at the dtype × compute efficiency of the layer's kernel)
     memory time  = bytes moved / (bandwidth × memory efficiency)
     layer time   = max(compute time, memory time) + overhead per layer
 
@@ -27,22 +27,27 @@ class Estimate:
     overhead_s: float
     seconds: float
     bound: str
+    efficiency: float | None = None
+    """The compute efficiency a layer's estimate used (a group's is None)."""
 
 
-def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: bool = False) -> Estimate:
-    compute = flops / (device.peak(dtype) * device.compute_efficiency)
+def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: bool = False,
+                   efficiency: float | None = None) -> Estimate:
+    """One layer's estimate, at `efficiency` (default: the device's compute efficiency)."""
+    efficiency = device.compute_efficiency if efficiency is None else efficiency
+    compute = flops / (device.peak(dtype) * efficiency)
     if folded:
-        return Estimate(compute, 0.0, 0.0, compute, "fused")
+        return Estimate(compute, 0.0, 0.0, compute, "fused", efficiency)
     memory = moved / (device.bytes_per_s * device.memory_efficiency)
     bound = "compute" if compute >= memory else "memory"
-    return Estimate(compute, memory, device.overhead_s, max(compute, memory) + device.overhead_s, bound)
+    return Estimate(compute, memory, device.overhead_s, max(compute, memory) + device.overhead_s, bound, efficiency)
 
 
 def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, batch: int = 1) -> dict[str, Estimate]:
     """Each row's estimate by path, and the design's under "", for a batch (`memory` must be for the same batch)."""
     rows = {row.path: row for row in design.rows}
     layers = {path: layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
-                                   path in memory.folded)
+                                   path in memory.folded, device.efficiency(rows[path], batch))
               for path in memory.steps}
     estimates = dict(layers)
     for row in design.rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..count.engine import Analysis
-from ..device.profiles import Device
+from ..device.profiles import Device, entry
 from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
@@ -88,13 +88,18 @@ def devices_view(devices: dict[str, Device]) -> View:
 def devices_json(devices: dict[str, Device]) -> str:
     import json
 
-    data = {name: {"title": d.title, "tflops": {k: v / 1e12 for k, v in d.flops_per_s.items()},
-                   "bandwidth_gbs": d.bytes_per_s / 1e9, "estimated": list(d.estimated), "source": d.source,
-                   "efficiency": {"compute": d.compute_efficiency, "memory": d.memory_efficiency},
-                   "overhead_us": round(d.overhead_s * 1e6, 6), "origin": d.origin}
-            for name, d in devices.items()}
+    data = {name: {**entry(d), "origin": d.origin} for name, d in devices.items()}
     stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
     return json.dumps({**stamp, "devices": data}, indent=2, ensure_ascii=False) + "\n"
+
+
+def devices_file(devices: dict[str, Device]) -> str:
+    """A devices file of these devices, a calibrated kernel's rows one per line."""
+    import json
+    import re
+
+    text = json.dumps({"devices": {name: entry(d) for name, d in devices.items()}}, indent=2)
+    return re.sub(r"\[\n\s+([-+0-9.eE,\s]+?)\n\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m[1]) + "]", text) + "\n"
 
 
 def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device], dtype: str,

@@ -118,7 +118,9 @@ def conventions() -> dict:
 def devices() -> dict:
     device = record({"title": TEXT, "tflops": mapping(NUMBER), "bandwidth_gbs": NUMBER, "estimated": array(TEXT),
                      "source": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
-                     "overhead_us": NUMBER, "origin": TEXT})
+                     "overhead_us": NUMBER, "kernels": mapping(array({"type": "array", "prefixItems": [COUNT, COUNT, COUNT, NUMBER],
+                                                                     "minItems": 4, "maxItems": 4})),
+                     "origin": TEXT}, optional=("kernels",))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

@@ -38,7 +38,11 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "bandwidth_gbs": {**POSITIVE_NUMBER, "description": "memory bandwidth, GB/s"},
     "efficiency": {"type": "object", "properties": {"compute": POSITIVE_NUMBER, "memory": POSITIVE_NUMBER},
                    "additionalProperties": False},
-    "overhead_us": {"type": "number", "minimum": 0}, "estimated": {"type": "array", "items": {"type": "string"}}}}
+    "overhead_us": {"type": "number", "minimum": 0}, "estimated": {"type": "array", "items": {"type": "string"}},
+    "kernels": {"type": "object", "description": "kernel → [M, N, K, efficiency] rows (costcalc devices calibrate)",
+                "additionalProperties": {"type": "array", "minItems": 1, "items": {
+                    "type": "array", "minItems": 4, "maxItems": 4,
+                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K)"}
 

@@ -155,6 +155,7 @@ def with_field(board: Board, row: Row, fields) -> Board:
 
 def with_roofline(steps: tuple[Step, ...], design: DesignResult, analysis: Analysis, roofline) -> tuple[Step, ...]:
     """Each layer's board with its bytes and roofline time; `roofline` is (weight bytes, fused, device, dtype, batch)."""
+    from ..device.kernels import kernel
     from ..device.roofline import latency
     from ..device.traffic import memory
     from .roofline import roofline_board
@@ -163,7 +164,8 @@ def with_roofline(steps: tuple[Step, ...], design: DesignResult, analysis: Analy
     found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
     estimates, rows = latency(design, found, device, dtype, batch), {row.path: row for row in design.rows}
     return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
-                                                 estimates[s.path], device, dtype)) if s.path in found.steps else s
+                                                 estimates[s.path], device, dtype, kernel(rows[s.path])[0]))
+                 if s.path in found.steps else s
                  for s in steps)
 
 

@@ -11,18 +11,20 @@ from ..show.device import seconds
 from .formulas import Board, Line
 
 
-def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimate, device: Device, dtype: str) -> Board:
-    """A layer's board with its bytes moved and its roofline time added."""
+def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimate, device: Device, dtype: str,
+                   kernel_name: str) -> Board:
+    """A layer's board with its bytes moved and its roofline time added (`kernel_name`: what the layer runs)."""
+    calibrated = f" (calibrated: {kernel_name})" if kernel_name in device.kernels else ""
     moved = Line("bytes", "read + weights + written", f"{traffic.read:,} + {traffic.weights:,} + {traffic.written:,}",
                  traffic.total)
     if estimate.bound == "fused":
         return replace(board, cost=board.cost + (moved,), notes=board.notes + (
             f"folded into the layer before it: compute {seconds(estimate.compute_s)}, no memory time or overhead",))
-    peak, bandwidth = device.peak(dtype), device.bytes_per_s
+    peak, bandwidth, efficiency = device.peak(dtype), device.bytes_per_s, estimate.efficiency
     notes = (
         f"on {device.name} ({dtype}): peak {peak / 1e12:g} TFLOP/s, {bandwidth / 1e9:g} GB/s, "
-        f"efficiency {device.compute_efficiency:g} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
-        f"compute = FLOPs / (peak × efficiency) = {flops:,} / ({peak / 1e12:g}e12 × {device.compute_efficiency:g})"
+        f"efficiency {efficiency:g}{calibrated} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
+        f"compute = FLOPs / (peak × efficiency) = {flops:,} / ({peak / 1e12:g}e12 × {efficiency:g})"
         f" = {seconds(estimate.compute_s)}",
         f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × {device.memory_efficiency:g})"
         f" = {seconds(estimate.memory_s)}",

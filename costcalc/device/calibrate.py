@@ -1,0 +1,51 @@
+"""`costcalc devices calibrate`: a device fitted to single layers timed on the runtime that will run them.
+
+Each timing is one layer, alone, at one shape. With the base device's peak and bandwidth (at its
+memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak, bytes / bandwidth):
+
+    overhead   = the time of the layer with the least roofline time, beyond that roofline time
+    peak       = the base's, or the most FLOP/s a layer reached beyond the overhead where that is more
+    efficiency = (FLOPs / peak) / (time − overhead) for a layer that took longer than its roofline
+                 time at efficiency 1 beyond the overhead, else 1
+
+Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py). The
+calibrated device keeps the base's bandwidth, memory efficiency and compute efficiency (for the
+kernels it has no timings of).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..count.engine import DesignResult
+from .kernels import kernel
+from .profiles import Device
+from .traffic import memory
+
+Timing = tuple[DesignResult, float]
+"""A one-layer design and the seconds its layer took."""
+
+
+def calibrate(timings: list[Timing], base: Device, dtype: str, element_bytes: int, name: str, about: str) -> Device:
+    """`base` fitted to the timed layers (at `dtype`, of `element_bytes` each); `about` says what timed them."""
+    measured = []
+    for design, seconds in timings:
+        row = next(row for row in design.rows if row.role in ("layer", "merge"))
+        flops, moved = row.cost.flops, memory(design, element_bytes).traffic[row.path].total
+        roofline = max(flops / base.peak(dtype), moved / (base.bytes_per_s * base.memory_efficiency))
+        measured.append((row, flops, moved, roofline, seconds))
+    smallest = min(measured, key=lambda m: m[3])
+    overhead = max(0.0, smallest[4] - smallest[3])
+    peak = max([base.peak(dtype)] + [flops / (seconds - overhead) for _, flops, _, _, seconds in measured
+                                     if seconds > overhead])
+    kernels: dict[str, list] = {}
+    for row, flops, moved, _, seconds in measured:
+        compute, rest = flops / peak, seconds - overhead
+        slower = rest > max(compute, moved / (base.bytes_per_s * base.memory_efficiency)) * (1 + 1e-9)  # past rounding
+        efficiency = compute / rest if slower else 1.0
+        kernel_name, shape = kernel(row)
+        kernels.setdefault(kernel_name, []).append((*shape, float(f"{efficiency:.4g}")))
+    source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
+    return replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
+                   overhead_s=float(f"{overhead:.4g}"), source=source,
+                   kernels={k: tuple(rows) for k, rows in kernels.items()}, origin="calibrated")

@@ -1,0 +1,48 @@
+"""Which kernel a layer runs, at which matrix-multiply shape, and how well a calibrated device runs it.
+
+Every layer is named by its kernel (its kind; a conv is `conv 1x1`, `conv grouped` or `conv`)
+and sized by the dimensions of the matrix multiply it is, per group: M output positions, N
+outputs per position, K inputs per output (a pool: its window; an elementwise layer: 1). A
+device calibrated with `costcalc devices calibrate` carries, per kernel, the compute efficiency
+that timed layers of it reached at their shapes; a layer takes that of the nearest timed shape
+of its kernel (in log2 of M, N and K), and a kernel the device has no timings of runs at the
+device's compute efficiency.
+"""
+
+from __future__ import annotations
+
+from math import log2
+
+from ..count.engine import Row
+from ..model.ops import Conv, Dense, Depthwise, Pool, Separable, numel
+from ..model.resampling import ConvTranspose
+
+Sample = tuple[int, int, int, float]
+"""A timed shape of a kernel, M, N and K, and the compute efficiency it reached."""
+
+
+def kernel(row: Row, batch: int = 1) -> tuple[str, tuple[int, int, int]]:
+    """The row's kernel name and its (M, N, K), M counting every sample of the batch."""
+    op, inp, out = row.op, row.input, row.output
+    if isinstance(op, Conv):
+        area, groups = op.kernel[0] * op.kernel[1], op.groups
+        name = "conv grouped" if groups > 1 else "conv 1x1" if area == 1 else "conv"
+        return name, (batch * out[0] * out[1], op.filters // groups, inp[2] // groups * area)
+    if isinstance(op, Depthwise):
+        return row.kind, (batch * out[0] * out[1], op.multiplier, op.kernel[0] * op.kernel[1])
+    if isinstance(op, Separable):
+        return row.kind, (batch * out[0] * out[1], op.filters, inp[2] * op.multiplier)
+    if isinstance(op, ConvTranspose):
+        return row.kind, (batch * inp[0] * inp[1], op.filters // op.groups * op.kernel[0] * op.kernel[1],
+                          inp[2] // op.groups)
+    if isinstance(op, Dense):
+        return row.kind, (batch * numel(inp) // inp[-1], op.units, inp[-1])
+    if isinstance(op, Pool):
+        return row.kind, (batch * out[0] * out[1], out[2], op.size[0] * op.size[1])
+    return row.kind, (batch * numel(out) // out[-1], out[-1], 1)
+
+
+def nearest(samples: tuple[Sample, ...], shape: tuple[int, int, int]) -> float:
+    """The efficiency of the sample nearest `shape` in log2 of M, N and K (the first of equals)."""
+    at = [log2(size) for size in shape]
+    return min(samples, key=lambda s: sum((log2(size) - x) ** 2 for size, x in zip(s[:3], at)))[3]
