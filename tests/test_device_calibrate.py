@@ -153,3 +153,10 @@ def test_explain_says_which_calibrated_kernel_set_the_efficiency():
     plain = run("explain", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--layer", "conv1", "--device",
                 "cpu-1-thread", "--devices", str(REFERENCE / "latency_torch_cpu_devices.json")).out
     assert "efficiency 1 / 1, overhead 330 ns" in plain and "calibrated" not in plain
+
+
+def test_devices_names_what_a_calibrated_device_covers():
+    out = run("devices", "--devices", str(REFERENCE / "latency_torch_cpu_devices.json"), "--format", "markdown").out
+    assert out.rstrip().endswith("/latency_torch_cpu_devices.json); calibrated kernels: conv 1x1, "
+                                 "conv, conv grouped, depthwise, maxpool, avgpool, batchnorm, relu, dense (169 shapes)")
+    assert "costcalc devices calibrate fits one to layers timed on a runtime" in out

@@ -68,14 +68,23 @@ def device_columns(analysis: Analysis, weight_bytes: int, fused: bool = False, e
     return ExtraColumns(titles, keys, table, data)
 
 
+def calibrated(device: Device) -> str:
+    """What a calibrated device's kernels cover, for the sources note."""
+    if not device.kernels:
+        return ""
+    rows = sum(len(samples) for samples in device.kernels.values())
+    return f"; calibrated kernels: {', '.join(device.kernels)} ({rows} shapes)"
+
+
 def devices_view(devices: dict[str, Device]) -> View:
     """One row per device: peak dense throughput per dtype, bandwidth, and where the figures come from."""
     dtypes = ("float32", "float16", "bfloat16", "int8")
     view = View("devices: peak dense throughput (TFLOP/s; TOP/s for int8) and memory bandwidth",
                 ("device", "title", *dtypes, "GB/s"), right=tuple(range(2, 7)),
                 notes=("* estimated: no vendor states it; the source says how it was derived",
-                       "add your own with --devices FILE (docs/latency.md); costcalc devices measure profiles this machine",
-                       "sources:", *(f"  {d.name}: {d.source} ({d.origin})" for d in devices.values())))
+                       "add your own with --devices FILE (docs/latency.md); costcalc devices measure profiles this machine,",
+                       "costcalc devices calibrate fits one to layers timed on a runtime",
+                       "sources:", *(f"  {d.name}: {d.source} ({d.origin}){calibrated(d)}" for d in devices.values())))
     for device in devices.values():
         def mark(key: str) -> str:
             return "*" if key in device.estimated else ""
