@@ -160,3 +160,21 @@ def test_devices_names_what_a_calibrated_device_covers():
     assert out.rstrip().endswith("/latency_torch_cpu_devices.json); calibrated kernels: conv 1x1, "
                                  "conv, conv grouped, depthwise, maxpool, avgpool, batchnorm, relu, dense (169 shapes)")
     assert "costcalc devices calibrate fits one to layers timed on a runtime" in out
+
+
+@pytest.mark.parametrize("command, noun", [(("devices", "--devices"), "devices"),
+                                           (("devices", "calibrate", "--device", "a100"), "timings")])
+def test_a_devices_or_timings_file_that_is_no_file_or_too_large_is_refused(tmp_path, command, noun):
+    os = pytest.importorskip("os")
+    fifo, large, binary = tmp_path / "fifo", tmp_path / "large.json", tmp_path / "binary.json"
+    os.mkfifo(fifo)
+    large.write_bytes(b" " * (8 * 2**20 + 1))
+    binary.write_bytes(b'{"x\xff": 1}')
+    expected = {str(tmp_path): f"is a directory, not a {noun} file",
+                str(fifo): f"not a regular file (a pipe, socket or device); give a {noun} file",
+                str(large): f"larger than 8 MiB, the limit for a {noun} file",
+                str(binary): f"not UTF-8 text (byte 3 is 0xff); a {noun} file is JSON"}
+    for path, message in expected.items():
+        args = (*command, path) if command[-1] == "--devices" else (*command[:2], path, *command[2:])
+        result = run(*args)
+        assert (result.code, result.err) == (2, f"{path}: {message}\n")

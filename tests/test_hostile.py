@@ -67,7 +67,7 @@ def test_duplicate_key_in_a_flow_mapping_of_block_arguments(spec_file):
 
 def test_file_over_the_size_limit_is_refused_unread(spec_file):
     path = spec_file(HEAD + "layers: []\n" + "#" * MAX_FILE_BYTES + "\n")
-    assert refused_quickly(path) == "spec.yaml: larger than 8 MiB, the limit for a spec"
+    assert refused_quickly(path) == "spec.yaml: larger than 8 MiB, the limit for a spec file"
 
 
 def test_file_just_within_the_size_limit_is_read(spec_file):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ..errors import CostcalcError, Where
-from ..jsonfile import read_json
+from ..files import read_json
 from ..safe import brief
 from ..suggest import did_you_mean
 from .kernels import Sample, kernel, nearest

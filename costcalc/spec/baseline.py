@@ -12,10 +12,11 @@ import os
 import subprocess
 
 from ..errors import SpecError
+from ..files import read_file, too_large
 from ..limits import MAX_FILE_BYTES
 from ..model.tree import METRICS, Spec
 from ..safe import brief
-from .reader import load, loads, read_file, too_large
+from .reader import load, loads
 
 GIT = "git:"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
 
 from ..errors import LimitError, SpecError, Where
-from ..limits import MAX_BLOCK_DEPTH, MAX_DESIGNS, MAX_FILE_BYTES
+from ..files import read_bounded, read_file
+from ..limits import MAX_BLOCK_DEPTH, MAX_DESIGNS
 from ..model.ops import OPS
 from ..model.options import positive_int
 from ..model.tree import Spec
@@ -54,32 +54,6 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
         return data.decode("utf-8"), filename
     except UnicodeDecodeError as exc:
         raise SpecError(f"{filename}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
-
-
-def read_file(filename: str) -> bytes:
-    """The bytes of a spec file, refused when it is too large or cannot be read."""
-    try:
-        mode = os.stat(filename).st_mode
-        if stat.S_ISDIR(mode):
-            raise SpecError(f"{filename}: is a directory, not a spec file")
-        if not stat.S_ISREG(mode):  # a FIFO would block, a device never end
-            raise SpecError(f"{filename}: not a regular file (a pipe, socket or device); give a spec file")
-        with open(filename, "rb") as handle:
-            return read_bounded(filename, handle)
-    except OSError as exc:
-        raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
-
-
-def read_bounded(filename: str, handle) -> bytes:
-    """At most MAX_FILE_BYTES from `handle`; more is refused unread."""
-    data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise too_large(filename)
-    return data
-
-
-def too_large(filename: str) -> SpecError:
-    return SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a spec")
 
 
 def loads(text: str, filename: str = "<spec>", settings=()) -> Spec:

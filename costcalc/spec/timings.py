@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from ..errors import CostcalcError
-from ..jsonfile import read_json
+from ..files import read_json
 from ..model.tree import Layer, Spec
 from ..safe import brief
 from .reader import loads
