@@ -4,9 +4,10 @@ import math
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import ROOT, SPECS, run
+from conftest import SPECS, run
+from test_draw import at_root, design  # noqa: F401 (at_root: every test runs at the repository's root)
 
-from costcalc import analyze, load, loads
+from costcalc import analyze, loads
 from costcalc.cli import DTYPES
 from costcalc.device.profiles import builtin_devices
 from costcalc.device.roofline import latency
@@ -20,16 +21,6 @@ A100 = builtin_devices()["a100"]
 COMPUTE = 19.5e12 * 0.5    # a100's float32 peak (datasheet) × the default compute efficiency, FLOP/s
 MEMORY = 2039e9 * 0.7      # its bandwidth × the default memory efficiency, bytes/s
 OVERHEAD = 5e-6            # the default per-layer overhead, s
-
-
-@pytest.fixture(autouse=True)
-def at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def design(path, name=None):
-    analysis = analyze(load(path))
-    return analysis.design(name or analysis.baseline)
 
 
 def separable_times(batch: int) -> tuple[float, float]:
