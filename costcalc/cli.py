@@ -548,14 +548,23 @@ def html_page():
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
 @click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
 @set_option
-def draw(spec, output, design, depth, input_shape, settings):
+@click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
+              help="Element type of activations, for --device (and the page's activation bytes).")
+@device_options
+@click.pass_context
+def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device, devices_files):
     """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
+
+    With --device, boxes are filled by their share of the estimated latency on that device instead.
 
     \b
     Examples:
       costcalc draw examples/googlenet_3a --design reduced -o 3a.svg
       costcalc draw examples/zoo/resnet50_keras --depth 1 -o resnet50.html
+      costcalc draw examples/bottleneck_5x5 --design separable --device a100 --batch 8 -o separable.svg
     """
+    from click.core import ParameterSource
+
     from .draw.layout import layout
     from .draw.svg import svg
     from .errors import CostcalcError
@@ -563,11 +572,21 @@ def draw(spec, output, design, depth, input_shape, settings):
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
         raise click.UsageError(f"--output {brief(output)}: name a .svg or .html file, or - for SVG on standard output")
-    analysis = analyze_file(spec, input_shape, [design] if design else None, settings=settings)
+    given = [name for name in ("batch", "fused", "weight_dtype") if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
+    if given and not device:
+        raise click.UsageError(f"--{given[0].replace('_', '-')} changes only the latency fill, which needs a device: "
+                               "add --device NAME (costcalc devices lists them)")
+    loaded, analysis = load_and_analyze(spec, input_shape, [design] if design else None, dtype, settings=settings)
     chosen = analysis.design(design or analysis.baseline)
     title = f"{analysis.name or analysis.file} — {chosen.name}"
-    text = svg(layout(chosen, depth), title) if kind == "svg" else html_page().page(title, [
-        html_page().figures(chosen, analysis), html_page().diagram(chosen, depth, title)])
+    fill = None
+    if device:
+        from .draw.timing import latency_fill
+
+        fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded), dtype, weight_dtype or dtype, DTYPES,
+                            fused, batch)
+    picture = svg(layout(chosen, depth, fill), title)
+    text = picture if kind == "svg" else html_page().page(title, [html_page().figures(chosen, analysis), picture])
     if output == "-":
         click.echo(text, nl=False)
         return

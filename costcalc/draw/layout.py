@@ -3,7 +3,8 @@
 Pure geometry, no SVG: `layout(design, depth)` turns a design's rows into a `Diagram` of
 boxes (layers, merges, collapsed blocks), frames (expanded blocks and branches) and
 edges (orthogonal polylines), all in pixels. Rows deeper than `depth` are folded into their
-group, drawn as one box.
+group, drawn as one box. Each box is filled by its share of the design's MACs, or of whatever
+a `Fill` gives (costcalc.draw.timing: the estimated latency on a device).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ class Box:
     h: float
     lines: tuple[str, ...]
     share: float
-    """The box's share of the design's MACs, 0 to 1: what its fill shows."""
+    """The box's share of the design's total (MACs, or what the `Fill` shows), 0 to 1: what its fill shows."""
     role: str
     path: str
+    note: str = ""
+    """More about the box for its tooltip (the `Fill`'s note), or nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,27 @@ class Diagram:
     boxes: tuple[Box, ...]
     frames: tuple[Frame, ...]
     edges: tuple[Edge, ...]
+    caption: str = ""
+    """What the fill shows, for the legend."""
+
+
+MACS_CAPTION = "fill: share of the design's MACs"
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """What the boxes' fill shows: each row's share of the design's total by path (0 to 1), a note
+    per row for its tooltip, and the legend's caption."""
+
+    caption: str
+    shares: dict[str, float]
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def macs_fill(design: DesignResult) -> Fill:
+    """The default fill: each row's share of the design's MACs."""
+    total = design.total.macs
+    return Fill(MACS_CAPTION, {row.path: row.cost.macs / total if total else 0.0 for row in design.rows})
 
 
 @dataclass(slots=True)
@@ -77,7 +101,7 @@ class _Part:
         shift = lambda p: (p[0] + dx, p[1] + dy)  # noqa: E731
         return _Part(
             self.w, self.h, shift(self.top), shift(self.bottom),
-            [Box(b.x + dx, b.y + dy, b.w, b.h, b.lines, b.share, b.role, b.path) for b in self.boxes],
+            [Box(b.x + dx, b.y + dy, b.w, b.h, b.lines, b.share, b.role, b.path, b.note) for b in self.boxes],
             [Frame(f.x + dx, f.y + dy, f.w, f.h, f.title, f.role) for f in self.frames],
             [Edge(tuple(shift(p) for p in e.points)) for e in self.edges],
         )
@@ -113,14 +137,15 @@ def box_lines(row: Row) -> tuple[str, ...]:
             f"{readable(row.cost.macs)} MACs · {readable(row.cost.params)} params")
 
 
-def layout(design: DesignResult, depth: int | None = None) -> Diagram:
-    """The whole design: an input box on top of its rows, every part centred on its column."""
-    total = design.total.macs
+def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = None) -> Diagram:
+    """The whole design: an input box on top of its rows, every part centred on its column; boxes
+    filled by `fill` (default: their share of the MACs)."""
+    fill = fill or macs_fill(design)
 
     def box(row: Row, lines: tuple[str, ...] | None = None) -> _Part:
-        share = row.cost.macs / total if total else 0.0
+        share, note = (0.0, "") if row.role == "input" else (fill.shares.get(row.path, 0.0), fill.notes.get(row.path, ""))
         return _Part(BOX_W, BOX_H, (BOX_W / 2, 0), (BOX_W / 2, BOX_H),
-                     [Box(0, 0, BOX_W, BOX_H, lines or box_lines(row), share, row.role, row.path)])
+                     [Box(0, 0, BOX_W, BOX_H, lines or box_lines(row), share, row.role, row.path, note)])
 
     def folded(row: Row) -> bool:
         return depth is not None and row.depth >= depth
@@ -206,7 +231,8 @@ def layout(design: DesignResult, depth: int | None = None) -> Diagram:
     width = max([width, *(max(x for x, _ in e.points) + LANE for e in named)])
     margin = 16
     whole = _Part(width, height, whole.top, whole.bottom, whole.boxes, whole.frames, whole.edges + named).moved(margin, margin)
-    return Diagram(width + 2 * margin, height + 2 * margin, tuple(whole.boxes), tuple(whole.frames), tuple(whole.edges))
+    return Diagram(width + 2 * margin, height + 2 * margin, tuple(whole.boxes), tuple(whole.frames), tuple(whole.edges),
+                   fill.caption)
 
 
 LANE = 14

@@ -1,10 +1,12 @@
-"""A `Diagram` as SVG: boxes filled by their share of the design's MACs, with a legend that says so."""
+"""A `Diagram` as SVG: boxes filled by their share of the design's MACs (or of what the diagram's fill
+shows), with a legend that says so, and each box's note as its tooltip."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 
-from .layout import BOX_W, Diagram
+from .layout import CHAR_W, Diagram
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 BINS = ((0.0, "0%"), (0.02, "≤2%"), (0.05, "≤5%"), (0.10, "≤10%"), (0.20, "≤20%"), (0.40, "≤40%"), (1.01, ">40%"))
@@ -17,7 +19,7 @@ HALO = 'stroke="#ffffff" stroke-width="5" stroke-linejoin="round" paint-order="s
 
 
 def fill(share: float) -> str:
-    """The fill of a box with this share of the MACs: the first bin whose upper bound holds it."""
+    """The fill of a box with this share (of the MACs, or the latency): the first bin whose upper bound holds it."""
     if share <= 0:
         return FILLS[0]
     return next(colour for (bound, _), colour in zip(BINS[1:], FILLS[1:]) if share <= bound)
@@ -29,9 +31,9 @@ def ink(colour: str) -> str:
     return "#000000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"
 
 
-def legend(y: float) -> list[str]:
+def legend(y: float, caption: str) -> list[str]:
     labels = ["0%", "≤2%", "≤5%", "≤10%", "≤20%", "≤40%", ">40%"]
-    parts = [f'<text x="16" y="{y + 18}" class="legend">fill: share of the design\'s MACs</text>']
+    parts = [f'<text x="16" y="{y + 18}" class="legend">{escape(caption, quote=False)}</text>']
     for i, (label, colour) in enumerate(zip(labels, FILLS)):
         x = 16 + i * 70
         parts.append(f'<rect x="{x}" y="{y + 28}" width="60" height="24" fill="{colour}" stroke="#333"/>')
@@ -41,7 +43,8 @@ def legend(y: float) -> list[str]:
 
 def svg(diagram: Diagram, title: str = "") -> str:
     """A standalone SVG document."""
-    width, height = max(diagram.width, 16 + 7 * 70), diagram.height + LEGEND_H
+    width = max(diagram.width, 16 + 7 * 70, math.ceil(32 + CHAR_W * len(diagram.caption)))
+    height = diagram.height + LEGEND_H
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
            f'height="{height:g}" font-family="{FONT}" font-size="14" role="img">']
     if title:
@@ -63,6 +66,8 @@ def svg(diagram: Diagram, title: str = "") -> str:
     for box in diagram.boxes:
         colour = INPUT_FILL if box.role == "input" else fill(box.share)
         out.append(f'<g class="box" data-path="{escape(box.path)}">')
+        if box.note:
+            out.append(f"<title>{escape(box.note)}</title>")
         out.append(f'<rect x="{box.x:g}" y="{box.y:g}" width="{box.w:g}" height="{box.h:g}" rx="6" fill="{colour}" '
                    'stroke="#333"/>')
         for i, line in enumerate(box.lines):
@@ -70,6 +75,6 @@ def svg(diagram: Diagram, title: str = "") -> str:
             out.append(f'<text x="{box.x + box.w / 2:g}" y="{box.y + 20 + 18 * i:g}" text-anchor="middle" '
                        f'fill="{ink(colour)}"{weight}>{escape(line)}</text>')
         out.append("</g>")
-    out.extend(legend(diagram.height))
+    out.extend(legend(diagram.height, diagram.caption))
     out.append("</svg>")
     return "\n".join(out) + "\n"
