@@ -517,7 +517,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
 
     With --memory or --device, also bytes moved, peak activation memory, weights bytes and the
-    estimated latency on each device, old → new (devices of a spec's devices: are NEW's).
+    estimated latency on each device, old → new (a device of a spec's devices: is read from NEW).
 
     \b
     Examples:
