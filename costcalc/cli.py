@@ -510,24 +510,37 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
               help="How many of the most changed layers to list per design.")
 @output_options
 @set_option
-def diff(old, new, designs, top, fmt, exact, dtype, convention, settings):
+@click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
+@lambda function: device_options(function, several=True)
+def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory, weight_dtype, fused, batch, device,
+         devices_files):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
+
+    With --memory or --device, also bytes moved, peak activation memory, weights bytes and the
+    estimated latency on each device, old → new (a device of a spec's devices: is read from NEW).
 
     \b
     Examples:
       costcalc diff old/model.yaml model.yaml
       costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
+      costcalc diff examples/bottleneck_5x5 -d standard -d separable --device a100 --device raspberry-pi-5
     """
     from .analyses import diff as diffs
     from .show import diff_render
 
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
+    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings)
     if new is None:
-        result = diffs.diff_designs(analyze_file(old, None, designs, dtype, convention, settings), *designs, top=top)
+        result = diffs.diff_designs(analysis, *designs, top=top)
     else:
-        result = diffs.diff(analyze_file(old, None, None, dtype, convention, settings),
-                            analyze_file(new, None, None, dtype, convention, settings), designs, top)
+        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings)
+        result = diffs.diff(analysis, newer, designs, top)
+    if memory or device:
+        from .show.device import diff_on_device
+
+        result = diff_on_device(result, DTYPES[dtype], DTYPES[weight_dtype or dtype], fused,
+                                pick_devices(device, devices_files, loaded), dtype, batch)
     emit(fmt, lambda: diff_render.diff_views(result, exact),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
 

@@ -160,6 +160,8 @@ def commands(draw) -> list[str]:
         args += ["--convention", draw(st.sampled_from(["costcalc", "fvcore", "ptflops", "thop", "flops2x"]))]
     if command == "report" and draw(st.booleans()):
         args.append(draw(st.sampled_from(["--receptive-field", "--memory", "--device=t4", "--device=a100"])))
+    if command == "diff" and draw(st.booleans()):
+        args.append(draw(st.sampled_from(["--memory", "--device=t4", "--device=a100"])))
     return args
 
 

@@ -61,6 +61,8 @@ def test_check(args):
     ["specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"],
     ["specs/bottleneck_5x5.yaml", "--design", "standard", "--design", "separable"],
     ["specs/bottleneck_5x5.yaml", "specs/googlenet_3a.yaml"],
+    ["specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml", "--device", "a100", "--device", "t4", "--batch", "2"],
+    ["specs/bottleneck_5x5.yaml", "--design", "standard", "--design", "separable", "--memory", "--fused"],
 ])
 def test_diff(args):
     validate("diff", "diff", *args)

@@ -18,8 +18,15 @@ class Change:
     """One metric, old → new."""
 
     metric: str
-    old: int
-    new: int
+    old: int | float
+    new: int | float
+    device: str | None = None
+    """The device of an estimated latency (`latency_s`, in seconds); None for every other metric."""
+
+    @property
+    def label(self) -> str:
+        """The metric as tables and csv name it: `latency_s_a100` for the latency on a100."""
+        return self.metric if self.device is None else f"{self.metric}_{self.device}"
 
     @property
     def percent(self) -> float | None:
@@ -54,10 +61,18 @@ class DesignDiff:
     new: DesignResult
     layers: tuple[LayerChange, ...]
     changed_layers: int
+    on_device: tuple[Change, ...] = ()
+    """With device options, bytes moved, peak activation memory, weights bytes and latencies old → new
+    (costcalc.show.device.diff_on_device); empty otherwise."""
 
     @property
     def changes(self) -> tuple[Change, ...]:
         return tuple(Change(m, getattr(self.old.total, m), getattr(self.new.total, m)) for m in METRICS)
+
+    @property
+    def every_change(self) -> tuple[Change, ...]:
+        """The totals' changes, then the device figures'."""
+        return self.changes + self.on_device
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +84,8 @@ class Diff:
     designs: tuple[DesignDiff, ...]
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    batch: int | None = None
+    """The batch the device figures are for; None without them."""
 
 
 def _leaves(design: DesignResult) -> dict:

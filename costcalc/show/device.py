@@ -1,9 +1,13 @@
-"""Bytes, intensity, live memory and roofline latency as report columns; the devices table."""
+"""Bytes, intensity, live memory and roofline latency as report columns; compare's and diff's device figures;
+the devices table."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import __version__
-from ..count.engine import Analysis
+from ..analyses.diff import Change, DesignDiff, Diff
+from ..count.engine import Analysis, DesignResult
 from ..device.profiles import Device, entry
 from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
@@ -16,6 +20,8 @@ TITLES = ("read", "weights", "written", "FLOP/B", "live")
 KEYS = ("bytes_read", "weight_bytes_read", "bytes_written", "bytes_moved", "intensity", "live_bytes")
 DEVICE_TITLES = ("bound", "time")
 DEVICE_KEYS = ("bound", "compute_s", "memory_s", "latency_s")
+FIGURES = ("bytes_moved", "peak_activation_bytes", "weights_bytes")
+"""A design's device figures in bytes (compare and diff), beside its latency per device."""
 
 
 def seconds(value: float) -> str:
@@ -111,18 +117,23 @@ def devices_file(devices: dict[str, Device]) -> str:
     return re.sub(r"\[\n\s+([-+0-9.eE,\s]+?)\n\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m[1]) + "]", text) + "\n"
 
 
+def figures_of(design: DesignResult, activation_bytes: int, weight_bytes: int, fused: bool, devices: list[Device],
+               dtype: str, batch: int = 1) -> dict:
+    """A design's bytes moved, peak activation memory, weights bytes and per device the estimated latency."""
+    found = memory(design, activation_bytes, weight_bytes, fused, batch)
+    return {"batch": batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
+            "weights_bytes": found.weights_bytes,
+            "latency_s": {d.name: latency(design, found, d, dtype, batch)[""].seconds for d in devices}}
+
+
 def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device], dtype: str,
                    batch: int = 1, optimizer: str | None = None) -> dict[str, dict]:
     """Per design: bytes moved, peak activation memory, weights bytes, per device the estimated latency
     and, with an optimizer, training MACs, FLOPs and memory."""
     figures = {}
     for design in analysis.designs:
-        found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
-        figures[design.name] = {
-            "batch": batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
-            "weights_bytes": found.weights_bytes,
-            "latency_s": {d.name: latency(design, found, d, dtype, batch)[""].seconds for d in devices},
-        }
+        figures[design.name] = figures_of(design, analysis.bytes_per_element, weight_bytes, fused, devices, dtype,
+                                          batch)
         if optimizer:
             figures[design.name]["training"] = training_figures(
                 training(design, batch, optimizer, analysis.bytes_per_element, weight_bytes), optimizer)
@@ -167,3 +178,18 @@ def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list
         flat |= {f"training_{k}": v for k, v in found.get("training", {}).items()}
         header, rows[name] = list(flat), list(flat.values())
     return header, rows
+
+
+def diff_on_device(result: Diff, activation_bytes: int, weight_bytes: int, fused: bool, devices: list[Device],
+                   dtype: str, batch: int = 1) -> Diff:
+    """The diff with each design's device figures old → new: bytes moved, peak activation memory, weights
+    bytes and, per device, the estimated latency (`latency_s`)."""
+    devices = list({d.name: d for d in devices}.values())
+
+    def changes(pair: DesignDiff) -> tuple[Change, ...]:
+        old, new = (figures_of(d, activation_bytes, weight_bytes, fused, devices, dtype, batch)
+                    for d in (pair.old, pair.new))
+        return (*(Change(m, old[m], new[m]) for m in FIGURES),
+                *(Change("latency_s", old["latency_s"][d.name], new["latency_s"][d.name], d.name) for d in devices))
+
+    return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs), batch=batch)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from .. import __version__
 from ..analyses.diff import LAYER_METRICS, Change, DesignDiff, Diff
 from ..units import readable_bytes
+from .device import FIGURES, seconds
 from .render import JSON_FORMAT, cost_dict, csv_text
 from .jsontext import json_text
 from .views import View, figure, signed
 
 DASH = "—"
+BYTES = ("activation_bytes", *FIGURES)
 
 
 def percent(change: Change) -> str:
@@ -17,10 +19,12 @@ def percent(change: Change) -> str:
     return DASH if value is None else f"{value:+.1f}%" if value else "0.0%"
 
 
-def amount(metric: str, value: int | None, exact: bool) -> str:
+def amount(metric: str, value: int | float | None, exact: bool) -> str:
     if value is None:
         return DASH
-    return readable_bytes(value) if metric == "activation_bytes" and not exact else figure(value, exact)
+    if metric == "latency_s":
+        return seconds(value)
+    return readable_bytes(value) if metric in BYTES and not exact else figure(value, exact)
 
 
 def totals_view(result: Diff, exact: bool) -> View:
@@ -32,10 +36,12 @@ def totals_view(result: Diff, exact: bool) -> View:
     if not result.designs and result.added and result.removed:
         notes.append(f"no design in common: pair two with --design OLD --design NEW, such as "
                      f"--design {result.removed[0]} --design {result.added[0]}")
+    if result.batch is not None and result.designs:
+        notes.append(f"device figures for a batch of {result.batch}; latency is a roofline estimate (docs/latency.md)")
     view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4))
     for design in result.designs:
-        for change in design.changes:
-            cells = (design.name, change.metric, amount(change.metric, change.old, exact),
+        for change in design.every_change:
+            cells = (design.name, change.label, amount(change.metric, change.old, exact),
                      amount(change.metric, change.new, exact), percent(change))
             view.rows.append((cells, change.old != change.new))
     return view
@@ -67,25 +73,41 @@ def _optional(cost):
     return cost_dict(cost) if cost is not None else None
 
 
+def totals_json(design: DesignDiff, on_device: bool) -> dict:
+    """Metric → old, new, change_percent; on a device, latency_s maps each device to its change too."""
+    totals = {}
+    for c in design.every_change:
+        entry = {"old": c.old, "new": c.new, "change_percent": c.percent}
+        if c.device is None:
+            totals[c.metric] = entry
+        else:
+            totals.setdefault(c.metric, {})[c.device] = entry
+    if on_device:  # with --memory alone, no latency, as compare gives it
+        totals.setdefault("latency_s", {})
+    return totals
+
+
 def diff_json(result: Diff) -> str:
+    on_device = result.batch is not None
     designs = [
-        {"name": d.name, "old": d.old.name, "new": d.new.name,
-         "totals": {c.metric: {"old": c.old, "new": c.new, "change_percent": c.percent} for c in d.changes},
+        {"name": d.name, "old": d.old.name, "new": d.new.name, "totals": totals_json(d, on_device),
          "changed_layers": d.changed_layers,
          "layers": [{"path": layer.path, "kind": layer.kind, "old": _optional(layer.old), "new": _optional(layer.new)}
                     for layer in d.layers]}
         for d in result.designs
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT, "old": result.old_file, "new": result.new_file,
+            **({"batch": result.batch} if on_device else {}),
             "designs": designs, "added": list(result.added), "removed": list(result.removed)}
     return json_text(data)
 
 
 def diff_csv(result: Diff) -> str:
-    """Totals (path empty) and the most changed layers, a row per metric: old, new, change in percent."""
+    """Totals (path empty; device figures too) and the most changed layers, a row per metric: old, new, change
+    in percent."""
     rows = []
     for d in result.designs:
-        rows += [[d.name, "", "total", c.metric, c.old, c.new, c.percent] for c in d.changes]
+        rows += [[d.name, "", "total", c.label, c.old, c.new, c.percent] for c in d.every_change]
         for layer in d.layers:
             for metric in LAYER_METRICS:
                 change = layer.change(metric)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..analyses.compare import METRICS as RATIO_METRICS
 from ..count.conventions import KINDS
 from ..model.tree import DEVICE_METRICS, METRICS
-from .device import DEVICE_KEYS, KEYS as MEMORY_KEYS
+from .device import DEVICE_KEYS, FIGURES, KEYS as MEMORY_KEYS
 from .receptive import KEYS as FIELD_KEYS
 from .receptive import WHOLE
 from .render import COST_FIELDS, JSON_FORMAT
@@ -54,8 +54,8 @@ HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "conven
           "bytes_per_element": COUNT, "baseline": TEXT}
 
 
-def document(title: str, properties: dict) -> dict:
-    return {"$schema": DRAFT, "title": title, **record(properties)}
+def document(title: str, properties: dict, optional=()) -> dict:
+    return {"$schema": DRAFT, "title": title, **record(properties, optional)}
 
 
 def report() -> dict:
@@ -101,11 +101,15 @@ def check() -> dict:
 
 def diff() -> dict:
     change = record({"old": COUNT, "new": COUNT, "change_percent": nullable(NUMBER)})
+    on_device = {**{name: change for name in FIGURES},  # with --memory or --device
+                 "latency_s": mapping(record({"old": NUMBER, "new": NUMBER, "change_percent": nullable(NUMBER)}))}
+    totals = record({**{name: change for name in METRICS}, **on_device}, optional=tuple(on_device))
     layer = record({"path": TEXT, "kind": TEXT, "old": nullable(record(COST)), "new": nullable(record(COST))})
-    design = record({"name": TEXT, "old": TEXT, "new": TEXT, "totals": record({name: change for name in METRICS}),
-                     "changed_layers": COUNT, "layers": array(layer)})
-    return document("costcalc diff --format json", {**STAMP, "old": TEXT, "new": TEXT, "designs": array(design),
-                                                    "added": array(TEXT), "removed": array(TEXT)})
+    design = record({"name": TEXT, "old": TEXT, "new": TEXT, "totals": totals, "changed_layers": COUNT,
+                     "layers": array(layer)})
+    return document("costcalc diff --format json", {**STAMP, "old": TEXT, "new": TEXT, "batch": COUNT,
+                                                    "designs": array(design), "added": array(TEXT),
+                                                    "removed": array(TEXT)}, optional=("batch",))
 
 
 def conventions() -> dict:
