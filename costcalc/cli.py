@@ -694,6 +694,10 @@ def calibrate(timings, base, devices_files, name):
     click.echo(devices_file({name: calibrated}), nl=False)
 
 
+SWEEP_ON_DEVICE = ("bytes_moved", "peak_memory", "weights_bytes", "latency")
+"""The device figures sweep --plot draws (costcalc.sweep.plot)."""
+
+
 def parse_vary(ctx, param, values):
     """`--vary alpha=0.25,0.5` or `--vary resolution=128:224:32` (repeatable) → [(name, [value texts])]."""
     from .sweep.grid import parse_vary as parse
@@ -712,7 +716,8 @@ def parse_vary(ctx, param, values):
 @click.option("--zip", "zipped", is_flag=True, help="Pair the lists element by element instead of every combination.")
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
-@click.option("--plot", metavar="METRIC", type=click.Choice(("macs", "flops", "params", "activations")),
+@click.option("--plot", metavar="METRIC",
+              type=click.Choice(("macs", "flops", "params", "activations", *SWEEP_ON_DEVICE)),
               help="Instead of the table, plot METRIC against a varied parameter.")
 @click.option("--x", "x_name", metavar="NAME", help="With --plot: the parameter along the x axis (default: the first varied).")
 @click.option("--width", type=click.IntRange(min=40, max=400), default=72, show_default=True,
@@ -720,7 +725,10 @@ def parse_vary(ctx, param, values):
 @limit_options
 @output_options
 @set_option
-def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, **limits):
+@click.option("--memory", is_flag=True, help="Add each variant's bytes moved, peak activation memory and weights bytes.")
+@lambda function: device_options(function, several=True)
+def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, memory, weight_dtype,
+          fused, batch, device, devices_files, **limits):
     """A row per variant of SPEC over values of its parameters, with MACs, FLOPs, params and activations.
 
     \b
@@ -728,24 +736,24 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
       costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
       costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
       costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --max-macs 300M
+      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
 
     With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
     exit status 1 when none fits.
     """
     from .spec.reader import read_text
     from .sweep import render
+    from .sweep.device import OnDevice
     from .sweep.run import sweep as run_sweep
 
     if plot and fmt != "text":
         raise click.UsageError("--plot draws text in place of the table; leave out --format")
-    device_limits = [metric for metric in DEVICE_LIMIT_FLAGS if limits.get(metric) is not None]
-    if device_limits:
-        flag = "--max-" + device_limits[0].replace("_", "-")
-        raise click.UsageError(f"{flag}: sweep does not estimate device figures (yet); check one variant with "
-                               f"costcalc check SPEC --set NAME=VALUE --device NAME {flag} ...")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention)
+    on_device = OnDevice(dtype, DTYPES[weight_dtype or dtype], fused, batch, device, devices_files,
+                         asked=memory or bool(device) or plot in SWEEP_ON_DEVICE)
+    result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention,
+                       on_device)
     if plot:
         from .sweep.plot import plot_sweep
 

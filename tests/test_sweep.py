@@ -295,11 +295,6 @@ def test_formats(golden):
     assert "| 1.0 | 160 | 290.7M | 589.1M | 4.3M | 32.6 MiB | yes ★ |" in markdown.replace("**", "")
 
 
-def test_device_limits_are_refused_rather_than_ignored():
-    out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--max-latency", "5ms")
-    assert out.code == 2 and "--max-latency: sweep does not estimate device figures (yet)" in out.err
-
-
 def test_none_fits_is_exit_1():
     out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--max-macs", "1M")
     assert out.code == 1

@@ -48,6 +48,9 @@ FIELDS = {name: FIELD_VALUE for name in FIELD_KEYS}  # with --receptive-field
 MEMORY = {**{name: COUNT for name in MEMORY_KEYS}, "intensity": nullable(NUMBER)}  # with --memory or --device
 ON_DEVICE = {"bound": {"enum": ["compute", "memory", "fused", "—"]}, **{name: NUMBER for name in DEVICE_KEYS[1:]}}
 DEVICE_FIELDS = (*MEMORY_KEYS, *DEVICE_KEYS)
+FIGURES = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
+           "latency_s": mapping(NUMBER)}
+"""A design's figures on a device (compare and sweep, with --memory or --device): show.device.design_figures."""
 BY_KIND = record({kind: COUNT for kind in KINDS})
 STAMP = {"costcalc": TEXT, "format": {"const": JSON_FORMAT}}
 HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "convention": TEXT,
@@ -78,8 +81,7 @@ def compare() -> dict:
     training = record({"optimizer": {"enum": ["sgd", "momentum", "adam"]}, **{name: COUNT for name in (
         "forward_macs", "input_grad_macs", "weight_grad_macs", "macs", "flops", "weights_bytes", "gradient_bytes",
         "optimizer_bytes", "saved_activation_bytes", "memory_bytes")}})
-    on_device = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
-                 "latency_s": mapping(NUMBER), "training": training}  # with --memory, --device or --training
+    on_device = {**FIGURES, "training": training}  # with --memory, --device or --training
     design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
                      "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS}), **on_device},
                     optional=tuple(on_device))
@@ -128,9 +130,15 @@ def devices() -> dict:
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 
+SWEPT_DEVICE_METRICS = [metric for metric in DEVICE_METRICS if metric != "train_memory"]
+"""The device limits of a sweep: training memory it does not estimate (refused, never a limit)."""
+
+
 def sweep() -> dict:
-    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, "limits": mapping(COUNT, {"enum": list(METRICS)}),
-                      "fits": nullable({"type": "boolean"})})
+    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **FIGURES,
+                      "limits": mapping(COUNT, {"enum": [*METRICS, *SWEPT_DEVICE_METRICS]}),
+                      "fits": nullable({"type": "boolean"})},
+                     optional=tuple(FIGURES))
     return document("costcalc sweep --format json", {
         **STAMP, "spec": TEXT, "name": nullable(TEXT), "convention": TEXT, "bytes_per_element": COUNT,
         "varied": array(TEXT), "zipped": {"type": "boolean"}, "variants": array(variant),

@@ -7,17 +7,40 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 from __future__ import annotations
 
 from ..errors import CostcalcError
+from ..show.device import seconds
 from ..units import readable, readable_bytes
 from .render import value_text
-from .run import Sweep
+from .run import Sweep, Variant
 
 HEIGHT = 15
 MARKERS = "●■▲◆○□△◇"
-METRICS = {"macs": "MACs", "flops": "FLOPs", "params": "params", "activations": "activations"}
+METRICS = {"macs": "MACs", "flops": "FLOPs", "params": "params", "activations": "activations",
+           "bytes_moved": "bytes moved", "peak_memory": "peak memory", "weights_bytes": "weights bytes",
+           "latency": "estimated latency"}
+"""What --plot draws; the last four are device figures (sweep --memory, --device)."""
+BYTES = ("activations", "bytes_moved", "peak_memory", "weights_bytes")
 
 
-def figure_of(cost, metric: str) -> int:
-    return cost.activation_bytes if metric == "activations" else getattr(cost, metric)
+def figure_of(variant: Variant, metric: str) -> int:
+    """An integer: activations in bytes, latency in nanoseconds."""
+    return variant.cost.activation_bytes if metric == "activations" else variant.figure(metric)
+
+
+def figure_text(metric: str):
+    """How the y axis writes a figure."""
+    if metric == "latency":
+        return lambda nanoseconds: seconds(nanoseconds / 1e9)
+    return readable_bytes if metric in BYTES else readable
+
+
+def title(sweep: Sweep, metric: str) -> str:
+    """`MACs`, or `estimated latency on DEVICE`: the latency of one device only."""
+    if metric != "latency":
+        return METRICS[metric]
+    devices = list(sweep.variants[0].on_device["latency_s"])
+    if len(devices) != 1:
+        raise CostcalcError("--plot latency draws the estimate on one device; give one --device NAME")
+    return f"{METRICS[metric]} on {devices[0]}"
 
 
 def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, int]]]:
@@ -26,7 +49,7 @@ def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, i
     for variant in sweep.variants:
         others = [f"{n}={value_text(v)}" for i, (n, v) in enumerate(zip(sweep.names, variant.values)) if i != x]
         label = "all" if sweep.zipped or not others else ", ".join(others)
-        lines.setdefault(label, []).append((variant.values[x], figure_of(variant.cost, metric)))
+        lines.setdefault(label, []).append((variant.values[x], figure_of(variant, metric)))
     return {label: sorted(points) for label, points in lines.items()}
 
 
@@ -34,13 +57,14 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     """The plot as text, `width` characters wide."""
     if len({v.design for v in sweep.variants}) > 1:
         raise CostcalcError("--plot draws one design; choose it with --design")
+    heading = f"{sweep.name or sweep.file}: {title(sweep, metric)}"
     x_name = x_name or sweep.names[0]
     if x_name not in sweep.names:
         raise CostcalcError(f"--x {x_name}: not a varied parameter; the varied are {', '.join(sweep.names)}")
     lines = lines_of(sweep, sweep.names.index(x_name), metric)
     if len(lines) > len(MARKERS):
         raise CostcalcError(f"--plot draws at most {len(MARKERS)} lines, and this sweep has {len(lines)}; vary fewer values")
-    text = readable_bytes if metric == "activations" else readable
+    text = figure_text(metric)
     top = max(y for points in lines.values() for _, y in points) or 1
     labels = [text(top), text(top // 2), text(0)]
     margin = max(map(len, labels)) + 1
@@ -64,7 +88,7 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
         for x, y in points:
             grid[row(y)][column(x)] = marker
     ticks = {0: labels[0], HEIGHT // 2: labels[1], HEIGHT - 1: labels[2]}
-    out = [f"{sweep.name or sweep.file}: {METRICS[metric]} against {x_name}"]
+    out = [f"{heading} against {x_name}"]
     for r, cells in enumerate(grid):
         out.append(ticks.get(r, "").rjust(margin) + ("┤" if r in ticks else "│") + "".join(cells).rstrip())
     axis, names = ["─"] * columns, [" "] * columns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from ..show.device import figures_cells, figures_columns, figures_note, figures_titles
 from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
 from ..show.views import View, figure
 from ..units import readable_bytes
@@ -39,11 +40,12 @@ def verdict(sweep: Sweep) -> str:
 def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
     """One table: a row per variant (and design) with its figures; with a budget, which fit ({FITS}: the largest)."""
     several, budgeted, largest = _several_designs(sweep), sweep.budgeted, sweep.largest
+    on_device = sweep.variants[0].on_device  # every variant has figures, or none has
     columns = (*sweep.names, *(("design",) if several else ()), "MACs", "FLOPs", "params", "activations",
-               *(("fits",) if budgeted else ()))
+               *(figures_titles(on_device) if on_device else ()), *(("fits",) if budgeted else ()))
     first = len(sweep.names) + several
     notes = [f"FLOPs: {sweep.convention} convention; activations are the bytes of every layer's output"
-             f" at {sweep.bytes_per_element} bytes each"]
+             f" at {sweep.bytes_per_element} bytes each", *((figures_note(on_device),) if on_device else ())]
     if budgeted:
         notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
@@ -53,6 +55,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
         cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
         bytes_text = figure(cost.activation_bytes, True) if exact else readable_bytes(cost.activation_bytes)
         cells += [figure(cost.macs, exact), figure(cost.flops, exact), figure(cost.params, exact), bytes_text]
+        cells += figures_cells(variant.on_device, exact) if on_device else ()
         if budgeted:
             cells.append(("yes" + f" {FITS}" * (variant is largest)) if variant.fits else "no")
         view.rows.append((tuple(cells), variant is largest))
@@ -61,7 +64,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
 
 def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
     return {"values": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
-            "limits": variant.limits, "fits": variant.fits}
+            **(variant.on_device or {}), "limits": variant.limits, "fits": variant.fits}
 
 
 def sweep_json(sweep: Sweep) -> str:
@@ -77,7 +80,11 @@ def sweep_json(sweep: Sweep) -> str:
 
 
 def sweep_csv(sweep: Sweep) -> str:
-    """A row per variant and design: the varied values, the design, every figure, and fits (empty without a budget)."""
-    rows = [[*variant.values, variant.design, *cost_dict(variant.cost).values(),
-             "" if variant.fits is None else str(variant.fits).lower()] for variant in sweep.variants]
-    return csv_text([*sweep.names, "design", *COST_FIELDS, "fits"], rows)
+    """A row per variant and design: the varied values, the design, every figure (device figures too, where
+    computed), and fits (empty without a budget)."""
+    header, on_device = [], {}
+    if sweep.variants[0].on_device:
+        header, on_device = figures_columns({i: v.on_device for i, v in enumerate(sweep.variants)})
+    rows = [[*variant.values, variant.design, *cost_dict(variant.cost).values(), *on_device.get(i, ()),
+             "" if variant.fits is None else str(variant.fits).lower()] for i, variant in enumerate(sweep.variants)]
+    return csv_text([*sweep.names, "design", *COST_FIELDS, *header, "fits"], rows)

@@ -4,31 +4,39 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..count.engine import Cost
+from ..analyses.checks import limits_for
+from ..count.engine import Cost, analyze
 from ..errors import CostcalcError
-from ..model.tree import METRICS, Spec
-from ..spec.reader import params_where, parse, spec_params
+from ..model.tree import DEVICE_METRICS, METRICS, Spec
+from ..spec.reader import build, params_where, parse, spec_params
+from .device import OnDevice, design_figures, device_figure, pick, refuse_unknown
 from .evaluate import evaluate, rows_of
 from .grid import variants
 
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One design at one setting of the varied parameters; `limits` are its budget (metric → figure)."""
+    """One design at one setting of the varied parameters; `limits` are its budget (metric → figure);
+    `on_device` its device figures, where they were asked or a limit needs them."""
 
     values: tuple
     design: str
     cost: Cost
     limits: dict[str, int] = field(default_factory=dict)
+    on_device: dict | None = None
+
+    def figure(self, metric: str) -> int:
+        """Its figure for a metric of a budget (METRICS, DEVICE_METRICS) or bytes_moved."""
+        return getattr(self.cost, metric) if metric in METRICS else device_figure(self.on_device, metric)
 
     @property
     def fits(self) -> bool | None:
         """Within every limit (a limit exactly met holds); None without a budget."""
         if not self.limits:
             return None
-        return all(getattr(self.cost, metric) <= limit for metric, limit in self.limits.items())
+        return all(self.figure(metric) <= limit for metric, limit in self.limits.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +75,11 @@ def collector_paused():
             gc.enable()
 
 
-def limits(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, int]:
-    """metric → limit for a design: the spec's budget, overridden by flags, in METRICS order."""
-    budget = {**{metric: limit.value for metric, limit in spec.budgets.get(design, {}).items()}, **flags}
-    return {metric: budget[metric] for metric in METRICS if metric in budget}
-
-
 def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: bool = False, settings=(),
           designs=None, flags: dict[str, int] | None = None, bytes_per_element: int = 4,
-          convention: str = "costcalc") -> Sweep:
-    """Every variant of the spec `text` over `vary` ((name, value texts) pairs), with `settings` fixed."""
+          convention: str = "costcalc", on_device: OnDevice | None = None) -> Sweep:
+    """Every variant of the spec `text` over `vary` ((name, value texts) pairs), with `settings` fixed;
+    with device figures where `on_device` asks for them or a limit (flags, the spec's budget) needs them."""
     root = parse(text, filename)
     where = params_where(root)
     params = spec_params(root, dict(settings))
@@ -89,11 +92,35 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
         outcomes = evaluate(root, filename, names, columns, zipped, dict(settings), designs, bytes_per_element,
                             convention)
         found, budgets = [], {}
-        for values, (spec, designs, totals) in zip(rows, outcomes):
-            for design, cost in zip(designs, totals):
+        for values, (spec, names_of_designs, totals) in zip(rows, outcomes):
+            for design, cost in zip(names_of_designs, totals):
                 key = (id(spec), design)  # a group of variants shares its spec, so its budgets
                 if key not in budgets:
-                    budgets[key] = limits(spec, design, flags or {})
-                found.append(Variant(values, design, cost, budgets[key]))
+                    limits = limits_for(spec, design, flags or {})
+                    budgets[key] = limits, {metric: limit.value for metric, limit in limits.items()}
+                found.append(Variant(values, design, cost, budgets[key][1]))
+        on_device = on_device or OnDevice(asked=False)
+        if on_device.asked or any(set(limits) & set(DEVICE_METRICS) for limits, _ in budgets.values()):
+            for limits, _ in budgets.values():
+                refuse_unknown(limits, on_device.devices)
+
+            def spec_of(values: tuple) -> Spec:
+                return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
+
+            found = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention)
     name = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
     return Sweep(filename, name, names, tuple(found), convention, bytes_per_element, zipped)
+
+
+def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, bytes_per_element: int,
+                  convention: str) -> list[Variant]:
+    """The variants with their device figures: each variant built by `spec_of(values)` and analysed on its own,
+    once for all its designs."""
+    figures, devices = {}, None
+    for values in dict.fromkeys(variant.values for variant in found):
+        spec = spec_of(values)
+        devices = pick(spec, on_device) if devices is None else devices
+        analysis = analyze(spec, None, designs, bytes_per_element, convention)
+        for design, figure in design_figures(analysis, on_device, devices).items():
+            figures[values, design] = figure
+    return [replace(variant, on_device=figures[variant.values, variant.design]) for variant in found]
