@@ -726,9 +726,11 @@ def parse_vary(ctx, param, values):
 @output_options
 @set_option
 @click.option("--memory", is_flag=True, help="Add each variant's bytes moved, peak activation memory and weights bytes.")
+@click.option("--training", "optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
+              help="Add training FLOPs and memory with this optimizer (--max-train-memory alone counts adam's).")
 @lambda function: device_options(function, several=True)
-def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, memory, weight_dtype,
-          fused, batch, device, devices_files, **limits):
+def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, memory, optimizer,
+          weight_dtype, fused, batch, device, devices_files, **limits):
     """A row per variant of SPEC over values of its parameters, with MACs, FLOPs, params and activations.
 
     \b
@@ -750,8 +752,8 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
         raise click.UsageError("--plot draws text in place of the table; leave out --format")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    on_device = OnDevice(dtype, DTYPES[weight_dtype or dtype], fused, batch, device, devices_files,
-                         asked=memory or bool(device) or plot in SWEEP_ON_DEVICE)
+    on_device = OnDevice(dtype, DTYPES[weight_dtype or dtype], fused, batch, device, devices_files, optimizer,
+                         asked=bool(memory or device or optimizer) or plot in SWEEP_ON_DEVICE)
     result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention,
                        on_device)
     if plot:

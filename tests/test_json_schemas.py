@@ -76,7 +76,8 @@ def test_conventions():
     ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128:224:96", "--max-macs", "300M"],
     ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128,224", "--zip"],
     ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--device", "jetson-nano", "--device", "a100",
-     "--max-latency", "5ms", "--max-peak-memory", "2MiB", "--max-weights-bytes", "8MB"],
+     "--max-latency", "5ms", "--max-peak-memory", "2MiB", "--max-weights-bytes", "8MB", "--training", "momentum",
+     "--max-train-memory", "64MiB"],
 ])
 def test_sweep(args):
     validate("sweep", "sweep", *args)

@@ -107,6 +107,22 @@ def test_a_latency_limit_holds_on_every_device():
     assert [v["fits"] for v in sweep_json(*TWO, "--device", "a100", "--max-latency", "1ms")["variants"]] == [True, True]
 
 
+def test_training_figures_are_those_of_compare_and_a_train_memory_limit_counts_adam_by_default():
+    data = sweep_json(*TWO, "--max-train-memory", "40MiB")
+    # adam: weights + gradients + 2 states per trainable parameter, at 4 bytes, + every tensor saved for backward
+    assert [(v["training"]["memory_bytes"], v["fits"]) for v in data["variants"]] == [
+        (1_902_176 + 1_880_288 + 2 * 1_880_288 + 5_675_680, True), (89_876_064, False)]
+    for variant, alpha in zip(data["variants"], ("0.25", "1.0")):
+        out = run("compare", MOBILENET, "--set", f"alpha={alpha}", "--set", "resolution=128", "--training", "adam",
+                  "--format", "json")
+        assert variant["training"] == json.loads(out.out)["designs"][0]["training"]
+    rows = list(csv.DictReader(io.StringIO(run("sweep", MOBILENET, *TWO, "--training", "sgd", "--format", "csv").out)))
+    assert [(row["training_optimizer"], int(row["training_memory_bytes"])) for row in rows] == [
+        ("sgd", 1_902_176 + 1_880_288 + 5_675_680), ("sgd", 56_020_256)]
+    table = run("sweep", MOBILENET, *TWO, "--training", "sgd").out.splitlines()
+    assert "train memory" in table[2] and "training: forward and backward, sgd optimizer" in table[-1]
+
+
 def test_a_memory_limit_computes_the_figures_without_memory():
     data = sweep_json(*TWO, "--max-peak-memory", "2MiB", "--max-weights-bytes", "4MB")
     assert [(v["limits"], v["fits"]) for v in data["variants"]] == [
@@ -118,9 +134,6 @@ def test_a_memory_limit_computes_the_figures_without_memory():
 @pytest.mark.parametrize("args, message", [
     (["--max-latency", "5ms"], "--max-latency: a latency limit needs a device to estimate on; give --device NAME"
                                " (costcalc devices lists them)"),
-    (["--max-train-memory", "1GiB", "--memory"],
-     "--max-train-memory: sweep does not estimate training memory; check one variant with costcalc check SPEC"
-     " --set NAME=VALUE --max-train-memory ..."),
     (["--device", "jetson-nanno"], "no device 'jetson-nanno'; did you mean 'jetson-nano'?"),
     (["--plot", "latency"], "--plot latency draws the estimate on one device; give one --device NAME"),
 ])

@@ -151,34 +151,33 @@ def training_figures(found: Training, optimizer: str) -> dict:
 def figures_view(figures: dict[str, dict], exact: bool) -> View:
     """The designs' bytes, memory, estimated latency per device and training figures, side by side."""
     first = next(iter(figures.values()))
-    train = "training" in first
-    size = (lambda n: f"{n:,}") if exact else readable_bytes
-    count = (lambda n: f"{n:,}") if exact else readable
-    columns = ("design", *figures_titles(first), *(("train FLOPs", "train memory") if train else ()))
-    notes = [figures_note(first)]
-    if train:
-        notes.append(f"training: forward and backward, {first['training']['optimizer']} optimizer (docs/latency.md, Training)")
+    columns = ("design", *figures_titles(first))
     view = View("on a device: bytes moved, peak activation memory, weights, roofline latency", columns,
-                right=tuple(range(1, len(columns))), notes=tuple(notes))
+                right=tuple(range(1, len(columns))), notes=figures_notes(first))
     for name, found in figures.items():
-        trained = (count(found["training"]["flops"]), size(found["training"]["memory_bytes"])) if train else ()
-        view.rows.append(((name, *figures_cells(found, exact), *trained), False))
+        view.rows.append(((name, *figures_cells(found, exact)), False))
     return view
 
 
 def figures_titles(found: dict) -> tuple[str, ...]:
-    """The columns of design_figures' bytes, memory and latency per device."""
-    return ("bytes moved", "peak memory", "weights", *(f"{d} time" for d in found["latency_s"]))
+    """The columns of design_figures: bytes, memory, latency per device, and training where counted."""
+    return ("bytes moved", "peak memory", "weights", *(f"{d} time" for d in found["latency_s"]),
+            *(("train FLOPs", "train memory") if "training" in found else ()))
 
 
 def figures_cells(found: dict, exact: bool) -> tuple[str, ...]:
     size = (lambda n: f"{n:,}") if exact else readable_bytes
+    count = (lambda n: f"{n:,}") if exact else readable
+    trained = (count(found["training"]["flops"]), size(found["training"]["memory_bytes"])) if "training" in found else ()
     return (size(found["bytes_moved"]), size(found["peak_activation_bytes"]), size(found["weights_bytes"]),
-            *(seconds(s) for s in found["latency_s"].values()))
+            *(seconds(s) for s in found["latency_s"].values()), *trained)
 
 
-def figures_note(found: dict) -> str:
-    return f"batch {found['batch']}; latency is a roofline estimate (docs/latency.md)"
+def figures_notes(found: dict) -> tuple[str, ...]:
+    notes = [f"batch {found['batch']}; latency is a roofline estimate (docs/latency.md)"]
+    if "training" in found:
+        notes.append(f"training: forward and backward, {found['training']['optimizer']} optimizer (docs/latency.md, Training)")
+    return tuple(notes)
 
 
 def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list]]:

@@ -48,9 +48,13 @@ FIELDS = {name: FIELD_VALUE for name in FIELD_KEYS}  # with --receptive-field
 MEMORY = {**{name: COUNT for name in MEMORY_KEYS}, "intensity": nullable(NUMBER)}  # with --memory or --device
 ON_DEVICE = {"bound": {"enum": ["compute", "memory", "fused", "—"]}, **{name: NUMBER for name in DEVICE_KEYS[1:]}}
 DEVICE_FIELDS = (*MEMORY_KEYS, *DEVICE_KEYS)
+TRAINING = record({"optimizer": {"enum": ["sgd", "momentum", "adam"]}, **{name: COUNT for name in (
+    "forward_macs", "input_grad_macs", "weight_grad_macs", "macs", "flops", "weights_bytes", "gradient_bytes",
+    "optimizer_bytes", "saved_activation_bytes", "memory_bytes")}})
 FIGURES = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
-           "latency_s": mapping(NUMBER)}
-"""A design's figures on a device (compare and sweep, with --memory or --device): show.device.design_figures."""
+           "latency_s": mapping(NUMBER), "training": TRAINING}
+"""A design's figures on a device (compare and sweep, with --memory, --device or --training):
+show.device.design_figures; training only with an optimizer."""
 BY_KIND = record({kind: COUNT for kind in KINDS})
 STAMP = {"costcalc": TEXT, "format": {"const": JSON_FORMAT}}
 HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "convention": TEXT,
@@ -78,10 +82,7 @@ def convention_diff() -> dict:
 
 
 def compare() -> dict:
-    training = record({"optimizer": {"enum": ["sgd", "momentum", "adam"]}, **{name: COUNT for name in (
-        "forward_macs", "input_grad_macs", "weight_grad_macs", "macs", "flops", "weights_bytes", "gradient_bytes",
-        "optimizer_bytes", "saved_activation_bytes", "memory_bytes")}})
-    on_device = {**FIGURES, "training": training}  # with --memory, --device or --training
+    on_device = FIGURES  # with --memory, --device or --training
     design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
                      "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS}), **on_device},
                     optional=tuple(on_device))
@@ -130,13 +131,9 @@ def devices() -> dict:
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 
-SWEPT_DEVICE_METRICS = [metric for metric in DEVICE_METRICS if metric != "train_memory"]
-"""The device limits of a sweep: training memory it does not estimate (refused, never a limit)."""
-
-
 def sweep() -> dict:
     variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **FIGURES,
-                      "limits": mapping(COUNT, {"enum": [*METRICS, *SWEPT_DEVICE_METRICS]}),
+                      "limits": mapping(COUNT, {"enum": [*METRICS, *DEVICE_METRICS]}),
                       "fits": nullable({"type": "boolean"})},
                      optional=tuple(FIGURES))
     return document("costcalc sweep --format json", {

@@ -10,13 +10,13 @@ whole analysis per variant (bench/README.md, Sweeps), which is why it is done on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..analyses.checks import flag_name
 from ..count.engine import Analysis
 from ..device.profiles import Device, all_devices, find
 from ..errors import CostcalcError
-from ..model.tree import Limit, Spec
+from ..model.tree import DEVICE_METRICS, Limit, Spec
 from ..show.device import design_figures as figures_of
 
 FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_bytes", "weights_bytes": "weights_bytes"}
@@ -34,6 +34,7 @@ class OnDevice:
     batch: int = 1
     devices: tuple[str, ...] = ()
     devices_files: tuple[str, ...] = ()
+    optimizer: str | None = None
     asked: bool = True
 
 
@@ -42,19 +43,26 @@ def device_figure(figures: dict, metric: str) -> int:
     on the slowest of the devices."""
     if metric == "latency":
         return math.ceil(max(figures["latency_s"].values()) * 1e9)
+    if metric == "train_memory":
+        return figures["training"]["memory_bytes"]
     return figures[FIGURE_KEYS[metric]]
 
 
-def refuse_unknown(limits: dict[str, Limit], devices: tuple[str, ...]) -> None:
-    """A limit on a figure that a sweep cannot compute is an error, not a limit ignored."""
-    for metric, limit in limits.items():
-        source = "" if limit.where else f"{flag_name(metric)}: "
-        if metric == "latency" and not devices:
-            raise CostcalcError(f"{source}a latency limit needs a device to estimate on", limit.where,
-                                "give --device NAME (costcalc devices lists them)")
-        if metric == "train_memory":
-            raise CostcalcError(f"{source}sweep does not estimate training memory", limit.where,
-                                "check one variant with costcalc check SPEC --set NAME=VALUE --max-train-memory ...")
+def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDevice | None:
+    """How the device figures are computed, or None where they are neither asked nor limited (`limits`:
+    each design's budget). A latency limit without a device is an error, not a limit ignored; a
+    training-memory limit counts adam's optimizer state, as check does, unless an optimizer is given."""
+    on_device = on_device or OnDevice(asked=False)
+    limited = set().union(*limits) & set(DEVICE_METRICS)
+    if not (on_device.asked or limited):
+        return None
+    if "latency" in limited and not on_device.devices:
+        where = next(budget["latency"].where for budget in limits if "latency" in budget)
+        raise CostcalcError(f"{'' if where else flag_name('latency') + ': '}a latency limit needs a device to estimate on",
+                            where, "give --device NAME (costcalc devices lists them)")
+    if "train_memory" in limited and on_device.optimizer is None:
+        return replace(on_device, optimizer="adam")
+    return on_device
 
 
 def pick(spec: Spec, on_device: OnDevice) -> list[Device]:
@@ -64,7 +72,8 @@ def pick(spec: Spec, on_device: OnDevice) -> list[Device]:
 
 
 def design_figures(analysis: Analysis, on_device: OnDevice, devices: list[Device]) -> dict[str, dict]:
-    """design → its figures, as compare gives them: batch, bytes_moved, peak_activation_bytes, weights_bytes and
-    latency_s (device → seconds)."""
+    """design → its figures, as compare gives them: batch, bytes_moved, peak_activation_bytes, weights_bytes,
+    latency_s (device → seconds) and, with an optimizer, training."""
     weight_bytes = on_device.weight_bytes or analysis.bytes_per_element
-    return figures_of(analysis, weight_bytes, on_device.fused, devices, on_device.dtype, on_device.batch)
+    return figures_of(analysis, weight_bytes, on_device.fused, devices, on_device.dtype, on_device.batch,
+                      on_device.optimizer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from ..show.device import figures_cells, figures_columns, figures_note, figures_titles
+from ..show.device import figures_cells, figures_columns, figures_notes, figures_titles
 from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
 from ..show.views import View, figure
 from ..units import readable_bytes
@@ -45,7 +45,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
                *(figures_titles(on_device) if on_device else ()), *(("fits",) if budgeted else ()))
     first = len(sweep.names) + several
     notes = [f"FLOPs: {sweep.convention} convention; activations are the bytes of every layer's output"
-             f" at {sweep.bytes_per_element} bytes each", *((figures_note(on_device),) if on_device else ())]
+             f" at {sweep.bytes_per_element} bytes each", *(figures_notes(on_device) if on_device else ())]
     if budgeted:
         notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from ..analyses.checks import limits_for
 from ..count.engine import Cost, analyze
 from ..errors import CostcalcError
-from ..model.tree import DEVICE_METRICS, METRICS, Spec
+from ..model.tree import METRICS, Spec
 from ..spec.reader import build, params_where, parse, spec_params
-from .device import OnDevice, design_figures, device_figure, pick, refuse_unknown
+from .device import OnDevice, design_figures, device_figure, pick, settled
 from .evaluate import evaluate, rows_of
 from .grid import variants
 
@@ -99,11 +99,8 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
                     limits = limits_for(spec, design, flags or {})
                     budgets[key] = limits, {metric: limit.value for metric, limit in limits.items()}
                 found.append(Variant(values, design, cost, budgets[key][1]))
-        on_device = on_device or OnDevice(asked=False)
-        if on_device.asked or any(set(limits) & set(DEVICE_METRICS) for limits, _ in budgets.values()):
-            for limits, _ in budgets.values():
-                refuse_unknown(limits, on_device.devices)
-
+        on_device = settled(on_device, [limits for limits, _ in budgets.values()])
+        if on_device:
             def spec_of(values: tuple) -> Spec:
                 return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
 
