@@ -1,10 +1,11 @@
-"""A sweep's device figures (`sweep --memory`, `--device`, a device limit): bytes moved, peak activation
-memory, weights bytes and estimated latency per variant.
+"""A sweep's device figures (`sweep --memory`, `--device`, `--training`, a device limit): bytes moved,
+peak activation memory, weights bytes, estimated latency and training figures per variant.
 
 The vectorised engine keeps totals only; traffic and liveness walk a design's rows. So each variant
 whose device figures are needed is built and analysed again on its own, in Python ints, and its
-figures are those of `costcalc compare SPEC --set NAME=VALUE --memory --device NAME`. That costs a
-whole analysis per variant (bench/README.md, Sweeps), which is why it is done only when asked.
+figures are those of `costcalc compare SPEC --set NAME=VALUE --memory --device NAME --training OPT`.
+That costs a whole analysis per variant (bench/README.md, Sweeps), which is why it is done only when
+asked.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_byt
 
 @dataclass(frozen=True, slots=True)
 class OnDevice:
-    """How device figures are computed, as report and compare take them; `asked` (--memory or --device):
-    for every sweep, not only where a limit needs them."""
+    """How device figures are computed, as report and compare take them; `asked` (--memory, --device or
+    --training): for every sweep, not only where a limit needs them."""
 
     dtype: str = "float32"
     weight_bytes: int | None = None
@@ -39,8 +40,8 @@ class OnDevice:
 
 
 def device_figure(figures: dict, metric: str) -> int:
-    """A variant's figure for a device metric, exact: bytes, or latency in whole nanoseconds (rounded up)
-    on the slowest of the devices."""
+    """A variant's figure for a device metric (or bytes_moved), exact: bytes, or latency in whole
+    nanoseconds (rounded up) on the slowest of the devices."""
     if metric == "latency":
         return math.ceil(max(figures["latency_s"].values()) * 1e9)
     if metric == "train_memory":
