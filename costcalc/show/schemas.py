@@ -51,7 +51,7 @@ DEVICE_FIELDS = (*MEMORY_KEYS, *DEVICE_KEYS)
 TRAINING = record({"optimizer": {"enum": ["sgd", "momentum", "adam"]}, **{name: COUNT for name in (
     "forward_macs", "input_grad_macs", "weight_grad_macs", "macs", "flops", "weights_bytes", "gradient_bytes",
     "optimizer_bytes", "saved_activation_bytes", "memory_bytes")}})
-FIGURES = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
+ON_A_DEVICE = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
            "latency_s": mapping(NUMBER), "training": TRAINING}
 """A design's figures on a device (compare and sweep, with --memory, --device or --training):
 show.device.design_figures; training only with an optimizer."""
@@ -82,7 +82,7 @@ def convention_diff() -> dict:
 
 
 def compare() -> dict:
-    on_device = FIGURES  # with --memory, --device or --training
+    on_device = ON_A_DEVICE  # with --memory, --device or --training
     design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
                      "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS}), **on_device},
                     optional=tuple(on_device))
@@ -132,10 +132,10 @@ def devices() -> dict:
 
 
 def sweep() -> dict:
-    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **FIGURES,
+    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **ON_A_DEVICE,
                       "limits": mapping(COUNT, {"enum": [*METRICS, *DEVICE_METRICS]}),
                       "fits": nullable({"type": "boolean"})},
-                     optional=tuple(FIGURES))
+                     optional=tuple(ON_A_DEVICE))
     return document("costcalc sweep --format json", {
         **STAMP, "spec": TEXT, "name": nullable(TEXT), "convention": TEXT, "bytes_per_element": COUNT,
         "varied": array(TEXT), "zipped": {"type": "boolean"}, "variants": array(variant),

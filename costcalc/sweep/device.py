@@ -18,7 +18,7 @@ from ..count.engine import Analysis
 from ..device.profiles import Device, all_devices, find
 from ..errors import CostcalcError
 from ..model.tree import DEVICE_METRICS, Limit, Spec
-from ..show.device import design_figures as figures_of
+from ..show import device as shown
 
 FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_bytes", "weights_bytes": "weights_bytes"}
 """A device metric's key in a variant's figures (as compare's json names them); latency is worked out."""
@@ -76,5 +76,5 @@ def design_figures(analysis: Analysis, on_device: OnDevice, devices: list[Device
     """design → its figures, as compare gives them: batch, bytes_moved, peak_activation_bytes, weights_bytes,
     latency_s (device → seconds) and, with an optimizer, training."""
     weight_bytes = on_device.weight_bytes or analysis.bytes_per_element
-    return figures_of(analysis, weight_bytes, on_device.fused, devices, on_device.dtype, on_device.batch,
-                      on_device.optimizer)
+    return shown.design_figures(analysis, weight_bytes, on_device.fused, devices, on_device.dtype, on_device.batch,
+                                on_device.optimizer)
