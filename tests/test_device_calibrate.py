@@ -70,6 +70,17 @@ def test_calibration_takes_the_overhead_from_the_smallest_layer_and_the_peak_fro
                             "(costcalc devices calibrate)"
 
 
+def test_a_layer_without_flops_gives_no_row_and_counts_for_the_overhead_only(tmp_path):
+    timings = tmp_path / "t.json"
+    timings.write_text(json.dumps({"layers": [{"input": [1, 1, 8], "layer": "relu", "seconds": 1.00064e-6},
+                                              {"input": [7, 7, 512], "layer": "flatten", "seconds": 5e-6},
+                                              {"input": [7, 7, 512], "layer": "dropout", "seconds": 3e-6}]}))
+    result = run("devices", "calibrate", str(timings), "--devices", str(DATA / "base.json"), "--device", "round")
+    assert result.code == 0, result.err
+    device = json.loads(result.out)["devices"]["round-calibrated"]
+    assert (device["kernels"], device["overhead_us"]) == ({"relu": [[1, 8, 1, 1.0]]}, 1.0)
+
+
 def test_a_calibrated_kernel_sets_the_compute_time_and_others_keep_the_device_efficiency():
     data = {"devices": {"fitted": {"tflops": {"float32": 2}, "bandwidth_gbs": 100, "source": "s",
                                    "efficiency": {"compute": 0.5, "memory": 1}, "overhead_us": 1,

@@ -8,7 +8,8 @@ memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak,
     efficiency = (FLOPs / peak) / (time − overhead) for a layer that took longer than its roofline
                  time at efficiency 1 beyond the overhead, else 1
 
-Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py). The
+Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py); a layer
+without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be slow at. The
 calibrated device keeps the base's bandwidth, memory efficiency and compute efficiency (for the
 kernels it has no timings of).
 """
@@ -40,6 +41,8 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, element_bytes: in
                                      if seconds > overhead])
     kernels: dict[str, list] = {}
     for row, flops, moved, _, seconds in measured:
+        if not flops:  # no arithmetic to be efficient at: its time is its memory time and the overhead
+            continue
         compute, rest = flops / peak, seconds - overhead
         slower = rest > max(compute, moved / (base.bytes_per_s * base.memory_efficiency)) * (1 + 1e-9)  # past rounding
         efficiency = compute / rest if slower else 1.0
