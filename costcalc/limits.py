@@ -53,3 +53,6 @@ MAX_BLOCK_DEPTH = 100
 """How deeply blocks and branches may nest, together (deeper would exhaust Python's stack)."""
 MAX_SWEEP_VARIANTS = 1_000_000
 """The most variants one sweep evaluates (a grid is the product of its lists)."""
+
+MAX_TIMED_LAYERS = 10_000
+"""The most layers a timings file (`costcalc devices calibrate`) may list."""

@@ -139,6 +139,8 @@ def test_devices_calibrate_prints_a_devices_file_that_reads_back(tmp_path, golde
      ": layers[0]: conv needs option 'kernel'; required options of conv: kernel, filters"),
     ('{"dtype": "int4", "layers": [{"input": [8], "layer": "relu", "seconds": 1}]}',
      ": dtype 'int4' is not one of float32, float16, bfloat16, int8, float64"),
+    ('{"layers": [' + ", ".join(['{"input": [8], "layer": "relu", "seconds": 1}'] * 10_001) + ']}',
+     ": 10,001 timed layers, more than 10,000, the limit for a timings file; a few hundred layers calibrate a device"),
     ('{"layers": [\n  {"input": [8], }]}', ":2:18: Expecting property name enclosed in double quotes; a timings file is JSON"),
 ])
 def test_a_bad_timings_file_is_refused_with_where_and_why(tmp_path, timings, message):

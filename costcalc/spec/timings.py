@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import CostcalcError
 from ..files import read_json
+from ..limits import MAX_TIMED_LAYERS
 from ..model.tree import Layer, Spec
 from ..safe import brief
 from .reader import loads
@@ -32,6 +33,9 @@ def read_timings(path: str) -> Timings:
     if not isinstance(layers, list) or not layers:
         raise CostcalcError(f"{path}: expected an object with a non-empty 'layers' list",
                             hint="see docs/latency.md, Calibrating")
+    if len(layers) > MAX_TIMED_LAYERS:
+        raise CostcalcError(f"{path}: {len(layers):,} timed layers, more than {MAX_TIMED_LAYERS:,}, the limit for "
+                            "a timings file", hint="a few hundred layers calibrate a device")
     return Timings(str(data.get("runtime", "a runtime")), str(data.get("dtype", "float32")),
                    tuple(_timed(item, f"{path}: layers[{index}]") for index, item in enumerate(layers)))
 
