@@ -676,6 +676,12 @@ def calibrate(timings, base, devices_files, name):
 
     Prints a devices file with one device whose compute efficiency is per kernel and shape; see
     docs/latency.md, Calibrating.
+
+    \b
+    Examples:
+      costcalc devices measure > mine.json
+      python tools/time_torch_layers.py > timings.json
+      costcalc devices calibrate timings.json --devices mine.json --device this-machine > calibrated.json
     """
     from .count.engine import analyze
     from .device.calibrate import calibrate as fit
