@@ -49,6 +49,20 @@ def test_the_nearest_timed_shape_is_nearest_in_log2_and_the_first_of_equals():
     assert nearest(samples, (300, 200, 300)) == 0.7
 
 
+def test_a_shape_far_from_every_timed_one_is_not_calibrated():
+    """A dense layer on one vector (M = 1) reads its weights once per output; on a 56×56 map (M = 3136)
+    it is a matrix multiply, which the vector's efficiency must not speak for."""
+    samples = ((1, 1000, 2048, 0.02),)
+    assert nearest(samples, (8, 1000, 2048)) == 0.02  # 3 doublings: near enough
+    assert nearest(samples, (16, 1000, 2048)) is None  # 4 doublings: NEAR, not nearer
+    assert nearest(samples, (3136, 384, 96)) is None
+    device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s",
+                                              "efficiency": {"compute": 0.5}, "kernels": {"dense": [[1, 1000, 2048, 0.02]]}}}},
+                           "test")["d"]
+    vector, mapped = (one_layer("dense: {units: 1000}", shape).rows[0] for shape in ("[2048]", "[56, 56, 2048]"))
+    assert (device.efficiency(vector), device.efficiency(mapped), device.efficiency(vector, batch=64)) == (0.02, 0.5, 0.5)
+
+
 def base_device():
     return read_devices(str(DATA / "base.json"))["round"]
 

@@ -5,8 +5,8 @@ and sized by the dimensions of the matrix multiply it is, per group: M output po
 outputs per position, K inputs per output (a pool: its window; an elementwise layer: 1). A
 device calibrated with `costcalc devices calibrate` carries, per kernel, the compute efficiency
 that timed layers of it reached at their shapes; a layer takes that of the nearest timed shape
-of its kernel (in log2 of M, N and K), and a kernel the device has no timings of runs at the
-device's compute efficiency.
+of its kernel (in log2 of M, N and K) if one is nearer than NEAR, and otherwise (a kernel the
+device has no timings of, or a shape far from them all) runs at the device's compute efficiency.
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ from math import log2
 from ..count.engine import Row
 from ..model.ops import Conv, Dense, Depthwise, Pool, Separable, numel
 from ..model.resampling import ConvTranspose
+
+NEAR = 4.0
+"""How far, in log2 of M, N and K, a timed shape may be from a layer's and still speak for it: a
+factor of 16 in one dimension, two steps of tools/time_torch_layers.py's grid. Farther, a kernel
+may run another way (a dense layer on one vector reads its weights once per output; on a
+feature map it is a matrix multiply)."""
 
 Sample = tuple[int, int, int, float]
 """A timed shape of a kernel, M, N and K, and the compute efficiency it reached."""
@@ -42,7 +48,10 @@ def kernel(row: Row, batch: int = 1) -> tuple[str, tuple[int, int, int]]:
     return row.kind, (batch * numel(out) // out[-1], out[-1], 1)
 
 
-def nearest(samples: tuple[Sample, ...], shape: tuple[int, int, int]) -> float:
-    """The efficiency of the sample nearest `shape` in log2 of M, N and K (the first of equals)."""
+def nearest(samples: tuple[Sample, ...], shape: tuple[int, int, int]) -> float | None:
+    """The efficiency of the sample nearest `shape` in log2 of M, N and K (the first of equals), or None
+    where none is nearer than NEAR."""
     at = [log2(size) for size in shape]
-    return min(samples, key=lambda s: sum((log2(size) - x) ** 2 for size, x in zip(s[:3], at)))[3]
+    distances = [sum((log2(size) - x) ** 2 for size, x in zip(sample[:3], at)) for sample in samples]
+    closest = min(range(len(samples)), key=distances.__getitem__)
+    return samples[closest][3] if distances[closest] < NEAR**2 else None

@@ -51,11 +51,12 @@ class Device:
 
     def efficiency(self, row, batch: int = 1) -> float:
         """The compute efficiency of `row`'s kernel at its shape: calibrated if the device has timings of
-        that kernel, else the device's compute efficiency."""
+        that kernel near that shape (kernels.NEAR), else the device's compute efficiency."""
         if not self.kernels:
             return self.compute_efficiency
         name, shape = kernel(row, batch)
-        return nearest(self.kernels[name], shape) if name in self.kernels else self.compute_efficiency
+        found = nearest(self.kernels[name], shape) if name in self.kernels else None
+        return self.compute_efficiency if found is None else found
 
 
 def parse_devices(data, origin: str) -> dict[str, Device]:
