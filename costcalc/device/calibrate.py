@@ -31,7 +31,7 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, element_bytes: in
     """`base` fitted to the timed layers (at `dtype`, of `element_bytes` each); `about` says what timed them."""
     measured = []
     for design, seconds in timings:
-        row = next(row for row in design.rows if row.role in ("layer", "merge"))
+        (row,) = design.rows
         flops, moved = row.cost.flops, memory(design, element_bytes).traffic[row.path].total
         roofline = max(flops / base.peak(dtype), moved / (base.bytes_per_s * base.memory_efficiency))
         measured.append((row, flops, moved, roofline, seconds))
