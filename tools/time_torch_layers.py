@@ -1,8 +1,8 @@
 """Time single layers in PyTorch (CPU, eval mode, batch 1): a timings file for `costcalc devices calibrate`.
 
-The layers are a fixed grid, chosen before and apart from any network: each kernel the torchvision
-CNNs run (convolutions 1×1, 3×3, strided, grouped and depthwise; max and average pooling;
-batchnorm; ReLU; fully connected) at the sizes ImageNet CNNs pass through, 224×224 down to 7×7
+The layers are a fixed grid, chosen apart from any network: the kernels torchvision's ResNets,
+VGGs, GoogLeNet, Inception v3 and MobileNetV2 run (convolutions 1×1, 3×3, strided, grouped and
+depthwise; max and average pooling; batchnorm; ReLU; fully connected) at the sizes ImageNet CNNs pass through, 224×224 down to 7×7
 with 64, 256 and 1024 channels (up to 224·224·64 input elements and 2G MACs a layer), the
 3-channel stems, and a ReLU on 8 numbers for the per-layer overhead. The layers are timed in
 rounds, as tools/latency_vs_torch.py times the networks: each round builds every layer afresh
