@@ -157,12 +157,11 @@ def device_options(function, several: bool = False):
 
 def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> list:
     """The named devices from the built-in ones, the user's files and the spec's `devices:`."""
-    if not names:
+    if not names:  # no device: costcalc.device is not imported
         return []
-    from .device.profiles import all_devices, find
+    from .device.profiles import pick
 
-    known = all_devices(files, spec)
-    return [find(name, known) for name in names]
+    return pick(names, files, spec)
 
 
 def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",

@@ -1,6 +1,7 @@
 """Kernels and shapes, calibrated efficiencies, and `costcalc devices calibrate`."""
 
 import json
+import os
 
 import pytest
 from conftest import ROOT, run
@@ -192,7 +193,6 @@ def test_devices_names_what_a_calibrated_device_covers():
 @pytest.mark.parametrize("command, noun", [(("devices", "--devices"), "devices"),
                                            (("devices", "calibrate", "--device", "a100"), "timings")])
 def test_a_devices_or_timings_file_that_is_no_file_or_too_large_is_refused(tmp_path, command, noun):
-    os = pytest.importorskip("os")
     fifo, large, binary = tmp_path / "fifo", tmp_path / "large.json", tmp_path / "binary.json"
     os.mkfifo(fifo)
     large.write_bytes(b" " * (8 * 2**20 + 1))

@@ -32,19 +32,19 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, element_bytes: in
     measured = []
     for design, seconds in timings:
         (row,) = design.rows
-        flops, moved = row.cost.flops, memory(design, element_bytes).traffic[row.path].total
-        roofline = max(flops / base.peak(dtype), moved / (base.bytes_per_s * base.memory_efficiency))
-        measured.append((row, flops, moved, roofline, seconds))
+        flops = row.cost.flops
+        streaming = memory(design, element_bytes).traffic[row.path].total / (base.bytes_per_s * base.memory_efficiency)
+        measured.append((row, flops, streaming, max(flops / base.peak(dtype), streaming), seconds))
     smallest = min(measured, key=lambda m: m[3])
     overhead = max(0.0, smallest[4] - smallest[3])
     peak = max([base.peak(dtype)] + [flops / (seconds - overhead) for _, flops, _, _, seconds in measured
                                      if seconds > overhead])
     kernels: dict[str, list] = {}
-    for row, flops, moved, _, seconds in measured:
+    for row, flops, streaming, _, seconds in measured:
         if not flops:  # no arithmetic to be efficient at: its time is its memory time and the overhead
             continue
         compute, rest = flops / peak, seconds - overhead
-        slower = rest > max(compute, moved / (base.bytes_per_s * base.memory_efficiency)) * (1 + 1e-9)  # past rounding
+        slower = rest > max(compute, streaming) * (1 + 1e-9)  # past rounding
         efficiency = compute / rest if slower else 1.0
         kernel_name, shape = kernel(row)
         kernels.setdefault(kernel_name, []).append((*shape, float(f"{efficiency:.4g}")))

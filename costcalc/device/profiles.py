@@ -140,6 +140,12 @@ def all_devices(files: tuple[str, ...] = (), spec=None) -> dict[str, Device]:
     return devices
 
 
+def pick(names, files: tuple[str, ...] = (), spec=None) -> list[Device]:
+    """The named devices, from the built-in ones, the user's files and the spec's `devices:`."""
+    known = all_devices(tuple(files), spec) if names else {}
+    return [find(name, known) for name in names]
+
+
 def find(name: str, devices: dict[str, Device]) -> Device:
     if name not in devices:
         hint = did_you_mean(name, devices) or "costcalc devices lists them"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 from ..analyses.checks import flag_name
 from ..count.engine import Analysis
-from ..device.profiles import Device, all_devices, find
+from ..device.profiles import Device
 from ..errors import CostcalcError
-from ..model.tree import DEVICE_METRICS, Limit, Spec
+from ..model.tree import DEVICE_METRICS, Limit
 from ..show import device as shown
 
 FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_bytes", "weights_bytes": "weights_bytes"}
@@ -64,12 +64,6 @@ def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDev
     if "train_memory" in limited and on_device.optimizer is None:
         return replace(on_device, optimizer="adam")
     return on_device
-
-
-def pick(spec: Spec, on_device: OnDevice) -> list[Device]:
-    """The named devices: built-in, from the user's files, or the spec's `devices:`."""
-    known = all_devices(on_device.devices_files, spec) if on_device.devices else {}
-    return [find(name, known) for name in on_device.devices]
 
 
 def design_figures(analysis: Analysis, on_device: OnDevice, devices: list[Device]) -> dict[str, dict]:

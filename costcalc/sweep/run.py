@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, replace
 
 from ..analyses.checks import limits_for
 from ..count.engine import Cost, analyze
+from ..device.profiles import pick
 from ..errors import CostcalcError
 from ..model.tree import METRICS, Spec
 from ..spec.reader import build, params_where, parse, spec_params
-from .device import OnDevice, design_figures, device_figure, pick, settled
+from .device import OnDevice, design_figures, device_figure, settled
 from .evaluate import evaluate, rows_of
 from .grid import variants
 
@@ -116,7 +117,7 @@ def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, b
     figures, devices = {}, None
     for values in dict.fromkeys(variant.values for variant in found):
         spec = spec_of(values)
-        devices = pick(spec, on_device) if devices is None else devices
+        devices = pick(on_device.devices, on_device.devices_files, spec) if devices is None else devices
         analysis = analyze(spec, None, designs, bytes_per_element, convention)
         for design, figure in design_figures(analysis, on_device, devices).items():
             figures[values, design] = figure
