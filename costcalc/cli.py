@@ -212,7 +212,6 @@ def main():
     # at Python's default (700) the collector took some 40% of the time, traversing them again and again
 
 
-
 @main.command()
 @spec_options
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
