@@ -13,9 +13,11 @@ import json
 import time
 
 import pytest
+import yaml
 
 from conftest import run
 from costcalc.limits import MAX_FILE_BYTES
+from costcalc.spec import yamlload
 
 HEAD = "input: [28, 28, 3]\n"
 
@@ -102,8 +104,28 @@ def test_a_directory_given_to_report(spec_file, tmp_path):
     ("\n" + "- " * 10_000 + "relu", "spec.yaml:3:399: YAML nesting deeper than 200 levels"),
     ("{a: " * 10_000 + "1" + "}" * 10_000, "spec.yaml:2:805: YAML nesting deeper than 200 levels"),
 ], ids=["flow list", "block list", "flow mapping"])
-def test_ten_thousand_levels_of_nesting(spec_file, layers, message):
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+def test_ten_thousand_levels_of_nesting(spec_file, monkeypatch, parser, layers, message):
+    """costcalc's own limit speaks first, whichever parser PyYAML has and whatever libyaml caps itself."""
+    if parser == "python":
+        monkeypatch.setattr(yamlload, "_Loader", yaml.SafeLoader)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("this PyYAML was built without libyaml")
     assert refused_quickly(spec_file(HEAD + "layers: " + layers + "\n")) == message
+
+
+class _CappedLibyaml(yaml.SafeLoader):
+    """A parser that, as libyaml 0.2.5 does inside PyYAML 6.0.3+, refuses nesting before handing out events."""
+
+    def get_event(self):
+        mark = yaml.Mark("spec.yaml", 0, 1, 1007, "", 0)
+        raise yaml.parser.ParserError(None, None, "exceeded maximum nesting depth", mark)
+
+
+def test_a_parser_that_caps_nesting_first_still_gives_costcalcs_message(spec_file, monkeypatch):
+    monkeypatch.setattr(yamlload, "_Loader", _CappedLibyaml)
+    assert refused(spec_file(HEAD + "layers: " + "[" * 300 + "]" * 300 + "\n")) == (
+        "spec.yaml:2:208: YAML nesting deeper than 200 levels")
 
 
 def test_python_tags_are_refused_on_collections_and_scalars(spec_file):

@@ -168,9 +168,26 @@ def _apply_merge_key(mapping: YMap) -> None:
 
 
 def load_yaml(text: str, filename: str):
-    """Parse one YAML document; returns None for an empty document."""
+    """Parse one YAML document; returns None for an empty document.
+
+    libyaml (PyYAML's C parser) caps nesting itself in some releases, reading ahead of the
+    events it has handed out; where it stops first, the pure-Python parser reads the file
+    again, so costcalc's own limit, at its own position, is what the user sees on any release.
+    """
+    try:
+        return _load_with(_Loader, text, filename)
+    except SpecError as exc:
+        if _Loader is yaml.SafeLoader or LIBYAML_NESTING not in exc.message:
+            raise
+    return _load_with(yaml.SafeLoader, text, filename)
+
+
+LIBYAML_NESTING = "exceeded maximum nesting depth"
+
+
+def _load_with(loader_class, text: str, filename: str):
     builder = _Builder(filename)
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         while loader.check_event():
             _feed(builder, loader.get_event())
