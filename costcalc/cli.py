@@ -322,22 +322,21 @@ LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as 
     "activation_bytes": "activation bytes (512K, 2MB, 2MiB)",
 }
 DEVICE_LIMIT_FLAGS = {  # the device metrics of a budget, figured by costcalc.device (docs/latency.md)
-    "latency": "estimated latency on --device (5ms, 200us)", "peak_memory": "peak activation memory (2MiB)",
+    "latency": "estimated latency on --device (5ms, 200us)",
+    "bytes_moved": "bytes read and written by every layer (64MiB)", "peak_memory": "peak activation memory (2MiB)",
     "weights_bytes": "weights bytes, the model's size (4MB)", "train_memory": "training memory (1GiB)",
 }
 CHECK_FORMATS = ("text", "json", "markdown", "github", "junit", "junit-lines")
 
 
 def parse_limit(ctx, param, value):
-    from .model.tree import BYTE_METRICS
-    from .units import parse_duration, parse_figure
+    from .model.tree import UNITS
+    from .units import parse_amount
 
     if value is None:
         return None
     try:
-        if param.name == "latency":
-            return parse_duration(value)
-        return parse_figure(value, byte_units=param.name in BYTE_METRICS)
+        return parse_amount(value, UNITS.get(param.name, ""))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -353,7 +352,7 @@ def limit_options(function):
 
 def parse_growth_flags(ctx, param, values):
     """`--max-growth macs=2%` (repeatable) → metric → Growth."""
-    from .model.tree import METRICS, Growth
+    from .model.tree import DEVICE_METRICS, METRICS, UNITS, Growth
     from .suggest import did_you_mean
     from .units import parse_growth
 
@@ -362,11 +361,12 @@ def parse_growth_flags(ctx, param, values):
         metric, equals, limit = value.partition("=")
         if not equals:
             raise click.BadParameter(f"{brief(value)}: write METRIC=LIMIT, such as macs=2% or params=0")
-        if metric not in METRICS:
-            hint = did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}"
+        if metric not in METRICS + DEVICE_METRICS:
+            known = METRICS + DEVICE_METRICS
+            hint = did_you_mean(metric, known) or f"metrics: {', '.join(known)}"
             raise click.BadParameter(f"{brief(metric)} is not a metric; {hint}")
         try:
-            growth[metric] = Growth(*parse_growth(limit))
+            growth[metric] = Growth(*parse_growth(limit, UNITS.get(metric, "")))
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
     return growth
@@ -386,21 +386,26 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
     try:
         spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
-        baseline = None
+        baseline = old = None
         if against is not None:
             baseline = read_baseline(against, path)
             if not isinstance(baseline, dict):
-                baseline = totals(analyze(baseline, None, None, convention=convention))
-        figures = None
-        if needed := device_metrics(spec, flags):
+                old = analyze(baseline, None, None, convention=convention)
+                baseline = totals(old)
+        figures = device = None
+        if needed := device_metrics(spec, flags, growth if against is not None else None):
             from .device.budget import budget_figures
 
             settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
             name, files = settings.pop("device", None), settings.pop("devices_files", ())
-            settings["device"] = pick_devices((name,), files, spec)[0] if name else None
-            where = next((limits["latency"].where for limits in spec.budgets.values() if "latency" in limits), None)
-            figures = {d.name: budget_figures(d, needed, **settings, where=where) for d in analysis.designs}
-        return evaluate(spec, analysis, flags, baseline, growth, figures)
+            device = settings["device"] = pick_devices((name,), files, spec)[0] if name else None
+            where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
+                          if "latency" in limits), None)
+            flag = "--max-latency" if "latency" in flags else "--max-growth latency"
+            figures = {d.name: budget_figures(d, needed, **settings, where=where, flag=flag) for d in analysis.designs}
+            if old is not None:  # the baseline's device figures, on the same device, batch and dtype
+                baseline = totals(old, {d.name: budget_figures(d, needed, **settings) for d in old.designs})
+        return evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
     except CostcalcError as error:
         click.echo(str(error), err=True)
         return FileCheck(path, error=error)
@@ -419,7 +424,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @click.option("--against", metavar="BASELINE",
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
 @click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
-              help="With --against: how much METRIC may grow, such as macs=2% or params=0 (repeatable).")
+              help="With --against: how much METRIC may grow, such as macs=2%, params=0 or latency=5% "
+                   "(repeatable; latency needs --device).")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for the device metrics.")
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True,

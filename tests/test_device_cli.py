@@ -203,7 +203,7 @@ def test_a_specs_own_devices_serve_report_explain_and_check(tmp_path):
     assert (totals["compute_s"], totals["memory_s"]) == (240_869_888 / 1e12, 1_316_992 / 1e10)
     assert "board (float32): peak 1 TFLOP/s, 10 GB/s" in run("explain", str(path), "--device", "board").out
     checked = json.loads(run("check", str(path), "--device", "board", "--format", "json").out)
-    assert checked["specs"][0]["checks"][0]["value"] == 240_870  # ns, rounded up
+    assert checked["specs"][0]["checks"][0]["value"] == 240_870e-9  # whole ns, rounded up, in seconds
 
 
 def test_a_bad_device_in_the_spec_is_positioned(tmp_path):

@@ -12,7 +12,7 @@ from ..device.profiles import Device, entry
 from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
-from ..units import readable, readable_bytes
+from ..units import readable, readable_bytes, seconds
 from .render import JSON_FORMAT
 from .views import ExtraColumns, View
 
@@ -22,14 +22,6 @@ DEVICE_TITLES = ("bound", "time")
 DEVICE_KEYS = ("bound", "compute_s", "memory_s", "latency_s")
 FIGURES = ("bytes_moved", "peak_activation_bytes", "weights_bytes")
 """A design's device figures in bytes (compare and diff), beside its latency per device."""
-
-
-def seconds(value: float) -> str:
-    """3.1 ms, 29.7 µs, 1.20 s."""
-    for size, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if value >= size:
-            return f"{value / size:.3g} {unit}"
-    return f"{value * 1e9:.3g} ns"
 
 
 def ratio(value) -> float | None:
