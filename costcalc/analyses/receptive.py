@@ -48,16 +48,17 @@ class Axis:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A row's receptive field: height and width axes, or `whole` once no spatial axes are left."""
+    """A row's receptive field: height and width axes, or `whole` once no spatial axes are left; with
+    neither, unknown since the layer at `cause` (its path), whose field costcalc does not model."""
 
     height: Axis | None = None
     width: Axis | None = None
     whole: bool = False
+    cause: str | None = None
 
 
 START = Field(Axis(1, Fraction(1), Fraction(0)), Axis(1, Fraction(1), Fraction(0)))
 WHOLE = Field(whole=True)
-UNKNOWN = Field()
 
 
 def same_padding(size: int, kernel: int, stride: int) -> int:
@@ -106,7 +107,7 @@ def step(field: Field, row: Row) -> Field:
         return Field(field.height.window(*windows[0]), field.width.window(*windows[1]))
     if row.output[:2] == row.input[:2] and not isinstance(row.op, AdaptivePool):
         return field  # elementwise on each pixel: batchnorm, activations, dense on [H, W, C], dropout
-    return UNKNOWN
+    return Field(cause=row.path)
 
 
 def _union(axes: list[Axis]) -> Axis:
@@ -116,11 +117,11 @@ def _union(axes: list[Axis]) -> Axis:
 
 
 def merge(fields: list[Field]) -> Field:
-    """The field of a merge: the union of its branches' fields."""
+    """The field of a merge: the union of its branches' fields (unknown as the first unknown one is)."""
     if any(f.whole for f in fields):
         return WHOLE
-    if any(f.height is None for f in fields):
-        return UNKNOWN
+    if unknown := next((f for f in fields if f.height is None), None):
+        return unknown
     return Field(_union([f.height for f in fields]), _union([f.width for f in fields]))
 
 

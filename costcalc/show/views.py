@@ -37,13 +37,15 @@ class View:
 class ExtraColumns:
     """More columns for a report's rows, each design's by row path ("" for the total row).
 
-    `cells` are the table's text under `titles`; `values` are what json and csv carry under `keys`.
+    `cells` are the table's text under `titles`; `values` are what json and csv carry under `keys`;
+    `notes`, per design, what the table says under them.
     """
 
     titles: tuple[str, ...]
     keys: tuple[str, ...]
     cells: dict[str, dict[str, tuple[str, ...]]]
     values: dict[str, dict[str, tuple]]
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def row_cells(self, design: str, path: str) -> tuple[str, ...]:
         return self.cells.get(design, {}).get(path, ("",) * len(self.titles))
@@ -58,7 +60,8 @@ class ExtraColumns:
         for design, path in paths:
             cells.setdefault(design, {})[path] = self.row_cells(design, path) + other.row_cells(design, path)
             values.setdefault(design, {})[path] = self.row_values(design, path) + other.row_values(design, path)
-        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values)
+        notes = {d: self.notes.get(d, ()) + other.notes.get(d, ()) for d in {**self.notes, **other.notes}}
+        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values, notes)
 
 
 def figure(n: int, exact: bool) -> str:
@@ -99,7 +102,7 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         view = View(
             f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
             ("layer", "kind", "output", "params", "MACs", "share", *titles),
-            right=tuple(range(3, 6 + len(titles))),
+            right=tuple(range(3, 6 + len(titles))), notes=extra.notes.get(design.name, ()) if extra else (),
         )
         for row in design.rows:
             if depth is None or row.depth <= depth:
