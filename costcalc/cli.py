@@ -307,7 +307,8 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
 
         figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
                                        pick_devices(device, devices_files, loaded), dtype, batch, optimizer)
-        emit(fmt, lambda: views.compare_views(comparison, exact) + glance + [shown.figures_view(figures, exact)],
+        emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
+             + [shown.figures_view(figures, exact)],
              lambda: render.compare_json(comparison, figures),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
         return

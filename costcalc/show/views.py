@@ -159,13 +159,14 @@ def conventions_views(conventions) -> list[View]:
     return views
 
 
-def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
-    """The designs table, and a by-branch table where designs have branches."""
+def compare_views(comparison: Comparison, exact: bool = False, per_sample: bool = False) -> list[View]:
+    """The designs table, and a by-branch table where designs have branches; `per_sample` says in the title
+    that its figures are for one sample (beside device figures for a batch)."""
     analysis = comparison.analysis
     columns = ["design", "output"]
     for name in METRICS:
         columns += [METRIC_TITLES[name], f"× {comparison.baseline.name}"]
-    title = f"{analysis.name or analysis.file}: designs on {format_shape(analysis.input)}"
+    title = f"{analysis.name or analysis.file}: designs on {format_shape(analysis.input)}{', per sample' * per_sample}"
     ratios = tuple(i for i, column in enumerate(columns) if column.startswith("× "))
     view = View(title, tuple(columns), right=tuple(range(2, len(columns))), joins=ratios, transposable=True,
                 notes=(f"{BEST} best in its column; ratios are to {comparison.baseline.name}; "
