@@ -357,13 +357,12 @@ def parse_growth_flags(ctx, param, values):
     from .suggest import did_you_mean
     from .units import parse_growth
 
-    growth = {}
+    growth, known = {}, METRICS + DEVICE_METRICS
     for value in values:
         metric, equals, limit = value.partition("=")
         if not equals:
             raise click.BadParameter(f"{brief(value)}: write METRIC=LIMIT, such as macs=2% or params=0")
-        if metric not in METRICS + DEVICE_METRICS:
-            known = METRICS + DEVICE_METRICS
+        if metric not in known:
             hint = did_you_mean(metric, known) or f"metrics: {', '.join(known)}"
             raise click.BadParameter(f"{brief(metric)} is not a metric; {hint}")
         try:

@@ -34,7 +34,7 @@ def amounts(verdict: Verdict) -> tuple[str, str, str | None]:
     """The value, the limit and the baseline in the metric's unit (`9.04 ms`, `1.1 MiB`; counts exact), with
     as many digits as tell the value from the limit; the limit of a latency names its device."""
     unit = UNITS.get(verdict.metric, "")
-    for precision in range(13):
+    for precision in range(13):  # 12 more digits tell any two whole nanoseconds, or bytes, apart
         value, limit = (quantity(n, unit, precision) for n in (verdict.value, verdict.limit))
         if value != limit or verdict.value == verdict.limit:
             break
