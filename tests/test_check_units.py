@@ -137,3 +137,15 @@ def test_a_json_report_baseline_has_no_device_figures_to_grow_from(tmp_path):
     assert (result.code, result.err) == (2, f"{WIDER}: the baseline has no latency of standard to measure growth "
                                             "from; growth of a device figure needs a baseline spec: --against SPEC "
                                             "or git:REV\n")
+
+
+def test_bytes_moved_is_a_budget_too_in_check_and_sweep():
+    moved = json.loads(run("compare", ORIGINAL, "--memory", "--format", "json").out)["designs"][1]["bytes_moved"]
+    verdict = checks(run("check", ORIGINAL, "--design", "bottleneck", "--max-bytes-moved", str(moved), "--format",
+                         "json"))[-1]
+    assert (verdict["metric"], verdict["unit"], verdict["value"], verdict["limit"], verdict["over"]) == (
+        "bytes_moved", "bytes", moved, moved, False)
+    data = json.loads(run("sweep", "specs/zoo/mobilenet_v2_keras.yaml", "--vary", "alpha=0.35,1.0",
+                          "--max-bytes-moved", "100MiB", "--format", "json").out)
+    assert [(v["limits"], v["fits"]) for v in data["variants"]] == [({"bytes_moved": 100 * 2**20}, True),
+                                                                     ({"bytes_moved": 100 * 2**20}, False)]
