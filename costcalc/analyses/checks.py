@@ -57,7 +57,9 @@ class Verdict:
         """Where the limit comes from: `FILE:LINE:COL` in the spec, or the flag."""
         if self.where:
             return str(self.where)
-        return f"--max-growth {self.metric}={self.allowed[1:].replace(' ', '')}" if self.growth else flag_name(self.metric)
+        if self.growth:
+            return f"--max-growth {self.metric}={self.allowed[1:].replace(' ', '')}"
+        return flag_name(self.metric)
 
     @property
     def allowed(self) -> str:

@@ -53,7 +53,8 @@ def unknown_note(design: DesignResult, fields: dict[str, Field]) -> tuple[str, .
     if not causes:
         return ()
     kinds = {row.path: row.kind for row in design.rows}
-    named = ", ".join(f"{path} ({kinds[path]})" for path in causes[:3]) + (f" and {len(causes) - 3} more" * (len(causes) > 3))
+    named = ", ".join(f"{path} ({kinds[path]})" for path in causes[:3])
+    named += f" and {len(causes) - 3} more" * (len(causes) > 3)
     which = "that layer's" if len(causes) == 1 else "those layers'"
     return (f"— no receptive field from {named} on: costcalc does not model {which} field, nor so those of the rows "
             "that follow (docs/conventions.md, Receptive fields)",)

@@ -64,9 +64,9 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
 
 
 def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
+    limits = {metric: json_figure(metric, limit) for metric, limit in variant.limits.items()}
     return {"values": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
-            **(variant.on_device or {}), "limits": {metric: json_figure(metric, limit) for metric, limit in variant.limits.items()},
-            "fits": variant.fits}
+            **(variant.on_device or {}), "limits": limits, "fits": variant.fits}
 
 
 def sweep_json(sweep: Sweep) -> str:
