@@ -242,7 +242,7 @@ def test_past_three_causes_the_note_counts_the_rest(spec_file):
     from conftest import run
     four = spec_file("input: [8, 8, 3]\nlayers:\n  - branches:\n"
                      + "".join(f"      b{i}: [resize: {{scale: 2}}]\n" for i in range(4)) + "    merge: add\n")
-    assert run("report", four, "--receptive-field", columns=300).out.splitlines()[15] == (
+    assert run("report", four, "--receptive-field", columns=300).out.splitlines()[16] == (
         "— no receptive field from branches1/b0/resize1 (resize), branches1/b1/resize1 (resize), "
         "branches1/b2/resize1 (resize) and 1 more on: costcalc does not model those layers' field, nor so those of "
         "the rows that follow (docs/conventions.md, Receptive fields)")
