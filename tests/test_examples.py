@@ -44,3 +44,17 @@ def test_only_shipped_specs_are_reachable(name, spec_file):
     result = run("report", name)
     assert (result.code, result.out) == (2, "")
     assert result.err == f"{name}: cannot read: No such file or directory\n"
+
+
+@pytest.mark.parametrize("path, meant", [
+    ("examples/bottlenek_5x5", "examples/bottleneck_5x5"),
+    ("examples/zoo/resnet50_kera.yaml", "examples/zoo/resnet50_keras"),
+    ("specs/bottleneck_5x5.yaml", "examples/bottleneck_5x5"),  # a checkout's path, where there is none
+    ("specs/zoo/mobilenet_v2_keras.yaml", "examples/zoo/mobilenet_v2_keras"),
+])
+def test_a_spec_path_that_is_not_there_suggests_the_shipped_spec(path, meant, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in (["report", path], ["sweep", path, "--vary", "alpha=1"], ["check", path, "--max-macs", "1"]):
+        result = run(*args)
+        assert (result.code, result.out) == (2, "")
+        assert result.err == f"{path}: cannot read: No such file or directory; did you mean '{meant}'?\n"

@@ -6,8 +6,12 @@ costcalc is installed; a file at that path, where there is one, wins.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from importlib.abc import Traversable
+
+from ..safe import brief
+from ..suggest import nearest
 
 PREFIX = "examples/"
 SUFFIX = ".yaml"
@@ -34,3 +38,17 @@ def shipped(path: str) -> Traversable | None:
         return None
     name = path[len(PREFIX):]
     return catalog().get(name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name)
+
+
+def meant(path: str) -> str | None:
+    """For a spec path with no file: `did you mean 'examples/NAME'?`, the shipped spec it misspells
+    (examples/bottlenek_5x5) or names in a checkout (specs/bottleneck_5x5.yaml); else None."""
+    if os.path.lexists(path):
+        return None
+    stem = path[: -len(SUFFIX)] if path.endswith(SUFFIX) else path
+    names = list(catalog())
+    if stem.startswith(PREFIX):
+        name = nearest(stem[len(PREFIX):], names)
+    else:
+        name = next((name for name in names if f"/{stem}".replace(os.sep, "/").endswith(f"/{name}")), None)
+    return None if name is None else f"did you mean {brief(PREFIX + name)}?"
