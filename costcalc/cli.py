@@ -802,10 +802,13 @@ def examples(name):
       costcalc examples zoo/resnet50_keras > my_resnet.yaml
     """
     from .errors import CostcalcError
-    from .spec.examples import PREFIX, catalog, shipped
+    from .spec.examples import PREFIX, catalog, shipped, titles
 
     if name is None:
-        click.echo("".join(f"{PREFIX}{known}\n" for known in catalog()), nl=False)
+        from .show.layout import budget
+        from .show.render import listing
+
+        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, budget()), nl=False)
         return
     spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
     if spec is None:

@@ -97,6 +97,15 @@ def test_help_shows_an_example_per_command():
     assert "costcalc compare examples/bottleneck_5x5 --input 14,14,480" in run("compare", "--help").out
 
 
+def test_the_flops_by_kind_box_lists_the_kinds_with_flops_and_json_every_kind():
+    out = run("report", "specs/bottleneck_5x5.yaml", "--design", "separable").out
+    box = out.split("separable: FLOPs by operation kind, costcalc convention\n")[1].split("Total params")[0]
+    assert [line.split()[1] for line in box.splitlines() if line.startswith("│")] == ["conv", "bias", "total"]
+    kinds = json.loads(run("report", "specs/bottleneck_5x5.yaml", "--design", "separable", "--format", "json").out)
+    assert kinds["designs"][0]["flops_by_kind"] == {"conv": 17_160_192, "dense": 0, "bias": 175_616, "batchnorm": 0,
+                                                   "norm": 0, "activation": 0, "pooling": 0, "resize": 0, "merge": 0}
+
+
 def test_version():
     assert run("--version").out == "costcalc, version 0.1.0\n"
 

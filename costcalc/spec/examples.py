@@ -32,6 +32,15 @@ def catalog() -> dict[str, Traversable]:
     return dict(sorted(found.items()))
 
 
+def titles() -> dict[str, str]:
+    """Every shipped spec by name, with what it holds: its `description:`, else its `name:` (parameters at
+    their defaults)."""
+    from .reader import loads  # the reader finds examples here
+
+    specs = {name: loads(entry.read_text(encoding="utf-8"), PREFIX + name) for name, entry in catalog().items()}
+    return {name: spec.description or spec.name or "" for name, spec in specs.items()}
+
+
 def shipped(path: str) -> Traversable | None:
     """The shipped spec that `examples/NAME[.yaml]` names, or None."""
     if not path.startswith(PREFIX):
