@@ -18,6 +18,7 @@ from conftest import ROOT
 
 import costcalc
 
+pytestmark = pytest.mark.slow  # builds and installs the wheel (docs/testing.md)
 SPEC = ROOT / "specs" / "bottleneck_5x5.yaml"
 
 

@@ -179,6 +179,15 @@ def test_a_sample_says_what_its_command_prints_today():
     assert run("check", "specs/bottleneck_5x5.yaml").code == 1
 
 
+def test_ci_runs_the_readme_test_command_and_with_it_the_slow_tests(request):
+    """`.ci/run` ends with the README's test command, which deselects nothing: the tests marked slow run in CI."""
+    commands = [b.body for b in blocks_and_problems(README.read_text(encoding="utf-8"))[0] if b.info == "sh"]
+    (test_command,) = [command for command in commands if "pytest" in command]
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()[-1] == test_command
+    assert test_command.endswith("-m pytest") and "-m" not in request.config.getini("addopts")  # no -m "not slow"
+    assert "slow" in [m.split(":")[0] for m in request.config.getini("markers")]
+
+
 def zoo_table() -> str:
     from costcalc import analyze, load
 
