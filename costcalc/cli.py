@@ -174,11 +174,6 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                 settings=()):
-    return load_and_analyze(path, input_shape, designs, dtype, convention, settings)[1]
-
-
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
     """Print views as a table or markdown, or the json / csv / html text (csv and html where there is one)."""
     from .show import render

@@ -7,8 +7,10 @@ costcalc is installed; a file at that path, where there is one, wins.
 from __future__ import annotations
 
 import os
-from importlib import resources
-from importlib.abc import Traversable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importlib.resources costs start-up; it is imported where a shipped spec is read
+    from importlib.abc import Traversable
 
 from ..safe import brief
 from ..suggest import nearest
@@ -19,6 +21,8 @@ SUFFIX = ".yaml"
 
 def catalog() -> dict[str, Traversable]:
     """Every shipped spec by name (`bottleneck_5x5`, `zoo/resnet50_keras`), sorted."""
+    from importlib import resources
+
     found: dict[str, Traversable] = {}
 
     def walk(folder: Traversable, prefix: str) -> None:
