@@ -52,6 +52,13 @@ def test_an_adaptive_pool_that_does_not_divide_has_no_field():
     assert fields["relu2"].height is None
 
 
+def test_a_global_pool_that_keeps_its_axes_sees_the_whole_input():
+    """Squeeze-and-excitation's global_avgpool {keepdims: true}: [1, 1, C], every position pooled."""
+    text = "input: [10, 10, 3]\nlayers:\n  - global_avgpool: {keepdims: true}\n  - conv: {filters: 3, kernel: 1}\n"
+    fields, _ = fields_of(text)
+    assert fields["global_avgpool1"].whole and fields["conv2"].whole
+
+
 # Brute force: which input indices (along one axis, unclipped) can one output index depend on?
 
 def window_inputs(index, kernel, stride, dilation, before):

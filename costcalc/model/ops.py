@@ -310,6 +310,7 @@ class GlobalPool(Op):
     """Pooling over the whole height and width."""
 
     category = "pool"
+    mixes_positions = True
     keepdims: bool = option(opt.boolean, False)
     torch: str = option(opt.torch_call, "module")
 
