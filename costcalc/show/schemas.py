@@ -98,7 +98,8 @@ def check() -> dict:
                       "col": nullable(COUNT), "source": TEXT,
                       "growth": nullable(record({"baseline": COUNT, "allowed": TEXT}))})
     spec = record({"spec": TEXT, "passed": {"type": "boolean"}, "checks": array(verdict), "unchecked": array(TEXT),
-                   "no_baseline": array(TEXT), "error": nullable(TEXT)})
+                   "no_baseline": array(TEXT), "new_since": nullable(TEXT), "devices": mapping(TEXT),
+                   "error": nullable(TEXT)})
     return document("costcalc check --format json", {**STAMP, "passed": {"type": "boolean"}, "specs": array(spec)})
 
 
