@@ -6,7 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import ROOT, run
+
+from costcalc.cli import main
 
 ORIGINAL = "specs/bottleneck_5x5.yaml"
 WIDER = "tests/data/bottleneck_wider.yaml"  # the bottleneck widened from 16 to 24 channels, and more
@@ -265,3 +268,9 @@ def test_a_json_baseline_that_is_not_a_report(tmp_path):
     result = run("check", WIDER, "--against", str(bad), "--max-growth", "macs=2%")
     assert result.code == 2
     assert result.err == f"{bad}: design 'standard' has no whole-number macs in its totals\n"
+
+
+def test_standard_input_has_no_revision(repository):
+    result = CliRunner(env={"NO_COLOR": "1"}).invoke(main, ["check", "-", "--against", "git:HEAD"], input=SMALL)
+    assert (result.exit_code, result.stderr) == (
+        2, "--against git:HEAD: standard input has no copy at a revision; give the spec's file\n")

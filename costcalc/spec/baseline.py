@@ -14,7 +14,7 @@ from ..files import read_file
 from ..model.tree import METRICS, Spec
 from ..safe import brief
 from .git import revision_text
-from .reader import load, loads
+from .reader import STDIN, load, loads
 
 GIT = "git:"
 
@@ -25,6 +25,8 @@ def read_baseline(against: str, spec_path: str, settings=()) -> Spec | dict[str,
     if `settings` cannot apply to it (a json report's figures are counted already)."""
     if against.startswith(GIT):
         revision = against[len(GIT):]
+        if spec_path == STDIN:
+            raise SpecError(f"--against {against}: standard input has no copy at a revision; give the spec's file")
         text = revision_text(revision, spec_path, f"--against {against}")
         return None if text is None else loads(text, f"{spec_path}@{revision}", settings)
     if against.endswith(".json"):
