@@ -394,7 +394,7 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
         analysis = analyze(spec, None, designs or None, convention=convention)
         baseline = new_since = None
         if against is not None:
-            baseline = read_baseline(against, path, settings)
+            baseline = read_baseline(against, path, settings, convention)
             if baseline is None:  # the file is not in that revision: new, so every budget but growth
                 baseline, new_since = {}, against[len(GIT):]
             elif not isinstance(baseline, dict):

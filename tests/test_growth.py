@@ -274,3 +274,16 @@ def test_standard_input_has_no_revision(repository):
     result = CliRunner(env={"NO_COLOR": "1"}).invoke(main, ["check", "-", "--against", "git:HEAD"], input=SMALL)
     assert (result.exit_code, result.stderr) == (
         2, "--against git:HEAD: standard input has no copy at a revision; give the spec's file\n")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--convention", "fvcore"), "convention 'fvcore', the spec with costcalc"),
+    (("--dtype", "float16"), "bytes_per_element 2, the spec with 4"),
+])
+def test_a_json_report_counted_otherwise_refuses_the_pairing(tmp_path, flags, message):
+    report = tmp_path / "before.json"
+    report.write_text(run("report", ORIGINAL, "--format", "json", *flags).out, encoding="utf-8")
+    result = run("check", WIDER, "--against", str(report), "--max-growth", "flops=0")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"--against {report}: the report was counted with {message}; "
+                          "write the report with the same --convention and --dtype\n")

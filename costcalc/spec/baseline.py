@@ -19,10 +19,11 @@ from .reader import STDIN, load, loads
 GIT = "git:"
 
 
-def read_baseline(against: str, spec_path: str, settings=()) -> Spec | dict[str, dict[str, int]] | None:
+def read_baseline(against: str, spec_path: str, settings=(), convention: str = "costcalc"
+                  ) -> Spec | dict[str, dict[str, int]] | None:
     """The baseline named by `against` for the spec at `spec_path`, its parameters set by `settings` as the
     spec's are; None when `git:REV` has no such file (the spec is new). SpecError if it cannot be read, or
-    if `settings` cannot apply to it (a json report's figures are counted already)."""
+    if it was not counted as the spec is (`settings` on a json report, another convention or element size)."""
     if against.startswith(GIT):
         revision = against[len(GIT):]
         if spec_path == STDIN:
@@ -34,12 +35,13 @@ def read_baseline(against: str, spec_path: str, settings=()) -> Spec | dict[str,
             raise SpecError(f"--against {against}: a json report does not say which --set its figures were "
                             "counted with",
                             hint="give the baseline as a spec or git:REV, which --set applies to as well")
-        return report_totals(against)
+        return report_totals(against, convention)
     return load(against, settings)
 
 
-def report_totals(path: str) -> dict[str, dict[str, int]]:
-    """design → metric → figure from a json report; SpecError naming what is missing."""
+def report_totals(path: str, convention: str = "costcalc") -> dict[str, dict[str, int]]:
+    """design → metric → figure from a json report counted under `convention` at 4 bytes an element, as
+    check counts; SpecError naming what is missing or counted otherwise."""
     try:
         data = json.loads(read_file(path))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
@@ -57,6 +59,11 @@ def report_totals(path: str) -> dict[str, dict[str, int]]:
             missing = next(m for m in METRICS if type(figures.get(m)) is not int)
             raise SpecError(f"{path}: design {brief(design['name'])} has no whole-number {missing} in its totals")
         totals[design["name"]] = {metric: figures[metric] for metric in METRICS}
+    counted = {"convention": data.get("convention"), "bytes_per_element": data.get("bytes_per_element")}
+    wanted = {"convention": convention, "bytes_per_element": 4}
+    if (key := next((k for k in wanted if counted[k] != wanted[k]), None)) is not None:
+        raise SpecError(f"--against {path}: the report was counted with {key} {brief(counted[key])}, the spec "
+                        f"with {wanted[key]}", hint="write the report with the same --convention and --dtype")
     return totals
 
 
