@@ -82,3 +82,16 @@ def test_a_link_inside_the_repository_is_read(spec_file):
     os.symlink(spec_file(FAST.split("devices:")[0].replace("latency: 1ms", "macs: 1G"), "real.yaml"), "model.yaml")
     assert run("check", "model.yaml").code == 0
     assert Path("model.yaml").is_symlink()
+
+
+def test_a_folder_linked_out_of_the_working_directory_is_refused(tmp_path, monkeypatch):
+    outside, here = tmp_path / "home", tmp_path / "work"
+    outside.mkdir(), here.mkdir()
+    (outside / "config.yaml").write_text(SECRET, encoding="utf-8")
+    os.symlink(outside, here / "specs")
+    monkeypatch.chdir(here)
+    result = run("check", "specs/config.yaml", "--max-macs", "1M")
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith("specs/config.yaml: a symbolic link to a file outside its working directory;")
+    assert run("check", str(outside / "config.yaml"), "--max-macs", "1M").err.startswith(
+        f"{outside / 'config.yaml'}:1:1: not a costcalc spec")  # named by its own path: read, and not echoed

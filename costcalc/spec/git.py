@@ -56,15 +56,23 @@ def revision_text(revision: str, path: str, what: str) -> str | None:
 
 
 def inside_tree(path: str) -> None:
-    """Refuse a spec that is a symbolic link to a file outside its repository (or, outside one, the
-    working directory): `check` reads what a pull request could have put there, nothing else."""
-    if not os.path.islink(path):
+    """Refuse a spec reached through a symbolic link (its own, or a folder's) that leads out of its repository
+    or, outside any, out of the working directory it was named in: `check` reads what a pull request could
+    have put there, nothing else."""
+    absolute, target = os.path.abspath(path), os.path.realpath(path)
+    if absolute == target:  # no link on the way
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    top = run_git(folder, "rev-parse", "--show-toplevel", what=path)
-    root = top.stdout.decode("utf-8", "replace").strip() if not top.returncode else os.getcwd()
-    target, root = os.path.realpath(path), os.path.realpath(root)
-    if os.path.commonpath([target, root]) != root:
-        where = "repository" if not top.returncode else "working directory"
+    top = run_git(os.path.dirname(absolute), "rev-parse", "--show-toplevel", what=path)
+    if not top.returncode:
+        root, where = top.stdout.decode("utf-8", "replace").strip(), "repository"
+    elif within(absolute, os.getcwd()):
+        root, where = os.getcwd(), "working directory"
+    else:  # named outside the working directory and any repository: the user's own choice
+        return
+    if not within(target, os.path.realpath(root)):
         raise SpecError(f"{path}: a symbolic link to a file outside its {where}; check reads specs inside it",
                         hint="check the file itself, or copy it into the repository")
+
+
+def within(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
