@@ -164,8 +164,7 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
                 ET.SubElement(case, "failure", message=message(v), type="over budget").text = f"limit from {v.source}"
         required = check.baseline_required and check.missing_baseline
         if required:  # a failing case of its own, so that reporters count it
-            case = ET.SubElement(suite, "testcase", classname=check.file, name="baseline")
-            ET.SubElement(case, "failure", message=baseline_note(check), type="no baseline")
+            _baseline_case(ET.SubElement(suite, "testcase", classname=check.file, name="baseline"), check, lines)
         if not check.error and (said := notes(check)):
             ET.SubElement(suite, "system-out").text = "; ".join((summary(check), *said))
         _count(suite, len(check.verdicts) + bool(check.error) + required, len(check.over) + required,
@@ -177,6 +176,14 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
         element.text = element.text and visible(element.text)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _baseline_case(case, check: FileCheck, lines: bool) -> None:
+    import xml.etree.ElementTree as ET
+
+    if lines:
+        case.set("file", check.file)
+    ET.SubElement(case, "failure", message=baseline_note(check), type="no baseline")
 
 
 def _count(element, tests: int, failures: int, errors: int) -> None:
