@@ -176,11 +176,6 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                 settings=()):
-    return load_and_analyze(path, input_shape, designs, dtype, convention, settings)[1]
-
-
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
     """Print views as a table or markdown, or the json / csv / html text (csv and html where there is one)."""
     from .show import render
@@ -214,7 +209,7 @@ def main():
     # at Python's default (700) the collector took some 40% of the time, traversing them again and again
 
 
-@main.command()
+@main.command(short_help="A row per layer, with subtotals and FLOPs by kind.")
 @spec_options
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
@@ -270,7 +265,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
          lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
 
 
-@main.command()
+@main.command(short_help="The designs of a spec side by side, with ratios.")
 @spec_options
 @click.option("--baseline", shell_complete=completion("designs"),
               help="The design that ratios are taken against (default: the spec's baseline).")
@@ -434,7 +429,7 @@ def device_origin(device) -> str:
     return device.origin if device.origin == "built-in" else f"--devices {device.origin}"
 
 
-@main.command()
+@main.command(short_help="Check designs against their budgets and growth limits.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str),
                 shell_complete=completion("spec_files"))
 @limit_options
@@ -459,15 +454,18 @@ def device_origin(device) -> str:
 @convention_option
 @set_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, convention, settings, dtype, optimizer, weight_dtype, fused, batch,
-          device, devices_files, **limits):
+def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, convention, settings, dtype, optimizer,
+          weight_dtype, fused, batch, device, devices_files, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
     \b
     Examples:
       costcalc check examples/bottleneck_5x5
-      costcalc check specs/*.yaml --max-macs 600M --max-activation-bytes 2MiB --format github
-      costcalc check model.yaml --against git:origin/main --max-growth macs=2% --max-growth params=0
+      costcalc examples bottleneck_5x5 > model.yaml
+      costcalc check model.yaml examples/googlenet_3a --max-macs 600M --max-activation-bytes 2MiB --format github
+      costcalc check model.yaml --design bottleneck --against examples/bottleneck_5x5 --max-growth macs=2%
+
+    In a git repository, --against git:origin/main takes the same file at that revision as the baseline.
 
     A spec or design missing from the baseline (new, or renamed) has its other budgets checked and its
     growth reported as not checked.
@@ -500,7 +498,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     ctx.exit(max(codes, default=EXIT_OK))
 
 
-@main.command()
+@main.command(short_help="Each layer's formula, with the numbers put in.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
@@ -535,7 +533,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
         click.echo(written, nl=False)
 
 
-@main.command()
+@main.command(short_help="What changed from OLD to NEW, metric by metric.")
 @click.argument("old", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.argument("new", required=False, type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
@@ -560,8 +558,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
 
     \b
     Examples:
-      costcalc diff old/model.yaml model.yaml
-      costcalc diff git:main:model.yaml model.yaml
+      costcalc diff examples/zoo/resnet50_keras examples/zoo/resnet50_torchvision
       costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
       costcalc diff examples/bottleneck_5x5 -d standard -d separable --device a100 --device raspberry-pi-5
     """
@@ -607,7 +604,7 @@ def html_page():
     return html
 
 
-@main.command()
+@main.command(short_help="A diagram of a design, as SVG or an HTML page.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write: FILE.svg (the diagram) or FILE.html (a page with it); - prints the SVG.")
@@ -665,7 +662,7 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
         raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
-@main.command()
+@main.command(short_help="The JSON Schema of the spec format, for editors.")
 def schema():
     """Print the JSON Schema of the spec format, for editors that validate and complete specs.
 
@@ -682,7 +679,7 @@ def schema():
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
 
 
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable).")
 @format_option(("text", "json", "markdown"))
@@ -693,8 +690,8 @@ def devices(ctx, devices_files, fmt):
     \b
     Examples:
       costcalc devices
-      costcalc devices measure > mine.json
-      costcalc report specs/bottleneck_5x5.yaml --device mine --devices mine.json
+      costcalc devices measure --name mine > mine.json
+      costcalc report examples/bottleneck_5x5 --device mine --devices mine.json
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -705,7 +702,7 @@ def devices(ctx, devices_files, fmt):
     emit(fmt, lambda: [shown.devices_view(found)], lambda: shown.devices_json(found))
 
 
-@devices.command()
+@devices.command(short_help="Measure this machine's throughput and bandwidth.")
 @click.option("--name", default="this-machine", show_default=True, help="The name of the measured device.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
               help="Roughly how long each measurement runs.")
@@ -713,13 +710,18 @@ def measure(name, seconds):
     """Measure this machine with numpy: float32 matrix-multiply throughput and streaming bandwidth.
 
     Prints a devices file with one device; save it and pass it with --devices.
+
+    \b
+    Example:
+      costcalc devices measure --name mine > mine.json
+      costcalc report examples/bottleneck_5x5 --device mine --devices mine.json
     """
     from .device.measure import measure_profile
 
     click.echo(measure_profile(name, seconds), nl=False)
 
 
-@devices.command()
+@devices.command(short_help="Fit a device to layers timed on your runtime.")
 @click.argument("timings", type=click.Path(path_type=str))
 @click.option("--device", "base", required=True, metavar="NAME", shell_complete=completion("devices"),
               help="The device to calibrate, such as the one `costcalc devices measure` gave.")
@@ -729,14 +731,23 @@ def measure(name, seconds):
 def calibrate(timings, base, devices_files, name):
     """Fit a device to single layers timed on the runtime that runs them (TIMINGS: a JSON file).
 
+    TIMINGS lists layers as a spec writes them, each with its input and the seconds it took alone
+    on your runtime (after a warm-up, the median of several runs): layers of the kinds and sizes
+    your networks have, and one tiny layer, whose time is the per-layer overhead.
+
+    \b
+      {"runtime": "my runtime, CPU, 1 thread", "dtype": "float32", "layers": [
+        {"input": [56, 56, 64], "layer": {"conv": {"filters": 64, "kernel": 3}}, "seconds": 0.0021},
+        {"input": [1, 1, 8], "layer": "relu", "seconds": 1.5e-6}]}
+
     Prints a devices file with one device whose compute efficiency is per kernel and shape; see
     docs/latency.md, Calibrating.
 
     \b
     Examples:
-      costcalc devices measure > mine.json
-      python tools/time_torch_layers.py > timings.json
-      costcalc devices calibrate timings.json --devices mine.json --device this-machine > calibrated.json
+      costcalc devices measure --name mine > mine.json
+      costcalc devices calibrate timings.json --devices mine.json --device mine > calibrated.json
+      costcalc report examples/bottleneck_5x5 --devices calibrated.json --device mine-calibrated
     """
     from .count.engine import analyze
     from .device.calibrate import calibrate as fit
@@ -769,7 +780,7 @@ def parse_vary(ctx, param, values):
         raise click.BadParameter(str(exc)) from None
 
 
-@main.command()
+@main.command(short_help="A row per variant over values of the spec's parameters.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
               shell_complete=completion("parameters"),
@@ -796,10 +807,10 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
 
     \b
     Examples:
-      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
-      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
-      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --max-macs 300M
-      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
+      costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --max-macs 300M
+      costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
 
     With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
     exit status 1 when none fits.
@@ -828,7 +839,7 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
         sys.exit(EXIT_OVER_BUDGET)
 
 
-@main.command()
+@main.command(short_help="The example specs shipped with costcalc.")
 @click.argument("name", required=False, shell_complete=completion("example_names"))
 def examples(name):
     """The example specs shipped with costcalc: their names, or with NAME the spec itself, to copy and edit.
@@ -842,10 +853,13 @@ def examples(name):
       costcalc examples zoo/resnet50_keras > my_resnet.yaml
     """
     from .errors import CostcalcError
-    from .spec.examples import PREFIX, catalog, shipped
+    from .spec.examples import PREFIX, catalog, shipped, titles
 
     if name is None:
-        click.echo("".join(f"{PREFIX}{known}\n" for known in catalog()), nl=False)
+        from .show.layout import budget
+        from .show.render import listing
+
+        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, budget()), nl=False)
         return
     spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
     if spec is None:
@@ -856,7 +870,7 @@ def examples(name):
     click.echo(spec.read_text(encoding="utf-8"), nl=False)
 
 
-@main.command()
+@main.command(short_help="The FLOP conventions and their rules.")
 @format_option(("text", "json", "markdown"))
 def conventions(fmt):
     """The FLOP conventions and each one's rule for each operation kind.

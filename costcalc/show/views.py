@@ -116,10 +116,10 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
 
 
 def breakdown_view(design: DesignResult, analysis: Analysis, exact: bool) -> View:
-    """A design's FLOPs by operation kind under the convention, closed by the design's totals."""
+    """A design's FLOPs by each operation kind that has some under the convention, closed by the design's totals."""
     view = View(f"{design.name}: FLOPs by operation kind, {analysis.convention} convention", ("kind", "FLOPs", "share"),
                 notes=summary(design, analysis), right=(1, 2))
-    for kind in KINDS:
+    for kind in (kind for kind in KINDS if design.breakdown[kind]):
         view.rows.append(((kind, figure(design.breakdown[kind], exact), share(design.breakdown[kind], design.total.flops)), False))
     view.rows.append((("total", figure(design.total.flops, exact), share(design.total.flops, design.total.flops)), True))
     return view
