@@ -165,12 +165,14 @@ def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> l
 
 
 def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                     settings=()):
-    """The spec at `path` (its parameters set by `settings`) and its analysis."""
+                     settings=(), revisions: bool = False):
+    """The spec at `path` (its parameters set by `settings`) and its analysis; with `revisions`, `path` may
+    be git:REV:PATH, the file at a git revision."""
     from .count.engine import analyze
+    from .spec.baseline import GIT, load_revision
     from .spec.reader import load
 
-    loaded = load(path, settings)
+    loaded = load_revision(path, settings) if revisions and path.startswith(GIT) else load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
@@ -368,42 +370,68 @@ def parse_growth_flags(ctx, param, values):
 
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None, on_device: dict | None = None, settings=()):
+               growth: dict | None = None, on_device: dict | None = None, settings=(), require_baseline: bool = False):
     """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
 
     `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
+    from dataclasses import replace
+
     from .analyses.checks import FileCheck, device_metrics, evaluate, totals
     from .count.engine import analyze
     from .errors import CostcalcError
-    from .spec.baseline import read_baseline
+    from .spec.baseline import GIT, read_baseline
+    from .spec.git import inside_tree
     from .spec.reader import load
 
     try:
+        inside_tree(path)
         spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
-        baseline = old = None
+        baseline = old = new_since = None
         if against is not None:
-            baseline = read_baseline(against, path)
-            if not isinstance(baseline, dict):
+            baseline = read_baseline(against, path, settings, convention)
+            if baseline is None:  # the file is not in that revision: new, so every budget but growth
+                baseline, new_since = {}, against[len(GIT):]
+            elif not isinstance(baseline, dict):
                 old = analyze(baseline, None, None, convention=convention)
                 baseline = totals(old)
-        figures = device = None
+        figures, devices, device = None, (), None
         if needed := device_metrics(spec, flags, growth if against is not None else None):
             from .device.budget import budget_figures
 
             settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
             name, files = settings.pop("device", None), settings.pop("devices_files", ())
-            device = settings["device"] = pick_devices((name,), files, spec)[0] if name else None
+            device = settings["device"] = named_device(name, files, spec) if name else None
+            devices = ((name, device_origin(device)),) if name else ()
             where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
                           if "latency" in limits), None)
             flag = "--max-latency" if "latency" in flags else "--max-growth latency"
             figures = {d.name: budget_figures(d, needed, **settings, where=where, flag=flag) for d in analysis.designs}
             if old is not None:  # the baseline's device figures, on the same device, batch and dtype
                 baseline = totals(old, {d.name: budget_figures(d, needed, **settings) for d in old.designs})
-        return evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
+        checked = evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
+        return replace(checked, new_since=new_since, baseline_required=require_baseline, devices=devices)
     except CostcalcError as error:
         click.echo(str(error), err=True)
         return FileCheck(path, error=error)
+
+
+def named_device(name: str, files: tuple[str, ...], spec):
+    """The device --device names, built-in or from a --devices file: a spec that defines one of that name
+    is refused, since a pull request could otherwise give the gate's device any figures."""
+    from .errors import SpecError
+
+    if name in spec.devices:
+        raise SpecError(f"device {brief(name)} is named by --device, so the spec may not define it",
+                        spec.devices.key_where.get(name, spec.devices.where),
+                        hint="check --device takes a built-in device or one from --devices FILE; "
+                             "rename the spec's device, or remove it")
+    return pick_devices((name,), files)[0]
+
+
+def device_origin(device) -> str:
+    """Where a device's figures come from: built-in, a --devices file, or a spec's devices:."""
+    return device.origin if device.origin == "built-in" else f"--devices {device.origin}"
 
 
 @main.command(short_help="Check designs against their budgets and growth limits.")
@@ -421,6 +449,9 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
               help="With --against: how much METRIC may grow, such as macs=2%, params=0 or latency=5% "
                    "(repeatable; latency needs --device).")
+@click.option("--require-baseline", is_flag=True,
+              help="With --against: fail (exit 1) when a spec or design is not in the baseline, "
+                   "instead of checking its other budgets only.")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for the device metrics.")
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True,
@@ -429,8 +460,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @convention_option
 @set_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings, dtype, optimizer, weight_dtype, fused, batch,
-          device, devices_files, **limits):
+def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, convention, settings, dtype, optimizer,
+          weight_dtype, fused, batch, device, devices_files, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
     \b
@@ -442,19 +473,25 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings
 
     In a git repository, --against git:origin/main takes the same file at that revision as the baseline.
 
-    Exit status: 0 every budget holds, 1 a budget is exceeded, 2 a bad spec, no budget or bad usage.
+    A spec or design missing from the baseline (new, or renamed) has its other budgets checked and its
+    growth reported as not checked.
+
+    Exit status: 0 every budget checked holds, 1 a budget is exceeded (or, with --require-baseline,
+    a baseline is missing), 2 a bad spec, no budget or bad usage.
     """
     from .show import check_render, render
 
-    if growth and against is None:
-        raise click.UsageError("--max-growth needs a baseline: --against SPEC, --against REPORT.json or --against git:REV")
+    if (growth or require_baseline) and against is None:
+        flag = "--max-growth" if growth else "--require-baseline"
+        raise click.UsageError(f"{flag} needs a baseline: --against SPEC, --against REPORT.json or --against git:REV")
     if against is not None and not against.startswith("git:") and len(specs) > 1:
         raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
                  "optimizer": optimizer, "device": device, "devices_files": devices_files}
-    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings) for path in specs]
-    failed = any(c.over for c in checks)
+    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings, require_baseline)
+              for path in specs]
+    failed = any(c.failed for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
             render.print_views(check_render.check_views(checks))
@@ -513,10 +550,14 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
 @output_options
 @set_option
 @click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
+@click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
+              help="Emphasise only the changes past a growth limit, such as macs=2% (repeatable).")
 @lambda function: device_options(function, several=True)
-def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory, weight_dtype, fused, batch, device,
-         devices_files):
+def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory, growth, weight_dtype, fused, batch,
+         device, devices_files):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
+
+    OLD or NEW may be git:REV:PATH: the spec at PATH as it was at a git revision.
 
     With --memory or --device, also bytes moved, peak activation memory, weights bytes and the
     estimated latency on each device, old → new (a device of a spec's devices: is read from NEW).
@@ -532,19 +573,34 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
 
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
-    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings)
+    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings, True)
     if new is None:
         result = diffs.diff_designs(analysis, *designs, top=top)
     else:
-        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings)
+        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings, True)
+        if same_file(old, new):
+            click.echo(f"warning: OLD and NEW are the same file ({brief(new)}), so nothing can have changed; "
+                       "for an older version, give OLD as git:REV:PATH", err=True)
         result = diffs.diff(analysis, newer, designs, top)
     if memory or device:
         from .show.device import diff_on_device
 
         result = diff_on_device(result, DTYPES[dtype], DTYPES[weight_dtype or dtype], fused,
                                 pick_devices(device, devices_files, loaded), dtype, batch)
-    emit(fmt, lambda: diff_render.diff_views(result, exact),
+    emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
+
+
+def same_file(old: str, new: str) -> bool:
+    """Whether diff's OLD and NEW name one file (or one git:REV:PATH)."""
+    import os
+
+    if old == new:
+        return True
+    try:
+        return os.path.samefile(old, new)
+    except (OSError, ValueError):  # a git:REV:PATH, an example's name, standard input
+        return False
 
 
 def html_page():

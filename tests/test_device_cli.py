@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from conftest import ROOT, run
 
 from costcalc.device.profiles import DEFAULT_OVERHEAD_US, builtin_devices
@@ -196,13 +197,19 @@ budget: {latency: 1ms}
 """
 
 
-def test_a_specs_own_devices_serve_report_explain_and_check(tmp_path):
+def test_a_specs_own_devices_serve_report_and_explain_and_a_devices_file_check(tmp_path):
     path = tmp_path / "board.yaml"
     path.write_text(BOARD.replace("BANDWIDTH", "10"))
     totals = json.loads(run("report", str(path), "--device", "board", "--format", "json").out)["designs"][0]["totals"]
     assert (totals["compute_s"], totals["memory_s"]) == (240_869_888 / 1e12, 1_316_992 / 1e10)
     assert "board (float32): peak 1 TFLOP/s, 10 GB/s" in run("explain", str(path), "--device", "board").out
-    checked = json.loads(run("check", str(path), "--device", "board", "--format", "json").out)
+    # check takes the device it names from a --devices file (or the built-in ones), never from the spec
+    spec, devices = BOARD.replace("BANDWIDTH", "10").split("devices:\n")
+    body, budget = devices.split("budget:")
+    path.write_text(spec + "budget:" + budget)
+    board = tmp_path / "board.json"
+    board.write_text(json.dumps({"devices": yaml.safe_load(body)}))
+    checked = json.loads(run("check", str(path), "--device", "board", "--devices", str(board), "--format", "json").out)
     assert checked["specs"][0]["checks"][0]["value"] == 240_870e-9  # whole ns, rounded up, in seconds
 
 

@@ -72,17 +72,34 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class FileCheck:
-    """The checks of one spec file, or the error that stopped them."""
+    """The checks of one spec file, or the error that stopped them.
+
+    `no_baseline`: the designs whose growth was not checked, not being in the baseline; `new_since`: the
+    revision that has no copy of the file at all (`--against git:REV`). With `baseline_required`, either
+    fails the check. `devices`: name → where the device came from (built-in, a --devices file)."""
 
     file: str
     verdicts: tuple[Verdict, ...] = ()
     unchecked: tuple[str, ...] = ()
     error: CostcalcError | None = field(default=None, compare=False)
     no_baseline: tuple[str, ...] = ()
+    new_since: str | None = None
+    baseline_required: bool = False
+    devices: tuple[tuple[str, str], ...] = ()
 
     @property
     def over(self) -> tuple[Verdict, ...]:
         return tuple(v for v in self.verdicts if v.over)
+
+    @property
+    def missing_baseline(self) -> bool:
+        """Whether growth went unchecked for want of a baseline."""
+        return bool(self.no_baseline or self.new_since)
+
+    @property
+    def failed(self) -> bool:
+        """A limit exceeded, or a baseline missing where one is required."""
+        return bool(self.over) or (self.baseline_required and self.missing_baseline)
 
 
 def limits_for(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, Limit]:

@@ -60,7 +60,26 @@ def summary(check: FileCheck) -> str:
     count = len(check.verdicts)
     if check.over:
         return f"{len(check.over)} of {count} budgets exceeded"
+    if not count:
+        return "nothing checked"
     return f"all {count} budgets hold" if count > 1 else "the budget holds"
+
+
+def baseline_note(check: FileCheck) -> str | None:
+    """What growth went unchecked for want of a baseline: the whole spec, or some designs."""
+    fails = "; --require-baseline fails the check" if check.baseline_required else ""
+    if check.new_since is not None:
+        return f"new since {check.new_since}, growth not checked{fails}"
+    if check.no_baseline:
+        return f"growth not checked (not in the baseline): {', '.join(check.no_baseline)}{fails}"
+    return None
+
+
+def notes(check: FileCheck) -> list[str]:
+    """The lines under a check's table, said in every format: what was not checked, where devices came from."""
+    lines = [f"not checked (no budget): {', '.join(check.unchecked)}"] if check.unchecked else []
+    lines += [note] if (note := baseline_note(check)) else []
+    return lines + [f"device {name}: {origin}" for name, origin in check.devices]
 
 
 def check_views(checks: list[FileCheck]) -> list[View]:
@@ -69,13 +88,8 @@ def check_views(checks: list[FileCheck]) -> list[View]:
     for check in checks:
         if check.error:
             continue
-        notes = [summary(check)]
-        if check.unchecked:
-            notes.append(f"not checked (no budget): {', '.join(check.unchecked)}")
-        if check.no_baseline:
-            notes.append(f"growth not checked (not in the baseline): {', '.join(check.no_baseline)}")
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
-                    notes=tuple(notes), right=(2, 3, 4))
+                    notes=(summary(check), *notes(check)), right=(2, 3, 4))
         for v in check.verdicts:
             cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)
             view.rows.append((cells, v.over))
@@ -113,9 +127,9 @@ def verdict_dict(verdict: Verdict) -> dict:
 
 def check_json(checks: list[FileCheck]) -> str:
     specs = [
-        {"spec": c.file, "passed": not c.over and not c.error, "checks": [verdict_dict(v) for v in c.verdicts],
-         "unchecked": list(c.unchecked), "no_baseline": list(c.no_baseline),
-         "error": str(c.error) if c.error else None}
+        {"spec": c.file, "passed": not c.failed and not c.error, "checks": [verdict_dict(v) for v in c.verdicts],
+         "unchecked": list(c.unchecked), "no_baseline": list(c.no_baseline), "new_since": c.new_since,
+         "devices": dict(c.devices), "error": str(c.error) if c.error else None}
         for c in checks
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT,
@@ -123,14 +137,14 @@ def check_json(checks: list[FileCheck]) -> str:
     return json_text(data)
 
 
-def workflow_error(file: str, where, title: str, text: str) -> str:
-    """`::error file=F,line=L,col=C,title=T::message`, escaped as GitHub Actions requires."""
+def workflow_error(file: str, where, title: str, text: str, command: str = "error") -> str:
+    """`::error file=F,line=L,col=C,title=T::message` (or ::warning), escaped as GitHub Actions requires."""
     props = {"file": file}
     if where:
         props.update(line=str(where.line), col=str(where.col))
     props["title"] = title
     fields = ",".join(f"{key}={github_property(value)}" for key, value in props.items())
-    return f"::error {fields}::{github_data(text)}"
+    return f"::{command} {fields}::{github_data(text)}"
 
 
 def check_github(checks: list[FileCheck]) -> str:
@@ -146,7 +160,10 @@ def check_github(checks: list[FileCheck]) -> str:
         for v in check.over:
             text = message(v) + ("" if v.where else f", given by {v.source}")
             lines.append(workflow_error(check.file, v.where, "costcalc over budget", text))
-        lines.append(visible(f"{check.file}: {summary(check)}"))
+        if note := baseline_note(check):
+            command = "error" if check.baseline_required else "warning"
+            lines.append(workflow_error(check.file, None, "costcalc no baseline", note, command))
+        lines += [visible(f"{check.file}: {line}") for line in (summary(check), *notes(check)) if line != note]
     return "\n".join(lines) + "\n"
 
 
@@ -171,7 +188,13 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
                 case.set("line", str(v.where.line))
             if v.over:
                 ET.SubElement(case, "failure", message=message(v), type="over budget").text = f"limit from {v.source}"
-        _count(suite, len(check.verdicts) + bool(check.error), len(check.over), int(bool(check.error)))
+        required = check.baseline_required and check.missing_baseline
+        if required:  # a failing case of its own, so that reporters count it
+            _baseline_case(ET.SubElement(suite, "testcase", classname=check.file, name="baseline"), check, lines)
+        if not check.error and (said := notes(check)):
+            ET.SubElement(suite, "system-out").text = "; ".join((summary(check), *said))
+        _count(suite, len(check.verdicts) + bool(check.error) + required, len(check.over) + required,
+               int(bool(check.error)))
     suites = root.findall("testsuite")
     _count(root, *(sum(int(s.get(key)) for s in suites) for key in ("tests", "failures", "errors")))
     for element in root.iter():  # XML 1.0 cannot hold most control characters, even escaped
@@ -179,6 +202,14 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
         element.text = element.text and visible(element.text)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _baseline_case(case, check: FileCheck, lines: bool) -> None:
+    import xml.etree.ElementTree as ET
+
+    if lines:
+        case.set("file", check.file)
+    ET.SubElement(case, "failure", message=baseline_note(check), type="no baseline")
 
 
 def _count(element, tests: int, failures: int, errors: int) -> None:

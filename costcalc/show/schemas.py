@@ -111,7 +111,8 @@ def check() -> dict:
                                  "growth": nullable(record({"baseline": figure, "allowed": TEXT}))}}}
         for unit, name in JSON_UNITS.items() for figure in [figure_in(unit)]]
     spec = record({"spec": TEXT, "passed": {"type": "boolean"}, "checks": array(verdict), "unchecked": array(TEXT),
-                   "no_baseline": array(TEXT), "error": nullable(TEXT)})
+                   "no_baseline": array(TEXT), "new_since": nullable(TEXT), "devices": mapping(TEXT),
+                   "error": nullable(TEXT)})
     return document("costcalc check --format json", {**STAMP, "passed": {"type": "boolean"}, "specs": array(spec)})
 
 

@@ -74,6 +74,9 @@ def parse(text: str, filename: str) -> YMap:
         raise SpecError("the spec is empty", start, "a spec needs input: and layers: (or designs:)")
     if not isinstance(root, YMap):
         raise SpecError("a spec is a mapping with input: and layers: or designs:", getattr(root, "where", start))
+    if not any(key in TOP_KEYS or did_you_mean(key, TOP_KEYS) for key in root):  # another file: say none of it
+        raise SpecError(f"not a costcalc spec: none of its {len(root)} top-level keys is a spec's", start,
+                        "a spec needs input: and layers: (or designs:)")
     check_keys(root, TOP_KEYS, "top-level key")
     return root
 
