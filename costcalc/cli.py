@@ -9,10 +9,10 @@ import sys
 import click
 
 from . import __version__
+from .device.settings import DTYPES, OPTIMIZERS, DeviceSettings
 from .safe import brief
 
 EXIT_OK, EXIT_OVER_BUDGET, EXIT_BAD_INPUT = 0, 1, 2
-DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 FORMATS = ("text", "json", "csv", "markdown", "html")
 FORMAT_KEY = "costcalc.format"
 """Where a command's --format is kept (ctx.meta), for the error handler."""
@@ -251,15 +251,14 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
         from .show.device import device_columns
 
         chosen = pick_devices((device,) if device else (), devices_files, loaded)
-        more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype,
-                              batch=batch)
+        on_device = DeviceSettings(dtype, weight_dtype, fused, batch)
+        more = device_columns(analysis, on_device, exact, *chosen[:1])
         extra = extra + more if extra else more
         if device and fmt == "html":
             from .draw.roofline import roofline_svg
 
             def roofline(design):
-                return roofline_svg(design, analysis.bytes_per_element, DTYPES[weight_dtype or dtype], fused,
-                                    chosen[0], dtype, batch)
+                return roofline_svg(design, chosen[0], on_device)
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
          lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
          lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
@@ -275,7 +274,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
 @click.option("--branches/--no-branches", default=None,
               help="Show the table by branch with every branch, or not at all (default: the branches designs share).")
 @click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
-@click.option("--training", "optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
+@click.option("--training", "optimizer", type=click.Choice(OPTIMIZERS),
               help="Add training MACs, FLOPs and memory (weights, gradients, this optimizer's state, saved activations).")
 @lambda function: device_options(function, several=True)
 def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline, designs, depth, branches, memory, optimizer,
@@ -302,8 +301,8 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
     if memory or device or optimizer:
         from .show import device as shown
 
-        figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
-                                       pick_devices(device, devices_files, loaded), dtype, batch, optimizer)
+        figures = shown.design_figures(analysis, DeviceSettings(dtype, weight_dtype, fused, batch, optimizer),
+                                       pick_devices(device, devices_files, loaded))
         emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
              + [shown.figures_view(figures, exact)],
              lambda: render.compare_json(comparison, figures),
@@ -370,10 +369,11 @@ def parse_growth_flags(ctx, param, values):
 
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None, on_device: dict | None = None, settings=(), require_baseline: bool = False):
+               growth: dict | None = None, on_device: DeviceSettings = DeviceSettings(), settings=(),
+               require_baseline: bool = False, device_name: str | None = None, devices_files: tuple[str, ...] = ()):
     """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
 
-    `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
+    `on_device` holds how the device metrics (latency, peak_memory, ...) are figured, on `device_name`."""
     from dataclasses import replace
 
     from .analyses.checks import FileCheck, device_metrics, evaluate, totals
@@ -399,16 +399,15 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
         if needed := device_metrics(spec, flags, growth if against is not None else None):
             from .device.budget import budget_figures
 
-            settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
-            name, files = settings.pop("device", None), settings.pop("devices_files", ())
-            device = settings["device"] = named_device(name, files, spec) if name else None
+            name = device_name
+            device = named_device(name, devices_files, spec) if name else None
             devices = ((name, device_origin(device)),) if name else ()
             where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
                           if "latency" in limits), None)
             flag = "--max-latency" if "latency" in flags else "--max-growth latency"
-            figures = {d.name: budget_figures(d, needed, **settings, where=where, flag=flag) for d in analysis.designs}
+            figures = {d.name: budget_figures(d, needed, on_device, device, where, flag) for d in analysis.designs}
             if old is not None:  # the baseline's device figures, on the same device, batch and dtype
-                baseline = totals(old, {d.name: budget_figures(d, needed, **settings) for d in old.designs})
+                baseline = totals(old, {d.name: budget_figures(d, needed, on_device, device) for d in old.designs})
         checked = evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
         return replace(checked, new_since=new_since, baseline_required=require_baseline, devices=devices)
     except CostcalcError as error:
@@ -454,7 +453,7 @@ def device_origin(device) -> str:
                    "instead of checking its other budgets only.")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for the device metrics.")
-@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True,
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True,
               help="The optimizer whose state train_memory counts.")
 @device_options
 @convention_option
@@ -487,10 +486,9 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     if against is not None and not against.startswith("git:") and len(specs) > 1:
         raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
-                 "optimizer": optimizer, "device": device, "devices_files": devices_files}
-    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings, require_baseline)
-              for path in specs]
+    on_device = DeviceSettings(dtype, weight_dtype, fused, batch, optimizer)
+    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings, require_baseline,
+                         device, devices_files) for path in specs]
     failed = any(c.failed for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
@@ -532,7 +530,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
     roofline = None
     if device:
-        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files, loaded), dtype, batch)
+        roofline = (*pick_devices((device,), devices_files, loaded), DeviceSettings(dtype, weight_dtype, fused, batch))
     explanation = boards.explain(analysis, layer, receptive, roofline)
     chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
     while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
@@ -585,8 +583,8 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
     if memory or device:
         from .show.device import diff_on_device
 
-        result = diff_on_device(result, DTYPES[dtype], DTYPES[weight_dtype or dtype], fused,
-                                pick_devices(device, devices_files, loaded), dtype, batch)
+        result = diff_on_device(result, DeviceSettings(dtype, weight_dtype, fused, batch),
+                                pick_devices(device, devices_files, loaded))
     emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
 
@@ -654,8 +652,8 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
     if device:
         from .draw.timing import latency_fill
 
-        fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded), dtype, weight_dtype or dtype, DTYPES,
-                            fused, batch)
+        fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded),
+                            DeviceSettings(dtype, weight_dtype, fused, batch))
     picture = svg(layout(chosen, depth, fill), title)
     text = picture if kind == "svg" else html_page().page(title, [html_page().figures(chosen, analysis), picture])
     if output == "-":
@@ -804,7 +802,7 @@ def parse_vary(ctx, param, values):
 @output_options
 @set_option
 @click.option("--memory", is_flag=True, help="Add each variant's bytes moved, peak activation memory and weights bytes.")
-@click.option("--training", "optimizer", type=click.Choice(["sgd", "momentum", "adam"]),
+@click.option("--training", "optimizer", type=click.Choice(OPTIMIZERS),
               help="Add training FLOPs and memory with this optimizer (--max-train-memory alone counts adam's).")
 @lambda function: device_options(function, several=True)
 def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, memory, optimizer,
@@ -830,7 +828,7 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
         raise click.UsageError("--plot draws text in place of the table; leave out --format")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
-    on_device = OnDevice(dtype, DTYPES[weight_dtype or dtype], fused, batch, device, devices_files, optimizer,
+    on_device = OnDevice(DeviceSettings(dtype, weight_dtype, fused, batch, optimizer), device, devices_files,
                          asked=bool(memory or device or optimizer) or plot in SWEEP_ON_DEVICE)
     result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention,
                        on_device)

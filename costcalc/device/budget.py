@@ -9,23 +9,27 @@ from ..count.engine import DesignResult
 from ..errors import CostcalcError, Where
 from .profiles import Device
 from .roofline import latency
+from .settings import DeviceSettings
 from .training import training
 from .traffic import memory
 
 
-def budget_figures(design: DesignResult, metrics: set[str], activation_bytes: int, weight_bytes: int,
-                   fused: bool = False, batch: int = 1, device: Device | None = None, dtype: str = "float32",
-                   optimizer: str = "adam", where: Where | None = None, flag: str = "--max-latency") -> dict[str, int]:
-    """metric → figure for the metrics asked: bytes, and latency in whole nanoseconds (rounded up).
+def budget_figures(design: DesignResult, metrics: set[str], settings: DeviceSettings = DeviceSettings(),
+                   device: Device | None = None, where: Where | None = None,
+                   flag: str = "--max-latency") -> dict[str, int]:
+    """metric → figure for the metrics asked: bytes, and latency in whole nanoseconds (rounded up); training
+    memory counts adam's optimizer state unless `settings` name another.
 
     A latency without a device is an error at `where` (the limit's latency), or else of the `flag` that asks for it."""
-    found = memory(design, activation_bytes, weight_bytes, fused, batch)
+    s = settings
+    found = memory(design, s.activation_bytes, s.weight_bytes, s.fused, s.batch)
     figures = {"bytes_moved": found.traffic[""].total, "peak_memory": found.peak, "weights_bytes": found.weights_bytes}
     if "train_memory" in metrics:
-        figures["train_memory"] = training(design, batch, optimizer, activation_bytes, weight_bytes).memory
+        figures["train_memory"] = training(design, s.batch, s.optimizer or "adam", s.activation_bytes,
+                                           s.weight_bytes).memory
     if "latency" in metrics:
         if device is None:
             raise CostcalcError(f"{'' if where else flag + ': '}a latency limit needs a device to estimate on", where,
                                 hint="give check --device NAME (costcalc devices lists them)")
-        figures["latency"] = math.ceil(latency(design, found, device, dtype, batch)[""].seconds * 1e9)
+        figures["latency"] = math.ceil(latency(design, found, device, s.dtype, s.batch)[""].seconds * 1e9)
     return {metric: figures[metric] for metric in metrics}

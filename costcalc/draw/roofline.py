@@ -16,6 +16,7 @@ from html import escape
 from ..count.engine import DesignResult
 from ..device.profiles import Device
 from ..device.roofline import latency
+from ..device.settings import DeviceSettings
 from ..device.traffic import memory
 from ..units import readable
 from .svg import FONT
@@ -25,11 +26,11 @@ COLOURS = {"depthwise": "#E69F00", "conv": "#0072B2", "other": "#777777"}
 """Okabe and Ito's orange and blue, told apart by colour-blind readers; grey for the rest."""
 
 
-def points(design: DesignResult, activation_bytes: int, weight_bytes: int, fused: bool, device: Device, dtype: str,
-           batch: int = 1) -> list[tuple[str, str, float, float]]:
+def points(design: DesignResult, device: Device, settings: DeviceSettings) -> list[tuple[str, str, float, float]]:
     """(path, kind, FLOP per byte, FLOP/s) of every layer that computes and moves bytes."""
-    found = memory(design, activation_bytes, weight_bytes, fused, batch)
-    estimates = latency(design, found, device, dtype, batch)
+    batch = settings.batch
+    found = memory(design, settings.activation_bytes, settings.weight_bytes, settings.fused, batch)
+    estimates = latency(design, found, device, settings.dtype, batch)
     rows = {row.path: row for row in design.rows}
     out = []
     for path in found.steps:
@@ -39,10 +40,9 @@ def points(design: DesignResult, activation_bytes: int, weight_bytes: int, fused
     return out
 
 
-def roofline_svg(design: DesignResult, activation_bytes: int, weight_bytes: int, fused: bool, device: Device,
-                 dtype: str, batch: int = 1) -> str:
+def roofline_svg(design: DesignResult, device: Device, settings: DeviceSettings) -> str:
     """The chart as an SVG element."""
-    found = points(design, activation_bytes, weight_bytes, fused, device, dtype, batch)
+    found, dtype = points(design, device, settings), settings.dtype
     peak, bandwidth = device.peak(dtype), device.bytes_per_s
     roof, slope = peak * device.compute_efficiency, bandwidth * device.memory_efficiency
     intensities = [i for _, _, i, _ in found] + [roof / slope]

@@ -8,11 +8,10 @@ carries what the box shows, its time, its bound and its share of the design's ti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ..count.engine import DesignResult, Row
 from ..device.profiles import Device
 from ..device.roofline import Estimate, latency
+from ..device.settings import DeviceSettings
 from ..device.traffic import memory
 from ..units import seconds
 from .layout import Fill, box_lines
@@ -21,11 +20,10 @@ BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused:
           "—": "nothing to run"}
 
 
-def latency_fill(design: DesignResult, device: Device, dtype: str, weight_dtype: str, element_bytes: Mapping[str, int],
-                 fused: bool = False, batch: int = 1) -> Fill:
-    """Each row's share of the design's estimated latency on `device`, at `dtype` for activations and
-    `weight_dtype` for weights (`element_bytes` gives each one's size) and `batch` samples."""
-    found = memory(design, element_bytes[dtype], element_bytes[weight_dtype], fused, batch)
+def latency_fill(design: DesignResult, device: Device, settings: DeviceSettings = DeviceSettings()) -> Fill:
+    """Each row's share of the design's estimated latency on `device` at `settings`."""
+    dtype, weight_dtype, fused, batch = settings.dtype, settings.weights, settings.fused, settings.batch
+    found = memory(design, settings.activation_bytes, settings.weight_bytes, fused, batch)
     estimates = latency(design, found, device, dtype, batch)
     total = estimates[""].seconds
     shares = {row.path: estimates[row.path].seconds / total if total else 0.0 for row in design.rows}

@@ -10,6 +10,7 @@ from ..analyses.diff import Change, DesignDiff, Diff
 from ..count.engine import Analysis, DesignResult
 from ..device.profiles import Device, entry
 from ..device.roofline import Estimate, latency
+from ..device.settings import DeviceSettings
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
 from ..units import readable, readable_bytes, seconds
@@ -47,14 +48,15 @@ def estimate_values(estimate: Estimate) -> tuple:
     return estimate.bound, estimate.compute_s, estimate.memory_s, estimate.seconds
 
 
-def device_columns(analysis: Analysis, weight_bytes: int, fused: bool = False, exact: bool = False,
-                   device: Device | None = None, dtype: str = "float32", batch: int = 1) -> ExtraColumns:
+def device_columns(analysis: Analysis, settings: DeviceSettings, exact: bool = False,
+                   device: Device | None = None) -> ExtraColumns:
     """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time."""
     table, data = {}, {}
+    batch = settings.batch
     for design in analysis.designs:
-        found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
+        found = memory(design, settings.activation_bytes, settings.weight_bytes, settings.fused, batch)
         flops = {row.path: batch * row.cost.flops for row in design.rows} | {"": batch * design.total.flops}
-        estimates = latency(design, found, device, dtype, batch) if device else {}
+        estimates = latency(design, found, device, settings.dtype, batch) if device else {}
         table[design.name], data[design.name] = {}, {}
         for path, traffic in found.traffic.items():
             cells = memory_cells(flops[path], traffic, found.live[path], exact)
@@ -118,26 +120,24 @@ def devices_file(devices: dict[str, Device]) -> str:
     return re.sub(r"\[\n\s+([-+0-9.eE,\s]+?)\n\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m[1]) + "]", text) + "\n"
 
 
-def figures_of(design: DesignResult, activation_bytes: int, weight_bytes: int, fused: bool, devices: list[Device],
-               dtype: str, batch: int = 1) -> dict:
+def figures_of(design: DesignResult, settings: DeviceSettings, devices: list[Device]) -> dict:
     """A design's bytes moved, peak activation memory, weights bytes and per device the estimated latency."""
-    found = memory(design, activation_bytes, weight_bytes, fused, batch)
-    return {"batch": batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
+    s = settings
+    found = memory(design, s.activation_bytes, s.weight_bytes, s.fused, s.batch)
+    return {"batch": s.batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
             "weights_bytes": found.weights_bytes,
-            "latency_s": {d.name: latency(design, found, d, dtype, batch)[""].seconds for d in devices}}
+            "latency_s": {d.name: latency(design, found, d, s.dtype, s.batch)[""].seconds for d in devices}}
 
 
-def design_figures(analysis: Analysis, weight_bytes: int, fused: bool, devices: list[Device], dtype: str,
-                   batch: int = 1, optimizer: str | None = None) -> dict[str, dict]:
+def design_figures(analysis: Analysis, settings: DeviceSettings, devices: list[Device]) -> dict[str, dict]:
     """Per design: bytes moved, peak activation memory, weights bytes, per device the estimated latency
     and, with an optimizer, training MACs, FLOPs and memory."""
-    figures = {}
+    figures, s = {}, settings
     for design in analysis.designs:
-        figures[design.name] = figures_of(design, analysis.bytes_per_element, weight_bytes, fused, devices, dtype,
-                                          batch)
-        if optimizer:
+        figures[design.name] = figures_of(design, s, devices)
+        if s.optimizer:
             figures[design.name]["training"] = training_figures(
-                training(design, batch, optimizer, analysis.bytes_per_element, weight_bytes), optimizer)
+                training(design, s.batch, s.optimizer, s.activation_bytes, s.weight_bytes), s.optimizer)
     return figures
 
 
@@ -193,16 +193,15 @@ def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list
     return header, rows
 
 
-def diff_on_device(result: Diff, activation_bytes: int, weight_bytes: int, fused: bool, devices: list[Device],
-                   dtype: str, batch: int = 1) -> Diff:
+def diff_on_device(result: Diff, settings: DeviceSettings, devices: list[Device]) -> Diff:
     """The diff with each design's device figures old → new: bytes moved, peak activation memory, weights
     bytes and, per device, the estimated latency (`latency_s`)."""
     devices = list({d.name: d for d in devices}.values())
 
     def changes(pair: DesignDiff) -> tuple[Change, ...]:
-        old, new = (figures_of(d, activation_bytes, weight_bytes, fused, devices, dtype, batch)
-                    for d in (pair.old, pair.new))
+        old, new = (figures_of(d, settings, devices) for d in (pair.old, pair.new))
         return (*(Change(m, old[m], new[m]) for m in FIGURES),
                 *(Change("latency_s", old["latency_s"][d.name], new["latency_s"][d.name], d.name) for d in devices))
 
-    return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs), batch=batch)
+    return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs),
+                   batch=settings.batch)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from ..analyses.checks import flag_name
 from ..count.engine import Analysis
 from ..device.profiles import Device
+from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
 from ..model.tree import DEVICE_METRICS, Limit
 from ..show import device as shown
@@ -26,16 +27,13 @@ FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_byt
 
 @dataclass(frozen=True, slots=True)
 class OnDevice:
-    """How device figures are computed, as report and compare take them; `asked` (--memory, --device or
-    --training): for every sweep, not only where a limit needs them."""
+    """How device figures are computed, as report and compare take them: the settings, the devices named
+    (and the files of more devices); `asked` (--memory, --device or --training): for every sweep, not only
+    where a limit needs them."""
 
-    dtype: str = "float32"
-    weight_bytes: int | None = None
-    fused: bool = False
-    batch: int = 1
+    settings: DeviceSettings = DeviceSettings()
     devices: tuple[str, ...] = ()
     devices_files: tuple[str, ...] = ()
-    optimizer: str | None = None
     asked: bool = True
 
 
@@ -61,14 +59,12 @@ def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDev
         where = next(budget["latency"].where for budget in limits if "latency" in budget)
         raise CostcalcError(f"{'' if where else flag_name('latency') + ': '}a latency limit needs a device to estimate on",
                             where, "give --device NAME (costcalc devices lists them)")
-    if "train_memory" in limited and on_device.optimizer is None:
-        return replace(on_device, optimizer="adam")
+    if "train_memory" in limited and on_device.settings.optimizer is None:
+        return replace(on_device, settings=replace(on_device.settings, optimizer="adam"))
     return on_device
 
 
 def design_figures(analysis: Analysis, on_device: OnDevice, devices: list[Device]) -> dict[str, dict]:
     """design → its figures, as compare gives them: batch, bytes_moved, peak_activation_bytes, weights_bytes,
     latency_s (device → seconds) and, with an optimizer, training."""
-    weight_bytes = on_device.weight_bytes or analysis.bytes_per_element
-    return shown.design_figures(analysis, weight_bytes, on_device.fused, devices, on_device.dtype, on_device.batch,
-                                on_device.optimizer)
+    return shown.design_figures(analysis, on_device.settings, devices)

@@ -153,15 +153,16 @@ def with_field(board: Board, row: Row, fields) -> Board:
     return replace(board, cost=board.cost + lines, notes=board.notes + notes)
 
 
-def with_roofline(steps: tuple[Step, ...], design: DesignResult, analysis: Analysis, roofline) -> tuple[Step, ...]:
-    """Each layer's board with its bytes and roofline time; `roofline` is (weight bytes, fused, device, dtype, batch)."""
+def with_roofline(steps: tuple[Step, ...], design: DesignResult, roofline) -> tuple[Step, ...]:
+    """Each layer's board with its bytes and roofline time; `roofline` is (device, settings)."""
     from ..device.kernels import kernel
     from ..device.roofline import latency
     from ..device.traffic import memory
     from .roofline import roofline_board
 
-    weight_bytes, fused, device, dtype, batch = roofline
-    found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
+    device, settings = roofline
+    dtype, batch = settings.dtype, settings.batch
+    found = memory(design, settings.activation_bytes, settings.weight_bytes, settings.fused, batch)
     estimates, rows = latency(design, found, device, dtype, batch), {row.path: row for row in design.rows}
     return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
                                                  estimates[s.path], device, dtype, kernel(rows[s.path])[0]))
@@ -182,7 +183,7 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
         steps = tuple(replace(s, board=with_field(s.board, rows[s.path], fields)) if rows[s.path].role == "layer"
                       else s for s in steps)
     if roofline:
-        steps = with_roofline(steps, design, analysis, roofline)
+        steps = with_roofline(steps, design, roofline)
     total = None if layer else total_board(design, analysis.convention)
     return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
                        steps, total)
@@ -213,8 +214,8 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
 
 def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, roofline=None) -> Explanation:
     """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
-    with `receptive`, each layer's receptive field too; with `roofline` (weight bytes, fused, device,
-    dtype, batch), each layer's bytes and roofline time."""
+    with `receptive`, each layer's receptive field too; with `roofline` (a device and costcalc.device's
+    DeviceSettings), each layer's bytes and roofline time."""
     designs = tuple(design_board(analysis, d, layer, receptive, roofline) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
