@@ -60,7 +60,7 @@ def check_views(checks: list[FileCheck]) -> list[View]:
         if check.no_baseline:
             notes.append(f"growth not checked (not in the baseline): {', '.join(check.no_baseline)}")
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
-                    notes=tuple(notes), right=(2, 3, 4))
+                    notes=tuple(notes), right=(2, 3, 4), keys=2)
         for v in check.verdicts:
             cells = (v.design, metric_name(v), f"{v.value:,}", f"{v.limit:,}", used_text(v), "over" if v.over else "pass",
                      v.source)
