@@ -9,8 +9,10 @@ from .safe import brief
 
 
 def did_you_mean(word, known) -> str | None:
-    """A hint naming the known word nearest to `word`, or None."""
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    """A hint naming the known word nearest to `word` (the same but for case first: `Relu` → `relu`), or None."""
+    known = [str(k) for k in known]
+    close = [k for k in known if k.lower() == str(word).lower()][:1] or difflib.get_close_matches(str(word), known, n=1,
+                                                                                                  cutoff=0.6)
     return f"did you mean {brief(close[0])}?" if close else None
 
 
