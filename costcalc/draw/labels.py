@@ -39,8 +39,8 @@ def shorten(name: str, cells: int) -> str:
         for tail in range(not head, len(parts) - head):
             text = "".join(parts[:head]).rstrip(SEPARATORS) + ELLIPSIS + "".join(parts[len(parts) - tail:])
             if len(text) <= cells:
-                fitting.append((head > 0 and tail > 0, len(text), text))  # both ends first, then the longest
-    return max(fitting)[2] if fitting else elide(name, max(cells, 3))
+                fitting.append((head > 0 and tail > 0, len(text), head, text))  # both ends, the longest, the most head
+    return max(fitting)[-1] if fitting else elide(name, max(cells, 3))
 
 
 def label(name: str, kind: str, cells: int, figure: str = "") -> str:
