@@ -197,6 +197,14 @@ CASES = {
         HEAD + "layers:\n  - conv: 32\n",
         "spec.yaml:3:11: the options of conv must be a mapping, got 32; write conv: {filters: 32, kernel: ...}",
     ),
+    "a bare value that would not do for the main option": (
+        HEAD + "layers:\n  - conv: same\n",
+        "spec.yaml:3:11: the options of conv must be a mapping, got 'same'; write conv: {option: value}",
+    ),
+    "a bare word for a kind whose main option is a word": (
+        HEAD + "layers:\n  - prelu: channel\n",
+        "spec.yaml:3:12: the options of prelu must be a mapping, got 'channel'; write prelu: {slopes: 'channel'}",
+    ),
     "a bare value for a kind with no main option": (
         HEAD + "layers:\n  - relu: 1\n",
         "spec.yaml:3:11: the options of relu must be a mapping, got 1; write relu: {option: value}",

@@ -61,9 +61,12 @@ def split_item(item, where: Where) -> tuple[str, YMap | None]:
 
 
 def main_options(kind, value) -> str:
-    """`units: 10` for `dense: 10`: the value as the kind's main option, with its other required options."""
+    """`units: 10` for `dense: 10`: the value as the kind's main option, with its other required options;
+    `option: value` where the kind has no main option or the value would not do for it."""
     main = OPS[kind].main_option() if kind in OPS else None
-    if main is None:
+    try:
+        OPS[kind].option_fields()[main].metadata["check"](value)
+    except (KeyError, OptionError):
         return "option: value"
     others = (f"{key}: ..." for key in OPS[kind].required() if key != main)
     return ", ".join([f"{main}: {brief(value)}", *others])
