@@ -191,12 +191,17 @@ def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = N
         return seq
 
     def column(group: _Node) -> _Part:
-        """One branch: its name on a band, then its layers (or one box, folded; or nothing, the identity)."""
-        inner = box(group.row) if group.children and folded(group.row) else sequence(group.children)
+        """One branch: its name on a band, left of the edge down its middle, then its layers (or one box, folded;
+        or nothing, the identity, as wide as its name needs up to a box's width)."""
+        name = group.row.path.rsplit("/", 1)[-1]
+        if group.children:
+            inner = box(group.row) if folded(group.row) else sequence(group.children)
+        else:
+            half = min(max(BOX_W / 4, len(name) * CHAR_W + 12), BOX_W / 2)
+            inner = _Part(2 * half, 0, (half, 0), (half, 0))
         col = inner.moved(0, TITLE_H)
         col.h += TITLE_H
-        name = group.row.path.rsplit("/", 1)[-1]
-        col.frames.insert(0, Frame(0, 0, col.w, TITLE_H, shorten(name, cells(col.w / 2 - 8)), "branch"))
+        col.frames.insert(0, Frame(0, 0, col.w, TITLE_H, shorten(name, cells(col.w / 2 - 12)), "branch"))
         return col
 
     def branches(node: _Node) -> _Part:
