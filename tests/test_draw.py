@@ -273,3 +273,12 @@ def test_every_design_side_by_side():
     assert [t.text for t in two.findall(f"{SVG}text") if t.get("class") == "legend"] == [
         "separable: fill: share of the estimated latency on a100 at batch 1, 11.8 µs (float32)",
         "standard: fill: share of the estimated latency on a100 at batch 1, 29.7 µs (float32)"]
+
+
+def test_an_identity_branch_is_as_wide_as_its_name_needs():
+    from costcalc import loads
+
+    spec = loads("input: [8, 8, 16]\nlayers:\n  - branches: {residual: [relu], shortcut: []}\n    merge: add\n")
+    frames = {f.title: f for f in layout(analyze(spec).design("main")).frames if f.role == "branch"}
+    assert list(frames) == ["residual", "shortcut"]
+    assert frames["shortcut"].w == 2 * (len("shortcut") * CHAR_W + 12)  # the name left of the edge down the middle
