@@ -5,6 +5,7 @@ format (tests/fuzzing.py); costcalc must answer with no traceback, no hang, no b
 one positioned line, and outputs that cannot be turned against their reader.
 """
 
+import pytest
 from fuzzing import SECONDS, Case, cases, run_case
 from hypothesis import HealthCheck, given, seed, settings
 
@@ -13,6 +14,7 @@ from conftest import run
 EXAMPLES = 400
 
 
+@pytest.mark.slow
 @seed(20261123)
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])

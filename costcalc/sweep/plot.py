@@ -7,8 +7,7 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 from __future__ import annotations
 
 from ..errors import CostcalcError
-from ..show.device import seconds
-from ..units import readable, readable_bytes
+from ..units import readable, readable_bytes, seconds
 from .render import value_text
 from .run import Sweep, Variant
 
