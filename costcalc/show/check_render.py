@@ -89,7 +89,7 @@ def check_views(checks: list[FileCheck]) -> list[View]:
         if check.error:
             continue
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
-                    notes=(summary(check), *notes(check)), right=(2, 3, 4))
+                    notes=(summary(check), *notes(check)), right=(2, 3, 4), keys=2)
         for v in check.verdicts:
             cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)
             view.rows.append((cells, v.over))
