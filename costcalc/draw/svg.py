@@ -4,8 +4,8 @@ shows), with a legend that says so, and each box's note as its tooltip."""
 from __future__ import annotations
 
 import math
-from html import escape
 
+from ..safe import xml_text
 from .layout import CHAR_W, Diagram
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
@@ -33,11 +33,11 @@ def ink(colour: str) -> str:
 
 def legend(y: float, caption: str) -> list[str]:
     labels = ["0%", "≤2%", "≤5%", "≤10%", "≤20%", "≤40%", ">40%"]
-    parts = [f'<text x="16" y="{y + 18}" class="legend">{escape(caption, quote=False)}</text>']
+    parts = [f'<text x="16" y="{y + 18}" class="legend">{xml_text(caption)}</text>']
     for i, (label, colour) in enumerate(zip(labels, FILLS)):
         x = 16 + i * 70
         parts.append(f'<rect x="{x}" y="{y + 28}" width="60" height="24" fill="{colour}" stroke="#333"/>')
-        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" fill="{ink(colour)}">{escape(label)}</text>')
+        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" fill="{ink(colour)}">{xml_text(label)}</text>')
     return parts
 
 
@@ -48,7 +48,7 @@ def svg(diagram: Diagram, title: str = "") -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
            f'height="{height:g}" font-family="{FONT}" font-size="14" role="img">']
     if title:
-        out.append(f"<title>{escape(title)}</title>")
+        out.append(f"<title>{xml_text(title)}</title>")
     out.append('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
                'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>')
     out.append(f'<rect width="{width:g}" height="{height:g}" fill="#ffffff"/>')
@@ -62,18 +62,18 @@ def svg(diagram: Diagram, title: str = "") -> str:
                    'marker-end="url(#arrow)"/>')
     for frame in diagram.frames:  # over the edges, on a halo
         out.append(f'<text class="frame-title" x="{frame.x + 8:g}" y="{frame.y + 18:g}" fill="#333" '
-                   f'font-weight="bold" {HALO}>{escape(frame.title)}</text>')
+                   f'font-weight="bold" {HALO}>{xml_text(frame.title)}</text>')
     for box in diagram.boxes:
         colour = INPUT_FILL if box.role == "input" else fill(box.share)
-        out.append(f'<g class="box" data-path="{escape(box.path)}">')
+        out.append(f'<g class="box" data-path="{xml_text(box.path)}">')
         if box.note:
-            out.append(f"<title>{escape(box.note)}</title>")
+            out.append(f"<title>{xml_text(box.note)}</title>")
         out.append(f'<rect x="{box.x:g}" y="{box.y:g}" width="{box.w:g}" height="{box.h:g}" rx="6" fill="{colour}" '
                    'stroke="#333"/>')
         for i, line in enumerate(box.lines):
             weight = ' font-weight="bold"' if i == 0 else ""
             out.append(f'<text x="{box.x + box.w / 2:g}" y="{box.y + 20 + 18 * i:g}" text-anchor="middle" '
-                       f'fill="{ink(colour)}"{weight}>{escape(line)}</text>')
+                       f'fill="{ink(colour)}"{weight}>{xml_text(line)}</text>')
         out.append("</g>")
     out.extend(legend(diagram.height, diagram.caption))
     out.append("</svg>")

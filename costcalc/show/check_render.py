@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..analyses.checks import FileCheck, Verdict
-from ..safe import github_data, github_property, one_line, visible
+from ..safe import github_data, github_property, github_text, one_line, visible
 from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, share
@@ -108,7 +108,8 @@ def workflow_error(file: str, where, title: str, text: str) -> str:
 
 
 def check_github(checks: list[FileCheck]) -> str:
-    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit)."""
+    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit), then a line
+    per file whose name is escaped: no line but costcalc's own annotations is a workflow command."""
     lines = []
     for check in checks:
         if check.error:
@@ -120,7 +121,7 @@ def check_github(checks: list[FileCheck]) -> str:
         for v in check.over:
             text = message(v) + ("" if v.where else f", given by {v.source}")
             lines.append(workflow_error(check.file, v.where, "costcalc over budget", text))
-        lines.append(visible(f"{check.file}: {summary(check)}"))
+        lines.append(f"{github_text(check.file)}: {summary(check)}")
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ from ..files import read_file, too_large
 from ..limits import MAX_FILE_BYTES
 from ..model.tree import METRICS, Spec
 from ..safe import brief
+from ..units import parse_figure
 from .reader import load, loads
 
 GIT = "git:"
@@ -71,5 +72,10 @@ def report_totals(path: str) -> dict[str, dict[str, int]]:
         if not all(type(figures.get(metric)) is int for metric in METRICS):
             missing = next(m for m in METRICS if type(figures.get(m)) is not int)
             raise SpecError(f"{path}: design {brief(design['name'])} has no whole-number {missing} in its totals")
+        for metric in METRICS:  # bounded as a budget's figures are
+            try:
+                parse_figure(figures[metric])
+            except ValueError as exc:
+                raise SpecError(f"{path}: design {brief(design['name'])}: {metric}: {exc}") from None
         totals[design["name"]] = {metric: figures[metric] for metric in METRICS}
     return totals

@@ -7,6 +7,7 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 from __future__ import annotations
 
 from ..errors import CostcalcError
+from ..safe import visible
 from ..show.device import seconds
 from ..units import readable, readable_bytes
 from .render import value_text
@@ -54,7 +55,7 @@ def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, i
 
 
 def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str:
-    """The plot as text, `width` characters wide."""
+    """The plot as text, `width` characters wide; names from the spec (its title, a device's) made visible."""
     if len({v.design for v in sweep.variants}) > 1:
         raise CostcalcError("--plot draws one design; choose it with --design")
     heading = f"{sweep.name or sweep.file}: {title(sweep, metric)}"
@@ -103,7 +104,7 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     out.append(x_name.rjust(width))
     if len(lines) > 1:
         out += wrapped([f"{m} {label}" for m, label in zip(MARKERS, lines)], margin + 1, width)
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n", keep_newlines=True)
 
 
 def wrapped(items: list[str], indent: int, width: int) -> list[str]:
