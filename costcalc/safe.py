@@ -134,9 +134,10 @@ def markdown_text(text: str) -> str:
 
 
 def xml_text(text: str) -> str:
-    """Text, or a double-quoted attribute's value, in SVG or HTML written by hand: `visible` (which leaves only
-    characters XML 1.0 admits), then `&`, `<`, `>` and `"` escaped."""
-    return visible(text).translate(_XML)
+    """Text, or a double-quoted attribute's value, in SVG or HTML written by hand: `visible` but for newlines (a
+    tooltip's lines; XML admits them), which leaves only characters XML 1.0 admits, then `&`, `<`, `>` and `"`
+    escaped."""
+    return visible(text, keep_newlines=True).translate(_XML)
 
 
 def github_data(text: str) -> str:
