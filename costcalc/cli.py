@@ -174,11 +174,6 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                 settings=()):
-    return load_and_analyze(path, input_shape, designs, dtype, convention, settings)[1]
-
-
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
     """Print views as a table or markdown, or the json / csv / html text (csv and html where there is one)."""
     from .show import render
@@ -212,7 +207,7 @@ def main():
     # at Python's default (700) the collector took some 40% of the time, traversing them again and again
 
 
-@main.command()
+@main.command(short_help="A row per layer, with subtotals and FLOPs by kind.")
 @spec_options
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
@@ -268,7 +263,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
          lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
 
 
-@main.command()
+@main.command(short_help="The designs of a spec side by side, with ratios.")
 @spec_options
 @click.option("--baseline", shell_complete=completion("designs"),
               help="The design that ratios are taken against (default: the spec's baseline).")
@@ -307,7 +302,8 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
 
         figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
                                        pick_devices(device, devices_files, loaded), dtype, batch, optimizer)
-        emit(fmt, lambda: views.compare_views(comparison, exact) + glance + [shown.figures_view(figures, exact)],
+        emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
+             + [shown.figures_view(figures, exact)],
              lambda: render.compare_json(comparison, figures),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
         return
@@ -322,22 +318,21 @@ LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as 
     "activation_bytes": "activation bytes (512K, 2MB, 2MiB)",
 }
 DEVICE_LIMIT_FLAGS = {  # the device metrics of a budget, figured by costcalc.device (docs/latency.md)
-    "latency": "estimated latency on --device (5ms, 200us)", "peak_memory": "peak activation memory (2MiB)",
+    "latency": "estimated latency on --device (5ms, 200us)",
+    "bytes_moved": "bytes read and written by every layer (64MiB)", "peak_memory": "peak activation memory (2MiB)",
     "weights_bytes": "weights bytes, the model's size (4MB)", "train_memory": "training memory (1GiB)",
 }
 CHECK_FORMATS = ("text", "json", "markdown", "github", "junit", "junit-lines")
 
 
 def parse_limit(ctx, param, value):
-    from .model.tree import BYTE_METRICS
-    from .units import parse_duration, parse_figure
+    from .model.tree import UNITS
+    from .units import parse_amount
 
     if value is None:
         return None
     try:
-        if param.name == "latency":
-            return parse_duration(value)
-        return parse_figure(value, byte_units=param.name in BYTE_METRICS)
+        return parse_amount(value, UNITS.get(param.name, ""))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -353,20 +348,20 @@ def limit_options(function):
 
 def parse_growth_flags(ctx, param, values):
     """`--max-growth macs=2%` (repeatable) → metric → Growth."""
-    from .model.tree import METRICS, Growth
+    from .model.tree import DEVICE_METRICS, METRICS, UNITS, Growth
     from .suggest import did_you_mean
     from .units import parse_growth
 
-    growth = {}
+    growth, known = {}, METRICS + DEVICE_METRICS
     for value in values:
         metric, equals, limit = value.partition("=")
         if not equals:
             raise click.BadParameter(f"{brief(value)}: write METRIC=LIMIT, such as macs=2% or params=0")
-        if metric not in METRICS:
-            hint = did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}"
+        if metric not in known:
+            hint = did_you_mean(metric, known) or f"metrics: {', '.join(known)}"
             raise click.BadParameter(f"{brief(metric)} is not a metric; {hint}")
         try:
-            growth[metric] = Growth(*parse_growth(limit))
+            growth[metric] = Growth(*parse_growth(limit, UNITS.get(metric, "")))
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
     return growth
@@ -387,28 +382,33 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
     try:
         spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
-        baseline = None
+        baseline = old = None
         if against is not None:
             baseline = read_baseline(against, path)
             if not isinstance(baseline, dict):
-                baseline = totals(analyze(baseline, None, None, convention=convention))
-        figures = None
-        if needed := device_metrics(spec, flags):
+                old = analyze(baseline, None, None, convention=convention)
+                baseline = totals(old)
+        figures = device = None
+        if needed := device_metrics(spec, flags, growth if against is not None else None):
             from .device.budget import budget_figures
 
             settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
             name, files = settings.pop("device", None), settings.pop("devices_files", ())
-            settings["device"] = pick_devices((name,), files, spec)[0] if name else None
-            where = next((limits["latency"].where for limits in spec.budgets.values() if "latency" in limits), None)
-            figures = {d.name: budget_figures(d, needed, **settings, where=where) for d in analysis.designs}
-        return evaluate(spec, analysis, flags, baseline, growth, figures)
+            device = settings["device"] = pick_devices((name,), files, spec)[0] if name else None
+            where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
+                          if "latency" in limits), None)
+            flag = "--max-latency" if "latency" in flags else "--max-growth latency"
+            figures = {d.name: budget_figures(d, needed, **settings, where=where, flag=flag) for d in analysis.designs}
+            if old is not None:  # the baseline's device figures, on the same device, batch and dtype
+                baseline = totals(old, {d.name: budget_figures(d, needed, **settings) for d in old.designs})
+        return evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
     except CostcalcError as error:
         if click.get_current_context().meta.get(FORMAT_KEY) != "github":
             click.echo(str(error), err=True)
         return FileCheck(path, error=error)
 
 
-@main.command()
+@main.command(short_help="Check designs against their budgets and growth limits.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str),
                 shell_complete=completion("spec_files"))
 @limit_options
@@ -421,7 +421,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @click.option("--against", metavar="BASELINE",
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
 @click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
-              help="With --against: how much METRIC may grow, such as macs=2% or params=0 (repeatable).")
+              help="With --against: how much METRIC may grow, such as macs=2%, params=0 or latency=5% "
+                   "(repeatable; latency needs --device).")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for the device metrics.")
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True,
@@ -437,8 +438,11 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings
     \b
     Examples:
       costcalc check examples/bottleneck_5x5
-      costcalc check specs/*.yaml --max-macs 600M --max-activation-bytes 2MiB --format github
-      costcalc check model.yaml --against git:origin/main --max-growth macs=2% --max-growth params=0
+      costcalc examples bottleneck_5x5 > model.yaml
+      costcalc check model.yaml examples/googlenet_3a --max-macs 600M --max-activation-bytes 2MiB --format github
+      costcalc check model.yaml --design bottleneck --against examples/bottleneck_5x5 --max-growth macs=2%
+
+    In a git repository, --against git:origin/main takes the same file at that revision as the baseline.
 
     Exit status: 0 every budget holds, 1 a budget is exceeded, 2 a bad spec, no budget or bad usage.
     """
@@ -465,7 +469,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings
     ctx.exit(max(codes, default=EXIT_OK))
 
 
-@main.command()
+@main.command(short_help="Each layer's formula, with the numbers put in.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
@@ -500,7 +504,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
         click.echo(written, nl=False)
 
 
-@main.command()
+@main.command(short_help="What changed from OLD to NEW, metric by metric.")
 @click.argument("old", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.argument("new", required=False, type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
@@ -521,7 +525,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
 
     \b
     Examples:
-      costcalc diff old/model.yaml model.yaml
+      costcalc diff examples/zoo/resnet50_keras examples/zoo/resnet50_torchvision
       costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
       costcalc diff examples/bottleneck_5x5 -d standard -d separable --device a100 --device raspberry-pi-5
     """
@@ -552,7 +556,7 @@ def html_page():
     return html
 
 
-@main.command()
+@main.command(short_help="A diagram of a design, as SVG or an HTML page.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write: FILE.svg (the diagram) or FILE.html (a page with it); - prints the SVG.")
@@ -610,7 +614,7 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
         raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
-@main.command()
+@main.command(short_help="The JSON Schema of the spec format, for editors.")
 def schema():
     """Print the JSON Schema of the spec format, for editors that validate and complete specs.
 
@@ -627,7 +631,7 @@ def schema():
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
 
 
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable).")
 @format_option(("text", "json", "markdown"))
@@ -638,8 +642,8 @@ def devices(ctx, devices_files, fmt):
     \b
     Examples:
       costcalc devices
-      costcalc devices measure > mine.json
-      costcalc report specs/bottleneck_5x5.yaml --device mine --devices mine.json
+      costcalc devices measure --name mine > mine.json
+      costcalc report examples/bottleneck_5x5 --device mine --devices mine.json
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -650,7 +654,7 @@ def devices(ctx, devices_files, fmt):
     emit(fmt, lambda: [shown.devices_view(found)], lambda: shown.devices_json(found))
 
 
-@devices.command()
+@devices.command(short_help="Measure this machine's throughput and bandwidth.")
 @click.option("--name", default="this-machine", show_default=True, help="The name of the measured device.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
               help="Roughly how long each measurement runs.")
@@ -658,13 +662,18 @@ def measure(name, seconds):
     """Measure this machine with numpy: float32 matrix-multiply throughput and streaming bandwidth.
 
     Prints a devices file with one device; save it and pass it with --devices.
+
+    \b
+    Example:
+      costcalc devices measure --name mine > mine.json
+      costcalc report examples/bottleneck_5x5 --device mine --devices mine.json
     """
     from .device.measure import measure_profile
 
     click.echo(measure_profile(name, seconds), nl=False)
 
 
-@devices.command()
+@devices.command(short_help="Fit a device to layers timed on your runtime.")
 @click.argument("timings", type=click.Path(path_type=str))
 @click.option("--device", "base", required=True, metavar="NAME", shell_complete=completion("devices"),
               help="The device to calibrate, such as the one `costcalc devices measure` gave.")
@@ -674,14 +683,23 @@ def measure(name, seconds):
 def calibrate(timings, base, devices_files, name):
     """Fit a device to single layers timed on the runtime that runs them (TIMINGS: a JSON file).
 
+    TIMINGS lists layers as a spec writes them, each with its input and the seconds it took alone
+    on your runtime (after a warm-up, the median of several runs): layers of the kinds and sizes
+    your networks have, and one tiny layer, whose time is the per-layer overhead.
+
+    \b
+      {"runtime": "my runtime, CPU, 1 thread", "dtype": "float32", "layers": [
+        {"input": [56, 56, 64], "layer": {"conv": {"filters": 64, "kernel": 3}}, "seconds": 0.0021},
+        {"input": [1, 1, 8], "layer": "relu", "seconds": 1.5e-6}]}
+
     Prints a devices file with one device whose compute efficiency is per kernel and shape; see
     docs/latency.md, Calibrating.
 
     \b
     Examples:
-      costcalc devices measure > mine.json
-      python tools/time_torch_layers.py > timings.json
-      costcalc devices calibrate timings.json --devices mine.json --device this-machine > calibrated.json
+      costcalc devices measure --name mine > mine.json
+      costcalc devices calibrate timings.json --devices mine.json --device mine > calibrated.json
+      costcalc report examples/bottleneck_5x5 --devices calibrated.json --device mine-calibrated
     """
     from .count.engine import analyze
     from .device.calibrate import calibrate as fit
@@ -714,7 +732,7 @@ def parse_vary(ctx, param, values):
         raise click.BadParameter(str(exc)) from None
 
 
-@main.command()
+@main.command(short_help="A row per variant over values of the spec's parameters.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
               shell_complete=completion("parameters"),
@@ -741,10 +759,10 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
 
     \b
     Examples:
-      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
-      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
-      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --max-macs 300M
-      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
+      costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --max-macs 300M
+      costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
 
     With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
     exit status 1 when none fits.
@@ -773,7 +791,7 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
         sys.exit(EXIT_OVER_BUDGET)
 
 
-@main.command()
+@main.command(short_help="The example specs shipped with costcalc.")
 @click.argument("name", required=False, shell_complete=completion("example_names"))
 def examples(name):
     """The example specs shipped with costcalc: their names, or with NAME the spec itself, to copy and edit.
@@ -787,10 +805,13 @@ def examples(name):
       costcalc examples zoo/resnet50_keras > my_resnet.yaml
     """
     from .errors import CostcalcError
-    from .spec.examples import PREFIX, catalog, shipped
+    from .spec.examples import PREFIX, catalog, shipped, titles
 
     if name is None:
-        click.echo("".join(f"{PREFIX}{known}\n" for known in catalog()), nl=False)
+        from .show.layout import budget
+        from .show.render import listing
+
+        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, budget()), nl=False)
         return
     spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
     if spec is None:
@@ -801,7 +822,7 @@ def examples(name):
     click.echo(spec.read_text(encoding="utf-8"), nl=False)
 
 
-@main.command()
+@main.command(short_help="The FLOP conventions and their rules.")
 @format_option(("text", "json", "markdown"))
 def conventions(fmt):
     """The FLOP conventions and each one's rule for each operation kind.

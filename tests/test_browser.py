@@ -15,6 +15,7 @@ import zlib
 import pytest
 from conftest import ROOT, run
 
+pytestmark = pytest.mark.slow  # a browser per page (docs/testing.md)
 BROWSER = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

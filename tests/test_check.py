@@ -238,12 +238,6 @@ def test_several_files_one_bad_exit_2_and_the_others_reported():
     assert result.err == ""  # said once, by its annotation: in a workflow log, stderr's lines run commands too
 
 
-def test_the_readme_workflow_command_is_what_check_prints():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (shown,) = [line for line in readme.splitlines() if line.startswith("::error ")]
-    assert shown in run("check", "specs/bottleneck_5x5.yaml", "--format", "github").out.splitlines()
-
-
 JUNIT_XSD = ROOT / "tests" / "data" / "junit-strict.xsd"
 
 

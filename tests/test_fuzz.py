@@ -14,6 +14,7 @@ from conftest import run
 EXAMPLES = 400
 
 
+@pytest.mark.slow
 @seed(20261123)
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])

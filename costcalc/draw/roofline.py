@@ -25,12 +25,6 @@ COLOURS = {"depthwise": "#E69F00", "conv": "#0072B2", "other": "#777777"}
 """Okabe and Ito's orange and blue, told apart by colour-blind readers; grey for the rest."""
 
 
-def family(kind: str) -> str:
-    if kind in ("depthwise",):
-        return "depthwise"
-    return "conv" if kind in ("conv", "separable", "conv_transpose", "dense") else "other"
-
-
 def points(design: DesignResult, activation_bytes: int, weight_bytes: int, fused: bool, device: Device, dtype: str,
            batch: int = 1) -> list[tuple[str, str, float, float]]:
     """(path, kind, FLOP per byte, FLOP/s) of every layer that computes and moves bytes."""
@@ -89,9 +83,10 @@ def roofline_svg(design: DesignResult, activation_bytes: int, weight_bytes: int,
                f'transform="rotate(-90 18 {TOP + plot_h / 2})">FLOP/s</text>')
     out.append(roof_line(peak, bandwidth, ' stroke-dasharray="5 4" stroke-opacity="0.5"'))
     out.append(roof_line(roof, slope, ""))
+    families = {row.path: row.op.family for row in design.rows if row.op is not None}
     for path, kind, intensity, rate in found:
         x, y = at(intensity, rate)
-        out.append(f'<circle class="layer" cx="{x}" cy="{y}" r="4.5" fill="{COLOURS[family(kind)]}" '
+        out.append(f'<circle class="layer" cx="{x}" cy="{y}" r="4.5" fill="{COLOURS[families[path]]}" '
                    f'fill-opacity="0.8" stroke="#222" stroke-width="0.5"><title>'
                    f'{xml_text(f"{path} ({kind}): {intensity:.3g} FLOP/B, {readable(rate)}FLOP/s")}</title></circle>')
     legend = [("depthwise", "depthwise"), ("conv", "conv, dense"), ("other", "other layers")]

@@ -14,7 +14,7 @@ from ..count.engine import DesignResult, Row
 from ..device.profiles import Device
 from ..device.roofline import Estimate, latency
 from ..device.traffic import memory
-from ..show.device import seconds
+from ..units import seconds
 from .layout import Fill, box_lines
 
 BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused: its compute time only",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .. import __version__
 from ..analyses.checks import FileCheck, Verdict
+from ..model.tree import UNITS
 from ..safe import github_data, github_property, github_text, one_line, visible
+from ..units import quantity
 from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, share
@@ -28,17 +30,30 @@ def metric_name(verdict: Verdict) -> str:
     return f"{verdict.metric} growth" if verdict.growth else verdict.metric
 
 
+def amounts(verdict: Verdict) -> tuple[str, str, str | None]:
+    """The value, the limit and the baseline in the metric's unit (`9.04 ms`, `1.1 MiB`; counts exact), with
+    as many digits as tell the value from the limit; the limit of a latency names its device."""
+    unit = UNITS.get(verdict.metric, "")
+    for precision in range(13):  # 12 more digits tell any two whole nanoseconds, or bytes, apart
+        value, limit = (quantity(n, unit, precision) for n in (verdict.value, verdict.limit))
+        if value != limit or verdict.value == verdict.limit:
+            break
+    baseline = None if verdict.baseline is None else quantity(verdict.baseline, unit, precision)
+    return value, limit + (f" on {verdict.device}" if verdict.device else ""), baseline
+
+
 def message(verdict: Verdict) -> str:
     """`standard: macs 120,422,400 is over its limit of 20,000,000 (602.1%)`, or for a growth limit
-    `bottleneck: macs grew 50.0% from 12,443,648 to 18,665,472, over its limit of +10% (13,688,012)`."""
+    `bottleneck: macs grew 50.0% from 12,443,648 to 18,665,472, over its limit of +10% (13,688,012)`;
+    latency and bytes in their units: `standard: latency 9.04 ms is over its limit of 5 ms on jetson-nano (180.8%)`."""
     state = "over" if verdict.over else "within"
+    value, limit, baseline = amounts(verdict)
     if verdict.growth:
         change = growth_text(verdict)
         moved = f"changed {change}" if change.startswith(("-", "+0.0")) else f"grew {change[1:]}"
-        return (f"{verdict.design}: {verdict.metric} {moved} from {verdict.baseline:,} to {verdict.value:,},"
-                f" {state} its limit of {verdict.growth} ({verdict.limit:,})")
-    return (f"{verdict.design}: {verdict.metric} {verdict.value:,} is {state} its limit of {verdict.limit:,}"
-            f" ({used_text(verdict)})")
+        return (f"{verdict.design}: {verdict.metric} {moved} from {baseline} to {value},"
+                f" {state} its limit of {verdict.allowed} ({limit})")
+    return f"{verdict.design}: {verdict.metric} {value} is {state} its limit of {limit} ({used_text(verdict)})"
 
 
 def summary(check: FileCheck) -> str:
@@ -62,8 +77,7 @@ def check_views(checks: list[FileCheck]) -> list[View]:
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
                     notes=tuple(notes), right=(2, 3, 4))
         for v in check.verdicts:
-            cells = (v.design, metric_name(v), f"{v.value:,}", f"{v.limit:,}", used_text(v), "over" if v.over else "pass",
-                     v.source)
+            cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)
             view.rows.append((cells, v.over))
         views.append(view)
     return views
@@ -75,13 +89,25 @@ def check_markdown(checks: list[FileCheck]) -> str:
     return "\n".join([*([markdown(views)] if views else []), *(markdown_error(c.error) for c in checks if c.error)])
 
 
+JSON_UNITS = {"ns": "seconds", "B": "bytes", "": "count"}
+"""Each unit of costcalc.model.tree.UNITS as json gives it: every time in seconds, as the other outputs' `latency_s`."""
+
+
+def json_figure(metric: str, figure: int) -> int | float:
+    """A budget figure for json: seconds for latency (its whole nanoseconds / 1e9), the exact integer otherwise."""
+    return figure / 1e9 if UNITS.get(metric) == "ns" else figure
+
+
 def verdict_dict(verdict: Verdict) -> dict:
+    metric = verdict.metric
     return {
-        "design": verdict.design, "metric": verdict.metric, "value": verdict.value, "limit": verdict.limit,
+        "design": verdict.design, "metric": metric, "unit": JSON_UNITS[UNITS.get(metric, "")],
+        "value": json_figure(metric, verdict.value), "limit": json_figure(metric, verdict.limit),
         "used": verdict.used, "over": verdict.over,
         "line": verdict.where.line if verdict.where else None, "col": verdict.where.col if verdict.where else None,
-        "source": verdict.source,
-        "growth": {"baseline": verdict.baseline, "allowed": str(verdict.growth)} if verdict.growth else None,
+        "source": verdict.source, "device": verdict.device,
+        "growth": {"baseline": json_figure(metric, verdict.baseline), "allowed": verdict.allowed} if verdict.growth
+        else None,
     }
 
 

@@ -17,7 +17,7 @@ from ..count.engine import Analysis, Cost, DesignResult, Row
 from ..safe import csv_cell, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, json_text
-from .text import pad, width
+from .text import pad, width, wrap
 from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
@@ -83,6 +83,23 @@ def shown(view: View) -> View:
     rows = [(tuple(map(visible, cells)), emphasis) for cells, emphasis in view.rows]
     return replace(view, title=visible(view.title), columns=tuple(map(visible, view.columns)), rows=rows,
                    notes=tuple(map(visible, view.notes)))
+
+
+def listing(entries: dict[str, str], cells: int | None) -> str:
+    """Each name, then a line about it beside it, aligned; that line wrapped to `cells` (None: left whole), or
+    under the name where the room beside it is under 40 cells."""
+    left = max(map(width, entries), default=0) + 2
+    lines = []
+    for name, about in entries.items():
+        about = visible(about)
+        if cells is None:
+            lines.append(pad(name, left) + about)
+        elif cells - left >= 40:
+            first, *rest = wrap(about, cells - left)
+            lines += [pad(name, left) + first, *(" " * left + line for line in rest)]
+        else:
+            lines += [name, *("    " + line for line in wrap(about, cells - 4))]
+    return "".join(line.rstrip() + "\n" for line in lines)
 
 
 def markdown(views: list[View]) -> str:

@@ -15,7 +15,7 @@ from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import Varies, is_array
 from .budget import parse_budgets
-from .examples import shipped
+from .examples import meant, shipped
 from .expand import LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
 from .expr import SHAPE_NAMES
 from .params import parse_params
@@ -47,7 +47,11 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
     elif not os.path.exists(filename) and (example := shipped(filename)) is not None:
         data = example.read_bytes()
     else:
-        data = read_file(filename)
+        try:
+            data = read_file(filename)
+        except SpecError as error:
+            error.hint = error.hint or meant(filename)
+            raise
     if b"\0" in data:
         raise SpecError(f"{filename}: is a binary file, not a YAML spec")
     try:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from ..errors import CostcalcError
 from ..safe import visible
-from ..show.device import seconds
-from ..units import readable, readable_bytes
+from ..units import readable, readable_bytes, seconds
 from .render import value_text
 from .run import Sweep, Variant
 
