@@ -371,7 +371,8 @@ def parse_growth_flags(ctx, param, values):
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
                growth: dict | None = None, on_device: dict | None = None, settings=(), require_baseline: bool = False):
-    """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
+    """One spec's checks, against a baseline if given; a bad spec or a missing budget is kept, and reported on
+    stderr too, but for --format github, whose annotation says it (in a workflow log, stderr runs commands too).
 
     `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
     from dataclasses import replace
@@ -412,7 +413,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
         checked = evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
         return replace(checked, new_since=new_since, baseline_required=require_baseline, devices=devices)
     except CostcalcError as error:
-        click.echo(str(error), err=True)
+        if click.get_current_context().meta.get(FORMAT_KEY) != "github":
+            click.echo(str(error), err=True)
         return FileCheck(path, error=error)
 
 

@@ -4,8 +4,8 @@ shows), with a legend that says so, and each box's note as its tooltip."""
 from __future__ import annotations
 
 import math
-from html import escape
 
+from ..safe import xml_text
 from .labels import shorten
 from .layout import CHAR_W, LABEL_SIZE, Diagram, cells
 
@@ -23,7 +23,7 @@ def backed(x: float, y: float, text: str, size: int, attributes: str) -> list[st
     readable in every renderer (a `paint-order` halo is lost in those without it: cairosvg, slide tools)."""
     return [f'<rect class="text-back" x="{x - 3:g}" y="{y - size + 1:g}" width="{len(text) * CHAR_W * size / 14 + 6:g}" '
             f'height="{size + 4:g}" fill="#ffffff"/>',
-            f'<text x="{x:g}" y="{y:g}" font-size="{size}" {attributes}>{escape(text)}</text>']
+            f'<text x="{x:g}" y="{y:g}" font-size="{size}" {attributes}>{xml_text(text)}</text>']
 
 
 def fill(share: float) -> str:
@@ -42,13 +42,13 @@ def ink(colour: str) -> str:
 def legend(y: float, captions: list[str]) -> list[str]:
     """What the fill shows (a line per caption), then the bins' colours."""
     labels = ["0%", "≤2%", "≤5%", "≤10%", "≤20%", "≤40%", ">40%"]
-    parts = [f'<text x="16" y="{y + 18 + 18 * i}" class="legend">{escape(caption, quote=False)}</text>'
+    parts = [f'<text x="16" y="{y + 18 + 18 * i}" class="legend">{xml_text(caption)}</text>'
              for i, caption in enumerate(captions)]
     y += 18 * (len(captions) - 1)
     for i, (label, colour) in enumerate(zip(labels, FILLS)):
         x = 16 + i * 70
         parts.append(f'<rect x="{x}" y="{y + 28}" width="60" height="24" fill="{colour}" stroke="#333"/>')
-        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" fill="{ink(colour)}">{escape(label)}</text>')
+        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" fill="{ink(colour)}">{xml_text(label)}</text>')
     return parts
 
 
@@ -69,7 +69,7 @@ def side_by_side(diagrams: list[tuple[str, Diagram]], title: str = "") -> str:
     for name, diagram in diagrams:
         if headed:
             body.append(f'<text class="design" x="{x + 16:g}" y="22" font-size="16" font-weight="bold">'
-                        f'{escape(shorten(name, cells(diagram.width - 32)))}</text>')
+                        f'{xml_text(shorten(name, cells(diagram.width - 32)))}</text>')
         body += [f'<g transform="translate({x:g},{top:g})">', *drawing(diagram), "</g>"] if headed else drawing(diagram)
         x += diagram.width
     height = top + max(diagram.height for _, diagram in diagrams)
@@ -81,7 +81,7 @@ def document(width: float, height: float, title: str, body: list[str]) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
            f'height="{height:g}" font-family="{FONT}" font-size="14" role="img">']
     if title:
-        out.append(f"<title>{escape(title)}</title>")
+        out.append(f"<title>{xml_text(title)}</title>")
     out.append('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
                'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>')
     out.append(f'<rect width="{width:g}" height="{height:g}" fill="#ffffff"/>')
@@ -109,14 +109,14 @@ def drawing(diagram: Diagram) -> list[str]:
         out += backed(frame.x + 8, frame.y + 18, frame.title, 14, 'class="frame-title" fill="#333" font-weight="bold"')
     for box in diagram.boxes:
         colour = INPUT_FILL if box.role == "input" else fill(box.share)
-        out.append(f'<g class="box" data-path="{escape(box.path)}">')
+        out.append(f'<g class="box" data-path="{xml_text(box.path)}">')
         if box.note:
-            out.append(f"<title>{escape(box.note)}</title>")
+            out.append(f"<title>{xml_text(box.note)}</title>")
         out.append(f'<rect x="{box.x:g}" y="{box.y:g}" width="{box.w:g}" height="{box.h:g}" rx="6" fill="{colour}" '
                    'stroke="#333"/>')
         for i, line in enumerate(box.lines):
             weight = ' font-weight="bold"' if i == 0 else ""
             out.append(f'<text x="{box.x + box.w / 2:g}" y="{box.y + 20 + 18 * i:g}" text-anchor="middle" '
-                       f'fill="{ink(colour)}"{weight}>{escape(line)}</text>')
+                       f'fill="{ink(colour)}"{weight}>{xml_text(line)}</text>')
         out.append("</g>")
     return out

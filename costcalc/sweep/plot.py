@@ -7,6 +7,7 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 from __future__ import annotations
 
 from ..errors import CostcalcError
+from ..safe import visible
 from ..units import readable, readable_bytes, seconds
 from .render import value_text
 from .run import Sweep, Variant
@@ -63,7 +64,7 @@ def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, i
 
 
 def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str:
-    """The plot as text, `width` characters wide."""
+    """The plot as text, `width` characters wide; names from the spec (its title, a device's) made visible."""
     if len({v.design for v in sweep.variants}) > 1:
         raise CostcalcError("--plot draws one design; choose it with --design")
     heading = f"{sweep.name or sweep.file}: {title(sweep, metric)}"
@@ -116,7 +117,7 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     budget = [f"{BUDGET * 2} budget: {METRICS[metric]} ≤ {text(limit)}" for limit in limits]
     if len(lines) > 1 or budget:
         out += wrapped([*(f"{m} {label}" for m, label in zip(MARKERS, lines) if len(lines) > 1), *budget], margin + 1, width)
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n", keep_newlines=True)
 
 
 def wrapped(items: list[str], indent: int, width: int) -> list[str]:
