@@ -248,17 +248,19 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
         extra = receptive_columns(analysis)
     roofline = None
     if memory or device:
+        from .device.figures import on_device
         from .show.device import device_columns
 
         chosen = pick_devices((device,) if device else (), devices_files, loaded)
-        on_device = DeviceSettings(dtype, weight_dtype, fused, batch)
-        more = device_columns(analysis, on_device, exact, *chosen[:1])
+        runs = {d.name: on_device(d, DeviceSettings(dtype, weight_dtype, fused, batch), *chosen[:1])
+                for d in analysis.designs}  # computed once: the columns and the roofline chart read them
+        more = device_columns(runs.values(), exact)
         extra = extra + more if extra else more
         if device and fmt == "html":
             from .draw.roofline import roofline_svg
 
             def roofline(design):
-                return roofline_svg(design, chosen[0], on_device)
+                return roofline_svg(runs[design.name])
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
          lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
          lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
@@ -299,13 +301,14 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
     comparison = compare_designs(analysis, baseline, branches, depth)
     glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
     if memory or device or optimizer:
+        from .device.figures import design_figures
         from .show import device as shown
 
-        figures = shown.design_figures(analysis, DeviceSettings(dtype, weight_dtype, fused, batch, optimizer),
-                                       pick_devices(device, devices_files, loaded))
+        figures = design_figures(analysis, DeviceSettings(dtype, weight_dtype, fused, batch, optimizer),
+                                 pick_devices(device, devices_files, loaded))
         emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
              + [shown.figures_view(figures, exact)],
-             lambda: render.compare_json(comparison, figures),
+             lambda: render.compare_json(comparison, {name: shown.figures_data(f) for name, f in figures.items()}),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
         return
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
@@ -583,7 +586,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
                        "for an older version, give OLD as git:REV:PATH", err=True)
         result = diffs.diff(analysis, newer, designs, top)
     if memory or device:
-        from .show.device import diff_on_device
+        from .device.figures import diff_on_device
 
         result = diff_on_device(result, DeviceSettings(dtype, weight_dtype, fused, batch),
                                 pick_devices(device, devices_files, loaded))
@@ -661,10 +664,12 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
     def diagram(design):
         if not device:
             return layout(design, depth)
+        from .device.figures import on_device
         from .draw.timing import latency_fill
 
-        return layout(design, depth, latency_fill(design, *pick_devices((device,), devices_files, loaded),
-                                                  DeviceSettings(dtype, weight_dtype, fused, batch)))
+        run = on_device(design, DeviceSettings(dtype, weight_dtype, fused, batch),
+                        *pick_devices((device,), devices_files, loaded))
+        return layout(design, depth, latency_fill(run))
 
     picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
     cards = [html_page().figures(design, analysis) for design in chosen] if kind == "html" else []

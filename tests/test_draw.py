@@ -173,19 +173,21 @@ def test_named_tensors_get_their_own_edges_around_what_they_skip():
 
 def test_the_roofline_puts_every_layer_under_the_roof_and_depthwise_under_the_memory_roof():
     from costcalc.device.profiles import builtin_devices
+    from costcalc.device.figures import on_device
     from costcalc.device.settings import DeviceSettings
     from costcalc.draw.roofline import points, roofline_svg
 
     device = builtin_devices()["t4"]
     result = design(SPECS / "zoo" / "mobilenet_v2_torchvision.yaml")
-    found = points(result, device, DeviceSettings())
+    run = on_device(result, DeviceSettings(), device)
+    found = points(run)
     roof = device.peak("float32") * device.compute_efficiency
     slope = device.bytes_per_s * device.memory_efficiency
     assert len(found) > 100
     assert all(rate <= min(roof, slope * intensity) * (1 + 1e-9) for _, _, intensity, rate in found)
     depthwise = [intensity for _, kind, intensity, _ in found if kind == "depthwise"]
     assert depthwise and max(depthwise) < roof / slope  # left of the ridge: memory-bound
-    root = ET.fromstring(roofline_svg(result, device, DeviceSettings()))
+    root = ET.fromstring(roofline_svg(run))
     assert len(root.findall(f"{SVG}circle[@class='layer']")) == len(found)
 
 

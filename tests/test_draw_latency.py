@@ -9,6 +9,7 @@ from test_draw import at_root, design  # noqa: F401 (at_root: every test runs at
 
 from costcalc import analyze, loads
 from costcalc.device.profiles import builtin_devices
+from costcalc.device.figures import on_device
 from costcalc.device.roofline import latency
 from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
@@ -35,7 +36,7 @@ def separable_times(batch: int) -> tuple[float, float]:
 @pytest.mark.parametrize("batch", [1, 8])
 def test_each_box_is_filled_by_its_share_of_the_roofline_latency(batch):
     separable = design(SPECS / "bottleneck_5x5.yaml", "separable")
-    fill = latency_fill(separable, A100, DeviceSettings(batch=batch))
+    fill = latency_fill(on_device(separable, DeviceSettings(batch=batch), A100))
     estimates = latency(separable, memory(separable, 4, 4, False, batch), A100, "float32", batch)
     depthwise, pointwise = separable_times(batch)
     assert estimates["depthwise1"].seconds == pytest.approx(depthwise, rel=1e-12)
@@ -49,7 +50,7 @@ def test_each_box_is_filled_by_its_share_of_the_roofline_latency(batch):
 
 def test_the_batch_changes_the_shares_as_the_roofline_says():
     separable = design(SPECS / "bottleneck_5x5.yaml", "separable")
-    one, eight = (latency_fill(separable, A100, DeviceSettings(batch=b)).shares for b in (1, 8))
+    one, eight = (latency_fill(on_device(separable, DeviceSettings(batch=b), A100)).shares for b in (1, 8))
     assert round(one["depthwise1"], 4) == 0.4944    # 5.858 µs of 11.848 µs
     assert round(eight["depthwise1"], 4) == 0.4765  # 11.764 µs of 24.689 µs: the fixed overhead weighs less
     macs = layout(separable).boxes[1].share
@@ -74,7 +75,7 @@ def test_the_caption_names_the_weight_dtype_and_fusion_and_a_fused_layer_takes_i
     spec = loads("name: n\ninput: [28, 28, 64]\nlayers:\n  - conv: {filters: 64, kernel: 3, bias: false}\n"
                  "  - batchnorm\n  - relu\n")
     result = analyze(spec).design("main")
-    fill = latency_fill(result, A100, DeviceSettings("float16", "int8", fused=True, batch=2))
+    fill = latency_fill(on_device(result, DeviceSettings("float16", "int8", fused=True, batch=2), A100))
     estimates = latency(result, memory(result, 2, 1, True, 2), A100, "float16", 2)
     relu = estimates["relu3"]
     assert (relu.bound, relu.memory_s, relu.overhead_s) == ("fused", 0.0, 0.0)
@@ -88,7 +89,7 @@ def test_the_caption_names_the_weight_dtype_and_fusion_and_a_fused_layer_takes_i
 
 def test_a_folded_branch_is_filled_by_the_sum_of_its_layers_times():
     reduced = design(SPECS / "googlenet_3a.yaml", "reduced")
-    fill = latency_fill(reduced, A100)
+    fill = latency_fill(on_device(reduced, DeviceSettings(), A100))
     estimates = latency(reduced, memory(reduced, 4), A100, "float32")
     layers = [path for path in memory(reduced, 4).steps if path.startswith("3a/3x3/")]
     assert layers == ["3a/3x3/conv1", "3a/3x3/conv2"]  # each with its relu (`activation:`)
@@ -111,7 +112,7 @@ def test_without_a_device_the_picture_is_the_macs_one():
 def test_the_fill_follows_the_latency_not_the_macs():
     """On a T4, MobileNetV2's depthwise layers take 12.5% of the estimated time but 6.9% of the MACs."""
     result = design(SPECS / "zoo" / "mobilenet_v2_torchvision.yaml")
-    fill = latency_fill(result, builtin_devices()["t4"])
+    fill = latency_fill(on_device(result, DeviceSettings(), builtin_devices()["t4"]))
     depthwise = [row for row in result.rows if row.kind == "depthwise"]
     by_time = sum(fill.shares[row.path] for row in depthwise)
     by_macs = sum(row.cost.macs for row in depthwise) / result.total.macs

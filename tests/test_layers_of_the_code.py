@@ -14,7 +14,7 @@ LOWER = {
     "spec": {"base", "model"},
     "count": {"base", "model"},
     "analyses": {"base", "model", "count"},
-    "device": {"base", "model", "count"},
+    "device": {"base", "model", "count", "analyses"},
     "show": {"base", "model", "count", "analyses", "device"},
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},

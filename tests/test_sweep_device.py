@@ -145,7 +145,7 @@ def test_what_cannot_be_computed_is_refused(args, message):
 def test_the_spec_budget_limits_device_figures_too():
     result = sweep(SMALL + "budget: {peak_memory: 20000}\n", "spec.yaml", [("width", ["4", "8", "16"])])
     # the peak is the batchnorm's: it reads the conv's 16 x 16 x width output and writes as many, at 4 bytes
-    assert [(v.on_device["peak_activation_bytes"], v.limits, v.fits) for v in result.variants] == [
+    assert [(v.on_device.peak_activation_bytes, v.limits, v.fits) for v in result.variants] == [
         (8192, {"peak_memory": 20000}, True), (16384, {"peak_memory": 20000}, True),
         (32768, {"peak_memory": 20000}, False)]
     with pytest.raises(CostcalcError) as error:
@@ -157,7 +157,7 @@ def test_the_spec_budget_limits_device_figures_too():
 def test_a_spec_device_is_found():
     text = SMALL + "devices:\n  tiny: {title: Tiny, tflops: {float32: 0.001}, bandwidth_gbs: 1, source: made up}\n"
     result = sweep(text, "spec.yaml", [("width", ["4", "8"])], on_device=OnDevice(devices=("tiny",)))
-    assert [list(v.on_device["latency_s"]) for v in result.variants] == [["tiny"], ["tiny"]]
+    assert [list(v.on_device.latency_s) for v in result.variants] == [["tiny"], ["tiny"]]
 
 
 def test_a_device_figure_is_plotted():

@@ -25,10 +25,6 @@ class NoBudgetError(CostcalcError):
     """Nothing to check: no budget in the spec for the designs asked, and no flags."""
 
 
-def flag_name(metric: str) -> str:
-    return "--max-" + metric.replace("_", "-")
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """One design's figure for one metric against its limit."""
@@ -51,15 +47,6 @@ class Verdict:
     def used(self) -> float | None:
         """The share of the limit used (1.0 = exactly at the limit); None for a zero limit."""
         return self.value / self.limit if self.limit else None
-
-    @property
-    def source(self) -> str:
-        """Where the limit comes from: `FILE:LINE:COL` in the spec, or the flag."""
-        if self.where:
-            return str(self.where)
-        if self.growth:
-            return f"--max-growth {self.metric}={self.allowed[1:].replace(' ', '')}"
-        return flag_name(self.metric)
 
     @property
     def allowed(self) -> str:

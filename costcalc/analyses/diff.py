@@ -63,7 +63,7 @@ class DesignDiff:
     changed_layers: int
     on_device: tuple[Change, ...] = ()
     """With device options, bytes moved, peak activation memory, weights bytes and latencies old → new
-    (costcalc.show.device.diff_on_device); empty otherwise."""
+    (costcalc.device.figures.diff_on_device); empty otherwise."""
 
     @property
     def changes(self) -> tuple[Change, ...]:

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ..count.engine import DesignResult
-from ..device.profiles import Device
-from ..device.roofline import latency
-from ..device.settings import DeviceSettings
-from ..device.traffic import memory
+from ..device.figures import DesignOnDevice
 from ..safe import xml_text
 from ..units import readable
 from .svg import FONT
@@ -26,12 +22,10 @@ COLOURS = {"depthwise": "#E69F00", "conv": "#0072B2", "other": "#777777"}
 """Okabe and Ito's orange and blue, told apart by colour-blind readers; grey for the rest."""
 
 
-def points(design: DesignResult, device: Device, settings: DeviceSettings) -> list[tuple[str, str, float, float]]:
+def points(run: DesignOnDevice) -> list[tuple[str, str, float, float]]:
     """(path, kind, FLOP per byte, FLOP/s) of every layer that computes and moves bytes."""
-    batch = settings.batch
-    found = memory(design, settings.activation_bytes, settings.weight_bytes, settings.fused, batch)
-    estimates = latency(design, found, device, settings.dtype, batch)
-    rows = {row.path: row for row in design.rows}
+    found, estimates, batch = run.memory, run.estimates, run.settings.batch
+    rows = {row.path: row for row in run.design.rows}
     out = []
     for path in found.steps:
         flops, moved = batch * rows[path].cost.flops, found.traffic[path].total
@@ -40,9 +34,9 @@ def points(design: DesignResult, device: Device, settings: DeviceSettings) -> li
     return out
 
 
-def roofline_svg(design: DesignResult, device: Device, settings: DeviceSettings) -> str:
-    """The chart as an SVG element."""
-    found, dtype = points(design, device, settings), settings.dtype
+def roofline_svg(run: DesignOnDevice) -> str:
+    """The chart of a design on a device (`run.device`) as an SVG element."""
+    found, design, device, dtype = points(run), run.design, run.device, run.settings.dtype
     peak, bandwidth = device.peak(dtype), device.bytes_per_s
     roof, slope = peak * device.compute_efficiency, bandwidth * device.memory_efficiency
     intensities = [i for _, _, i, _ in found] + [roof / slope]

@@ -8,11 +8,10 @@ carries what the box shows, its time, its bound and its share of the design's ti
 
 from __future__ import annotations
 
-from ..count.engine import DesignResult, Row
+from ..count.engine import Row
+from ..device.figures import DesignOnDevice
 from ..device.profiles import Device
-from ..device.roofline import Estimate, latency
-from ..device.settings import DeviceSettings
-from ..device.traffic import memory
+from ..device.roofline import Estimate
 from ..units import seconds
 from .layout import Fill, box_lines
 
@@ -20,11 +19,11 @@ BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused:
           "—": "nothing to run"}
 
 
-def latency_fill(design: DesignResult, device: Device, settings: DeviceSettings = DeviceSettings()) -> Fill:
-    """Each row's share of the design's estimated latency on `device` at `settings`."""
+def latency_fill(run: DesignOnDevice) -> Fill:
+    """Each row's share of the design's estimated latency on its device (`run.device`) at its settings."""
+    design, device, found, estimates = run.design, run.device, run.memory, run.estimates
+    settings = run.settings
     dtype, weight_dtype, fused, batch = settings.dtype, settings.weights, settings.fused, settings.batch
-    found = memory(design, settings.activation_bytes, settings.weight_bytes, fused, batch)
-    estimates = latency(design, found, device, dtype, batch)
     total = estimates[""].seconds
     shares = {row.path: estimates[row.path].seconds / total if total else 0.0 for row in design.rows}
     layers = set(found.steps)

@@ -11,6 +11,20 @@ from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, share
 
+
+def flag_name(metric: str) -> str:
+    """The flag that limits a metric: `--max-activation-bytes`."""
+    return "--max-" + metric.replace("_", "-")
+
+
+def source(verdict: Verdict) -> str:
+    """Where a limit comes from: `FILE:LINE:COL` in the spec, or the flag."""
+    if verdict.where:
+        return str(verdict.where)
+    if verdict.growth:
+        return f"--max-growth {verdict.metric}={verdict.allowed[1:].replace(' ', '')}"
+    return flag_name(verdict.metric)
+
 JSON_FORMAT = 1
 
 
@@ -91,7 +105,7 @@ def check_views(checks: list[FileCheck]) -> list[View]:
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
                     notes=(summary(check), *notes(check)), right=(2, 3, 4), keys=2)
         for v in check.verdicts:
-            cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)
+            cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", source(v))
             view.rows.append((cells, v.over))
         views.append(view)
     return views
@@ -119,7 +133,7 @@ def verdict_dict(verdict: Verdict) -> dict:
         "value": json_figure(metric, verdict.value), "limit": json_figure(metric, verdict.limit),
         "used": verdict.used, "over": verdict.over,
         "line": verdict.where.line if verdict.where else None, "col": verdict.where.col if verdict.where else None,
-        "source": verdict.source, "device": verdict.device,
+        "source": source(verdict), "device": verdict.device,
         "growth": {"baseline": json_figure(metric, verdict.baseline), "allowed": verdict.allowed} if verdict.growth
         else None,
     }
@@ -159,7 +173,7 @@ def check_github(checks: list[FileCheck]) -> str:
                                         "costcalc bad spec", text))
             continue
         for v in check.over:
-            text = message(v) + ("" if v.where else f", given by {v.source}")
+            text = message(v) + ("" if v.where else f", given by {source(v)}")
             lines.append(workflow_error(check.file, v.where, "costcalc over budget", text))
         if note := baseline_note(check):
             command = "error" if check.baseline_required else "warning"
@@ -189,7 +203,7 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
             if lines and v.where:
                 case.set("line", str(v.where.line))
             if v.over:
-                ET.SubElement(case, "failure", message=message(v), type="over budget").text = f"limit from {v.source}"
+                ET.SubElement(case, "failure", message=message(v), type="over budget").text = f"limit from {source(v)}"
         required = check.baseline_required and check.missing_baseline
         if required:  # a failing case of its own, so that reporters count it
             _baseline_case(ET.SubElement(suite, "testcase", classname=check.file, name="baseline"), check, lines)

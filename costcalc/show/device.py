@@ -1,18 +1,15 @@
-"""Bytes, intensity, live memory and roofline latency as report columns; compare's and diff's device figures;
-the devices table."""
+"""Bytes, intensity, live memory and roofline latency as report columns; compare's and sweep's device figures;
+the devices table. What they show is computed in costcalc.device.figures."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
 
 from .. import __version__
-from ..analyses.diff import Change, DesignDiff, Diff
-from ..count.engine import Analysis, DesignResult
+from ..device.figures import DesignOnDevice, Figures
 from ..device.profiles import Device, entry
-from ..device.roofline import Estimate, latency
-from ..device.settings import DeviceSettings
-from ..device.training import Training, training
-from ..device.traffic import Traffic, intensity, memory
+from ..device.roofline import Estimate
+from ..device.traffic import Traffic, intensity
 from ..units import readable, readable_bytes, seconds
 from .jsontext import json_text
 from .render import JSON_FORMAT
@@ -22,8 +19,6 @@ TITLES = ("read", "weights", "written", "FLOP/B", "live")
 KEYS = ("bytes_read", "weight_bytes_read", "bytes_written", "bytes_moved", "intensity", "live_bytes")
 DEVICE_TITLES = ("bound", "time")
 DEVICE_KEYS = ("bound", "compute_s", "memory_s", "latency_s")
-FIGURES = ("bytes_moved", "peak_activation_bytes", "weights_bytes")
-"""A design's device figures in bytes (compare and diff), beside its latency per device."""
 
 
 def ratio(value) -> float | None:
@@ -49,15 +44,12 @@ def estimate_values(estimate: Estimate) -> tuple:
     return estimate.bound, estimate.compute_s, estimate.memory_s, estimate.seconds
 
 
-def device_columns(analysis: Analysis, settings: DeviceSettings, exact: bool = False,
-                   device: Device | None = None) -> ExtraColumns:
+def device_columns(runs: Iterable[DesignOnDevice], exact: bool = False) -> ExtraColumns:
     """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time."""
-    table, data = {}, {}
-    batch = settings.batch
-    for design in analysis.designs:
-        found = memory(design, settings.activation_bytes, settings.weight_bytes, settings.fused, batch)
+    table, data, device = {}, {}, None
+    for run in runs:
+        design, found, estimates, device, batch = run.design, run.memory, run.estimates, run.device, run.settings.batch
         flops = {row.path: batch * row.cost.flops for row in design.rows} | {"": batch * design.total.flops}
-        estimates = latency(design, found, device, settings.dtype, batch) if device else {}
         table[design.name], data[design.name] = {}, {}
         for path, traffic in found.traffic.items():
             cells = memory_cells(flops[path], traffic, found.live[path], exact)
@@ -119,40 +111,25 @@ def devices_file(devices: dict[str, Device]) -> str:
     return re.sub(r"\[\n\s+([-+0-9.eE,\s]+?)\n\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m[1]) + "]", text) + "\n"
 
 
-def figures_of(design: DesignResult, settings: DeviceSettings, devices: list[Device]) -> dict:
-    """A design's bytes moved, peak activation memory, weights bytes and per device the estimated latency."""
-    s = settings
-    found = memory(design, s.activation_bytes, s.weight_bytes, s.fused, s.batch)
-    return {"batch": s.batch, "bytes_moved": found.traffic[""].total, "peak_activation_bytes": found.peak,
-            "weights_bytes": found.weights_bytes,
-            "latency_s": {d.name: latency(design, found, d, s.dtype, s.batch)[""].seconds for d in devices}}
+def figures_data(found: Figures) -> dict:
+    """The figures as compare's and sweep's json give them."""
+    data = {"batch": found.batch, "bytes_moved": found.bytes_moved, "peak_activation_bytes": found.peak_activation_bytes,
+            "weights_bytes": found.weights_bytes, "latency_s": found.latency_s}
+    if trained := found.training:
+        data["training"] = {
+            "optimizer": found.optimizer, "forward_macs": trained.forward_macs,
+            "input_grad_macs": trained.input_grad_macs, "weight_grad_macs": trained.weight_grad_macs,
+            "macs": trained.macs, "flops": trained.flops, "weights_bytes": trained.weights_bytes,
+            "gradient_bytes": trained.gradient_bytes, "optimizer_bytes": trained.optimizer_bytes,
+            "saved_activation_bytes": trained.saved_activation_bytes, "memory_bytes": trained.memory}
+    return data
 
 
-def design_figures(analysis: Analysis, settings: DeviceSettings, devices: list[Device]) -> dict[str, dict]:
-    """Per design: bytes moved, peak activation memory, weights bytes, per device the estimated latency
-    and, with an optimizer, training MACs, FLOPs and memory."""
-    figures, s = {}, settings
-    for design in analysis.designs:
-        figures[design.name] = figures_of(design, s, devices)
-        if s.optimizer:
-            figures[design.name]["training"] = training_figures(
-                training(design, s.batch, s.optimizer, s.activation_bytes, s.weight_bytes), s.optimizer)
-    return figures
-
-
-def training_figures(found: Training, optimizer: str) -> dict:
-    return {"optimizer": optimizer, "forward_macs": found.forward_macs, "input_grad_macs": found.input_grad_macs,
-            "weight_grad_macs": found.weight_grad_macs, "macs": found.macs, "flops": found.flops,
-            "weights_bytes": found.weights_bytes, "gradient_bytes": found.gradient_bytes,
-            "optimizer_bytes": found.optimizer_bytes, "saved_activation_bytes": found.saved_activation_bytes,
-            "memory_bytes": found.memory}
-
-
-def figures_view(figures: dict[str, dict], exact: bool) -> View:
+def figures_view(figures: dict[str, Figures], exact: bool) -> View:
     """The designs' bytes, memory, estimated latency per device and training figures, side by side."""
     first = next(iter(figures.values()))
     columns = ("design", *figures_titles(first))
-    view = View(f"on a device, a batch of {first['batch']}: bytes moved, peak activation memory, weights, roofline latency",
+    view = View(f"on a device, a batch of {first.batch}: bytes moved, peak activation memory, weights, roofline latency",
                 columns,
                 right=tuple(range(1, len(columns))), notes=figures_notes(first))
     for name, found in figures.items():
@@ -160,47 +137,34 @@ def figures_view(figures: dict[str, dict], exact: bool) -> View:
     return view
 
 
-def figures_titles(found: dict) -> tuple[str, ...]:
-    """The columns of design_figures: bytes, memory, latency per device, and training where counted."""
-    return ("bytes moved", "peak memory", "weights", *(f"{d} time" for d in found["latency_s"]),
-            *(("train FLOPs", "train memory") if "training" in found else ()))
+def figures_titles(found: Figures) -> tuple[str, ...]:
+    """The columns of the figures: bytes, memory, latency per device, and training where counted."""
+    return ("bytes moved", "peak memory", "weights", *(f"{d} time" for d in found.latency_s),
+            *(("train FLOPs", "train memory") if found.training else ()))
 
 
-def figures_cells(found: dict, exact: bool) -> tuple[str, ...]:
+def figures_cells(found: Figures, exact: bool) -> tuple[str, ...]:
     size = (lambda n: f"{n:,}") if exact else readable_bytes
     count = (lambda n: f"{n:,}") if exact else readable
-    trained = (count(found["training"]["flops"]), size(found["training"]["memory_bytes"])) if "training" in found else ()
-    return (size(found["bytes_moved"]), size(found["peak_activation_bytes"]), size(found["weights_bytes"]),
-            *(seconds(s) for s in found["latency_s"].values()), *trained)
+    trained = (count(found.training.flops), size(found.training.memory)) if found.training else ()
+    return (size(found.bytes_moved), size(found.peak_activation_bytes), size(found.weights_bytes),
+            *(seconds(s) for s in found.latency_s.values()), *trained)
 
 
-def figures_notes(found: dict) -> tuple[str, ...]:
-    notes = [f"batch {found['batch']}; latency is a roofline estimate (docs/latency.md)"]
-    if "training" in found:
-        notes.append(f"training: forward and backward, {found['training']['optimizer']} optimizer (docs/latency.md, Training)")
+def figures_notes(found: Figures) -> tuple[str, ...]:
+    notes = [f"batch {found.batch}; latency is a roofline estimate (docs/latency.md)"]
+    if found.training:
+        notes.append(f"training: forward and backward, {found.optimizer} optimizer (docs/latency.md, Training)")
     return tuple(notes)
 
 
-def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list]]:
+def figures_columns(figures: dict[str, Figures]) -> tuple[list[str], dict[str, list]]:
     """The figures flattened for csv: a header and each design's values (latency_s_DEVICE per device)."""
     header, rows = [], {}
-    for name, found in figures.items():
+    for name, figured in figures.items():
+        found = figures_data(figured)
         flat = {k: v for k, v in found.items() if k not in ("latency_s", "training")}
         flat |= {f"latency_s_{device}": s for device, s in found["latency_s"].items()}
         flat |= {f"training_{k}": v for k, v in found.get("training", {}).items()}
         header, rows[name] = list(flat), list(flat.values())
     return header, rows
-
-
-def diff_on_device(result: Diff, settings: DeviceSettings, devices: list[Device]) -> Diff:
-    """The diff with each design's device figures old → new: bytes moved, peak activation memory, weights
-    bytes and, per device, the estimated latency (`latency_s`)."""
-    devices = list({d.name: d for d in devices}.values())
-
-    def changes(pair: DesignDiff) -> tuple[Change, ...]:
-        old, new = (figures_of(d, settings, devices) for d in (pair.old, pair.new))
-        return (*(Change(m, old[m], new[m]) for m in FIGURES),
-                *(Change("latency_s", old["latency_s"][d.name], new["latency_s"][d.name], d.name) for d in devices))
-
-    return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs),
-                   batch=settings.batch)

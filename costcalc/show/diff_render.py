@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .. import __version__
 from ..analyses.diff import LAYER_METRICS, Change, DesignDiff, Diff
+from ..device.figures import FIGURES
 from ..units import readable_bytes, seconds
-from .device import FIGURES
 from .render import JSON_FORMAT, cost_dict, csv_text
 from .jsontext import json_text
 from .views import View, figure, signed

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from ..analyses.compare import METRICS as RATIO_METRICS
 from ..count.conventions import KINDS
+from ..device.figures import FIGURES
 from ..model.tree import DEVICE_METRICS, METRICS, UNITS
 from .check_render import JSON_UNITS
-from .device import DEVICE_KEYS, FIGURES, KEYS as MEMORY_KEYS
+from .device import DEVICE_KEYS, KEYS as MEMORY_KEYS
 from .receptive import KEYS as FIELD_KEYS
 from .receptive import WHOLE
 from .render import COST_FIELDS, JSON_FORMAT
@@ -55,7 +56,7 @@ TRAINING = record({"optimizer": {"enum": ["sgd", "momentum", "adam"]}, **{name: 
 ON_A_DEVICE = {"batch": COUNT, "bytes_moved": COUNT, "peak_activation_bytes": COUNT, "weights_bytes": COUNT,
            "latency_s": mapping(NUMBER), "training": TRAINING}
 """A design's figures on a device (compare and sweep, with --memory, --device or --training):
-show.device.design_figures; training only with an optimizer."""
+device.figures.design_figures; training only with an optimizer."""
 BY_KIND = record({kind: COUNT for kind in KINDS})
 STAMP = {"costcalc": TEXT, "format": {"const": JSON_FORMAT}}
 HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "convention": TEXT,

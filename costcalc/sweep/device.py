@@ -13,16 +13,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from ..analyses.checks import flag_name
-from ..count.engine import Analysis
-from ..device.profiles import Device
+from ..device.figures import Figures
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
 from ..model.tree import DEVICE_METRICS, Limit
-from ..show import device as shown
+from ..show.check_render import flag_name
 
 FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_bytes", "weights_bytes": "weights_bytes"}
-"""A device metric's key in a variant's figures (as compare's json names them); latency is worked out."""
+"""A device metric's field in a variant's Figures (as compare's json names them); latency is worked out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +35,14 @@ class OnDevice:
     asked: bool = True
 
 
-def device_figure(figures: dict, metric: str) -> int:
+def device_figure(figures: Figures, metric: str) -> int:
     """A variant's figure for a device metric (or bytes_moved), exact: bytes, or latency in whole
     nanoseconds (rounded up) on the slowest of the devices."""
     if metric == "latency":
-        return math.ceil(max(figures["latency_s"].values()) * 1e9)
+        return math.ceil(max(figures.latency_s.values()) * 1e9)
     if metric == "train_memory":
-        return figures["training"]["memory_bytes"]
-    return figures[FIGURE_KEYS[metric]]
+        return figures.training.memory
+    return getattr(figures, FIGURE_KEYS[metric])
 
 
 def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDevice | None:
@@ -63,8 +61,3 @@ def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDev
         return replace(on_device, settings=replace(on_device.settings, optimizer="adam"))
     return on_device
 
-
-def design_figures(analysis: Analysis, on_device: OnDevice, devices: list[Device]) -> dict[str, dict]:
-    """design → its figures, as compare gives them: batch, bytes_moved, peak_activation_bytes, weights_bytes,
-    latency_s (device → seconds) and, with an optimizer, training."""
-    return shown.design_figures(analysis, on_device.settings, devices)

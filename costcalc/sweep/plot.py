@@ -41,7 +41,7 @@ def title(sweep: Sweep, metric: str) -> str:
     """`MACs`, or `estimated latency on DEVICE`: the latency of one device only."""
     if metric != "latency":
         return METRICS[metric]
-    devices = list(sweep.variants[0].on_device["latency_s"])
+    devices = list(sweep.variants[0].on_device.latency_s)
     if len(devices) != 1:
         raise CostcalcError("--plot latency draws the estimate on one device; give one --device NAME")
     return f"{METRICS[metric]} on {devices[0]}"

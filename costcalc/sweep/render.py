@@ -6,7 +6,7 @@ import json
 
 from .. import __version__
 from ..show.check_render import json_figure
-from ..show.device import figures_cells, figures_columns, figures_notes, figures_titles
+from ..show.device import figures_cells, figures_columns, figures_data, figures_notes, figures_titles
 from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
 from ..show.views import View, figure
 from ..units import readable_bytes
@@ -66,7 +66,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
 def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
     limits = {metric: json_figure(metric, limit) for metric, limit in variant.limits.items()}
     return {"values": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
-            **(variant.on_device or {}), "limits": limits, "fits": variant.fits}
+            **(figures_data(variant.on_device) if variant.on_device else {}), "limits": limits, "fits": variant.fits}
 
 
 def sweep_json(sweep: Sweep) -> str:

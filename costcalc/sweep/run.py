@@ -8,11 +8,12 @@ from dataclasses import dataclass, field, replace
 
 from ..analyses.checks import limits_for
 from ..count.engine import Cost, analyze
+from ..device.figures import Figures, design_figures
 from ..device.profiles import pick
 from ..errors import CostcalcError
 from ..model.tree import METRICS, Spec
 from ..spec.reader import build, params_where, parse, spec_params
-from .device import OnDevice, design_figures, device_figure, settled
+from .device import OnDevice, device_figure, settled
 from .evaluate import evaluate, rows_of
 from .grid import variants
 
@@ -26,7 +27,7 @@ class Variant:
     design: str
     cost: Cost
     limits: dict[str, int] = field(default_factory=dict)
-    on_device: dict | None = None
+    on_device: Figures | None = None
 
     def figure(self, metric: str) -> int:
         """Its figure for a metric of a budget (METRICS, DEVICE_METRICS) or bytes_moved."""
@@ -119,6 +120,6 @@ def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, b
         spec = spec_of(values)
         devices = pick(on_device.devices, on_device.devices_files, spec) if devices is None else devices
         analysis = analyze(spec, None, designs, bytes_per_element, convention)
-        for design, figure in design_figures(analysis, on_device, devices).items():
+        for design, figure in design_figures(analysis, on_device.settings, devices).items():
             figures[values, design] = figure
     return [replace(variant, on_device=figures[variant.values, variant.design]) for variant in found]

@@ -155,15 +155,13 @@ def with_field(board: Board, row: Row, fields) -> Board:
 
 def with_roofline(steps: tuple[Step, ...], design: DesignResult, roofline) -> tuple[Step, ...]:
     """Each layer's board with its bytes and roofline time; `roofline` is (device, settings)."""
+    from ..device.figures import on_device
     from ..device.kernels import kernel
-    from ..device.roofline import latency
-    from ..device.traffic import memory
     from .roofline import roofline_board
 
-    device, settings = roofline
-    dtype, batch = settings.dtype, settings.batch
-    found = memory(design, settings.activation_bytes, settings.weight_bytes, settings.fused, batch)
-    estimates, rows = latency(design, found, device, dtype, batch), {row.path: row for row in design.rows}
+    run = on_device(design, roofline[1], roofline[0])
+    found, estimates, device, dtype, batch = run.memory, run.estimates, run.device, run.settings.dtype, run.settings.batch
+    rows = {row.path: row for row in design.rows}
     return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
                                                  estimates[s.path], device, dtype, kernel(rows[s.path])[0]))
                  if s.path in found.steps else s
