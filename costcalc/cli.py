@@ -655,7 +655,7 @@ def import_command(model, output, input_shape):
             handle.write(imported.text)
     except OSError as exc:
         raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    click.echo(f"wrote {brief(output)}: {imported.layers:,} layers, {imported.params:,} parameters", err=True)
+    click.echo(f"wrote {brief(output)}: {imported.summary}", err=True)
 
 
 @main.group(invoke_without_command=True)

@@ -43,6 +43,10 @@ class Imported:
     params: int
     layers: int
 
+    @property
+    def summary(self) -> str:
+        return f"{self.layers:,} layer{'s' if self.layers != 1 else ''}, {self.params:,} parameters"
+
 
 class OnnxImporter:
     """One walk over a graph, building the spec."""
@@ -220,9 +224,9 @@ class OnnxImporter:
         if out.tensor != len(self.builder.items) - 1:
             self.builder.layer("dropout", {}, "output", out.tensor)  # a layer of no cost, so the design ends there
         title = safe_name(os.path.splitext(os.path.basename(filename))[0]) or "model"
-        header = [f"Imported by costcalc import from {title}.onnx: {len(self.builder.items)} layers, "
-                  f"{sum(self.weights.values()):,} parameters in the file."]
-        return Imported(self.builder.text(header, title), sum(self.weights.values()), len(self.builder.items))
+        params, layers = sum(self.weights.values()), len(self.builder.items)
+        header = [f"Imported by costcalc import from {title}.onnx: {Imported('', params, layers).summary} in the file."]
+        return Imported(self.builder.text(header, title), params, layers)
 
 
 def dims_of(value_info) -> list[int | None]:
