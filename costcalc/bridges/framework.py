@@ -27,7 +27,7 @@ def import_source(source: str, input_shape=None):
     if lowered.endswith((".keras", ".json")):
         from .keras_import import import_keras_file
 
-        return import_keras_file(source)
+        return import_keras_file(source, input_shape)
     if ":" in source and not os.path.exists(source):
         if input_shape is None:
             raise CostcalcError(f"{brief(source)}: a model built by code needs --input H,W,C")
