@@ -339,7 +339,8 @@ def simple(importer, cls, config, name, sources):
 def prelu(importer, cls, config, name, sources):
     rank = len(importer.builder.shape(sources[0]))
     shared = sorted(config.get("shared_axes") or [])
-    slopes = {(): "element", tuple(range(1, rank)): "shared", tuple(range(1, rank))[:-1]: "channel"}.get(tuple(shared))
+    every = tuple(range(1, rank + 1))  # Keras counts the batch axis
+    slopes = {(): "element", every: "shared", every[:-1]: "channel"}.get(tuple(shared))
     if slopes is None:
         raise ImportRefusal(f"shares its slopes along axes {shared}, which costcalc cannot express")
     return importer.layer("prelu", {"slopes": slopes}, name, sources[0])

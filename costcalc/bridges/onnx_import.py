@@ -122,8 +122,8 @@ class OnnxImporter:
         present = [value for value in inputs if value is not None]
         if node.op_type == "Constant":
             result = attribute_const(node)
-        elif node.op_type in ("Shape", "Size") and isinstance(inputs[0], Act):
-            result = self.shape_of(node, inputs[0])
+        elif node.op_type in ("Shape", "Size"):
+            result = shape_of(node, inputs[0].shape if isinstance(inputs[0], Const) else self.onnx_shape(inputs[0]))
         elif present and all(isinstance(value, Const) for value in present) and (
                 node.op_type in FOLDS or node.op_type not in HANDLERS):
             result = inputs[0] if node.op_type == "Identity" else fold(node, inputs)
@@ -200,16 +200,6 @@ class OnnxImporter:
             return readers[0]
         return None
 
-    def shape_of(self, node, act: Act) -> Const:
-        import numpy as np
-
-        dims = np.array(self.onnx_shape(act), dtype=np.int64)
-        if node.op_type == "Size":
-            return Const((), np.array(int(dims.prod()), dtype=np.int64))
-        attrs = attributes(node)
-        dims = dims[attrs.get("start", 0):attrs.get("end", len(dims))]
-        return Const(dims.shape, dims)
-
     # --- the result ---
 
     def result(self, filename: str) -> Imported:
@@ -227,6 +217,18 @@ class OnnxImporter:
         params, layers = sum(self.weights.values()), len(self.builder.items)
         header = [f"Imported by costcalc import from {title}.onnx: {Imported('', params, layers).summary} in the file."]
         return Imported(self.builder.text(header, title), params, layers)
+
+
+def shape_of(node, dims) -> Const:
+    """The value of a Shape (or Size) node on a tensor of shape `dims`."""
+    import numpy as np
+
+    dims = np.array(dims, dtype=np.int64)
+    if node.op_type == "Size":
+        return Const((), np.array(int(dims.prod()), dtype=np.int64))
+    attrs = attributes(node)
+    dims = dims[attrs.get("start", 0):attrs.get("end", len(dims))]
+    return Const(dims.shape, dims)
 
 
 def dims_of(value_info) -> list[int | None]:

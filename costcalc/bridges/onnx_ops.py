@@ -243,7 +243,7 @@ def two_activations(importer, node, a: Act, b: Act) -> Act:
         return fused
     if node.op_type not in ("Add", "Mul"):
         raise ImportRefusal(f"is a {node.op_type} of two activations, which costcalc cannot express")
-    wide, small = (a, b) if len(importer.shape(a)) >= len(importer.shape(b)) else (b, a)
+    wide = a if len(importer.shape(a)) >= len(importer.shape(b)) else b
     return importer.merge("add" if node.op_type == "Add" else "multiply", node, [a, b], wide.perm)
 
 
