@@ -161,6 +161,24 @@ def test_squeeze_excitation_gating_and_silu(tmp_path):
     assert totals == (8 + 9, 0, 12)
 
 
+def test_scalar_arithmetic_is_rescaling_written_as_yaml_floats(tmp_path):
+    nodes = [node("Mul", [X, "tiny"], "a"), node("Sub", ["one", "a"], "b"), node("Div", ["b", "big"], "y")]
+    inits = [scalar("tiny", 1e-05), scalar("one", 1), scalar("big", 4e20)]
+    layers, totals = imported(tmp_path, model(nodes, inits))
+    assert layers == ["rescaling: {scale: 9.999999747378752e-06}", "rescaling: {scale: -1, offset: 1.0}",
+                      "rescaling: {scale: 2.4999999498978077e-21}"]
+    assert totals == (0, 0, 0)
+
+
+def test_floats_without_a_point_are_written_with_one():
+    import yaml
+
+    from costcalc.bridges.spec_writer import scalar
+
+    assert [scalar(v) for v in (1e-05, 1e16, 0.5, -2.0)] == ["1.0e-05", "1.0e+16", "0.5", "-2.0"]
+    assert yaml.safe_load("[1.0e-05, 1.0e+16]") == [1e-05, 1e16]
+
+
 def test_pools_with_ceil_mode_and_padding(tmp_path):
     nodes = [node("MaxPool", [X], "a", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
              node("AveragePool", ["a"], "y", kernel_shape=[2, 2], pads=[0, 0, 1, 1], count_include_pad=1)]
@@ -250,6 +268,15 @@ def test_without_onnx_it_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     result = run("import", str(tmp_path / "m.onnx"))
     assert (result.code, result.err) == (2, "reading ONNX needs the onnx package: pip install 'costcalc[onnx]'\n")
+
+
+def test_a_model_built_by_code_needs_torch_and_an_input(monkeypatch):
+    result = run("import", "torchvision.models:resnet18")
+    assert (result.code, result.err) == (2, "'torchvision.models:resnet18': a model built by code needs --input H,W,C\n")
+    monkeypatch.setitem(sys.modules, "torch", None)
+    result = run("import", "torchvision.models:resnet18", "--input", "224,224,3")
+    assert (result.code, result.err) == (
+        2, "importing a PyTorch model needs torch (and onnx): pip install torch 'costcalc[onnx]'\n")
 
 
 def test_output_file_and_its_line(tmp_path, monkeypatch):

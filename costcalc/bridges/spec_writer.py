@@ -117,8 +117,11 @@ def scalar(value) -> str:
     """`value` in YAML flow style: plain words where YAML reads them back as the same string, else quoted."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return repr(value)
+    if isinstance(value, float):  # YAML 1.1 reads 1e-05 as a string: its floats need a point
+        mantissa, e, exponent = repr(value).partition("e")
+        return f"{mantissa}{'' if '.' in mantissa else '.0'}{e}{exponent}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(scalar(v) for v in value) + "]"
     if isinstance(value, dict):
