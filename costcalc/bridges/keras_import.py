@@ -19,7 +19,7 @@ from ..limits import MAX_FILE_BYTES
 from ..model.options import ACTIVATIONS
 from ..safe import brief
 from .onnx_import import Imported
-from .spec_writer import INPUT, ImportRefusal, SpecBuilder, safe_name
+from .spec_writer import INPUT, ImportRefusal, SpecBuilder, registrar, safe_name
 
 KERAS_ACTIVATIONS = {"linear": None, "swish": "swish", "silu": "silu", "hard_sigmoid": "hsigmoid",
                      "hard_silu": "hswish", "hard_swish": "hswish", **{name: name for name in ACTIVATIONS}}
@@ -205,46 +205,22 @@ def with_activation(options: dict, config) -> dict:
 
 
 LAYERS: dict = {}
+keras = registrar(LAYERS)
+CONVOLUTIONS = {"Conv2D": ("conv", "groups", "groups"), "DepthwiseConv2D": ("depthwise", "depth_multiplier", "multiplier"),
+                "SeparableConv2D": ("separable", "depth_multiplier", "multiplier"),
+                "Conv2DTranspose": ("conv_transpose", "output_padding", "output_padding")}
+"""Keras's convolutions: costcalc's kind, and the option beyond kernel, strides, padding and dilation (Keras's name,
+costcalc's), written where it is not its default."""
 
 
-def keras(*classes):
-    def register(function):
-        for cls in classes:
-            LAYERS[cls] = function
-        return function
-    return register
-
-
-@keras("Conv2D")
-def conv(importer, cls, config, name, sources):
-    options = {"filters": config["filters"], **sliding(config)}
-    if config.get("groups", 1) != 1:
-        options["groups"] = config["groups"]
-    return importer.layer("conv", with_activation(options, config), name, sources[0])
-
-
-@keras("DepthwiseConv2D")
-def depthwise(importer, cls, config, name, sources):
-    options = sliding(config)
-    if config.get("depth_multiplier", 1) != 1:
-        options["multiplier"] = config["depth_multiplier"]
-    return importer.layer("depthwise", with_activation(options, config), name, sources[0])
-
-
-@keras("SeparableConv2D")
-def separable(importer, cls, config, name, sources):
-    options = {"filters": config["filters"], **sliding(config)}
-    if config.get("depth_multiplier", 1) != 1:
-        options["multiplier"] = config["depth_multiplier"]
-    return importer.layer("separable", with_activation(options, config), name, sources[0])
-
-
-@keras("Conv2DTranspose")
-def conv_transpose(importer, cls, config, name, sources):
-    options = {"filters": config["filters"], **sliding(config)}
-    if config.get("output_padding") is not None:
-        options["output_padding"] = pair(config["output_padding"])
-    return importer.layer("conv_transpose", with_activation(options, config), name, sources[0])
+@keras(*CONVOLUTIONS)
+def convolution(importer, cls, config, name, sources):
+    kind, key, option = CONVOLUTIONS[cls]
+    options = {"filters": config["filters"]} if "filters" in config and kind != "depthwise" else {}
+    options.update(sliding(config))
+    if config.get(key) not in (None, 1, [1, 1]):
+        options[option] = pair(config[key]) if option == "output_padding" else config[key]
+    return importer.layer(kind, with_activation(options, config), name, sources[0])
 
 
 @keras("Dense")

@@ -10,19 +10,12 @@ from dataclasses import dataclass
 from ..safe import brief
 from .onnx_graph import Const, attributes
 from .onnx_import import NCHW, SPLIT_REFUSAL, Act
-from .spec_writer import ImportRefusal
+from .spec_writer import ImportRefusal, registrar
 
 HANDLERS: dict = {}
+handles = registrar(HANDLERS)
 EITHER_FIRST = {"Add", "Mul", "Sub", "Div"}
 """Operators whose activation may come second (`0.5 * x`, `1 - x`)."""
-
-
-def handles(*op_types):
-    def register(function):
-        for op_type in op_types:
-            HANDLERS[op_type] = function
-        return function
-    return register
 
 
 def pair(values) -> int | list[int]:

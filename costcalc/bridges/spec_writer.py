@@ -132,6 +132,17 @@ def scalar(value) -> str:
     return json.dumps(text)
 
 
+def registrar(table: dict):
+    """A decorator `@register(*names)` that puts a function in `table` under each name (an operator, a layer class)."""
+    def register(*names):
+        def put(function):
+            for name in names:
+                table[name] = function
+            return function
+        return put
+    return register
+
+
 def safe_name(text: str) -> str | None:
     """A model's name for a layer as a spec name: `/` (costcalc's path separator) as `.`, other characters
     but letters, digits, `_`, `-` and `.` as `_`, at most MAX_NAME_CHARS; None for an empty one."""
