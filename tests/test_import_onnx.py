@@ -223,6 +223,15 @@ def test_resize_pad_dropout_and_identity(tmp_path):
     assert totals == (0, 0, 0)
 
 
+def test_a_channels_last_input_as_tf2onnx_writes_keras_models(tmp_path):
+    nodes = [node("Transpose", [X], "t", perm=[0, 3, 1, 2]), node("Conv", ["t", "w"], "y", kernel_shape=[3, 3])]
+    path = tmp_path / "m.onnx"
+    onnx.save(model(nodes, [weight("w", 4, 3, 3, 3)], shape=(1, 10, 12, 3)), path)
+    text = run("import", str(path)).out
+    assert "input: [10, 12, 3]\n" in text
+    assert costcalc.analyze(costcalc.loads(text)).designs[0].output == (8, 10, 4)
+
+
 def test_weights_given_as_graph_inputs_without_values(tmp_path):
     nodes = [node("Conv", [X, "w"], "c", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
              node("BatchNormalization", ["c", "s", "b", "m", "v"], "n"), node("Relu", ["n"])]

@@ -25,6 +25,7 @@ figures to tests/data/reference/imports.tsv, which tests/test_import_reference.p
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -35,13 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TORCHVISION = ["mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "efficientnet_v2_s", "regnet_y_400mf",
-               "regnet_x_400mf", "densenet121", "squeezenet1_1", "mnasnet0_5", "alexnet", "resnext50_32x4d",
-               "wide_resnet50_2", "convnext_small", "shufflenet_v2_x1_0"]
-KERAS = ["MobileNetV3Small", "DenseNet121", "EfficientNetV2B0", "Xception", "ResNet50V2", "ConvNeXtSmall"]
+TORCHVISION = ["mobilenet_v3_small", "efficientnet_b0", "regnet_y_400mf", "densenet121", "squeezenet1_1",
+               "resnext50_32x4d", "convnext_small", "shufflenet_v2_x1_0"]
+KERAS = ["MobileNetV3Small", "EfficientNetV2B0", "Xception", "ResNet50V2"]
 FIXTURES = ROOT / "tests" / "data" / "imports"
 REFERENCE = ROOT / "tests" / "data" / "reference" / "imports.tsv"
-COLUMNS = ["file", "framework", "trainable", "non_trainable", "macs", "costcalc"]
+COLUMNS = ["file", "framework", "input", "params", "trainable", "macs"]
 
 
 def torch_figures(name: str):
@@ -58,12 +58,25 @@ def torch_figures(name: str):
     return model, x, params, stats, counter.get_total_flops() // 2
 
 
+def batchnorm_channels(path: str) -> int:
+    """The channels of the BatchNormalization nodes left in an ONNX file (a batchnorm before a conv is not folded)."""
+    import onnx
+
+    graph = onnx.load(path, load_external_data=False).graph
+    dims = {t.name: list(t.dims) for t in graph.initializer}
+    dims.update({i.name: [d.dim_value for d in i.type.tensor_type.shape.dim] for i in graph.input})
+    for node in graph.node:  # the exporter gives equal weights one initializer, and each user an Identity of it
+        if node.op_type == "Identity" and node.input[0] in dims:
+            dims[node.output[0]] = dims[node.input[0]]
+    return sum(dims[n.input[1]][0] for n in graph.node if n.op_type == "BatchNormalization")
+
+
 def export_torch(name: str, folder: str):
-    """(file, trainable, non-trainable, MACs) as the file should import: folded files lose the batchnorms."""
+    """(file, input, total parameters, trainable or None, MACs): torch's figures for a file that keeps the batchnorms,
+    and where the exporter folded them into the convolutions, torch's less what folding takes away."""
     import torch
 
     model, x, params, stats, macs = torch_figures(name)
-    bn_channels = stats // 2
     rows = []
     for suffix, kwargs in (("", {}), ("_noweights", {"export_params": False}),
                            ("_bn", {"export_params": False, "training": torch.onnx.TrainingMode.PRESERVE,
@@ -73,9 +86,10 @@ def export_torch(name: str, folder: str):
             warnings.simplefilter("ignore")
             torch.onnx.export(model, (x,), path, opset_version=17, dynamo=False, **kwargs)
         if suffix == "_bn":
-            rows.append((path, params, stats, macs))
-        else:  # each batchnorm's γ and β (2 per channel) become one bias per channel of the convolution before it
-            rows.append((path, params - bn_channels, 0, macs))
+            rows.append((path, "torch", "", params + stats, params, macs))
+        else:  # each folded channel: γ and β (trainable) and two statistics become one bias of the conv before
+            folded = stats // 2 - batchnorm_channels(path)
+            rows.append((path, "torch, batchnorm folded", "", params + stats - 3 * folded, params - folded, macs))
     return rows
 
 
@@ -86,48 +100,51 @@ def keras_figures(name: str, folder: str):
     from torch.utils.flop_counter import FlopCounterMode
 
     model = getattr(keras.applications, name)(weights=None)
-    shape = model.input_shape[1:]
+    shape = tuple(224 if d is None else d for d in model.input_shape[1:])
+    given = "" if None not in model.input_shape[1:] else ",".join(map(str, shape))
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(torch.zeros(1, *shape))
-    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     path = os.path.join(folder, f"{name}.json")
     Path(path).write_text(model.to_json())
-    return path, trainable, model.count_params() - trainable, counter.get_total_flops() // 2
+    return path, "keras", given, model.count_params(), trainable, counter.get_total_flops() // 2
 
 
-def costcalc_figures(path: str):
+def costcalc_figures(path: str, given: str):
     from costcalc.bridges.framework import analyzed, import_source
     from costcalc.errors import CostcalcError
 
     try:
-        total = analyzed(import_source(path)).designs[0].total
+        imported = import_source(path, tuple(int(d) for d in given.split(",")) if given else None)
     except CostcalcError as error:
         return str(error)
-    return total.trainable_params, total.non_trainable_params, total.macs
+    total = analyzed(imported).designs[0].total
+    return total.params, total.trainable_params, total.macs
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=TORCHVISION)
-    parser.add_argument("--keras", nargs="*", default=None, help="Keras Applications (default: a list of six)")
+    parser.add_argument("--keras", nargs="*", default=None, help="Keras Applications (default, with no names: six)")
     parser.add_argument("--write", action="store_true", help="write the fixtures and tests/data/reference/imports.tsv")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     rows = []
     for name in args.models:
-        rows += [(path, "torch", *figures) for path, *figures in export_torch(name, folder)]
+        rows += export_torch(name, folder)
     for name in (KERAS if args.keras == [] else args.keras or []):
-        path, *figures = keras_figures(name, folder)
-        rows.append((path, "keras", *figures))
-    print("\t".join(COLUMNS))
-    kept = []
-    for path, framework, trainable, non_trainable, macs in rows:
-        ours = costcalc_figures(path)
-        verdict = "same" if ours == (trainable, non_trainable, macs) else f"DIFFERS: {ours}"
-        print("\t".join(str(v) for v in (os.path.basename(path), framework, trainable, non_trainable, macs, verdict)))
-        kept.append((path, framework, trainable, non_trainable, macs))
-    if args.write:
-        write(kept)
+        rows.append(keras_figures(name, folder))
+    print("\t".join(COLUMNS + ["costcalc"]))
+    agreeing = []
+    for path, framework, given, params, trainable, macs in rows:
+        ours = costcalc_figures(path, given)
+        same = isinstance(ours, tuple) and ours[0] == params and ours[2] == macs and trainable in ("", ours[1])
+        print("\t".join(str(v) for v in (os.path.basename(path), framework, given, params, trainable, macs,
+                                         "same" if same else f"DIFFERS: {ours}")))
+        if same:
+            agreeing.append((path, framework, given, params, trainable, macs))
+    if args.write:  # a file costcalc refuses (ShuffleNet's channel split) or counts otherwise is printed, not kept
+        write(agreeing)
     shutil.rmtree(folder)
     return 0
 
@@ -135,14 +152,18 @@ def main() -> int:
 def write(rows) -> None:
     FIXTURES.mkdir(parents=True, exist_ok=True)
     lines = ["# Made by tools/import_vs_frameworks.py --write: torch 2.14.1, torchvision 0.29.1, keras 3.15.1 (torch",
-             "# backend), onnx 1.23.2. Parameters: torch's parameters() and batchnorm running statistics; Keras's",
-             "# trainable_weights and count_params(). MACs: FlopCounterMode's FLOPs / 2. Files in tests/data/imports/.",
-             "\t".join(COLUMNS[:5])]
-    for path, framework, trainable, non_trainable, macs in rows:
-        if path.endswith(".onnx") and os.path.getsize(path) > 1_000_000:
+             "# backend), onnx 1.23.2; weights=None, a 224x224 input unless the model fixes another. params: torch's",
+             "# parameters() and batchnorm running statistics (running_mean, running_var), or Keras's count_params();",
+             "# where the exporter folded batchnorm, torch's figures less 3 per folded channel (γ, β and two statistics",
+             "# become one bias of the conv before it; the batchnorms left in the file say how many were folded). trainable:",
+             "# torch's parameters(), Keras's trainable_weights. macs: FlopCounterMode's FLOPs / 2 (convolutions, matrix",
+             "# products). Files in tests/data/imports/ (ONNX without weights, Keras JSON).",
+             "\t".join(COLUMNS)]
+    for path, *figures in rows:
+        if os.path.getsize(path) > 1_000_000:
             continue
         shutil.copy(path, FIXTURES / os.path.basename(path))
-        lines.append("\t".join(str(v) for v in (os.path.basename(path), framework, trainable, non_trainable, macs)))
+        lines.append("\t".join(str(v) for v in (os.path.basename(path), *figures)))
     REFERENCE.write_text("\n".join(lines) + "\n")
 
 

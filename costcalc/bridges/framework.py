@@ -64,11 +64,15 @@ def import_torch(module, input_shape, title: str = "model"):
     shape = tuple(input_shape)
     example = torch.zeros(1, shape[2], shape[0], shape[1]) if len(shape) == 3 else torch.zeros(1, shape[0])
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, f"{title}.onnx")
-        with torch.no_grad():
-            torch.onnx.export(module.eval(), (example,), path, opset_version=TORCH_OPSET, export_params=False,
-                              do_constant_folding=False, dynamo=False)
-        return import_onnx(path)
+        path = os.path.join(folder, "model.onnx")
+        try:
+            with torch.no_grad():
+                torch.onnx.export(module.eval(), (example,), path, opset_version=TORCH_OPSET, export_params=False,
+                                  do_constant_folding=False, dynamo=False)
+        except Exception as exc:  # noqa: BLE001  the exporter and the model raise anything; the user sees one line
+            raise CostcalcError(f"{brief(title)}: torch.onnx.export failed on an input of {list(example.shape)} "
+                                f"(input_shape {list(shape)} is [H, W, C]): {type(exc).__name__}: {exc}") from None
+        return import_onnx(path, f"{title}.onnx")
 
 
 def analyzed(imported):

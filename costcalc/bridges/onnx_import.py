@@ -268,19 +268,21 @@ def refusal_error(filename: str, refusals) -> CostcalcError:
     return CostcalcError(message)
 
 
-def import_onnx(path: str) -> Imported:
-    """The spec text that reproduces the ONNX model at `path`, checked by the spec reader and the engine."""
+def import_onnx(path: str, shown: str | None = None) -> Imported:
+    """The spec text that reproduces the ONNX model at `path`, checked by the spec reader and the engine; errors
+    and the spec's name say `shown` (a model exported to a temporary file) where given."""
     try:
         import onnx  # noqa: F401
     except ImportError:
         raise CostcalcError("reading ONNX needs the onnx package: pip install 'costcalc[onnx]'") from None
     model = read_model(path)
+    shown = shown or path
     try:
         importer = OnnxImporter(model)
     except ImportRefusal as refusal:
-        raise CostcalcError(f"{path}: cannot import: {refusal}") from None
+        raise CostcalcError(f"{shown}: cannot import: {refusal}") from None
     importer.walk(model.graph.node)
-    return checked(importer.result(path), path)
+    return checked(importer.result(shown), shown)
 
 
 def checked(imported: Imported, path: str) -> Imported:
