@@ -18,8 +18,7 @@ from ..files import read_file
 from ..limits import MAX_FILE_BYTES
 from ..model.options import ACTIVATIONS
 from ..safe import brief
-from .onnx_import import Imported
-from .spec_writer import INPUT, ImportRefusal, SpecBuilder, registrar, safe_name
+from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, registrar, safe_name
 
 KERAS_ACTIVATIONS = {"linear": None, "swish": "swish", "silu": "silu", "hard_sigmoid": "hsigmoid",
                      "hard_silu": "hswish", "hard_swish": "hswish", **{name: name for name in ACTIVATIONS}}

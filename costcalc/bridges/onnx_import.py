@@ -11,14 +11,13 @@ the walk goes on past it (its outputs unknown) to count how many more there are.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
 from ..errors import CostcalcError
 from ..safe import brief
 from .onnx_graph import FOLDS, Const, attribute_const, attributes, fold, read_model, tensor_const
-from .spec_writer import INPUT, ImportRefusal, SpecBuilder, safe_name
+from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, safe_name
 
 ONNX_DOMAINS = ("", "ai.onnx")
 SPLIT_REFUSAL = "splits or slices an activation, which spec format 1.1 cannot express (format 1.2 will)"
@@ -33,19 +32,6 @@ class Act:
 
 
 NCHW = ("N", 2, 0, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Imported:
-    """A spec made from a model file, with the figures the file holds."""
-
-    text: str
-    params: int
-    layers: int
-
-    @property
-    def summary(self) -> str:
-        return f"{self.layers:,} layer{'s' if self.layers != 1 else ''}, {self.params:,} parameters"
 
 
 class OnnxImporter:

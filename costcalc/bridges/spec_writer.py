@@ -30,6 +30,19 @@ class ImportRefusal(Exception):
     """A part of a model that the spec format cannot express, or that the file does not hold."""
 
 
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """A spec made from a model file, with the figures the file holds."""
+
+    text: str
+    params: int
+    layers: int
+
+    @property
+    def summary(self) -> str:
+        return f"{self.layers:,} layer{'s' if self.layers != 1 else ''}, {self.params:,} parameters"
+
+
 @dataclass(slots=True)
 class Item:
     """One layer (or merge, when `kind` is a merge) of the spec being built."""
