@@ -254,7 +254,7 @@ def test_what_cannot_be_expressed_is_refused_in_one_line_with_how_many_more(tmp_
 
 @pytest.mark.parametrize("nodes, inits, message", [
     ([node("Clip", [X, "lo", "hi"])], [scalar("lo", -1), scalar("hi", 1)],
-     "cannot import an unnamed node (Clip): it clips to [-1.0, 1.0]; costcalc knows [0, 6] (relu6) and [0, ∞) (relu)"),
+     "cannot import an unnamed node (Clip): it clips to [-1.0, 1.0]; costcalc knows [0, 6] (relu6) and [0, inf) (relu)"),
     ([node("Sub", [X, "mean"])], [weight("mean", 1, 3, 1, 1)],
      "cannot import an unnamed node (Sub): it is a Sub of a constant per channel, which costcalc cannot express "
      "(only a layer's bias or a layer scale)"),

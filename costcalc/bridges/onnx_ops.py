@@ -167,7 +167,7 @@ def clip(importer, node, x: Act, low: Const | None = None, high: Const | None = 
         return importer.add("relu6", {}, node, x)
     if low == 0 and (high is None or high == math.inf):
         return importer.add("relu", {}, node, x)
-    raise ImportRefusal(f"clips to [{low}, {high}]; costcalc knows [0, 6] (relu6) and [0, ∞) (relu)")
+    raise ImportRefusal(f"clips to [{low}, {high}]; costcalc knows [0, 6] (relu6) and [0, inf) (relu)")
 
 
 @handles("PRelu")
@@ -253,7 +253,7 @@ def swish(importer, node, a: Act, b: Act):
 
 
 def erf_gelu(importer, node, x: Act, divisor: Const):
-    """GELU as the TorchScript exporter writes it: x/√2 → Erf → +1 → ·x → ·0.5, as one gelu layer."""
+    """GELU as the TorchScript exporter writes it: x/sqrt(2) → Erf → +1 → ·x → ·0.5, as one gelu layer."""
     erf = importer.only_reader(node.output[0], "Erf")
     plus = erf and importer.only_reader(erf.output[0], "Add")
     times = plus and importer.only_reader(plus.output[0], "Mul")
