@@ -145,3 +145,21 @@ def test_not_a_keras_model(tmp_path):
     (tmp_path / "m.keras").write_text("not a zip")
     result = run("import", str(tmp_path / "m.keras"))
     assert result.code == 2 and result.err.startswith(f"{tmp_path / 'm.keras'}: not a .keras file with a config.json (")
+
+
+def test_resampling_padding_and_a_transposed_convolution(tmp_path):
+    layers, totals = imported(tmp_path, functional([
+        layer("ZeroPadding2D", "pad", ["input"], padding=[[0, 1], [2, 3]]),
+        layer("Cropping2D", "crop", ["pad"], cropping=[[1, 0], [1, 1]]),
+        layer("UpSampling2D", "up", ["crop"], size=[2, 2], interpolation="bilinear"),
+        layer("Conv2DTranspose", "convt", ["up"], filters=4, kernel_size=[3, 3], strides=[2, 2], padding="same",
+              output_padding=None, dilation_rate=[1, 1], activation="linear", use_bias=True),
+        layer("SeparableConv2D", "sep", ["convt"], filters=5, kernel_size=3, strides=1, padding="valid",
+              depth_multiplier=2, activation="relu", use_bias=False),
+    ], shape=(4, 4, 3)))
+    assert layers == ["zeropad: {padding: [0, 1, 2, 3], name: pad}", "crop: {cropping: [1, 0, 1, 1], name: crop}",
+                      "resize: {scale: 2, mode: bilinear, name: up}",
+                      "conv_transpose: {filters: 4, kernel: 3, stride: 2, padding: same, bias: true, name: convt}",
+                      "separable: {filters: 5, kernel: 3, padding: valid, multiplier: 2, bias: false, activation: relu, name: sep}"]
+    # 4×4 → 5×9 → 4×7 → 8×14 → 16×28 (×4) → 14×26: Keras's counts
+    assert totals == (3 * 4 * 9 + 4 + 4 * 2 * 9 + 8 * 5, 0, 8 * 14 * 3 * 4 * 9 + 14 * 26 * 8 * (9 + 5))

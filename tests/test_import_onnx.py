@@ -296,3 +296,24 @@ def test_output_file_and_its_line(tmp_path, monkeypatch):
     assert (tmp_path / "m.yaml").read_text() == (
         "# Imported by costcalc import from m.onnx: 1 layer, 0 parameters in the file.\n"
         "name: m\ninput: [8, 8, 3]\nlayers:\n  - relu\n")
+
+
+def test_hostile_node_names_and_file_names_become_safe_spec_names(tmp_path):
+    nodes = [node("Relu", [X], "a", name="/\x1b[2J/évil\nname: {x}/Relu"), node("Relu", ["a"], name="x" * 300)]
+    path = tmp_path / "we ird\x1b.onnx"
+    onnx.save(model(nodes), path)
+    result = run("import", str(path))
+    assert result.code == 0 and result.err == ""
+    assert result.out.splitlines()[1:] == [
+        "name: we_ird_", "input: [8, 8, 3]", "layers:", "  - relu: {name: _2J._vil_name_x_}",
+        '  - relu: {name: "' + "x" * 49 + '\\u2026' + "x" * 50 + '"}']  # cut to 100 characters, quoted
+    names = [row.path for row in costcalc.analyze(costcalc.loads(result.out)).designs[0].rows]
+    assert names == ["_2J._vil_name_x_", "x" * 49 + "…" + "x" * 50]
+
+
+def test_the_result_shows_in_jupyter_as_an_escaped_table():
+    analysis = costcalc.analyze(costcalc.loads("name: <b>x</b>\ninput: [4, 4, 2]\nlayers: [conv: {filters: 3, kernel: 1}]\n"))
+    assert analysis._repr_html_() == (
+        "<table><caption>&lt;b&gt;x&lt;/b&gt;</caption><tr><th>design</th><th>output</th><th>MACs</th><th>FLOPs</th>"
+        "<th>params</th><th>trainable</th><th>activations</th></tr><tr><td>main</td><td>4×4×3</td><td>96</td>"
+        "<td>240</td><td>9</td><td>9</td><td>48</td></tr></table>")
