@@ -708,13 +708,13 @@ def import_command(model, output, input_shape):
     or module:callable that builds a PyTorch model (needs torch).
 
     Every operator is written as costcalc's layers, or refused in one line; the spec's parameters
-    and MACs are the file's.
+    and MACs are the file's. A Keras model reads as `costcalc import efficientnet.keras` and, where
+    torch is installed, code as `costcalc import torchvision.models:resnet18 --input 224,224,3`.
 
     \b
     Examples:
-      costcalc import resnet18.onnx -o resnet18.yaml
-      costcalc import efficientnet.keras -o efficientnet.yaml
-      costcalc import torchvision.models:resnet18 --input 224,224,3 -o resnet18.yaml
+      costcalc export examples/bottleneck_5x5 --design separable --to onnx -o separable.onnx
+      costcalc import separable.onnx -o separable.yaml
     """
     from .bridges.framework import import_source
     from .errors import CostcalcError
