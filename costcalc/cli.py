@@ -701,6 +701,39 @@ def schema():
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
 
 
+@main.command("import", short_help="A spec from an ONNX file, a Keras model or PyTorch code.")
+@click.argument("model", type=click.Path(path_type=str))
+@click.option("--output", "-o", metavar="SPEC.yaml", help="Where to write the spec (default: standard output).")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+              help="The input of a model built by code (module:callable).")
+def import_command(model, output, input_shape):
+    """A spec that reproduces MODEL: an ONNX file, a Keras model (.keras, or model.to_json() as .json),
+    or module:callable that builds a PyTorch model (needs torch).
+
+    Every operator is written as costcalc's layers, or refused in one line; the spec's parameters
+    and MACs are the file's. A Keras model reads as `costcalc import efficientnet.keras` and, where
+    torch is installed, code as `costcalc import torchvision.models:resnet18 --input 224,224,3`.
+
+    \b
+    Examples:
+      costcalc export examples/bottleneck_5x5 --design separable --to onnx -o separable.onnx
+      costcalc import separable.onnx -o separable.yaml
+    """
+    from .bridges.framework import import_source
+    from .errors import CostcalcError
+
+    imported = import_source(model, input_shape)
+    if output is None:
+        click.echo(imported.text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(imported.text)
+    except OSError as exc:
+        raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    click.echo(f"wrote {brief(output)}: {imported.summary}", err=True)
+
+
 @main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable).")
