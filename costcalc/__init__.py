@@ -21,6 +21,8 @@ _API = {
     "Cost": "count.engine",
     "compare": "analyses.compare", "Comparison": "analyses.compare",
     "from_torch": "bridges.framework", "from_keras": "bridges.framework",
+    "check_file": "tasks.check", "FileCheck": "analyses.checks", "draw_file": "tasks.draw",
+    "calibrate_file": "tasks.calibrate", "DeviceSettings": "device.settings",
     "CostcalcError": "errors", "SpecError": "errors", "ShapeError": "errors", "Where": "errors",
 }
 __all__ = ["__version__", *_API]

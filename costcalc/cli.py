@@ -371,73 +371,6 @@ def parse_growth_flags(ctx, param, values):
     return growth
 
 
-def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None, on_device: DeviceSettings = DeviceSettings(), settings=(),
-               require_baseline: bool = False, device_name: str | None = None, devices_files: tuple[str, ...] = ()):
-    """One spec's checks, against a baseline if given; a bad spec or a missing budget is kept, and reported on
-    stderr too, but for --format github, whose annotation says it (in a workflow log, stderr runs commands too).
-
-    `on_device` holds how the device metrics (latency, peak_memory, ...) are figured, on `device_name`."""
-    from dataclasses import replace
-
-    from .analyses.checks import FileCheck, device_metrics, evaluate, totals
-    from .count.engine import analyze
-    from .errors import CostcalcError
-    from .spec.baseline import GIT, read_baseline
-    from .spec.git import inside_tree
-    from .spec.reader import load
-
-    try:
-        inside_tree(path)
-        spec = load(path, settings)
-        analysis = analyze(spec, None, designs or None, convention=convention)
-        baseline = old = new_since = None
-        if against is not None:
-            baseline = read_baseline(against, path, settings, convention)
-            if baseline is None:  # the file is not in that revision: new, so every budget but growth
-                baseline, new_since = {}, against[len(GIT):]
-            elif not isinstance(baseline, dict):
-                old = analyze(baseline, None, None, convention=convention)
-                baseline = totals(old)
-        figures, devices, device = None, (), None
-        if needed := device_metrics(spec, flags, growth if against is not None else None):
-            from .device.budget import budget_figures
-
-            name = device_name
-            device = named_device(name, devices_files, spec) if name else None
-            devices = ((name, device_origin(device)),) if name else ()
-            where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
-                          if "latency" in limits), None)
-            flag = "--max-latency" if "latency" in flags else "--max-growth latency"
-            figures = {d.name: budget_figures(d, needed, on_device, device, where, flag) for d in analysis.designs}
-            if old is not None:  # the baseline's device figures, on the same device, batch and dtype
-                baseline = totals(old, {d.name: budget_figures(d, needed, on_device, device) for d in old.designs})
-        checked = evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
-        return replace(checked, new_since=new_since, baseline_required=require_baseline, devices=devices)
-    except CostcalcError as error:
-        if click.get_current_context().meta.get(FORMAT_KEY) != "github":
-            click.echo(str(error), err=True)
-        return FileCheck(path, error=error)
-
-
-def named_device(name: str, files: tuple[str, ...], spec):
-    """The device --device names, built-in or from a --devices file: a spec that defines one of that name
-    is refused, since a pull request could otherwise give the gate's device any figures."""
-    from .errors import SpecError
-
-    if name in spec.devices:
-        raise SpecError(f"device {brief(name)} is named by --device, so the spec may not define it",
-                        spec.devices.key_where.get(name, spec.devices.where),
-                        hint="check --device takes a built-in device or one from --devices FILE; "
-                             "rename the spec's device, or remove it")
-    return pick_devices((name,), files)[0]
-
-
-def device_origin(device) -> str:
-    """Where a device's figures come from: built-in, a --devices file, or a spec's devices:."""
-    return device.origin if device.origin == "built-in" else f"--devices {device.origin}"
-
-
 @main.command(short_help="Check designs against their budgets and growth limits.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str),
                 shell_complete=completion("spec_files"))
@@ -484,6 +417,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     a baseline is missing), 2 a bad spec, no budget or bad usage.
     """
     from .show import check_render, render
+    from .tasks.check import check_file
 
     if (growth or require_baseline) and against is None:
         flag = "--max-growth" if growth else "--require-baseline"
@@ -492,8 +426,12 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
         raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = DeviceSettings(dtype, weight_dtype, fused, batch, optimizer)
-    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings, require_baseline,
-                         device, devices_files) for path in specs]
+    checks = []
+    for path in specs:
+        checks.append(check_file(path, flags, designs, convention, against, growth, on_device, settings,
+                                 require_baseline, device, devices_files))
+        if checks[-1].error and fmt != "github":  # github's annotation says it (in a workflow log, stderr runs commands too)
+            click.echo(str(checks[-1].error), err=True)
     failed = any(c.failed for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
@@ -642,9 +580,8 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
     """
     from click.core import ParameterSource
 
-    from .draw.layout import layout
-    from .draw.svg import side_by_side
     from .errors import CostcalcError
+    from .tasks.draw import draw_file
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
@@ -653,27 +590,8 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
     if given and not device:
         raise click.UsageError(f"--{given[0].replace('_', '-')} changes only the latency fill, which needs a device: "
                                "add --device NAME (costcalc devices lists them)")
-    every = designs == ("all",)  # unless a design is named all
-    loaded, analysis = load_and_analyze(spec, input_shape, None if every else list(designs), dtype, settings=settings)
-    if every and "all" not in (design.name for design in analysis.designs):
-        chosen = list(analysis.designs)
-    else:
-        chosen = [analysis.design(name) for name in dict.fromkeys(designs or (analysis.baseline,))]
-    title = f"{analysis.name or analysis.file} — {', '.join(design.name for design in chosen)}"
-
-    def diagram(design):
-        if not device:
-            return layout(design, depth)
-        from .device.figures import on_device
-        from .draw.timing import latency_fill
-
-        run = on_device(design, DeviceSettings(dtype, weight_dtype, fused, batch),
-                        *pick_devices((device,), devices_files, loaded))
-        return layout(design, depth, latency_fill(run))
-
-    picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
-    cards = [html_page().figures(design, analysis) for design in chosen] if kind == "html" else []
-    text = picture if kind == "svg" else html_page().page(title, [*cards, picture])
+    text = draw_file(spec, kind, designs, depth, input_shape, settings, DeviceSettings(dtype, weight_dtype, fused, batch),
+                     device, devices_files)
     if output == "-":
         click.echo(text, nl=False)
         return
@@ -804,21 +722,12 @@ def calibrate(timings, base, devices_files, name):
       costcalc devices calibrate timings.json --devices mine.json --device mine > calibrated.json
       costcalc report examples/bottleneck_5x5 --devices calibrated.json --device mine-calibrated
     """
-    from .count.engine import analyze
-    from .device.calibrate import calibrate as fit
-    from .errors import CostcalcError
     from .show.device import devices_file
-    from .spec.timings import read_timings
+    from .tasks.calibrate import calibrate_file
 
     device, = pick_devices((base,), devices_files)
-    found = read_timings(timings)
-    if found.dtype not in DTYPES:
-        raise CostcalcError(f"{timings}: dtype {brief(found.dtype)} is not one of {', '.join(DTYPES)}")
-    timed = [(analyze(spec, bytes_per_element=DTYPES[found.dtype]).designs[0], seconds)
-             for spec, seconds in found.layers]
-    name = name or f"{base}-calibrated"
-    calibrated = fit(timed, device, found.dtype, DTYPES[found.dtype], name, found.runtime)
-    click.echo(devices_file({name: calibrated}), nl=False)
+    calibrated = calibrate_file(timings, device, name)
+    click.echo(devices_file({calibrated.name: calibrated}), nl=False)
 
 
 SWEEP_ON_DEVICE = ("bytes_moved", "peak_memory", "weights_bytes", "latency")

@@ -20,7 +20,8 @@ LOWER = {
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
     "bridges": {"base", "model", "spec", "count"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "bridges"},
+    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
 modules are `base` (errors, units, limits, suggest, varying, the package's version) and `cli` (cli, __main__,
