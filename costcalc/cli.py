@@ -330,13 +330,12 @@ CHECK_FORMATS = ("text", "json", "markdown", "github", "junit", "junit-lines")
 
 
 def parse_limit(ctx, param, value):
-    from .model.tree import UNITS
-    from .units import parse_amount
-
     if value is None:
         return None
+    from .spec.budget import limit_amount
+
     try:
-        return parse_amount(value, UNITS.get(param.name, ""))
+        return limit_amount(param.name, value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -352,23 +351,12 @@ def limit_options(function):
 
 def parse_growth_flags(ctx, param, values):
     """`--max-growth macs=2%` (repeatable) → metric → Growth."""
-    from .model.tree import DEVICE_METRICS, METRICS, UNITS, Growth
-    from .suggest import did_you_mean
-    from .units import parse_growth
+    from .spec.budget import growth_setting
 
-    growth, known = {}, METRICS + DEVICE_METRICS
-    for value in values:
-        metric, equals, limit = value.partition("=")
-        if not equals:
-            raise click.BadParameter(f"{brief(value)}: write METRIC=LIMIT, such as macs=2% or params=0")
-        if metric not in known:
-            hint = did_you_mean(metric, known) or f"metrics: {', '.join(known)}"
-            raise click.BadParameter(f"{brief(metric)} is not a metric; {hint}")
-        try:
-            growth[metric] = Growth(*parse_growth(limit, UNITS.get(metric, "")))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return growth
+    try:
+        return dict(growth_setting(value) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @main.command(short_help="Check designs against their budgets and growth limits.")

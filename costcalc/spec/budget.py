@@ -13,12 +13,36 @@ from .yamlload import YMap
 
 GROWTH = "growth"
 """The key, inside a budget, of the limits on growth over a baseline (`check --against`)."""
+KNOWN = METRICS + DEVICE_METRICS
 
 
-def _metric(node: YMap, metric, what: str, known: tuple[str, ...] = METRICS + DEVICE_METRICS) -> None:
-    if metric not in known:
-        raise SpecError(f"unknown {what} metric {brief(metric)}", node.key_where[metric],
-                        did_you_mean(metric, known) or f"metrics: {', '.join(known)}")
+def _metric(node: YMap, metric, what: str) -> None:
+    if metric not in KNOWN:
+        raise SpecError(f"unknown {what} metric {brief(metric)}", node.key_where[metric], metric_hint(metric))
+
+
+def metric_hint(metric) -> str:
+    return did_you_mean(metric, KNOWN) or f"metrics: {', '.join(KNOWN)}"
+
+
+def limit_amount(metric: str, text) -> int:
+    """A limit on `metric` from a figure such as 600M, 2MiB or 5ms; ValueError says what is wrong."""
+    return parse_amount(text, UNITS.get(metric, ""))
+
+
+def growth_of(metric: str, text, where: Where | None = None) -> Growth:
+    """How much `metric` may grow, from 2%, 0 or 64KiB; ValueError says what is wrong."""
+    return Growth(*parse_growth(text, UNITS.get(metric, "")), where)
+
+
+def growth_setting(text: str) -> tuple[str, Growth]:
+    """`macs=2%` (a --max-growth value) → the metric and its Growth; ValueError says what is wrong."""
+    metric, equals, limit = text.partition("=")
+    if not equals:
+        raise ValueError(f"{brief(text)}: write METRIC=LIMIT, such as macs=2% or params=0")
+    if metric not in KNOWN:
+        raise ValueError(f"{brief(metric)} is not a metric; {metric_hint(metric)}")
+    return metric, growth_of(metric, limit)
 
 
 def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
@@ -29,7 +53,7 @@ def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
     for metric, value in node.items():
         _metric(node, metric, "growth")
         try:
-            growth[metric] = Growth(*parse_growth(value, UNITS.get(metric, "")), node.at(metric))
+            growth[metric] = growth_of(metric, value, node.at(metric))
         except ValueError as exc:
             raise SpecError(f"growth {metric}: {exc}", node.at(metric)) from None
     return growth
@@ -39,7 +63,7 @@ def parse_limits(node, where: Where, params: dict) -> tuple[dict[str, Limit], di
     """metric → Limit, from a mapping such as {macs: 600M, params: 4.2M} (or expressions over the
     spec's `params`), and its growth limits."""
     if not isinstance(node, YMap):
-        raise SpecError(f"a budget maps metrics ({', '.join(METRICS + DEVICE_METRICS)}) to limits", where)
+        raise SpecError(f"a budget maps metrics ({', '.join(KNOWN)}) to limits", where)
     limits = {}
     for metric, value in node.items():
         if metric == GROWTH:
@@ -47,7 +71,7 @@ def parse_limits(node, where: Where, params: dict) -> tuple[dict[str, Limit], di
         _metric(node, metric, "budget")
         try:
             value = one(substitute(value, params, node.at(metric)))
-            limits[metric] = Limit(parse_amount(value, UNITS.get(metric, "")), node.at(metric))
+            limits[metric] = Limit(limit_amount(metric, value), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"budget {metric}: {exc}", node.at(metric)) from None
     growth = parse_growth_limits(node[GROWTH], node.at(GROWTH)) if GROWTH in node else {}
