@@ -176,17 +176,17 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
-def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
-    """Print views as a table or markdown, or the json / csv / html text (csv and html where there is one)."""
+def emit(fmt: str, views, forms: dict) -> None:
+    """Print the output in format `fmt`: `views()` as a table (and as markdown, unless `forms` has its own),
+    or the text of `forms[fmt]()`, the one mapping of a command's other formats to their renderers."""
     from .show import render
 
-    forms = {"json": as_json, "csv": as_csv, "html": as_html}
     if fmt == "text":
         render.print_views(views())
-    elif fmt == "markdown":
+    elif fmt == "markdown" and fmt not in forms:
         click.echo(render.markdown(views()), nl=False)
-    elif forms[fmt] is None:
-        others = ", ".join(["text", "json", "markdown", *(name for name in ("csv", "html") if forms[name])])
+    elif fmt not in forms:
+        others = ", ".join(["text", "json", "markdown", *(name for name in ("csv", "html") if name in forms)])
         raise click.UsageError(f"this output has no {fmt} form; use --format {others}")
     else:
         click.echo(forms[fmt](), nl=False)
@@ -238,7 +238,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
         loaded = load(spec, settings)
         first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
         emit(fmt, lambda: views.convention_diff_views(first, second),
-             lambda: render.convention_diff_json(first, second), None)
+             {"json": lambda: render.convention_diff_json(first, second)})
         return
     loaded, analysis = load_and_analyze(spec, input_shape, designs, dtype, convention, settings)
     extra = None
@@ -262,8 +262,9 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
             def roofline(design):
                 return roofline_svg(runs[design.name])
     emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
-         lambda: render.report_json(analysis, depth, extra), lambda: render.report_csv(analysis, depth, extra),
-         lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
+         {"json": lambda: render.report_json(analysis, depth, extra),
+          "csv": lambda: render.report_csv(analysis, depth, extra),
+          "html": lambda: html_page().report_page(analysis, depth, exact, extra, roofline)})
 
 
 @main.command(short_help="The designs of a spec side by side, with ratios.")
@@ -308,12 +309,12 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
                                  pick_devices(device, devices_files, loaded))
         emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
              + [shown.figures_view(figures, exact)],
-             lambda: render.compare_json(comparison, {name: shown.figures_data(f) for name, f in figures.items()}),
-             lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
+             {"json": lambda: render.compare_json(comparison, {n: shown.figures_data(f) for n, f in figures.items()}),
+              "csv": lambda: render.compare_csv(comparison, shown.figures_columns(figures))})
         return
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
-         lambda: render.compare_json(comparison), lambda: render.compare_csv(comparison),
-         lambda: html_page().compare_page(comparison, exact))
+         {"json": lambda: render.compare_json(comparison), "csv": lambda: render.compare_csv(comparison),
+          "html": lambda: html_page().compare_page(comparison, exact)})
 
 
 LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as a spec's budget:
@@ -404,7 +405,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     Exit status: 0 every budget checked holds, 1 a budget is exceeded (or, with --require-baseline,
     a baseline is missing), 2 a bad spec, no budget or bad usage.
     """
-    from .show import check_render, render
+    from .show import check_render
     from .tasks.check import check_file
 
     if (growth or require_baseline) and against is None:
@@ -418,17 +419,14 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     for path in specs:
         checks.append(check_file(path, flags, designs, convention, against, growth, on_device, settings,
                                  require_baseline, device, devices_files))
-        if checks[-1].error and fmt != "github":  # github's annotation says it (in a workflow log, stderr runs commands too)
+        if checks[-1].error and fmt != "github":  # its annotation says it (in a workflow log, stderr runs commands)
             click.echo(str(checks[-1].error), err=True)
     failed = any(c.failed for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
-        if fmt == "text":
-            render.print_views(check_render.check_views(checks))
-        else:
-            writer = {"markdown": check_render.check_markdown, "json": check_render.check_json,
-                      "github": check_render.check_github, "junit": check_render.check_junit,
-                      "junit-lines": lambda checks: check_render.check_junit(checks, lines=True)}[fmt]
-            click.echo(writer(checks), nl=False)
+        emit(fmt, lambda: check_render.check_views(checks),
+             {"markdown": lambda: check_render.check_markdown(checks), "json": lambda: check_render.check_json(checks),
+              "github": lambda: check_render.check_github(checks), "junit": lambda: check_render.check_junit(checks),
+              "junit-lines": lambda: check_render.check_junit(checks, lines=True)})
     codes = [exit_code(c.error) for c in checks if c.error] + [EXIT_OVER_BUDGET] * failed
     ctx.exit(max(codes, default=EXIT_OK))
 
@@ -517,7 +515,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
         result = diff_on_device(result, DeviceSettings(dtype, weight_dtype, fused, batch),
                                 pick_devices(device, devices_files, loaded))
     emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
-         lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
+         {"json": lambda: diff_render.diff_json(result), "csv": lambda: diff_render.diff_csv(result)})
 
 
 def same_file(old: str, new: str) -> bool:
@@ -660,7 +658,7 @@ def devices(ctx, devices_files, fmt):
     from .show import device as shown
 
     found = all_devices(devices_files)
-    emit(fmt, lambda: [shown.devices_view(found)], lambda: shown.devices_json(found))
+    emit(fmt, lambda: [shown.devices_view(found)], {"json": lambda: shown.devices_json(found)})
 
 
 @devices.command(short_help="Measure this machine's throughput and bandwidth.")
@@ -785,8 +783,8 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
 
         click.echo(plot_sweep(result, plot, x_name, width), nl=False)
     else:
-        emit(fmt, lambda: render.sweep_views(result, exact), lambda: render.sweep_json(result),
-             lambda: render.sweep_csv(result))
+        emit(fmt, lambda: render.sweep_views(result, exact),
+             {"json": lambda: render.sweep_json(result), "csv": lambda: render.sweep_csv(result)})
     if result.budgeted and result.largest is None:
         sys.exit(EXIT_OVER_BUDGET)
 
@@ -835,7 +833,8 @@ def conventions(fmt):
     from .count.conventions import CONVENTIONS
     from .show import render, views
 
-    emit(fmt, lambda: views.conventions_views(CONVENTIONS.values()), lambda: render.conventions_json(CONVENTIONS.values()))
+    emit(fmt, lambda: views.conventions_views(CONVENTIONS.values()),
+         {"json": lambda: render.conventions_json(CONVENTIONS.values())})
 
 
 if __name__ == "__main__":  # pragma: no cover

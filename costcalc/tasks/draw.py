@@ -33,7 +33,8 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
         from ..device.profiles import pick
         from ..draw.timing import latency_fill
 
-        return layout(design, depth, latency_fill(run_on(design, on_device, *pick((device_name,), devices_files, loaded))))
+        device, = pick((device_name,), devices_files, loaded)
+        return layout(design, depth, latency_fill(run_on(design, on_device, device)))
 
     picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
     if kind == "svg":
