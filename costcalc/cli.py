@@ -457,10 +457,9 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     from .teach import explain as boards
 
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
-    roofline = None
-    if device:
-        roofline = (*pick_devices((device,), devices_files, loaded), DeviceSettings(dtype, weight_dtype, fused, batch))
-    explanation = boards.explain(analysis, layer, receptive, roofline)
+    chosen = pick_devices((device,) if device else (), devices_files, loaded)
+    explanation = boards.explain(analysis, layer, receptive, *chosen,
+                                 settings=DeviceSettings(dtype, weight_dtype, fused, batch))
     chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
     while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
         click.echo(written, nl=False)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..count.engine import Analysis, DesignResult, Row, child_indices
+from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
 from ..safe import brief, markdown_text, visible
@@ -19,6 +21,9 @@ from ..show.views import share
 from ..units import ratio, readable
 from .boards import explainer
 from .formulas import Board, Line, f, formula
+
+if TYPE_CHECKING:
+    from ..device.profiles import Device
 
 MAX_SUM_TERMS = 8
 
@@ -153,14 +158,15 @@ def with_field(board: Board, row: Row, fields) -> Board:
     return replace(board, cost=board.cost + lines, notes=board.notes + notes)
 
 
-def with_roofline(steps: tuple[Step, ...], design: DesignResult, roofline) -> tuple[Step, ...]:
-    """Each layer's board with its bytes and roofline time; `roofline` is (device, settings)."""
+def with_roofline(steps: tuple[Step, ...], design: DesignResult, device: Device,
+                  settings: DeviceSettings) -> tuple[Step, ...]:
+    """Each layer's board with its bytes and roofline time on `device` at `settings`."""
     from ..device.figures import on_device
     from ..device.kernels import kernel
     from .roofline import roofline_board
 
-    run = on_device(design, roofline[1], roofline[0])
-    found, estimates, device, dtype, batch = run.memory, run.estimates, run.device, run.settings.dtype, run.settings.batch
+    run = on_device(design, settings, device)
+    found, estimates, dtype, batch = run.memory, run.estimates, settings.dtype, settings.batch
     rows = {row.path: row for row in design.rows}
     return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
                                                  estimates[s.path], device, dtype, kernel(rows[s.path])[0]))
@@ -169,7 +175,7 @@ def with_roofline(steps: tuple[Step, ...], design: DesignResult, roofline) -> tu
 
 
 def design_board(analysis: Analysis, design: DesignResult, layer: str | None, receptive: bool = False,
-                 roofline=None) -> DesignBoard:
+                 device: Device | None = None, settings: DeviceSettings = DeviceSettings()) -> DesignBoard:
     title = f"{analysis.name} — {design.name}" if analysis.name else design.name
     rows = design.rows
     steps = tuple(Step(rows[i].path, rows[i].output, board(design, i)) for i in bottom_up(rows)
@@ -180,8 +186,8 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
         fields, rows = receptive_steps(design), {row.path: row for row in design.rows}
         steps = tuple(replace(s, board=with_field(s.board, rows[s.path], fields)) if rows[s.path].role == "layer"
                       else s for s in steps)
-    if roofline:
-        steps = with_roofline(steps, design, roofline)
+    if device:
+        steps = with_roofline(steps, design, device, settings)
     total = None if layer else total_board(design, analysis.convention)
     return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
                        steps, total)
@@ -210,11 +216,12 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, roofline=None) -> Explanation:
+def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, device: Device | None = None,
+            settings: DeviceSettings = DeviceSettings()) -> Explanation:
     """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
-    with `receptive`, each layer's receptive field too; with `roofline` (a device and costcalc.device's
-    DeviceSettings), each layer's bytes and roofline time."""
-    designs = tuple(design_board(analysis, d, layer, receptive, roofline) for d in analysis.designs)
+    with `receptive`, each layer's receptive field too; with a `device`, each layer's bytes and roofline
+    time there, at `settings`."""
+    designs = tuple(design_board(analysis, d, layer, receptive, device, settings) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
         from ..suggest import did_you_mean
