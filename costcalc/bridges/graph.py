@@ -1,0 +1,69 @@
+"""A design as the exporters see it: its layers and merges in the order of evaluation, each reading
+named tensors and writing the one named by its path.
+
+The walk is `device.traffic.dataflow`'s (unfused), so every exporter follows the spec's tensors as
+the memory figures do: a layer reads the row before it or its `from:` tensor, a merge every branch's
+output (an empty branch's is the branches' input) or its named tensors.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+
+from ..count.engine import DesignResult, Row
+from ..device.traffic import dataflow
+from ..model.ops import Shape
+
+INPUT = "input"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One layer or merge: the row it prices, the tensors it reads and the one it writes (its path)."""
+
+    row: Row
+    inputs: tuple[str, ...]
+    output: str
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """A design's nodes over named tensors; `input` is the network input's name, `output` the result's."""
+
+    name: str
+    input: str
+    input_shape: Shape
+    nodes: tuple[Node, ...]
+    output: str
+    output_shape: Shape
+    shapes: dict[str, Shape]
+    """Every tensor's shape (costcalc's, channels last), by name."""
+
+
+def graph(design: DesignResult) -> Graph:
+    """The design as nodes; the input is called `input` (or `input~`… where a row's path is `input`)."""
+    flow = dataflow(design)
+    paths = {step.row.path for step in flow.steps}
+    start = INPUT
+    while start in paths:
+        start += "~"
+    names, shapes, nodes = {0: start}, {start: design.input}, []
+    for step in flow.steps:
+        names[step.writes], shapes[step.row.path] = step.row.path, step.row.output
+        nodes.append(Node(step.row, tuple(names[t] for t in step.reads), step.row.path))
+    return Graph(design.name, start, design.input, tuple(nodes), names[flow.output], design.output, shapes)
+
+
+def identifier(text: str, taken: set[str]) -> str:
+    """A Python identifier for a path (`3a/5x5/conv2` → `_3a_5x5_conv2`), unique among `taken`, which it joins."""
+    name = re.sub(r"\W", "_", text, flags=re.ASCII) or "_"
+    if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("__"):
+        name = "_" + name.lstrip("_") if not name[0].isdigit() else "_" + name
+    base, n = name, 1
+    while name in taken or keyword.iskeyword(name):
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
