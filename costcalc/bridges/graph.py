@@ -67,3 +67,28 @@ def identifier(text: str, taken: set[str]) -> str:
         name = f"{base}_{n}"
     taken.add(name)
     return name
+
+
+def pads(shape: Shape, kernel, stride, dilation, padding) -> list[int]:
+    """A window's padding as ONNX writes it, [top, left, bottom, right]; `same` as Keras pads, the smaller half first."""
+    if padding != "same":
+        top, bottom, left, right = padding
+        return [top, left, bottom, right]
+    sides = []
+    for size, k, s, d in zip(shape[:2], kernel, stride, dilation):
+        total = max((-(-size // s) - 1) * s + d * (k - 1) + 1 - size, 0)
+        sides.append((total // 2, total - total // 2))
+    (top, bottom), (left, right) = sides
+    return [top, left, bottom, right]
+
+
+def pool_pads(row: Row) -> list[int]:
+    """A pool's padding; PyTorch's ceil_mode as the padding after that gives its size (ONNX's ceil_mode keeps a last
+    window that starts in the padding, which PyTorch drops; Keras has no ceil_mode)."""
+    op = row.op
+    stride = op.stride or op.size
+    found = pads(row.input, op.size, stride, (1, 1), op.padding)
+    if op.ceil_mode and op.padding != "same":
+        for axis in (0, 1):
+            found[axis + 2] = max(0, (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - found[axis])
+    return found

@@ -16,7 +16,7 @@ import math
 
 from .. import __version__
 from ..model import merges, norms, ops, resampling
-from .graph import Graph, Node
+from .graph import Graph, Node, pads, pool_pads
 
 OPSET = 21
 IR_VERSION = 10  # ONNX 1.16: the first with metadata_props on nodes
@@ -153,22 +153,9 @@ def _channel_shape(row) -> tuple[int, ...]:
     return (row.input[-1], 1, 1) if len(row.input) == 3 else (row.input[-1],)
 
 
-def _pads(shape, kernel, stride, dilation, padding) -> list[int]:
-    """ONNX pads [top, left, bottom, right]; `same` as Keras pads, the smaller half first."""
-    if padding != "same":
-        top, bottom, left, right = padding
-        return [top, left, bottom, right]
-    sides = []
-    for size, k, s, d in zip(shape[:2], kernel, stride, dilation):
-        total = max((-(-size // s) - 1) * s + d * (k - 1) + 1 - size, 0)
-        sides.append((total // 2, total - total // 2))
-    (top, bottom), (left, right) = sides
-    return [top, left, bottom, right]
-
-
 def _window(op, row) -> dict:
     return {"kernel_shape": list(op.kernel), "strides": list(op.stride), "dilations": list(op.dilation),
-            "pads": _pads(row.input, op.kernel, op.stride, op.dilation, op.padding)}
+            "pads": pads(row.input, op.kernel, op.stride, op.dilation, op.padding)}
 
 
 def _then_activation(m: _Model, row, y: str) -> str:
@@ -216,15 +203,8 @@ def _dense(m: _Model, row, inputs) -> str:
 
 
 def _pool(m: _Model, row, inputs) -> str:
-    """MaxPool or AveragePool; PyTorch's ceil_mode as the padding after that gives its size (ONNX's ceil_mode keeps
-    a last window that starts in the padding, which PyTorch drops)."""
     op = row.op
-    stride = op.stride or op.size
-    pads = _pads(row.input, op.size, stride, (1, 1), op.padding)
-    if op.ceil_mode and op.padding != "same":
-        for axis in (0, 1):
-            pads[axis + 2] = max(0, (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - pads[axis])
-    attributes = {"kernel_shape": list(op.size), "strides": list(stride), "pads": pads}
+    attributes = {"kernel_shape": list(op.size), "strides": list(op.stride or op.size), "pads": pool_pads(row)}
     if isinstance(op, ops.AvgPool):
         attributes["count_include_pad"] = int(op.padding != "same")  # Keras's same leaves the padding out; PyTorch counts it
     return m.add("MaxPool" if isinstance(op, ops.MaxPool) else "AveragePool", inputs, main=True, **attributes)
