@@ -1,9 +1,10 @@
 """Build every shipped design's exported PyTorch and Keras code in the frameworks and count it there.
 
-For each design of each spec in specs/ (and tests/data/every_kind.yaml), `costcalc export --to pytorch` and
-`--to keras` code is run: PyTorch's own counts (parameters as trainable, buffers but
-num_batches_tracked as non-trainable; MACs as torch.utils.flop_counter.FlopCounterMode's FLOPs / 2,
-batch 1, eval) and Keras's (trainable_weights and non_trainable_weights, `model.output.shape`).
+For each design of each spec in specs/ (and tests/data/every_kind.yaml, and every_kind_keras.yaml, the same as
+Keras can build it), the code of `costcalc export --to pytorch` and `--to keras` is run and counted by the
+frameworks: PyTorch's parameters (trainable), buffers but num_batches_tracked (non-trainable), MACs
+(torch.utils.flop_counter.FlopCounterMode's FLOPs / 2, batch 1, eval) and output shape; Keras's
+trainable_weights, non_trainable_weights and `model.output.shape`.
 The figures, with their provenance, go to tests/data/reference/exports.tsv, which
 tests/test_export_code.py checks costcalc against (without torch or Keras). Run it where torch and
 Keras are installed:
@@ -37,7 +38,8 @@ COLUMNS = ("spec", "design", "framework", "trainable", "non_trainable", "macs", 
 def specs(named: list[str]):
     if named:
         return [Path(name).resolve() for name in named]
-    return sorted(ROOT.glob("specs/**/*.yaml")) + [ROOT / "tests" / "data" / "every_kind.yaml"]
+    data = ROOT / "tests" / "data"
+    return sorted(ROOT.glob("specs/**/*.yaml")) + [data / "every_kind.yaml", data / "every_kind_keras.yaml"]
 
 
 def in_torch(code: str):

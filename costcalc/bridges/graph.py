@@ -57,12 +57,15 @@ def graph(design: DesignResult) -> Graph:
 
 
 def identifier(text: str, taken: set[str]) -> str:
-    """A Python identifier for a path (`3a/5x5/conv2` → `_3a_5x5_conv2`), unique among `taken`, which it joins."""
-    name = re.sub(r"\W", "_", text, flags=re.ASCII) or "_"
-    if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("__"):
-        name = "_" + name.lstrip("_") if not name[0].isdigit() else "_" + name
+    """A Python identifier for a path (`3a/5x5/conv2` → `_3a_5x5_conv2`, `class` → `class_`), unique among `taken`,
+    which it joins."""
+    name = re.sub(r"\W+", "_", text, flags=re.ASCII) or "_"
+    if name[0].isdigit() or name.startswith("__"):  # no digit first, and no name that Python would mangle
+        name = "_" + name.lstrip("_")
+    if keyword.iskeyword(name):
+        name += "_"
     base, n = name, 1
-    while name in taken or keyword.iskeyword(name):
+    while name in taken:
         n += 1
         name = f"{base}_{n}"
     taken.add(name)
@@ -92,3 +95,15 @@ def pool_pads(row: Row) -> list[int]:
         for axis in (0, 1):
             found[axis + 2] = max(0, (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - found[axis])
     return found
+
+
+def call(function: str, *positional, defaults: dict, **keywords) -> str:
+    """The text of `function(...)`, keywords equal to their `defaults` left out, a square pair [n, n] written n."""
+
+    def value(v):
+        square = isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], int) and v[0] == v[1]
+        return v[0] if square else v
+
+    given = [repr(value(v)) for v in positional]
+    given += [f"{k}={value(v)!r}" for k, v in keywords.items() if k not in defaults or defaults[k] != value(v)]
+    return f"{function}({', '.join(given)})"

@@ -2,7 +2,8 @@
 
 Tensors are channels last, as costcalc's. Each layer is one Keras layer named by its path made an
 identifier (`3a/5x5/conv2` → `_3a_5x5_conv2`; Keras refuses `/`); padding Keras's layers cannot
-hold (explicit, uneven, or a pool's ceil_mode) is a ZeroPadding2D before it, named `NAME_pad`.
+hold (explicit, uneven, or a pool's ceil_mode) is a ZeroPadding2D before it, named `NAME_pad`; a
+transposed convolution's explicit padding is a Cropping2D after it, `NAME_crop`.
 Names from the spec reach the code only as identifiers and `repr` string literals.
 """
 
@@ -11,7 +12,12 @@ from __future__ import annotations
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import Graph, identifier, pads, pool_pads
+from .graph import Graph, call, identifier, pads, pool_pads
+
+DEFAULTS = {"strides": 1, "padding": "valid", "dilation_rate": 1, "use_bias": True, "activation": None, "groups": 1,
+            "depth_multiplier": 1, "center": True, "scale": True, "output_padding": None, "shared_axes": None,
+            "keepdims": False, "interpolation": "nearest", "offset": 0.0}
+"""Keras's defaults, which the code leaves out."""
 
 ACTIVATIONS = {"swish": "silu", "hswish": "hard_silu", "hsigmoid": "hard_sigmoid"}
 """costcalc's activation names that Keras spells otherwise."""
@@ -97,112 +103,130 @@ class _Writer:
 def _padding(name: str, found: list[int], same_ok: bool) -> tuple[str, list[str]]:
     """Keras's padding word, and the ZeroPadding2D layer before the layer where its padding needs one."""
     top, left, bottom, right = found
-    if same_ok:
-        return "same", []
     if not any(found):
         return "valid", []
-    return "valid", [f"layers.ZeroPadding2D((({top}, {bottom}), ({left}, {right})), name={name + '_pad'!r})"]
+    if same_ok:
+        return "same", []
+    return "valid", [_layer("ZeroPadding2D", ((top, bottom), (left, right)), name=name + "_pad")]
+
+
+def _layer(function: str, *positional, defaults=None, **keywords) -> str:
+    return call(f"layers.{function}", *positional, defaults=DEFAULTS if defaults is None else defaults, **keywords)
 
 
 def _layers(row, helpers: set[str], name: str) -> list[str]:
     """The layer calls (text before `(x)`) that make the row, the last named `name`."""
     op, kind = row.op, type(row.op)
-    named = f"name={name!r}"
     if kind in (ops.Conv, ops.Depthwise, ops.Separable):
         padding, before = _padding(name, pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
                                    op.padding == "same")
-        common = (f"{op.kernel}, strides={op.stride}, padding={padding!r}, dilation_rate={op.dilation}, "
-                  f"use_bias={op.bias}, activation={_activation(op.activation)!r}, {named}")
+        common = {"strides": op.stride, "padding": padding, "dilation_rate": op.dilation, "use_bias": op.bias,
+                  "activation": _activation(op.activation)}
         if kind is ops.Conv:
-            return [*before, f"layers.Conv2D({op.filters}, {common}, groups={op.groups})"]
+            return [*before, _layer("Conv2D", op.filters, op.kernel, **common, groups=op.groups, name=name)]
         if kind is ops.Depthwise:
-            return [*before, f"layers.DepthwiseConv2D({common}, depth_multiplier={op.multiplier})"]
-        return [*before, f"layers.SeparableConv2D({op.filters}, {common}, depth_multiplier={op.multiplier})"]
+            return [*before, _layer("DepthwiseConv2D", op.kernel, **common, depth_multiplier=op.multiplier, name=name)]
+        return [*before, _layer("SeparableConv2D", op.filters, op.kernel, **common, depth_multiplier=op.multiplier,
+                                name=name)]
     if isinstance(op, ops.Pool):
         padding, before = _padding(name, pool_pads(row), op.padding == "same" and not op.ceil_mode)
         layer = "MaxPooling2D" if kind is ops.MaxPool else "AveragePooling2D"
-        return [*before, f"layers.{layer}({op.size}, strides={op.stride or op.size}, padding={padding!r}, {named})"]
-    return [SIMPLE[kind](row, helpers, named)]
+        return [*before, _layer(layer, op.size, strides=op.stride or op.size, padding=padding, name=name,
+                                defaults={"padding": "valid"})]  # a pool's strides default to its size: always written
+    if kind is resampling.ConvTranspose:
+        return _conv_transpose(row, helpers, name)
+    return [SIMPLE[kind](row, helpers, name)]
 
 
 def _activation(kind: str | None) -> str | None:
     return None if kind is None else ACTIVATIONS.get(kind, kind)
 
 
-def _adaptive(row, helpers, named) -> str:
+def _adaptive(row, helpers, name) -> str:
     (height, width), (oh, ow) = row.input[:2], row.op.output
     if height % oh or width % ow:
         raise CostcalcError(f"{row.path} ({row.op.kind}) from {height}×{width} to {oh}×{ow} has windows of unequal "
                             "sizes, which Keras has no layer for", row.where,
                             "choose an output that divides the input's height and width")
-    size = (height // oh, width // ow)
     layer = "MaxPooling2D" if isinstance(row.op, ops.AdaptiveMaxPool) else "AveragePooling2D"
-    return f"layers.{layer}({size}, {named})"
+    return _layer(layer, (height // oh, width // ow), name=name)
 
 
-def _global(row, helpers, named) -> str:
+def _global(row, helpers, name) -> str:
     layer = "GlobalMaxPooling2D" if isinstance(row.op, ops.GlobalMaxPool) else "GlobalAveragePooling2D"
-    return f"layers.{layer}(keepdims={row.op.keepdims}, {named})"
+    return _layer(layer, keepdims=row.op.keepdims, name=name)
 
 
-def _conv_transpose(row, helpers, named) -> str:
+def _conv_transpose(row, helpers, name) -> list[str]:
+    """Conv2DTranspose; explicit padding (PyTorch's) as valid with the output padding, then the padding cropped."""
     op = row.op
     if op.groups != 1:
         raise CostcalcError(f"{row.path} (conv_transpose): Keras's Conv2DTranspose has no groups", row.where)
-    if isinstance(op.padding, tuple):
-        raise CostcalcError(f"{row.path} (conv_transpose): Keras's Conv2DTranspose takes same or valid, not explicit "
-                            "padding", row.where, "write padding: same or valid")
-    extra = None if op.output_padding is None else tuple(op.output_padding)
-    return (f"layers.Conv2DTranspose({op.filters}, {op.kernel}, strides={op.stride}, padding={op.padding!r}, "
-            f"output_padding={extra}, dilation_rate={op.dilation}, use_bias={op.bias}, "
-            f"activation={_activation(op.activation)!r}, {named})")
+    explicit = isinstance(op.padding, tuple)
+    extra = (0, 0) if explicit and op.output_padding is None else op.output_padding
+    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride, padding="valid" if explicit else op.padding,
+                   output_padding=extra, dilation_rate=op.dilation, use_bias=op.bias,
+                   activation=_activation(op.activation), name=name)
+    return [layer, _layer("Cropping2D", _sides(op.padding), name=name + "_crop")] if explicit and any(op.padding) else [layer]
 
 
-def _prelu(row, helpers, named) -> str:
+def _prelu(row, helpers, name) -> str:
     axes = {"channel": list(range(1, len(row.input))), "shared": list(range(1, len(row.input) + 1)),
             "element": None}[row.op.slopes]
-    return f"layers.PReLU(shared_axes={axes or None}, {named})"
+    return _layer("PReLU", shared_axes=axes or None, name=name)
 
 
-def _resize(row, helpers, named) -> str:
+def _resize(row, helpers, name) -> str:
     op = row.op
     if op.scale is not None:
-        return f"layers.UpSampling2D({op.scale}, interpolation={op.mode!r}, {named})"
-    return f"layers.Resizing({row.output[0]}, {row.output[1]}, interpolation={op.mode!r}, {named})"
+        return _layer("UpSampling2D", op.scale, interpolation=op.mode, name=name)
+    return _layer("Resizing", row.output[0], row.output[1], interpolation=op.mode, name=name)
 
 
-def _channel_shuffle(row, helpers, named) -> str:
+def _channel_shuffle(row, helpers, name) -> str:
     """Keras has no shuffle layer: a Lambda that reshapes to [.., groups, C/groups], swaps them and reshapes back."""
     groups, channels = row.op.groups, row.input[-1]
-    return ("layers.Lambda(lambda t: keras.ops.reshape(keras.ops.swapaxes(keras.ops.reshape(t, (-1, "
-            f"{', '.join(map(str, row.input[:-1]))}{', ' if len(row.input) > 1 else ''}{groups}, {channels // groups})),"
-            f" -1, -2), (-1, {', '.join(map(str, row.input))})), {named})")
+    split = (-1, *row.input[:-1], groups, channels // groups)
+    return (f"layers.Lambda(lambda t: keras.ops.reshape(keras.ops.swapaxes(keras.ops.reshape(t, {split}), -1, -2), "
+            f"{(-1, *row.input)}), name={name!r})")
+
+
+def _sides(four) -> tuple:
+    """[top, bottom, left, right] as Keras writes it: ((top, bottom), (left, right))."""
+    return (four[0], four[1]), (four[2], four[3])
+
+
+def _activation_layer(kind: str):
+    return lambda row, helpers, name: _layer("Activation", _activation(kind), name=name)
+
+
+def _layer_scale(row, helpers, name) -> str:
+    helpers.add("LayerScale")
+    return f"LayerScale(name={name!r})"
 
 
 SIMPLE = {
-    ops.Dense: lambda row, helpers, named: (f"layers.Dense({row.op.units}, use_bias={row.op.bias}, "
-                                            f"activation={_activation(row.op.activation)!r}, {named})"),
+    ops.Dense: lambda row, helpers, name: _layer("Dense", row.op.units, use_bias=row.op.bias,
+                                                 activation=_activation(row.op.activation), name=name),
     ops.GlobalAvgPool: _global, ops.GlobalMaxPool: _global,
     ops.AdaptiveAvgPool: _adaptive, ops.AdaptiveMaxPool: _adaptive,
-    ops.BatchNorm: lambda row, helpers, named: (f"layers.BatchNormalization(center={row.op.center}, "
-                                                f"scale={row.op.scale}, {named})"),
+    ops.BatchNorm: lambda row, helpers, name: _layer("BatchNormalization", center=row.op.center, scale=row.op.scale,
+                                                     name=name),
     ops.PReLU: _prelu,
-    ops.Flatten: lambda row, helpers, named: f"layers.Flatten({named})",
-    ops.Dropout: lambda row, helpers, named: f"layers.Dropout({row.op.rate if row.op.rate is not None else 0.5}, {named})",
-    ops.ZeroPad: lambda row, helpers, named: (f"layers.ZeroPadding2D((({row.op.padding[0]}, {row.op.padding[1]}), "
-                                              f"({row.op.padding[2]}, {row.op.padding[3]})), {named})"),
-    norms.LayerNorm: lambda row, helpers, named: (f"layers.LayerNormalization(epsilon=1e-6, center={row.op.center}, "
-                                                  f"scale={row.op.scale}, {named})"),
-    norms.GroupNorm: lambda row, helpers, named: (f"layers.GroupNormalization({row.op.groups}, center={row.op.center}, "
-                                                  f"scale={row.op.scale}, {named})"),
-    norms.LayerScale: lambda row, helpers, named: helpers.add("LayerScale") or f"LayerScale({named})",
-    norms.Normalization: lambda row, helpers, named: f"layers.Normalization({named})",
-    norms.Rescaling: lambda row, helpers, named: (f"layers.Rescaling({float(row.op.scale)!r}, "
-                                                  f"offset={float(row.op.offset)!r}, {named})"),
-    resampling.Resize: _resize, resampling.ConvTranspose: _conv_transpose,
+    ops.Flatten: lambda row, helpers, name: _layer("Flatten", name=name),
+    ops.Dropout: lambda row, helpers, name: _layer("Dropout", 0.5 if row.op.rate is None else row.op.rate, name=name),
+    ops.ZeroPad: lambda row, helpers, name: _layer("ZeroPadding2D", _sides(row.op.padding), name=name),
+    norms.LayerNorm: lambda row, helpers, name: _layer("LayerNormalization", epsilon=1e-6, center=row.op.center,
+                                                       scale=row.op.scale, name=name),
+    norms.GroupNorm: lambda row, helpers, name: _layer("GroupNormalization", row.op.groups, center=row.op.center,
+                                                       scale=row.op.scale, name=name),
+    norms.LayerScale: _layer_scale,
+    norms.Normalization: lambda row, helpers, name: _layer("Normalization", name=name),
+    norms.Rescaling: lambda row, helpers, name: _layer("Rescaling", float(row.op.scale), offset=float(row.op.offset),
+                                                       name=name),
+    resampling.Resize: _resize,
     resampling.ChannelShuffle: _channel_shuffle,
-    resampling.Crop: lambda row, helpers, named: (f"layers.Cropping2D((({row.op.cropping[0]}, {row.op.cropping[1]}), "
-                                                  f"({row.op.cropping[2]}, {row.op.cropping[3]})), {named})"),
-    **{ops.OPS[kind]: (lambda kind: lambda row, helpers, named: f"layers.Activation({_activation(kind)!r}, {named})")(
-        kind) for kind in ops.OPS if ops.OPS[kind].category == "activation" and kind != "prelu"},
+    resampling.Crop: lambda row, helpers, name: _layer("Cropping2D", _sides(row.op.cropping), name=name),
+    **{ops.OPS[kind]: _activation_layer(kind) for kind in ops.OPS
+       if ops.OPS[kind].category == "activation" and kind != "prelu"},
 }

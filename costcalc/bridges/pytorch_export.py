@@ -9,10 +9,12 @@ code only as identifiers and `repr` string literals.
 
 from __future__ import annotations
 
+from functools import partial
+
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import Graph, identifier, pads, pool_pads
+from .graph import Graph, call, identifier, pads, pool_pads
 
 ACTIVATIONS = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "swish": "nn.SiLU()",
@@ -182,23 +184,28 @@ def _module(row, helpers: set[str]) -> tuple[str, tuple | None]:
             padding, extra = (0, 0), (padding[1], padding[1], padding[0], padding[0])
         stride = op.stride or op.size
         if isinstance(op, ops.MaxPool):
-            return f"nn.MaxPool2d({op.size}, stride={stride}, padding={padding})", extra
-        include = op.padding != "same"
-        return f"nn.AvgPool2d({op.size}, stride={stride}, padding={padding}, count_include_pad={include})", extra
+            return call("nn.MaxPool2d", op.size, stride=stride, padding=padding, defaults=POOL_DEFAULTS), extra
+        include = op.padding != "same"  # Keras's same leaves the padding out of the average
+        return call("nn.AvgPool2d", op.size, stride=stride, padding=padding, count_include_pad=include,
+                     defaults=POOL_DEFAULTS), extra
     return SIMPLE[kind](row, helpers), None
+
+
+CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "output_padding": 0}
+_conv_call = partial(call, defaults=CONV_DEFAULTS)
+POOL_DEFAULTS = {"padding": 0, "count_include_pad": True}  # a pool's stride defaults to its size: always written
 
 
 def _conv(row, padding) -> str:
     op, channels = row.op, row.input[2]
-    common = f"stride={op.stride}, padding={padding}, dilation={op.dilation}"
+    common = {"stride": op.stride, "padding": padding, "dilation": op.dilation}
     if isinstance(op, ops.Conv):
-        return f"nn.Conv2d({channels}, {op.filters}, {op.kernel}, {common}, groups={op.groups}, bias={op.bias})"
+        return _conv_call("nn.Conv2d", channels, op.filters, op.kernel, **common, groups=op.groups, bias=op.bias)
     if isinstance(op, ops.Depthwise):
-        return (f"nn.Conv2d({channels}, {channels * op.multiplier}, {op.kernel}, {common}, groups={channels}, "
-                f"bias={op.bias})")
+        return _conv_call("nn.Conv2d", channels, channels * op.multiplier, op.kernel, **common, groups=channels, bias=op.bias)
     middle = channels * op.multiplier
-    return (f"nn.Sequential(nn.Conv2d({channels}, {middle}, {op.kernel}, {common}, groups={channels}, bias=False), "
-            f"nn.Conv2d({middle}, {op.filters}, 1, bias={op.bias}))")
+    return (f"nn.Sequential({_conv_call('nn.Conv2d', channels, middle, op.kernel, **common, groups=channels, bias=False)}, "
+            f"{_conv_call('nn.Conv2d', middle, op.filters, 1, bias=op.bias)})")
 
 
 def _conv_transpose(row, helpers) -> str:
@@ -214,43 +221,38 @@ def _conv_transpose(row, helpers) -> str:
         if extras[-1] >= max(op.stride[axis], op.dilation[axis]):
             raise CostcalcError(f"{row.path} (conv_transpose): its size needs an output_padding of {extras[-1]}, which "
                                 "PyTorch refuses (it must be below the stride or the dilation)", row.where)
-    return (f"nn.ConvTranspose2d({channels}, {op.filters}, {op.kernel}, stride={op.stride}, padding={tuple(padding)}, "
-            f"output_padding={tuple(extras)}, groups={op.groups}, bias={op.bias}, dilation={op.dilation})")
+    return _conv_call("nn.ConvTranspose2d", channels, op.filters, op.kernel, stride=op.stride, padding=tuple(padding),
+                 output_padding=tuple(extras), groups=op.groups, bias=op.bias, dilation=op.dilation)
 
 
 def _channel_shape(row) -> tuple[int, ...]:
     return (row.input[-1], 1, 1) if len(row.input) == 3 else (row.input[-1],)
 
 
-def _norm(row, helpers, norm: str, affine_norm: str) -> str:
-    """A normalisation with both or neither of γ and β as PyTorch writes it, or one of them as Affine."""
+def _norm(row, helpers, norm: str, word: str = "affine") -> str:
+    """A normalisation with both or neither of γ and β as PyTorch writes it (`{off}` is where `affine=False` goes),
+    or one of them as Affine."""
     op = row.op
+    off = f", {word}=False"
     if op.scale == op.center:
-        return norm.format(affine=op.scale)
+        return norm.format(off="" if op.scale else off)
     helpers.add("Affine")
-    return f"Affine({affine_norm}, {_channel_shape(row)}, scale={op.scale}, center={op.center})"
+    return f"Affine({norm.format(off=off)}, {_channel_shape(row)}, scale={op.scale}, center={op.center})"
 
 
 def _batchnorm(row, helpers) -> str:
-    dims = "2d" if len(row.input) == 3 else "1d"
-    channels = row.input[-1]
-    return _norm(row, helpers, f"nn.BatchNorm{dims}({channels}, eps=1e-3, affine={{affine}})",
-                 f"nn.BatchNorm{dims}({channels}, eps=1e-3, affine=False)")
+    return _norm(row, helpers, f"nn.BatchNorm{'2d' if len(row.input) == 3 else '1d'}({row.input[-1]}, eps=1e-3{{off}})")
 
 
 def _layernorm(row, helpers) -> str:
-    channels = row.input[-1]
     if len(row.input) == 3:
         helpers.add("LayerNorm2d")
-        norm = f"LayerNorm2d({channels}, eps=1e-6, elementwise_affine={{affine}})"
-    else:
-        norm = f"nn.LayerNorm({channels}, eps=1e-6, elementwise_affine={{affine}})"
-    return _norm(row, helpers, norm, norm.format(affine=False))
+    name = "LayerNorm2d" if len(row.input) == 3 else "nn.LayerNorm"
+    return _norm(row, helpers, f"{name}({row.input[-1]}, eps=1e-6{{off}})", "elementwise_affine")
 
 
 def _groupnorm(row, helpers) -> str:
-    norm = f"nn.GroupNorm({row.op.groups}, {row.input[-1]}, affine={{affine}})"
-    return _norm(row, helpers, norm, norm.format(affine=False))
+    return _norm(row, helpers, f"nn.GroupNorm({row.op.groups}, {row.input[-1]}{{off}})")
 
 
 def _helper(name: str, arguments):
