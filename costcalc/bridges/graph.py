@@ -64,12 +64,43 @@ def identifier(text: str, taken: set[str]) -> str:
         name = "_" + name.lstrip("_")
     if keyword.iskeyword(name):
         name += "_"
-    base, n = name, 1
-    while name in taken:
+    return unique(name, taken, "_")
+
+
+def unique(name: str, taken: set[str], separator: str) -> str:
+    """`name`, or `name{separator}2`, 3… where it is taken; it joins `taken`."""
+    found, n = name, 1
+    while found in taken:
         n += 1
-        name = f"{base}_{n}"
-    taken.add(name)
-    return name
+        found = f"{name}{separator}{n}"
+    taken.add(found)
+    return found
+
+
+class CodeWriter:
+    """What the code exporters share: a Python name for each tensor (`x` the input), the lines written, and the
+    helper classes the code needs."""
+
+    def __init__(self, design: Graph, reserved: set[str]):
+        self.taken = {"x", "TITLE", "INPUT", "PATHS", *reserved}
+        self.tensors = {design.input: "x"}
+        self.shapes = design.shapes
+        self.lines: list[str] = []
+        self.paths: dict[str, str] = {}
+        self.helpers: set[str] = set()
+
+    def named(self, node: Node) -> tuple[str, list[str]]:
+        """The node's output's Python name, and those of its inputs."""
+        name = identifier(node.output, self.taken)
+        self.paths[name] = node.output
+        inputs = [self.tensors[x] for x in node.inputs]
+        self.tensors[node.output] = name
+        return name, inputs
+
+    def header(self, title: str, example) -> list[str]:
+        """TITLE, INPUT and PATHS, as Python literals."""
+        return [f"TITLE = {title!r}", f"INPUT = {example!r}",
+                "PATHS = {" + "".join(f"\n    {name!r}: {path!r}," for name, path in self.paths.items()) + "\n}"]
 
 
 def pads(shape: Shape, kernel, stride, dilation, padding) -> list[int]:

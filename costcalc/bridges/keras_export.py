@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import Graph, call, identifier, pads, pool_pads
+from .graph import CodeWriter, Graph, call, identifier, pads, pool_pads
 
 DEFAULTS = {"strides": 1, "padding": "valid", "dilation_rate": 1, "use_bias": True, "activation": None, "groups": 1,
             "depth_multiplier": 1, "center": True, "scale": True, "output_padding": None, "shared_axes": None,
@@ -47,9 +47,7 @@ def builder_code(design: Graph, title: str) -> str:
         "import keras",
         "from keras import layers",
         "",
-        f"TITLE = {title!r}",
-        f"INPUT = {tuple(design.input_shape)!r}",
-        "PATHS = {" + "".join(f"\n    {name!r}: {path!r}," for name, path in writer.paths.items()) + "\n}",
+        *writer.header(title, tuple(design.input_shape)),
         '"""Each layer (and tensor in build) by the path of its layer in the spec."""',
         "", "", *([helpers, ""] if helpers else []),
         "def build():",
@@ -67,20 +65,13 @@ def _model_name(name: str) -> str:
     return identifier(name, set())
 
 
-class _Writer:
+class _Writer(CodeWriter):
     def __init__(self, design: Graph):
-        self.taken = {"x", "keras", "layers", "build", "TITLE", "INPUT", "PATHS", *HELPERS}
-        self.tensors = {design.input: "x"}
-        self.shapes = design.shapes
-        self.lines: list[str] = []
-        self.paths: dict[str, str] = {}
-        self.helpers: set[str] = set()
+        super().__init__(design, {"keras", "layers", "build", *HELPERS})
 
     def node(self, node) -> None:
-        name = identifier(node.output, self.taken)
-        self.paths[name] = node.output
-        row, inputs = node.row, [self.tensors[x] for x in node.inputs]
-        self.tensors[node.output] = name
+        name, inputs = self.named(node)
+        row = node.row
         if row.role == "merge":
             inputs = [self.broadcast(name, x, self.shapes[path], row) for x, path in zip(inputs, node.inputs)]
             layer = {merges.Concat: "Concatenate()", merges.Add: "Add()", merges.Multiply: "Multiply()"}[type(row.op)]

@@ -16,7 +16,7 @@ import math
 
 from .. import __version__
 from ..model import merges, norms, ops, resampling
-from .graph import Graph, Node, pads, pool_pads
+from .graph import Graph, Node, pads, pool_pads, unique
 
 OPSET = 21
 IR_VERSION = 10  # ONNX 1.16: the first with metadata_props on nodes
@@ -87,12 +87,7 @@ class _Model:
         self.nodes[-1].output[0] = node.output
 
     def fresh(self, name: str, taken: set[str]) -> str:
-        unique, n = name, 1
-        while unique in taken:
-            n += 1
-            unique = f"{name}~{n}"
-        taken.add(unique)
-        return unique
+        return unique(name, taken, "~")
 
     def add(self, op_type: str, inputs: list[str], output: str | None = None, main: bool = False, name=None,
             **attributes) -> str:

@@ -14,7 +14,7 @@ from functools import partial
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import Graph, call, identifier, pads, pool_pads
+from .graph import CodeWriter, Graph, call, pads, pool_pads
 
 ACTIVATIONS = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "swish": "nn.SiLU()",
@@ -95,7 +95,7 @@ def module_code(design: Graph, title: str) -> str:
         writer.node(node)
     helpers = "\n\n".join(HELPERS[name] for name in sorted(writer.helpers))
     shape = design.input_shape
-    example = f"1, {shape[2]}, {shape[0]}, {shape[1]}" if len(shape) == 3 else f"1, {shape[0]}"
+    example = (1, shape[2], shape[0], shape[1]) if len(shape) == 3 else (1, shape[0])
     return "\n".join([
         f'"""A PyTorch nn.Module written by costcalc {__version__} (`costcalc export --to pytorch`): NCHW tensors."""',
         "",
@@ -103,9 +103,7 @@ def module_code(design: Graph, title: str) -> str:
         "from torch import nn",
         "from torch.nn import functional as F",
         "",
-        f"TITLE = {title!r}",
-        f"INPUT = ({example})",
-        "PATHS = {" + "".join(f"\n    {name!r}: {path!r}," for name, path in writer.paths.items()) + "\n}",
+        *writer.header(title, example),
         '"""Each attribute (and tensor in forward) by the path of its layer in the spec."""',
         "", "", *([helpers, ""] if helpers else []),
         "class Model(nn.Module):",
@@ -123,21 +121,14 @@ def module_code(design: Graph, title: str) -> str:
     ])
 
 
-class _Writer:
+class _Writer(CodeWriter):
     def __init__(self, design: Graph):
-        self.taken = {"x", "self", "torch", "nn", "F", "TITLE", "INPUT", "PATHS", "Model", *HELPERS}
-        self.tensors = {design.input: "x"}
-        self.shapes = design.shapes
+        super().__init__(design, {"self", "torch", "nn", "F", "Model", *HELPERS})
         self.modules: list[tuple[str, str]] = []
-        self.lines: list[str] = []
-        self.paths: dict[str, str] = {}
-        self.helpers: set[str] = set()
 
     def node(self, node) -> None:
-        name = identifier(node.output, self.taken)
-        self.paths[name] = node.output
-        row, inputs = node.row, [self.tensors[x] for x in node.inputs]
-        self.tensors[node.output] = name
+        name, inputs = self.named(node)
+        row = node.row
         if row.role == "merge":
             self.lines.append(f"{name} = {_merge(row, inputs, [self.shapes[x] for x in node.inputs])}")
             return
