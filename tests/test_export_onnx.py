@@ -150,3 +150,11 @@ def test_the_exporter_imports_onnx_only_when_it_exports():
     script = "import sys\nimport costcalc.bridges.onnx_export\nprint('onnx' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout == "False False\n"
+
+
+def test_set_and_input_export_the_design_the_report_shows(tmp_path):
+    spec, flags = SPECS / "zoo" / "mobilenet_keras.yaml", ["--set", "alpha=0.25", "--input", "96,96,3"]
+    model = onnx.load(str(export(tmp_path, spec, *flags, "--weights", "zeros")))
+    totals = json.loads(run("report", str(spec), *flags, "--format", "json").out)["designs"][0]["totals"]
+    assert sum(math.prod(tensor.dims) for tensor in model.graph.initializer) == totals["params"] == 475_544  # Keras: 475,544
+    assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [1, 3, 96, 96]
