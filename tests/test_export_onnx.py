@@ -159,3 +159,12 @@ def test_set_and_input_export_the_design_the_report_shows(tmp_path):
     # Keras 3.15's MobileNet(alpha=0.25, input_shape=(96, 96, 3)) counts 475,544
     assert sum(math.prod(tensor.dims) for tensor in model.graph.initializer) == totals["params"] == 475_544
     assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [1, 3, 96, 96]
+
+
+def test_a_layer_named_like_a_helper_node_keeps_its_name(tmp_path, spec_file):
+    spec = spec_file("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 3, activation: relu, name: a}\n"
+                     "  - relu: {name: 'a:Relu'}\n  - relu: {name: output}\n")
+    model = onnx.load(str(export(tmp_path, spec)))
+    onnx.checker.check_model(model, full_check=True)
+    assert [(node.name, list(node.output)) for node in model.graph.node] == [
+        ("a", ["a:Conv"]), ("a:Relu~2", ["a"]), ("a:Relu", ["a:Relu"]), ("output", ["output"])]

@@ -21,7 +21,6 @@ from .graph import Graph, Node, pads, pool_pads, unique
 OPSET = 21
 IR_VERSION = 10  # ONNX 1.16: the first with metadata_props on nodes
 SEED = 2024
-WEIGHTS = ("random", "zeros")
 
 
 def export(design: Graph, weights: str = "random", figures: dict[str, dict[str, str]] | None = None,
@@ -30,14 +29,16 @@ def export(design: Graph, weights: str = "random", figures: dict[str, dict[str, 
     import onnx
 
     model = _Model(weights, design.shapes)
+    model.tensors.update(design.shapes)  # every path names a tensor and a node before any helper takes a name
+    model.node_names.update(design.shapes)
     for node in design.nodes:
         model.lower(node)
-    if not design.nodes or design.output == design.input:
-        model.output = "output"
-        model.add("Identity", [design.input], "output", name="output")
+    if design.output == design.input:  # no layer, or none on the way: ONNX needs a node to write the output
+        model.output = model.fresh("output", model.tensors)
+        model.add("Identity", [design.input], model.output, name=model.output)
     model.annotate(figures or {})
     graph = onnx.helper.make_graph(
-        model.nodes, _safe_name(design.name), [_value(design.input, design.input_shape)],
+        model.nodes, design.name or "design", [_value(design.input, design.input_shape)],
         [_value(model.output or design.output, design.output_shape)], model.initializers, doc_string=title)
     result = onnx.helper.make_model(graph, producer_name="costcalc", producer_version=__version__,
                                     opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
@@ -53,10 +54,6 @@ def _value(name: str, shape):
     import onnx
 
     return onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, nchw(shape))
-
-
-def _safe_name(name: str) -> str:
-    return name or "design"
 
 
 class _Model:
@@ -79,7 +76,6 @@ class _Model:
     def lower(self, node: Node) -> None:
         """A layer or merge's nodes; its last node writes the tensor named by its path."""
         self.path, row = node.output, node.row
-        self.tensors.add(node.output)
         start = len(self.nodes)
         result = LOWER[type(row.op)](self, row, list(node.inputs))
         if len(self.nodes) == start or self.nodes[-1].output[0] != result:
@@ -94,8 +90,7 @@ class _Model:
         """A node of the current layer: named by the path if `main`, else PATH:Op; returns its output."""
         import onnx
 
-        name = name or (self.path if main else f"{self.path}:{op_type}")
-        name = self.fresh(name, self.node_names)
+        name = self.path if main else self.fresh(name or f"{self.path}:{op_type}", self.node_names)
         output = output or self.fresh(f"{self.path}:{op_type}", self.tensors)
         node = onnx.helper.make_node(op_type, inputs, [output], name=name, **attributes)
         self.nodes.append(node)
