@@ -144,14 +144,13 @@ class _Writer(CodeWriter):
 
 
 def _functional(kind: str, x: str) -> str:
-    module = ACTIVATIONS[kind]
-    name, _, arguments = module[3:].partition("(")
-    return f"F.{_FUNCTIONS[name]}({x}{', ' + arguments[:-1] if arguments[:-1] else ''})"
+    """An activation option as a call in forward: F.relu(x), torch.sigmoid(x), F.softmax(x, dim=1)."""
+    return f"{FUNCTIONAL[kind]}({x}, dim=1)" if kind == "softmax" else f"{FUNCTIONAL[kind]}({x})"
 
 
-_FUNCTIONS = {"ReLU": "relu", "ReLU6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh", "SiLU": "silu",
-              "Hardswish": "hardswish", "Hardsigmoid": "hardsigmoid", "Softmax": "softmax", "GELU": "gelu",
-              "LeakyReLU": "leaky_relu", "ELU": "elu", "Mish": "mish"}
+FUNCTIONAL = {"relu": "F.relu", "relu6": "F.relu6", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh", "swish": "F.silu",
+              "silu": "F.silu", "hswish": "F.hardswish", "hsigmoid": "F.hardsigmoid", "softmax": "F.softmax",
+              "gelu": "F.gelu", "leaky_relu": "F.leaky_relu", "elu": "F.elu", "mish": "F.mish"}
 
 
 def _split(found: list[int]) -> tuple[tuple[int, int], tuple[int, int, int, int] | None]:
@@ -193,10 +192,11 @@ def _conv(row, padding) -> str:
     if isinstance(op, ops.Conv):
         return _conv_call("nn.Conv2d", channels, op.filters, op.kernel, **common, groups=op.groups, bias=op.bias)
     if isinstance(op, ops.Depthwise):
-        return _conv_call("nn.Conv2d", channels, channels * op.multiplier, op.kernel, **common, groups=channels, bias=op.bias)
+        return _conv_call("nn.Conv2d", channels, channels * op.multiplier, op.kernel, **common, groups=channels,
+                          bias=op.bias)
     middle = channels * op.multiplier
-    return (f"nn.Sequential({_conv_call('nn.Conv2d', channels, middle, op.kernel, **common, groups=channels, bias=False)}, "
-            f"{_conv_call('nn.Conv2d', middle, op.filters, 1, bias=op.bias)})")
+    depthwise = _conv_call("nn.Conv2d", channels, middle, op.kernel, **common, groups=channels, bias=False)
+    return f"nn.Sequential({depthwise}, {_conv_call('nn.Conv2d', middle, op.filters, 1, bias=op.bias)})"
 
 
 def _conv_transpose(row, helpers) -> str:
