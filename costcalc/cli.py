@@ -624,7 +624,8 @@ EXPORT_SUFFIXES = {"onnx": ".onnx", "pytorch": ".py", "keras": ".py"}
 @click.option("--weights", type=click.Choice(["random", "zeros"]), default="random", show_default=True,
               help="ONNX weights: seeded random values (the same file every time) or zeros.")
 @click.option("--figures", is_flag=True,
-              help="ONNX: put costcalc's figures on each node, and write FILE.netron.json for Netron (docs/bridges.md).")
+              help="ONNX: put costcalc's figures on each node, and write NAME.netron.json beside NAME.onnx for Netron "
+                   "(docs/bridges.md).")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for --figures (bytes moved, latency).")
 @device_options
