@@ -74,42 +74,47 @@ class _Writer(CodeWriter):
         row = node.row
         if row.role == "merge":
             inputs = [self.broadcast(name, x, self.shapes[path], row) for x, path in zip(inputs, node.inputs)]
-            layer = {merges.Concat: "Concatenate()", merges.Add: "Add()", merges.Multiply: "Multiply()"}[type(row.op)]
-            self.lines.append(f"{name} = layers.{layer[:-1]}name={name!r})([{', '.join(inputs)}])")
+            layer = _layer({merges.Concat: "Concatenate", merges.Add: "Add", merges.Multiply: "Multiply"}[type(row.op)],
+                           name=name)
+            self.lines.append(f"{name} = {layer}([{', '.join(inputs)}])")
             return
         source = inputs[0]
-        for layer in _layers(row, self.helpers, name):
+        for layer in _layers(row, self, name):
             self.lines.append(f"{name} = {layer}({source})")
             source = name
+
+    def fresh(self, name: str) -> str:
+        """A name for a layer beside the one of a row (its padding, its crop), unique as every name is."""
+        return identifier(name, self.taken)
 
     def broadcast(self, name: str, x: str, shape, row) -> str:
         """A [C] operand of a multiply against [H, W, C], reshaped to [1, 1, C]."""
         if len(row.output) != 3 or len(shape) != 1:
             return x
-        reshaped = identifier(f"{name}_{x}_reshape", self.taken)
+        reshaped = self.fresh(f"{name}_{x}_reshape")
         self.lines.append(f"{reshaped} = layers.Reshape((1, 1, {shape[0]}), name={reshaped!r})({x})")
         return reshaped
 
 
 def _padding(name: str, found: list[int], same_ok: bool) -> tuple[str, list[str]]:
-    """Keras's padding word, and the ZeroPadding2D layer before the layer where its padding needs one."""
+    """Keras's padding word, and the ZeroPadding2D layer (named `name`) before the layer where its padding needs one."""
     top, left, bottom, right = found
     if not any(found):
         return "valid", []
     if same_ok:
         return "same", []
-    return "valid", [_layer("ZeroPadding2D", ((top, bottom), (left, right)), name=name + "_pad")]
+    return "valid", [_layer("ZeroPadding2D", ((top, bottom), (left, right)), name=name)]
 
 
 def _layer(function: str, *positional, defaults=None, **keywords) -> str:
     return call(f"layers.{function}", *positional, defaults=DEFAULTS if defaults is None else defaults, **keywords)
 
 
-def _layers(row, helpers: set[str], name: str) -> list[str]:
+def _layers(row, writer: _Writer, name: str) -> list[str]:
     """The layer calls (text before `(x)`) that make the row, the last named `name`."""
     op, kind = row.op, type(row.op)
     if kind in (ops.Conv, ops.Depthwise, ops.Separable):
-        padding, before = _padding(name, pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
+        padding, before = _padding(writer.fresh(name + "_pad"), pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
                                    op.padding == "same")
         common = {"strides": op.stride, "padding": padding, "dilation_rate": op.dilation, "use_bias": op.bias,
                   "activation": _activation(op.activation)}
@@ -120,13 +125,13 @@ def _layers(row, helpers: set[str], name: str) -> list[str]:
         return [*before, _layer("SeparableConv2D", op.filters, op.kernel, **common, depth_multiplier=op.multiplier,
                                 name=name)]
     if isinstance(op, ops.Pool):
-        padding, before = _padding(name, pool_pads(row), op.padding == "same" and not op.ceil_mode)
+        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row), op.padding == "same" and not op.ceil_mode)
         layer = "MaxPooling2D" if kind is ops.MaxPool else "AveragePooling2D"
         return [*before, _layer(layer, op.size, strides=op.stride or op.size, padding=padding, name=name,
                                 defaults={"padding": "valid"})]  # a pool's strides default to its size: always written
     if kind is resampling.ConvTranspose:
-        return _conv_transpose(row, helpers, name)
-    return [SIMPLE[kind](row, helpers, name)]
+        return _conv_transpose(row, writer, name)
+    return [SIMPLE[kind](row, writer.helpers, name)]
 
 
 def _activation(kind: str | None) -> str | None:
@@ -148,7 +153,7 @@ def _global(row, helpers, name) -> str:
     return _layer(layer, keepdims=row.op.keepdims, name=name)
 
 
-def _conv_transpose(row, helpers, name) -> list[str]:
+def _conv_transpose(row, writer: _Writer, name: str) -> list[str]:
     """Conv2DTranspose; explicit padding (PyTorch's) as valid with the output padding, then the padding cropped."""
     op = row.op
     if op.groups != 1:
@@ -158,7 +163,9 @@ def _conv_transpose(row, helpers, name) -> list[str]:
     layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride, padding="valid" if explicit else op.padding,
                    output_padding=extra, dilation_rate=op.dilation, use_bias=op.bias,
                    activation=_activation(op.activation), name=name)
-    return [layer, _layer("Cropping2D", _sides(op.padding), name=name + "_crop")] if explicit and any(op.padding) else [layer]
+    if not (explicit and any(op.padding)):
+        return [layer]
+    return [layer, _layer("Cropping2D", _sides(op.padding), name=writer.fresh(name + "_crop"))]
 
 
 def _prelu(row, helpers, name) -> str:
