@@ -19,7 +19,7 @@ LOWER = {
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
-    "bridges": {"base", "model", "spec", "count"},
+    "bridges": {"base", "model", "spec", "count", "device"},
     "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device"},
     "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges"},
 }
