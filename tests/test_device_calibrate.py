@@ -71,7 +71,7 @@ def base_device():
 def test_calibration_takes_the_overhead_from_the_smallest_layer_and_the_peak_from_the_fastest():
     timings = read_timings(str(DATA / "timings.json"))
     timed = [(analyze(spec).designs[0], seconds) for spec, seconds in timings.layers]
-    device = calibrate(timed, base_device(), "float32", 4, "fitted", timings.runtime)
+    device = calibrate(timed, base_device(), "float32", "fitted", timings.runtime)
     # The tiny relu took 1 µs beyond its 0.64 ns of memory time; the 3×3 conv reached 2 TFLOP/s
     # past the overhead, twice the base's peak; the 1×1 conv reached 0.5 TFLOP/s, a quarter of it;
     # the large relu took less than its memory time (cache), so it runs at efficiency 1.

@@ -30,7 +30,7 @@ def test_calibrating_the_committed_timings_gives_the_committed_device():
     devices = read_devices(DEVICES)
     timings = read_timings(str(REFERENCE / "torch_cpu_layer_timings.json"))
     timed = [(analyze(spec).designs[0], seconds) for spec, seconds in timings.layers]
-    fitted = calibrate(timed, devices["cpu-1-thread"], "float32", 4, "cpu-1-thread-calibrated", timings.runtime)
+    fitted = calibrate(timed, devices["cpu-1-thread"], "float32", "cpu-1-thread-calibrated", timings.runtime)
     assert len(timed) == 169
     assert entry(fitted) == json.loads((REFERENCE / "latency_torch_cpu_devices.json").read_text())["devices"][
         "cpu-1-thread-calibrated"]

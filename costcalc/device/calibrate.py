@@ -21,15 +21,16 @@ from dataclasses import replace
 from ..count.engine import DesignResult
 from .kernels import kernel
 from .profiles import Device
+from .settings import DTYPES
 from .traffic import memory
 
 Timing = tuple[DesignResult, float]
 """A one-layer design and the seconds its layer took."""
 
 
-def calibrate(timings: list[Timing], base: Device, dtype: str, element_bytes: int, name: str, about: str) -> Device:
-    """`base` fitted to the timed layers (at `dtype`, of `element_bytes` each); `about` says what timed them."""
-    measured = []
+def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about: str) -> Device:
+    """`base` fitted to the timed layers (at `dtype`); `about` says what timed them."""
+    measured, element_bytes = [], DTYPES[dtype]
     for design, seconds in timings:
         (row,) = design.rows
         flops = row.cost.flops
