@@ -133,3 +133,15 @@ def test_only_sweep_imports_numpy():
                     ["check", spec, "--max-macs", "1G"], ["diff", spec, spec]):
         assert "numpy" not in modules_after_command(*command), command
     assert "numpy" in modules_after_command("sweep", spec, "--vary", "alpha=0.5,1.0")
+
+
+def test_the_map_names_every_module_and_package():
+    """docs/architecture.md names each module of the package (as `name`, `name.py` or `package/name.py`) and each
+    subpackage (as `package/`)."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = [path for path in PACKAGE.rglob("*.py") if path.name not in ("__init__.py", "__main__.py")
+               and "examples" not in path.relative_to(PACKAGE).parts]
+    unnamed = [str(path.relative_to(ROOT)) for path in modules
+               if not any(form in doc for form in (f"`{path.stem}`", f"`{path.name}`", f"{path.parent.name}/{path.name}"))]
+    packages = [path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists() and f"`{path.name}/`" not in doc]
+    assert (unnamed, packages) == ([], [])
