@@ -88,7 +88,8 @@ def check_views(checks: list[FileCheck]) -> list[View]:
     for check in checks:
         if check.error:
             continue
-        view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
+        columns = ("design", "metric", "value", "limit", "used", "result", "limit from") if check.verdicts else ()
+        view = View(f"{check.file}: budget check", columns,
                     notes=(summary(check), *notes(check)), right=(2, 3, 4))
         for v in check.verdicts:
             cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)

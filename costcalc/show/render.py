@@ -103,9 +103,12 @@ def listing(entries: dict[str, str], cells: int | None) -> str:
 
 
 def markdown(views: list[View]) -> str:
-    """GitHub-flavoured Markdown tables, emphasised rows in bold."""
+    """GitHub-flavoured Markdown tables, emphasised rows in bold; a view without columns is its title and notes."""
     parts = []
     for view in map(shown, views):
+        if not view.columns:
+            parts.append("\n".join([f"### {view.title}", "", *(f"{note}  " for note in view.notes)]).rstrip())
+            continue
         lines = [f"### {view.title}", "", "| " + " | ".join(map(markdown_cell, view.columns)) + " |"]
         right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
         lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")

@@ -22,6 +22,7 @@ class View:
 
     To fit a narrow console (show/fit.py), a column of `joins` may share the cell of the column
     before it (a ratio beside its value), and a `transposable` table may be turned, rows as columns.
+    A view without columns is its title and notes, with no table.
     """
 
     title: str
