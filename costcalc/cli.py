@@ -252,7 +252,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
 
         chosen = pick_devices((device,) if device else (), devices_files, loaded)
         more = device_columns(analysis, DTYPES[weight_dtype or dtype], fused, exact, *chosen[:1], dtype=dtype,
-                              batch=batch)
+                              batch=batch, spec=loaded)
         extra = extra + more if extra else more
         if device and fmt == "html":
             from .draw.roofline import roofline_svg
@@ -300,13 +300,14 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
     comparison = compare_designs(analysis, baseline, branches, depth)
     glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
     if memory or device or optimizer:
+        from .device.profiles import origins
         from .show import device as shown
 
-        figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
-                                       pick_devices(device, devices_files, loaded), dtype, batch, optimizer)
+        chosen = pick_devices(device, devices_files, loaded)
+        figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused, chosen, dtype, batch, optimizer)
         emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
-             + [shown.figures_view(figures, exact)],
-             lambda: render.compare_json(comparison, figures),
+             + [shown.figures_view(figures, exact, origins(chosen, loaded))],
+             lambda: render.compare_json(comparison, figures, origins(chosen, loaded)),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
         return
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
@@ -398,11 +399,12 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
         figures, devices, device = None, (), None
         if needed := device_metrics(spec, flags, growth if against is not None else None):
             from .device.budget import budget_figures
+            from .device.profiles import origins
 
             settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
             name, files = settings.pop("device", None), settings.pop("devices_files", ())
             device = settings["device"] = named_device(name, files, spec) if name else None
-            devices = ((name, device_origin(device)),) if name else ()
+            devices = tuple(origins([device]).items()) if name else ()
             where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
                           if "latency" in limits), None)
             flag = "--max-latency" if "latency" in flags else "--max-growth latency"
@@ -427,11 +429,6 @@ def named_device(name: str, files: tuple[str, ...], spec):
                         hint="check --device takes a built-in device or one from --devices FILE; "
                              "rename the spec's device, or remove it")
     return pick_devices((name,), files)[0]
-
-
-def device_origin(device) -> str:
-    """Where a device's figures come from: built-in, a --devices file, or a spec's devices:."""
-    return device.origin if device.origin == "built-in" else f"--devices {device.origin}"
 
 
 @main.command(short_help="Check designs against their budgets and growth limits.")
@@ -530,10 +527,13 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     from .teach import explain as boards
 
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
-    roofline = None
+    roofline, devices = None, {}
     if device:
-        roofline = (DTYPES[weight_dtype or dtype], fused, *pick_devices((device,), devices_files, loaded), dtype, batch)
-    explanation = boards.explain(analysis, layer, receptive, roofline)
+        from .device.profiles import origins
+
+        chosen = pick_devices((device,), devices_files, loaded)
+        roofline, devices = (DTYPES[weight_dtype or dtype], fused, *chosen, dtype, batch), origins(chosen, loaded)
+    explanation = boards.explain(analysis, layer, receptive, roofline, devices)
     chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
     while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
         click.echo(written, nl=False)
@@ -586,7 +586,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
         from .show.device import diff_on_device
 
         result = diff_on_device(result, DTYPES[dtype], DTYPES[weight_dtype or dtype], fused,
-                                pick_devices(device, devices_files, loaded), dtype, batch)
+                                pick_devices(device, devices_files, loaded), dtype, batch, loaded)
     emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
 
@@ -655,7 +655,7 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
         from .draw.timing import latency_fill
 
         fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded), dtype, weight_dtype or dtype, DTYPES,
-                            fused, batch)
+                            fused, batch, loaded)
     picture = svg(layout(chosen, depth, fill), title)
     text = picture if kind == "svg" else html_page().page(title, [html_page().figures(chosen, analysis), picture])
     if output == "-":

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..count.engine import DesignResult, Row
-from ..device.profiles import Device
+from ..device.profiles import Device, origins
 from ..device.roofline import Estimate, latency
 from ..device.traffic import memory
+from ..show.views import device_notes
 from ..units import seconds
 from .layout import Fill, box_lines
 
@@ -22,9 +23,10 @@ BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused:
 
 
 def latency_fill(design: DesignResult, device: Device, dtype: str, weight_dtype: str, element_bytes: Mapping[str, int],
-                 fused: bool = False, batch: int = 1) -> Fill:
+                 fused: bool = False, batch: int = 1, spec=None) -> Fill:
     """Each row's share of the design's estimated latency on `device`, at `dtype` for activations and
-    `weight_dtype` for weights (`element_bytes` gives each one's size) and `batch` samples."""
+    `weight_dtype` for weights (`element_bytes` gives each one's size) and `batch` samples; the caption says
+    where the device comes from (built-in, a --devices file, or `spec`'s devices:)."""
     found = memory(design, element_bytes[dtype], element_bytes[weight_dtype], fused, batch)
     estimates = latency(design, found, device, dtype, batch)
     total = estimates[""].seconds
@@ -34,7 +36,7 @@ def latency_fill(design: DesignResult, device: Device, dtype: str, weight_dtype:
              for row in design.rows}
     precision = [dtype] + ([f"{weight_dtype} weights"] if weight_dtype != dtype else []) + (["fused"] if fused else [])
     caption = (f"fill: share of the estimated latency on {device.name} at batch {batch}, "
-               f"{seconds(total)} ({', '.join(precision)})")
+               f"{seconds(total)} ({', '.join(precision)}); {device_notes(origins([device], spec))[0]}")
     return Fill(caption, shares, notes)
 
 

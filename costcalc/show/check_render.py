@@ -9,7 +9,7 @@ from ..safe import github_data, github_property, one_line, visible
 from ..units import quantity
 from .jsontext import json_text
 from .render import markdown, markdown_error
-from .views import View, share
+from .views import View, device_notes, share
 
 JSON_FORMAT = 1
 
@@ -79,7 +79,7 @@ def notes(check: FileCheck) -> list[str]:
     """The lines under a check's table, said in every format: what was not checked, where devices came from."""
     lines = [f"not checked (no budget): {', '.join(check.unchecked)}"] if check.unchecked else []
     lines += [note] if (note := baseline_note(check)) else []
-    return lines + [f"device {name}: {origin}" for name, origin in check.devices]
+    return [*lines, *device_notes(dict(check.devices))]
 
 
 def check_views(checks: list[FileCheck]) -> list[View]:

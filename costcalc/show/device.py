@@ -8,13 +8,13 @@ from dataclasses import replace
 from .. import __version__
 from ..analyses.diff import Change, DesignDiff, Diff
 from ..count.engine import Analysis, DesignResult
-from ..device.profiles import Device, entry
+from ..device.profiles import Device, entry, origins
 from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
 from ..units import readable, readable_bytes, seconds
 from .render import JSON_FORMAT
-from .views import ExtraColumns, View
+from .views import ExtraColumns, View, device_notes
 
 TITLES = ("read", "weights", "written", "FLOP/B", "live")
 KEYS = ("bytes_read", "weight_bytes_read", "bytes_written", "bytes_moved", "intensity", "live_bytes")
@@ -48,8 +48,9 @@ def estimate_values(estimate: Estimate) -> tuple:
 
 
 def device_columns(analysis: Analysis, weight_bytes: int, fused: bool = False, exact: bool = False,
-                   device: Device | None = None, dtype: str = "float32", batch: int = 1) -> ExtraColumns:
-    """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time."""
+                   device: Device | None = None, dtype: str = "float32", batch: int = 1, spec=None) -> ExtraColumns:
+    """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time
+    (and where the device comes from: built-in, a --devices file or `spec`'s devices:)."""
     table, data = {}, {}
     for design in analysis.designs:
         found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
@@ -63,7 +64,7 @@ def device_columns(analysis: Analysis, weight_bytes: int, fused: bool = False, e
                 cells, values = cells + estimate_cells(estimates[path]), values + estimate_values(estimates[path])
             table[design.name][path], data[design.name][path] = cells, values
     titles, keys = (TITLES + DEVICE_TITLES, KEYS + DEVICE_KEYS) if device else (TITLES, KEYS)
-    return ExtraColumns(titles, keys, table, data)
+    return ExtraColumns(titles, keys, table, data, devices=origins([device], spec) if device else {})
 
 
 def calibrated(device: Device) -> str:
@@ -149,13 +150,14 @@ def training_figures(found: Training, optimizer: str) -> dict:
             "memory_bytes": found.memory}
 
 
-def figures_view(figures: dict[str, dict], exact: bool) -> View:
-    """The designs' bytes, memory, estimated latency per device and training figures, side by side."""
+def figures_view(figures: dict[str, dict], exact: bool, devices: dict[str, str] | None = None) -> View:
+    """The designs' bytes, memory, estimated latency per device and training figures, side by side; `devices`:
+    where each device comes from."""
     first = next(iter(figures.values()))
     columns = ("design", *figures_titles(first))
     view = View(f"on a device, a batch of {first['batch']}: bytes moved, peak activation memory, weights, roofline latency",
                 columns,
-                right=tuple(range(1, len(columns))), notes=figures_notes(first))
+                right=tuple(range(1, len(columns))), notes=figures_notes(first, devices))
     for name, found in figures.items():
         view.rows.append(((name, *figures_cells(found, exact)), False))
     return view
@@ -175,11 +177,11 @@ def figures_cells(found: dict, exact: bool) -> tuple[str, ...]:
             *(seconds(s) for s in found["latency_s"].values()), *trained)
 
 
-def figures_notes(found: dict) -> tuple[str, ...]:
+def figures_notes(found: dict, devices: dict[str, str] | None = None) -> tuple[str, ...]:
     notes = [f"batch {found['batch']}; latency is a roofline estimate (docs/latency.md)"]
     if "training" in found:
         notes.append(f"training: forward and backward, {found['training']['optimizer']} optimizer (docs/latency.md, Training)")
-    return tuple(notes)
+    return (*notes, *device_notes(devices or {}))
 
 
 def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list]]:
@@ -194,9 +196,10 @@ def figures_columns(figures: dict[str, dict]) -> tuple[list[str], dict[str, list
 
 
 def diff_on_device(result: Diff, activation_bytes: int, weight_bytes: int, fused: bool, devices: list[Device],
-                   dtype: str, batch: int = 1) -> Diff:
+                   dtype: str, batch: int = 1, spec=None) -> Diff:
     """The diff with each design's device figures old → new: bytes moved, peak activation memory, weights
-    bytes and, per device, the estimated latency (`latency_s`)."""
+    bytes and, per device, the estimated latency (`latency_s`); and where each device comes from (`spec`:
+    the spec whose devices: were read)."""
     devices = list({d.name: d for d in devices}.values())
 
     def changes(pair: DesignDiff) -> tuple[Change, ...]:
@@ -205,4 +208,5 @@ def diff_on_device(result: Diff, activation_bytes: int, weight_bytes: int, fused
         return (*(Change(m, old[m], new[m]) for m in FIGURES),
                 *(Change("latency_s", old["latency_s"][d.name], new["latency_s"][d.name], d.name) for d in devices))
 
-    return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs), batch=batch)
+    return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs), batch=batch,
+                   devices=tuple(origins(devices, spec).items()))

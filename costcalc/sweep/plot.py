@@ -7,6 +7,7 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 from __future__ import annotations
 
 from ..errors import CostcalcError
+from ..show.views import device_notes
 from ..units import readable, readable_bytes, seconds
 from .render import value_text
 from .run import Sweep, Variant
@@ -102,6 +103,8 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     out.append(x_name.rjust(width))
     if len(lines) > 1:
         out += wrapped([f"{m} {label}" for m, label in zip(MARKERS, lines)], margin + 1, width)
+    if metric == "latency":  # the one figure that depends on the device: where it comes from
+        out += device_notes(dict(sweep.devices))
     return "\n".join(out) + "\n"
 
 

@@ -8,14 +8,14 @@ words. Text and Markdown renderings of the same boards.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..count.engine import Analysis, DesignResult, Row, child_indices
 from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
 from ..safe import brief, visible
 from ..show.text import wrap_formula
-from ..show.views import share
+from ..show.views import device_notes, share
 from ..units import ratio, readable
 from .boards import explainer
 from .formulas import Board, Line, f, formula
@@ -53,11 +53,13 @@ class Shares:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Every design explained, the comparison with the baseline in words, and each branch's share."""
+    """Every design explained, the comparison with the baseline in words, each branch's share, and where
+    the device of the roofline times comes from (name → origin)."""
 
     designs: tuple[DesignBoard, ...]
     comparison: tuple[str, ...]
     shares: tuple[Shares, ...] = ()
+    devices: dict[str, str] = field(default_factory=dict)
 
 
 # ---- rows, designs, comparison ------------------------------------------------------------
@@ -211,10 +213,11 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, roofline=None) -> Explanation:
+def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, roofline=None,
+            devices: dict[str, str] | None = None) -> Explanation:
     """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
     with `receptive`, each layer's receptive field too; with `roofline` (weight bytes, fused, device,
-    dtype, batch), each layer's bytes and roofline time."""
+    dtype, batch), each layer's bytes and roofline time, and `devices` says where its device comes from."""
     designs = tuple(design_board(analysis, d, layer, receptive, roofline) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
@@ -224,7 +227,7 @@ def explain(analysis: Analysis, layer: str | None = None, receptive: bool = Fals
         raise CostcalcError(f"--layer {brief(layer)} is not a path in {analysis.file}",
                             hint=did_you_mean(layer, paths) or "costcalc report lists the paths")
     compared = comparison(analysis) if len(analysis.designs) > 1 and not layer else ()
-    return Explanation(designs, compared, branch_shares(analysis, layer))
+    return Explanation(designs, compared, branch_shares(analysis, layer), devices or {})
 
 
 def branch_shares(analysis: Analysis, layer: str | None) -> tuple[Shares, ...]:
@@ -305,6 +308,8 @@ def text_chunks(explanation: Explanation, width: int | None = None):
             yield "\n".join(map(visible, explanation.comparison))
         for shares in explanation.shares:
             yield "\n".join(map(visible, share_lines(shares)))
+        if explanation.devices:
+            yield "\n".join(map(visible, device_notes(explanation.devices)))
 
     for index, block in enumerate(blocks()):
         if width is not None:
@@ -332,6 +337,8 @@ def markdown_chunks(explanation: Explanation):
         for shares in explanation.shares:
             head, *lines = map(visible, share_lines(shares))
             yield f"**{head}**\n\n" + "\n".join("  " + line for line in lines)
+        if explanation.devices:
+            yield "\n".join(f"{visible(line)}  " for line in device_notes(explanation.devices)).rstrip()
 
     for index, block in enumerate(blocks()):
         yield ("\n\n" if index else "") + block
