@@ -372,7 +372,8 @@ def parse_growth_flags(ctx, param, values):
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
                growth: dict | None = None, on_device: dict | None = None, settings=(), require_baseline: bool = False):
-    """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
+    """One spec's checks, against a baseline if given; a bad spec or a missing budget is kept, and reported on
+    stderr too, but for --format github, whose annotation says it (in a workflow log, stderr runs commands too).
 
     `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
     from dataclasses import replace
@@ -414,7 +415,8 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
         checked = evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
         return replace(checked, new_since=new_since, baseline_required=require_baseline, devices=devices)
     except CostcalcError as error:
-        click.echo(str(error), err=True)
+        if click.get_current_context().meta.get(FORMAT_KEY) != "github":
+            click.echo(str(error), err=True)
         return FileCheck(path, error=error)
 
 
@@ -614,8 +616,9 @@ def html_page():
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write: FILE.svg (the diagram) or FILE.html (a page with it); - prints the SVG.")
-@click.option("--design", "-d", shell_complete=completion("designs"),
-              help="The design to draw (default: the spec's baseline).")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="The design to draw (default: the spec's baseline); repeat it to draw several side by side, "
+                   "or --design all for every design.")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
 @click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
 @set_option
@@ -623,21 +626,23 @@ def html_page():
               help="Element type of activations, for --device (and the page's activation bytes).")
 @device_options
 @click.pass_context
-def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device, devices_files):
+def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device, devices_files):
     """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
 
-    With --device, boxes are filled by their share of the estimated latency on that device instead.
+    With --device, boxes are filled by their share of the estimated latency on that device, and show its time.
+    Several designs are drawn side by side, each filled by its own shares.
 
     \b
     Examples:
       costcalc draw examples/googlenet_3a --design reduced -o 3a.svg
+      costcalc draw examples/bottleneck_5x5 --design all -o designs.svg
       costcalc draw examples/zoo/resnet50_keras --depth 1 -o resnet50.html
       costcalc draw examples/bottleneck_5x5 --design separable --device a100 --batch 8 -o separable.svg
     """
     from click.core import ParameterSource
 
     from .draw.layout import layout
-    from .draw.svg import svg
+    from .draw.svg import side_by_side
     from .errors import CostcalcError
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
@@ -647,17 +652,25 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
     if given and not device:
         raise click.UsageError(f"--{given[0].replace('_', '-')} changes only the latency fill, which needs a device: "
                                "add --device NAME (costcalc devices lists them)")
-    loaded, analysis = load_and_analyze(spec, input_shape, [design] if design else None, dtype, settings=settings)
-    chosen = analysis.design(design or analysis.baseline)
-    title = f"{analysis.name or analysis.file} — {chosen.name}"
-    fill = None
-    if device:
+    every = designs == ("all",)  # unless a design is named all
+    loaded, analysis = load_and_analyze(spec, input_shape, None if every else list(designs), dtype, settings=settings)
+    if every and "all" not in (design.name for design in analysis.designs):
+        chosen = list(analysis.designs)
+    else:
+        chosen = [analysis.design(name) for name in dict.fromkeys(designs or (analysis.baseline,))]
+    title = f"{analysis.name or analysis.file} — {', '.join(design.name for design in chosen)}"
+
+    def diagram(design):
+        if not device:
+            return layout(design, depth)
         from .draw.timing import latency_fill
 
-        fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded), dtype, weight_dtype or dtype, DTYPES,
-                            fused, batch, loaded)
-    picture = svg(layout(chosen, depth, fill), title)
-    text = picture if kind == "svg" else html_page().page(title, [html_page().figures(chosen, analysis), picture])
+        return layout(design, depth, latency_fill(design, *pick_devices((device,), devices_files, loaded), dtype,
+                                                  weight_dtype or dtype, DTYPES, fused, batch, loaded))
+
+    picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
+    cards = [html_page().figures(design, analysis) for design in chosen] if kind == "html" else []
+    text = picture if kind == "svg" else html_page().page(title, [*cards, picture])
     if output == "-":
         click.echo(text, nl=False)
         return
@@ -683,6 +696,39 @@ def schema():
     from .spec.schema import spec_schema
 
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command("import", short_help="A spec from an ONNX file, a Keras model or PyTorch code.")
+@click.argument("model", type=click.Path(path_type=str))
+@click.option("--output", "-o", metavar="SPEC.yaml", help="Where to write the spec (default: standard output).")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+              help="The input of a model built by code (module:callable).")
+def import_command(model, output, input_shape):
+    """A spec that reproduces MODEL: an ONNX file, a Keras model (.keras, or model.to_json() as .json),
+    or module:callable that builds a PyTorch model (needs torch).
+
+    Every operator is written as costcalc's layers, or refused in one line; the spec's parameters
+    and MACs are the file's. A Keras model reads as `costcalc import efficientnet.keras` and, where
+    torch is installed, code as `costcalc import torchvision.models:resnet18 --input 224,224,3`.
+
+    \b
+    Examples:
+      costcalc export examples/bottleneck_5x5 --design separable --to onnx -o separable.onnx
+      costcalc import separable.onnx -o separable.yaml
+    """
+    from .bridges.framework import import_source
+    from .errors import CostcalcError
+
+    imported = import_source(model, input_shape)
+    if output is None:
+        click.echo(imported.text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(imported.text)
+    except OSError as exc:
+        raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    click.echo(f"wrote {brief(output)}: {imported.summary}", err=True)
 
 
 @main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")

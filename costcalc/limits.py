@@ -56,3 +56,6 @@ MAX_SWEEP_VARIANTS = 1_000_000
 
 MAX_TIMED_LAYERS = 10_000
 """The most layers a timings file (`costcalc devices calibrate`) may list."""
+
+MAX_MODEL_BYTES = 2**31 - 1
+"""The largest model file `costcalc import` reads (protobuf's own limit for an ONNX file)."""

@@ -9,8 +9,10 @@ from .safe import brief
 
 
 def nearest(word, known) -> str | None:
-    """The known word nearest to `word`, if one is near enough."""
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    """The known word nearest to `word`, if one is near enough: the same but for case first (`Relu` → `relu`)."""
+    known = [str(k) for k in known]
+    same = [k for k in known if k.lower() == str(word).lower()]
+    close = same or difflib.get_close_matches(str(word), known, n=1, cutoff=0.6)
     return close[0] if close else None
 
 

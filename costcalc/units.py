@@ -81,6 +81,16 @@ def parse_growth(value, unit: str = "") -> tuple[Fraction | None, int | None]:
                          f"write a percentage such as 2% or an amount such as {AMOUNTS[unit]}") from None
 
 
+def decimal_text(value: Fraction) -> str:
+    """A non-negative fraction read from decimal text (`0.0000001` of `0.0000001%`) written out in full as
+    that decimal, never as `1e-07`: its denominator divides a power of ten."""
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    digits = str(int(value * 10**places)).rjust(places + 1, "0")
+    return f"{digits[:-places]}.{digits[-places:]}" if places else digits
+
+
 DURATIONS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9}
 _DURATION = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s)\s*$")
 

@@ -6,7 +6,7 @@ one positioned line, and outputs that cannot be turned against their reader.
 """
 
 import pytest
-from fuzzing import SECONDS, Case, cases, run_case
+from fuzzing import SECONDS, Case, cases, output_format, output_problems, run_case
 from hypothesis import HealthCheck, given, seed, settings
 
 from conftest import run
@@ -46,3 +46,27 @@ def test_the_guard_reads_outputs(tmp_path):
                        tmp_path)
     assert (outcome.code, outcome.problems) == (0, [])
     assert outcome.out == run("report", str(tmp_path / "spec.yaml"), "--format", "csv").out
+
+
+@pytest.mark.parametrize("fmt, out, problem", [
+    ("plot", "title \x1b]52;c;x\x07\n", "raw control character '\\x1b'"),
+    ("svg", "<svg><text>a & b</text></svg>\n", "not XML: not well-formed (invalid token): line 1, column 14"),
+    ("html", "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head></html>\n",
+     "not XML: mismatched tag: line 2, column 36"),
+    ("junit", "<?xml version='1.0'?>\n<testsuites name=\"\u202e\"/>\n", "raw control character '\\u202e'"),
+    ("csv", "design\n\"a\rb\"\n", "raw control character '\\r'"),
+    ("json", '{"name": "\x9b2J"}\n', "raw control character '\\x9b'"),
+    ("plot", "title \x1b[2J\n", "raw control character '\\x1b'"),
+    ("markdown", '### <img src="https://e.vil/x.png">\n', "markdown renders <img>"),
+    ("markdown", "| a |\n|---|\n| [all budgets hold](https://e.vil) |\n", "markdown renders <a>"),
+    ("github", "::stop-commands::x.yaml: the budget holds\n", "github line: '::stop-commands::x.yaml: the budget holds'"),
+    ("github", "##[add-mask]x.yaml: the budget holds\n", "github line: '##[add-mask]x.yaml: the budget holds'"),
+])
+def test_the_guard_finds_outputs_that_act_on_their_reader(fmt, out, problem):
+    assert output_problems(fmt, out) == [problem]
+
+
+def test_the_guard_knows_each_command_lines_format():
+    assert [output_format(args) for args in (["report", "s.yaml", "--format", "html"], ["draw", "s.yaml", "-o", "-"],
+                                             ["sweep", "s.yaml", "--vary", "w=1,2", "--plot", "macs"],
+                                             ["devices", "calibrate", "t.json"])] == ["html", "svg", "plot", "text"]

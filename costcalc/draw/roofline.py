@@ -11,12 +11,12 @@ overhead puts every point a little below its roof.
 from __future__ import annotations
 
 import math
-from html import escape
 
 from ..count.engine import DesignResult
 from ..device.profiles import Device
 from ..device.roofline import latency
 from ..device.traffic import memory
+from ..safe import xml_text
 from ..units import readable
 from .svg import FONT
 
@@ -65,10 +65,10 @@ def roofline_svg(design: DesignResult, activation_bytes: int, weight_bytes: int,
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
            f'font-family="{FONT}" font-size="13" role="img" class="roofline">',
-           f'<title>{escape(f"Roofline of {design.name} on {device.title}, {dtype}")}</title>',
+           f'<title>{xml_text(f"Roofline of {design.name} on {device.title}, {dtype}")}</title>',
            f'<rect width="{W}" height="{H}" fill="#ffffff"/>',
            f'<text x="{LEFT}" y="22" font-size="15" font-weight="bold">'
-           f'{escape(f"{design.name} on {device.title} ({dtype})")}</text>']
+           f'{xml_text(f"{design.name} on {device.title} ({dtype})")}</text>']
     for exponent in range(x0, x1 + 1):
         x, _ = at(10 ** exponent, 10 ** y0)
         out.append(f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{TOP + plot_h}" stroke="#ddd"/>')
@@ -88,7 +88,7 @@ def roofline_svg(design: DesignResult, activation_bytes: int, weight_bytes: int,
         x, y = at(intensity, rate)
         out.append(f'<circle class="layer" cx="{x}" cy="{y}" r="4.5" fill="{COLOURS[families[path]]}" '
                    f'fill-opacity="0.8" stroke="#222" stroke-width="0.5"><title>'
-                   f'{escape(f"{path} ({kind}): {intensity:.3g} FLOP/B, {readable(rate)}FLOP/s")}</title></circle>')
+                   f'{xml_text(f"{path} ({kind}): {intensity:.3g} FLOP/B, {readable(rate)}FLOP/s")}</title></circle>')
     legend = [("depthwise", "depthwise"), ("conv", "conv, dense"), ("other", "other layers")]
     for i, (key, label) in enumerate(legend):
         y = TOP + 14 + 22 * i

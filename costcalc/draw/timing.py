@@ -37,7 +37,7 @@ def latency_fill(design: DesignResult, device: Device, dtype: str, weight_dtype:
     precision = [dtype] + ([f"{weight_dtype} weights"] if weight_dtype != dtype else []) + (["fused"] if fused else [])
     caption = (f"fill: share of the estimated latency on {device.name} at batch {batch}, "
                f"{seconds(total)} ({', '.join(precision)}); {device_notes(origins([device], spec))[0]}")
-    return Fill(caption, shares, notes)
+    return Fill(caption, shares, notes, {row.path: seconds(estimates[row.path].seconds) for row in design.rows})
 
 
 def note(row: Row, estimate: Estimate, share: float, total: float, device: Device, layer: bool) -> str:

@@ -13,7 +13,7 @@ matrix multiply), `receptive_window` and `mixes_positions` (its receptive field)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import ClassVar
 
 from ..errors import ShapeError
@@ -58,6 +58,9 @@ class Op:
     category: ClassVar[str]
     SIZED_BY_TENSOR: ClassVar[tuple[str, ...]] = ()
     """Options that may name a tensor instead (`size: skip1`): its [height, width] is the value."""
+    MAIN: ClassVar[str | None] = None
+    """The option a bare value would mean (`dense: 10` is units), where the kind has more than one required
+    option or none; else the one required option is the main one."""
     family: ClassVar[str] = "other"
     """Its kind of kernel on a roofline chart: conv (data reused: convolutions, dense), depthwise, other."""
     mixes_positions: ClassVar[bool] = False
@@ -66,6 +69,15 @@ class Op:
     @classmethod
     def option_fields(cls) -> dict:
         return {f.name: f for f in fields(cls) if "check" in f.metadata}
+
+    @classmethod
+    def required(cls) -> list[str]:
+        return [name for name, f in cls.option_fields().items() if f.default is MISSING]
+
+    @classmethod
+    def main_option(cls) -> str | None:
+        required = cls.required()
+        return cls.MAIN or (required[0] if len(required) == 1 else None)
 
     def infer(self, shape: Shape) -> Shape:
         return shape
@@ -175,6 +187,7 @@ class Conv(Sliding):
     """A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."""
 
     kind = "conv"
+    MAIN = "filters"
     filters: int = option(opt.positive_int)
     groups: int = option(opt.positive_int, 1)
 
@@ -229,6 +242,7 @@ class Separable(Sliding):
     """Depthwise then 1×1 pointwise convolution, bias on the pointwise part (Keras SeparableConv2D)."""
 
     kind = "separable"
+    MAIN = "filters"
     filters: int = option(opt.positive_int)
     multiplier: int = option(opt.positive_int, 1)
 
@@ -426,6 +440,7 @@ class Dropout(Op):
     """Dropout: no cost at inference."""
 
     kind = "dropout"
+    MAIN = "rate"
     category = "reshape"
     rate: float | None = option(opt.rate, None)
 

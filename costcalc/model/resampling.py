@@ -33,6 +33,7 @@ class Resize(Op):
     nn.Upsample and F.interpolate), to a target given in exactly one of the TARGETS forms."""
 
     kind = "resize"
+    MAIN = "scale"
     category = "resize"
     TARGETS: ClassVar[tuple[str, ...]] = ("scale", "size")  # a new form: one option here and one case in `target`
     SIZED_BY_TENSOR: ClassVar[tuple[str, ...]] = ("size",)  # size: skip1, as F.interpolate(size=skip1.shape[-2:])
@@ -65,6 +66,7 @@ class ConvTranspose(Sliding):
     is multiplied by filters/groups kernels, which overlap in the output."""
 
     kind = "conv_transpose"
+    MAIN = "filters"
     filters: int = option(opt.positive_int)
     groups: int = option(opt.positive_int, 1)
     padding: opt.Padding = option(opt.transpose_padding, "same")

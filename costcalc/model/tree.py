@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import Where
+from ..units import decimal_text
 from .merges import Merge
 from .ops import Op, Shape
 
@@ -101,7 +102,7 @@ class Growth:
     def __str__(self) -> str:
         if self.percent is None:
             return f"+{self.amount:,}"
-        return f"+{self.percent if self.percent.denominator == 1 else float(self.percent)}%"
+        return f"+{decimal_text(self.percent)}%"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import __version__
 from ..analyses.checks import FileCheck, Verdict
 from ..model.tree import UNITS
-from ..safe import github_data, github_property, one_line, visible
+from ..safe import github_data, github_plain, github_property, github_text, one_line, visible
 from ..units import quantity
 from .jsontext import json_text
 from .render import markdown, markdown_error
@@ -90,7 +90,7 @@ def check_views(checks: list[FileCheck]) -> list[View]:
             continue
         columns = ("design", "metric", "value", "limit", "used", "result", "limit from") if check.verdicts else ()
         view = View(f"{check.file}: budget check", columns,
-                    notes=(summary(check), *notes(check)), right=(2, 3, 4))
+                    notes=(summary(check), *notes(check)), right=(2, 3, 4), keys=2)
         for v in check.verdicts:
             cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)
             view.rows.append((cells, v.over))
@@ -149,7 +149,8 @@ def workflow_error(file: str, where, title: str, text: str, command: str = "erro
 
 
 def check_github(checks: list[FileCheck]) -> str:
-    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit)."""
+    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit), then a line
+    per file whose name is escaped: no line but costcalc's own annotations is a workflow command."""
     lines = []
     for check in checks:
         if check.error:
@@ -164,7 +165,8 @@ def check_github(checks: list[FileCheck]) -> str:
         if note := baseline_note(check):
             command = "error" if check.baseline_required else "warning"
             lines.append(workflow_error(check.file, None, "costcalc no baseline", note, command))
-        lines += [visible(f"{check.file}: {line}") for line in (summary(check), *notes(check)) if line != note]
+        lines += [f"{github_text(check.file)}: {github_plain(line)}" for line in (summary(check), *notes(check))
+                  if line != note]
     return "\n".join(lines) + "\n"
 
 

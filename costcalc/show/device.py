@@ -13,6 +13,7 @@ from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
 from ..units import readable, readable_bytes, seconds
+from .jsontext import json_text
 from .render import JSON_FORMAT
 from .views import ExtraColumns, View, device_notes
 
@@ -103,11 +104,9 @@ def devices_view(devices: dict[str, Device]) -> View:
 
 
 def devices_json(devices: dict[str, Device]) -> str:
-    import json
-
     data = {name: {**entry(d), "origin": d.origin} for name, d in devices.items()}
     stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
-    return json.dumps({**stamp, "devices": data}, indent=2, ensure_ascii=False) + "\n"
+    return json_text({**stamp, "devices": data})
 
 
 def devices_file(devices: dict[str, Device]) -> str:

@@ -48,7 +48,7 @@ def totals_view(result: Diff, exact: bool, growth: dict | None = None) -> View:
     if result.batch is not None and result.designs:
         notes.append(f"device figures for a batch of {result.batch}; latency is a roofline estimate (docs/latency.md)")
         notes += device_notes(dict(result.devices))
-    view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4))
+    view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4), keys=2)
     for design in result.designs:
         for change in design.every_change:
             cells = (design.name, change.label, amount(change.metric, change.old, exact),

@@ -14,7 +14,7 @@ from dataclasses import replace
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
-from ..safe import csv_cell, markdown_cell, visible
+from ..safe import csv_cell, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, json_text
 from .text import pad, width, wrap
@@ -105,19 +105,20 @@ def listing(entries: dict[str, str], cells: int | None) -> str:
 def markdown(views: list[View]) -> str:
     """GitHub-flavoured Markdown tables, emphasised rows in bold; a view without columns is its title and notes."""
     parts = []
-    for view in map(shown, views):
+    for view in views:
+        title = f"### {markdown_text(view.title)}"
         if not view.columns:
-            parts.append("\n".join([f"### {view.title}", "", *(f"{note}  " for note in view.notes)]).rstrip())
+            parts.append("\n".join([title, "", *(f"{markdown_text(note)}  " for note in view.notes)]).rstrip())
             continue
-        lines = [f"### {view.title}", "", "| " + " | ".join(map(markdown_cell, view.columns)) + " |"]
+        lines = [title, "", "| " + " | ".join(map(markdown_text, view.columns)) + " |"]
         right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
         lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")
         for cells, emphasis in view.rows:
-            cells = [markdown_cell(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
+            cells = [markdown_text(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
             if emphasis:
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
-        lines += [""] + [f"{note}  " for note in view.notes]
+        lines += [""] + [f"{markdown_text(note)}  " for note in view.notes]
         parts.append("\n".join(lines).rstrip())
     return "\n\n".join(parts) + "\n"
 
@@ -216,7 +217,7 @@ def csv_text(header: list[str], rows) -> str:
     """A header and rows as CSV text with exact integers; no cell runs as a spreadsheet formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(map(csv_cell, header))
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 

@@ -22,6 +22,8 @@ class View:
 
     To fit a narrow console (show/fit.py), a column of `joins` may share the cell of the column
     before it (a ratio beside its value), and a `transposable` table may be turned, rows as columns.
+    The first `keys` columns name a row (design, varied parameters, layer path): a table split in groups of
+    columns repeats them in every group.
     A view without columns is its title and notes, with no table.
     """
 
@@ -32,6 +34,7 @@ class View:
     right: tuple[int, ...] = ()
     joins: tuple[int, ...] = ()
     transposable: bool = False
+    keys: int = 1
 
 
 @dataclass(frozen=True, slots=True)

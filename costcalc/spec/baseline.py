@@ -13,6 +13,7 @@ from ..errors import SpecError
 from ..files import read_file
 from ..model.tree import METRICS, Spec
 from ..safe import brief
+from ..units import parse_figure
 from .git import revision_text
 from .reader import STDIN, load, loads
 
@@ -58,6 +59,11 @@ def report_totals(path: str, convention: str = "costcalc") -> dict[str, dict[str
         if not all(type(figures.get(metric)) is int for metric in METRICS):
             missing = next(m for m in METRICS if type(figures.get(m)) is not int)
             raise SpecError(f"{path}: design {brief(design['name'])} has no whole-number {missing} in its totals")
+        for metric in METRICS:  # bounded as a budget's figures are
+            try:
+                parse_figure(figures[metric])
+            except ValueError as exc:
+                raise SpecError(f"{path}: design {brief(design['name'])}: {metric}: {exc}") from None
         totals[design["name"]] = {metric: figures[metric] for metric in METRICS}
     counted = {"convention": data.get("convention"), "bytes_per_element": data.get("bytes_per_element")}
     wanted = {"convention": convention, "bytes_per_element": 4}

@@ -51,7 +51,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
     if budgeted:
         notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
-                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - budgeted)))
+                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - budgeted)), keys=first)
     for variant in sweep.variants:
         cost = variant.cost
         cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
