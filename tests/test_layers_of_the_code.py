@@ -19,7 +19,7 @@ LOWER = {
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
-    "bridges": {"base", "model", "spec", "count"},
+    "bridges": {"base", "model", "spec", "count", "device"},
     "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "bridges"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
