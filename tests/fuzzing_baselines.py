@@ -80,6 +80,7 @@ def forged(draw, text: str) -> str:
     designs = data["designs"]
     for _ in range(draw(st.sampled_from([0, 1, 1, 2, 3]))):
         design = designs[draw(st.integers(0, len(designs) - 1))] if designs else None
+        design = design if isinstance(design.get("totals") if design else None, dict) else None  # forged already
         action = draw(st.sampled_from(["figure", "figure", "figure", "rename", "drop", "totals", "convention",
                                        "bytes", "duplicate", "format"]))
         if action == "figure" and design:
@@ -87,7 +88,7 @@ def forged(draw, text: str) -> str:
                 draw(st.sampled_from(FORGED))
         elif action == "rename" and design:
             design["name"] = draw(st.sampled_from(["renamed", "", "\x1b[2J", 7, None]))
-        elif action == "drop" and designs:
+        elif action == "drop" and design:
             designs.remove(design)
         elif action == "totals" and design:
             design["totals"] = draw(st.sampled_from([None, [], {}, "totals"]))
