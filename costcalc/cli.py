@@ -305,9 +305,10 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
 
         chosen = pick_devices(device, devices_files, loaded)
         figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused, chosen, dtype, batch, optimizer)
+        whence = origins(chosen, loaded)
         emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
-             + [shown.figures_view(figures, exact, origins(chosen, loaded))],
-             lambda: render.compare_json(comparison, figures, origins(chosen, loaded)),
+             + [shown.figures_view(figures, exact, whence)],
+             lambda: render.compare_json(comparison, figures, whence),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
         return
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
