@@ -695,8 +695,9 @@ EXPORT_SUFFIXES = {"onnx": ".onnx", "pytorch": ".py", "keras": ".py"}
               help="The design to export (default: the spec's baseline).")
 @click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Export for this input instead of the spec's.")
 @set_option
-@click.option("--weights", type=click.Choice(["random", "zeros"]), default="random", show_default=True,
-              help="ONNX weights: seeded random values (the same file every time) or zeros.")
+@click.option("--weights", type=click.Choice(["random", "zeros", "none"]), default="random", show_default=True,
+              help="ONNX weights: seeded random values (the same file every time), zeros, or none (graph inputs "
+                   "with their shapes and no values, as torch.onnx.export(export_params=False): a small file to count).")
 @click.option("--figures", is_flag=True,
               help="ONNX: put costcalc's figures on each node, and write NAME.netron.json beside NAME.onnx for Netron "
                    "(docs/bridges.md).")
@@ -826,7 +827,6 @@ def import_command(model, output, input_shape):
             handle.write(imported.text)
     except OSError as exc:
         raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    click.echo(f"wrote {brief(output)}: {imported.summary}", err=True)
 
 
 @main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")

@@ -38,7 +38,7 @@ def export(design: Graph, weights: str = "random", figures: dict[str, dict[str, 
         model.add("Identity", [design.input], model.output, name=model.output)
     model.annotate(figures or {})
     graph = onnx.helper.make_graph(
-        model.nodes, design.name or "design", [_value(design.input, design.input_shape)],
+        model.nodes, design.name or "design", [_value(design.input, design.input_shape), *model.declared],
         [_value(model.output or design.output, design.output_shape)], model.initializers, doc_string=title)
     result = onnx.helper.make_model(graph, producer_name="costcalc", producer_version=__version__,
                                     opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
@@ -65,6 +65,8 @@ class _Model:
         self.np = numpy
         self.rng = numpy.random.default_rng(SEED)
         self.zeros = weights == "zeros"
+        self.values = weights != "none"
+        self.declared: list = []  # with --weights none: each weight a graph input with its shape, and no values
         self.shapes = shapes
         self.nodes, self.initializers = [], []
         self.tensors: set[str] = set()
@@ -99,9 +101,15 @@ class _Model:
         return output
 
     def weight(self, what: str, shape, scale: float = 0.0, mean: float = 0.0, spread: float = 0.0) -> str:
-        """An initializer PATH.what: normal(mean, scale), or uniform around `mean` by ±spread; zeros with --weights zeros."""
+        """An initializer PATH.what: normal(mean, scale), or uniform around `mean` by ±spread; zeros with --weights zeros;
+        with --weights none, a graph input of its shape, as torch.onnx.export(export_params=False) writes."""
+        import onnx
         from onnx import numpy_helper
 
+        if not self.values:
+            name = self.fresh(f"{self.path}.{what}", self.tensors)
+            self.declared.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)))
+            return name
         np = self.np
         size = math.prod(shape)
         if self.zeros:
