@@ -254,7 +254,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
         chosen = pick_devices((device,) if device else (), devices_files, loaded)
         runs = {d.name: on_device(d, DeviceSettings(dtype, weight_dtype, fused, batch), *chosen[:1])
                 for d in analysis.designs}  # computed once: the columns and the roofline chart read them
-        more = device_columns(runs.values(), exact)
+        more = device_columns(runs.values(), exact, loaded)
         extra = extra + more if extra else more
         if device and fmt == "html":
             from .draw.roofline import roofline_svg
@@ -303,13 +303,16 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
     glance = [views.glance_view(comparison)] if fmt == "text" and len(analysis.designs) > 1 else []
     if memory or device or optimizer:
         from .device.figures import design_figures
+        from .device.profiles import origins
         from .show import device as shown
 
-        figures = design_figures(analysis, DeviceSettings(dtype, weight_dtype, fused, batch, optimizer),
-                                 pick_devices(device, devices_files, loaded))
+        chosen = pick_devices(device, devices_files, loaded)
+        figures = design_figures(analysis, DeviceSettings(dtype, weight_dtype, fused, batch, optimizer), chosen)
+        whence = origins(chosen, loaded)
         emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
-             + [shown.figures_view(figures, exact)],
-             {"json": lambda: render.compare_json(comparison, {n: shown.figures_data(f) for n, f in figures.items()}),
+             + [shown.figures_view(figures, exact, whence)],
+             {"json": lambda: render.compare_json(comparison, {n: shown.figures_data(f) for n, f in figures.items()},
+                                                  whence),
               "csv": lambda: render.compare_csv(comparison, shown.figures_columns(figures))})
         return
     emit(fmt, lambda: views.compare_views(comparison, exact) + glance,
@@ -453,13 +456,15 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     Example:
       costcalc explain examples/bottleneck_5x5 --design bottleneck
     """
+    from .device.profiles import origins
     from .show.layout import budget
     from .teach import explain as boards
 
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
     chosen = pick_devices((device,) if device else (), devices_files, loaded)
     explanation = boards.explain(analysis, layer, receptive, *chosen,
-                                 settings=DeviceSettings(dtype, weight_dtype, fused, batch))
+                                 settings=DeviceSettings(dtype, weight_dtype, fused, batch),
+                                 devices=origins(chosen, loaded))
     chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
     while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
         click.echo(written, nl=False)
@@ -512,7 +517,7 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
         from .device.figures import diff_on_device
 
         result = diff_on_device(result, DeviceSettings(dtype, weight_dtype, fused, batch),
-                                pick_devices(device, devices_files, loaded))
+                                pick_devices(device, devices_files, loaded), loaded)
     emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          {"json": lambda: diff_render.diff_json(result), "csv": lambda: diff_render.diff_csv(result)})
 

@@ -315,7 +315,7 @@ def output_problems(fmt: str, out: str) -> list[str]:
     if fmt == "markdown":
         found += _markdown_problems(out)
     if fmt == "github":
-        found += [f"github line: {line[:80]!r}" for line in out.splitlines() if not line.startswith("::error ") and
+        found += [f"github line: {line[:80]!r}" for line in out.splitlines() if not line.startswith(("::error ", "::warning ")) and
                   (": " not in line or "::" in line or re.search(r"##\[.*\]", line))][:1]
     return found
 

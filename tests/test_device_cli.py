@@ -135,12 +135,14 @@ def test_compare_memory_without_a_device_has_no_latency():
 
 def test_explain_device_shows_the_roofline_with_the_numbers_put_in():
     lines = run("explain", SPEC, "--design", "separable", "--device", "a100", "--layer", "depthwise1").out.splitlines()
-    assert lines[-6] == "  bytes  = read + weights + written = 602,112 + 19,968 + 602,112 = 1,224,192 ≈ 1.2M"
-    assert lines[-4:] == [
+    assert lines[-8] == "  bytes  = read + weights + written = 602,112 + 19,968 + 602,112 = 1,224,192 ≈ 1.2M"
+    assert lines[-6:] == [
         "  on a100 (float32): peak 19.5 TFLOP/s, 2039 GB/s, efficiency 0.5 / 0.7, overhead 5 µs",
         "  compute = FLOPs / (peak × efficiency) = 7,676,928 / (19.5e12 × 0.5) = 787 ns",
         "  memory  = bytes / (bandwidth × efficiency) = 1,224,192 / (2039e9 × 0.7) = 858 ns",
         "  time    = max(compute, memory) + overhead = max(787 ns, 858 ns) + 5 µs = 5.86 µs, memory-bound",
+        "",
+        "device a100: built-in",
     ]
 
 
@@ -149,8 +151,9 @@ def test_explain_device_fused_says_what_is_folded(tmp_path):
     spec.write_text("input: [8, 8, 4]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n  - relu: {}\n")
     lines = run("explain", str(spec), "--device", "t4", "--fused", "--layer", "relu2").out.splitlines()
     # 256 activations at 8.1 TFLOP/s × 0.5
-    assert (lines[-3], lines[-1]) == ("  bytes = read + weights + written = 0 + 0 + 0 = 0",
-                                      "  folded into the layer before it: compute 0.0632 ns, no memory time or overhead")
+    assert (lines[-5], lines[-3:]) == ("  bytes = read + weights + written = 0 + 0 + 0 = 0",
+                                       ["  folded into the layer before it: compute 0.0632 ns, no memory time or overhead",
+                                        "", "device t4: built-in"])
 
 
 def test_batch_scales_activations_bytes_and_time_but_not_weights():

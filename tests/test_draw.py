@@ -274,8 +274,8 @@ def test_every_design_side_by_side():
         "fill: share of the design's MACs"]
     two = drawn("specs/bottleneck_5x5.yaml", "-d", "separable", "-d", "standard", "--device", "a100")
     assert [t.text for t in two.findall(f"{SVG}text") if t.get("class") == "legend"] == [
-        "separable: fill: share of the estimated latency on a100 at batch 1, 11.8 µs (float32)",
-        "standard: fill: share of the estimated latency on a100 at batch 1, 29.7 µs (float32)"]
+        "separable: fill: share of the estimated latency on a100 at batch 1, 11.8 µs (float32); device a100: built-in",
+        "standard: fill: share of the estimated latency on a100 at batch 1, 29.7 µs (float32); device a100: built-in"]
 
 
 def test_an_identity_branch_is_as_wide_as_its_name_needs():

@@ -61,7 +61,7 @@ def test_the_legend_and_each_tooltip_say_what_the_fill_is():
     text = run("draw", "specs/bottleneck_5x5.yaml", "--design", "separable", "--device", "a100", "--batch", "8",
                "-o", "-").out
     root = ET.fromstring(text)
-    caption = "fill: share of the estimated latency on a100 at batch 8, 24.7 µs (float32)"
+    caption = "fill: share of the estimated latency on a100 at batch 8, 24.7 µs (float32); device a100: built-in"
     assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "legend"] == [caption]
     tips = {g.get("data-path"): g.find(f"{SVG}title") for g in root.iter(f"{SVG}g")}
     assert tips["input"] is None
@@ -84,7 +84,7 @@ def test_the_caption_names_the_weight_dtype_and_fusion_and_a_fused_layer_takes_i
     assert fill.notes["relu3"] == ("relu3 · relu\n28×28×64\n0 MACs · 0 params\n"
                                    "0.643 ns on a100, fused: its compute time only; <0.1% of the design's 5.74 µs")
     assert fill.notes["conv1"].endswith("5.74 µs on a100, compute-bound; >99.9% of the design's 5.74 µs")
-    assert fill.caption.endswith("(float16, int8 weights, fused)")
+    assert fill.caption.endswith("(float16, int8 weights, fused); device a100: built-in")
 
 
 def test_a_folded_branch_is_filled_by_the_sum_of_its_layers_times():

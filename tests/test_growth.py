@@ -146,7 +146,10 @@ def test_a_design_renamed_is_reported_and_a_check_of_nothing_says_so(tmp_path):
     args = ("check", str(renamed), "--against", str(base), "--max-growth", "macs=0")
     text, github, junit = (run(*args, "--format", fmt) for fmt in ("text", "github", "junit"))
     assert text.code == 0
-    assert text.out.endswith("\nnothing checked\ngrowth not checked (not in the baseline): tiny\n")
+    assert text.out == f"{renamed}: budget check\nnothing checked\ngrowth not checked (not in the baseline): tiny\n"
+    markdown = run(*args, "--format", "markdown")
+    assert markdown.out == (f"### {renamed}: budget check\n\nnothing checked  \n"
+                            "growth not checked (not in the baseline): tiny\n")
     assert github.out == (f"::warning file={renamed},title=costcalc no baseline::growth not checked "
                           f"(not in the baseline): tiny\n{renamed}: nothing checked\n")
     assert "<system-out>nothing checked; growth not checked (not in the baseline): tiny</system-out>" in junit.out

@@ -1,6 +1,8 @@
 """The long fuzz campaign: many cases of tests/fuzzing.py, every problem kept, a summary at the end.
 
     python tools/fuzz.py --cases 100000 --seed 1 --report fuzz-report.txt
+    python tools/fuzz.py --surface gate --cases 2000      # check --against hostile baselines
+    python tools/fuzz.py --surface action --cases 200     # the Action's steps over hostile pull requests
 
 Unlike the bounded run in CI (tests/test_fuzz.py), a problem does not stop the campaign: each is
 written to the report with its command line and spec, and the summary counts cases by command,
@@ -20,21 +22,34 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fuzzing import cases, output_format, run_case  # noqa: E402
+from fuzzing_baselines import action_cases, gate_cases, run_action_case, run_gate_case  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
 
-def campaign(count: int, number: int, report, folder: Path) -> collections.Counter:
+def action_runner(case, folder: Path):
+    """The Action's steps as tests/test_action.py runs them, in a new folder under `folder`."""
+    from test_action import ORIGINAL, run_action
+
+    return run_action_case(case, Path(tempfile.mkdtemp(dir=folder)), run_action, ORIGINAL)
+
+
+SURFACES = {"specs": (cases, run_case), "gate": (gate_cases, run_gate_case), "action": (action_cases, action_runner)}
+"""What a campaign fuzzes: specs through every command, check --against hostile baselines, the Action's steps."""
+
+
+def campaign(count: int, number: int, report, folder: Path, surface: str = "specs") -> collections.Counter:
     tally: collections.Counter = collections.Counter()
     slowest = [0.0, None]
+    strategy, runner = SURFACES[surface]
 
     @seed(number)
     @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(case=cases())
+    @given(case=strategy())
     def one(case):
-        outcome = run_case(case, folder)
+        outcome = runner(case, folder)
         fmt = output_format(case.args)
         tally["cases"] += 1
-        tally[f"{case.args[0]} {fmt} exit {outcome.code}"] += 1
+        tally[f"{getattr(case, 'kind', case.args[0])} {fmt} exit {outcome.code}"] += 1  # kind: a gate case's baseline
         if outcome.seconds > slowest[0]:
             slowest[:] = [outcome.seconds, case.args]
             (folder / "slowest.yaml").write_text(case.text, encoding="utf-8", errors="surrogateescape")
@@ -58,10 +73,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--report", default="fuzz-report.txt")
+    parser.add_argument("--surface", choices=SURFACES, default="specs",
+                        help="specs (every command), gate (check --against hostile baselines) or action (action.yml)")
     options = parser.parse_args()
     started = time.time()
     with open(options.report, "w", encoding="utf-8") as report, tempfile.TemporaryDirectory() as folder:
-        tally = campaign(options.cases, options.seed, report, Path(folder))
+        tally = campaign(options.cases, options.seed, report, Path(folder), options.surface)
         summary = "\n".join(f"{value:>8} {key}" for key, value in sorted(tally.items()))
         report.write(f"# summary after {time.time() - started:.0f} s\n{summary}\n")
     print(summary)

@@ -86,6 +86,8 @@ class Diff:
     removed: tuple[str, ...] = ()
     batch: int | None = None
     """The batch the device figures are for; None without them."""
+    devices: tuple[tuple[str, str], ...] = ()
+    """Each device's name and where its figures come from (costcalc.device.profiles.origin)."""
 
 
 def _leaves(design: DesignResult) -> dict:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from ..analyses.diff import Change, DesignDiff, Diff
 from ..count.engine import Analysis, DesignResult
-from .profiles import Device
+from .profiles import Device, origins
 from .roofline import Estimate, latency
 from .settings import DeviceSettings
 from .training import Training, training
@@ -63,9 +63,10 @@ def design_figures(analysis: Analysis, settings: DeviceSettings, devices: list[D
     return {design.name: figures(design, settings, devices) for design in analysis.designs}
 
 
-def diff_on_device(result: Diff, settings: DeviceSettings, devices: list[Device]) -> Diff:
+def diff_on_device(result: Diff, settings: DeviceSettings, devices: list[Device], spec=None) -> Diff:
     """The diff with each design's device figures old → new: bytes moved, peak activation memory, weights
-    bytes and, per device, the estimated latency (`latency_s`)."""
+    bytes and, per device, the estimated latency (`latency_s`); and where each device comes from (`spec`:
+    the spec whose devices: were read)."""
     devices = list({d.name: d for d in devices}.values())
     plain = replace(settings, optimizer=None)
 
@@ -75,4 +76,4 @@ def diff_on_device(result: Diff, settings: DeviceSettings, devices: list[Device]
                 *(Change("latency_s", old.latency_s[d.name], new.latency_s[d.name], d.name) for d in devices))
 
     return replace(result, designs=tuple(replace(d, on_device=changes(d)) for d in result.designs),
-                   batch=settings.batch)
+                   batch=settings.batch, devices=tuple(origins(devices, spec).items()))

@@ -161,3 +161,18 @@ def the_one_in_a_file(devices: dict[str, Device]) -> str | None:
             held.setdefault(device.origin, []).append(device.name)
     ones = [f"{origin} holds one device: {brief(names[0])}" for origin, names in held.items() if len(names) == 1]
     return "; ".join(ones) or None
+
+
+def origin(device: Device, spec=None) -> str:
+    """Where a device's figures come from, as every output says it: built-in, --devices FILE, or spec FILE
+    (the `devices:` of the spec `spec`)."""
+    if device.origin == "built-in":
+        return device.origin
+    if spec is not None and device.origin == spec.file and device.name in spec.devices:
+        return f"spec {spec.file}"
+    return f"--devices {device.origin}"
+
+
+def origins(devices, spec=None) -> dict[str, str]:
+    """Each device's name → where its figures come from (`origin`)."""
+    return {device.name: origin(device, spec) for device in devices}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from ..count.engine import Row
 from ..device.figures import DesignOnDevice
-from ..device.profiles import Device
+from ..device.profiles import Device, origins
 from ..device.roofline import Estimate
+from ..show.views import device_notes
 from ..units import seconds
 from .layout import Fill, box_lines
 
@@ -19,8 +20,9 @@ BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused:
           "—": "nothing to run"}
 
 
-def latency_fill(run: DesignOnDevice) -> Fill:
-    """Each row's share of the design's estimated latency on its device (`run.device`) at its settings."""
+def latency_fill(run: DesignOnDevice, spec=None) -> Fill:
+    """Each row's share of the design's estimated latency on its device (`run.device`) at its settings; the
+    caption says where the device comes from (built-in, a --devices file, or `spec`'s devices:)."""
     design, device, found, estimates = run.design, run.device, run.memory, run.estimates
     settings = run.settings
     dtype, weight_dtype, fused, batch = settings.dtype, settings.weights, settings.fused, settings.batch
@@ -31,7 +33,7 @@ def latency_fill(run: DesignOnDevice) -> Fill:
              for row in design.rows}
     precision = [dtype] + ([f"{weight_dtype} weights"] if weight_dtype != dtype else []) + (["fused"] if fused else [])
     caption = (f"fill: share of the estimated latency on {device.name} at batch {batch}, "
-               f"{seconds(total)} ({', '.join(precision)})")
+               f"{seconds(total)} ({', '.join(precision)}); {device_notes(origins([device], spec))[0]}")
     return Fill(caption, shares, notes, {row.path: seconds(estimates[row.path].seconds) for row in design.rows})
 
 

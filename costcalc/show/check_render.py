@@ -9,7 +9,7 @@ from ..safe import github_data, github_plain, github_property, github_text, one_
 from ..units import quantity
 from .jsontext import json_text
 from .render import markdown, markdown_error
-from .views import View, share
+from .views import View, device_notes, share
 
 
 def flag_name(metric: str) -> str:
@@ -93,7 +93,7 @@ def notes(check: FileCheck) -> list[str]:
     """The lines under a check's table, said in every format: what was not checked, where devices came from."""
     lines = [f"not checked (no budget): {', '.join(check.unchecked)}"] if check.unchecked else []
     lines += [note] if (note := baseline_note(check)) else []
-    return lines + [f"device {name}: {origin}" for name, origin in check.devices]
+    return [*lines, *device_notes(dict(check.devices))]
 
 
 def check_views(checks: list[FileCheck]) -> list[View]:
@@ -102,7 +102,8 @@ def check_views(checks: list[FileCheck]) -> list[View]:
     for check in checks:
         if check.error:
             continue
-        view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
+        columns = ("design", "metric", "value", "limit", "used", "result", "limit from") if check.verdicts else ()
+        view = View(f"{check.file}: budget check", columns,
                     notes=(summary(check), *notes(check)), right=(2, 3, 4), keys=2)
         for v in check.verdicts:
             cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", source(v))

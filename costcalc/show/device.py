@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from .. import __version__
 from ..device.figures import DesignOnDevice, Figures
-from ..device.profiles import Device, entry
+from ..device.profiles import Device, entry, origins
 from ..device.roofline import Estimate
 from ..device.traffic import Traffic, intensity
 from ..units import readable, readable_bytes, seconds
 from .jsontext import json_text
 from .render import JSON_FORMAT
-from .views import ExtraColumns, View
+from .views import ExtraColumns, View, device_notes
 
 TITLES = ("read", "weights", "written", "FLOP/B", "live")
 KEYS = ("bytes_read", "weight_bytes_read", "bytes_written", "bytes_moved", "intensity", "live_bytes")
@@ -44,8 +44,9 @@ def estimate_values(estimate: Estimate) -> tuple:
     return estimate.bound, estimate.compute_s, estimate.memory_s, estimate.seconds
 
 
-def device_columns(runs: Iterable[DesignOnDevice], exact: bool = False) -> ExtraColumns:
-    """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time."""
+def device_columns(runs: Iterable[DesignOnDevice], exact: bool = False, spec=None) -> ExtraColumns:
+    """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time
+    (and where the device comes from: built-in, a --devices file or `spec`'s devices:)."""
     table, data, device = {}, {}, None
     for run in runs:
         design, found, estimates, device, batch = run.design, run.memory, run.estimates, run.device, run.settings.batch
@@ -58,7 +59,7 @@ def device_columns(runs: Iterable[DesignOnDevice], exact: bool = False) -> Extra
                 cells, values = cells + estimate_cells(estimates[path]), values + estimate_values(estimates[path])
             table[design.name][path], data[design.name][path] = cells, values
     titles, keys = (TITLES + DEVICE_TITLES, KEYS + DEVICE_KEYS) if device else (TITLES, KEYS)
-    return ExtraColumns(titles, keys, table, data)
+    return ExtraColumns(titles, keys, table, data, devices=origins([device], spec) if device else {})
 
 
 def calibrated(device: Device) -> str:
@@ -125,13 +126,14 @@ def figures_data(found: Figures) -> dict:
     return data
 
 
-def figures_view(figures: dict[str, Figures], exact: bool) -> View:
-    """The designs' bytes, memory, estimated latency per device and training figures, side by side."""
+def figures_view(figures: dict[str, Figures], exact: bool, devices: dict[str, str] | None = None) -> View:
+    """The designs' bytes, memory, estimated latency per device and training figures, side by side; `devices`:
+    where each device comes from."""
     first = next(iter(figures.values()))
     columns = ("design", *figures_titles(first))
     view = View(f"on a device, a batch of {first.batch}: bytes moved, peak activation memory, weights, roofline latency",
                 columns,
-                right=tuple(range(1, len(columns))), notes=figures_notes(first))
+                right=tuple(range(1, len(columns))), notes=figures_notes(first, devices))
     for name, found in figures.items():
         view.rows.append(((name, *figures_cells(found, exact)), False))
     return view
@@ -151,11 +153,11 @@ def figures_cells(found: Figures, exact: bool) -> tuple[str, ...]:
             *(seconds(s) for s in found.latency_s.values()), *trained)
 
 
-def figures_notes(found: Figures) -> tuple[str, ...]:
+def figures_notes(found: Figures, devices: dict[str, str] | None = None) -> tuple[str, ...]:
     notes = [f"batch {found.batch}; latency is a roofline estimate (docs/latency.md)"]
     if found.training:
         notes.append(f"training: forward and backward, {found.optimizer} optimizer (docs/latency.md, Training)")
-    return tuple(notes)
+    return (*notes, *device_notes(devices or {}))
 
 
 def figures_columns(figures: dict[str, Figures]) -> tuple[list[str], dict[str, list]]:

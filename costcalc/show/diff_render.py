@@ -8,7 +8,7 @@ from ..device.figures import FIGURES
 from ..units import readable_bytes, seconds
 from .render import JSON_FORMAT, cost_dict, csv_text
 from .jsontext import json_text
-from .views import View, figure, signed
+from .views import View, device_notes, figure, signed
 
 DASH = "—"
 BYTES = ("activation_bytes", *FIGURES)
@@ -47,6 +47,7 @@ def totals_view(result: Diff, exact: bool, growth: dict | None = None) -> View:
                      f"--design {result.removed[0]} --design {result.added[0]}")
     if result.batch is not None and result.designs:
         notes.append(f"device figures for a batch of {result.batch}; latency is a roofline estimate (docs/latency.md)")
+        notes += device_notes(dict(result.devices))
     view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4), keys=2)
     for design in result.designs:
         for change in design.every_change:
@@ -106,7 +107,7 @@ def diff_json(result: Diff) -> str:
         for d in result.designs
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT, "old": result.old_file, "new": result.new_file,
-            **({"batch": result.batch} if on_device else {}),
+            **({"batch": result.batch} if on_device else {}), "devices": dict(result.devices),
             "designs": designs, "added": list(result.added), "removed": list(result.removed)}
     return json_text(data)
 

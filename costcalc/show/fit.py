@@ -118,7 +118,13 @@ def record_lines(view: View, budget: int) -> list[tuple[str, bool]]:
 
 
 def view_lines(view: View, budget: int | None) -> list[tuple[str, bool]]:
-    """The view's title, table and notes in the layout that fits `budget` (None: as built, boxed): (line, bold) pairs."""
+    """The view's title, table and notes in the layout that fits `budget` (None: as built, boxed): (line, bold) pairs;
+    a view without columns has no table."""
+    if not view.columns:
+        def lines(text: str) -> list[str]:
+            return [text] if budget is None else wrap(text, budget, hang=2)
+
+        return [*((line, True) for line in lines(view.title)), *((line, False) for n in view.notes for line in lines(n))]
     if budget is None:
         return [(view.title, True), *box_lines(view), *((note, False) for note in view.notes)]
     candidates = forms(view)

@@ -103,10 +103,14 @@ def listing(entries: dict[str, str], cells: int | None) -> str:
 
 
 def markdown(views: list[View]) -> str:
-    """GitHub-flavoured Markdown tables, emphasised rows in bold."""
+    """GitHub-flavoured Markdown tables, emphasised rows in bold; a view without columns is its title and notes."""
     parts = []
     for view in views:
-        lines = [f"### {markdown_text(view.title)}", "", "| " + " | ".join(map(markdown_text, view.columns)) + " |"]
+        title = f"### {markdown_text(view.title)}"
+        if not view.columns:
+            parts.append("\n".join([title, "", *(f"{markdown_text(note)}  " for note in view.notes)]).rstrip())
+            continue
+        lines = [title, "", "| " + " | ".join(map(markdown_text, view.columns)) + " |"]
         right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
         lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")
         for cells, emphasis in view.rows:
@@ -166,7 +170,8 @@ def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | N
 
 
 def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
-    data = {**_header(analysis), "designs": [design_dict(d, depth, extra) for d in analysis.designs]}
+    data = {**_header(analysis), "devices": extra.devices if extra else {},
+            "designs": [design_dict(d, depth, extra) for d in analysis.designs]}
     return json_text(data)
 
 
@@ -186,8 +191,9 @@ def conventions_json(conventions) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def compare_json(comparison: Comparison, more: dict[str, dict] | None = None) -> str:
-    """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures)."""
+def compare_json(comparison: Comparison, more: dict[str, dict] | None = None, devices: dict[str, str] | None = None) -> str:
+    """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures);
+    `devices`, where each device comes from."""
     analysis = comparison.analysis
     designs = [
         {"name": d.name, "output": list(d.output), "totals": cost_dict(d.total),
@@ -198,7 +204,7 @@ def compare_json(comparison: Comparison, more: dict[str, dict] | None = None) ->
         {"path": line.path, "role": line.role, "designs": {name: cost_dict(c) for name, c in line.costs.items()}}
         for line in comparison.branches
     ]
-    data = {**_header(analysis), "baseline": comparison.baseline.name, "designs": designs,
+    data = {**_header(analysis), "baseline": comparison.baseline.name, "devices": devices or {}, "designs": designs,
             "best": {name: list(names) for name, names in comparison.best.items()}, "branches": branches}
     return json_text(data)
 

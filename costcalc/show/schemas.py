@@ -63,6 +63,10 @@ HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "conven
           "bytes_per_element": COUNT, "baseline": TEXT}
 
 
+DEVICES = mapping(TEXT)
+"""Each device's name → where its figures come from: built-in, --devices FILE or spec FILE (empty without one)."""
+
+
 def document(title: str, properties: dict, optional=()) -> dict:
     return {"$schema": DRAFT, "title": title, **record(properties, optional)}
 
@@ -74,7 +78,7 @@ def report() -> dict:
     totals = record({**COST, **FIELDS, **MEMORY, **ON_DEVICE}, (*FIELD_KEYS, *DEVICE_FIELDS))
     design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": totals,
                      "flops_by_kind": BY_KIND, "rows": array(row)})
-    return document("costcalc report --format json", {**HEADER, "designs": array(design)})
+    return document("costcalc report --format json", {**HEADER, "devices": DEVICES, "designs": array(design)})
 
 
 def convention_diff() -> dict:
@@ -90,7 +94,7 @@ def compare() -> dict:
                     optional=tuple(on_device))
     branch = record({"path": TEXT, "role": {"enum": ["branch", "branches"]}, "designs": mapping(record(COST))})
     return document("costcalc compare --format json", {
-        **HEADER, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),
+        **HEADER, "devices": DEVICES, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),
         "branches": array(branch)})
 
 
@@ -112,7 +116,7 @@ def check() -> dict:
                                  "growth": nullable(record({"baseline": figure, "allowed": TEXT}))}}}
         for unit, name in JSON_UNITS.items() for figure in [figure_in(unit)]]
     spec = record({"spec": TEXT, "passed": {"type": "boolean"}, "checks": array(verdict), "unchecked": array(TEXT),
-                   "no_baseline": array(TEXT), "new_since": nullable(TEXT), "devices": mapping(TEXT),
+                   "no_baseline": array(TEXT), "new_since": nullable(TEXT), "devices": DEVICES,
                    "error": nullable(TEXT)})
     return document("costcalc check --format json", {**STAMP, "passed": {"type": "boolean"}, "specs": array(spec)})
 
@@ -126,7 +130,7 @@ def diff() -> dict:
     design = record({"name": TEXT, "old": TEXT, "new": TEXT, "totals": totals, "changed_layers": COUNT,
                      "layers": array(layer)})
     return document("costcalc diff --format json", {**STAMP, "old": TEXT, "new": TEXT, "batch": COUNT,
-                                                    "designs": array(design), "added": array(TEXT),
+                                                    "devices": DEVICES, "designs": array(design), "added": array(TEXT),
                                                     "removed": array(TEXT)}, optional=("batch",))
 
 
@@ -154,7 +158,7 @@ def sweep() -> dict:
                      optional=tuple(ON_A_DEVICE))
     return document("costcalc sweep --format json", {
         **STAMP, "spec": TEXT, "name": nullable(TEXT), "convention": TEXT, "bytes_per_element": COUNT,
-        "varied": array(TEXT), "zipped": {"type": "boolean"}, "variants": array(variant),
+        "varied": array(TEXT), "zipped": {"type": "boolean"}, "devices": DEVICES, "variants": array(variant),
         "largest_that_fits": nullable(variant)})
 
 

@@ -24,6 +24,7 @@ class View:
     before it (a ratio beside its value), and a `transposable` table may be turned, rows as columns.
     The first `keys` columns name a row (design, varied parameters, layer path): a table split in groups of
     columns repeats them in every group.
+    A view without columns is its title and notes, with no table.
     """
 
     title: str
@@ -41,7 +42,8 @@ class ExtraColumns:
     """More columns for a report's rows, each design's by row path ("" for the total row).
 
     `cells` are the table's text under `titles`; `values` are what json and csv carry under `keys`;
-    `notes`, per design, what the table says under them.
+    `notes`, per design, what the table says under them; `devices`, where each device's figures come from
+    (name → origin, costcalc.device.profiles.origin).
     """
 
     titles: tuple[str, ...]
@@ -49,6 +51,7 @@ class ExtraColumns:
     cells: dict[str, dict[str, tuple[str, ...]]]
     values: dict[str, dict[str, tuple]]
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    devices: dict[str, str] = field(default_factory=dict)
 
     def row_cells(self, design: str, path: str) -> tuple[str, ...]:
         return self.cells.get(design, {}).get(path, ("",) * len(self.titles))
@@ -64,7 +67,13 @@ class ExtraColumns:
             cells.setdefault(design, {})[path] = self.row_cells(design, path) + other.row_cells(design, path)
             values.setdefault(design, {})[path] = self.row_values(design, path) + other.row_values(design, path)
         notes = {d: self.notes.get(d, ()) + other.notes.get(d, ()) for d in {**self.notes, **other.notes}}
-        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values, notes)
+        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values, notes,
+                            self.devices | other.devices)
+
+
+def device_notes(devices: dict[str, str]) -> tuple[str, ...]:
+    """Where each device's figures come from, as every output's notes say it: `device jetson-nano: built-in`."""
+    return tuple(f"device {name}: {origin}" for name, origin in devices.items())
 
 
 def figure(n: int, exact: bool) -> str:
@@ -105,7 +114,8 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         view = View(
             f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
             ("layer", "kind", "output", "params", "MACs", "share", *titles),
-            right=tuple(range(3, 6 + len(titles))), notes=extra.notes.get(design.name, ()) if extra else (),
+            right=tuple(range(3, 6 + len(titles))),
+            notes=(*extra.notes.get(design.name, ()), *device_notes(extra.devices)) if extra else (),
         )
         for row in design.rows:
             if depth is None or row.depth <= depth:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import CostcalcError
 from ..safe import visible
+from ..show.views import device_notes
 from ..units import readable, readable_bytes, seconds
 from .render import value_text
 from .run import Sweep, Variant
@@ -117,6 +118,8 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     budget = [f"{BUDGET * 2} budget: {METRICS[metric]} ≤ {text(limit)}" for limit in limits]
     if len(lines) > 1 or budget:
         out += wrapped([*(f"{m} {label}" for m, label in zip(MARKERS, lines) if len(lines) > 1), *budget], margin + 1, width)
+    if metric == "latency":  # the one figure that depends on the device: where it comes from
+        out += device_notes(dict(sweep.devices))
     return visible("\n".join(out) + "\n", keep_newlines=True)
 
 

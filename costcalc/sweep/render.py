@@ -46,7 +46,8 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
                *(figures_titles(on_device) if on_device else ()), *(("fits",) if budgeted else ()))
     first = len(sweep.names) + several
     notes = [f"FLOPs: {sweep.convention} convention; activations are the bytes of every layer's output"
-             f" at {sweep.bytes_per_element} bytes each", *(figures_notes(on_device) if on_device else ())]
+             f" at {sweep.bytes_per_element} bytes each",
+             *(figures_notes(on_device, dict(sweep.devices)) if on_device else ())]
     if budgeted:
         notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
@@ -74,7 +75,7 @@ def sweep_json(sweep: Sweep) -> str:
     data = {
         "costcalc": __version__, "format": JSON_FORMAT, "spec": sweep.file, "name": sweep.name,
         "convention": sweep.convention, "bytes_per_element": sweep.bytes_per_element, "varied": list(sweep.names),
-        "zipped": sweep.zipped,
+        "zipped": sweep.zipped, "devices": dict(sweep.devices),
         "variants": [_variant_dict(sweep, v) for v in sweep.variants],
         "largest_that_fits": _variant_dict(sweep, largest) if largest else None,
     }

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from ..analyses.checks import limits_for
 from ..count.engine import Cost, analyze
 from ..device.figures import Figures, design_figures
-from ..device.profiles import pick
+from ..device.profiles import origins, pick
 from ..errors import CostcalcError
 from ..model.tree import METRICS, Spec
 from ..spec.reader import build, params_where, parse, spec_params
@@ -52,6 +52,8 @@ class Sweep:
     convention: str
     bytes_per_element: int
     zipped: bool = False
+    devices: tuple[tuple[str, str], ...] = ()
+    """Each device's name and where its figures come from (costcalc.device.profiles.origin)."""
 
     @property
     def budgeted(self) -> bool:
@@ -106,20 +108,23 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
             def spec_of(values: tuple) -> Spec:
                 return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
 
-            found = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention)
+            found, devices = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention)
     name = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
-    return Sweep(filename, name, names, tuple(found), convention, bytes_per_element, zipped)
+    return Sweep(filename, name, names, tuple(found), convention, bytes_per_element, zipped,
+                 tuple(devices.items()) if on_device else ())
 
 
 def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, bytes_per_element: int,
-                  convention: str) -> list[Variant]:
+                  convention: str) -> tuple[list[Variant], dict[str, str]]:
     """The variants with their device figures: each variant built by `spec_of(values)` and analysed on its own,
-    once for all its designs."""
-    figures, devices = {}, None
+    once for all its designs; and where each device comes from (the first variant's spec, for its devices:)."""
+    figures, devices, whence = {}, None, {}
     for values in dict.fromkeys(variant.values for variant in found):
         spec = spec_of(values)
-        devices = pick(on_device.devices, on_device.devices_files, spec) if devices is None else devices
+        if devices is None:
+            devices = pick(on_device.devices, on_device.devices_files, spec)
+            whence = origins(devices, spec)
         analysis = analyze(spec, None, designs, bytes_per_element, convention)
         for design, figure in design_figures(analysis, on_device.settings, devices).items():
             figures[values, design] = figure
-    return [replace(variant, on_device=figures[variant.values, variant.design]) for variant in found]
+    return [replace(variant, on_device=figures[variant.values, variant.design]) for variant in found], whence

@@ -39,10 +39,11 @@ def check_file(path: str, flags: dict | None = None, designs=(), convention: str
         figures, devices, device = None, (), None
         if needed := device_metrics(spec, flags, growth if against is not None else None):
             from ..device.budget import budget_figures
+            from ..device.profiles import origins
 
             name = device_name
             device = named_device(name, devices_files, spec) if name else None
-            devices = ((name, device_origin(device)),) if name else ()
+            devices = tuple(origins([device]).items()) if name else ()
             where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
                           if "latency" in limits), None)
             flag = "--max-latency" if "latency" in flags else "--max-growth latency"
@@ -66,8 +67,3 @@ def named_device(name: str, files: tuple[str, ...], spec):
                         hint="check --device takes a built-in device or one from --devices FILE; "
                              "rename the spec's device, or remove it")
     return pick((name,), files)[0]
-
-
-def device_origin(device) -> str:
-    """Where a device's figures come from: built-in, a --devices file, or a spec's devices:."""
-    return device.origin if device.origin == "built-in" else f"--devices {device.origin}"

@@ -34,7 +34,7 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
         from ..draw.timing import latency_fill
 
         device, = pick((device_name,), devices_files, loaded)
-        return layout(design, depth, latency_fill(run_on(design, on_device, device)))
+        return layout(design, depth, latency_fill(run_on(design, on_device, device), loaded))
 
     picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
     if kind == "svg":

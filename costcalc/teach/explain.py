@@ -8,7 +8,7 @@ words. Text and Markdown renderings of the same boards.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..count.engine import Analysis, DesignResult, Row, child_indices
@@ -17,7 +17,7 @@ from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
 from ..safe import brief, markdown_text, visible
 from ..show.text import wrap_formula
-from ..show.views import share
+from ..show.views import device_notes, share
 from ..units import ratio, readable
 from .boards import explainer
 from .formulas import Board, Line, f, formula
@@ -58,11 +58,13 @@ class Shares:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Every design explained, the comparison with the baseline in words, and each branch's share."""
+    """Every design explained, the comparison with the baseline in words, each branch's share, and where
+    the device of the roofline times comes from (name → origin)."""
 
     designs: tuple[DesignBoard, ...]
     comparison: tuple[str, ...]
     shares: tuple[Shares, ...] = ()
+    devices: dict[str, str] = field(default_factory=dict)
 
 
 # ---- rows, designs, comparison ------------------------------------------------------------
@@ -217,10 +219,10 @@ def comparison(analysis: Analysis) -> tuple[str, ...]:
 
 
 def explain(analysis: Analysis, layer: str | None = None, receptive: bool = False, device: Device | None = None,
-            settings: DeviceSettings = DeviceSettings()) -> Explanation:
+            settings: DeviceSettings = DeviceSettings(), devices: dict[str, str] | None = None) -> Explanation:
     """Boards for every row (or the rows at and under `layer`) of every design of `analysis`;
     with `receptive`, each layer's receptive field too; with a `device`, each layer's bytes and roofline
-    time there, at `settings`."""
+    time there, at `settings`, and `devices` says where the device comes from."""
     designs = tuple(design_board(analysis, d, layer, receptive, device, settings) for d in analysis.designs)
     designs = tuple(d for d in designs if d.steps) if layer else designs
     if not designs:
@@ -230,7 +232,7 @@ def explain(analysis: Analysis, layer: str | None = None, receptive: bool = Fals
         raise CostcalcError(f"--layer {brief(layer)} is not a path in {analysis.file}",
                             hint=did_you_mean(layer, paths) or "costcalc report lists the paths")
     compared = comparison(analysis) if len(analysis.designs) > 1 and not layer else ()
-    return Explanation(designs, compared, branch_shares(analysis, layer))
+    return Explanation(designs, compared, branch_shares(analysis, layer), devices or {})
 
 
 def branch_shares(analysis: Analysis, layer: str | None) -> tuple[Shares, ...]:
@@ -311,6 +313,8 @@ def text_chunks(explanation: Explanation, width: int | None = None):
             yield "\n".join(map(visible, explanation.comparison))
         for shares in explanation.shares:
             yield "\n".join(map(visible, share_lines(shares)))
+        if explanation.devices:
+            yield "\n".join(map(visible, device_notes(explanation.devices)))
 
     for index, block in enumerate(blocks()):
         if width is not None:
@@ -339,6 +343,8 @@ def markdown_chunks(explanation: Explanation):
         for shares in explanation.shares:
             head, *lines = share_lines(shares)
             yield f"**{markdown_text(head)}**\n\n" + "\n".join("  " + visible(line) for line in lines)
+        if explanation.devices:
+            yield "\n".join(f"{markdown_text(line)}  " for line in device_notes(explanation.devices)).rstrip()
 
     for index, block in enumerate(blocks()):
         yield ("\n\n" if index else "") + block
