@@ -20,7 +20,7 @@ from ..model.merges import MERGES
 from ..model.ops import OPS
 from ..model.tree import DEVICE_METRICS, METRICS
 from .budget import GROWTH
-from .expand import BRANCHES_KEYS, JOIN_KEYS, LAYER_KEYS
+from .expand import BRANCHES_KEYS, JOIN_KEYS
 from .reader import TOP_KEYS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
