@@ -162,12 +162,18 @@ def test_squeeze_excitation_gating_and_silu(tmp_path):
 
 
 def test_scalar_arithmetic_is_rescaling_written_as_yaml_floats(tmp_path):
-    nodes = [node("Mul", [X, "tiny"], "a"), node("Sub", ["one", "a"], "b"), node("Div", ["b", "big"], "y")]
+    nodes = [node("Sub", ["one", X], "a"), node("Mul", ["a", "tiny"], "b"), node("Div", ["b", "big"], "y")]
     inits = [scalar("tiny", 1e-05), scalar("one", 1), scalar("big", 4e20)]
     layers, totals = imported(tmp_path, model(nodes, inits))
-    assert layers == ["rescaling: {scale: 9.999999747378752e-06}", "rescaling: {scale: -1, offset: 1.0}",
+    assert layers == ["rescaling: {scale: -1, offset: 1.0}", "rescaling: {scale: 9.999999747378752e-06}",
                       "rescaling: {scale: 2.4999999498978077e-21}"]
     assert totals == (0, 0, 0)
+
+
+def test_a_scale_then_an_offset_is_one_rescaling_as_keras_exports_it(tmp_path):
+    nodes = [node("Mul", [X, "half"], "a"), node("Sub", ["a", "one"], "y", name="rescaling/Sub")]
+    layers, _ = imported(tmp_path, model(nodes, [scalar("half", 0.5), scalar("one", 1)]))
+    assert layers == ["rescaling: {scale: 0.5, offset: -1.0}"]
 
 
 def test_floats_without_a_point_are_written_with_one():
