@@ -27,8 +27,8 @@ class Const:
     shape: tuple[int, ...]
     value: np.ndarray | None = None
     weight: str | None = None
-    """The initializer or graph input it is (or is worked out from), for a tensor the model's parameters count;
-    None for a constant (a Constant node, or a value worked out from constants only)."""
+    """The initializer or graph input it is (or moves about: a Cast, Reshape... of it), for a tensor the model's
+    parameters count; None for a constant (a Constant node, or a value worked out)."""
 
     def known(self, what: str) -> np.ndarray:
         if self.value is None:
@@ -160,7 +160,7 @@ def fold(node, inputs: list[Const]) -> Const:
     if node.op_type not in FOLDS:
         raise ImportRefusal(f"works on constants only, with an operator costcalc does not work out ({node.op_type})")
     unknown = [c is not None and c.value is None for c in inputs]
-    weight = next((c.weight for c in inputs if c is not None and c.weight), None)
+    weight = inputs[0].weight if node.op_type in SHAPE_ONLY and inputs and inputs[0] is not None else None
     if any(unknown[:1]) and node.op_type in SHAPE_ONLY and not any(unknown[1:]):  # a weight moved about: only its shape
         values = [np.broadcast_to(np.zeros((), np.float32), inputs[0].shape)] + [c.value for c in inputs[1:] if c is not None]
         return Const(FOLDS[node.op_type](attributes(node), *values).shape, weight=weight)

@@ -335,9 +335,8 @@ def normalization(importer, node, x: Act, mean: Const):
     prefix, _, _ = (mean.weight or "").rpartition(".mean")
     count = importer.values.get(prefix + ".count") if prefix else None
     if not isinstance(count, Const) or count.size != 1 or prefix + ".count" in importer.consumers:
-        raise ImportRefusal("is Keras's Normalization, (x − mean) / √variance, without the count of samples Keras keeps "
-                            "beside them (an unread weight of one value named as the mean, .count for .mean), "
-                            "which costcalc's normalization counts")
+        raise ImportRefusal(f"is Keras's Normalization without its count of samples (a weight {brief(prefix + '.count')} "
+                            "of one value), which costcalc's normalization counts")
     for name, const in ((node.input[1], mean), (sqrt.input[0], variance), (prefix + ".count", count)):
         importer.use(name, const)
     importer.done.update((id(sqrt), id(div)))
