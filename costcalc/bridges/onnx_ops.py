@@ -169,11 +169,12 @@ def layernorm(importer, node, x: Act, scale: Const, bias: Const | None = None) -
 @handles("GroupNormalization")
 def groupnorm(importer, node, x: Act, scale: Const, bias: Const) -> Act:
     importer.channel_axis(x, 1)
-    groups, channels = int(attributes(node)["num_groups"]), importer.shape(x)[-1]
+    options = {"groups": int(attributes(node).get("num_groups", 0)), **affine(importer, node, scale, bias)}
+    channels = importer.shape(x)[-1]
     if scale.size != channels or bias.size != channels:
         raise ImportRefusal(f"has γ and β of {scale.size} and {bias.size} values for {channels} channels (opset 18's, "
                             "one per group), which costcalc cannot express: costcalc's groupnorm learns one per channel")
-    return importer.add("groupnorm", {"groups": groups, **affine(importer, node, scale, bias)}, node, x)
+    return importer.add("groupnorm", options, node, x)
 
 
 @handles("InstanceNormalization")
@@ -255,7 +256,7 @@ def reduce(importer, node, x: Act | Window, axes: Const | None = None) -> Act | 
     attrs = attributes(node)
     axes = axes.known("the axes") if axes is not None else attrs.get("axes", ())
     if isinstance(x, Window):
-        if x.reduce or [int(a) % 4 for a in axes] != [x.axis] or not attrs.get("keepdims", 1):
+        if x.reduce or [int(a) % 4 for a in axes if -4 <= int(a) < 4] != [x.axis] or not attrs.get("keepdims", 1):
             raise ImportRefusal("reduces a slice other than over its axis, which costcalc cannot express")
         return Window(x.source, x.axis, x.start, x.end, node.op_type)
     axes = sorted(int(a) % len(x.perm) for a in axes)
@@ -432,15 +433,17 @@ def crop(importer, node, x: Act | Pooled, *rest) -> Act | Window:
     attrs = attributes(node)
     if rest:
         bounds = [c.known(what) if c is not None else None for c, what in zip(rest, ("the starts", "the ends", "the axes", "the steps"))]
-    else:
+    elif "starts" in attrs and "ends" in attrs:
         bounds = [attrs["starts"], attrs["ends"], attrs.get("axes")]
+    else:
+        raise ImportRefusal("gives no starts and ends")
     starts, ends, axes, steps = (list(bounds) + [None, None])[:4]
     axes = range(len(starts)) if axes is None else axes
     steps = [1] * len(starts) if steps is None else steps
     act = x.source if isinstance(x, Pooled) else x
     shape, rank = importer.shape(act), len(act.perm)
     reducer = importer.consumers.get(node.output[0], [None])[0]
-    if (act.perm == NCHW and len(axes) == 1 and int(axes[0]) % 4 in (2, 3) and int(steps[0]) == 1 and reducer
+    if (act.perm == NCHW and len(axes) == 1 and int(axes[0]) in (-2, -1, 2, 3) and int(steps[0]) == 1 and reducer
             and importer.only_reader(node.output[0], reducer.op_type) and reducer.op_type in ("ReduceMean", "ReduceMax")):
         axis = int(axes[0]) % 4
         begin, stop, _ = slice(int(starts[0]), int(ends[0])).indices(shape[axis - 2])
@@ -606,7 +609,7 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Pooled:
-    """An adaptive pool done along the height (`axis` 2), its windows joined: the width's windows complete it."""
+    """An adaptive pool done along the height (ONNX axis 2), its windows joined: the width's windows complete it."""
 
     source: Act
     reduce: str
