@@ -162,12 +162,18 @@ def test_squeeze_excitation_gating_and_silu(tmp_path):
 
 
 def test_scalar_arithmetic_is_rescaling_written_as_yaml_floats(tmp_path):
-    nodes = [node("Mul", [X, "tiny"], "a"), node("Sub", ["one", "a"], "b"), node("Div", ["b", "big"], "y")]
+    nodes = [node("Sub", ["one", X], "a"), node("Mul", ["a", "tiny"], "b"), node("Div", ["b", "big"], "y")]
     inits = [scalar("tiny", 1e-05), scalar("one", 1), scalar("big", 4e20)]
     layers, totals = imported(tmp_path, model(nodes, inits))
-    assert layers == ["rescaling: {scale: 9.999999747378752e-06}", "rescaling: {scale: -1, offset: 1.0}",
+    assert layers == ["rescaling: {scale: -1, offset: 1.0}", "rescaling: {scale: 9.999999747378752e-06}",
                       "rescaling: {scale: 2.4999999498978077e-21}"]
     assert totals == (0, 0, 0)
+
+
+def test_a_scale_then_an_offset_is_one_rescaling_as_keras_exports_it(tmp_path):
+    nodes = [node("Mul", [X, "half"], "a"), node("Sub", ["a", "one"], "y", name="rescaling/Sub")]
+    layers, _ = imported(tmp_path, model(nodes, [scalar("half", 0.5), scalar("one", 1)]))
+    assert layers == ["rescaling: {scale: 0.5, offset: -1.0}"]
 
 
 def test_floats_without_a_point_are_written_with_one():
@@ -317,3 +323,93 @@ def test_the_result_shows_in_jupyter_as_an_escaped_table():
         "<table><caption>&lt;b&gt;x&lt;/b&gt;</caption><tr><th>design</th><th>output</th><th>MACs</th><th>FLOPs</th>"
         "<th>params</th><th>trainable</th><th>activations</th></tr><tr><td>main</td><td>4×4×3</td><td>96</td>"
         "<td>240</td><td>9</td><td>9</td><td>48</td></tr></table>")
+
+
+def constant(name, values):
+    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.asarray(values, np.float32), name))
+
+
+def test_a_constant_gamma_or_beta_is_scale_false_or_center_false(tmp_path):
+    nodes = [constant("ones", [1.0] * 3), node("ConstantOfShape", ["three"], "zeros", value=numpy_helper.from_array(
+                 np.zeros(1, np.float32))),
+             node("Cast", ["s16"], "s", to=TensorProto.FLOAT),  # a weight stored in float16 is still a weight
+             node("BatchNormalization", [X, "ones", "b", "m", "v"], "n1"),
+             node("BatchNormalization", ["n1", "s", "zeros", "m2", "v2"], "t"),
+             node("Transpose", ["t"], "c", perm=[0, 2, 3, 1]), node("LayerNormalization", ["c", "ones"], "y", axis=-1)]
+    inits = [weight("three", value=np.array([3])), weight("s16", value=np.full(3, 0.5, np.float16)),
+             *[weight(n, 3) for n in ("b", "m", "v", "m2", "v2")]]
+    layers, totals = imported(tmp_path, model(nodes, inits))
+    assert layers == ["batchnorm: {scale: false}", "batchnorm: {center: false}", "layernorm: {scale: false, center: false}"]
+    assert totals == (3 + 3, 12, 0)
+
+
+def test_a_constant_gamma_other_than_ones_is_refused(tmp_path):
+    nodes = [constant("twos", [2.0] * 3), node("BatchNormalization", [X, "twos", "b", "m", "v"], name="bn")]
+    assert refusal(tmp_path, model(nodes, [weight(n, 3) for n in "bmv"])) == (
+        "m.onnx: cannot import node 'bn' (BatchNormalization): it has a constant 'twos' of values other than 1, which "
+        "costcalc cannot express (a learned weight, or 1 for a γ left out)\n")
+
+
+def test_a_slice_of_height_and_width_is_a_crop_and_of_channels_is_refused(tmp_path):
+    nodes = [node("Slice", [X, "starts", "ends", "axes"], "c"), node("Conv", ["c", "w"], "y", kernel_shape=[1, 1])]
+    inits = [weight("starts", value=np.array([1, 0])), weight("ends", value=np.array([-1, 7])),
+             weight("axes", value=np.array([-2, 3])), weight("w", 4, 3, 1, 1)]
+    layers, totals = imported(tmp_path, model(nodes, inits))
+    assert layers == ["crop: {cropping: [1, 1, 0, 1]}", "conv: {filters: 4, kernel: 1, padding: 0, bias: false}"]
+    assert totals == (12, 0, 6 * 7 * 4 * 3)
+    inits[2] = weight("axes", value=np.array([1, 3]))
+    assert refusal(tmp_path, model(nodes, inits)) == (
+        "m.onnx: cannot import an unnamed node (Slice): it splits or slices an activation, which spec format 1.1 cannot "
+        "express (format 1.2 will)\n")
+
+
+def test_keras_normalization_as_sub_and_div_by_the_root_of_the_variance(tmp_path):
+    nodes = [node("Sub", [X, "norm.mean"], "c", name="norm:Sub"), node("Sqrt", ["norm.variance"], "r"),
+             node("Div", ["c", "r"], "n", name="norm"), node("Conv", ["n", "w"], "y", kernel_shape=[1, 1])]
+    inits = [weight("norm.mean", 1, 3, 1, 1), weight("norm.variance", 1, 3, 1, 1), weight("norm.count", 1),
+             weight("w", 2, 3, 1, 1)]
+    layers, totals = imported(tmp_path, model(nodes, inits, as_inputs=True))
+    assert layers == ["normalization: {name: norm}", "conv: {filters: 2, kernel: 1, padding: 0, bias: false}"]
+    assert totals == (6, 3 + 3 + 1, 64 * 2 * 3)
+    assert refusal(tmp_path, model(nodes, inits[:2] + inits[3:])) == (
+        "m.onnx: cannot import node 'norm:Sub' (Sub): it is Keras's Normalization without its count of samples "
+        "(a weight 'norm.count' of one value), which costcalc's normalization counts\n")
+
+
+def test_group_norm_as_pytorch_writes_it_and_group_and_instance_normalization(tmp_path):
+    nodes = [node("Reshape", [X, "groups"], "g"), constant("ones", [1.0] * 2), constant("zeros", [0.0] * 2),
+             node("InstanceNormalization", ["g", "ones", "zeros"], "i", name="/gn/InstanceNormalization"),
+             node("Shape", [X], "shape"), node("Reshape", ["i", "shape"], "r"),
+             node("Mul", ["r", "gamma"], "m"), node("Add", ["m", "beta"], "a"),
+             node("Reshape", ["a", "groups"], "g2"), node("InstanceNormalization", ["g2", "ones", "zeros"], "i2"),
+             node("Reshape", ["i2", "shape"], "r2"), node("Mul", ["r2", "gamma2"], "m2"),
+             node("GroupNormalization", ["m2", "gamma3", "zeros4"], "n", num_groups=2),
+             node("InstanceNormalization", ["n", "gamma4", "beta4"], "y")]
+    inits = [weight("groups", value=np.array([0, 2, -1])), weight("gamma", 4, 1, 1), weight("beta", 4, 1, 1),
+             weight("gamma2", 4, 1, 1), weight("gamma3", 4), weight("zeros4", value=np.zeros(4, np.float32)),
+             weight("gamma4", 4), weight("beta4", 4)]
+    onnx_model = model(nodes, inits, shape=(1, 4, 8, 8), opset=21)
+    onnx_model.graph.initializer.remove(onnx_model.graph.initializer[5])
+    onnx_model.graph.node.insert(0, constant("zeros4", [0.0] * 4))
+    layers, totals = imported(tmp_path, onnx_model)
+    assert layers == ["groupnorm: {groups: 2, name: gn}", "groupnorm: {groups: 2, center: false}",
+                      "groupnorm: {groups: 2, center: false}", "groupnorm: {groups: 4}"]
+    assert totals == (8 + 4 + 4 + 8, 0, 0)
+
+
+def test_an_adaptive_pool_done_axis_by_axis_is_one_adaptive_pool(tmp_path):
+    nodes, inits = [], []
+    x = X
+    for axis, out in ((2, 3), (3, 2)):
+        parts = []
+        for i in range(out):
+            bounds = [f"s{axis}{i}", f"e{axis}{i}", f"a{axis}"]
+            inits += [weight(bounds[0], value=np.array([i * 7 // out])), weight(bounds[1], value=np.array([-(-(i + 1) * 7 // out)]))]
+            nodes += [node("Slice", [x, *bounds], f"w{axis}{i}"), node("ReduceMean", [f"w{axis}{i}", f"a{axis}"], f"p{axis}{i}")]
+            parts.append(f"p{axis}{i}")
+        inits.append(weight(f"a{axis}", value=np.array([axis])))
+        x = "y" if axis == 3 else "h"
+        nodes.append(node("Concat", parts, x, axis=axis, name="pool" if axis == 3 else ""))
+    layers, totals = imported(tmp_path, model(nodes, inits, shape=(1, 3, 7, 7), opset=18))
+    assert layers == ["adaptive_avgpool: {output: [3, 2], name: pool}"]
+    assert totals == (0, 0, 0)

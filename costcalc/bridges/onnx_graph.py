@@ -27,7 +27,8 @@ class Const:
     shape: tuple[int, ...]
     value: np.ndarray | None = None
     weight: str | None = None
-    """The initializer or graph input it is, for a tensor the model's parameters count."""
+    """The initializer or graph input it is (or moves about: a Cast, Reshape... of it), for a tensor the model's
+    parameters count; None for a constant (a Constant node, or a value worked out)."""
 
     def known(self, what: str) -> np.ndarray:
         if self.value is None:
@@ -56,15 +57,15 @@ def read_model(path: str):
     return model
 
 
-def tensor_const(tensor) -> Const:
-    """An initializer or Constant tensor; its values when it holds them here and they are small."""
+def tensor_const(tensor, weight: str | None = None) -> Const:
+    """An initializer (`weight`: its name) or Constant tensor; its values when it holds them here and they are small."""
     from onnx import TensorProto, numpy_helper
 
     shape = tuple(int(d) for d in tensor.dims)
     external = tensor.data_location == TensorProto.EXTERNAL
     if external or math.prod(shape) > MAX_VALUE_ELEMENTS:
-        return Const(shape)
-    return Const(shape, numpy_helper.to_array(tensor))
+        return Const(shape, weight=weight)
+    return Const(shape, numpy_helper.to_array(tensor), weight)
 
 
 def attribute_const(node) -> Const:
@@ -138,7 +139,7 @@ FOLDS = {
 """The shape arithmetic exporters emit, on constants: each node's values from its inputs' (a: its attributes)."""
 
 
-SHAPE_ONLY = {"Identity", "Cast", "Transpose", "Reshape", "Unsqueeze", "Squeeze"}
+SHAPE_ONLY = {"Identity", "Cast", "Transpose", "Reshape", "Unsqueeze", "Squeeze", "Sqrt"}
 """Arithmetic whose result's shape needs only its first input's shape (a weight without values)."""
 
 
@@ -159,9 +160,10 @@ def fold(node, inputs: list[Const]) -> Const:
     if node.op_type not in FOLDS:
         raise ImportRefusal(f"works on constants only, with an operator costcalc does not work out ({node.op_type})")
     unknown = [c is not None and c.value is None for c in inputs]
+    weight = inputs[0].weight if node.op_type in SHAPE_ONLY and inputs and inputs[0] is not None else None
     if any(unknown[:1]) and node.op_type in SHAPE_ONLY and not any(unknown[1:]):  # a weight moved about: only its shape
         values = [np.broadcast_to(np.zeros((), np.float32), inputs[0].shape)] + [c.value for c in inputs[1:] if c is not None]
-        return Const(FOLDS[node.op_type](attributes(node), *values).shape)
+        return Const(FOLDS[node.op_type](attributes(node), *values).shape, weight=weight)
     values = [c.known(f"input {i + 1}") if c is not None else None for i, c in enumerate(inputs)]
     try:
         with np.errstate(all="ignore"):
@@ -170,4 +172,4 @@ def fold(node, inputs: list[Const]) -> Const:
         raise ImportRefusal(f"cannot be worked out on its constant inputs ({exc})") from None
     if value.size > MAX_VALUE_ELEMENTS:
         raise ImportRefusal(f"gives a constant of more than {MAX_VALUE_ELEMENTS:,} elements")
-    return Const(value.shape, value)
+    return Const(value.shape, value, weight)

@@ -46,12 +46,13 @@ class OnnxImporter:
         self.unknown: set[str] = set()
         self.done: set[int] = set()
         self.consumers: dict[str, list] = {}
+        self.producers = {name: node for node in graph.node for name in node.output}
         for node in graph.node:
             for name in node.input:
                 self.consumers.setdefault(name, []).append(node)
         self.outputs = [o.name for o in graph.output]
         for tensor in graph.initializer:
-            self.values[tensor.name] = tensor_const(tensor)
+            self.values[tensor.name] = tensor_const(tensor, tensor.name)
         self.batch = 1
         self.builder = self.read_inputs([i for i in graph.input if i.name not in self.values])
 
@@ -68,7 +69,7 @@ class OnnxImporter:
             if any(d is None for d in dims):
                 raise ImportRefusal(f"the graph input {brief(weight.name)} has no fixed shape; a model has one input, "
                                     "its other graph inputs are weights of known shape")
-            self.values[weight.name] = Const(tuple(dims))
+            self.values[weight.name] = Const(tuple(dims), weight=weight.name)
         dims = dims_of(data)
         if len(dims) not in (2, 4) or any(d is None for d in dims[1:]):
             raise ImportRefusal(f"the input {brief(data.name)} is {shape_text(dims)}; costcalc imports an image "
@@ -106,6 +107,9 @@ class OnnxImporter:
             raise ImportRefusal(f"is an operator of the domain {brief(node.domain)}, not standard ONNX")
         inputs = [self.value(name) for name in node.input]
         present = [value for value in inputs if value is not None]
+        marker = next((value for value in present if isinstance(value, MARKERS)), None)
+        if marker is not None and node.op_type not in marker.READERS:
+            raise ImportRefusal(f"reads {marker.WHAT}, which costcalc cannot express")
         if node.op_type == "Constant":
             result = attribute_const(node)
         elif node.op_type in ("Shape", "Size"):
@@ -114,8 +118,6 @@ class OnnxImporter:
                 node.op_type in FOLDS or node.op_type not in HANDLERS):
             result = inputs[0] if node.op_type == "Identity" else fold(node, inputs)
         elif node.op_type in HANDLERS:
-            if isinstance(inputs[0], Grouped) and node.op_type not in ("Reshape", "Transpose"):
-                raise ImportRefusal("reads channels split into groups, which costcalc cannot express")
             if isinstance(inputs[0], Const) and node.op_type not in EITHER_FIRST:
                 raise ImportRefusal("reads a constant where costcalc expects the activation")
             result = HANDLERS[node.op_type](self, node, *inputs)
@@ -284,4 +286,4 @@ def checked(imported: Imported, path: str) -> Imported:
     return imported
 
 
-from .onnx_ops import EITHER_FIRST, HANDLERS, Grouped  # noqa: E402  the handlers use the importer's helpers above
+from .onnx_ops import EITHER_FIRST, HANDLERS, MARKERS  # noqa: E402  the handlers use the importer's helpers above

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..safe import brief
 from .onnx_graph import Const, attributes
@@ -124,12 +125,36 @@ def matmul(importer, node, a: Act, b) -> Act:
     return importer.add("dense", {"units": b.shape[1], "bias": False}, node, a)
 
 
+def learned(importer, name: str, const, identity: float) -> bool:
+    """Whether a norm's γ (`identity` 1) or β (0) is learned: a weight is, and counts among the parameters; a constant
+    (a Constant node, or a value worked out from constants only) is not, and must leave the tensor as it is."""
+    if const is None:
+        return False
+    if isinstance(const, Const) and const.weight is None:
+        if (const.known("the constant γ or β") == identity).all():
+            return False
+        raise ImportRefusal(f"has a constant {brief(name)} of values other than {identity:g}, which costcalc cannot "
+                            f"express (a learned weight, or {identity:g} for a {'γ' if identity else 'β'} left out)")
+    return importer.use(name, const)
+
+
+def affine(importer, node, scale, bias) -> dict:
+    """A norm's `center` and `scale` options (a learned β and γ), as a person writes them: the defaults left out."""
+    options = {}
+    if not learned(importer, node.input[1], scale, 1):
+        options["scale"] = False
+    if not (len(node.input) > 2 and learned(importer, node.input[2], bias, 0)):
+        options["center"] = False
+    return options
+
+
 @handles("BatchNormalization")
-def batchnorm(importer, node, x: Act, *statistics) -> Act:
+def batchnorm(importer, node, x: Act, scale: Const, bias: Const, *statistics) -> Act:
     importer.channel_axis(x, 1)
-    for name, const in zip(node.input[1:], statistics):
+    options = affine(importer, node, scale, bias)
+    for name, const in zip(node.input[3:], statistics):
         importer.use(name, const)
-    return importer.add("batchnorm", {}, node, x)
+    return importer.add("batchnorm", options, node, x)
 
 
 @handles("LayerNormalization")
@@ -138,9 +163,30 @@ def layernorm(importer, node, x: Act, scale: Const, bias: Const | None = None) -
     if axis not in (-1, len(x.perm) - 1):
         raise ImportRefusal(f"normalises over axes {axis} onwards; costcalc's layernorm is over the channels")
     importer.channel_axis(x, -1)
-    importer.use(node.input[1], scale)
-    center = importer.use(node.input[2], bias) if len(node.input) > 2 else False
-    return importer.add("layernorm", {} if center else {"center": False}, node, x)
+    return importer.add("layernorm", affine(importer, node, scale, bias), node, x)
+
+
+@handles("GroupNormalization")
+def groupnorm(importer, node, x: Act, scale: Const, bias: Const) -> Act:
+    importer.channel_axis(x, 1)
+    options = {"groups": int(attributes(node).get("num_groups", 0)), **affine(importer, node, scale, bias)}
+    channels = importer.shape(x)[-1]
+    if scale.size != channels or bias.size != channels:
+        raise ImportRefusal(f"has γ and β of {scale.size} and {bias.size} values for {channels} channels (opset 18's, "
+                            "one per group), which costcalc cannot express: costcalc's groupnorm learns one per channel")
+    return importer.add("groupnorm", options, node, x)
+
+
+@handles("InstanceNormalization")
+def instance_norm(importer, node, x, scale: Const, bias: Const):
+    """Over [N, C, H, W], a groupnorm of one channel a group; over channels reshaped to [N, g, C/g·H·W], half of the
+    group norm PyTorch's exporter writes, which a reshape back completes."""
+    if isinstance(x, Groups):
+        if x.norm or learned(importer, node.input[1], scale, 1) or learned(importer, node.input[2], bias, 0):
+            raise ImportRefusal("learns a γ or β per group, which costcalc cannot express (one per channel)")
+        return Groups(x.source, x.groups, node)
+    importer.image(x)
+    return importer.add("groupnorm", {"groups": importer.shape(x)[-1], **affine(importer, node, scale, bias)}, node, x)
 
 
 ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Elu": "elu", "LeakyRelu": "leaky_relu",
@@ -206,9 +252,13 @@ def global_pool(importer, node, x: Act) -> Act:
 
 
 @handles("ReduceMean", "ReduceMax")
-def reduce(importer, node, x: Act, axes: Const | None = None) -> Act:
+def reduce(importer, node, x: Act | Window, axes: Const | None = None) -> Act | Window:
     attrs = attributes(node)
     axes = axes.known("the axes") if axes is not None else attrs.get("axes", ())
+    if isinstance(x, Window):
+        if x.reduce or [int(a) % 4 for a in axes if -4 <= int(a) < 4] != [x.axis] or not attrs.get("keepdims", 1):
+            raise ImportRefusal("reduces a slice other than over its axis, which costcalc cannot express")
+        return Window(x.source, x.axis, x.start, x.end, node.op_type)
     axes = sorted(int(a) % len(x.perm) for a in axes)
     spatial = sorted(i for i, p in enumerate(x.perm) if p in (0, 1))
     if len(importer.shape(x)) != 3 or axes != spatial:
@@ -226,6 +276,11 @@ def arithmetic(importer, node, a, b) -> Act:
     act, const, first = (a, b, True) if isinstance(a, Act) else (b, a, False)
     if node.op_type == "Div" and first and (gelu := erf_gelu(importer, node, act, const)):
         return gelu
+    if node.op_type == "Sub" and first and const.size > 1 and (keras := normalization(importer, node, act, const)):
+        return keras
+    names = node.input if first else node.input[::-1]
+    if (norm := groupnorm_affine(importer, node, act, const, *names)) is not None:
+        return norm
     if const.size == 1:
         return rescaling(importer, node, act, float(const.known("the constant").reshape(-1)[0]), first)
     return per_channel(importer, node, act, const, node.input[1 if first else 0])
@@ -266,24 +321,65 @@ def erf_gelu(importer, node, x: Act, divisor: Const):
     return result
 
 
+def normalization(importer, node, x: Act, mean: Const):
+    """Keras's Normalization as costcalc exports it: (x − mean) / Sqrt(variance), mean and variance per channel, and
+    beside them the count of samples, a weight that no node reads, named as the mean with `.count` for `.mean`."""
+    div = importer.only_reader(node.output[0], "Div")
+    sqrt = div and div.input[0] == node.output[0] and importer.producers.get(div.input[1])
+    if not sqrt or sqrt.op_type != "Sqrt" or len(importer.consumers.get(div.input[1], [])) != 1:
+        return None
+    channel_shape(importer, node, x, mean)
+    variance = importer.value(sqrt.input[0])
+    if not isinstance(variance, Const) or variance.shape != mean.shape:
+        raise ImportRefusal(f"divides by the root of {brief(sqrt.input[0])}, which is not a variance per channel "
+                            "beside the mean (Keras's Normalization)")
+    prefix, _, _ = (mean.weight or "").rpartition(".mean")
+    count = importer.values.get(prefix + ".count") if prefix else None
+    if not isinstance(count, Const) or count.size != 1 or prefix + ".count" in importer.consumers:
+        raise ImportRefusal(f"is Keras's Normalization without its count of samples (a weight {brief(prefix + '.count')} "
+                            "of one value), which costcalc's normalization counts")
+    for name, const in ((node.input[1], mean), (sqrt.input[0], variance), (prefix + ".count", count)):
+        importer.use(name, const)
+    importer.done.update((id(sqrt), id(div)))
+    result = importer.add("normalization", {}, div, x)
+    importer.values[div.output[0]] = result
+    return result
+
+
+def groupnorm_affine(importer, node, x: Act, const: Const, x_name: str, name: str):
+    """PyTorch's group norm goes on after the reshape back with · γ, then + β, per channel (constants 1 and 0 where
+    it learns none): the groupnorm's scale and center."""
+    option = {"Mul": "scale", "Add": "center"}.get(node.op_type)
+    item = importer.builder.items[x.tensor] if x.tensor >= 0 else None
+    if (option is None or item is None or item.kind != "groupnorm" or item.options.get(option) is not False
+            or item.options.get("center") is not False or len(importer.consumers.get(x_name, [])) != 1):
+        return None
+    if const.weight is None:
+        identity = 1 if option == "scale" else 0
+        return x if const.value is not None and (const.value == identity).all() else None
+    channel_shape(importer, node, x, const)
+    importer.use(name, const)
+    del item.options[option]
+    return x
+
+
 def rescaling(importer, node, act: Act, value: float, first: bool) -> Act:
     """An activation with a scalar (x·c, x/c, x+c, x−c, c−x) as Keras's Rescaling: no weights."""
     if not math.isfinite(value) or (node.op_type == "Div" and (value == 0 or not first)):
         raise ImportRefusal(f"divides by an activation or by {value}, which costcalc cannot express")
     scale, offset = {"Mul": (value, 0), "Div": (1 / value if first else 0, 0), "Add": (1, value),
                      "Sub": (1, -value) if first else (-1, value)}[node.op_type]
+    producer = importer.builder.items[act.tensor] if act.tensor >= 0 else None
+    if (offset and producer and producer.kind == "rescaling" and "offset" not in producer.options
+            and len(importer.consumers.get(node.input[0 if first else 1], [])) == 1):  # x·s then + o: one rescaling
+        producer.options.update(scale=producer.options["scale"] * scale, offset=offset)
+        return act
     return importer.add("rescaling", {"scale": scale, "offset": offset} if offset else {"scale": scale}, node, act)
 
 
 def per_channel(importer, node, act: Act, const: Const, name: str) -> Act:
     """A weight per channel: a bias after a MatMul or a bias-free conv, or a layer scale."""
-    shape = importer.shape(act)
-    channel = act.perm.index(len(shape) - 1) if len(shape) - 1 in act.perm else None
-    dims = [1] * (len(act.perm) - len(const.shape)) + list(const.shape)
-    expected = [shape[-1] if axis == channel else 1 for axis in range(len(act.perm))]
-    if dims != expected:
-        raise ImportRefusal(f"is a {node.op_type} with a constant of shape {list(const.shape)} on "
-                            f"{importer.onnx_shape(act)}; costcalc expresses a scalar or one value per channel")
+    channel_shape(importer, node, act, const)
     items = importer.builder.items
     producer = items[act.tensor] if act.tensor >= 0 else None
     if (node.op_type == "Add" and producer and producer.options.get("bias") is False
@@ -298,8 +394,21 @@ def per_channel(importer, node, act: Act, const: Const, name: str) -> Act:
                         "(only a layer's bias or a layer scale)")
 
 
+def channel_shape(importer, node, act: Act, const: Const) -> None:
+    """Refuse a constant that is not one value per channel of `act`."""
+    shape = importer.shape(act)
+    channel = act.perm.index(len(shape) - 1) if len(shape) - 1 in act.perm else None
+    dims = [1] * (len(act.perm) - len(const.shape)) + list(const.shape)
+    expected = [shape[-1] if axis == channel else 1 for axis in range(len(act.perm))]
+    if dims != expected:
+        raise ImportRefusal(f"is a {node.op_type} with a constant of shape {list(const.shape)} on "
+                            f"{importer.onnx_shape(act)}; costcalc expresses a scalar or one value per channel")
+
+
 @handles("Concat")
 def concat(importer, node, *inputs) -> Act:
+    if any(isinstance(x, Window) for x in inputs):
+        return pooled(importer, node, inputs)
     if not all(isinstance(x, Act) for x in inputs):
         raise ImportRefusal("joins activations with constants, which costcalc cannot express")
     axis = int(attributes(node)["axis"])
@@ -312,9 +421,45 @@ def concat(importer, node, *inputs) -> Act:
     return importer.merge("concat", node, list(inputs), inputs[0].perm)
 
 
-@handles("Split", "Slice")
+@handles("Split")
 def split(importer, node, x: Act, *rest) -> Act:
     raise ImportRefusal(SPLIT_REFUSAL)
+
+
+@handles("Slice")
+def crop(importer, node, x: Act | Pooled, *rest) -> Act | Window:
+    """A Slice of the height and width by constant bounds, a step of 1: a crop (Keras's Cropping2D), or one window of
+    an adaptive pool where a ReduceMean or ReduceMax over its axis alone reads it."""
+    attrs = attributes(node)
+    if rest:
+        bounds = [c.known(what) if c is not None else None for c, what in zip(rest, ("the starts", "the ends", "the axes", "the steps"))]
+    elif "starts" in attrs and "ends" in attrs:
+        bounds = [attrs["starts"], attrs["ends"], attrs.get("axes")]
+    else:
+        raise ImportRefusal("gives no starts and ends")
+    starts, ends, axes, steps = (list(bounds) + [None, None])[:4]
+    axes = range(len(starts)) if axes is None else axes
+    steps = [1] * len(starts) if steps is None else steps
+    act = x.source if isinstance(x, Pooled) else x
+    shape, rank = importer.shape(act), len(act.perm)
+    reducer = importer.consumers.get(node.output[0], [None])[0]
+    if (act.perm == NCHW and len(axes) == 1 and int(axes[0]) in (-2, -1, 2, 3) and int(steps[0]) == 1 and reducer
+            and importer.only_reader(node.output[0], reducer.op_type) and reducer.op_type in ("ReduceMean", "ReduceMax")):
+        axis = int(axes[0]) % 4
+        begin, stop, _ = slice(int(starts[0]), int(ends[0])).indices(shape[axis - 2])
+        return Window(x, axis, begin, stop)
+    if isinstance(x, Pooled):
+        raise ImportRefusal("slices an adaptive pool's windows other than as its next axis, which costcalc cannot express")
+    cropping = [0, 0, 0, 0]
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        held = x.perm[int(axis) % rank] if -rank <= int(axis) < rank and len(shape) == 3 else None
+        if held not in (0, 1) or int(step) != 1:
+            raise ImportRefusal(SPLIT_REFUSAL)
+        begin, stop, _ = slice(int(start), int(end)).indices(shape[held])
+        if stop <= begin:
+            raise ImportRefusal(f"slices axis {int(axis)} of {importer.onnx_shape(x)} to nothing")
+        cropping[2 * held:2 * held + 2] = [begin, shape[held] - stop]
+    return importer.add("crop", {"cropping": cropping}, node, x)
 
 
 @handles("Transpose")
@@ -348,15 +493,20 @@ def flatten(importer, node, x: Act) -> Act:
 
 
 @handles("Reshape")
-def reshape(importer, node, x: Act | Grouped, target: Const) -> Act | Grouped:
+def reshape(importer, node, x: Act | Grouped | Groups, target: Const) -> Act | Grouped | Groups:
     dims = [int(d) for d in target.known("the new shape")]
     if isinstance(x, Grouped):
         return shuffled(importer, node, x, dims)
-    now = importer.onnx_shape(x)
+    source = x.source if isinstance(x, Groups) else x
+    now = importer.onnx_shape(source)
+    if isinstance(x, Groups):
+        now = [now[0], x.groups, math.prod(now[1:]) // x.groups]
     dims = [now[i] if d == 0 and not attributes(node).get("allowzero", 0) else d for i, d in enumerate(dims)]
     if dims.count(-1) == 1:
         dims[dims.index(-1)] = math.prod(now) // math.prod(d for d in dims if d != -1)
-    return grouped(importer, x, dims) or reshape_to(importer, node, x, dims)
+    if isinstance(x, Groups):
+        return ungrouped(importer, node, x, dims)
+    return grouped(importer, x, dims) or groups(importer, node, x, dims) or reshape_to(importer, node, x, dims)
 
 
 @handles("Squeeze", "Unsqueeze")
@@ -398,6 +548,8 @@ class Grouped:
     source: Act
     groups: int
     swapped: bool = False
+    READERS: ClassVar = {"Reshape", "Transpose"}
+    WHAT: ClassVar = "channels split into groups"
 
 
 def grouped(importer, x: Act, dims: list[int]):
@@ -412,6 +564,80 @@ def shuffled(importer, node, x: Grouped, dims: list[int]) -> Act:
         raise ImportRefusal(f"reshapes channels split into {x.groups} groups to {dims}; costcalc expresses a channel "
                             "shuffle (reshape to groups, transpose 1 and 2, reshape back)")
     return importer.add("channel_shuffle", {"groups": x.groups}, node, x.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """Channels reshaped to [N, g, C/g·H·W] for an InstanceNormalization (`norm`, once done): PyTorch's group norm,
+    which a reshape back to [N, C, H, W] completes."""
+
+    source: Act
+    groups: int
+    norm: object = None
+    READERS: ClassVar = {"Reshape", "InstanceNormalization"}
+    WHAT: ClassVar = "channels split into groups"
+
+
+def groups(importer, node, x: Act, dims: list[int]):
+    now = importer.onnx_shape(x)
+    if (x.perm == NCHW and len(dims) == 3 and dims[0] == now[0] and now[1] % dims[1] == 0
+            and dims[1] * dims[2] == math.prod(now[1:]) and importer.only_reader(node.output[0], "InstanceNormalization")):
+        return Groups(x, dims[1])
+    return None
+
+
+def ungrouped(importer, node, x: Groups, dims: list[int]) -> Act:
+    if x.norm is None or dims != importer.onnx_shape(x.source):
+        raise ImportRefusal(f"reshapes channels split into {x.groups} groups to {dims}; costcalc expresses a group norm "
+                            "(reshape to [N, g, -1], InstanceNormalization, reshape back)")
+    return importer.add("groupnorm", {"groups": x.groups, "center": False, "scale": False}, x.norm, x.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One window of an adaptive pool done axis by axis (PyTorch's windows, where they differ in size): a Slice of
+    `source` from `start` to `end` along ONNX `axis`, then (`reduce`) a ReduceMean or ReduceMax over it."""
+
+    source: Act | Pooled
+    axis: int
+    start: int
+    end: int
+    reduce: str | None = None
+    READERS: ClassVar = {"ReduceMean", "ReduceMax", "Concat"}
+    WHAT: ClassVar = "one window of a pool done axis by axis"
+
+
+@dataclass(frozen=True, slots=True)
+class Pooled:
+    """An adaptive pool done along the height (ONNX axis 2), its windows joined: the width's windows complete it."""
+
+    source: Act
+    reduce: str
+    output: int
+    READERS: ClassVar = {"Slice"}
+    WHAT: ClassVar = "an adaptive pool done along one axis only"
+
+
+def pooled(importer, node, windows) -> Pooled | Act:
+    """Windows joined along their axis: the height's, then the width's, an adaptive_avgpool or adaptive_maxpool."""
+    first, axis = windows[0], int(attributes(node)["axis"]) % 4
+    source = first.source.source if isinstance(first.source, Pooled) else first.source
+    size = importer.shape(source)[axis - 2]
+    expected = [(i * size // len(windows), -(-(i + 1) * size // len(windows))) for i in range(len(windows))]
+    if (not all(isinstance(w, Window) for w in windows) or [(w.start, w.end) for w in windows] != expected or any(w.source != first.source or w.axis != axis or w.reduce != first.reduce
+                                 or not w.reduce for w in windows)
+            or axis != (3 if isinstance(first.source, Pooled) else 2)
+            or isinstance(first.source, Pooled) and first.source.reduce != first.reduce):
+        raise ImportRefusal("joins slices of an activation other than as the windows of an adaptive pool (along the "
+                            "height, then the width), which costcalc cannot express")
+    if axis == 2:
+        return Pooled(source, first.reduce, len(windows))
+    kind = "adaptive_avgpool" if first.reduce == "ReduceMean" else "adaptive_maxpool"
+    return importer.add(kind, {"output": pair([first.source.output, len(windows)])}, node, source)
+
+
+MARKERS = (Grouped, Groups, Window, Pooled)
+"""What a node may give that is not yet a tensor of the spec; the operators that may read each."""
 
 
 @handles("Resize", "Upsample")
