@@ -294,7 +294,7 @@ def relu(importer, cls, config, name, sources):
     if config.get("negative_slope", 0):
         kind = "leaky_relu"
     else:
-        kind = {None: "relu", 6: "relu6"}  # 6.0 is the same key.get(config.get("max_value"))
+        kind = {None: "relu", 6: "relu6"}.get(config.get("max_value"))  # 6.0 == 6, one key
     if kind is None:
         raise ImportRefusal(f"caps at {config.get('max_value')}; costcalc knows relu and relu6")
     return importer.layer(kind, {}, name, sources[0])
