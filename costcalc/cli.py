@@ -694,7 +694,7 @@ def calibrate(timings, base, devices_files, name):
     timed = [(analyze(spec, bytes_per_element=DTYPES[found.dtype]).designs[0], seconds)
              for spec, seconds in found.layers]
     name = name or f"{base}-calibrated"
-    calibrated = fit(timed, device, found.dtype, DTYPES[found.dtype], name, found.runtime)
+    calibrated = fit(timed, device, found.dtype, DTYPES[found.dtype], name, found.runtime, timings)
     click.echo(devices_file({name: calibrated}), nl=False)
 
 

@@ -42,8 +42,11 @@ def read_json(path: str, what: str):
     data = read_file(path, what)
     try:
         return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply", hint=f"{what} is JSON of a few levels") from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
                         hint=f"{what} is JSON") from None
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path}:{exc.lineno}:{exc.colno}: {exc.msg}", hint=f"{what} is JSON") from None
+
