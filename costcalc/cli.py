@@ -578,7 +578,7 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
 
     from .draw.layout import layout
     from .draw.svg import svg
-    from .errors import CostcalcError
+    from .errors import CostcalcError, LimitError
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
@@ -596,7 +596,10 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
 
         fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded), dtype, weight_dtype or dtype, DTYPES,
                             fused, batch)
-    picture = svg(layout(chosen, depth, fill), title)
+    try:
+        picture = svg(layout(chosen, depth, fill), title)
+    except LimitError as error:  # too many boxes: said of this spec
+        raise LimitError(f"{analysis.file}: {error.message}", hint=error.hint) from None
     text = picture if kind == "svg" else html_page().page(title, [html_page().figures(chosen, analysis), picture])
     if output == "-":
         click.echo(text, nl=False)

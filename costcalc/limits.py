@@ -77,3 +77,7 @@ MIN_EFFICIENCY = 1e-6
 MAX_KERNEL_ROWS = MAX_TIMED_LAYERS
 """The most [M, N, K, efficiency] rows a device's `kernels` may hold, all kernels together (a timed
 layer gives at most one row)."""
+
+MAX_DRAWN_BOXES = 3_000
+"""The most boxes a diagram draws (`draw`, and the pages of `report` and `compare --format html`): a
+layer, merge or folded block each; `--depth` folds blocks into one box each."""

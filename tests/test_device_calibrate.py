@@ -8,7 +8,7 @@ from conftest import ROOT, run
 
 from costcalc.count.engine import analyze
 from costcalc.device.calibrate import calibrate
-from costcalc.device.kernels import kernel, nearest
+from costcalc.device.kernels import Samples, kernel
 from costcalc.device.profiles import parse_devices, read_devices
 from costcalc.device.roofline import latency
 from costcalc.device.traffic import memory
@@ -44,19 +44,19 @@ def test_a_layer_is_named_by_its_kernel_and_sized_as_a_matrix_multiply(layer, sh
 
 
 def test_the_nearest_timed_shape_is_nearest_in_log2_and_the_first_of_equals():
-    samples = ((64, 64, 64, 0.5), (4096, 64, 64, 0.9), (256, 256, 256, 0.7), (4096, 64, 64, 0.1))
-    assert nearest(samples, (128, 64, 64)) == 0.5  # 1 doubling from the first, 5 from the second
-    assert nearest(samples, (2048, 64, 64)) == 0.9  # the later (4096, 64, 64) is as near: the first wins
-    assert nearest(samples, (300, 200, 300)) == 0.7
+    samples = Samples(((64, 64, 64, 0.5), (4096, 64, 64, 0.9), (256, 256, 256, 0.7), (4096, 64, 64, 0.1)))
+    assert samples.nearest((128, 64, 64)) == 0.5  # 1 doubling from the first, 5 from the second
+    assert samples.nearest((2048, 64, 64)) == 0.9  # the later (4096, 64, 64) is as near: the first wins
+    assert samples.nearest((300, 200, 300)) == 0.7
 
 
 def test_a_shape_far_from_every_timed_one_is_not_calibrated():
     """A dense layer on one vector (M = 1) reads its weights once per output; on a 56×56 map (M = 3136)
     it is a matrix multiply, which the vector's efficiency must not speak for."""
-    samples = ((1, 1000, 2048, 0.02),)
-    assert nearest(samples, (8, 1000, 2048)) == 0.02  # 3 doublings: near enough
-    assert nearest(samples, (16, 1000, 2048)) is None  # 4 doublings: NEAR, not nearer
-    assert nearest(samples, (3136, 384, 96)) is None
+    samples = Samples(((1, 1000, 2048, 0.02),))
+    assert samples.nearest((8, 1000, 2048)) == 0.02  # 3 doublings: near enough
+    assert samples.nearest((16, 1000, 2048)) is None  # 4 doublings: NEAR, not nearer
+    assert samples.nearest((3136, 384, 96)) is None
     device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s",
                                               "efficiency": {"compute": 0.5}, "kernels": {"dense": [[1, 1000, 2048, 0.02]]}}}},
                            "test")["d"]

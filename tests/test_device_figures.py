@@ -4,10 +4,15 @@
 """
 
 import json
+from math import log2
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import costcalc.device.kernels as kernels
 from conftest import run
+from costcalc.device.kernels import NEAR, Samples
 
 DEVICE = "{tflops: {float32: 10}, bandwidth_gbs: 100, source: x, FIGURE}"
 SPEC = "input: [32, 32, 3]\ndevices:\n  evil: " + DEVICE + "\nlayers: [{conv: {filters: 8, kernel: 3}}]\n"
@@ -80,3 +85,30 @@ def test_calibrate_writes_no_figure_that_would_not_read_back(tmp_path, seconds, 
                        '{"input": [8, 8, 4], "layer": {"conv": {"filters": 4, "kernel": 3}}, "seconds": 1e-3}]}')
     result = run("devices", "calibrate", str(timings), "--device", "t4", "--name", "fitted")
     assert (result.code, result.out, result.err) == (2, "", f"{timings}: {message}\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(*[st.sampled_from([1, 2, 3, 16, 64, 4096, 65536])] * 3,
+                               st.floats(0.01, 1)), min_size=1, max_size=40),
+       shapes=st.lists(st.tuples(*[st.integers(1, 100_000)] * 3), min_size=1, max_size=20))
+def test_the_kernel_lookup_is_the_nearest_timed_shape(rows, shapes):
+    """The k-d tree finds what a search of every row finds: the nearest in log2 (M, N, K), the first of
+    equals, none beyond NEAR."""
+    samples = Samples(rows)
+    for shape in shapes:
+        at = [log2(size) for size in shape]
+        distances = [sum((log2(size) - x) ** 2 for size, x in zip(row[:3], at)) for row in rows]
+        first = min(range(len(rows)), key=distances.__getitem__)
+        assert samples.nearest(shape) == (rows[first][3] if distances[first] < NEAR**2 else None)
+
+
+def test_a_layer_looks_its_kernel_up_once_per_shape(monkeypatch):
+    """Each distinct shape is searched for once, in about log(rows) steps, however many layers have it."""
+    searched = []
+    search = kernels._search
+    monkeypatch.setattr(kernels, "_search", lambda node, at, best: searched.append(1) or search(node, at, best))
+    rows = Samples([(m, 16 * m, 8, 0.5) for m in range(1, 1001)])
+    assert rows.nearest((5, 80, 8)) == 0.5
+    once = len(searched)
+    assert [rows.nearest((5, 80, 8)) for _ in range(100)] == [0.5] * 100
+    assert len(searched) == once < 100  # of 2,001 nodes (1,000 rows and their empty leaves)

@@ -1,6 +1,8 @@
 """What a hostile spec or flag could still turn into a traceback or work without bound (issue 28,
 items 13 and 14): each is one positioned line and exit 2, or bounded work, counted not timed."""
 
+import time
+
 import pytest
 
 import costcalc.sweep.evaluate as evaluate
@@ -44,7 +46,7 @@ def test_a_sweep_range_too_fine_is_refused_before_it_is_divided(spec_file, vary,
 def test_zipped_values_are_bounded_as_a_grid_is(spec_file):
     many = ",".join(str(i) for i in range(1, 100_002))
     result = run("sweep", spec_file(SWEEP), "--vary", f"f={many}", "--vary", f"q={many}", "--zip")
-    assert (result.code, result.err) == (2, "the zipped values make 100,001 variants, more than 100,000; "
+    assert (result.code, result.err) == (2, "spec.yaml:2:1: the zipped values make 100,001 variants, more than 100,000; "
                                             "vary fewer values\n")
 
 
@@ -71,3 +73,36 @@ def test_a_varied_repeat_stops_at_the_limits_of_a_sweep(spec_file, monkeypatch):
     result = run("sweep", path, "--vary", "n=1:1000:1")
     assert (result.code, result.err[:102]) == (2, "spec.yaml:1:1: the variants differ in structure (a repeat, a kernel, "
                                                  "a rate): 7 builds of 5,997 layers")
+
+
+BLOCKS = "input: [8, 8, 4]\nblocks:\n  b: {layers: [relu]}\n  pair: {layers: [b, b]}\nlayers: [{pair: {repeat: 3000}}]\n"
+
+
+@pytest.mark.parametrize("command", [["report", "--memory", "--device", "t4", "--format", "json"],
+                                     ["check", "--device", "t4", "--max-latency", "1s", "--max-peak-memory", "1GiB"],
+                                     ["explain", "--device", "t4"], ["draw", "--device", "t4", "-o", "-"]])
+def test_device_and_memory_figures_are_linear_in_block_rows(spec_file, command):
+    """9,000 group rows over 6,000 layers: each group's figures were the sum over every layer whose path it
+    prefixes (54 million comparisons, over 30 s); now one pass, about a second."""
+    path = spec_file(BLOCKS)
+    started = time.process_time()
+    result = run(command[0], path, *command[1:])
+    assert (result.code, result.err) == (0, "")
+    assert time.process_time() - started < 10
+
+
+def test_a_diagram_is_bounded_and_its_named_edges_found_in_one_pass(spec_file):
+    """Each of 2,998 layers reads the first one's tensor: finding each writer was a search of every row
+    before it, and is now a lookup; past MAX_DRAWN_BOXES the diagram is refused, or left out of a page."""
+    path = spec_file("input: [8, 8, 4]\nlayers:\n  - {relu: {as: t}}\n" + "  - {relu: {from: t}}\n" * 2998)
+    started = time.process_time()
+    result = run("draw", path, "-o", "-")
+    assert result.code == 0 and result.out.count("<polyline") == 2999
+    assert time.process_time() - started < 15
+    path = spec_file("input: [8, 8, 4]\nblocks:\n  b: {layers: [relu, relu]}\nlayers: [{b: {repeat: 1001}}]\n")
+    result = run("draw", path, "-o", "-")
+    assert (result.code, result.err) == (2, "spec.yaml: the diagram of main would have 3,003 boxes, more than 3,000; "
+                                            "fold blocks into one box each with --depth (0 draws the top level only)\n")
+    assert run("draw", path, "-o", "-", "--depth", "0").code == 0
+    page = run("report", path, "--format", "html").out
+    assert "<p class=\"note\">No diagram: the diagram of main would have 3,003 boxes, more than 3,000; fold " in page

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..count.engine import DesignResult
-from .kernels import kernel
+from .kernels import Samples, kernel
 from .profiles import Device, entry, parse_devices
 from .traffic import memory
 
@@ -54,6 +54,6 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, element_bytes: in
     source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
     fitted = replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
                      overhead_s=float(f"{overhead:.4g}"), source=source,
-                     kernels={k: tuple(rows) for k, rows in kernels.items()}, origin="calibrated")
+                     kernels={k: Samples(rows) for k, rows in kernels.items()}, origin="calibrated")
     parse_devices({"devices": {name: entry(fitted)}}, origin)
     return fitted

@@ -21,7 +21,7 @@ from ..files import read_json
 from ..limits import MAX_COUNT, MAX_DEVICE_FIGURE, MAX_KERNEL_ROWS, MIN_DEVICE_FIGURE, MIN_EFFICIENCY
 from ..safe import brief
 from ..suggest import did_you_mean
-from .kernels import Sample, kernel, nearest
+from .kernels import Sample, Samples, kernel
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
 DEFAULT_OVERHEAD_US = 5.0
@@ -41,7 +41,7 @@ class Device:
     memory_efficiency: float = DEFAULT_EFFICIENCY["memory"]
     overhead_s: float = DEFAULT_OVERHEAD_US * 1e-6
     origin: str = field(default="built-in", compare=False)
-    kernels: dict[str, tuple[Sample, ...]] = field(default_factory=dict, compare=False)
+    kernels: dict[str, Samples] = field(default_factory=dict, compare=False)
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
@@ -56,7 +56,7 @@ class Device:
         if not self.kernels:
             return self.compute_efficiency
         name, shape = kernel(row, batch)
-        found = nearest(self.kernels[name], shape) if name in self.kernels else None
+        found = self.kernels[name].nearest(shape) if name in self.kernels else None
         return self.compute_efficiency if found is None else found
 
 
@@ -120,7 +120,7 @@ def _text(value, what: str, where: Where | None) -> str:
     return value
 
 
-def _kernels(value, what: str, where: Where | None) -> dict[str, tuple[Sample, ...]]:
+def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
     """Kernel name → its [M, N, K, efficiency] rows, MAX_KERNEL_ROWS in all at most."""
     kernels = _mapping(value, f"{what}: kernels", where)
     rows = 0
@@ -132,7 +132,7 @@ def _kernels(value, what: str, where: Where | None) -> dict[str, tuple[Sample, .
     if rows > MAX_KERNEL_ROWS:
         raise CostcalcError(f"{what}: kernels hold {rows:,} rows, more than {MAX_KERNEL_ROWS:,}, the limit", where,
                             hint="a few hundred timed layers calibrate a device")
-    return {str(name): tuple(_sample(row, f"{what}: kernels.{name}", _at(samples, i, _at(kernels, name, where)))
+    return {str(name): Samples(_sample(row, f"{what}: kernels.{name}", _at(samples, i, _at(kernels, name, where)))
                              for i, row in enumerate(samples)) for name, samples in kernels.items()}
 
 

@@ -76,5 +76,5 @@ def variants(params: dict, vary: list[tuple[str, list[str]]], zipped: bool,
             total *= len(values)
     if total > MAX_SWEEP_VARIANTS:
         what = "the zipped values make" if zipped else "the grid has"
-        raise CostcalcError(f"{what} {total:,} variants, more than {MAX_SWEEP_VARIANTS:,}; vary fewer values")
+        raise CostcalcError(f"{what} {total:,} variants, more than {MAX_SWEEP_VARIANTS:,}", where, "vary fewer values")
     return tuple(names), columns

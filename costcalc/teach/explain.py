@@ -163,9 +163,10 @@ def with_roofline(steps: tuple[Step, ...], design: DesignResult, analysis: Analy
     weight_bytes, fused, device, dtype, batch = roofline
     found = memory(design, analysis.bytes_per_element, weight_bytes, fused, batch)
     estimates, rows = latency(design, found, device, dtype, batch), {row.path: row for row in design.rows}
+    stepped = set(found.steps)  # found.steps is a tuple: a membership test in it is a search
     return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
                                                  estimates[s.path], device, dtype, kernel(rows[s.path])[0]))
-                 if s.path in found.steps else s
+                 if s.path in stepped else s
                  for s in steps)
 
 
