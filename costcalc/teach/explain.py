@@ -174,8 +174,18 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
                  roofline=None) -> DesignBoard:
     title = f"{analysis.name} — {design.name}" if analysis.name else design.name
     rows = design.rows
-    steps = tuple(Step(rows[i].path, rows[i].output, board(design, i)) for i in bottom_up(rows)
-                  if _matches(rows[i].path, layer))
+    known: dict[tuple, Board] = {}  # a layer's board is its op's on its input: a repeated layer's is made once
+
+    def made(i: int) -> Board:
+        row = rows[i]
+        if row.role != "layer":
+            return board(design, i)
+        key = (id(row.op), row.input)  # the analysis holds the ops: their ids stay theirs
+        if key not in known:
+            known[key] = board(design, i)
+        return known[key]
+
+    steps = tuple(Step(rows[i].path, rows[i].output, made(i)) for i in bottom_up(rows) if _matches(rows[i].path, layer))
     if receptive:
         from ..analyses.receptive import receptive_steps
 
@@ -278,11 +288,14 @@ def board_lines(lines: tuple[Line, ...]) -> tuple[str, ...]:
 
 
 def step_lines(heading: str, board: Board, output: Shape | None) -> list[str]:
-    lines = [heading]
-    lines += board_lines(board.shape)
-    lines += [f"output {format_shape(output)}"] if output is not None else []
-    lines += board_lines(board.cost)
-    return [lines[0], *(visible("  " + line).rstrip() for line in lines[1:] + list(board.notes))]
+    return [heading, *_body_lines(board, output)]
+
+
+@functools.lru_cache(maxsize=1024)  # boards and shapes are frozen: a repeated layer's lines are made once
+def _body_lines(board: Board, output: Shape | None) -> tuple[str, ...]:
+    lines = [*board_lines(board.shape), *([f"output {format_shape(output)}"] if output is not None else []),
+             *board_lines(board.cost)]
+    return tuple(visible("  " + line).rstrip() for line in lines + list(board.notes))
 
 
 def _steps(design: DesignBoard):
