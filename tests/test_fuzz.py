@@ -44,3 +44,22 @@ def test_the_guard_reads_outputs(tmp_path):
                        tmp_path)
     assert (outcome.code, outcome.problems) == (0, [])
     assert outcome.out == run("report", str(tmp_path / "spec.yaml"), "--format", "csv").out
+
+
+def test_the_cases_reach_every_surface():
+    """The cases drive sweep, devices calibrate, devices files, --against (files and git:) and a spec's own
+    devices, besides every command and format."""
+    seen = set()
+
+    @seed(28)
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        seen.add(case.args[0] if case.args[0] != "devices" else "calibrate")
+        seen.update(flag for flag in ("--devices", "--against", "--vary") if flag in case.args)
+        seen.update(["git:"] if any(a.startswith("git:") for a in case.args) else [])
+        seen.update(["devices:"] if "\ndevices:" in case.text else [])
+
+    collect()
+    assert seen == {"report", "compare", "diff", "check", "explain", "draw", "sweep", "calibrate", "--devices",
+                    "--against", "--vary", "git:", "devices:"}
