@@ -165,18 +165,15 @@ def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> l
 
 
 def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                     settings=()):
-    """The spec at `path` (its parameters set by `settings`) and its analysis."""
+                     settings=(), revisions: bool = False):
+    """The spec at `path` (its parameters set by `settings`) and its analysis; with `revisions`, `path` may
+    be git:REV:PATH, the file at a git revision."""
     from .count.engine import analyze
+    from .spec.baseline import GIT, load_revision
     from .spec.reader import load
 
-    loaded = load(path, settings)
+    loaded = load_revision(path, settings) if revisions and path.startswith(GIT) else load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
-
-
-def analyze_file(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                 settings=()):
-    return load_and_analyze(path, input_shape, designs, dtype, convention, settings)[1]
 
 
 def emit(fmt: str, views, as_json, as_csv=None, as_html=None) -> None:
@@ -212,7 +209,7 @@ def main():
     # at Python's default (700) the collector took some 40% of the time, traversing them again and again
 
 
-@main.command()
+@main.command(short_help="A row per layer, with subtotals and FLOPs by kind.")
 @spec_options
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
@@ -268,7 +265,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
          lambda: html_page().report_page(analysis, depth, exact, extra, roofline))
 
 
-@main.command()
+@main.command(short_help="The designs of a spec side by side, with ratios.")
 @spec_options
 @click.option("--baseline", shell_complete=completion("designs"),
               help="The design that ratios are taken against (default: the spec's baseline).")
@@ -307,7 +304,8 @@ def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline
 
         figures = shown.design_figures(analysis, DTYPES[weight_dtype or dtype], fused,
                                        pick_devices(device, devices_files, loaded), dtype, batch, optimizer)
-        emit(fmt, lambda: views.compare_views(comparison, exact) + glance + [shown.figures_view(figures, exact)],
+        emit(fmt, lambda: views.compare_views(comparison, exact, per_sample=True) + glance
+             + [shown.figures_view(figures, exact)],
              lambda: render.compare_json(comparison, figures),
              lambda: render.compare_csv(comparison, shown.figures_columns(figures)))
         return
@@ -322,22 +320,21 @@ LIMIT_FLAGS = {  # metric → what its --max-* flag limits; the same metrics as 
     "activation_bytes": "activation bytes (512K, 2MB, 2MiB)",
 }
 DEVICE_LIMIT_FLAGS = {  # the device metrics of a budget, figured by costcalc.device (docs/latency.md)
-    "latency": "estimated latency on --device (5ms, 200us)", "peak_memory": "peak activation memory (2MiB)",
+    "latency": "estimated latency on --device (5ms, 200us)",
+    "bytes_moved": "bytes read and written by every layer (64MiB)", "peak_memory": "peak activation memory (2MiB)",
     "weights_bytes": "weights bytes, the model's size (4MB)", "train_memory": "training memory (1GiB)",
 }
 CHECK_FORMATS = ("text", "json", "markdown", "github", "junit", "junit-lines")
 
 
 def parse_limit(ctx, param, value):
-    from .model.tree import BYTE_METRICS
-    from .units import parse_duration, parse_figure
+    from .model.tree import UNITS
+    from .units import parse_amount
 
     if value is None:
         return None
     try:
-        if param.name == "latency":
-            return parse_duration(value)
-        return parse_figure(value, byte_units=param.name in BYTE_METRICS)
+        return parse_amount(value, UNITS.get(param.name, ""))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -353,60 +350,93 @@ def limit_options(function):
 
 def parse_growth_flags(ctx, param, values):
     """`--max-growth macs=2%` (repeatable) → metric → Growth."""
-    from .model.tree import METRICS, Growth
+    from .model.tree import DEVICE_METRICS, METRICS, UNITS, Growth
     from .suggest import did_you_mean
     from .units import parse_growth
 
-    growth = {}
+    growth, known = {}, METRICS + DEVICE_METRICS
     for value in values:
         metric, equals, limit = value.partition("=")
         if not equals:
             raise click.BadParameter(f"{brief(value)}: write METRIC=LIMIT, such as macs=2% or params=0")
-        if metric not in METRICS:
-            hint = did_you_mean(metric, METRICS) or f"metrics: {', '.join(METRICS)}"
+        if metric not in known:
+            hint = did_you_mean(metric, known) or f"metrics: {', '.join(known)}"
             raise click.BadParameter(f"{brief(metric)} is not a metric; {hint}")
         try:
-            growth[metric] = Growth(*parse_growth(limit))
+            growth[metric] = Growth(*parse_growth(limit, UNITS.get(metric, "")))
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
     return growth
 
 
 def check_file(path: str, flags: dict, designs, convention: str = "costcalc", against: str | None = None,
-               growth: dict | None = None, on_device: dict | None = None, settings=()):
-    """One spec's checks, against a baseline if given; a bad spec or a missing budget is reported on stderr and kept.
+               growth: dict | None = None, on_device: dict | None = None, settings=(), require_baseline: bool = False):
+    """One spec's checks, against a baseline if given; a bad spec or a missing budget is kept, and reported on
+    stderr too, but for --format github, whose annotation says it (in a workflow log, stderr runs commands too).
 
     `on_device` holds budget_figures' settings for the device metrics (latency, peak_memory, ...)."""
+    from dataclasses import replace
+
     from .analyses.checks import FileCheck, device_metrics, evaluate, totals
     from .count.engine import analyze
     from .errors import CostcalcError
-    from .spec.baseline import read_baseline
+    from .spec.baseline import GIT, read_baseline
+    from .spec.git import inside_tree
     from .spec.reader import load
 
     try:
+        inside_tree(path)
         spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
-        baseline = None
+        baseline = old = new_since = None
         if against is not None:
-            baseline = read_baseline(against, path)
-            if not isinstance(baseline, dict):
-                baseline = totals(analyze(baseline, None, None, convention=convention))
-        figures = None
-        if needed := device_metrics(spec, flags):
+            baseline = read_baseline(against, path, settings, convention)
+            if baseline is None:  # the file is not in that revision: new, so every budget but growth
+                baseline, new_since = {}, against[len(GIT):]
+            elif not isinstance(baseline, dict):
+                old = analyze(baseline, None, None, convention=convention)
+                baseline = totals(old)
+        figures, devices, device = None, (), None
+        if needed := device_metrics(spec, flags, growth if against is not None else None):
             from .device.budget import budget_figures
 
             settings = {**(on_device or {}), "activation_bytes": DTYPES[(on_device or {}).get("dtype", "float32")]}
             name, files = settings.pop("device", None), settings.pop("devices_files", ())
-            settings["device"] = pick_devices((name,), files, spec)[0] if name else None
-            where = next((limits["latency"].where for limits in spec.budgets.values() if "latency" in limits), None)
-            figures = {d.name: budget_figures(d, needed, **settings, where=where) for d in analysis.designs}
-        return evaluate(spec, analysis, flags, baseline, growth, figures)
+            device = settings["device"] = named_device(name, files, spec) if name else None
+            devices = ((name, device_origin(device)),) if name else ()
+            where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
+                          if "latency" in limits), None)
+            flag = "--max-latency" if "latency" in flags else "--max-growth latency"
+            figures = {d.name: budget_figures(d, needed, **settings, where=where, flag=flag) for d in analysis.designs}
+            if old is not None:  # the baseline's device figures, on the same device, batch and dtype
+                baseline = totals(old, {d.name: budget_figures(d, needed, **settings) for d in old.designs})
+        checked = evaluate(spec, analysis, flags, baseline, growth, figures, device and device.name)
+        return replace(checked, new_since=new_since, baseline_required=require_baseline, devices=devices)
     except CostcalcError as error:
-        click.echo(str(error), err=True)
+        if click.get_current_context().meta.get(FORMAT_KEY) != "github":
+            click.echo(str(error), err=True)
         return FileCheck(path, error=error)
 
 
-@main.command()
+def named_device(name: str, files: tuple[str, ...], spec):
+    """The device --device names, built-in or from a --devices file: a spec that defines one of that name
+    is refused, since a pull request could otherwise give the gate's device any figures."""
+    from .errors import SpecError
+
+    if name in spec.devices:
+        raise SpecError(f"device {brief(name)} is named by --device, so the spec may not define it",
+                        spec.devices.key_where.get(name, spec.devices.where),
+                        hint="check --device takes a built-in device or one from --devices FILE; "
+                             "rename the spec's device, or remove it")
+    return pick_devices((name,), files)[0]
+
+
+def device_origin(device) -> str:
+    """Where a device's figures come from: built-in, a --devices file, or a spec's devices:."""
+    return device.origin if device.origin == "built-in" else f"--devices {device.origin}"
+
+
+@main.command(short_help="Check designs against their budgets and growth limits.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str),
                 shell_complete=completion("spec_files"))
 @limit_options
@@ -419,7 +449,11 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @click.option("--against", metavar="BASELINE",
               help="Check growth over a baseline: another spec, a json report, or git:REV (this spec at a revision).")
 @click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
-              help="With --against: how much METRIC may grow, such as macs=2% or params=0 (repeatable).")
+              help="With --against: how much METRIC may grow, such as macs=2%, params=0 or latency=5% "
+                   "(repeatable; latency needs --device).")
+@click.option("--require-baseline", is_flag=True,
+              help="With --against: fail (exit 1) when a spec or design is not in the baseline, "
+                   "instead of checking its other budgets only.")
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for the device metrics.")
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True,
@@ -428,29 +462,38 @@ def check_file(path: str, flags: dict, designs, convention: str = "costcalc", ag
 @convention_option
 @set_option
 @click.pass_context
-def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings, dtype, optimizer, weight_dtype, fused, batch,
-          device, devices_files, **limits):
+def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, convention, settings, dtype, optimizer,
+          weight_dtype, fused, batch, device, devices_files, **limits):
     """Check each SPEC's designs against their budgets: the spec's budget:, or --max-* flags.
 
     \b
     Examples:
       costcalc check examples/bottleneck_5x5
-      costcalc check specs/*.yaml --max-macs 600M --max-activation-bytes 2MiB --format github
-      costcalc check model.yaml --against git:origin/main --max-growth macs=2% --max-growth params=0
+      costcalc examples bottleneck_5x5 > model.yaml
+      costcalc check model.yaml examples/googlenet_3a --max-macs 600M --max-activation-bytes 2MiB --format github
+      costcalc check model.yaml --design bottleneck --against examples/bottleneck_5x5 --max-growth macs=2%
 
-    Exit status: 0 every budget holds, 1 a budget is exceeded, 2 a bad spec, no budget or bad usage.
+    In a git repository, --against git:origin/main takes the same file at that revision as the baseline.
+
+    A spec or design missing from the baseline (new, or renamed) has its other budgets checked and its
+    growth reported as not checked.
+
+    Exit status: 0 every budget checked holds, 1 a budget is exceeded (or, with --require-baseline,
+    a baseline is missing), 2 a bad spec, no budget or bad usage.
     """
     from .show import check_render, render
 
-    if growth and against is None:
-        raise click.UsageError("--max-growth needs a baseline: --against SPEC, --against REPORT.json or --against git:REV")
+    if (growth or require_baseline) and against is None:
+        flag = "--max-growth" if growth else "--require-baseline"
+        raise click.UsageError(f"{flag} needs a baseline: --against SPEC, --against REPORT.json or --against git:REV")
     if against is not None and not against.startswith("git:") and len(specs) > 1:
         raise click.UsageError("--against FILE is the baseline of one SPEC; for several, use --against git:REV")
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = {"dtype": dtype, "weight_bytes": DTYPES[weight_dtype or dtype], "fused": fused, "batch": batch,
                  "optimizer": optimizer, "device": device, "devices_files": devices_files}
-    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings) for path in specs]
-    failed = any(c.over for c in checks)
+    checks = [check_file(path, flags, designs, convention, against, growth, on_device, settings, require_baseline)
+              for path in specs]
+    failed = any(c.failed for c in checks)
     if not (quiet and not failed and not any(c.error for c in checks)):
         if fmt == "text":
             render.print_views(check_render.check_views(checks))
@@ -463,7 +506,7 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, convention, settings
     ctx.exit(max(codes, default=EXIT_OK))
 
 
-@main.command()
+@main.command(short_help="Each layer's formula, with the numbers put in.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
@@ -498,7 +541,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
         click.echo(written, nl=False)
 
 
-@main.command()
+@main.command(short_help="What changed from OLD to NEW, metric by metric.")
 @click.argument("old", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.argument("new", required=False, type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
@@ -509,17 +552,21 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
 @output_options
 @set_option
 @click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
+@click.option("--max-growth", "growth", multiple=True, metavar="METRIC=LIMIT", callback=parse_growth_flags,
+              help="Emphasise only the changes past a growth limit, such as macs=2% (repeatable).")
 @lambda function: device_options(function, several=True)
-def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory, weight_dtype, fused, batch, device,
-         devices_files):
+def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory, growth, weight_dtype, fused, batch,
+         device, devices_files):
     """What changed from OLD to NEW: each metric old → new, designs added or removed, the layers that changed most.
+
+    OLD or NEW may be git:REV:PATH: the spec at PATH as it was at a git revision.
 
     With --memory or --device, also bytes moved, peak activation memory, weights bytes and the
     estimated latency on each device, old → new (a device of a spec's devices: is read from NEW).
 
     \b
     Examples:
-      costcalc diff old/model.yaml model.yaml
+      costcalc diff examples/zoo/resnet50_keras examples/zoo/resnet50_torchvision
       costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
       costcalc diff examples/bottleneck_5x5 -d standard -d separable --device a100 --device raspberry-pi-5
     """
@@ -528,19 +575,34 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
 
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
-    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings)
+    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings, True)
     if new is None:
         result = diffs.diff_designs(analysis, *designs, top=top)
     else:
-        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings)
+        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings, True)
+        if same_file(old, new):
+            click.echo(f"warning: OLD and NEW are the same file ({brief(new)}), so nothing can have changed; "
+                       "for an older version, give OLD as git:REV:PATH", err=True)
         result = diffs.diff(analysis, newer, designs, top)
     if memory or device:
         from .show.device import diff_on_device
 
         result = diff_on_device(result, DTYPES[dtype], DTYPES[weight_dtype or dtype], fused,
                                 pick_devices(device, devices_files, loaded), dtype, batch)
-    emit(fmt, lambda: diff_render.diff_views(result, exact),
+    emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          lambda: diff_render.diff_json(result), lambda: diff_render.diff_csv(result))
+
+
+def same_file(old: str, new: str) -> bool:
+    """Whether diff's OLD and NEW name one file (or one git:REV:PATH)."""
+    import os
+
+    if old == new:
+        return True
+    try:
+        return os.path.samefile(old, new)
+    except (OSError, ValueError):  # a git:REV:PATH, an example's name, standard input
+        return False
 
 
 def html_page():
@@ -550,12 +612,13 @@ def html_page():
     return html
 
 
-@main.command()
+@main.command(short_help="A diagram of a design, as SVG or an HTML page.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write: FILE.svg (the diagram) or FILE.html (a page with it); - prints the SVG.")
-@click.option("--design", "-d", shell_complete=completion("designs"),
-              help="The design to draw (default: the spec's baseline).")
+@click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
+              help="The design to draw (default: the spec's baseline); repeat it to draw several side by side, "
+                   "or --design all for every design.")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
 @click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
 @set_option
@@ -563,21 +626,23 @@ def html_page():
               help="Element type of activations, for --device (and the page's activation bytes).")
 @device_options
 @click.pass_context
-def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device, devices_files):
+def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device, devices_files):
     """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
 
-    With --device, boxes are filled by their share of the estimated latency on that device instead.
+    With --device, boxes are filled by their share of the estimated latency on that device, and show its time.
+    Several designs are drawn side by side, each filled by its own shares.
 
     \b
     Examples:
       costcalc draw examples/googlenet_3a --design reduced -o 3a.svg
+      costcalc draw examples/bottleneck_5x5 --design all -o designs.svg
       costcalc draw examples/zoo/resnet50_keras --depth 1 -o resnet50.html
       costcalc draw examples/bottleneck_5x5 --design separable --device a100 --batch 8 -o separable.svg
     """
     from click.core import ParameterSource
 
-    from .draw.layout import layout
-    from .draw.svg import svg
+    from .draw.layout import bounded, layout
+    from .draw.svg import side_by_side
     from .errors import CostcalcError, LimitError
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
@@ -587,20 +652,29 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
     if given and not device:
         raise click.UsageError(f"--{given[0].replace('_', '-')} changes only the latency fill, which needs a device: "
                                "add --device NAME (costcalc devices lists them)")
-    loaded, analysis = load_and_analyze(spec, input_shape, [design] if design else None, dtype, settings=settings)
-    chosen = analysis.design(design or analysis.baseline)
-    title = f"{analysis.name or analysis.file} — {chosen.name}"
-    fill = None
-    if device:
+    every = designs == ("all",)  # unless a design is named all
+    loaded, analysis = load_and_analyze(spec, input_shape, None if every else list(designs), dtype, settings=settings)
+    if every and "all" not in (design.name for design in analysis.designs):
+        chosen = list(analysis.designs)
+    else:
+        chosen = [analysis.design(name) for name in dict.fromkeys(designs or (analysis.baseline,))]
+    title = f"{analysis.name or analysis.file} — {', '.join(design.name for design in chosen)}"
+
+    def diagram(design):
+        if not device:
+            return layout(design, depth)
         from .draw.timing import latency_fill
 
-        fill = latency_fill(chosen, *pick_devices((device,), devices_files, loaded), dtype, weight_dtype or dtype, DTYPES,
-                            fused, batch)
+        return layout(design, depth, latency_fill(design, *pick_devices((device,), devices_files, loaded), dtype,
+                                                  weight_dtype or dtype, DTYPES, fused, batch))
+
     try:
-        picture = svg(layout(chosen, depth, fill), title)
+        bounded(chosen, depth)
     except LimitError as error:  # too many boxes: said of this spec
         raise LimitError(f"{analysis.file}: {error.message}", hint=error.hint) from None
-    text = picture if kind == "svg" else html_page().page(title, [html_page().figures(chosen, analysis), picture])
+    picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
+    cards = [html_page().figures(design, analysis) for design in chosen] if kind == "html" else []
+    text = picture if kind == "svg" else html_page().page(title, [*cards, picture])
     if output == "-":
         click.echo(text, nl=False)
         return
@@ -611,7 +685,7 @@ def draw(ctx, spec, output, design, depth, input_shape, settings, dtype, weight_
         raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
-@main.command()
+@main.command(short_help="The JSON Schema of the spec format, for editors.")
 def schema():
     """Print the JSON Schema of the spec format, for editors that validate and complete specs.
 
@@ -628,7 +702,7 @@ def schema():
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
 
 
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable).")
 @format_option(("text", "json", "markdown"))
@@ -639,8 +713,8 @@ def devices(ctx, devices_files, fmt):
     \b
     Examples:
       costcalc devices
-      costcalc devices measure > mine.json
-      costcalc report specs/bottleneck_5x5.yaml --device mine --devices mine.json
+      costcalc devices measure --name mine > mine.json
+      costcalc report examples/bottleneck_5x5 --device mine --devices mine.json
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -651,7 +725,7 @@ def devices(ctx, devices_files, fmt):
     emit(fmt, lambda: [shown.devices_view(found)], lambda: shown.devices_json(found))
 
 
-@devices.command()
+@devices.command(short_help="Measure this machine's throughput and bandwidth.")
 @click.option("--name", default="this-machine", show_default=True, help="The name of the measured device.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
               help="Roughly how long each measurement runs.")
@@ -659,13 +733,18 @@ def measure(name, seconds):
     """Measure this machine with numpy: float32 matrix-multiply throughput and streaming bandwidth.
 
     Prints a devices file with one device; save it and pass it with --devices.
+
+    \b
+    Example:
+      costcalc devices measure --name mine > mine.json
+      costcalc report examples/bottleneck_5x5 --device mine --devices mine.json
     """
     from .device.measure import measure_profile
 
     click.echo(measure_profile(name, seconds), nl=False)
 
 
-@devices.command()
+@devices.command(short_help="Fit a device to layers timed on your runtime.")
 @click.argument("timings", type=click.Path(path_type=str))
 @click.option("--device", "base", required=True, metavar="NAME", shell_complete=completion("devices"),
               help="The device to calibrate, such as the one `costcalc devices measure` gave.")
@@ -675,14 +754,23 @@ def measure(name, seconds):
 def calibrate(timings, base, devices_files, name):
     """Fit a device to single layers timed on the runtime that runs them (TIMINGS: a JSON file).
 
+    TIMINGS lists layers as a spec writes them, each with its input and the seconds it took alone
+    on your runtime (after a warm-up, the median of several runs): layers of the kinds and sizes
+    your networks have, and one tiny layer, whose time is the per-layer overhead.
+
+    \b
+      {"runtime": "my runtime, CPU, 1 thread", "dtype": "float32", "layers": [
+        {"input": [56, 56, 64], "layer": {"conv": {"filters": 64, "kernel": 3}}, "seconds": 0.0021},
+        {"input": [1, 1, 8], "layer": "relu", "seconds": 1.5e-6}]}
+
     Prints a devices file with one device whose compute efficiency is per kernel and shape; see
     docs/latency.md, Calibrating.
 
     \b
     Examples:
-      costcalc devices measure > mine.json
-      python tools/time_torch_layers.py > timings.json
-      costcalc devices calibrate timings.json --devices mine.json --device this-machine > calibrated.json
+      costcalc devices measure --name mine > mine.json
+      costcalc devices calibrate timings.json --devices mine.json --device mine > calibrated.json
+      costcalc report examples/bottleneck_5x5 --devices calibrated.json --device mine-calibrated
     """
     from .count.engine import analyze
     from .device.calibrate import calibrate as fit
@@ -715,7 +803,7 @@ def parse_vary(ctx, param, values):
         raise click.BadParameter(str(exc)) from None
 
 
-@main.command()
+@main.command(short_help="A row per variant over values of the spec's parameters.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=VALUES", callback=parse_vary,
               shell_complete=completion("parameters"),
@@ -742,10 +830,10 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
 
     \b
     Examples:
-      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
-      costcalc sweep specs/zoo/mobilenet_keras.yaml --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
-      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --max-macs 300M
-      costcalc sweep specs/zoo/mobilenet_v2_keras.yaml --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
+      costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --max-macs 300M
+      costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
 
     With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
     exit status 1 when none fits.
@@ -774,7 +862,7 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
         sys.exit(EXIT_OVER_BUDGET)
 
 
-@main.command()
+@main.command(short_help="The example specs shipped with costcalc.")
 @click.argument("name", required=False, shell_complete=completion("example_names"))
 def examples(name):
     """The example specs shipped with costcalc: their names, or with NAME the spec itself, to copy and edit.
@@ -788,10 +876,13 @@ def examples(name):
       costcalc examples zoo/resnet50_keras > my_resnet.yaml
     """
     from .errors import CostcalcError
-    from .spec.examples import PREFIX, catalog, shipped
+    from .spec.examples import PREFIX, catalog, shipped, titles
 
     if name is None:
-        click.echo("".join(f"{PREFIX}{known}\n" for known in catalog()), nl=False)
+        from .show.layout import budget
+        from .show.render import listing
+
+        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, budget()), nl=False)
         return
     spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
     if spec is None:
@@ -802,7 +893,7 @@ def examples(name):
     click.echo(spec.read_text(encoding="utf-8"), nl=False)
 
 
-@main.command()
+@main.command(short_help="The FLOP conventions and their rules.")
 @format_option(("text", "json", "markdown"))
 def conventions(fmt):
     """The FLOP conventions and each one's rule for each operation kind.

@@ -3,12 +3,23 @@
 - `visible`: control characters (ESC, NUL, CR, newlines unless kept, bidi overrides) as
   escapes such as `\\x1b`, so a name cannot drive a terminal or break a line;
 - `brief`: a value quoted back in a message, elided to about 60 characters with `…`;
-- `one_line`: a whole message on one visible line, at most MAX_MESSAGE_CHARS long;
-- `csv_cell`, `markdown_cell`, `github_data`, `github_property`: each format's own escaping.
+- `one_line`: a whole message on one visible line, at most MAX_MESSAGE_CHARS long.
+
+Then one function per output channel, each starting from `visible`, so that no channel lets a
+name drive a terminal whatever program shows it:
+
+- `json_visible`: JSON text whose strings hold the same values, with no raw invisible character;
+- `csv_cell`: a csv cell, never a spreadsheet formula;
+- `markdown_text`: Markdown that renders as the text itself: no HTML, link, image, code or emphasis;
+- `xml_text`: SVG and HTML text and attributes: escaped markup, and only characters XML 1.0 admits (JUnit's
+  ElementTree escapes markup itself, and takes `visible` text);
+- `github_data`, `github_property`, `github_text`: a GitHub workflow command's message and properties, and a
+  name in a plain line of a workflow log, which the runner must not take for a command.
 """
 
 from __future__ import annotations
 
+import re
 import reprlib
 
 BRIEF_CHARS = 60
@@ -18,14 +29,19 @@ MAX_MESSAGE_CHARS = 300
 """The longest error message, position included."""
 
 _INVISIBLE = [*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2028, 0x2029,
-              *range(0x2066, 0x206A), 0xFEFF]
+              *range(0x2066, 0x206A), 0xFEFF, *range(0xD800, 0xE000), 0xFFFE, 0xFFFF]
+"""Control characters, bidi controls, line and paragraph separators, the byte order mark, lone surrogates
+(which no UTF-8 stream can write) and U+FFFE, U+FFFF (which XML 1.0 does not admit)."""
 _ESCAPES = {code: repr(chr(code))[1:-1] for code in _INVISIBLE}
 _ESCAPES_KEEPING_NEWLINES = {code: text for code, text in _ESCAPES.items() if code != 0x0A}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _INVISIBLE if code >= 0x7F}  # json escapes those below itself
+_XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
 def visible(text: str, keep_newlines: bool = False) -> str:
-    """`text` with every control character written as an escape (`\\x1b`, `\\n`, `\\u202e`)."""
+    """`text` with every control character written as an escape (`\\x1b`, `\\n`, `\\u202e`): the terminal's
+    channel, and the first step of every other."""
     if text.isprintable():  # the common case, at C speed: no control or format character at all
         return text
     return text.translate(_ESCAPES_KEEPING_NEWLINES if keep_newlines else _ESCAPES)
@@ -92,19 +108,36 @@ def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return elide(visible(text), limit)
 
 
+def json_visible(encoded: str) -> str:
+    """JSON text (`json.dumps`'s, with ensure_ascii off) with the characters `visible` escapes written as
+    `\\u` escapes: the same values, and no C1 control, bidi override or lone surrogate raw on a terminal."""
+    return encoded if encoded.isprintable() else encoded.translate(_JSON_ESCAPES)
+
+
 def csv_cell(value):
-    """A csv cell that no spreadsheet runs as a formula (OWASP: a leading `'`), a carriage return
-    shown as `\\r` (csv quotes a newline, not a lone CR, which readers take for a line end);
-    non-strings as they are."""
+    """A csv cell that no spreadsheet runs as a formula (OWASP: a leading `'`), and that shows its control
+    characters as `visible` does (a newline, which csv quotes, kept); non-strings as they are."""
     if not isinstance(value, str):
         return value
-    text = value.replace("\r", "\\r")
+    text = visible(value, keep_newlines=True)
     return "'" + text if value.startswith(_FORMULA_STARTS) else text
 
 
-def markdown_cell(text: str) -> str:
-    """A markdown table cell: one visible line, `|` escaped."""
-    return visible(text).replace("|", "\\|")
+_MARKDOWN = re.compile(r"[\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_])")
+"""What Markdown (GitHub's) would read as markup: inline HTML and entities, links and images, code, emphasis
+and strikethrough, and a table cell's `|`; a `_` inside a word emphasises nothing and is left alone."""
+
+
+def markdown_text(text: str) -> str:
+    """Text from a spec in Markdown, for a table cell, a heading or a line: one visible line, shown as itself."""
+    return _MARKDOWN.sub(r"\\\g<0>", visible(text))
+
+
+def xml_text(text: str) -> str:
+    """Text, or a double-quoted attribute's value, in SVG or HTML written by hand: `visible` but for newlines (a
+    tooltip's lines; XML admits them), which leaves only characters XML 1.0 admits, then `&`, `<`, `>` and `"`
+    escaped."""
+    return visible(text, keep_newlines=True).translate(_XML)
 
 
 def github_data(text: str) -> str:
@@ -116,3 +149,14 @@ def github_data(text: str) -> str:
 def github_property(text: str) -> str:
     """A property value of a GitHub workflow command (`file=`, `title=`)."""
     return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_plain(text: str) -> str:
+    """Words after costcalc's own start of a plain line of a workflow log: visible, and no `##[...]` command."""
+    return visible(text).replace("]", "%5D")
+
+
+def github_text(text: str) -> str:
+    """A name in a plain line of a GitHub workflow log: escaped as a property, and `]` as `%5D` too, so that the
+    line holds neither `::` nor `##[...]`, the two forms of a command (the runner finds `##[` anywhere)."""
+    return github_property(text).replace("]", "%5D")

@@ -8,10 +8,18 @@ from .errors import SpecError
 from .safe import brief
 
 
+def nearest(word, known) -> str | None:
+    """The known word nearest to `word`, if one is near enough: the same but for case first (`Relu` → `relu`)."""
+    known = [str(k) for k in known]
+    same = [k for k in known if k.lower() == str(word).lower()]
+    close = same or difflib.get_close_matches(str(word), known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word, known) -> str | None:
     """A hint naming the known word nearest to `word`, or None."""
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
-    return f"did you mean {brief(close[0])}?" if close else None
+    close = nearest(word, known)
+    return None if close is None else f"did you mean {brief(close)}?"
 
 
 def check_keys(mapping, known, what: str, owner: str = "") -> None:

@@ -57,8 +57,17 @@ def _too_long() -> ValueError:
 _PERCENT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*%\s*$")
 
 
-def parse_growth(value) -> tuple[Fraction | None, int | None]:
-    """A growth limit: `2%` → (Fraction(2), None); `0` or `10K` → (None, the amount).
+AMOUNTS = {"": "0 or 10K", "B": "0 or 64KiB", "ns": "0ms or 500us"}
+"""Per unit (UNITS in costcalc.model.tree), amounts to give as examples."""
+
+
+def parse_amount(value, unit: str = "") -> int:
+    """An exact figure in its unit: a duration in nanoseconds (`ns`), bytes (`B`) or a count (``)."""
+    return parse_duration(value) if unit == "ns" else parse_figure(value, byte_units=unit == "B")
+
+
+def parse_growth(value, unit: str = "") -> tuple[Fraction | None, int | None]:
+    """A growth limit: `2%` → (Fraction(2), None); `0` or `10K` (`1ms` in ns, `64KiB` in B) → (None, the amount).
 
     Raises ValueError with a message that says what is accepted.
     """
@@ -66,10 +75,20 @@ def parse_growth(value) -> tuple[Fraction | None, int | None]:
     if match:
         return _exact(match.group(1), value), None
     try:
-        return None, parse_figure(value)
+        return None, parse_amount(value, unit)
     except ValueError:
         raise ValueError(f"{brief(value)} is not a growth limit; "
-                         "write a percentage such as 2% or an amount such as 0 or 10K") from None
+                         f"write a percentage such as 2% or an amount such as {AMOUNTS[unit]}") from None
+
+
+def decimal_text(value: Fraction) -> str:
+    """A non-negative fraction read from decimal text (`0.0000001` of `0.0000001%`) written out in full as
+    that decimal, never as `1e-07`: its denominator divides a power of ten."""
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    digits = str(int(value * 10**places)).rjust(places + 1, "0")
+    return f"{digits[:-places]}.{digits[-places:]}" if places else digits
 
 
 DURATIONS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9}
@@ -99,12 +118,28 @@ def readable(n: int | float) -> str:
     return f"{n:,}" if isinstance(n, int) else f"{n:.1f}"
 
 
-def readable_bytes(n: int) -> str:
+def readable_bytes(n: int, decimals: int = 1) -> str:
     """Bytes in powers of 1024: 3211264 -> '3.1 MiB'."""
     for size, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
         if n >= size:
-            return f"{n / size:.1f} {suffix}"
+            return f"{n / size:.{decimals}f} {suffix}"
     return f"{n} B"
+
+
+def seconds(value: float, digits: int = 3) -> str:
+    """A time to `digits` significant figures: 3.1 ms, 29.7 µs, 1.2 s."""
+    for size, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if value >= size:
+            return f"{value / size:.{digits}g} {unit}"
+    return f"{value * 1e9:.{digits}g} ns"
+
+
+def quantity(n: int, unit: str = "", precision: int = 0) -> str:
+    """An exact figure, readable in its unit: 9039041 ns → '9.04 ms', 1048576 B → '1.0 MiB', 1200 → '1,200';
+    `precision` more digits than usual (counts are always exact)."""
+    if unit == "ns":
+        return seconds(n / 1e9, 3 + precision)
+    return readable_bytes(n, 1 + precision) if unit == "B" else f"{n:,}"
 
 
 def exact(n: int) -> str:

@@ -12,8 +12,11 @@ may carry its own `devices:` and a command may read a devices file, either with 
 
 - no traceback and an exit code of 0, 1 or 2;
 - errors: each line `FILE[:LINE:COL]: message`, at most 300 characters, no control character;
-- outputs: no raw control character in table, text, markdown, github or junit; csv cells never
-  start a spreadsheet formula; markdown tables keep their column count; junit is XML.
+- outputs: no raw control character (nor bidi control, U+FFFE, U+FFFF or lone surrogate) in any
+  format, csv cells and json strings included; csv cells never start a spreadsheet formula; markdown
+  tables keep their column count, and rendered as GitHub does, show no tag of the spec's (no HTML,
+  image or link); json parses; svg, html and junit are well-formed XML; the github format's lines
+  are costcalc's own annotations or plain lines that the runner reads as no workflow command.
 
 Used by tests/test_fuzz.py (a bounded run in CI) and tools/fuzz.py (the long campaign).
 """
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 
 from click.testing import CliRunner
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from test_properties import as_yaml, nodes, specs
 
 from costcalc.cli import main
@@ -347,7 +351,7 @@ def _address_space() -> int:
         return int(handle.read().split()[0]) * resource.getpagesize()
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 POSITIONED = re.compile(r"^((spec|other|missing)\.yaml|(devices|timings)\.json|git:\S*)(:\d+:\d+)?: \S"
                         r"|^no device '|^--[a-z-]+ ")  # a flag's own error (--device, --against): no file to name
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -363,9 +367,9 @@ def problems(outcome: Outcome, args: list[str], folder: str) -> list[str]:
         return [f"traceback: {type(outcome.error).__name__}: {str(outcome.error)[:200]}"]
     found = [] if outcome.code in (0, 1, 2) else [f"exit code {outcome.code}"]
     found += _error_problems(outcome.err.replace(folder, ""))
-    fmt = args[args.index("--format") + 1] if "--format" in args else "svg"
+    fmt = output_format(args)
     if outcome.out:
-        found += [f"{fmt}: {p}" for p in _output_problems(fmt, outcome.out.replace(folder, ""))]
+        found += [f"{fmt}: {p}" for p in output_problems(fmt, outcome.out.replace(folder, ""))]
     return found
 
 
@@ -385,27 +389,44 @@ def _error_problems(err: str) -> list[str]:
     return found
 
 
-def _output_problems(fmt: str, out: str) -> list[str]:
-    if fmt in ("json", "html", "svg"):  # machine formats, and markup that escapes by its own rules
-        return []
+def output_format(args: list[str]) -> str:
+    """What a command line prints: its --format, `plot` for sweep --plot, `svg` for draw, else `text`."""
+    if "--format" in args:
+        return args[args.index("--format") + 1]
+    return "plot" if "--plot" in args else "svg" if args[0] == "draw" else "text"
+
+
+def output_problems(fmt: str, out: str) -> list[str]:
+    """Every way `out`, printed in format `fmt` (output_format's names), could act on its reader."""
+    found = [f"raw control character {m.group()!r}" for m in CONTROL.finditer(out)][:1]  # csv's own are cells'
     if fmt == "csv":
         try:
             cells = [cell for row in csv.reader(io.StringIO(out), strict=True) for cell in row]
         except csv.Error as exc:
-            return [f"not csv: {exc}"]
-        return [f"formula cell {cell[:40]!r}" for cell in cells if cell.startswith(FORMULA) and not _number(cell)][:1]
-    found = [f"raw control character {m.group()!r}" for m in CONTROL.finditer(out)][:1]
-    if fmt == "junit":
+            return found + [f"not csv: {exc}"]
+        return found + [f"formula cell {cell[:40]!r}" for cell in cells if cell.startswith(FORMULA) and not _number(cell)][:1]
+    if fmt == "json":
         try:
-            ET.fromstring(out.split("\n", 1)[1])
-        except ET.ParseError as exc:
-            found.append(f"not XML: {exc}")
+            json.loads(out)
+        except ValueError as exc:
+            found.append(f"not json: {exc}")
+    if fmt in ("junit", "junit-lines", "svg", "html"):
+        found += _xml_problems(out.split("\n", 1)[1] if out.startswith("<?xml") else out)
     if fmt == "markdown":
         found += _markdown_problems(out)
     if fmt == "github":
-        found += [f"github line: {line[:80]!r}" for line in out.splitlines()
-                  if not line.startswith("::error ") and ": " not in line][:1]
+        found += [f"github line: {line[:80]!r}" for line in out.splitlines() if not line.startswith("::error ") and
+                  (": " not in line or "::" in line or re.search(r"##\[.*\]", line))][:1]
     return found
+
+
+def _xml_problems(text: str) -> list[str]:
+    """SVG, an HTML page and JUnit are each one well-formed XML document."""
+    try:
+        ET.fromstring(text)
+    except ET.ParseError as exc:
+        return [f"not XML: {exc}"]
+    return []
 
 
 def _number(cell: str) -> bool:
@@ -416,9 +437,17 @@ def _number(cell: str) -> bool:
     return True
 
 
+MARKDOWN_TAGS = {"h3", "p", "br", "table", "thead", "tbody", "tr", "th", "td", "strong", "pre", "code", "ul", "li"}
+"""The tags of costcalc's own Markdown rendered: headings, tables, bold rows, notes, code blocks, lists."""
+render_markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
+"""Markdown to HTML as GitHub renders it: CommonMark with inline HTML, tables and strikethrough."""
+
+
 def _markdown_problems(out: str) -> list[str]:
-    """Each table keeps its header's column count on every row (`\\|` is a cell's own bar)."""
-    found, columns = [], None
+    """Each table keeps its header's column count on every row (`\\|` is a cell's own bar), and the text
+    rendered shows only costcalc's own tags."""
+    tags = set(re.findall(r"<([a-z][a-z0-9]*)", render_markdown(out))) - MARKDOWN_TAGS
+    found, columns = [f"markdown renders <{tag}>" for tag in sorted(tags)][:1], None
     for line in out.splitlines():
         if not line.startswith("|"):
             columns = None

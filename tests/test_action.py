@@ -100,3 +100,47 @@ def test_within_budget_and_growth_passes(repo):
     assert code == 0
     assert printed == "models/net.yaml: all 3 budgets hold\n"
     assert "all 3 budgets hold" in summary
+
+
+def test_a_pull_request_that_adds_a_spec_and_grows_another(repo):
+    """The scenario of issue 23: a spec added since the base is new, checked on its budgets alone; the grown one
+    fails with its growth in %."""
+    (repo / "models" / "net.yaml").write_text(ORIGINAL.replace("filters: 16", "filters: 24"), encoding="utf-8")
+    (repo / "models" / "added.yaml").write_text("input: [28, 28, 192]\ndesigns:\n  bottleneck:\n"
+                                                "    - conv: {filters: 16, kernel: 1}\nbudget: {macs: 3M}\n",
+                                                encoding="utf-8")
+    inputs = {"specs": "models/*.yaml", "baseline-ref": "main", "max-growth": "macs=10%", "args": "--design bottleneck"}
+    code, printed, summary = run_action(repo, inputs)
+    assert code == 1
+    assert printed.splitlines() == [
+        "::warning file=models/added.yaml,title=costcalc no baseline::new since main, growth not checked",
+        "models/added.yaml: the budget holds",
+        "::error file=models/net.yaml,title=costcalc over budget::bottleneck: macs grew 50.0%25 from 12,443,648 to "
+        "18,665,472, over its limit of +10%25 (13,688,012), given by --max-growth macs=10%25",
+        "models/net.yaml: 1 of 3 budgets exceeded",
+    ]
+    assert "the budget holds  \nnew since main, growth not checked\n" in summary
+    assert "### models/added.yaml is new since main\n" in summary
+    # the diff names the baseline as REV:path, and bolds only what grew past a limit
+    assert "### main:models/net.yaml → models/net.yaml\n" in summary
+    assert "/tmp" not in summary
+    diff = summary[summary.index("### models/net.yaml since main"):]
+    assert [line for line in diff.splitlines() if "**" in line] == [
+        "| **bottleneck** | **macs** | **12.4M** | **18.7M** | **+50.0%** |"]
+
+
+def test_a_file_named_like_an_option_is_a_spec_not_a_flag(repo):
+    """An empty `--design=tiny.yaml` in a pull request must not narrow the check to a design of its choosing."""
+    (repo / "models" / "--design=tiny.yaml").write_text("", encoding="utf-8")
+    (repo / "models" / "tiny.yaml").write_text("input: [8, 8, 3]\nlayers:\n  - relu: {}\nbudget: {macs: 1}\n",
+                                                encoding="utf-8")
+    os.chdir(repo / "models")  # so that the glob's first name begins with "--"
+    try:
+        code, printed, summary = run_action(repo / "models", {"specs": "*.yaml", "baseline-ref": "main"})
+    finally:
+        os.chdir(ROOT)
+    assert code == 2
+    assert printed.splitlines()[0] == ("::error file=--design=tiny.yaml,line=1,col=1,title=costcalc bad spec::"
+                                       "the spec is empty; a spec needs input: and layers: (or designs:)")
+    assert "::error file=net.yaml,line=14,col=16,title=costcalc over budget::standard: macs 120,422,400" in printed
+    assert "### --design=tiny.yaml is new since main" in summary

@@ -15,6 +15,7 @@ import zlib
 import pytest
 from conftest import ROOT, run
 
+pytestmark = pytest.mark.slow  # a browser per page (docs/testing.md)
 BROWSER = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -83,6 +84,7 @@ def quiet(log: str) -> None:
 @pytest.mark.parametrize("command, name", [
     (["draw", "specs/googlenet_3a.yaml", "--design", "reduced", "-o"], "3a.svg"),
     (["draw", "specs/googlenet_3a.yaml", "--design", "reduced", "-o"], "3a.html"),
+    (["draw", "specs/bottleneck_5x5.yaml", "--design", "all", "--device", "a100", "-o"], "designs.svg"),
     (["report", "specs/googlenet_3a.yaml", "--format", "html"], "report.html"),
     (["compare", "specs/bottleneck_5x5.yaml", "--format", "html"], "compare.html"),
     (["report", "specs/zoo/mobilenet_v2_torchvision.yaml", "--device", "t4", "--format", "html"], "roofline.html"),
@@ -100,6 +102,7 @@ def test_pages_render_with_their_figures(tmp_path, command, name):
     quiet(log)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
     figures = {"3a.svg": ["86.7M MACs · 110.7K params", "28×28×256"], "3a.html": ["128.0M", "163.7K"],
+               "designs.svg": ["standard", "bottleneck", "separable", "29.7 µs · 120.4M MACs"],
                "report.html": ["128.0M", "128,049,152"[:0] or "163.7K", "3a/3x3/conv2"],
                "compare.html": ["120.4M", "12.4M", "8.6M", "bottleneck"],
                "roofline.html": ["arithmetic intensity, FLOP per byte", "on NVIDIA T4 (float32)", "memory"]}[name]

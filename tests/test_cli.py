@@ -97,20 +97,13 @@ def test_help_shows_an_example_per_command():
     assert "costcalc compare examples/bottleneck_5x5 --input 14,14,480" in run("compare", "--help").out
 
 
-def test_every_example_in_the_help_runs_outside_the_checkout(tmp_path, monkeypatch):
-    """The examples of every command's --help name shipped specs (examples/NAME), so they work anywhere."""
-    import shlex
-
-    from costcalc.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    lines = [line.strip() for name in main.commands for line in run(name, "--help").out.splitlines()]
-    examples = [shlex.split(line)[1:] for line in lines if line.startswith("costcalc ") and "examples/" in line]
-    assert len(examples) >= 10
-    for args in examples:
-        result = run(*[str(tmp_path / a) if a.endswith((".svg", ".html")) else a for a in args])
-        over_budget = args == ["check", "examples/bottleneck_5x5"]  # its standard design is, as the README shows
-        assert (args, result.code, result.err) == (args, 1 if over_budget else 0, "")
+def test_the_flops_by_kind_box_lists_the_kinds_with_flops_and_json_every_kind():
+    out = run("report", "specs/bottleneck_5x5.yaml", "--design", "separable").out
+    box = out.split("separable: FLOPs by operation kind, costcalc convention\n")[1].split("Total params")[0]
+    assert [line.split()[1] for line in box.splitlines() if line.startswith("│")] == ["conv", "bias", "total"]
+    kinds = json.loads(run("report", "specs/bottleneck_5x5.yaml", "--design", "separable", "--format", "json").out)
+    assert kinds["designs"][0]["flops_by_kind"] == {"conv": 17_160_192, "dense": 0, "bias": 175_616, "batchnorm": 0,
+                                                   "norm": 0, "activation": 0, "pooling": 0, "resize": 0, "merge": 0}
 
 
 def test_version():

@@ -276,3 +276,63 @@ def test_the_docs_example_is_current():
 
     docs = (ROOT / "docs" / "conventions.md").read_text(encoding="utf-8")
     assert (GOLDEN / "convention_diff_resnet50.txt").read_text(encoding="utf-8") in docs
+
+
+EVERY_KIND = Path(__file__).parent / "data" / "every_kind.yaml"
+
+
+def every_call_of_every_kind():
+    """(op, facts) for each layer kind and merge of every_kind.yaml, called each way its `torch` option allows."""
+    from dataclasses import replace
+
+    from costcalc.count.conventions import EVERY_FORM, Facts
+
+    for row in analyze(load(EVERY_KIND)).designs[0].rows:
+        if row.role in ("layer", "merge"):
+            for form in EVERY_FORM if hasattr(row.op, "torch") else ("module",):
+                op = replace(row.op, torch=form) if hasattr(row.op, "torch") else row.op
+                macs = op.macs(row.input, row.output) if row.role == "layer" else 0
+                yield op, Facts(op, row.input, row.output, macs, row.work)
+
+
+def test_every_layer_kind_and_merge_is_in_the_test_bed():
+    from costcalc.model.merges import MERGES
+    from costcalc.model.ops import OPS
+
+    assert {op.kind for op, _ in every_call_of_every_kind()} == set(OPS) | set(MERGES)
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS.values(), ids=CONVENTIONS)
+def test_every_kind_called_every_way_has_a_rule_or_is_listed_as_unknown(convention):
+    """Never an exception, never an unlisted 0: where costcalc counts work and the tool counts none, either
+    the tool has no rule for that call (and `costcalc conventions` lists it) or its rule says the kind is free."""
+    from costcalc.count.conventions import nothing
+
+    for op, facts in every_call_of_every_kind():
+        counted = convention.count(facts)
+        if sum(CONVENTIONS["costcalc"].count(facts).values()) and not counted:
+            rule = convention.rule(type(op))
+            assert convention.unknown(op) or rule.count is nothing, (convention.name, op)
+        if convention.unknown(op):
+            assert counted == {}, (convention.name, op)
+
+
+def test_a_kind_registered_later_is_listed_as_unknown_to_every_tool(monkeypatch):
+    from dataclasses import dataclass
+
+    from costcalc.count.conventions import EVERY_FORM, Facts
+    from costcalc.model import ops
+
+    @dataclass(frozen=True, slots=True)
+    class Squareplus(ops.Activation):
+        kind = "squareplus"
+
+    monkeypatch.setitem(ops.OPS, "squareplus", Squareplus)
+    facts = Facts(Squareplus(), (4, 4, 8), (4, 4, 8), 0, {"activation": 128})
+    for tool in TOOLS:
+        assert CONVENTIONS[tool].no_rule["squareplus"] == EVERY_FORM
+        assert CONVENTIONS[tool].unknown(Squareplus())
+        assert CONVENTIONS[tool].count(facts) == {}
+    assert CONVENTIONS["costcalc"].count(facts) == {"activation": 128}
+    assert "squareplus" not in CONVENTIONS["costcalc"].no_rule
+    assert CONVENTIONS["flops2x"].no_rule == {}

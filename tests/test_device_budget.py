@@ -50,11 +50,11 @@ def test_a_spec_budget_of_device_metrics_is_checked_on_a_device(spec):
     assert result.code == 1
     verdicts = {(v["design"], v["metric"]): (v["value"], v["limit"]) for v in json.loads(result.out)["specs"][0]["checks"]}
     assert verdicts == {
-        ("standard", "latency"): (29_705, 20_000),  # 29.7046 µs, rounded up to whole nanoseconds
+        ("standard", "latency"): (29_705e-9, 20_000e-9),  # 29.7046 µs, rounded up to whole nanoseconds, in seconds
         ("standard", "peak_memory"): (702_464, 2**20),
         ("standard", "weights_bytes"): (614_528, 100_000),
         ("standard", "train_memory"): (4 * 4 * 153_632 + 4 * 28 * 28 * (192 + 32), 3 * 2**20),
-        ("separable", "latency"): (11_849, 20_000),
+        ("separable", "latency"): (11_849e-9, 20_000e-9),
         ("separable", "peak_memory"): (1_204_224, 2**20),
         ("separable", "weights_bytes"): (44_672, 100_000),
         ("separable", "train_memory"): (4 * 4 * 11_168 + 4 * 28 * 28 * (192 + 192 + 32), 3 * 2**20),
@@ -71,7 +71,7 @@ def test_flags_win_and_batch_and_optimizer_apply(spec):
 
 def test_a_latency_budget_without_a_device_is_an_error_at_the_budget(spec):
     result = run("check", spec)
-    assert (result.code, result.err) == (2, f"{spec}:8:60: a latency budget needs a device to estimate on; "
+    assert (result.code, result.err) == (2, f"{spec}:8:60: a latency limit needs a device to estimate on; "
                                             "give check --device NAME (costcalc devices lists them)\n")
 
 
@@ -84,5 +84,6 @@ def test_bad_device_budgets_are_positioned_spec_errors():
         loads("input: [4]\nlayers: [dense: {units: 2}]\nbudget: {peak_memroy: 5}\n")
     assert str(caught.value) == "<spec>:3:10: unknown budget metric 'peak_memroy'; did you mean 'peak_memory'?"
     with pytest.raises(SpecError) as caught:
-        loads("input: [4]\nlayers: [dense: {units: 2}]\nbudget: {growth: {latency: 2%}}\n")
-    assert str(caught.value).startswith("<spec>:3:19: unknown growth metric 'latency'")
+        loads("input: [4]\nlayers: [dense: {units: 2}]\nbudget: {growth: {latency: 2}}\n")
+    assert str(caught.value) == ("<spec>:3:28: growth latency: 2 is not a growth limit; "
+                                 "write a percentage such as 2% or an amount such as 0ms or 500us")

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from conftest import ROOT, run
 
 from costcalc.device.profiles import DEFAULT_OVERHEAD_US, builtin_devices
@@ -196,14 +197,20 @@ budget: {latency: 1ms}
 """
 
 
-def test_a_specs_own_devices_serve_report_explain_and_check(tmp_path):
+def test_a_specs_own_devices_serve_report_and_explain_and_a_devices_file_check(tmp_path):
     path = tmp_path / "board.yaml"
     path.write_text(BOARD.replace("BANDWIDTH", "10"))
     totals = json.loads(run("report", str(path), "--device", "board", "--format", "json").out)["designs"][0]["totals"]
     assert (totals["compute_s"], totals["memory_s"]) == (240_869_888 / 1e12, 1_316_992 / 1e10)
     assert "board (float32): peak 1 TFLOP/s, 10 GB/s" in run("explain", str(path), "--device", "board").out
-    checked = json.loads(run("check", str(path), "--device", "board", "--format", "json").out)
-    assert checked["specs"][0]["checks"][0]["value"] == 240_870  # ns, rounded up
+    # check takes the device it names from a --devices file (or the built-in ones), never from the spec
+    spec, devices = BOARD.replace("BANDWIDTH", "10").split("devices:\n")
+    body, budget = devices.split("budget:")
+    path.write_text(spec + "budget:" + budget)
+    board = tmp_path / "board.json"
+    board.write_text(json.dumps({"devices": yaml.safe_load(body)}))
+    checked = json.loads(run("check", str(path), "--device", "board", "--devices", str(board), "--format", "json").out)
+    assert checked["specs"][0]["checks"][0]["value"] == 240_870e-9  # whole ns, rounded up, in seconds
 
 
 def test_a_bad_device_in_the_spec_is_positioned(tmp_path):
@@ -243,3 +250,34 @@ def test_the_devices_json_is_a_devices_file(tmp_path):
     path.write_text(run("devices", "--format", "json").out)
     assert run("devices", "--devices", str(path), "--format", "json").out == run("devices", "--format", "json").out \
         .replace('"origin": "built-in"', f'"origin": "{path}"')
+
+
+def test_devices_shows_the_efficiencies_and_overhead_and_its_notes_fit_80_columns():
+    from rich.cells import cell_len
+    from test_terminal import in_terminal
+
+    code, out = in_terminal(["devices"], NO_COLOR="1", TERM="xterm-256color", COLUMNS="80")
+    lines = out.decode("utf-8").replace("\r\n", "\n").splitlines()
+    assert code == 0 and max(cell_len(line) for line in lines) <= 80
+    assert lines[0] == "devices: peak dense TFLOP/s (TOP/s for int8), GB/s, efficiencies and overhead"
+    assert "device           float32 float16 bfloat16  int8   GB/s compute memory overhead" in lines
+    assert "jetson-nano       0.236*   0.472        —     —   25.6     50%    70%     5 µs" in lines
+    notes = lines.index("* estimated: no vendor states it; the source says how it was derived")
+    assert lines[notes:notes + 7] == [
+        "* estimated: no vendor states it; the source says how it was derived",
+        "compute, memory: the share of peak FLOP/s and of GB/s that a layer reaches;",
+        "overhead: a fixed time per layer; every estimate applies all three",
+        "your own devices: --devices FILE (docs/latency.md)",
+        "this machine's profile: costcalc devices measure",
+        "a device fitted to layers timed on a runtime: costcalc devices calibrate",
+        "sources:",
+    ]
+
+
+def test_compare_on_a_batch_says_which_figures_are_per_sample_and_which_for_the_batch():
+    lines = run("compare", "specs/bottleneck_5x5.yaml", "--device", "t4", "--batch", "32", columns=120).out.splitlines()
+    assert lines[0] == "5x5 conv on 28x28x192, with and without a 1x1 bottleneck: designs on 28×28×192, per sample"
+    device = lines.index("on a device, a batch of 32: bytes moved, peak activation memory, weights, roofline latency")
+    assert lines[device + 4] == "│ standard   │    22.0 MiB │    21.4 MiB │ 600.1 KiB │ 1.91 ms │"
+    assert lines[device + 8] == "batch 32; latency is a roofline estimate (docs/latency.md)"
+    assert run("compare", "specs/bottleneck_5x5.yaml", columns=120).out.splitlines()[0].endswith("designs on 28×28×192")

@@ -1,6 +1,7 @@
 """`costcalc diff`: totals old → new in percent, designs added and removed, the layers that changed most."""
 
 import json
+import subprocess
 
 import pytest
 
@@ -113,3 +114,55 @@ def test_two_names_both_specs_have_still_filter_rather_than_pair():
     data = json.loads(run("diff", "specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml",
                           "--design", "standard", "--design", "bottleneck", "--format", "json").out)
     assert [d["name"] for d in data["designs"]] == ["standard", "bottleneck"]
+
+
+@pytest.fixture
+def repository(tmp_path, monkeypatch):
+    """A git repository whose main holds specs/model.yaml as OLD, and a working copy widened as NEW."""
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+    git("init", "-q", "-b", "main")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "model.yaml").write_text((ROOT / OLD).read_text(encoding="utf-8"), encoding="utf-8")
+    git("add", ".")
+    git("commit", "-qm", "old")
+    (tmp_path / "specs" / "model.yaml").write_text((ROOT / NEW).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_old_may_be_a_file_at_a_git_revision(repository):
+    by_revision = run("diff", "git:main:specs/model.yaml", "specs/model.yaml", "--format", "json")
+    by_files = run("diff", str(ROOT / OLD), "specs/model.yaml", "--format", "json")
+    assert (by_revision.code, by_revision.err) == (0, "")
+    assert json.loads(by_revision.out)["designs"] == json.loads(by_files.out)["designs"]
+    table = run("diff", "git:main:specs/model.yaml", "specs/model.yaml")
+    assert table.out.startswith("main:specs/model.yaml → specs/model.yaml\n")
+
+
+@pytest.mark.parametrize("old, message", [
+    ("git:main:specs/added.yaml", "'git:main:specs/added.yaml': specs/added.yaml is not in 'main'; "
+                                  "a spec added since then has no older version"),
+    ("git:main", "'git:main': write git:REV:PATH, such as git:main:specs/model.yaml"),
+    ("git:--output=x:specs/model.yaml", "'git:--output=x:specs/model.yaml': a revision cannot begin with '-'; "
+                                        "give a branch, tag or commit, such as origin/main or HEAD~1"),
+])
+def test_a_revision_that_cannot_be_read_is_one_clear_line(repository, old, message):
+    result = run("diff", old, "specs/model.yaml")
+    assert (result.code, result.out, result.err) == (2, "", message + "\n")
+
+
+def test_the_same_file_twice_is_warned_of(repository):
+    result = run("diff", "specs/model.yaml", "./specs/model.yaml")
+    assert result.code == 0
+    assert result.err == ("warning: OLD and NEW are the same file ('./specs/model.yaml'), so nothing can have "
+                          "changed; for an older version, give OLD as git:REV:PATH\n")
+    assert run("diff", "git:main:specs/model.yaml", "specs/model.yaml").err == ""
+
+
+def test_with_growth_limits_only_changes_past_them_are_bold():
+    result = run("diff", OLD, NEW, "--format", "markdown", "--max-growth", "macs=10%", "--max-growth", "params=60%")
+    bold = [line for line in result.out.splitlines() if "**" in line]
+    # bottleneck's MACs grew 50% (past 10%), its params 49.9% (within 60%); every other row is plain
+    assert bold == ["| **bottleneck** | **macs** | **12.4M** | **18.7M** | **+50.0%** |"]

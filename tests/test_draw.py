@@ -43,7 +43,7 @@ def test_the_inception_module_shows_its_four_branches_side_by_side():
     merge = next(b for b in diagram.boxes if b.path == "3a/concat")
     assert merge.y > max(b.y for b in diagram.boxes if b.path.startswith("3a/3x3"))  # joined below
     assert [b.lines for b in diagram.boxes if b.path == "3a/3x3/conv2"] == [
-        ("conv2 · conv", "28×28×128", "86.7M MACs · 110.7K params")]
+        ("conv2", "28×28×128", "86.7M MACs · 110.7K params")]
     assert [(f.title, f.role) for f in diagram.frames][:1] == [("3a · branches (concat) · 128.0M MACs", "branches")]
 
 
@@ -193,3 +193,92 @@ def test_report_html_with_a_device_has_the_roofline_and_the_device_columns():
     assert page.count('class="roofline"') == 3  # one per design
     assert "<th>bound</th>" in page and "<th>FLOP/B</th>" in page
     assert 'class="roofline"' not in run("report", "specs/bottleneck_5x5.yaml", "--format", "html").out
+
+
+LABELS = """input: [16, 16, 8]
+layers:
+  - conv: {filters: 8, kernel: 3, as: skip}
+  - relu
+  - conv_transpose: {filters: 8, kernel: 3, name: decoder_stage_one_upsampling_conv_transpose, as: up}
+  - {merge: add, from: [skip, up], name: add}
+  - conv: {filters: 8, kernel: 1, name: expand, as: wide}
+  - {merge: concat, from: [skip, wide]}
+"""
+
+
+def drawn(*args: str):
+    result = run("draw", *args, "-o", "-")
+    assert result.code == 0, result.err
+    return ET.fromstring(result.out)
+
+
+def names_in_boxes(root) -> list[str]:
+    return [box.findall(f"{SVG}text")[0].text for box in root.iter(f"{SVG}g") if box.get("class") == "box"]
+
+
+def test_each_box_names_its_layer_once_and_its_kind_where_the_name_does_not_say_it(spec_file):
+    root = drawn(spec_file(LABELS))
+    assert names_in_boxes(root) == ["input", "conv1", "relu2", "decoder_stage…conv_transpose", "add", "expand · conv",
+                                    "merge6 · concat"]
+
+
+def test_labels_are_cut_at_word_boundaries():
+    from costcalc.draw.labels import label, shorten
+
+    assert shorten("decoder_stage_one_upsampling_conv_transpose", 29) == "decoder_stage…conv_transpose"
+    assert shorten("bottleneck_path_long", 15) == "bottleneck…long"
+    assert label("layer3.12", "bottleneck", 37, "218.4M MACs") == "layer3.12 · bottleneck · 218.4M MACs"
+    assert label("layer1.0", "basic_block", 31, "231.2M MACs") == "layer1.0 · basic… · 231.2M MACs"
+    assert label("layer1.0", "basic_block", 25, "231.2M MACs") == "layer1.0 · 231.2M MACs"
+    assert label("a_very_long_layer_name_indeed", "conv", 18) == "a_very_long…indeed"
+
+
+def test_a_skip_edge_carries_the_name_of_its_tensor(spec_file):
+    root = drawn(spec_file(LABELS))
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "edge-label"] == ["skip", "skip"]
+    root = drawn(spec_file(RESIDUAL))  # a block's `input` is not labelled: only names a spec gives with as:
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "edge-label"] == ["stem"]
+
+
+def test_titles_stand_on_a_white_rectangle_not_a_paint_order_halo():
+    text = run("draw", "specs/googlenet_3a.yaml", "--design", "reduced", "-o", "-").out
+    assert "paint-order" not in text
+    elements = list(ET.fromstring(text))
+    titles = [i for i, e in enumerate(elements) if e.get("class") == "frame-title"]
+    assert [elements[i].text for i in titles] == ["3a · branches (concat) · 128.0M MACs", "1x1", "3x3", "5x5", "pool"]
+    for i in titles:
+        back, title = elements[i - 1], elements[i]
+        assert back.get("class") == "text-back" and back.get("fill") == "#ffffff"
+        assert float(back.get("x")) < float(title.get("x"))
+        assert float(back.get("width")) >= len(title.text) * CHAR_W
+
+
+def test_with_a_device_each_box_shows_its_time():
+    root = drawn("specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "a100")
+    conv = next(box for box in root.iter(f"{SVG}g") if box.get("data-path") == "conv1")
+    assert [t.text for t in conv.findall(f"{SVG}text")] == ["conv1", "28×28×32", "29.7 µs · 120.4M MACs"]
+
+
+def test_every_design_side_by_side():
+    root = drawn("specs/bottleneck_5x5.yaml", "--design", "all")
+    groups = [g for g in root.findall(f"{SVG}g") if g.get("transform")]
+    assert [g.get("transform") for g in groups] == ["translate(0,32)", "translate(292,32)", "translate(584,32)"]
+    assert [t.text for t in root.findall(f"{SVG}text") if t.get("class") == "design"] == [
+        "standard", "bottleneck", "separable"]
+    assert [names_in_boxes(g) for g in groups] == [["input", "conv1"], ["input", "conv1", "conv2"],
+                                                   ["input", "depthwise1", "conv2"]]
+    assert [t.text for t in root.findall(f"{SVG}text") if t.get("class") == "legend"] == [
+        "fill: share of the design's MACs"]
+    two = drawn("specs/bottleneck_5x5.yaml", "-d", "separable", "-d", "standard", "--device", "a100")
+    assert [t.text for t in two.findall(f"{SVG}text") if t.get("class") == "legend"] == [
+        "separable: fill: share of the estimated latency on a100 at batch 1, 11.8 µs (float32)",
+        "standard: fill: share of the estimated latency on a100 at batch 1, 29.7 µs (float32)"]
+
+
+def test_an_identity_branch_is_as_wide_as_its_name_needs():
+    from costcalc import loads
+
+    spec = loads("input: [8, 8, 16]\nlayers:\n  - branches: {residual: [relu], shortcut: []}\n    merge: add\n")
+    frames = {f.title: f for f in layout(analyze(spec).design("main")).frames if f.role == "branch"}
+    assert list(frames) == ["residual", "shortcut"]
+    assert frames["shortcut"].w == 2 * (len("shortcut") * CHAR_W + 12)  # the name left of the edge down the middle

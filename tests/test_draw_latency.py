@@ -125,7 +125,7 @@ def test_the_html_page_carries_the_latency_picture(tmp_path):
     assert run("draw", "specs/bottleneck_5x5.yaml", "-d", "separable", "--device", "a100", "-o", str(page)).code == 0
     text = page.read_text(encoding="utf-8")
     assert "fill: share of the estimated latency on a100 at batch 1, 11.8 µs (float32)" in text
-    assert "5.86 µs on a100, memory-bound; 49.4% of the design&#x27;s 11.8 µs" in text
+    assert "5.86 µs on a100, memory-bound; 49.4% of the design's 11.8 µs" in text
 
 
 @pytest.mark.parametrize("args, message", [

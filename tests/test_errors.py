@@ -174,6 +174,52 @@ CASES = {
         " avgpool, global_avgpool, global_maxpool, adaptive_avgpool, adaptive_maxpool, batchnorm, relu, relu6,"
         " sigmoid, tanh, … (37 in all)",
     ),
+    "merge indented inside branches": (
+        HEAD + "layers:\n  - branches:\n      a: [relu]\n      b: [relu6]\n      merge: add\n",
+        "spec.yaml:6:7: merge: 'add' is inside branches:, where it reads as a branch named 'merge';"
+        " put merge: at the level of branches:",
+    ),
+    "a merge written as a kind": (
+        HEAD + "layers:\n  - conv: {filters: 3, kernel: 3, as: a}\n  - conv: {filters: 3, kernel: 3, as: b}\n"
+        "  - add: {from: [a, b]}\n",
+        "spec.yaml:5:5: unknown layer kind 'add'; a merge of named tensors is written {merge: add, from: [a, b]}",
+    ),
+    "an activation in the wrong case": (
+        HEAD + "layers:\n  - conv: {filters: 3, kernel: 3, activation: Relu}\n",
+        "spec.yaml:3:47: conv option 'activation': expected one of none, relu, relu6, sigmoid, tanh, swish, hswish,"
+        " hsigmoid, softmax, gelu, silu, leaky_relu, elu, mish; got the string 'Relu'; did you mean 'relu'?",
+    ),
+    "a bare value for a kind's main option": (
+        HEAD + "layers:\n  - dense: 10\n",
+        "spec.yaml:3:12: the options of dense must be a mapping, got 10; write dense: {units: 10}",
+    ),
+    "a bare value for a kind with two required options": (
+        HEAD + "layers:\n  - conv: 32\n",
+        "spec.yaml:3:11: the options of conv must be a mapping, got 32; write conv: {filters: 32, kernel: ...}",
+    ),
+    "a bare value that would not do for the main option": (
+        HEAD + "layers:\n  - conv: same\n",
+        "spec.yaml:3:11: the options of conv must be a mapping, got 'same'; write conv: {option: value}",
+    ),
+    "a bare word for a kind whose main option is a word": (
+        HEAD + "layers:\n  - prelu: channel\n",
+        "spec.yaml:3:12: the options of prelu must be a mapping, got 'channel'; write prelu: {slopes: 'channel'}",
+    ),
+    "a bare value for a kind with no main option": (
+        HEAD + "layers:\n  - relu: 1\n",
+        "spec.yaml:3:11: the options of relu must be a mapping, got 1; write relu: {option: value}",
+    ),
+    "an item indented less than its neighbours": (
+        HEAD + "layers:\n  - conv:\n      filters: 4\n     kernel: 3\n",
+        "spec.yaml:5:6: invalid YAML: did not find expected key; check the indentation of this item"
+        " (its block starts at line 3, column 5)",
+    ),
+    "a layer's name read as a tensor": (
+        HEAD + "layers:\n  - conv: {filters: 3, kernel: 3, name: drop}\n  - relu\n"
+        "  - {merge: add, from: [drop, input]}\n",
+        "spec.yaml:5:25: unknown tensor 'drop'; the layer at line 3 has name: 'drop', which names its row in the"
+        " tables; to read its output, give it `as: drop`",
+    ),
 }
 
 

@@ -5,7 +5,8 @@ format (tests/fuzzing.py); costcalc must answer with no traceback, no hang, no b
 one positioned line, and outputs that cannot be turned against their reader.
 """
 
-from fuzzing import SECONDS, Case, cases, run_case
+import pytest
+from fuzzing import SECONDS, Case, cases, output_format, output_problems, run_case
 from hypothesis import HealthCheck, given, seed, settings
 
 from conftest import run
@@ -13,6 +14,7 @@ from conftest import run
 EXAMPLES = 400
 
 
+@pytest.mark.slow
 @seed(20261123)
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
@@ -63,3 +65,27 @@ def test_the_cases_reach_every_surface():
     collect()
     assert seen == {"report", "compare", "diff", "check", "explain", "draw", "sweep", "calibrate", "--devices",
                     "--against", "--vary", "git:", "devices:"}
+
+
+@pytest.mark.parametrize("fmt, out, problem", [
+    ("plot", "title \x1b]52;c;x\x07\n", "raw control character '\\x1b'"),
+    ("svg", "<svg><text>a & b</text></svg>\n", "not XML: not well-formed (invalid token): line 1, column 14"),
+    ("html", "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head></html>\n",
+     "not XML: mismatched tag: line 2, column 36"),
+    ("junit", "<?xml version='1.0'?>\n<testsuites name=\"\u202e\"/>\n", "raw control character '\\u202e'"),
+    ("csv", "design\n\"a\rb\"\n", "raw control character '\\r'"),
+    ("json", '{"name": "\x9b2J"}\n', "raw control character '\\x9b'"),
+    ("plot", "title \x1b[2J\n", "raw control character '\\x1b'"),
+    ("markdown", '### <img src="https://e.vil/x.png">\n', "markdown renders <img>"),
+    ("markdown", "| a |\n|---|\n| [all budgets hold](https://e.vil) |\n", "markdown renders <a>"),
+    ("github", "::stop-commands::x.yaml: the budget holds\n", "github line: '::stop-commands::x.yaml: the budget holds'"),
+    ("github", "##[add-mask]x.yaml: the budget holds\n", "github line: '##[add-mask]x.yaml: the budget holds'"),
+])
+def test_the_guard_finds_outputs_that_act_on_their_reader(fmt, out, problem):
+    assert output_problems(fmt, out) == [problem]
+
+
+def test_the_guard_knows_each_command_lines_format():
+    assert [output_format(args) for args in (["report", "s.yaml", "--format", "html"], ["draw", "s.yaml", "-o", "-"],
+                                             ["sweep", "s.yaml", "--vary", "w=1,2", "--plot", "macs"],
+                                             ["devices", "calibrate", "t.json"])] == ["html", "svg", "plot", "text"]

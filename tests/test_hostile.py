@@ -31,9 +31,10 @@ def refused(path: str, *flags: str) -> str:
 
 
 def refused_quickly(path: str, seconds: float = 2.0) -> str:
-    started = time.perf_counter()
+    """Refused within `seconds` of this process's CPU time: the work it takes, whatever else the machine runs."""
+    started = time.process_time()
     message = refused(path)
-    assert time.perf_counter() - started < seconds
+    assert time.process_time() - started < seconds
     return message
 
 

@@ -120,7 +120,7 @@ ERRORS = {
     "prelu without slopes": ("prelu", "spec.yaml:3:5: prelu needs option 'slopes'; required options of prelu: slopes"),
     "unknown slopes": ("prelu: {slopes: channels}",
                        "spec.yaml:3:21: prelu option 'slopes': expected one of channel, shared, element,"
-                       " got the string 'channels'"),
+                       " got the string 'channels'; did you mean 'channel'?"),
     "resize with no target": (
         "resize: {mode: bilinear}",
         "spec.yaml:3:5: resize1 (resize) on [28, 28, 6]: resize takes one of scale or size, got neither;"

@@ -15,6 +15,7 @@ import json
 import math
 import random
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import run
@@ -26,6 +27,7 @@ from costcalc import analyze, loads
 from costcalc.cli import main
 from costcalc.model.ops import OPS
 
+pytestmark = pytest.mark.slow  # about 1,500 generated specs (docs/testing.md)
 ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax",
                "gelu", "silu", "leaky_relu", "elu", "mish")
 CONVS = ("conv", "depthwise", "separable")

@@ -52,6 +52,13 @@ def test_an_adaptive_pool_that_does_not_divide_has_no_field():
     assert fields["relu2"].height is None
 
 
+def test_a_global_pool_that_keeps_its_axes_sees_the_whole_input():
+    """Squeeze-and-excitation's global_avgpool {keepdims: true}: [1, 1, C], every position pooled."""
+    text = "input: [10, 10, 3]\nlayers:\n  - global_avgpool: {keepdims: true}\n  - conv: {filters: 3, kernel: 1}\n"
+    fields, _ = fields_of(text)
+    assert fields["global_avgpool1"].whole and fields["conv2"].whole
+
+
 # Brute force: which input indices (along one axis, unclipped) can one output index depend on?
 
 def window_inputs(index, kernel, stride, dilation, before):
@@ -187,3 +194,62 @@ def test_report_columns_in_table_json_and_csv(monkeypatch):
     assert csv_lines[0].endswith(",rf_height,rf_width,jump_height,jump_width,offset_height,offset_width")
     assert any(line.startswith("keras,features/block5/conv.3,") and line.endswith(",196,196,16,16,7.5,7.5")
                for line in csv_lines)
+
+
+UPSAMPLED = """input: [16, 16, 3]
+layers:
+  - conv: {filters: 4, kernel: 3, padding: same}
+  - conv_transpose: {filters: 4, kernel: 2, stride: 2, name: up}
+  - conv: {filters: 4, kernel: 3, padding: same}
+  - resize: {scale: 2}
+"""
+
+
+def test_a_footnote_says_why_the_rows_after_a_transposed_convolution_have_no_field(spec_file):
+    from conftest import run
+    path = spec_file(UPSAMPLED)
+    lines = run("report", path, "--receptive-field", columns=80).out.splitlines()
+    assert lines[4:13] == [
+        "up      conv_transpose 32×32×4     68  16.4K   8.6%  —    —      —",
+        "conv3   conv           32×32×4    148 147.5K  77.0%  —    —      —",
+        "resize4 resize         64×64×4      0      0   0.0%  —    —      —",
+        "total                  64×64×4    328 191.5K 100.0%  —    —      —",
+        "─────── ────────────── ─────── ────── ────── ────── ── ──── ──────",
+        "— no receptive field from up (conv_transpose) on: costcalc does not model that",
+        "  layer's field, nor so those of the rows that follow (docs/conventions.md,",
+        "  Receptive fields)",
+        "",
+    ]
+    markdown = run("report", path, "--receptive-field", "--format", "markdown").out
+    assert ("\n\n— no receptive field from up (conv_transpose) on: costcalc does not model that layer's field, nor so "
+            "those of the rows that follow (docs/conventions.md, Receptive fields)\n\n") in markdown
+    explained = run("explain", path, "--receptive-field", columns=200).out
+    assert "  receptive field: not modelled for this kind (docs/conventions.md, Receptive fields)\n" in explained
+    assert explained.count("  receptive field: unknown, as it follows up, whose field costcalc does not model\n") == 2
+
+
+def test_every_cause_is_named_once_and_a_known_field_has_no_footnote(spec_file):
+    from conftest import run
+    branches = spec_file("""input: [8, 8, 3]
+layers:
+  - branches:
+      a: [resize: {scale: 2}, conv: {filters: 2, kernel: 3, stride: 2, padding: same}]
+      b: [adaptive_avgpool: {output: 3}, resize: {size: [8, 8]}]
+    merge: concat
+  - relu
+""")
+    assert run("report", branches, "--receptive-field", columns=200).out.splitlines()[15:17] == [
+        "— no receptive field from branches1/a/resize1 (resize), branches1/b/adaptive_avgpool1 (adaptive_avgpool) on: "
+        "costcalc does not model those layers' field, nor so those of the rows that follow",
+        "  (docs/conventions.md, Receptive fields)"]
+    assert "no receptive field" not in run("report", "specs/googlenet_3a.yaml", "--receptive-field").out
+
+
+def test_past_three_causes_the_note_counts_the_rest(spec_file):
+    from conftest import run
+    four = spec_file("input: [8, 8, 3]\nlayers:\n  - branches:\n"
+                     + "".join(f"      b{i}: [resize: {{scale: 2}}]\n" for i in range(4)) + "    merge: add\n")
+    assert run("report", four, "--receptive-field", columns=300).out.splitlines()[16] == (
+        "— no receptive field from branches1/b0/resize1 (resize), branches1/b1/resize1 (resize), "
+        "branches1/b2/resize1 (resize) and 1 more on: costcalc does not model those layers' field, nor so those of "
+        "the rows that follow (docs/conventions.md, Receptive fields)")

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import run
-from costcalc.safe import brief, csv_cell, github_data, github_property, markdown_cell, one_line, visible
+from costcalc.safe import brief, csv_cell, github_data, github_property, markdown_text, one_line, visible
 
 NAMES = ["=HYPERLINK(\"http://e.vil\",\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\x1b[2J\x1b[32mPASS",
          "a|b", "line\nbreak", "bell\x07del\x7f", "bidi\u202eevil"]
@@ -130,7 +130,7 @@ def test_one_line_bounds_a_message():
 
 
 @pytest.mark.parametrize("cell, neutral", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\\rx"),
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\\tx"), ("\rx", "'\\rx"),
     ("a\rb", "a\\rb"), ("a\nb", "a\nb"),
     ("x=1", "x=1"), (12, 12), (-3.5, -3.5), ("", ""),
 ])
@@ -139,6 +139,6 @@ def test_csv_cells(cell, neutral):
 
 
 def test_markdown_and_github_escaping():
-    assert markdown_cell("a|b\nc") == "a\\|b\\nc"
+    assert markdown_text("a|b\nc") == "a\\|b\\\\nc"
     assert github_data("50%\r\nx\x1b") == "50%25%0D%0Ax\\x1b"
     assert github_property("a:b,c%") == "a%3Ab%2Cc%25"

@@ -309,6 +309,18 @@ def test_the_plot_at_a_fixed_width(golden):
     golden("sweep_plot_macs.txt", out.out)
 
 
+def test_the_plot_draws_the_budget_line_where_a_limit_on_its_metric_exists(golden):
+    out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.25,0.5,0.75,1.0",
+              "--vary", "resolution=128,224", "--plot", "macs", "--max-macs", "300M", "--width", "70")
+    assert out.code == 0  # some variants fit
+    lines = out.out.splitlines()
+    assert lines[8] == " 300.0M┤" + "╌" * 34 + "·····" + "╌" * 23
+    assert lines[-1] == "        ● resolution=128   ■ resolution=224   ╌╌ budget: MACs ≤ 300.0M"
+    golden("sweep_plot_budget.txt", out.out)
+    assert "budget" not in run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.25,0.5",
+                               "--plot", "params", "--max-macs", "300M").out  # no limit on params: no line
+
+
 def test_the_plot_refuses_what_it_cannot_draw():
     out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--plot", "macs", "--x", "depth")
     assert (out.code, out.err) == (2, "--x depth: not a varied parameter; the varied are alpha\n")

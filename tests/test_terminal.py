@@ -23,7 +23,7 @@ COMMANDS = [
 
 def environment(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TERM")}
-    env.update(COLUMNS="200", **settings)
+    env.update({"COLUMNS": "200", **settings})
     return env
 
 

@@ -166,6 +166,40 @@ def test_split_in_groups_of_columns_led_by_the_first_before_records():
     assert split(form[:2], 80) is None
 
 
+def test_every_group_of_a_split_repeats_every_key_column():
+    form = [Column(6, 4), Column(8, 8), Column(20, 20), Column(20, 20)]
+    assert layout([form], 40, [2]) == Layout(0, COMPACT, (6, 8, 20, 20), ((2,), (3,)))  # 6 + 8 + 20 + 2 spaces
+    assert layout([form], 34, [2]) == Layout(0, COMPACT, (4, 8, 20, 20), ((2,), (3,)))  # the keys at their floors
+    assert layout([form], 33, [2]) == Layout(0, RECORDS)
+    assert split(form[:3], 80, keys=2) is None  # one column beside the keys: nothing to split
+
+
+THREE_DESIGNS = """\
+params: {width: 32, resolution: 64}
+input: [$resolution, $resolution, 3]
+designs:
+  plain: [{conv: {filters: $width, kernel: 3}}, relu, global_avgpool, {dense: {units: 10}}]
+  wide: [{conv: {filters: "${width * 2}", kernel: 3}}, relu, global_avgpool, {dense: {units: 10}}]
+  deep: [{conv: {filters: $width, kernel: 3}}, {conv: {filters: $width, kernel: 3}}, relu, global_avgpool,
+         {dense: {units: 10}}]
+budget: {macs: 20M}
+"""
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_a_split_sweep_repeats_the_design_and_every_varied_parameter(spec_file, columns):
+    spec = spec_file(THREE_DESIGNS)
+    out = run("sweep", spec, "--vary", "width=16,32", "--vary", "resolution=64,128", "--device", "jetson-nano",
+              columns=columns).out
+    parts = out.split("\n\n")
+    assert len(parts) == 2, out
+    tables = [part.splitlines()[part.startswith(spec):][:15] for part in parts]  # the first part under its title
+    assert [table[0].split()[:3] for table in tables] == [["width", "resolution", "design"]] * 2
+    every = [[w, r, d] for w in ("16", "32") for r in ("64", "128") for d in ("plain", "wide", "deep")]
+    assert [[row.split()[:3] for row in table[2:14]] for table in tables] == [every, every]
+    assert tables[1][6].split()[:3] == ["16", "128", "wide"] and tables[1][6].endswith("yes ★")
+
+
 def test_squeeze_takes_from_the_widest_first_and_never_below_a_floor():
     assert squeeze([Column(20, 5), Column(12, 12), Column(16, 4)], 40) == (14, 12, 14)
     assert squeeze([Column(20, 15), Column(16, 4)], 20) == (15, 5)

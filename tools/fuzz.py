@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fuzzing import cases, run_case  # noqa: E402
+from fuzzing import cases, output_format, run_case  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def campaign(count: int, number: int, report, folder: Path) -> collections.Count
     @given(case=cases())
     def one(case):
         outcome = run_case(case, folder)
-        fmt = case.args[case.args.index("--format") + 1] if "--format" in case.args else "svg"
+        fmt = output_format(case.args)
         tally["cases"] += 1
         tally[f"{case.args[0]} {fmt} exit {outcome.code}"] += 1
         if outcome.seconds > slowest[0]:

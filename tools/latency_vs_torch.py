@@ -4,11 +4,11 @@ Measures each network (batch 1, eval mode, torch.no_grad, a fixed number of thre
 weights) as the median of repeated runs after warm-up, the networks interleaved (measure_all), estimates it with costcalc on a
 device profile (from `costcalc devices measure`), and prints a Markdown table, the Spearman
 rank correlations of estimate and of MACs with the measured latency, and the median relative
-error of the estimate. torch is not a costcalc dependency; run it from a venv outside the repo
-(pip install torch==2.14.1 torchvision==0.29.1 pyyaml):
+error of the estimate. torch is not a costcalc dependency; run it from a throwaway venv:
 
+    python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 pyyaml
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/costcalc devices measure --name cpu > cpu.json
-    /work/venvs/device/bin/python tools/latency_vs_torch.py --devices cpu.json --device cpu --threads 1
+    /tmp/tvenv/bin/python tools/latency_vs_torch.py --devices cpu.json --device cpu --threads 1
 
 With --devices and --device repeated, it estimates on each (a profile as measured and the same
 calibrated with `costcalc devices calibrate`, say); --from-tsv takes the measured figures from an

@@ -5,11 +5,10 @@ multiply-accumulate), forward and backward: a convolution's input gradient only 
 requires a gradient, its weight gradient only where the weight does. costcalc's training FLOPs
 of conv and dense layers (costcalc.device.training: 2 × training MACs) must equal these.
 
-It needs torch and torchvision, which costcalc does not depend on; a venv outside the repo:
+It needs torch and torchvision, which costcalc does not depend on; a throwaway venv works:
 
-    python3 -m venv /work/venvs/device
-    /work/venvs/device/bin/pip install torch==2.14.1 torchvision==0.29.1
-    /work/venvs/device/bin/python tools/recount_training_torch.py > tests/data/reference/training_torch.tsv
+    python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1
+    /tmp/tvenv/bin/python tools/recount_training_torch.py > tests/data/reference/training_torch.tsv
 
 Output is TSV: model, input side, total FLOPs and the FLOPs by aten operator (batch 1, random
 weights, eval mode so that batchnorm keeps its running statistics, loss = output.sum()).

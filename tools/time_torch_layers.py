@@ -9,10 +9,13 @@ rounds, as tools/latency_vs_torch.py times the networks: each round builds every
 (new weights and input), warms it up and takes the median of a few runs. The rounds run in
 several processes one after another, and each layer's figure is its median over every round of
 every process: on this machine the 3×3 convolutions at 1024 channels (37.7 MB of weights) run at
-one of two speeds, 2 to 3 times apart, and keep that speed for the life of a process. torch is not a costcalc dependency; run it from a venv outside
-the repo (pip install torch==2.14.1):
+one of two speeds, 2 to 3 times apart, and keep that speed for the life of a process.
 
-    OMP_NUM_THREADS=1 /work/venvs/device/bin/python tools/time_torch_layers.py --threads 1 > timings.json
+torch is not a costcalc dependency: run it in an environment that has it, a throwaway venv say
+(without torch the script says so and exits 2). It writes the file only once every layer is timed:
+
+    python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1
+    OMP_NUM_THREADS=1 /tmp/tvenv/bin/python tools/time_torch_layers.py --threads 1 -o timings.json
     costcalc devices calibrate timings.json --devices cpu.json --device cpu-1-thread > calibrated.json
 """
 import argparse
@@ -100,15 +103,22 @@ def time_rounds(layers: list, rounds: int, runs: int) -> list[list[float]]:
 
 
 def main() -> int:
-    import torch
-
     parser = argparse.ArgumentParser()
+    parser.add_argument("-o", "--output", metavar="FILE", help="the timings file to write (required, but for --worker)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3, help="rounds in each process")
     parser.add_argument("--runs", type=int, default=5, help="timed calls of each layer in a round")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not (args.output or args.worker):
+        parser.error("name the timings file to write: -o timings.json")
+    try:
+        import torch
+    except ImportError:
+        print("time_torch_layers.py needs PyTorch, which costcalc does not install: pip install torch==2.14.1",
+              file=sys.stderr)
+        return 2
     torch.set_num_threads(args.threads)
     layers = grid()
     if args.worker:
@@ -127,7 +137,8 @@ def main() -> int:
     runtime = (f"torch {torch.__version__} CPU, {args.threads} thread(s), eval, batch 1, median of {args.rounds} rounds "
                f"in each of {args.processes} processes, tools/time_torch_layers.py")
     rows = ",\n".join("    " + json.dumps(t) for t in timed)
-    sys.stdout.write(f'{{\n  "runtime": {json.dumps(runtime)},\n  "dtype": "float32",\n  "layers": [\n{rows}\n  ]\n}}\n')
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(f'{{\n  "runtime": {json.dumps(runtime)},\n  "dtype": "float32",\n  "layers": [\n{rows}\n  ]\n}}\n')
     return 0
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from ..count.engine import Analysis
 from ..errors import CostcalcError, Where
-from ..model.tree import DEVICE_METRICS, METRICS, Growth, Limit, Spec
+from ..model.tree import DEVICE_METRICS, METRICS, UNITS, Growth, Limit, Spec
+from ..units import quantity
 
 Totals = dict[str, dict[str, int]]
 """design → metric → figure: what a baseline contributes to growth checks."""
@@ -39,6 +40,8 @@ class Verdict:
     where: Where | None = field(default=None, compare=False)
     baseline: int | None = None
     growth: Growth | None = None
+    device: str | None = None
+    """The device a latency is estimated on."""
 
     @property
     def over(self) -> bool:
@@ -54,22 +57,49 @@ class Verdict:
         """Where the limit comes from: `FILE:LINE:COL` in the spec, or the flag."""
         if self.where:
             return str(self.where)
-        return f"--max-growth {self.metric}={str(self.growth)[1:]}" if self.growth else flag_name(self.metric)
+        if self.growth:
+            return f"--max-growth {self.metric}={self.allowed[1:].replace(' ', '')}"
+        return flag_name(self.metric)
+
+    @property
+    def allowed(self) -> str:
+        """The growth allowed, an amount in the metric's unit: `+10%`, `+0`, `+500 µs`, `+64.0 KiB`."""
+        unit = UNITS.get(self.metric, "")
+        if self.growth.percent is not None or not unit:
+            return str(self.growth)
+        return f"+{quantity(self.growth.amount, unit)}"
 
 
 @dataclass(frozen=True, slots=True)
 class FileCheck:
-    """The checks of one spec file, or the error that stopped them."""
+    """The checks of one spec file, or the error that stopped them.
+
+    `no_baseline`: the designs whose growth was not checked, not being in the baseline; `new_since`: the
+    revision that has no copy of the file at all (`--against git:REV`). With `baseline_required`, either
+    fails the check. `devices`: name → where the device came from (built-in, a --devices file)."""
 
     file: str
     verdicts: tuple[Verdict, ...] = ()
     unchecked: tuple[str, ...] = ()
     error: CostcalcError | None = field(default=None, compare=False)
     no_baseline: tuple[str, ...] = ()
+    new_since: str | None = None
+    baseline_required: bool = False
+    devices: tuple[tuple[str, str], ...] = ()
 
     @property
     def over(self) -> tuple[Verdict, ...]:
         return tuple(v for v in self.verdicts if v.over)
+
+    @property
+    def missing_baseline(self) -> bool:
+        """Whether growth went unchecked for want of a baseline."""
+        return bool(self.no_baseline or self.new_since)
+
+    @property
+    def failed(self) -> bool:
+        """A limit exceeded, or a baseline missing where one is required."""
+        return bool(self.over) or (self.baseline_required and self.missing_baseline)
 
 
 def limits_for(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, Limit]:
@@ -78,46 +108,55 @@ def limits_for(spec: Spec, design: str, flags: dict[str, int]) -> dict[str, Limi
     return {metric: merged[metric] for metric in METRICS + DEVICE_METRICS if metric in merged}
 
 
-def device_metrics(spec: Spec, flags: dict[str, int]) -> set[str]:
-    """The device metrics (latency, peak_memory, ...) that some budget or flag limits."""
-    limited = set(flags).union(*(limits for limits in spec.budgets.values()))
+def device_metrics(spec: Spec, flags: dict, growth_flags: dict | None = None) -> set[str]:
+    """The device metrics (latency, peak_memory, ...) that some budget or flag limits; with `growth_flags`
+    (against a baseline), those whose growth the spec or the flags limit too."""
+    limited = set(flags).union(*spec.budgets.values())
+    if growth_flags is not None:
+        limited |= set(growth_flags).union(*spec.growth.values())
     return limited & set(DEVICE_METRICS)
 
 
 def growth_for(spec: Spec, design: str, flags: dict[str, Growth]) -> dict[str, Growth]:
     """metric → Growth for one design: the spec's `growth:`, overridden by --max-growth, in METRICS order."""
     merged = {**spec.growth.get(design, {}), **flags}
-    return {metric: merged[metric] for metric in METRICS if metric in merged}
+    return {metric: merged[metric] for metric in METRICS + DEVICE_METRICS if metric in merged}
 
 
-def totals(analysis: Analysis) -> Totals:
-    """An analysis as a baseline: each design's figure for each metric."""
-    return {d.name: {metric: getattr(d.total, metric) for metric in METRICS} for d in analysis.designs}
+def totals(analysis: Analysis, device_figures: Totals | None = None) -> Totals:
+    """An analysis as a baseline: each design's figure for each metric (and each of its `device_figures`)."""
+    return {d.name: {**{metric: getattr(d.total, metric) for metric in METRICS}, **(device_figures or {}).get(d.name, {})}
+            for d in analysis.designs}
 
 
 def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: Totals | None = None,
-             growth_flags: dict[str, Growth] | None = None, device_figures: Totals | None = None) -> FileCheck:
+             growth_flags: dict[str, Growth] | None = None, device_figures: Totals | None = None,
+             device: str | None = None) -> FileCheck:
     """Every limit of every analysed design, and with a baseline every growth limit.
 
-    `device_figures` (design → metric → figure) gives the DEVICE_METRICS that limits name.
+    `device_figures` (design → metric → figure) gives the DEVICE_METRICS that limits name, the baseline's
+    as well as the design's; `device` is the device the latency is estimated on.
     NoBudgetError when there is nothing at all to check.
     """
     verdicts, unchecked, no_baseline = [], [], []
-    for design in analysis.designs:
-        limits = limits_for(spec, design.name, flags)
-        growth = growth_for(spec, design.name, growth_flags or {}) if baseline is not None else {}
+    for name, figures in totals(analysis, device_figures).items():
+        limits = limits_for(spec, name, flags)
+        growth = growth_for(spec, name, growth_flags or {}) if baseline is not None else {}
         if not limits and not growth:
-            unchecked.append(design.name)
+            unchecked.append(name)
         for metric, limit in limits.items():
-            value = getattr(design.total, metric) if metric in METRICS else (device_figures or {})[design.name][metric]
-            verdicts.append(Verdict(design.name, metric, value, limit.value, limit.where))
-        if growth and design.name not in baseline:
-            no_baseline.append(design.name)
+            verdicts.append(Verdict(name, metric, figures[metric], limit.value, limit.where,
+                                    device=device if metric == "latency" else None))
+        if growth and name not in baseline:
+            no_baseline.append(name)
             continue
         for metric, allowed in growth.items():
-            old = baseline[design.name][metric]
-            verdicts.append(Verdict(design.name, metric, getattr(design.total, metric), allowed.ceiling(old),
-                                    allowed.where, old, allowed))
+            if metric not in baseline[name]:
+                raise CostcalcError(f"{spec.file}: the baseline has no {metric} of {name} to measure growth from",
+                                    hint="growth of a device figure needs a baseline spec: --against SPEC or git:REV")
+            old = baseline[name][metric]
+            verdicts.append(Verdict(name, metric, figures[metric], allowed.ceiling(old), allowed.where, old, allowed,
+                                    device if metric == "latency" else None))
     if not verdicts and not no_baseline:
         if baseline is None and any(spec.growth.values()):
             raise NoBudgetError(f"{spec.file}: its budget limits only growth, which needs a baseline; "

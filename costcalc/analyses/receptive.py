@@ -24,9 +24,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..count.engine import DesignResult, Row
-from ..model.norms import GroupNorm
-from ..model.ops import AdaptivePool, Pool, Sliding, ZeroPad
-from ..model.resampling import ConvTranspose, Crop
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +45,17 @@ class Axis:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A row's receptive field: height and width axes, or `whole` once no spatial axes are left."""
+    """A row's receptive field: height and width axes, or `whole` once no spatial axes are left; with
+    neither, unknown since the layer at `cause` (its path), whose field costcalc does not model."""
 
     height: Axis | None = None
     width: Axis | None = None
     whole: bool = False
+    cause: str | None = None
 
 
 START = Field(Axis(1, Fraction(1), Fraction(0)), Axis(1, Fraction(1), Fraction(0)))
 WHOLE = Field(whole=True)
-UNKNOWN = Field()
 
 
 def same_padding(size: int, kernel: int, stride: int) -> int:
@@ -66,28 +64,16 @@ def same_padding(size: int, kernel: int, stride: int) -> int:
     return max((out - 1) * stride + kernel - size, 0) // 2
 
 
-Window = tuple[int, int, int]
+Step = tuple[int, int, int]
 """Along one axis: the effective kernel d·(k−1)+1, the stride, and the padding before the first window."""
 
 
-def window(row: Row) -> tuple[Window, Window] | None:
-    """The height and width windows of a layer that slides one, or None."""
-    op = row.op
-    if isinstance(op, ZeroPad):
-        return (1, 1, op.padding[0]), (1, 1, op.padding[2])
-    if isinstance(op, Crop):
-        return (1, 1, -op.cropping[0]), (1, 1, -op.cropping[2])
-    if isinstance(op, ConvTranspose):
+def window(row: Row) -> tuple[Step, Step] | None:
+    """The height and width steps of a layer that slides a window, or None."""
+    found = row.op.receptive_window(row.input)
+    if found is None:
         return None
-    if isinstance(op, Sliding):
-        kernel, stride, dilation, padding = op.kernel, op.stride, op.dilation, op.padding
-    elif isinstance(op, Pool):
-        kernel, stride, dilation, padding = op.size, op.stride or op.size, (1, 1), op.padding
-    elif isinstance(op, AdaptivePool) and not any(size % out for size, out in zip(row.input[:2], op.output)):
-        kernel = tuple(size // out for size, out in zip(row.input[:2], op.output))
-        stride, dilation, padding = kernel, (1, 1), (0, 0, 0, 0)
-    else:
-        return None
+    kernel, stride, dilation, padding = found
     axes = []
     for size, k, s, d, side in zip(row.input[:2], kernel, stride, dilation, (0, 2)):
         span = d * (k - 1) + 1
@@ -99,14 +85,14 @@ def step(field: Field, row: Row) -> Field:
     """The field after one layer."""
     if field.whole or field.height is None:
         return field
-    if len(row.output) < 3 or isinstance(row.op, GroupNorm):
+    if len(row.output) < 3 or row.op.mixes_positions:
         return WHOLE
     windows = window(row)
     if windows:
         return Field(field.height.window(*windows[0]), field.width.window(*windows[1]))
-    if row.output[:2] == row.input[:2] and not isinstance(row.op, AdaptivePool):
+    if row.output[:2] == row.input[:2]:
         return field  # elementwise on each pixel: batchnorm, activations, dense on [H, W, C], dropout
-    return UNKNOWN
+    return Field(cause=row.path)
 
 
 def _union(axes: list[Axis]) -> Axis:
@@ -116,11 +102,11 @@ def _union(axes: list[Axis]) -> Axis:
 
 
 def merge(fields: list[Field]) -> Field:
-    """The field of a merge: the union of its branches' fields."""
+    """The field of a merge: the union of its branches' fields (unknown as the first unknown one is)."""
     if any(f.whole for f in fields):
         return WHOLE
-    if any(f.height is None for f in fields):
-        return UNKNOWN
+    if unknown := next((f for f in fields if f.height is None), None):
+        return unknown
     return Field(_union([f.height for f in fields]), _union([f.width for f in fields]))
 
 

@@ -2,11 +2,13 @@
 
 A convention turns one layer (or merge) into counts by operation kind: conv, dense, bias,
 batchnorm, norm, activation, pooling, resize, merge. Its rules are looked up along the op's
-class hierarchy, so one rule serves every pool and every activation; a kind with no rule
-counts nothing. The rules of fvcore, ptflops and thop were learnt by counting single layers
-with each tool; docs/conventions.md gives them with that evidence. Where a tool has no rule
-for a layer kind at all (it counts 0 without knowing the op), the convention's `no_rule`
-says so, and `costcalc conventions` prints it.
+class hierarchy, so one rule serves every pool and every activation. A rule says which calls
+of the op (`torch`: module, functional, operator) the tool sees; `FREE` is a rule that knows
+the kind and counts it 0. Where no rule applies, the tool does not know the op and counts 0
+without knowing it: `no_rule` is computed from the rules, over every registered kind, and
+`costcalc conventions` prints it, so a kind added later is listed, never a silent 0. The
+rules of fvcore, ptflops and thop were learnt by counting single layers with each tool;
+docs/conventions.md gives them with that evidence.
 """
 
 from __future__ import annotations
@@ -15,26 +17,31 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
 
-from ..model.merges import Merge
+from ..model.merges import MERGES, Add, Concat, Merge, Multiply
 from ..model.norms import GroupNorm, LayerNorm
 from ..model.ops import (
-    Activation,
+    OPS,
     AdaptiveAvgPool,
+    AdaptiveMaxPool,
     AdaptivePool,
     AvgPool,
     BatchNorm,
     Dense,
+    Dropout,
+    Flatten,
     GlobalAvgPool,
+    GlobalMaxPool,
     GlobalPool,
+    MaxPool,
     Op,
     Pool,
     PReLU,
     Shape,
     Sliding,
+    ZeroPad,
     numel,
 )
-from ..model.options import ACTIVATIONS
-from ..model.resampling import ConvTranspose, Resize
+from ..model.resampling import ConvTranspose, Crop, Resize
 from ..varying import anywhere
 
 KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", "resize", "merge")
@@ -60,59 +67,98 @@ class Facts:
         return numel(self.out)
 
 
-Rule = Callable[[Facts], dict[str, int]]
+Counter = Callable[[Facts], dict[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How a tool counts a layer kind, and the calls of it (`torch`) that the tool sees."""
+
+    count: Counter
+    forms: tuple[str, ...] = EVERY_FORM
+
+
+def seen(count: Counter, *forms: str) -> Rule:
+    """A rule for the calls `forms` only; the tool does not see the others."""
+    return Rule(count, forms)
+
+
+def nothing(facts: Facts) -> dict[str, int]:
+    return {}
+
+
+FREE = Rule(nothing)
+"""The tool knows the kind and counts it 0 (a flatten, a dropout)."""
+
+
+def call_form(op: Op | Merge) -> str:
+    """How PyTorch code calls the op; kinds without a `torch` option are modules."""
+    return getattr(op, "torch", "module")
 
 
 @dataclass(frozen=True, slots=True)
 class Convention:
     """A named set of counting rules; `flops_per_mac` is what one MAC counts for.
 
-    `summary` states the rule for each operation kind in words (absent: counts nothing).
+    `rules` maps an op class to a `Rule` (a bare function is a rule for every call); `summary`
+    states the rule for each operation kind in words (absent: counts nothing).
     """
 
     name: str
     description: str
     flops_per_mac: int
-    rules: dict[type, Rule] = field(default_factory=dict)
+    rules: dict[type, Rule | Counter] = field(default_factory=dict)
     summary: dict[str, str] = field(default_factory=dict)
-    no_rule: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def rule(self, cls: type) -> Rule | None:
+        """The rule for an op class, the nearest along its hierarchy, or None."""
+        for base in cls.__mro__:
+            if base in self.rules:
+                found = self.rules[base]
+                return found if isinstance(found, Rule) else Rule(found)
+        return None
 
     def count(self, facts: Facts) -> dict[str, int]:
         """Counts by operation kind (zeros left out) for one layer or merge."""
-        for cls in type(facts.op).__mro__:
-            if cls in self.rules:
-                return {kind: n for kind, n in self.rules[cls](facts).items() if anywhere(n)}
-        return {}
+        rule = self.rule(type(facts.op))
+        if rule is None or call_form(facts.op) not in rule.forms:
+            return {}
+        return {kind: n for kind, n in rule.count(facts).items() if anywhere(n)}
 
-    def unknown(self, op) -> bool:
-        """Whether the tool has no rule for this layer kind, as PyTorch code calls it (`torch`)."""
-        forms = self.no_rule.get(op.kind, ())
-        return getattr(op, "torch", "module") in forms or forms == EVERY_FORM
+    def unknown(self, op: Op | Merge) -> bool:
+        """Whether the tool has no rule for this op, as PyTorch code calls it (`torch`)."""
+        return call_form(op) in self.no_rule.get(op.kind, ())
+
+    @property
+    def no_rule(self) -> dict[str, tuple[str, ...]]:
+        """Each registered layer kind and merge the tool has no rule for, with the calls it does not see."""
+        missing = {}
+        for kind, cls in {**OPS, **MERGES}.items():
+            rule = self.rule(cls)
+            forms = EVERY_FORM if rule is None else tuple(form for form in EVERY_FORM if form not in rule.forms)
+            if forms:
+                missing[kind] = forms
+        return missing
 
     def no_rule_lines(self) -> tuple[str, ...]:
         """The layer kinds the tool does not know, grouped by how PyTorch code calls them."""
-        if not self.no_rule:
-            return ()
         groups: dict[tuple[str, ...], list[str]] = {}
         for kind, forms in self.no_rule.items():
             groups.setdefault(forms, []).append(kind)
+        if not groups:
+            return ()
         return (f"{self.name} has no rule for these layer kinds, and counts them 0 without knowing them:",
                 *(f"  {', '.join(kinds)} "
                   + ("(however called)" if forms == EVERY_FORM else f"(torch: {' or '.join(forms)})")
-                  for forms, kinds in groups.items()))
+                  for forms, kinds in sorted(groups.items(), key=lambda group: -len(group[0]))))
 
 
-def unknown(*kinds: str, forms: tuple[str, ...] = EVERY_FORM) -> dict[str, tuple[str, ...]]:
-    """`no_rule` entries: these kinds, called in these forms."""
-    return dict.fromkeys(kinds, forms)
-
-
-def macs(per_mac: int) -> Rule:
+def macs(per_mac: int) -> Counter:
     """The MACs of conv-like and dense layers, counted `per_mac` times, under their kind."""
     return lambda facts: {facts.op.category: per_mac * facts.macs}
 
 
-def batchnorm(per_element: int) -> Rule:
+def batchnorm(per_element: int) -> Counter:
     """`per_element` per input element of an affine batchnorm, half that without affine."""
     return lambda f: {"batchnorm": (per_element if f.op.center or f.op.scale else per_element // 2) * f.inputs}
 
@@ -133,7 +179,7 @@ def costcalc_rule(facts: Facts) -> dict[str, int]:
 
 def fvcore_average_pool(facts: Facts) -> dict[str, int]:
     """adaptive_avg_pool2d, as a module or a functional; not x.mean."""
-    return {"pooling": facts.inputs if facts.op.torch != "operator" else 0}
+    return {"pooling": facts.inputs}
 
 
 def fvcore_norm(facts: Facts) -> dict[str, int]:
@@ -150,46 +196,48 @@ def fvcore_resize(facts: Facts) -> dict[str, int]:
 # A module whose forward calls a patched functional is counted twice (nn.ReLU, nn.MaxPool2d);
 # operators (x + y, torch.relu, x.mean) are never seen.
 
-PTFLOPS_ACTIVATIONS = {  # function: (as a module, as a functional), per input element
+PTFLOPS_ACTIVATIONS = {  # function: (as a module, as a functional), per input element; others unseen
     "relu": (2, 1), "relu6": (1, 1), "swish": (1, 1), "softmax": (1, 1),
-    "sigmoid": (0, 0), "tanh": (0, 0), "hswish": (0, 0), "hsigmoid": (0, 0),
-    "gelu": (2, 1), "silu": (1, 1), "leaky_relu": (1, 0), "elu": (2, 1), "mish": (0, 0), "prelu": (2, 1),
+    "gelu": (2, 1), "silu": (1, 1), "leaky_relu": (1, 0), "elu": (2, 1), "prelu": (2, 1),
 }
+BY_CALL = ("module", "functional")
 
 
-def ptflops_activation(function: str, torch: str, elements: int) -> int:
-    module, functional = PTFLOPS_ACTIVATIONS[function]
-    return {"module": module, "functional": functional}.get(torch, 0) * elements
+def ptflops_activation(per_call: tuple[int, int]) -> Rule:
+    """An activation counted per input element, as often as each call is hooked."""
+    counts = dict(zip(BY_CALL, per_call))
+    return seen(lambda facts: {"activation": counts[facts.op.torch] * facts.inputs},
+                *(form for form, n in counts.items() if n))
 
 
 def ptflops_weighted(facts: Facts) -> dict[str, int]:
+    """A conv-like or dense module: its MACs, its bias and its activation module, if ptflops sees one."""
     op = facts.op
     counts = {op.category: facts.macs, "bias": facts.work.get("bias", 0)}
     if op.activation:
-        counts["activation"] = ptflops_activation(op.activation, "module", facts.outputs)
+        counts["activation"] = PTFLOPS_ACTIVATIONS.get(op.activation, (0, 0))[0] * facts.outputs
     return counts
 
 
 def ptflops_pool(facts: Facts) -> dict[str, int]:
-    return {"pooling": {"module": 2, "functional": 1}.get(facts.op.torch, 0) * facts.inputs}
+    return {"pooling": {"module": 2, "functional": 1}[facts.op.torch] * facts.inputs}
 
 
 def ptflops_norm(facts: Facts) -> dict[str, int]:
     """Modules only, through its batchnorm hook: 2 per element where the module has `affine` (GroupNorm),
     else 1 (LayerNorm, whose flag is named elementwise_affine)."""
-    if facts.op.torch != "module":
-        return {}
     affine = facts.op.kind == "groupnorm" and (facts.op.center or facts.op.scale)
     return {"norm": (2 if affine else 1) * facts.inputs}
 
 
 def ptflops_resize(facts: Facts) -> dict[str, int]:
     """nn.Upsample: its hook, then the F.interpolate it calls; each 1 per output element."""
-    return {"resize": {"module": 2, "functional": 1}.get(facts.op.torch, 0) * facts.outputs}
+    return {"resize": {"module": 2, "functional": 1}[facts.op.torch] * facts.outputs}
 
 
 def ptflops_merge(facts: Facts) -> dict[str, int]:
-    return {"merge": facts.work.get("merge", 0) if facts.op.torch == "functional" else 0}
+    """torch.add and torch.mul: (branches − 1) per output element."""
+    return {"merge": facts.work.get("merge", 0)}
 
 
 # ---- thop: hooks on modules only; batchnorm 4·I, average pools by output, softmax 3n−1 ------
@@ -205,15 +253,12 @@ def thop_weighted(facts: Facts) -> dict[str, int]:
     return counts
 
 
-def thop_activation(facts: Facts) -> dict[str, int]:
-    module_softmax = facts.op.kind == "softmax" and facts.op.torch == "module"
-    return {"activation": thop_softmax(facts.inputs, facts.inp[-1]) if module_softmax else 0}
+def thop_softmax_module(facts: Facts) -> dict[str, int]:
+    return {"activation": thop_softmax(facts.inputs, facts.inp[-1])}
 
 
 def thop_adaptive_average(facts: Facts) -> dict[str, int]:
-    """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it; modules only."""
-    if facts.op.torch != "module":
-        return {}
+    """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it."""
     inp, out = facts.inp, facts.out
     try:
         window = (inp[0] / out[0]) * (inp[1] / out[1]) if len(out) == 3 else inp[0] * inp[1]
@@ -224,7 +269,7 @@ def thop_adaptive_average(facts: Facts) -> dict[str, int]:
 
 
 def thop_average_pool(facts: Facts) -> dict[str, int]:
-    return {"pooling": facts.outputs if facts.op.torch == "module" else 0}
+    return {"pooling": facts.outputs}
 
 
 def thop_conv_transpose(facts: Facts) -> dict[str, int]:
@@ -234,42 +279,21 @@ def thop_conv_transpose(facts: Facts) -> dict[str, int]:
 
 
 def thop_prelu(facts: Facts) -> dict[str, int]:
-    return {"activation": facts.inputs if facts.op.torch == "module" else 0}
+    return {"activation": facts.inputs}
 
 
 def thop_layernorm(facts: Facts) -> dict[str, int]:
-    """nn.LayerNorm: 2 per element, twice that with elementwise_affine; F.layer_norm unseen."""
-    affine = facts.op.center or facts.op.scale
-    return {"norm": (4 if affine else 2) * facts.inputs if facts.op.torch == "module" else 0}
+    """nn.LayerNorm: 2 per element, twice that with elementwise_affine."""
+    return {"norm": (4 if facts.op.center or facts.op.scale else 2) * facts.inputs}
 
 
 def thop_resize(facts: Facts) -> dict[str, int]:
-    """nn.Upsample: 1 per output element for nearest, 11 for bilinear; F.interpolate unseen."""
-    return {"resize": (11 if facts.op.mode == "bilinear" else 1) * facts.outputs if facts.op.torch == "module" else 0}
+    """nn.Upsample: 1 per output element for nearest, 11 for bilinear."""
+    return {"resize": (11 if facts.op.mode == "bilinear" else 1) * facts.outputs}
 
 
-# ---- the layer kinds each tool has no rule for (single-layer evidence, column no_rule) ------
-
-ALONE = ("layer_scale", "normalization", "rescaling", "channel_shuffle")  # no tool knows these
-CALLED = ("functional", "operator")
-FVCORE_UNKNOWN = {
-    **unknown(*(a for a in ACTIVATIONS if a != "relu"), "prelu", "maxpool", "avgpool", "adaptive_maxpool",
-              "global_maxpool", "zeropad", "add", "multiply", *ALONE),
-    **unknown("global_avgpool", forms=("operator",)),
-}
-PTFLOPS_UNKNOWN = {
-    **unknown("sigmoid", "tanh", "hswish", "hsigmoid", "mish", "flatten", "dropout", "zeropad", "concat", "crop", *ALONE),
-    **unknown("relu", "relu6", "swish", "softmax", "gelu", "silu", "elu", "prelu", "maxpool", "avgpool",
-              "global_avgpool", "global_maxpool", "adaptive_avgpool", "adaptive_maxpool", "add", "multiply", "resize",
-              forms=("operator",)),
-    **unknown("leaky_relu", "layernorm", "groupnorm", forms=CALLED),
-}
-THOP_UNKNOWN = {
-    **unknown("sigmoid", "tanh", "swish", "silu", "hswish", "hsigmoid", "gelu", "elu", "mish", "groupnorm",
-              "flatten", "concat", "add", "multiply", "crop", *ALONE),
-    **unknown("relu", "relu6", "leaky_relu", "softmax", "prelu", "maxpool", "avgpool", "global_avgpool",
-              "global_maxpool", "adaptive_avgpool", "adaptive_maxpool", "layernorm", "resize", forms=CALLED),
-}
+MODULE_FREE = seen(nothing, "module")
+"""thop's zero_ops: modules it knows and counts 0 (nn.ReLU, nn.MaxPool2d)."""
 
 
 PER_MAC = {"conv": "1 per MAC", "dense": "1 per MAC"}
@@ -289,24 +313,26 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     ),
     Convention(
         "flops2x", "2 per MAC and nothing else: the \"FLOPs\" most papers quote", 2,
-        {Sliding: macs(2), Dense: macs(2)}, {"conv": "2 per MAC", "dense": "2 per MAC"},
+        {Sliding: macs(2), Dense: macs(2), Op: FREE, Merge: FREE}, {"conv": "2 per MAC", "dense": "2 per MAC"},
     ),
     Convention(
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
-         GlobalAvgPool: fvcore_average_pool, AdaptiveAvgPool: fvcore_average_pool, Resize: fvcore_resize},
+         GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
+         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE},
         {**PER_MAC, "batchnorm": "2 per element (1 without affine)",
          "norm": "layernorm, groupnorm: 5 per element (4 without scale)",
          "pooling": "adaptive and global average: 1 per input element (x.mean: none)",
          "resize": "nearest: 1 per output element; bilinear: 4"},
-        FVCORE_UNKNOWN,
     ),
     Convention(
         "ptflops", "ptflops' get_model_complexity_info (pytorch backend): a MAC counts one", 1,
-        {Sliding: ptflops_weighted, Dense: ptflops_weighted, Merge: ptflops_merge, BatchNorm: batchnorm(2),
-         Activation: lambda f: {"activation": ptflops_activation(f.op.kind, f.op.torch, f.inputs)},
-         Pool: ptflops_pool, GlobalPool: ptflops_pool, AdaptivePool: ptflops_pool,
-         LayerNorm: ptflops_norm, GroupNorm: ptflops_norm, Resize: ptflops_resize},
+        {Sliding: ptflops_weighted, Dense: ptflops_weighted, BatchNorm: batchnorm(2),
+         Add: seen(ptflops_merge, "functional"), Multiply: seen(ptflops_merge, "functional"),
+         **{OPS[kind]: ptflops_activation(per_call) for kind, per_call in PTFLOPS_ACTIVATIONS.items()},
+         Pool: seen(ptflops_pool, *BY_CALL), GlobalPool: seen(ptflops_pool, *BY_CALL),
+         AdaptivePool: seen(ptflops_pool, *BY_CALL), LayerNorm: seen(ptflops_norm, "module"),
+         GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL)},
         {**PER_MAC, "bias": "1 per output element", "batchnorm": "2 per element (1 without affine)",
          "norm": "modules only: layernorm 1 per element; groupnorm 2 (1 without affine)",
          "activation": "relu, gelu, elu, prelu: module 2, functional 1 per element; relu6, swish, silu, softmax: 1; "
@@ -314,13 +340,16 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          "pooling": "every pool: module 2, functional 1 per input element",
          "resize": "module 2, functional 1 per output element",
          "merge": "torch: functional (torch.add, torch.mul): (branches − 1) per output element"},
-        PTFLOPS_UNKNOWN,
     ),
     Convention(
         "thop", "thop's profile: a MAC counts one; module hooks only", 1,
-        {Sliding: thop_weighted, Dense: thop_weighted, Activation: thop_activation, BatchNorm: batchnorm(4),
-         AvgPool: thop_average_pool, GlobalAvgPool: thop_adaptive_average, AdaptiveAvgPool: thop_adaptive_average,
-         ConvTranspose: thop_conv_transpose, PReLU: thop_prelu, LayerNorm: thop_layernorm, Resize: thop_resize},
+        {Sliding: thop_weighted, Dense: thop_weighted, BatchNorm: batchnorm(4), ConvTranspose: thop_conv_transpose,
+         OPS["softmax"]: seen(thop_softmax_module, "module"), PReLU: seen(thop_prelu, "module"),
+         OPS["relu"]: MODULE_FREE, OPS["relu6"]: MODULE_FREE, OPS["leaky_relu"]: MODULE_FREE,
+         MaxPool: MODULE_FREE, GlobalMaxPool: MODULE_FREE, AdaptiveMaxPool: MODULE_FREE,
+         AvgPool: seen(thop_average_pool, "module"), GlobalAvgPool: seen(thop_adaptive_average, "module"),
+         AdaptiveAvgPool: seen(thop_adaptive_average, "module"), LayerNorm: seen(thop_layernorm, "module"),
+         Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE},
         {"conv": "1 per MAC; conv_transpose: Ho·Wo·Cout · (Cin/groups) · kh·kw, by output, not input",
          "dense": "1 per MAC", "batchnorm": "4 per element (2 without affine)",
          "norm": "layernorm module: 4 per element (2 without affine)",
@@ -328,6 +357,5 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          "pooling": "avgpool module: 1 per output element; adaptive and global average module: "
                     "int((window + 1) · output); max none",
          "resize": "module: nearest 1, bilinear 11 per output element"},
-        THOP_UNKNOWN,
     ),
 )}

@@ -1,4 +1,5 @@
-"""The device figures a budget may limit (latency, peak_memory, weights_bytes, train_memory), as exact ints."""
+"""The device figures a budget may limit (latency, bytes_moved, peak_memory, weights_bytes, train_memory), as exact
+ints."""
 
 from __future__ import annotations
 
@@ -14,17 +15,17 @@ from .traffic import memory
 
 def budget_figures(design: DesignResult, metrics: set[str], activation_bytes: int, weight_bytes: int,
                    fused: bool = False, batch: int = 1, device: Device | None = None, dtype: str = "float32",
-                   optimizer: str = "adam", where: Where | None = None) -> dict[str, int]:
+                   optimizer: str = "adam", where: Where | None = None, flag: str = "--max-latency") -> dict[str, int]:
     """metric → figure for the metrics asked: bytes, and latency in whole nanoseconds (rounded up).
 
-    A latency without a device is an error at `where` (the budget's latency)."""
+    A latency without a device is an error at `where` (the limit's latency), or else of the `flag` that asks for it."""
     found = memory(design, activation_bytes, weight_bytes, fused, batch)
-    figures = {"peak_memory": found.peak, "weights_bytes": found.weights_bytes}
+    figures = {"bytes_moved": found.traffic[""].total, "peak_memory": found.peak, "weights_bytes": found.weights_bytes}
     if "train_memory" in metrics:
         figures["train_memory"] = training(design, batch, optimizer, activation_bytes, weight_bytes).memory
     if "latency" in metrics:
         if device is None:
-            raise CostcalcError("a latency budget needs a device to estimate on", where,
+            raise CostcalcError(f"{'' if where else flag + ': '}a latency limit needs a device to estimate on", where,
                                 hint="give check --device NAME (costcalc devices lists them)")
         figures["latency"] = math.ceil(latency(design, found, device, dtype, batch)[""].seconds * 1e9)
     return {metric: figures[metric] for metric in metrics}

@@ -14,8 +14,6 @@ from __future__ import annotations
 from math import log2
 
 from ..count.engine import Row
-from ..model.ops import Conv, Dense, Depthwise, Pool, Separable, numel
-from ..model.resampling import ConvTranspose
 
 NEAR = 4.0
 """How far, in log2 of M, N and K, a timed shape may be from a layer's and still speak for it: a
@@ -29,23 +27,8 @@ Sample = tuple[int, int, int, float]
 
 def kernel(row: Row, batch: int = 1) -> tuple[str, tuple[int, int, int]]:
     """The row's kernel name and its (M, N, K), M counting every sample of the batch."""
-    op, inp, out = row.op, row.input, row.output
-    if isinstance(op, Conv):
-        area, groups = op.kernel[0] * op.kernel[1], op.groups
-        name = "conv grouped" if groups > 1 else "conv 1x1" if area == 1 else "conv"
-        return name, (batch * out[0] * out[1], op.filters // groups, inp[2] // groups * area)
-    if isinstance(op, Depthwise):
-        return row.kind, (batch * out[0] * out[1], op.multiplier, op.kernel[0] * op.kernel[1])
-    if isinstance(op, Separable):
-        return row.kind, (batch * out[0] * out[1], op.filters, inp[2] * op.multiplier)
-    if isinstance(op, ConvTranspose):
-        return row.kind, (batch * inp[0] * inp[1], op.filters // op.groups * op.kernel[0] * op.kernel[1],
-                          inp[2] // op.groups)
-    if isinstance(op, Dense):
-        return row.kind, (batch * numel(inp) // inp[-1], op.units, inp[-1])
-    if isinstance(op, Pool):
-        return row.kind, (batch * out[0] * out[1], out[2], op.size[0] * op.size[1])
-    return row.kind, (batch * numel(out) // out[-1], out[-1], 1)
+    name, (m, n, k) = row.op.matmul(row.input, row.output)
+    return name, (batch * m, n, k)
 
 
 class Samples(tuple):

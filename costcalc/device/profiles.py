@@ -201,6 +201,16 @@ def pick(names, files: tuple[str, ...] = (), spec=None) -> list[Device]:
 
 def find(name: str, devices: dict[str, Device]) -> Device:
     if name not in devices:
-        hint = did_you_mean(name, devices) or "costcalc devices lists them"
+        hint = did_you_mean(name, devices) or the_one_in_a_file(devices) or "costcalc devices lists them"
         raise CostcalcError(f"no device {brief(name)}", hint=hint)
     return devices[name]
+
+
+def the_one_in_a_file(devices: dict[str, Device]) -> str | None:
+    """`mine.json holds one device: 'this-machine'`, where a user's file (or spec) holds just one, or None."""
+    held: dict[str, list[str]] = {}
+    for device in devices.values():
+        if device.origin != "built-in":
+            held.setdefault(device.origin, []).append(device.name)
+    ones = [f"{origin} holds one device: {brief(names[0])}" for origin, names in held.items() if len(names) == 1]
+    return "; ".join(ones) or None

@@ -6,11 +6,11 @@ tool or projected in class.
 
 from __future__ import annotations
 
-from html import escape
 
 from ..analyses.compare import Comparison
 from ..count.engine import Analysis, DesignResult
 from ..errors import LimitError
+from ..safe import xml_text
 from ..show.views import ExtraColumns, View, compare_views, report_views
 from ..units import readable, readable_bytes
 from .layout import layout
@@ -31,14 +31,14 @@ BAR = "#3182bd"
 
 
 def table(view: View) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in view.columns)
+    head = "".join(f"<th>{xml_text(c)}</th>" for c in view.columns)
     rows = []
     for cells, emphasis in view.rows:
-        tds = "".join(f'<td class="num">{escape(c.strip())}</td>' if i in view.right else f"<td>{escape(c)}</td>"
+        tds = "".join(f'<td class="num">{xml_text(c.strip())}</td>' if i in view.right else f"<td>{xml_text(c)}</td>"
                       for i, c in enumerate(cells))
         rows.append(f'<tr class="em">{tds}</tr>' if emphasis else f"<tr>{tds}</tr>")
-    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in view.notes)
-    return f"<h3>{escape(view.title)}</h3>\n<table><tr>{head}</tr>\n" + "\n".join(rows) + f"\n</table>{notes}"
+    notes = "".join(f'<p class="note">{xml_text(n)}</p>' for n in view.notes)
+    return f"<h3>{xml_text(view.title)}</h3>\n<table><tr>{head}</tr>\n" + "\n".join(rows) + f"\n</table>{notes}"
 
 
 def bars(title: str, items: list[tuple[str, int]], text=readable) -> str:
@@ -48,13 +48,13 @@ def bars(title: str, items: list[tuple[str, int]], text=readable) -> str:
     height = 40 + row_h * len(items)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {label_w + bar_w + 120} {height}" '
            f'width="{label_w + bar_w + 120}" height="{height}" font-family="{FONT}" font-size="14" role="img">',
-           f'<text x="0" y="20" font-weight="bold">{escape(title)}</text>']
+           f'<text x="0" y="20" font-weight="bold">{xml_text(title)}</text>']
     for i, (label, value) in enumerate(items):
         y = 34 + i * row_h
         length = bar_w * value / top
-        out.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(label[-32:])}</text>')
+        out.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{xml_text(label[-32:])}</text>')
         out.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{length:.1f}" height="{row_h - 8}" fill="{BAR}"/>')
-        out.append(f'<text x="{label_w + length + 6:.1f}" y="{y + 17}">{escape(text(value))}</text>')
+        out.append(f'<text x="{label_w + length + 6:.1f}" y="{y + 17}">{xml_text(text(value))}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -63,14 +63,14 @@ def figures(design: DesignResult, analysis: Analysis) -> str:
     total = design.total
     items = [("MACs", readable(total.macs)), ("FLOPs", readable(total.flops)), ("params", readable(total.params)),
              ("activations", readable_bytes(total.activation_bytes)), ("output", "×".join(map(str, design.output)))]
-    cards = "".join(f'<div class="figure"><div class="value">{escape(v)}</div><div class="label">{escape(k)}</div></div>'
+    cards = "".join(f'<div class="figure"><div class="value">{xml_text(v)}</div><div class="label">{xml_text(k)}</div></div>'
                     for k, v in items)
     return f'<div class="figures">{cards}</div>'
 
 
 def page(title: str, body: list[str]) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n<h1>{escape(title)}</h1>\n"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+            f"<title>{xml_text(title)}</title><style>{STYLE}</style></head>\n<body>\n<h1>{xml_text(title)}</h1>\n"
             + "\n".join(body) + "\n</body></html>\n")
 
 
@@ -92,7 +92,7 @@ def diagram(design: DesignResult, depth: int | None, title: str) -> str:
     try:
         return svg(layout(design, depth), title)
     except LimitError as error:
-        return f'<p class="note">No diagram: {escape(str(error))}.</p>'
+        return f'<p class="note">No diagram: {xml_text(str(error))}.</p>'
 
 
 
@@ -104,7 +104,7 @@ def report_page(analysis: Analysis, depth: int | None = None, exact: bool = Fals
     body = []
     views = report_views(analysis, depth, exact, extra)
     for index, design in enumerate(analysis.designs):
-        body.append(f"<h2>{escape(design.name)}</h2>")
+        body.append(f"<h2>{xml_text(design.name)}</h2>")
         body.append(figures(design, analysis))
         body.append(bars(f"MACs by block or branch — {design.name}", parts_of(design)))
         if roofline:
@@ -124,6 +124,6 @@ def compare_page(comparison: Comparison, exact: bool = False, depth: int | None 
     body.append(bars("params", [(d.name, d.total.params) for d in designs]))
     body.append(bars("activations", [(d.name, d.total.activation_bytes) for d in designs], readable_bytes))
     for design in designs:
-        body.append(f"<h2>{escape(design.name)}</h2>")
+        body.append(f"<h2>{xml_text(design.name)}</h2>")
         body.append(diagram(design, depth, f"{title} — {design.name}"))
     return page(title, body)

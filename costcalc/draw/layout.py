@@ -16,8 +16,8 @@ from ..count.engine import DesignResult, Row
 from ..errors import LimitError
 from ..limits import MAX_DRAWN_BOXES
 from ..model.ops import format_shape
-from ..show.text import elide
 from ..units import readable
+from .labels import label, shorten
 
 BOX_W, BOX_H = 260, 66
 GAP_Y, GAP_X = 34, 24
@@ -56,6 +56,8 @@ class Frame:
 @dataclass(frozen=True, slots=True)
 class Edge:
     points: tuple[Point, ...]
+    label: str = ""
+    """The name (`as:`) of the tensor a skip edge carries, written where it leaves its box."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ class Fill:
     caption: str
     shares: dict[str, float]
     notes: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)
+    """What each box shows before its MACs, by path: the time the fill is a share of."""
 
 
 def macs_fill(design: DesignResult) -> Fill:
@@ -106,7 +110,7 @@ class _Part:
             self.w, self.h, shift(self.top), shift(self.bottom),
             [Box(b.x + dx, b.y + dy, b.w, b.h, b.lines, b.share, b.role, b.path, b.note) for b in self.boxes],
             [Frame(f.x + dx, f.y + dy, f.w, f.h, f.title, f.role) for f in self.frames],
-            [Edge(tuple(shift(p) for p in e.points)) for e in self.edges],
+            [Edge(tuple(shift(p) for p in e.points), e.label) for e in self.edges],
         )
 
 
@@ -129,30 +133,40 @@ def tree(rows: tuple[Row, ...]) -> list[_Node]:
     return roots
 
 
-def fit(text: str, width: float) -> str:
-    """`text`, elided in the middle (whole path segments where it can) to fit `width` pixels."""
-    return elide(text, max(int(width / CHAR_W), 5))
+def cells(width: float) -> int:
+    """How many characters fit `width` pixels (at least 5)."""
+    return max(int(width / CHAR_W), 5)
 
 
-def box_lines(row: Row) -> tuple[str, ...]:
-    name = row.path.rsplit("/", 1)[-1]
-    return (fit(f"{name} · {row.kind}", BOX_W - 16), format_shape(row.output),
-            f"{readable(row.cost.macs)} MACs · {readable(row.cost.params)} params")
+def box_lines(row: Row, figure: str = "") -> tuple[str, ...]:
+    """Name (and kind, where it adds something), output shape, and MACs and params (or `figure` first:
+    the time the fill shows)."""
+    counts = f"{readable(row.cost.macs)} MACs" + ("" if figure else f" · {readable(row.cost.params)} params")
+    return (label(row.path.rsplit("/", 1)[-1], row.kind, cells(BOX_W - 16)), format_shape(row.output),
+            f"{figure} · {counts}" if figure else counts)
+
+
+def bounded(designs: list[DesignResult], depth: int | None) -> None:
+    """Refuse diagrams of more than MAX_DRAWN_BOXES boxes in all (a layer, merge or folded block each)."""
+    drawn = sum(1 for design in designs for row in design.rows if depth is None or row.depth <= depth)
+    if drawn > MAX_DRAWN_BOXES:
+        names = ", ".join(design.name for design in designs)
+        raise LimitError(f"the diagram of {shorten(names, 60)} would have {drawn:,} boxes, more than "
+                         f"{MAX_DRAWN_BOXES:,}", hint="fold blocks into one box each with --depth (0 draws the top "
+                                                      "level only)")
 
 
 def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = None) -> Diagram:
     """The whole design: an input box on top of its rows, every part centred on its column; boxes
     filled by `fill` (default: their share of the MACs)."""
-    drawn = sum(1 for row in design.rows if depth is None or row.depth <= depth)
-    if drawn > MAX_DRAWN_BOXES:
-        raise LimitError(f"the diagram of {design.name} would have {drawn:,} boxes, more than {MAX_DRAWN_BOXES:,}",
-                         hint="fold blocks into one box each with --depth (0 draws the top level only)")
+    bounded([design], depth)
     fill = fill or macs_fill(design)
 
     def box(row: Row, lines: tuple[str, ...] | None = None) -> _Part:
         share, note = (0.0, "") if row.role == "input" else (fill.shares.get(row.path, 0.0), fill.notes.get(row.path, ""))
+        lines = lines or box_lines(row, fill.figures.get(row.path, ""))
         return _Part(BOX_W, BOX_H, (BOX_W / 2, 0), (BOX_W / 2, BOX_H),
-                     [Box(0, 0, BOX_W, BOX_H, lines or box_lines(row), share, row.role, row.path, note)])
+                     [Box(0, 0, BOX_W, BOX_H, lines, share, row.role, row.path, note)])
 
     def folded(row: Row) -> bool:
         return depth is not None and row.depth >= depth
@@ -164,12 +178,13 @@ def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = N
         return framed(branches(node) if row.role == "branches" else sequence(node.children), row)
 
     def framed(content: _Part, row: Row) -> _Part:
-        """A block or branches module: its parts inside a frame titled with its name, kind and MACs."""
+        """A block or branches module: its parts inside a frame titled with its name, kind and MACs (or time)."""
         inner = content.moved(PAD, TITLE_H)
         height = inner.h + TITLE_H + PAD
         part = _Part(inner.w + 2 * PAD, height, inner.top, inner.bottom, inner.boxes, inner.frames, inner.edges)
-        title = f"{row.path.rsplit('/', 1)[-1]} · {row.kind} · {readable(row.cost.macs)} MACs"
-        part.frames.insert(0, Frame(0, 0, part.w, part.h, fit(title, part.w - 2 * PAD), row.role))
+        figure = fill.figures.get(row.path) or f"{readable(row.cost.macs)} MACs"
+        title = label(row.path.rsplit("/", 1)[-1], row.kind, cells(part.w - 2 * PAD), figure)
+        part.frames.insert(0, Frame(0, 0, part.w, part.h, title, row.role))
         return part
 
     def sequence(nodes: list[_Node]) -> _Part:
@@ -190,12 +205,17 @@ def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = N
         return seq
 
     def column(group: _Node) -> _Part:
-        """One branch: its name on a band, then its layers (or one box, folded; or nothing, the identity)."""
-        inner = box(group.row) if group.children and folded(group.row) else sequence(group.children)
+        """One branch: its name on a band, left of the edge down its middle, then its layers (or one box, folded;
+        or nothing, the identity, as wide as its name needs up to a box's width)."""
+        name = group.row.path.rsplit("/", 1)[-1]
+        if group.children:
+            inner = box(group.row) if folded(group.row) else sequence(group.children)
+        else:
+            half = min(max(BOX_W / 4, len(name) * CHAR_W + 12), BOX_W / 2)
+            inner = _Part(2 * half, 0, (half, 0), (half, 0))
         col = inner.moved(0, TITLE_H)
         col.h += TITLE_H
-        name = group.row.path.rsplit("/", 1)[-1]
-        col.frames.insert(0, Frame(0, 0, col.w, TITLE_H, fit(name, col.w / 2 - 8), "branch"))
+        col.frames.insert(0, Frame(0, 0, col.w, TITLE_H, shorten(name, cells(col.w / 2 - 12)), "branch"))
         return col
 
     def branches(node: _Node) -> _Part:
@@ -235,7 +255,8 @@ def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = N
                   [b for p in parts for b in p.boxes], [f for p in parts for f in p.frames],
                   [e for p in parts for e in p.edges] + ([Edge((top.bottom, parts[1].top))] if design.rows else []))
     named = named_edges(design.rows, whole.boxes, whole.frames)
-    width = max([width, *(max(x for x, _ in e.points) + LANE for e in named)])
+    width = max([width, *(max(x for x, _ in e.points) + LANE for e in named),
+                 *(e.points[0][0] + CHAR_W * LABEL_SIZE / 14 * (len(e.label) + 1) for e in named)])
     margin = 16
     whole = _Part(width, height, whole.top, whole.bottom, whole.boxes, whole.frames, whole.edges + named).moved(margin, margin)
     return Diagram(width + 2 * margin, height + 2 * margin, tuple(whole.boxes), tuple(whole.frames), tuple(whole.edges),
@@ -244,6 +265,8 @@ def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = N
 
 LANE = 14
 """How far right of what it passes a named-tensor edge runs, and how far apart two such edges run."""
+LABEL_SIZE = 12
+"""The size in px of an edge's label; a character of it is CHAR_W * LABEL_SIZE / 14 wide."""
 
 
 def reads_named(row: Row) -> bool:
@@ -269,7 +292,7 @@ def named_edges(rows: tuple[Row, ...], boxes: list[Box], frames: list[Frame]) ->
             if start is None or (row.role == "merge" and name != "input" and sibling is not None
                                  and rows[sibling].keep == name):
                 continue  # the edge from the layer just before is drawn already
-            edges.append(_route(start, target, boxes, frames, len(edges)))
+            edges.append(_route(start, target, boxes, frames, len(edges), name))
     return edges
 
 
@@ -341,13 +364,14 @@ def _entering(index: _Index, scope: str) -> int | None:
     return None
 
 
-def _route(start: tuple[float, float], target: Box, boxes: list[Box], frames: list[Frame], number: int) -> Edge:
+def _route(start: tuple[float, float], target: Box, boxes: list[Box], frames: list[Frame], number: int,
+           name: str) -> Edge:
     end = (target.x + target.w, target.y + target.h / 2)
     top, bottom = start[1], end[1]
     beside = [b.x + b.w for b in boxes if b.y < bottom and b.y + b.h > top]
     beside += [f.x + f.w for f in frames if f.y < bottom and f.y + f.h > top and not _holds(f, start, target)]
     lane = max([start[0], end[0], *beside]) + LANE * (1 + number % 3)
-    return Edge((start, (lane, start[1]), (lane, end[1]), end))
+    return Edge((start, (lane, start[1]), (lane, end[1]), end), "" if name == "input" else name)
 
 
 def _holds(frame: Frame, start: tuple[float, float], box: Box) -> bool:

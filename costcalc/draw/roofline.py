@@ -11,24 +11,18 @@ overhead puts every point a little below its roof.
 from __future__ import annotations
 
 import math
-from html import escape
 
 from ..count.engine import DesignResult
 from ..device.profiles import Device
 from ..device.roofline import latency
 from ..device.traffic import memory
+from ..safe import xml_text
 from ..units import readable
 from .svg import FONT
 
 W, H, LEFT, BOTTOM, TOP, RIGHT = 760, 460, 80, 56, 36, 150
 COLOURS = {"depthwise": "#E69F00", "conv": "#0072B2", "other": "#777777"}
 """Okabe and Ito's orange and blue, told apart by colour-blind readers; grey for the rest."""
-
-
-def family(kind: str) -> str:
-    if kind in ("depthwise",):
-        return "depthwise"
-    return "conv" if kind in ("conv", "separable", "conv_transpose", "dense") else "other"
 
 
 def points(design: DesignResult, activation_bytes: int, weight_bytes: int, fused: bool, device: Device, dtype: str,
@@ -71,10 +65,10 @@ def roofline_svg(design: DesignResult, activation_bytes: int, weight_bytes: int,
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
            f'font-family="{FONT}" font-size="13" role="img" class="roofline">',
-           f'<title>{escape(f"Roofline of {design.name} on {device.title}, {dtype}")}</title>',
+           f'<title>{xml_text(f"Roofline of {design.name} on {device.title}, {dtype}")}</title>',
            f'<rect width="{W}" height="{H}" fill="#ffffff"/>',
            f'<text x="{LEFT}" y="22" font-size="15" font-weight="bold">'
-           f'{escape(f"{design.name} on {device.title} ({dtype})")}</text>']
+           f'{xml_text(f"{design.name} on {device.title} ({dtype})")}</text>']
     for exponent in range(x0, x1 + 1):
         x, _ = at(10 ** exponent, 10 ** y0)
         out.append(f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{TOP + plot_h}" stroke="#ddd"/>')
@@ -89,11 +83,12 @@ def roofline_svg(design: DesignResult, activation_bytes: int, weight_bytes: int,
                f'transform="rotate(-90 18 {TOP + plot_h / 2})">FLOP/s</text>')
     out.append(roof_line(peak, bandwidth, ' stroke-dasharray="5 4" stroke-opacity="0.5"'))
     out.append(roof_line(roof, slope, ""))
+    families = {row.path: row.op.family for row in design.rows if row.op is not None}
     for path, kind, intensity, rate in found:
         x, y = at(intensity, rate)
-        out.append(f'<circle class="layer" cx="{x}" cy="{y}" r="4.5" fill="{COLOURS[family(kind)]}" '
+        out.append(f'<circle class="layer" cx="{x}" cy="{y}" r="4.5" fill="{COLOURS[families[path]]}" '
                    f'fill-opacity="0.8" stroke="#222" stroke-width="0.5"><title>'
-                   f'{escape(f"{path} ({kind}): {intensity:.3g} FLOP/B, {readable(rate)}FLOP/s")}</title></circle>')
+                   f'{xml_text(f"{path} ({kind}): {intensity:.3g} FLOP/B, {readable(rate)}FLOP/s")}</title></circle>')
     legend = [("depthwise", "depthwise"), ("conv", "conv, dense"), ("other", "other layers")]
     for i, (key, label) in enumerate(legend):
         y = TOP + 14 + 22 * i

@@ -14,7 +14,7 @@ from ..count.engine import DesignResult, Row
 from ..device.profiles import Device
 from ..device.roofline import Estimate, latency
 from ..device.traffic import memory
-from ..show.device import seconds
+from ..units import seconds
 from .layout import Fill, box_lines
 
 BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused: its compute time only",
@@ -35,7 +35,7 @@ def latency_fill(design: DesignResult, device: Device, dtype: str, weight_dtype:
     precision = [dtype] + ([f"{weight_dtype} weights"] if weight_dtype != dtype else []) + (["fused"] if fused else [])
     caption = (f"fill: share of the estimated latency on {device.name} at batch {batch}, "
                f"{seconds(total)} ({', '.join(precision)})")
-    return Fill(caption, shares, notes)
+    return Fill(caption, shares, notes, {row.path: seconds(estimates[row.path].seconds) for row in design.rows})
 
 
 def note(row: Row, estimate: Estimate, share: float, total: float, device: Device, layer: bool) -> str:

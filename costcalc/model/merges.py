@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ..errors import ShapeError
 from ..varying import anywhere, one
-from .ops import Shape, format_shape, numel
+from .ops import MatMul, Shape, elementwise, format_shape, numel
 
 MERGES: dict[str, type[Merge]] = {}
 
@@ -35,6 +35,7 @@ class Merge:
     """Combines branch output shapes; `work` counts its elementwise operations."""
 
     kind: ClassVar[str]
+    family: ClassVar[str] = "other"
     torch: str = "operator"
 
     def infer(self, shapes: dict[str, Shape]) -> Shape:
@@ -42,6 +43,9 @@ class Merge:
 
     def work(self, shapes: dict[str, Shape], out: Shape) -> dict[str, int]:
         return {"merge": (len(shapes) - 1) * numel(out)}
+
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return elementwise(self.kind, out)
 
 
 def operands(shapes: dict[str, Shape], names) -> dict[str, Shape]:

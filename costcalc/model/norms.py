@@ -53,6 +53,7 @@ class GroupNorm(Norm):
     (Keras GroupNormalization, torch nn.GroupNorm)."""
 
     kind = "groupnorm"
+    mixes_positions = True
     groups: int = option(opt.positive_int)
 
     def infer(self, shape: Shape) -> Shape:

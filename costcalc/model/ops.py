@@ -4,13 +4,16 @@ Every kind answers four questions about an input shape (channels last, no batch 
 `infer` the output shape, `macs` the multiply-accumulates, `params` the trainable and
 non-trainable parameters, and `work` the elementwise operations that are not MACs
 (bias additions, normalisation, activations, pooling), which a FLOP convention weighs.
+It also says what the analyses ask of it: `matmul` (the kernel it runs on a device, as a
+matrix multiply), `receptive_window` and `mixes_positions` (its receptive field), and
+`family` (its colour on a roofline chart), so that no analysis tells kinds apart itself.
 `OPS` maps a kind's name to its class; the engine never asks for a kind by name.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import ClassVar
 
 from ..errors import ShapeError
@@ -20,6 +23,13 @@ from .options import option
 
 Shape = tuple[int, ...]
 OPS: dict[str, type[Op]] = {}
+
+Window = tuple[tuple[int, int], tuple[int, int], tuple[int, int], "opt.Padding"]
+"""A window slid over height and width: kernel, stride, dilation, and padding (`same`, or top, bottom,
+left, right; negative where rows and columns are cut)."""
+MatMul = tuple[str, tuple[int, int, int]]
+"""A kernel's name and its matrix multiply per sample: M output positions, N outputs per position,
+K inputs per output (a pool: its window; an elementwise op: 1)."""
 
 
 def numel(shape: Shape) -> int:
@@ -48,10 +58,26 @@ class Op:
     category: ClassVar[str]
     SIZED_BY_TENSOR: ClassVar[tuple[str, ...]] = ()
     """Options that may name a tensor instead (`size: skip1`): its [height, width] is the value."""
+    MAIN: ClassVar[str | None] = None
+    """The option a bare value would mean (`dense: 10` is units), where the kind has more than one required
+    option or none; else the one required option is the main one."""
+    family: ClassVar[str] = "other"
+    """Its kind of kernel on a roofline chart: conv (data reused: convolutions, dense), depthwise, other."""
+    mixes_positions: ClassVar[bool] = False
+    """Whether each output reads every position of the input (a groupnorm's statistics)."""
 
     @classmethod
     def option_fields(cls) -> dict:
         return {f.name: f for f in fields(cls) if "check" in f.metadata}
+
+    @classmethod
+    def required(cls) -> list[str]:
+        return [name for name, f in cls.option_fields().items() if f.default is MISSING]
+
+    @classmethod
+    def main_option(cls) -> str | None:
+        required = cls.required()
+        return cls.MAIN or (required[0] if len(required) == 1 else None)
 
     def infer(self, shape: Shape) -> Shape:
         return shape
@@ -64,6 +90,21 @@ class Op:
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return {}
+
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return elementwise(self.kind, out)
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        """The window it slides, or None: none (elementwise), or a field costcalc does not model."""
+        return None
+
+
+def elementwise(kind: str, out: Shape) -> MatMul:
+    """An op that computes each output from one input element: M positions, N channels, K 1."""
+    return kind, (numel(out) // out[-1], out[-1], 1)
+
+
+ONE = (1, 1)
 
 
 def image(kind: str, shape: Shape) -> Shape:
@@ -127,9 +168,14 @@ class Sliding(Op):
     bias: bool = option(opt.boolean, True)
     activation: str | None = option(opt.activation, None)
 
+    family = "conv"
+
     def window(self, shape: Shape) -> tuple[int, int]:
         image(self.kind, shape)
         return window_out(shape, self.kernel, self.stride, self.dilation, self.padding)
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        return self.kernel, self.stride, self.dilation, self.padding
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return _bias_and_activation(self, out)
@@ -141,6 +187,7 @@ class Conv(Sliding):
     """A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."""
 
     kind = "conv"
+    MAIN = "filters"
     filters: int = option(opt.positive_int)
     groups: int = option(opt.positive_int, 1)
 
@@ -161,6 +208,11 @@ class Conv(Sliding):
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.weights(inp) + (self.filters if self.bias else 0), 0
 
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        area, groups = self.kernel[0] * self.kernel[1], self.groups
+        name = "conv grouped" if groups > 1 else "conv 1x1" if area == 1 else "conv"
+        return name, (out[0] * out[1], self.filters // groups, inp[2] // groups * area)
+
 
 @register
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +220,7 @@ class Depthwise(Sliding):
     """A depthwise convolution: `multiplier` filters per input channel (Keras DepthwiseConv2D)."""
 
     kind = "depthwise"
+    family = "depthwise"
     multiplier: int = option(opt.positive_int, 1)
 
     def infer(self, shape: Shape) -> Shape:
@@ -179,6 +232,9 @@ class Depthwise(Sliding):
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.kernel[0] * self.kernel[1] * out[2] + (out[2] if self.bias else 0), 0
 
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return self.kind, (out[0] * out[1], self.multiplier, self.kernel[0] * self.kernel[1])
+
 
 @register
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +242,7 @@ class Separable(Sliding):
     """Depthwise then 1×1 pointwise convolution, bias on the pointwise part (Keras SeparableConv2D)."""
 
     kind = "separable"
+    MAIN = "filters"
     filters: int = option(opt.positive_int)
     multiplier: int = option(opt.positive_int, 1)
 
@@ -200,6 +257,9 @@ class Separable(Sliding):
         middle = inp[2] * self.multiplier
         return middle * (self.kernel[0] * self.kernel[1] + self.filters) + (self.filters if self.bias else 0), 0
 
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return self.kind, (out[0] * out[1], self.filters, inp[2] * self.multiplier)
+
 
 @register
 @dataclass(frozen=True, slots=True)
@@ -208,6 +268,7 @@ class Dense(Op):
 
     kind = "dense"
     category = "dense"
+    family = "conv"
     units: int = option(opt.positive_int)
     bias: bool = option(opt.boolean, True)
     activation: str | None = option(opt.activation, None)
@@ -220,6 +281,9 @@ class Dense(Op):
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return inp[-1] * self.units + (self.units if self.bias else 0), 0
+
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return self.kind, (numel(inp) // inp[-1], self.units, inp[-1])
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return _bias_and_activation(self, out)
@@ -244,6 +308,12 @@ class Pool(Op):
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return {"pooling": numel(out) * self.size[0] * self.size[1]}
 
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return self.kind, (out[0] * out[1], out[2], self.size[0] * self.size[1])
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        return self.size, self.stride or self.size, ONE, self.padding
+
 
 MaxPool = variant(Pool, "MaxPool", "maxpool", "Max pooling (Keras MaxPooling2D, torch nn.MaxPool2d).")
 AvgPool = variant(Pool, "AvgPool", "avgpool", "Average pooling (Keras AveragePooling2D, torch nn.AvgPool2d).")
@@ -254,6 +324,7 @@ class GlobalPool(Op):
     """Pooling over the whole height and width."""
 
     category = "pool"
+    mixes_positions = True
     keepdims: bool = option(opt.boolean, False)
     torch: str = option(opt.torch_call, "module")
 
@@ -291,6 +362,13 @@ class AdaptivePool(Op):
         rows = adaptive_windows(inp[0], self.output[0])
         cols = adaptive_windows(inp[1], self.output[1])
         return {"pooling": rows * cols * inp[2]}
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        """Windows of one size where the output divides the input; PyTorch's uneven windows are not modelled."""
+        if any(size % out for size, out in zip(inp[:2], self.output)):
+            return None
+        kernel = (inp[0] // self.output[0], inp[1] // self.output[1])
+        return kernel, kernel, ONE, (0, 0, 0, 0)
 
 
 AdaptiveAvgPool = variant(AdaptivePool, "AdaptiveAvgPool", "adaptive_avgpool",
@@ -362,6 +440,7 @@ class Dropout(Op):
     """Dropout: no cost at inference."""
 
     kind = "dropout"
+    MAIN = "rate"
     category = "reshape"
     rate: float | None = option(opt.rate, None)
 
@@ -379,6 +458,9 @@ class ZeroPad(Op):
         height, width, channels = image(self.kind, shape)
         top, bottom, left, right = self.padding
         return height + top + bottom, width + left + right, channels
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        return ONE, ONE, ONE, self.padding
 
 
 from . import norms, resampling  # noqa: F401  the kinds of these modules register themselves in OPS

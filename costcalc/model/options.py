@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import MISSING, field
 
 from ..safe import brief
+from ..suggest import did_you_mean
 from ..varying import is_array
 
 Padding = str | tuple[int, int, int, int]
@@ -34,6 +35,12 @@ def _describe(value) -> str:
     if isinstance(value, str):
         return f"the string {brief(value)}"
     return repr(value)
+
+
+def _nearest(value, values) -> str:
+    """`; did you mean 'relu'?` after a message about a string near one of `values`, else nothing."""
+    hint = did_you_mean(value, values) if isinstance(value, str) else None
+    return f"; {hint}" if hint else ""
 
 
 def is_int(value) -> bool:
@@ -109,7 +116,8 @@ def activation(value) -> str | None:
     if value in LEARNED_ACTIVATIONS:
         raise OptionError(f"{value} has learned weights, so it cannot be an activation option;"
                           f" write it as a layer after this one: `- {value}: {{slopes: channel}}`")
-    raise OptionError(f"expected one of none, {', '.join(ACTIVATIONS)}; got {_describe(value)}")
+    raise OptionError(f"expected one of none, {', '.join(ACTIVATIONS)}; got {_describe(value)}"
+                      + _nearest(value, ("none", *ACTIVATIONS)))
 
 
 SLOPES = ("channel", "shared", "element")
@@ -119,7 +127,7 @@ RESIZE_MODES = ("nearest", "bilinear")
 def _one_of(value, values: tuple[str, ...]) -> str:
     if value not in values:
         raise OptionError(f"expected {' or '.join(values) if len(values) < 3 else 'one of ' + ', '.join(values)},"
-                          f" got {_describe(value)}")
+                          f" got {_describe(value)}" + _nearest(value, values))
     return value
 
 

@@ -9,8 +9,11 @@ from typing import ClassVar
 from ..errors import ShapeError
 from . import options as opt
 from .ops import (
+    ONE,
+    MatMul,
     Op,
     Shape,
+    Window,
     Sliding,
     channel_groups,
     format_shape,
@@ -30,6 +33,7 @@ class Resize(Op):
     nn.Upsample and F.interpolate), to a target given in exactly one of the TARGETS forms."""
 
     kind = "resize"
+    MAIN = "scale"
     category = "resize"
     TARGETS: ClassVar[tuple[str, ...]] = ("scale", "size")  # a new form: one option here and one case in `target`
     SIZED_BY_TENSOR: ClassVar[tuple[str, ...]] = ("size",)  # size: skip1, as F.interpolate(size=skip1.shape[-2:])
@@ -62,6 +66,7 @@ class ConvTranspose(Sliding):
     is multiplied by filters/groups kernels, which overlap in the output."""
 
     kind = "conv_transpose"
+    MAIN = "filters"
     filters: int = option(opt.positive_int)
     groups: int = option(opt.positive_int, 1)
     padding: opt.Padding = option(opt.transpose_padding, "same")
@@ -104,6 +109,13 @@ class ConvTranspose(Sliding):
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.weights(inp) + (self.filters if self.bias else 0), 0
 
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return self.kind, (inp[0] * inp[1], self.filters // self.groups * self.kernel[0] * self.kernel[1],
+                           inp[2] // self.groups)
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        return None  # its outputs' fields overlap unevenly: not modelled
+
 
 @register
 @dataclass(frozen=True, slots=True)
@@ -134,3 +146,6 @@ class Crop(Op):
             raise ShapeError(f"cropping [{top}, {bottom}, {left}, {right}] leaves nothing of {format_shape(shape[:2])}",
                              hint="crop less than the height and width")
         return height - top - bottom, width - left - right, channels
+
+    def receptive_window(self, inp: Shape) -> Window | None:
+        return ONE, ONE, ONE, tuple(-side for side in self.cropping)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import Where
+from ..units import decimal_text
 from .merges import Merge
 from .ops import Op, Shape
 
@@ -71,10 +72,11 @@ Node = Layer | Group | Branches | Join
 
 METRICS = ("macs", "flops", "params", "trainable_params", "activations", "activation_bytes")
 """What a budget may limit."""
-DEVICE_METRICS = ("latency", "peak_memory", "weights_bytes", "train_memory")
-"""What a budget may also limit, figured by costcalc.device: latency in nanoseconds, the others in bytes.
-Growth limits take METRICS only."""
-BYTE_METRICS = ("activation_bytes", "peak_memory", "weights_bytes", "train_memory")
+DEVICE_METRICS = ("latency", "bytes_moved", "peak_memory", "weights_bytes", "train_memory")
+"""What a budget may also limit, figured by costcalc.device: latency in nanoseconds, the others in bytes."""
+BYTE_METRICS = ("activation_bytes", "bytes_moved", "peak_memory", "weights_bytes", "train_memory")
+UNITS = {"latency": "ns", **dict.fromkeys(BYTE_METRICS, "B")}
+"""The unit of a metric's exact figure (costcalc.units.quantity); a count has none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,7 @@ class Growth:
     def __str__(self) -> str:
         if self.percent is None:
             return f"+{self.amount:,}"
-        return f"+{self.percent if self.percent.denominator == 1 else float(self.percent)}%"
+        return f"+{decimal_text(self.percent)}%"
 
 
 @dataclass(frozen=True, slots=True)

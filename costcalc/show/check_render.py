@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .. import __version__
 from ..analyses.checks import FileCheck, Verdict
-from ..safe import github_data, github_property, one_line, visible
+from ..model.tree import UNITS
+from ..safe import github_data, github_plain, github_property, github_text, one_line, visible
+from ..units import quantity
 from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, share
@@ -28,24 +30,56 @@ def metric_name(verdict: Verdict) -> str:
     return f"{verdict.metric} growth" if verdict.growth else verdict.metric
 
 
+def amounts(verdict: Verdict) -> tuple[str, str, str | None]:
+    """The value, the limit and the baseline in the metric's unit (`9.04 ms`, `1.1 MiB`; counts exact), with
+    as many digits as tell the value from the limit; the limit of a latency names its device."""
+    unit = UNITS.get(verdict.metric, "")
+    for precision in range(13):  # 12 more digits tell any two whole nanoseconds, or bytes, apart
+        value, limit = (quantity(n, unit, precision) for n in (verdict.value, verdict.limit))
+        if value != limit or verdict.value == verdict.limit:
+            break
+    baseline = None if verdict.baseline is None else quantity(verdict.baseline, unit, precision)
+    return value, limit + (f" on {verdict.device}" if verdict.device else ""), baseline
+
+
 def message(verdict: Verdict) -> str:
     """`standard: macs 120,422,400 is over its limit of 20,000,000 (602.1%)`, or for a growth limit
-    `bottleneck: macs grew 50.0% from 12,443,648 to 18,665,472, over its limit of +10% (13,688,012)`."""
+    `bottleneck: macs grew 50.0% from 12,443,648 to 18,665,472, over its limit of +10% (13,688,012)`;
+    latency and bytes in their units: `standard: latency 9.04 ms is over its limit of 5 ms on jetson-nano (180.8%)`."""
     state = "over" if verdict.over else "within"
+    value, limit, baseline = amounts(verdict)
     if verdict.growth:
         change = growth_text(verdict)
         moved = f"changed {change}" if change.startswith(("-", "+0.0")) else f"grew {change[1:]}"
-        return (f"{verdict.design}: {verdict.metric} {moved} from {verdict.baseline:,} to {verdict.value:,},"
-                f" {state} its limit of {verdict.growth} ({verdict.limit:,})")
-    return (f"{verdict.design}: {verdict.metric} {verdict.value:,} is {state} its limit of {verdict.limit:,}"
-            f" ({used_text(verdict)})")
+        return (f"{verdict.design}: {verdict.metric} {moved} from {baseline} to {value},"
+                f" {state} its limit of {verdict.allowed} ({limit})")
+    return f"{verdict.design}: {verdict.metric} {value} is {state} its limit of {limit} ({used_text(verdict)})"
 
 
 def summary(check: FileCheck) -> str:
     count = len(check.verdicts)
     if check.over:
         return f"{len(check.over)} of {count} budgets exceeded"
+    if not count:
+        return "nothing checked"
     return f"all {count} budgets hold" if count > 1 else "the budget holds"
+
+
+def baseline_note(check: FileCheck) -> str | None:
+    """What growth went unchecked for want of a baseline: the whole spec, or some designs."""
+    fails = "; --require-baseline fails the check" if check.baseline_required else ""
+    if check.new_since is not None:
+        return f"new since {check.new_since}, growth not checked{fails}"
+    if check.no_baseline:
+        return f"growth not checked (not in the baseline): {', '.join(check.no_baseline)}{fails}"
+    return None
+
+
+def notes(check: FileCheck) -> list[str]:
+    """The lines under a check's table, said in every format: what was not checked, where devices came from."""
+    lines = [f"not checked (no budget): {', '.join(check.unchecked)}"] if check.unchecked else []
+    lines += [note] if (note := baseline_note(check)) else []
+    return lines + [f"device {name}: {origin}" for name, origin in check.devices]
 
 
 def check_views(checks: list[FileCheck]) -> list[View]:
@@ -54,16 +88,10 @@ def check_views(checks: list[FileCheck]) -> list[View]:
     for check in checks:
         if check.error:
             continue
-        notes = [summary(check)]
-        if check.unchecked:
-            notes.append(f"not checked (no budget): {', '.join(check.unchecked)}")
-        if check.no_baseline:
-            notes.append(f"growth not checked (not in the baseline): {', '.join(check.no_baseline)}")
         view = View(f"{check.file}: budget check", ("design", "metric", "value", "limit", "used", "result", "limit from"),
-                    notes=tuple(notes), right=(2, 3, 4))
+                    notes=(summary(check), *notes(check)), right=(2, 3, 4), keys=2)
         for v in check.verdicts:
-            cells = (v.design, metric_name(v), f"{v.value:,}", f"{v.limit:,}", used_text(v), "over" if v.over else "pass",
-                     v.source)
+            cells = (v.design, metric_name(v), *amounts(v)[:2], used_text(v), "over" if v.over else "pass", v.source)
             view.rows.append((cells, v.over))
         views.append(view)
     return views
@@ -75,21 +103,33 @@ def check_markdown(checks: list[FileCheck]) -> str:
     return "\n".join([*([markdown(views)] if views else []), *(markdown_error(c.error) for c in checks if c.error)])
 
 
+JSON_UNITS = {"ns": "seconds", "B": "bytes", "": "count"}
+"""Each unit of costcalc.model.tree.UNITS as json gives it: every time in seconds, as the other outputs' `latency_s`."""
+
+
+def json_figure(metric: str, figure: int) -> int | float:
+    """A budget figure for json: seconds for latency (its whole nanoseconds / 1e9), the exact integer otherwise."""
+    return figure / 1e9 if UNITS.get(metric) == "ns" else figure
+
+
 def verdict_dict(verdict: Verdict) -> dict:
+    metric = verdict.metric
     return {
-        "design": verdict.design, "metric": verdict.metric, "value": verdict.value, "limit": verdict.limit,
+        "design": verdict.design, "metric": metric, "unit": JSON_UNITS[UNITS.get(metric, "")],
+        "value": json_figure(metric, verdict.value), "limit": json_figure(metric, verdict.limit),
         "used": verdict.used, "over": verdict.over,
         "line": verdict.where.line if verdict.where else None, "col": verdict.where.col if verdict.where else None,
-        "source": verdict.source,
-        "growth": {"baseline": verdict.baseline, "allowed": str(verdict.growth)} if verdict.growth else None,
+        "source": verdict.source, "device": verdict.device,
+        "growth": {"baseline": json_figure(metric, verdict.baseline), "allowed": verdict.allowed} if verdict.growth
+        else None,
     }
 
 
 def check_json(checks: list[FileCheck]) -> str:
     specs = [
-        {"spec": c.file, "passed": not c.over and not c.error, "checks": [verdict_dict(v) for v in c.verdicts],
-         "unchecked": list(c.unchecked), "no_baseline": list(c.no_baseline),
-         "error": str(c.error) if c.error else None}
+        {"spec": c.file, "passed": not c.failed and not c.error, "checks": [verdict_dict(v) for v in c.verdicts],
+         "unchecked": list(c.unchecked), "no_baseline": list(c.no_baseline), "new_since": c.new_since,
+         "devices": dict(c.devices), "error": str(c.error) if c.error else None}
         for c in checks
     ]
     data = {"costcalc": __version__, "format": JSON_FORMAT,
@@ -97,18 +137,19 @@ def check_json(checks: list[FileCheck]) -> str:
     return json_text(data)
 
 
-def workflow_error(file: str, where, title: str, text: str) -> str:
-    """`::error file=F,line=L,col=C,title=T::message`, escaped as GitHub Actions requires."""
+def workflow_error(file: str, where, title: str, text: str, command: str = "error") -> str:
+    """`::error file=F,line=L,col=C,title=T::message` (or ::warning), escaped as GitHub Actions requires."""
     props = {"file": file}
     if where:
         props.update(line=str(where.line), col=str(where.col))
     props["title"] = title
     fields = ",".join(f"{key}={github_property(value)}" for key, value in props.items())
-    return f"::error {fields}::{github_data(text)}"
+    return f"::{command} {fields}::{github_data(text)}"
 
 
 def check_github(checks: list[FileCheck]) -> str:
-    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit)."""
+    """An error annotation on the budget line of each exceeded limit (the file, for a flag's limit), then a line
+    per file whose name is escaped: no line but costcalc's own annotations is a workflow command."""
     lines = []
     for check in checks:
         if check.error:
@@ -120,7 +161,11 @@ def check_github(checks: list[FileCheck]) -> str:
         for v in check.over:
             text = message(v) + ("" if v.where else f", given by {v.source}")
             lines.append(workflow_error(check.file, v.where, "costcalc over budget", text))
-        lines.append(visible(f"{check.file}: {summary(check)}"))
+        if note := baseline_note(check):
+            command = "error" if check.baseline_required else "warning"
+            lines.append(workflow_error(check.file, None, "costcalc no baseline", note, command))
+        lines += [f"{github_text(check.file)}: {github_plain(line)}" for line in (summary(check), *notes(check))
+                  if line != note]
     return "\n".join(lines) + "\n"
 
 
@@ -145,7 +190,13 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
                 case.set("line", str(v.where.line))
             if v.over:
                 ET.SubElement(case, "failure", message=message(v), type="over budget").text = f"limit from {v.source}"
-        _count(suite, len(check.verdicts) + bool(check.error), len(check.over), int(bool(check.error)))
+        required = check.baseline_required and check.missing_baseline
+        if required:  # a failing case of its own, so that reporters count it
+            _baseline_case(ET.SubElement(suite, "testcase", classname=check.file, name="baseline"), check, lines)
+        if not check.error and (said := notes(check)):
+            ET.SubElement(suite, "system-out").text = "; ".join((summary(check), *said))
+        _count(suite, len(check.verdicts) + bool(check.error) + required, len(check.over) + required,
+               int(bool(check.error)))
     suites = root.findall("testsuite")
     _count(root, *(sum(int(s.get(key)) for s in suites) for key in ("tests", "failures", "errors")))
     for element in root.iter():  # XML 1.0 cannot hold most control characters, even escaped
@@ -153,6 +204,14 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
         element.text = element.text and visible(element.text)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _baseline_case(case, check: FileCheck, lines: bool) -> None:
+    import xml.etree.ElementTree as ET
+
+    if lines:
+        case.set("file", check.file)
+    ET.SubElement(case, "failure", message=baseline_note(check), type="no baseline")
 
 
 def _count(element, tests: int, failures: int, errors: int) -> None:

@@ -12,7 +12,8 @@ from ..device.profiles import Device, entry
 from ..device.roofline import Estimate, latency
 from ..device.training import Training, training
 from ..device.traffic import Traffic, intensity, memory
-from ..units import readable, readable_bytes
+from ..units import readable, readable_bytes, seconds
+from .jsontext import json_text
 from .render import JSON_FORMAT
 from .views import ExtraColumns, View
 
@@ -22,14 +23,6 @@ DEVICE_TITLES = ("bound", "time")
 DEVICE_KEYS = ("bound", "compute_s", "memory_s", "latency_s")
 FIGURES = ("bytes_moved", "peak_activation_bytes", "weights_bytes")
 """A design's device figures in bytes (compare and diff), beside its latency per device."""
-
-
-def seconds(value: float) -> str:
-    """3.1 ms, 29.7 µs, 1.20 s."""
-    for size, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if value >= size:
-            return f"{value / size:.3g} {unit}"
-    return f"{value * 1e9:.3g} ns"
 
 
 def ratio(value) -> float | None:
@@ -83,29 +76,36 @@ def calibrated(device: Device) -> str:
 
 
 def devices_view(devices: dict[str, Device]) -> View:
-    """One row per device: peak dense throughput per dtype, bandwidth, and where the figures come from."""
+    """One row per device: peak dense throughput per dtype, bandwidth, the efficiencies and overhead every
+    estimate applies, and where the figures come from."""
     dtypes = ("float32", "float16", "bfloat16", "int8")
-    view = View("devices: peak dense throughput (TFLOP/s; TOP/s for int8) and memory bandwidth",
-                ("device", "title", *dtypes, "GB/s"), right=tuple(range(2, 7)),
+    calibrated_ones = any(d.kernels for d in devices.values())
+    view = View("devices: peak dense TFLOP/s (TOP/s for int8), GB/s, efficiencies and overhead",
+                ("device", "title", *dtypes, "GB/s", "compute", "memory", "overhead"), right=tuple(range(2, 10)),
                 notes=("* estimated: no vendor states it; the source says how it was derived",
-                       "add your own with --devices FILE (docs/latency.md); costcalc devices measure profiles this machine,",
-                       "costcalc devices calibrate fits one to layers timed on a runtime",
+                       "compute, memory: the share of peak FLOP/s and of GB/s that a layer reaches;",
+                       "overhead: a fixed time per layer; every estimate applies all three",
+                       *(("† calibrated: each kernel's efficiency by its shape; this one for the rest",)
+                         * calibrated_ones),
+                       "your own devices: --devices FILE (docs/latency.md)",
+                       "this machine's profile: costcalc devices measure",
+                       "a device fitted to layers timed on a runtime: costcalc devices calibrate",
                        "sources:", *(f"  {d.name}: {d.source} ({d.origin}){calibrated(d)}" for d in devices.values())))
     for device in devices.values():
         def mark(key: str) -> str:
             return "*" if key in device.estimated else ""
 
         peaks = tuple(f"{device.flops_per_s[d] / 1e12:g}{mark(d)}" if d in device.flops_per_s else "—" for d in dtypes)
-        view.rows.append(((device.name, device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}"), False))
+        shares = (f"{device.compute_efficiency:.0%}{'†' * bool(device.kernels)}", f"{device.memory_efficiency:.0%}")
+        view.rows.append(((device.name, device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
+                           *shares, seconds(device.overhead_s)), False))
     return view
 
 
 def devices_json(devices: dict[str, Device]) -> str:
-    import json
-
     data = {name: {**entry(d), "origin": d.origin} for name, d in devices.items()}
     stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
-    return json.dumps({**stamp, "devices": data}, indent=2, ensure_ascii=False) + "\n"
+    return json_text({**stamp, "devices": data})
 
 
 def devices_file(devices: dict[str, Device]) -> str:
@@ -152,7 +152,8 @@ def figures_view(figures: dict[str, dict], exact: bool) -> View:
     """The designs' bytes, memory, estimated latency per device and training figures, side by side."""
     first = next(iter(figures.values()))
     columns = ("design", *figures_titles(first))
-    view = View("on a device: bytes moved, peak activation memory, weights, roofline latency", columns,
+    view = View(f"on a device, a batch of {first['batch']}: bytes moved, peak activation memory, weights, roofline latency",
+                columns,
                 right=tuple(range(1, len(columns))), notes=figures_notes(first))
     for name, found in figures.items():
         view.rows.append(((name, *figures_cells(found, exact)), False))

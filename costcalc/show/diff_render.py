@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .. import __version__
 from ..analyses.diff import LAYER_METRICS, Change, DesignDiff, Diff
-from ..units import readable_bytes
-from .device import FIGURES, seconds
+from ..units import readable_bytes, seconds
+from .device import FIGURES
 from .render import JSON_FORMAT, cost_dict, csv_text
 from .jsontext import json_text
 from .views import View, figure, signed
@@ -27,8 +27,17 @@ def amount(metric: str, value: int | float | None, exact: bool) -> str:
     return readable_bytes(value) if metric in BYTES and not exact else figure(value, exact)
 
 
-def totals_view(result: Diff, exact: bool) -> View:
-    """Each design's metrics old → new, changed rows emphasised; designs added and removed as notes."""
+def past(change: Change, growth: dict | None) -> bool:
+    """Whether a row is emphasised: changed, or with growth limits (metric → Growth) grown past its limit."""
+    if growth is None:
+        return change.old != change.new
+    limit = growth.get(change.metric)
+    return limit is not None and change.old is not None and change.new > limit.ceiling(change.old)
+
+
+def totals_view(result: Diff, exact: bool, growth: dict | None = None) -> View:
+    """Each design's metrics old → new, changed rows emphasised (with `growth`, only those grown past their
+    limit); designs added and removed as notes."""
     same = result.old_file == result.new_file
     title = f"{result.old_file}: designs compared" if same else f"{result.old_file} → {result.new_file}"
     notes = [f"{label}: {', '.join(names)}" for label, names in
@@ -38,12 +47,12 @@ def totals_view(result: Diff, exact: bool) -> View:
                      f"--design {result.removed[0]} --design {result.added[0]}")
     if result.batch is not None and result.designs:
         notes.append(f"device figures for a batch of {result.batch}; latency is a roofline estimate (docs/latency.md)")
-    view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4))
+    view = View(title, ("design", "metric", "old", "new", "change"), notes=tuple(notes), right=(2, 3, 4), keys=2)
     for design in result.designs:
         for change in design.every_change:
             cells = (design.name, change.label, amount(change.metric, change.old, exact),
                      amount(change.metric, change.new, exact), percent(change))
-            view.rows.append((cells, change.old != change.new))
+            view.rows.append((cells, past(change, growth)))
     return view
 
 
@@ -65,8 +74,8 @@ def layers_view(design: DesignDiff, exact: bool) -> View:
     return view
 
 
-def diff_views(result: Diff, exact: bool = False) -> list[View]:
-    return [totals_view(result, exact), *(layers_view(d, exact) for d in result.designs if d.layers)]
+def diff_views(result: Diff, exact: bool = False, growth: dict | None = None) -> list[View]:
+    return [totals_view(result, exact, growth), *(layers_view(d, exact) for d in result.designs if d.layers)]
 
 
 def _optional(cost):

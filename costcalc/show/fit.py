@@ -19,7 +19,8 @@ def columns_of(view: View, keep: tuple[int, ...]) -> View:
     """The view with only the columns in `keep`."""
     rows = [(tuple(cells[i] for i in keep), emphasis) for cells, emphasis in view.rows]
     return replace(view, columns=tuple(view.columns[i] for i in keep), rows=rows,
-                   right=tuple(n for n, i in enumerate(keep) if i in view.right), joins=())
+                   right=tuple(n for n, i in enumerate(keep) if i in view.right), joins=(),
+                   keys=sum(i < view.keys for i in keep))
 
 
 def joined(view: View, aligned: bool = True) -> View:
@@ -44,7 +45,7 @@ def turned(view: View) -> View:
     rows = [((view.columns[j], *(cells[j] for cells, _ in view.rows)), False) for j in range(1, len(view.columns))]
     notes = tuple(note.replace(" in its column", " in its row") for note in view.notes)  # compare's ★
     return replace(view, columns=columns, rows=rows, notes=notes, right=tuple(range(1, len(columns))), joins=(),
-                   transposable=False)
+                   transposable=False, keys=1)
 
 
 def forms(view: View) -> list[View]:
@@ -95,10 +96,10 @@ def compact_lines(view: View) -> list[tuple[str, bool]]:
 
 
 def split_lines(view: View, widths: tuple[int, ...], groups: tuple[tuple[int, ...], ...]) -> list[tuple[str, bool]]:
-    """A compact table per group of columns, each led by the first column, a blank line between them."""
+    """A compact table per group of columns, each led by the view's key columns, a blank line between them."""
     lines: list[tuple[str, bool]] = []
     for number, group in enumerate(groups):
-        keep = (0, *group)
+        keep = (*range(view.keys), *group)
         lines += [("", False)] if number else []
         lines += compact_lines(shaped(columns_of(view, keep), tuple(widths[i] for i in keep)))
     return lines
@@ -121,7 +122,8 @@ def view_lines(view: View, budget: int | None) -> list[tuple[str, bool]]:
     if budget is None:
         return [(view.title, True), *box_lines(view), *((note, False) for note in view.notes)]
     candidates = forms(view)
-    chosen = layout([[column(form, i) for i in range(len(form.columns))] for form in candidates], budget)
+    chosen = layout([[column(form, i) for i in range(len(form.columns))] for form in candidates], budget,
+                    [form.keys for form in candidates])
     form = candidates[chosen.form]
     if chosen.style == RECORDS:
         table = record_lines(form, budget)

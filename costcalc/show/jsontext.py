@@ -11,7 +11,13 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+from ..safe import json_visible
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def _encode(value) -> str:
+    return json_visible(_ENCODER.encode(value))
 
 
 class Lines:
@@ -34,7 +40,7 @@ def _write(value, pad: str, out: list[str]) -> None:
     if isinstance(value, dict) and value:
         out.append("{")
         for number, (key, item) in enumerate(value.items()):
-            out.append(f"{',' if number else ''}\n{inner}{_ENCODE(str(key))}: ")
+            out.append(f"{',' if number else ''}\n{inner}{_encode(str(key))}: ")
             _write(item, inner, out)
         out.append(f"\n{pad}}}")
     elif isinstance(value, (list, tuple)) and value:
@@ -45,8 +51,8 @@ def _write(value, pad: str, out: list[str]) -> None:
         out.append(f"\n{pad}]")
     elif isinstance(value, Lines):
         start = len(out)
-        out.extend(f"{',' if number else ''}\n{inner}{_ENCODE(item)}" for number, item in enumerate(value.items))
+        out.extend(f"{',' if number else ''}\n{inner}{_encode(item)}" for number, item in enumerate(value.items))
         out.insert(start, "[")
         out.append(f"\n{pad}]" if len(out) > start + 1 else "]")
     else:
-        out.append(_ENCODE(value))
+        out.append(_encode(value))

@@ -5,7 +5,7 @@ as columns: see show/fit.py), and be drawn in three styles: boxed (`│ a │ b 
 (columns a space apart) or, when no table fits, as a record per row. `layout` picks the first
 that fits the budget, in this order: each form boxed, at full width or else with its columns
 squeezed (text wrapped at spaces, paths elided) down to their floors; the same compact; the first form compact in groups of columns, one table after the other, each led by
-the first column; then records. No budget (output to a file or a pipe) is today's full width.
+the columns that name a row (design, varied parameters, layer path); then records. No budget (output to a file or a pipe) is today's full width.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def squeeze(columns: Sequence[Column], room: int) -> tuple[int, ...]:
     return tuple(widths)
 
 
-def layout(forms: Sequence[Sequence[Column]], budget: int) -> Layout:
-    """The first layout of `forms` (in order of preference) that fits `budget` cells."""
+def layout(forms: Sequence[Sequence[Column]], budget: int, keys: Sequence[int] = ()) -> Layout:
+    """The first layout of `forms` (in order of preference) that fits `budget` cells; `keys[n]` leading columns
+    of form n name a row (1 when not given), and every group of a split repeats them."""
     for style in (BOX, COMPACT):
         for number, form in enumerate(forms):
             widths = tuple(column.width for column in form)
@@ -62,30 +63,32 @@ def layout(forms: Sequence[Sequence[Column]], budget: int) -> Layout:
                 return Layout(number, style, widths)
             if table_width([column.floor for column in form], style) <= budget:
                 return Layout(number, style, squeeze(form, budget - table_width([0] * len(form), style)))
-    splits = (split(form, budget, number) for number, form in enumerate(forms))
+    splits = (split(form, budget, number, keys[number] if keys else 1) for number, form in enumerate(forms))
     return next((found for found in splits if found), Layout(0, RECORDS))
 
 
-def split(form: Sequence[Column], budget: int, number: int = 0) -> Layout | None:
-    """The columns after the first in consecutive groups, each fitting `budget` compact beside the first
-    column (at its floor, widened as far as every group allows); None when a group cannot fit."""
-    if len(form) < 3:
+def split(form: Sequence[Column], budget: int, number: int = 0, keys: int = 1) -> Layout | None:
+    """The columns after the first `keys` in consecutive groups, each fitting `budget` compact beside those key
+    columns (at their floors, widened as far as every group allows); None when a group cannot fit."""
+    if len(form) < keys + 2:
         return None
-    first, groups = form[0], [[]]
-    for i in range(1, len(form)):
-        beside = [first.floor, *(form[j].width for j in groups[-1]), form[i].width]
+    lead, groups = [column.floor for column in form[:keys]], [[]]
+    for i in range(keys, len(form)):
+        beside = [*lead, *(form[j].width for j in groups[-1]), form[i].width]
         if groups[-1] and table_width(beside, COMPACT) > budget:
             groups.append([])
         groups[-1].append(i)
-    widths = [first.floor] + [column.width for column in form[1:]]
+    widths = lead + [column.width for column in form[keys:]]
     for group in groups:
-        room = budget - table_width([first.floor] + [0] * len(group), COMPACT)
+        room = budget - table_width(lead + [0] * len(group), COMPACT)
         if sum(form[j].floor for j in group) > room:
             return None
         for j, cells in zip(group, squeeze([form[j] for j in group], room)):
             widths[j] = cells
-    spare = min(budget - table_width([0, *(widths[j] for j in group)], COMPACT) for group in groups)
-    widths[0] = min(first.width, spare)
+    spare = min(budget - table_width([*lead, *(widths[j] for j in group)], COMPACT) for group in groups)
+    for k in range(keys):  # the key columns widened, the first first, as far as the spare cells go
+        widths[k] = min(form[k].width, lead[k] + spare)
+        spare -= widths[k] - lead[k]
     return Layout(number, COMPACT, tuple(widths), tuple(map(tuple, groups)))
 
 

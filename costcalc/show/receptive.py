@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..analyses.receptive import Field, receptive_fields
-from ..count.engine import Analysis
+from ..count.engine import Analysis, DesignResult
 from .views import ExtraColumns
 
 TITLES = ("RF", "jump", "offset")
@@ -46,14 +46,29 @@ def values(field: Field) -> tuple:
     return tuple(number(v) for v in (h.size, w.size, h.jump, w.jump, h.offset, w.offset))
 
 
+def unknown_note(design: DesignResult, fields: dict[str, Field]) -> tuple[str, ...]:
+    """Why a row has no field (`—`): the layers whose field costcalc does not model, which the rows after them
+    inherit; nothing where every field is known."""
+    causes = list(dict.fromkeys(f.cause for f in fields.values() if f.cause))
+    if not causes:
+        return ()
+    kinds = {row.path: row.kind for row in design.rows}
+    named = ", ".join(f"{path} ({kinds[path]})" for path in causes[:3])
+    named += f" and {len(causes) - 3} more" * (len(causes) > 3)
+    which = "that layer's" if len(causes) == 1 else "those layers'"
+    return (f"— no receptive field from {named} on: costcalc does not model {which} field, nor so those of the rows "
+            "that follow (docs/conventions.md, Receptive fields)",)
+
+
 def receptive_columns(analysis: Analysis) -> ExtraColumns:
     """Each row's receptive field (and the design's, on its total row) as extra report columns."""
-    table, data = {}, {}
+    table, data, notes = {}, {}, {}
     for design in analysis.designs:
         fields = receptive_fields(design)
         last = fields[design.rows[-1].path] if design.rows else None
         table[design.name] = {path: cells(f) for path, f in fields.items()}
         data[design.name] = {path: values(f) for path, f in fields.items()}
+        notes[design.name] = unknown_note(design, fields)
         if last is not None:
             table[design.name][""], data[design.name][""] = cells(last), values(last)
-    return ExtraColumns(TITLES, KEYS, table, data)
+    return ExtraColumns(TITLES, KEYS, table, data, notes)

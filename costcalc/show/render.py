@@ -14,10 +14,10 @@ from dataclasses import replace
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
-from ..safe import csv_cell, markdown_cell, visible
+from ..safe import csv_cell, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, json_text
-from .text import pad, width
+from .text import pad, width, wrap
 from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
@@ -96,19 +96,36 @@ def shown(view: View) -> View:
                    notes=tuple(map(visible, view.notes)))
 
 
+def listing(entries: dict[str, str], cells: int | None) -> str:
+    """Each name, then a line about it beside it, aligned; that line wrapped to `cells` (None: left whole), or
+    under the name where the room beside it is under 40 cells."""
+    left = max(map(width, entries), default=0) + 2
+    lines = []
+    for name, about in entries.items():
+        about = visible(about)
+        if cells is None:
+            lines.append(pad(name, left) + about)
+        elif cells - left >= 40:
+            first, *rest = wrap(about, cells - left)
+            lines += [pad(name, left) + first, *(" " * left + line for line in rest)]
+        else:
+            lines += [name, *("    " + line for line in wrap(about, cells - 4))]
+    return "".join(line.rstrip() + "\n" for line in lines)
+
+
 def markdown(views: list[View]) -> str:
     """GitHub-flavoured Markdown tables, emphasised rows in bold."""
     parts = []
-    for view in map(shown, views):
-        lines = [f"### {view.title}", "", "| " + " | ".join(map(markdown_cell, view.columns)) + " |"]
+    for view in views:
+        lines = [f"### {markdown_text(view.title)}", "", "| " + " | ".join(map(markdown_text, view.columns)) + " |"]
         right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
         lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")
         for cells, emphasis in view.rows:
-            cells = [markdown_cell(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
+            cells = [markdown_text(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
             if emphasis:
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
-        lines += [""] + [f"{note}  " for note in view.notes]
+        lines += [""] + [f"{markdown_text(note)}  " for note in view.notes]
         parts.append("\n".join(lines).rstrip())
     return "\n\n".join(parts) + "\n"
 
@@ -205,7 +222,7 @@ def csv_text(header: list[str], rows) -> str:
     """A header and rows as CSV text with exact integers; no cell runs as a spreadsheet formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(map(csv_cell, header))
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 

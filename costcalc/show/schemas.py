@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..analyses.compare import METRICS as RATIO_METRICS
 from ..count.conventions import KINDS
-from ..model.tree import DEVICE_METRICS, METRICS
+from ..model.tree import DEVICE_METRICS, METRICS, UNITS
+from .check_render import JSON_UNITS
 from .device import DEVICE_KEYS, FIGURES, KEYS as MEMORY_KEYS
 from .receptive import KEYS as FIELD_KEYS
 from .receptive import WHOLE
@@ -92,13 +93,26 @@ def compare() -> dict:
         "branches": array(branch)})
 
 
+def figure_in(unit: str) -> dict:
+    """A budget figure in json, by its unit (UNITS): seconds for a time, an exact integer (bytes or a count) otherwise."""
+    return {**NUMBER, "minimum": 0} if unit == "ns" else COUNT
+
+
 def check() -> dict:
-    verdict = record({"design": TEXT, "metric": {"enum": [*METRICS, *DEVICE_METRICS]}, "value": COUNT, "limit": COUNT,
+    verdict = record({"design": TEXT, "metric": {"enum": [*METRICS, *DEVICE_METRICS]},
+                      "unit": {"enum": list(JSON_UNITS.values())}, "value": NUMBER, "limit": NUMBER,
                       "used": nullable(NUMBER), "over": {"type": "boolean"}, "line": nullable(COUNT),
-                      "col": nullable(COUNT), "source": TEXT,
-                      "growth": nullable(record({"baseline": COUNT, "allowed": TEXT}))})
+                      "col": nullable(COUNT), "source": TEXT, "device": nullable(TEXT),
+                      "growth": nullable(record({"baseline": NUMBER, "allowed": TEXT}))})
+    metrics = (*METRICS, *DEVICE_METRICS)
+    verdict["allOf"] = [  # each metric's unit, and its figures in it
+        {"if": {"properties": {"metric": {"enum": [m for m in metrics if UNITS.get(m, "") == unit]}}},
+         "then": {"properties": {"unit": {"const": name}, "value": figure, "limit": figure,
+                                 "growth": nullable(record({"baseline": figure, "allowed": TEXT}))}}}
+        for unit, name in JSON_UNITS.items() for figure in [figure_in(unit)]]
     spec = record({"spec": TEXT, "passed": {"type": "boolean"}, "checks": array(verdict), "unchecked": array(TEXT),
-                   "no_baseline": array(TEXT), "error": nullable(TEXT)})
+                   "no_baseline": array(TEXT), "new_since": nullable(TEXT), "devices": mapping(TEXT),
+                   "error": nullable(TEXT)})
     return document("costcalc check --format json", {**STAMP, "passed": {"type": "boolean"}, "specs": array(spec)})
 
 
@@ -133,7 +147,8 @@ def devices() -> dict:
 
 def sweep() -> dict:
     variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **ON_A_DEVICE,
-                      "limits": mapping(COUNT, {"enum": [*METRICS, *DEVICE_METRICS]}),
+                      "limits": record({metric: figure_in(UNITS.get(metric, "")) for metric in (*METRICS, *DEVICE_METRICS)},
+                                       optional=(*METRICS, *DEVICE_METRICS)),
                       "fits": nullable({"type": "boolean"})},
                      optional=tuple(ON_A_DEVICE))
     return document("costcalc sweep --format json", {

@@ -12,7 +12,7 @@ STAND_INS = {
     "≥": ">=", "≤": "<=", "Δ": "d", "²": "^2", "‘": "'", "’": "'", "“": '"', "”": '"',
     "Σ": "sum", "β": "beta", "γ": "gamma", "σ": "sigma", "█": "#", **dict.fromkeys("▏▎▍▌▋▊▉", "+"),
     "●": "o", "■": "#", "▲": "^", "◆": "@", "○": "O", "□": "=", "△": "A", "◇": "%",  # sweep --plot's markers
-    **dict.fromkeys("━─", "-"), **dict.fromkeys("┃│", "|"), **dict.fromkeys("┏┓┗┛┡┩└┘┳┻╇┴┬├┤┼", "+"),
+    **dict.fromkeys("━─╌", "-"), **dict.fromkeys("┃│", "|"), **dict.fromkeys("┏┓┗┛┡┩└┘┳┻╇┴┬├┤┼", "+"),
 }
 """An ASCII stand-in for each character costcalc prints that some encodings lack; any other becomes `?`."""
 

@@ -22,6 +22,8 @@ class View:
 
     To fit a narrow console (show/fit.py), a column of `joins` may share the cell of the column
     before it (a ratio beside its value), and a `transposable` table may be turned, rows as columns.
+    The first `keys` columns name a row (design, varied parameters, layer path): a table split in groups of
+    columns repeats them in every group.
     """
 
     title: str
@@ -31,19 +33,22 @@ class View:
     right: tuple[int, ...] = ()
     joins: tuple[int, ...] = ()
     transposable: bool = False
+    keys: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class ExtraColumns:
     """More columns for a report's rows, each design's by row path ("" for the total row).
 
-    `cells` are the table's text under `titles`; `values` are what json and csv carry under `keys`.
+    `cells` are the table's text under `titles`; `values` are what json and csv carry under `keys`;
+    `notes`, per design, what the table says under them.
     """
 
     titles: tuple[str, ...]
     keys: tuple[str, ...]
     cells: dict[str, dict[str, tuple[str, ...]]]
     values: dict[str, dict[str, tuple]]
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def row_cells(self, design: str, path: str) -> tuple[str, ...]:
         return self.cells.get(design, {}).get(path, ("",) * len(self.titles))
@@ -58,7 +63,8 @@ class ExtraColumns:
         for design, path in paths:
             cells.setdefault(design, {})[path] = self.row_cells(design, path) + other.row_cells(design, path)
             values.setdefault(design, {})[path] = self.row_values(design, path) + other.row_values(design, path)
-        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values)
+        notes = {d: self.notes.get(d, ()) + other.notes.get(d, ()) for d in {**self.notes, **other.notes}}
+        return ExtraColumns(self.titles + other.titles, self.keys + other.keys, cells, values, notes)
 
 
 def figure(n: int, exact: bool) -> str:
@@ -99,7 +105,7 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         view = View(
             f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
             ("layer", "kind", "output", "params", "MACs", "share", *titles),
-            right=tuple(range(3, 6 + len(titles))),
+            right=tuple(range(3, 6 + len(titles))), notes=extra.notes.get(design.name, ()) if extra else (),
         )
         known: dict = {}  # the cells of a figure, a shape or a share, each made once: layers repeat them
 
@@ -124,10 +130,10 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
 
 
 def breakdown_view(design: DesignResult, analysis: Analysis, exact: bool) -> View:
-    """A design's FLOPs by operation kind under the convention, closed by the design's totals."""
+    """A design's FLOPs by each operation kind that has some under the convention, closed by the design's totals."""
     view = View(f"{design.name}: FLOPs by operation kind, {analysis.convention} convention", ("kind", "FLOPs", "share"),
                 notes=summary(design, analysis), right=(1, 2))
-    for kind in KINDS:
+    for kind in (kind for kind in KINDS if design.breakdown[kind]):
         view.rows.append(((kind, figure(design.breakdown[kind], exact), share(design.breakdown[kind], design.total.flops)), False))
     view.rows.append((("total", figure(design.total.flops, exact), share(design.total.flops, design.total.flops)), True))
     return view
@@ -164,13 +170,14 @@ def conventions_views(conventions) -> list[View]:
     return views
 
 
-def compare_views(comparison: Comparison, exact: bool = False) -> list[View]:
-    """The designs table, and a by-branch table where designs have branches."""
+def compare_views(comparison: Comparison, exact: bool = False, per_sample: bool = False) -> list[View]:
+    """The designs table, and a by-branch table where designs have branches; `per_sample` says in the title
+    that its figures are for one sample (beside device figures for a batch)."""
     analysis = comparison.analysis
     columns = ["design", "output"]
     for name in METRICS:
         columns += [METRIC_TITLES[name], f"× {comparison.baseline.name}"]
-    title = f"{analysis.name or analysis.file}: designs on {format_shape(analysis.input)}"
+    title = f"{analysis.name or analysis.file}: designs on {format_shape(analysis.input)}{', per sample' * per_sample}"
     ratios = tuple(i for i, column in enumerate(columns) if column.startswith("× "))
     view = View(title, tuple(columns), right=tuple(range(2, len(columns))), joins=ratios, transposable=True,
                 notes=(f"{BEST} best in its column; ratios are to {comparison.baseline.name}; "

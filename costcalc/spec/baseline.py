@@ -8,53 +8,41 @@ file at that revision) comes back as a `Spec` for the engine to count; a json re
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 from ..errors import SpecError
-from ..files import read_file, too_large
-from ..limits import MAX_FILE_BYTES
+from ..files import read_file
 from ..model.tree import METRICS, Spec
 from ..safe import brief
-from .reader import load, loads
+from ..units import parse_figure
+from .git import revision_text
+from .reader import STDIN, load, loads
 
 GIT = "git:"
 
 
-def read_baseline(against: str, spec_path: str) -> Spec | dict[str, dict[str, int]]:
-    """The baseline named by `against` for the spec at `spec_path`; SpecError if it cannot be read."""
+def read_baseline(against: str, spec_path: str, settings=(), convention: str = "costcalc"
+                  ) -> Spec | dict[str, dict[str, int]] | None:
+    """The baseline named by `against` for the spec at `spec_path`, its parameters set by `settings` as the
+    spec's are; None when `git:REV` has no such file (the spec is new). SpecError if it cannot be read, or
+    if it was not counted as the spec is (`settings` on a json report, another convention or element size)."""
     if against.startswith(GIT):
-        return loads(git_show(against[len(GIT):], spec_path), f"{spec_path}@{against[len(GIT):]}")
+        revision = against[len(GIT):]
+        if spec_path == STDIN:
+            raise SpecError(f"--against {against}: standard input has no copy at a revision; give the spec's file")
+        text = revision_text(revision, spec_path, f"--against {against}")
+        return None if text is None else loads(text, f"{spec_path}@{revision}", settings)
     if against.endswith(".json"):
-        return report_totals(against)
-    return load(against)
+        if settings:
+            raise SpecError(f"--against {against}: a json report does not say which --set its figures were "
+                            "counted with",
+                            hint="give the baseline as a spec or git:REV, which --set applies to as well")
+        return report_totals(against, convention)
+    return load(against, settings)
 
 
-def git_show(revision: str, spec_path: str) -> str:
-    """The text of `spec_path` at `revision`, read with `git show` from the spec's own directory."""
-    if not revision:
-        raise SpecError("--against git: needs a revision, such as git:origin/main or git:HEAD~1")
-    folder, name = os.path.split(os.path.abspath(spec_path))
-    try:
-        shown = subprocess.run(["git", "-C", folder, "show", f"{revision}:./{name}"], capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SpecError(f"--against {GIT}{revision}: cannot run git: {exc}") from None
-    if shown.returncode:
-        said = shown.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = said[0].removeprefix("fatal: ") if said else f"git exited with {shown.returncode}"
-        if "not a git repository" in reason:
-            reason = f"{spec_path} is not in a git repository"
-        raise SpecError(f"--against {GIT}{revision}: {reason}")
-    if len(shown.stdout) > MAX_FILE_BYTES:
-        raise too_large(f"{spec_path}@{revision}")
-    try:
-        return shown.stdout.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"--against {GIT}{revision}: {spec_path} at {revision} is not UTF-8 text") from None
-
-
-def report_totals(path: str) -> dict[str, dict[str, int]]:
-    """design → metric → figure from a json report; SpecError naming what is missing."""
+def report_totals(path: str, convention: str = "costcalc") -> dict[str, dict[str, int]]:
+    """design → metric → figure from a json report counted under `convention` at 4 bytes an element, as
+    check counts; SpecError naming what is missing or counted otherwise."""
     try:
         data = json.loads(read_file(path))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
@@ -71,5 +59,27 @@ def report_totals(path: str) -> dict[str, dict[str, int]]:
         if not all(type(figures.get(metric)) is int for metric in METRICS):
             missing = next(m for m in METRICS if type(figures.get(m)) is not int)
             raise SpecError(f"{path}: design {brief(design['name'])} has no whole-number {missing} in its totals")
+        for metric in METRICS:  # bounded as a budget's figures are
+            try:
+                parse_figure(figures[metric])
+            except ValueError as exc:
+                raise SpecError(f"{path}: design {brief(design['name'])}: {metric}: {exc}") from None
         totals[design["name"]] = {metric: figures[metric] for metric in METRICS}
+    counted = {"convention": data.get("convention"), "bytes_per_element": data.get("bytes_per_element")}
+    wanted = {"convention": convention, "bytes_per_element": 4}
+    if (key := next((k for k in wanted if counted[k] != wanted[k]), None)) is not None:
+        raise SpecError(f"--against {path}: the report was counted with {key} {brief(counted[key])}, the spec "
+                        f"with {wanted[key]}", hint="write the report with the same --convention and --dtype")
     return totals
+
+
+def load_revision(argument: str, settings=()) -> Spec:
+    """The spec `git:REV:PATH` names (`diff git:main:specs/model.yaml …`): the file at PATH as it was at REV."""
+    revision, colon, path = argument[len(GIT):].partition(":")
+    if not colon or not path:
+        raise SpecError(f"{brief(argument)}: write git:REV:PATH, such as git:main:specs/model.yaml")
+    text = revision_text(revision, path, brief(argument))
+    if text is None:
+        raise SpecError(f"{brief(argument)}: {path} is not in {brief(revision)}",
+                        hint="a spec added since then has no older version")
+    return loads(text, f"{revision}:{path}", settings)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..errors import SpecError, Where
-from ..model.tree import BYTE_METRICS, DEVICE_METRICS, METRICS, Growth, Limit
+from ..model.tree import DEVICE_METRICS, METRICS, UNITS, Growth, Limit
 from ..safe import brief
 from ..suggest import did_you_mean
-from ..units import parse_duration, parse_figure, parse_growth
+from ..units import parse_amount, parse_growth
 from ..varying import one
 from .substitute import substitute
 from .yamlload import YMap
@@ -15,15 +15,10 @@ GROWTH = "growth"
 """The key, inside a budget, of the limits on growth over a baseline (`check --against`)."""
 
 
-def _metric(node: YMap, metric, what: str, known: tuple[str, ...] = METRICS) -> None:
+def _metric(node: YMap, metric, what: str, known: tuple[str, ...] = METRICS + DEVICE_METRICS) -> None:
     if metric not in known:
         raise SpecError(f"unknown {what} metric {brief(metric)}", node.key_where[metric],
                         did_you_mean(metric, known) or f"metrics: {', '.join(known)}")
-
-
-def parse_limit(metric: str, value) -> int:
-    """A limit's exact value: nanoseconds for latency, bytes or a count for the others."""
-    return parse_duration(value) if metric == "latency" else parse_figure(value, metric in BYTE_METRICS)
 
 
 def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
@@ -34,7 +29,7 @@ def parse_growth_limits(node, where: Where) -> dict[str, Growth]:
     for metric, value in node.items():
         _metric(node, metric, "growth")
         try:
-            growth[metric] = Growth(*parse_growth(value), node.at(metric))
+            growth[metric] = Growth(*parse_growth(value, UNITS.get(metric, "")), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"growth {metric}: {exc}", node.at(metric)) from None
     return growth
@@ -49,10 +44,10 @@ def parse_limits(node, where: Where, params: dict) -> tuple[dict[str, Limit], di
     for metric, value in node.items():
         if metric == GROWTH:
             continue
-        _metric(node, metric, "budget", METRICS + DEVICE_METRICS)
+        _metric(node, metric, "budget")
         try:
             value = one(substitute(value, params, node.at(metric)))
-            limits[metric] = Limit(parse_limit(metric, value), node.at(metric))
+            limits[metric] = Limit(parse_amount(value, UNITS.get(metric, "")), node.at(metric))
         except ValueError as exc:
             raise SpecError(f"budget {metric}: {exc}", node.at(metric)) from None
     growth = parse_growth_limits(node[GROWTH], node.at(GROWTH)) if GROWTH in node else {}

@@ -51,13 +51,25 @@ def split_item(item, where: Where) -> tuple[str, YMap | None]:
         kind, options = next(iter(item.items()))
         if options is not None and not isinstance(options, YMap):
             raise SpecError(f"the options of {kind} must be a mapping, got {brief(options)}", item.at(kind),
-                            f"write {kind}: {{option: value}}")
+                            f"write {kind}: {{{main_options(kind, options)}}}")
         return str(kind), options
     if isinstance(item, YMap) and item:
         keys = ", ".join(map(str, item))
         raise SpecError(f"a layer has one kind key, this one has {keys}", where,
                         "indent options under the kind: `- conv: {filters: 32, kernel: 3}`")
     raise SpecError(f"a layer is a kind name or a mapping {{kind: {{options}}}}, got {brief(item)}", where)
+
+
+def main_options(kind, value) -> str:
+    """`units: 10` for `dense: 10`: the value as the kind's main option, with its other required options;
+    `option: value` where the kind has no main option or the value would not do for it."""
+    main = OPS[kind].main_option() if kind in OPS else None
+    try:
+        OPS[kind].option_fields()[main].metadata["check"](value)
+    except (KeyError, OptionError):
+        return "option: value"
+    others = (f"{key}: ..." for key in OPS[kind].required() if key != main)
+    return ", ".join([f"{main}: {brief(value)}", *others])
 
 
 def unchanged(after: Shape | None, before: Shape | None) -> bool:
@@ -91,7 +103,8 @@ class Expander:
 
     def design(self, items, shape: Shape) -> tuple[Node, ...]:
         """A design's list of layers over its input."""
-        return self.sequence(items, self.params, (), Flow.start(shape, declared_names(items, self.blocks)))
+        flow = Flow.start(shape, declared_names(items, self.blocks), declared_names(items, self.blocks, "name"))
+        return self.sequence(items, self.params, (), flow)
 
     def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow,
                  where: Where | None = None) -> tuple[Node, ...]:
@@ -118,7 +131,7 @@ class Expander:
             kind = self.kind_argument(kind, here, where)
         if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge"):
             known = [*OPS, *self.blocks, "branches"]
-            raise SpecError(f"unknown layer kind {brief(kind)}", where, did_you_mean(kind, known))
+            raise SpecError(f"unknown layer kind {brief(kind)}", where, merge_hint(kind, options) or did_you_mean(kind, known))
         saved = flow.shape, flow.failure
         source = None if kind == "merge" else self.read_from(options, here, flow)
         if not self.switched_on(options, here):
@@ -264,6 +277,9 @@ class Expander:
         merge = self.merge_of(options, here)
         groups, inners = [], {}
         for branch, layers in paths.items():
+            if branch in ("merge", "torch") and not isinstance(layers, (YList, YMap)):
+                raise SpecError(f"{branch}: {brief(layers)} is inside branches:, where it reads as a branch named"
+                                f" {brief(branch)}", paths.key_where[branch], f"put {branch}: at the level of branches:")
             if isinstance(layers, YMap):  # {when: ..., layers: [...]}: a branch switched by a condition
                 check_keys(layers, BRANCH_KEYS, "key", f" in branch {branch}")
                 if not self.switched_on(layers, here):
@@ -367,17 +383,19 @@ Tensor = tuple  # (shape or None, the ShapeError that left it unknown or None)
 class Flow:
     """A list of layers as it expands: the shape of its current tensor (None once a shape
     failed, with that failure), the tensors it may read by name, the `as` names of the items
-    being built around it, and every name the design declares (for forward references)."""
+    being built around it, every name the design declares (for forward references), and its layers'
+    literal `name:`s (for a hint when one is read as a tensor)."""
 
     shape: Shape | None
     failure: ShapeError | None
     tensors: ChainMap  # name → (shape, failure, where named); one map per list, over those around it
     pending: tuple[str, ...]
     declared: dict[str, Where]
+    layer_names: dict[str, Where]
 
     @classmethod
-    def start(cls, shape: Shape, declared: dict[str, Where]) -> Flow:
-        return cls(shape, None, ChainMap({INPUT: (shape, None, None)}), (), declared)
+    def start(cls, shape: Shape, declared: dict[str, Where], layer_names: dict[str, Where]) -> Flow:
+        return cls(shape, None, ChainMap({INPUT: (shape, None, None)}), (), declared, layer_names)
 
     def current(self) -> Shape:
         if self.shape is None:
@@ -387,7 +405,7 @@ class Flow:
     def enter(self) -> Flow:
         """The flow of a block's body or a branch: it reads its own input as `input`."""
         tensors = self.tensors.new_child({INPUT: (self.shape, self.failure, None)})
-        return Flow(self.shape, self.failure, tensors, self.pending, self.declared)
+        return Flow(self.shape, self.failure, tensors, self.pending, self.declared, self.layer_names)
 
     def follow(self, inner: Flow) -> None:
         self.shape, self.failure = inner.shape, inner.failure
@@ -423,6 +441,10 @@ class Flow:
                     else "is named in a block or branch that this layer is not in")
             raise SpecError(f"{brief(name)} {what} (at line {at.line}, column {at.col})", where,
                             "a layer reads only tensors named before it, in its own list or one around it")
+        if name in self.layer_names:
+            at = self.layer_names[name]
+            raise SpecError(f"unknown tensor {brief(name)}; the layer at line {at.line} has name: {brief(name)},"
+                            " which names its row in the tables", where, f"to read its output, give it `as: {name}`")
         raise SpecError(f"unknown tensor {brief(name)}", where,
                         did_you_mean(name, self.tensors) or f"tensors named here: {', '.join(self.tensors)}")
 
@@ -443,8 +465,9 @@ def cycle(name: str, where: Where) -> SpecError:
                      "read a tensor named before this layer")
 
 
-def declared_names(items, blocks: dict[str, Block]) -> dict[str, Where]:
-    """Every literal `as:` name in a list of layers, its branches and the blocks it calls (first place)."""
+def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str, Where]:
+    """Every literal `as:` (or other `key`) name in a list of layers, its branches and the blocks it calls
+    (first place)."""
     found: dict[str, Where] = {}
     seen: set[str] = set()
 
@@ -455,8 +478,8 @@ def declared_names(items, blocks: dict[str, Block]) -> dict[str, Where]:
             except SpecError:
                 continue  # the expansion reports it
             options = options if options is not None else YMap(items.at(index))
-            if isinstance(options.get("as"), str):
-                found.setdefault(options["as"], options.at("as"))
+            if isinstance(options.get(key), str):
+                found.setdefault(options[key], options.at(key))
             if kind == "branches" and isinstance(options.get("branches"), YMap):
                 for layers in options["branches"].values():
                     scan(branch_layers(layers), depth + 1)
@@ -466,6 +489,15 @@ def declared_names(items, blocks: dict[str, Block]) -> dict[str, Where]:
 
     scan(items, 0)
     return found
+
+
+def merge_hint(kind: str, options: YMap) -> str | None:
+    """For `- add: {from: [a, b]}`: a merge is written `{merge: add, from: [a, b]}`."""
+    if kind not in MERGES:
+        return None
+    sources = options.get("from")
+    names = ", ".join(map(str, sources)) if isinstance(sources, list) and sources else "a, b"
+    return f"a merge of named tensors is written {{merge: {kind}, from: [{names}]}}"
 
 
 def not_a_list(items, where: Where | None) -> SpecError:

@@ -15,7 +15,7 @@ from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import Varies, is_array
 from .budget import parse_budgets
-from .examples import shipped
+from .examples import meant, shipped
 from .expand import LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
 from .expr import SHAPE_NAMES
 from .params import parse_params
@@ -47,7 +47,11 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
     elif not os.path.exists(filename) and (example := shipped(filename)) is not None:
         data = example.read_bytes()
     else:
-        data = read_file(filename)
+        try:
+            data = read_file(filename)
+        except SpecError as error:
+            error.hint = error.hint or meant(filename)
+            raise
     if b"\0" in data:
         raise SpecError(f"{filename}: is a binary file, not a YAML spec")
     try:
@@ -70,6 +74,9 @@ def parse(text: str, filename: str) -> YMap:
         raise SpecError("the spec is empty", start, "a spec needs input: and layers: (or designs:)")
     if not isinstance(root, YMap):
         raise SpecError("a spec is a mapping with input: and layers: or designs:", getattr(root, "where", start))
+    if not any(key in TOP_KEYS or did_you_mean(key, TOP_KEYS) for key in root):  # another file: say none of it
+        raise SpecError(f"not a costcalc spec: none of its {len(root)} top-level keys is a spec's", start,
+                        "a spec needs input: and layers: (or designs:)")
     check_keys(root, TOP_KEYS, "top-level key")
     return root
 

@@ -44,7 +44,7 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
                     "type": "array", "minItems": 4, "maxItems": 4,
                     "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
-                "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K)"}
+                "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}
 
 
 def _list(item: dict, *lengths: int) -> list[dict]:
@@ -168,7 +168,8 @@ def layers_schema(variant: str) -> dict:
 def budget_schema() -> dict:
     limits = {"type": "object", "properties": {
         **{m: FIGURE for m in METRICS + DEVICE_METRICS if m != "latency"}, "latency": DURATION,
-        GROWTH: {"type": "object", "properties": {m: GROWTH_LIMIT for m in METRICS}, "additionalProperties": False}},
+        GROWTH: {"type": "object", "additionalProperties": False, "properties": {
+            **{m: GROWTH_LIMIT for m in METRICS + DEVICE_METRICS}, "latency": {"anyOf": [GROWTH_LIMIT, DURATION]}}}},
         "additionalProperties": False}
     return {"anyOf": [limits, {"type": "object", "additionalProperties": limits}],
             "description": "limits for costcalc check: for every design, or per design name"}

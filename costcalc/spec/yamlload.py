@@ -188,6 +188,16 @@ def load_yaml(text: str, filename: str):
 LIBYAML_NESTING = "exceeded maximum nesting depth"
 
 
+def indentation_hint(exc: yaml.MarkedYAMLError) -> str | None:
+    """Where a block ends at an item that is neither in it nor after it (libyaml's `did not find expected key`,
+    PyYAML's `expected <block end>`): the item's indentation, and where its block starts."""
+    problem, context, start = exc.problem or "", exc.context or "", exc.context_mark
+    if not (context.startswith("while parsing a block") and start
+            and (problem == "did not find expected key" or problem.startswith("expected <block end>"))):
+        return None
+    return f"check the indentation of this item (its block starts at line {start.line + 1}, column {start.column + 1})"
+
+
 def _load_with(loader_class, text: str, filename: str):
     builder = _Builder(filename)
     loader = loader_class(text)
@@ -197,7 +207,7 @@ def _load_with(loader_class, text: str, filename: str):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Where(filename, mark.line + 1, mark.column + 1) if mark else Where(filename, 1, 1)
-        raise SpecError(f"invalid YAML: {exc.problem or exc.context}", where) from None
+        raise SpecError(f"invalid YAML: {exc.problem or exc.context}", where, indentation_hint(exc)) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - text.rfind("\n", 0, exc.position)

@@ -7,8 +7,8 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 from __future__ import annotations
 
 from ..errors import CostcalcError
-from ..show.device import seconds
-from ..units import readable, readable_bytes
+from ..safe import visible
+from ..units import readable, readable_bytes, seconds
 from .render import value_text
 from .run import Sweep, Variant
 
@@ -19,6 +19,10 @@ METRICS = {"macs": "MACs", "flops": "FLOPs", "params": "params", "activations": 
            "latency": "estimated latency"}
 """What --plot draws; the last four are device figures (sweep --memory, --device)."""
 BYTES = ("activations", "bytes_moved", "peak_memory", "weights_bytes")
+BUDGET = "╌"
+"""The line of a budget's limit on the plotted metric."""
+LIMIT_KEYS = {"activations": "activation_bytes"}
+"""The budget metric of a plotted metric, where their names differ."""
 
 
 def figure_of(variant: Variant, metric: str) -> int:
@@ -43,6 +47,12 @@ def title(sweep: Sweep, metric: str) -> str:
     return f"{METRICS[metric]} on {devices[0]}"
 
 
+def limits_of(sweep: Sweep, metric: str) -> list[int]:
+    """The budget's limits on the plotted metric, each once (a design's budget may differ from another's)."""
+    key = LIMIT_KEYS.get(metric, metric)
+    return sorted({variant.limits[key] for variant in sweep.variants if key in variant.limits})
+
+
 def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, int]]]:
     """Label → [(x value, figure)], sorted by x: one line per setting of the other varied parameters."""
     lines: dict[str, list[tuple[float, int]]] = {}
@@ -54,7 +64,7 @@ def lines_of(sweep: Sweep, x: int, metric: str) -> dict[str, list[tuple[float, i
 
 
 def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str:
-    """The plot as text, `width` characters wide."""
+    """The plot as text, `width` characters wide; names from the spec (its title, a device's) made visible."""
     if len({v.design for v in sweep.variants}) > 1:
         raise CostcalcError("--plot draws one design; choose it with --design")
     heading = f"{sweep.name or sweep.file}: {title(sweep, metric)}"
@@ -65,8 +75,9 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     if len(lines) > len(MARKERS):
         raise CostcalcError(f"--plot draws at most {len(MARKERS)} lines, and this sweep has {len(lines)}; vary fewer values")
     text = figure_text(metric)
-    top = max(y for points in lines.values() for _, y in points) or 1
-    labels = [text(top), text(top // 2), text(0)]
+    limits = limits_of(sweep, metric)
+    top = max(y for points in [*lines.values(), [(0, limit) for limit in limits]] for _, y in points) or 1
+    labels = [text(top), text(top // 2), text(0), *map(text, limits)]
     margin = max(map(len, labels)) + 1
     columns = width - margin - 1
     xs = sorted({x for points in lines.values() for x, _ in points})
@@ -79,6 +90,8 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
         return HEIGHT - 1 - round(y / top * (HEIGHT - 1))
 
     grid = [[" "] * columns for _ in range(HEIGHT)]
+    for limit in limits:  # under the lines and markers
+        grid[row(limit)] = [BUDGET] * columns
     for points in lines.values():  # the segments first, then every marker over them
         for (x0, y0), (x1, y1) in zip(points, points[1:]):
             c0, c1 = column(x0), column(x1)
@@ -87,7 +100,7 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     for marker, points in zip(MARKERS, lines.values()):
         for x, y in points:
             grid[row(y)][column(x)] = marker
-    ticks = {0: labels[0], HEIGHT // 2: labels[1], HEIGHT - 1: labels[2]}
+    ticks = {0: labels[0], HEIGHT // 2: labels[1], HEIGHT - 1: labels[2], **{row(limit): text(limit) for limit in limits}}
     out = [f"{heading} against {x_name}"]
     for r, cells in enumerate(grid):
         out.append(ticks.get(r, "").rjust(margin) + ("┤" if r in ticks else "│") + "".join(cells).rstrip())
@@ -101,9 +114,10 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     out.append(" " * margin + "└" + "".join(axis))
     out.append(" " * (margin + 1) + "".join(names).rstrip())
     out.append(x_name.rjust(width))
-    if len(lines) > 1:
-        out += wrapped([f"{m} {label}" for m, label in zip(MARKERS, lines)], margin + 1, width)
-    return "\n".join(out) + "\n"
+    budget = [f"{BUDGET * 2} budget: {METRICS[metric]} ≤ {text(limit)}" for limit in limits]
+    if len(lines) > 1 or budget:
+        out += wrapped([*(f"{m} {label}" for m, label in zip(MARKERS, lines) if len(lines) > 1), *budget], margin + 1, width)
+    return visible("\n".join(out) + "\n", keep_newlines=True)
 
 
 def wrapped(items: list[str], indent: int, width: int) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from ..show.check_render import json_figure
 from ..show.device import figures_cells, figures_columns, figures_notes, figures_titles
 from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
 from ..show.views import View, figure
@@ -49,7 +50,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
     if budgeted:
         notes.append(verdict(sweep) + (f"; {FITS} marks it" if largest else ""))
     view = View(f"{sweep.name or sweep.file}: {len(sweep.variants)} variants", columns, notes=tuple(notes),
-                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - budgeted)))
+                right=tuple(range(len(sweep.names))) + tuple(range(first, len(columns) - budgeted)), keys=first)
     for variant in sweep.variants:
         cost = variant.cost
         cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
@@ -63,8 +64,9 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
 
 
 def _variant_dict(sweep: Sweep, variant: Variant) -> dict:
+    limits = {metric: json_figure(metric, limit) for metric, limit in variant.limits.items()}
     return {"values": dict(zip(sweep.names, variant.values)), "design": variant.design, **cost_dict(variant.cost),
-            **(variant.on_device or {}), "limits": variant.limits, "fits": variant.fits}
+            **(variant.on_device or {}), "limits": limits, "fits": variant.fits}
 
 
 def sweep_json(sweep: Sweep) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ..count.engine import Analysis, DesignResult, Row, child_indices
 from ..errors import CostcalcError
 from ..model.ops import Shape, format_shape
-from ..safe import brief, visible
+from ..safe import brief, markdown_text, visible
 from ..show.text import wrap_formula
 from ..show.views import share
 from ..units import ratio, readable
@@ -336,16 +336,17 @@ def markdown_chunks(explanation: Explanation):
     """Headings per design, bold titles per layer, the arithmetic in indented code blocks; a block at a time."""
     def blocks():
         for design in explanation.designs:
-            yield f"### {visible(design.title)}"
+            yield f"### {markdown_text(design.title)}"
             for path, board, output in _steps(design):
-                heading = visible(f"**{path}**: {board.title}" if path else f"**{board.title}**")
+                title = markdown_text(board.title)
+                heading = f"**{markdown_text(path)}**: {title}" if path else f"**{title}**"
                 lines = step_lines("", board, output)[1:]
                 yield heading + "\n\n" + "\n".join("  " + line for line in lines)
         if explanation.comparison:
-            yield "### Compared\n\n" + "\n".join(f"- {visible(line)}" for line in explanation.comparison)
+            yield "### Compared\n\n" + "\n".join(f"- {markdown_text(line)}" for line in explanation.comparison)
         for shares in explanation.shares:
-            head, *lines = map(visible, share_lines(shares))
-            yield f"**{head}**\n\n" + "\n".join("  " + line for line in lines)
+            head, *lines = share_lines(shares)
+            yield f"**{markdown_text(head)}**\n\n" + "\n".join("  " + visible(line) for line in lines)
 
     for index, block in enumerate(blocks()):
         yield ("\n\n" if index else "") + block

@@ -27,7 +27,8 @@ def field_lines(row: Row, before: Field, after: Field) -> tuple[tuple[Line, ...]
         spatial = len(row.output) == 3 and row.role == "layer"
         return (), (NOTES["statistics" if spatial else "whole"],) if not before.whole else ()
     if after.height is None:
-        return (), (NOTES["unknown"],)
+        inherited = f"receptive field: unknown, as it follows {after.cause}, whose field costcalc does not model"
+        return (), (NOTES["unknown"] if after.cause == row.path else inherited,)
     windows = window(row) if row.role == "layer" else None
     if windows is None or any(a.jump.denominator != 1 or a.first.denominator != 1 for a in (before.height, before.width)):
         return (), (f"receptive field {after.height.size}×{after.width.size}, jump {after.height.jump}, unchanged",)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..device.profiles import Device
 from ..device.roofline import Estimate
 from ..device.traffic import Traffic
-from ..show.device import seconds
+from ..units import seconds
 from .formulas import Board, Line
 
 
