@@ -55,12 +55,13 @@ MAX_BLOCK_DEPTH = 100
 MAX_SWEEP_VARIANTS = 100_000
 """The most variants one sweep evaluates (a grid is the product of its lists)."""
 
-MAX_SWEEP_BUILDS = 2_000
+MAX_SWEEP_BUILDS = 500
 """The most groups of variants a sweep builds and counts apart: variants that differ in structure (a
 repeat, a kernel, a rate) cannot share one build."""
 
-MAX_SWEEP_LAYERS = MAX_LAYERS
-"""The most layers a sweep's builds expand, all together (one more build may finish past it)."""
+MAX_SWEEP_LAYERS = 100_000
+"""The most layers a sweep's builds expand, all together (one more build may finish past it: a single
+build may hold MAX_LAYERS)."""
 
 MAX_TIMED_LAYERS = 1_000
 """The most layers a timings file (`costcalc devices calibrate`) may list (tools/time_torch_layers.py

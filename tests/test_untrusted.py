@@ -65,14 +65,14 @@ def test_a_varied_repeat_stops_at_the_limits_of_a_sweep(spec_file, monkeypatch):
     monkeypatch.setattr(evaluate, "MAX_SWEEP_BUILDS", 10)
     result = run("sweep", path, "--vary", "n=1:1000:1")
     assert (result.code, result.err) == (2, "spec.yaml:1:1: the variants differ in structure (a repeat, a kernel, a "
-                                            "rate): 10 builds of 8,982 layers so far, past a sweep's limits "
-                                            "(10 builds, 200,000 layers); vary fewer values, or the parameters that "
+                                            "rate): 10 builds of 63 layers so far, past a sweep's limits "
+                                            "(10 builds, 100,000 layers); vary fewer values, or the parameters that "
                                             "change sizes only\n")
     monkeypatch.setattr(evaluate, "MAX_SWEEP_BUILDS", 2_000)
     monkeypatch.setattr(evaluate, "MAX_SWEEP_LAYERS", 5_000)
     result = run("sweep", path, "--vary", "n=1:1000:1")
     assert (result.code, result.err[:102]) == (2, "spec.yaml:1:1: the variants differ in structure (a repeat, a kernel, "
-                                                 "a rate): 7 builds of 5,997 layers")
+                                                 "a rate): 99 builds of 5,047 layer")
 
 
 BLOCKS = "input: [8, 8, 4]\nblocks:\n  b: {layers: [relu]}\n  pair: {layers: [b, b]}\nlayers: [{pair: {repeat: 3000}}]\n"

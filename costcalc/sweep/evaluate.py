@@ -76,8 +76,8 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
             values = {name: _column([rows[i][k] for i in index]) for k, name in enumerate(names)}
             found = _counted(root, filename, {**settings, **values}, (len(index),), designs, bytes_per_element,
                              convention)
-        except Varies as split:
-            pending.extend(_split(index, split.values))
+        except Varies as split:  # the group of the first variant on top: an error there ends the rest
+            pending.extend(sorted(_split(index, split.values), key=lambda group: -group[0]))
             continue
         except (CostcalcError, ArithmeticError, TypeError, ValueError) as error:
             if len(index) > 1:  # halves, the first first: down to the variant an error is in, or to Python ints
