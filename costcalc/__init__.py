@@ -4,6 +4,7 @@
     spec = costcalc.load("specs/bottleneck_5x5.yaml")
     analysis = costcalc.analyze(spec)
     analysis.design("bottleneck").total.macs   # 12443648
+    costcalc.from_torch(torchvision.models.resnet18(), (224, 224, 3))   # the same Analysis, from a model object
 
 The names below are imported on first use, so that `import costcalc` stays cheap.
 """
@@ -19,6 +20,7 @@ _API = {
     "analyze": "count.engine", "Analysis": "count.engine", "DesignResult": "count.engine", "Row": "count.engine",
     "Cost": "count.engine",
     "compare": "analyses.compare", "Comparison": "analyses.compare",
+    "from_torch": "bridges.framework", "from_keras": "bridges.framework",
     "CostcalcError": "errors", "SpecError": "errors", "ShapeError": "errors", "Where": "errors",
 }
 __all__ = ["__version__", *_API]

@@ -685,6 +685,104 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
         raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
+EXPORT_SUFFIXES = {"onnx": ".onnx", "pytorch": ".py", "keras": ".py"}
+
+
+@main.command("export", short_help="A design as an ONNX model, or PyTorch or Keras code.")
+@click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
+@click.option("--to", "target", type=click.Choice(list(EXPORT_SUFFIXES)), required=True,
+              help="onnx (a model with weights), pytorch (an nn.Module) or keras (a functional-API builder).")
+@click.option("--output", "-o", required=True, metavar="FILE",
+              help="Where to write the model (.onnx) or the code (.py); - prints the code.")
+@click.option("--design", "-d", shell_complete=completion("designs"),
+              help="The design to export (default: the spec's baseline).")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Export for this input instead of the spec's.")
+@set_option
+@click.option("--weights", type=click.Choice(["random", "zeros", "none"]), default="random", show_default=True,
+              help="ONNX weights: seeded random values (the same file every time), zeros, or none (graph inputs "
+                   "with their shapes and no values, as torch.onnx.export(export_params=False): a small file to count).")
+@click.option("--figures", is_flag=True,
+              help="ONNX: put costcalc's figures on each node, and write NAME.netron.json beside NAME.onnx for Netron "
+                   "(docs/bridges.md).")
+@click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
+              help="Element type of activations, for --figures (bytes moved, latency).")
+@device_options
+@click.pass_context
+def export_command(ctx, spec, target, output, design, input_shape, settings, weights, figures, dtype, weight_dtype, fused,
+                   batch, device, devices_files):
+    """Write a design as an ONNX model, a PyTorch nn.Module or a Keras builder, to train or run it.
+
+    ONNX tensors are NCHW: a spec's [H, W, C] input is [1, C, H, W]. Each node is named by its layer's path.
+
+    \b
+    Examples:
+      costcalc export examples/zoo/mobilenet_v2_keras --to onnx -o mobilenet_v2.onnx
+      costcalc export examples/bottleneck_5x5 --design separable --to pytorch -o separable.py
+      costcalc export examples/bottleneck_5x5 --to onnx --figures --device a100 -o bottleneck.onnx
+    """
+    from click.core import ParameterSource
+
+    from .errors import CostcalcError
+
+    onnx_only = [name for name in ("weights", "figures") if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
+    if target != "onnx" and onnx_only:
+        raise click.UsageError(f"--{onnx_only[0]} is for --to onnx")
+    device_flags = [name for name in ("device", "batch", "fused", "weight_dtype", "dtype")
+                    if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
+    if device_flags and not figures:
+        raise click.UsageError(f"--{device_flags[0].replace('_', '-')} sets the figures: add --figures")
+    if output == "-" and target == "onnx":
+        raise click.UsageError("--output -: an ONNX model is binary; name a .onnx file")
+    if target == "onnx":
+        import importlib.util
+
+        if importlib.util.find_spec("onnx") is None:
+            raise CostcalcError("export --to onnx needs the onnx package: pip install 'costcalc[onnx]'")
+    loaded, analysis = load_and_analyze(spec, input_shape, [design] if design else None, dtype, settings=settings)
+    chosen = analysis.design(design or analysis.baseline)
+    devices = pick_devices((device,) if device else (), devices_files, loaded)
+    content, found = exported(target, chosen, analysis, weights,
+                              (dtype, weight_dtype or dtype, fused, batch, devices) if figures else None)
+    files = {output: content}
+    if found is not None:
+        from .bridges.netron import attachment, attachment_name
+
+        files[attachment_name(output)] = attachment(found)
+    for path, text in files.items():
+        if path == "-":
+            click.echo(text, nl=False)
+            continue
+        try:
+            with open(path, "wb") as handle:
+                handle.write(text if isinstance(text, bytes) else text.encode())
+        except OSError as exc:
+            raise CostcalcError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def exported(target: str, design, analysis, weights: str, figures):
+    """The exported file (bytes or text) and, with `figures` (dtype, weight dtype, fused, batch, devices), the figures
+    on each node by path."""
+    from .bridges.graph import graph
+
+    title = f"{analysis.name or analysis.file} — {design.name}"
+    if target == "pytorch":
+        from .bridges.pytorch_export import module_code
+
+        return module_code(graph(design), title), None
+    if target == "keras":
+        from .bridges.keras_export import builder_code
+
+        return builder_code(graph(design), title), None
+    from .bridges.onnx_export import export
+
+    found = None
+    if figures:
+        from .bridges.netron import node_figures
+
+        found = node_figures(design, *figures, DTYPES)
+    return export(graph(design), weights, found, title), found
+
+
 @main.command(short_help="The JSON Schema of the spec format, for editors.")
 def schema():
     """Print the JSON Schema of the spec format, for editors that validate and complete specs.
@@ -700,6 +798,38 @@ def schema():
     from .spec.schema import spec_schema
 
     click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command("import", short_help="A spec from an ONNX file, a Keras model or PyTorch code.")
+@click.argument("model", type=click.Path(path_type=str))
+@click.option("--output", "-o", metavar="SPEC.yaml", help="Where to write the spec (default: standard output).")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+              help="The input of a model built by code (module:callable).")
+def import_command(model, output, input_shape):
+    """A spec that reproduces MODEL: an ONNX file, a Keras model (.keras, or model.to_json() as .json),
+    or module:callable that builds a PyTorch model (needs torch).
+
+    Every operator is written as costcalc's layers, or refused in one line; the spec's parameters
+    and MACs are the file's. A Keras model reads as `costcalc import efficientnet.keras` and, where
+    torch is installed, code as `costcalc import torchvision.models:resnet18 --input 224,224,3`.
+
+    \b
+    Examples:
+      costcalc export examples/bottleneck_5x5 --design separable --to onnx -o separable.onnx
+      costcalc import separable.onnx -o separable.yaml
+    """
+    from .bridges.framework import import_source
+    from .errors import CostcalcError
+
+    imported = import_source(model, input_shape)
+    if output is None:
+        click.echo(imported.text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(imported.text)
+    except OSError as exc:
+        raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
 @main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")

@@ -13,8 +13,8 @@ from .limits import MAX_FILE_BYTES
 from .safe import brief
 
 
-def read_file(filename: str, what: str = "a spec file") -> bytes:
-    """The bytes of the file `what` names, refused when it is too large or cannot be read."""
+def read_file(filename: str, what: str = "a spec file", limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the file `what` names, refused when larger than `limit` or when it cannot be read."""
     try:
         mode = os.stat(filename).st_mode
         if stat.S_ISDIR(mode):
@@ -22,21 +22,21 @@ def read_file(filename: str, what: str = "a spec file") -> bytes:
         if not stat.S_ISREG(mode):  # a FIFO would block, a device never end
             raise SpecError(f"{filename}: not a regular file (a pipe, socket or device); give {what}")
         with open(filename, "rb") as handle:
-            return read_bounded(filename, handle, what)
+            return read_bounded(filename, handle, what, limit)
     except OSError as exc:
         raise SpecError(f"{filename}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_bounded(filename: str, handle, what: str = "a spec file") -> bytes:
-    """At most MAX_FILE_BYTES from `handle`; more is refused unread."""
-    data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise too_large(filename, what)
+def read_bounded(filename: str, handle, what: str = "a spec file", limit: int = MAX_FILE_BYTES) -> bytes:
+    """At most `limit` bytes from `handle`; more is refused unread."""
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise too_large(filename, what, limit)
     return data
 
 
-def too_large(filename: str, what: str = "a spec file") -> SpecError:
-    return SpecError(f"{filename}: larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for {what}")
+def too_large(filename: str, what: str = "a spec file", limit: int = MAX_FILE_BYTES) -> SpecError:
+    return SpecError(f"{filename}: larger than {limit // 2**20:,} MiB, the limit for {what}")
 
 
 def read_json(path: str, what: str):

@@ -82,3 +82,6 @@ layer gives at most one row)."""
 MAX_DRAWN_BOXES = 3_000
 """The most boxes a diagram draws (`draw`, and the pages of `report` and `compare --format html`): a
 layer, merge or folded block each; `--depth` folds blocks into one box each."""
+
+MAX_MODEL_BYTES = 2**31 - 1
+"""The largest model file `costcalc import` reads (protobuf's own limit for an ONNX file)."""

@@ -19,7 +19,8 @@ LOWER = {
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep"},
+    "bridges": {"base", "model", "spec", "count", "device"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "bridges"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). The top-level
 modules are `base` (errors, units, limits, suggest, varying, the package's version) and `cli` (cli, __main__,

@@ -107,6 +107,18 @@ class Analysis:
     def design(self, name: str) -> DesignResult:
         return next(d for d in self.designs if d.name == name)
 
+    def _repr_html_(self) -> str:
+        """Each design's totals as an HTML table, as Jupyter shows a result (names escaped)."""
+        from html import escape
+
+        heads = ("design", "output", "MACs", "FLOPs", "params", "trainable", "activations")
+        cells = [(d.name, "×".join(map(str, d.output)), *(f"{v:,}" for v in (
+            d.total.macs, d.total.flops, d.total.params, d.total.trainable_params, d.total.activations)))
+            for d in self.designs]
+        rows = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in cells)
+        head = "".join(f"<th>{h}</th>" for h in heads)
+        return f"<table><caption>{escape(self.name or self.file)}</caption><tr>{head}</tr>{rows}</table>"
+
 
 def analyze(spec: Spec, input_shape: Shape | None = None, designs=None,
             bytes_per_element: int = 4, convention: str = "costcalc", rows: bool = True) -> Analysis:

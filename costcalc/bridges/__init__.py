@@ -1,0 +1,1 @@
+"""Bridges to where models live: import from and export to ONNX, PyTorch and Keras."""

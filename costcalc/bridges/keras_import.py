@@ -1,0 +1,401 @@
+"""`costcalc import model.keras` / `model.json`: a Keras 3 model's JSON (`model.to_json()`, or config.json in a
+.keras file) as a spec, read as JSON: Keras is not needed.
+
+A Functional model's layers are read in their order, each from the tensors its inbound node names
+(`keras_history`); a Sequential model, or a Sequential nested in a model, runs its layers in turn.
+Each layer class is one function in `LAYERS`, returning the spec kind and options; a class that
+is not there is refused, never priced as zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+from ..errors import CostcalcError
+from ..files import read_file
+from ..limits import MAX_FILE_BYTES
+from ..model.options import ACTIVATIONS
+from ..safe import brief
+from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, registrar, safe_name
+
+KERAS_ACTIVATIONS = {"linear": None, "swish": "swish", "silu": "silu", "hard_sigmoid": "hsigmoid",
+                     "hard_silu": "hswish", "hard_swish": "hswish", **{name: name for name in ACTIVATIONS}}
+"""Keras's activation names → costcalc's (None: none)."""
+WEIGHTED = {"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "Dense", "BatchNormalization",
+            "LayerNormalization", "GroupNormalization", "PReLU", "LayerScale"}
+
+
+def import_keras_file(path: str, input_shape=None) -> Imported:
+    """A .keras file (its config.json) or a JSON file of `model.to_json()`."""
+    if path.lower().endswith(".keras"):
+        text = keras_config(path)
+    else:
+        data = read_file(path, "a Keras model's JSON")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CostcalcError(f"{path}: not UTF-8 text; give model.to_json() or a .keras file") from None
+    name = os.path.splitext(os.path.basename(path))[0]
+    return import_keras_json(text, name, input_shape, path)
+
+
+def keras_config(path: str) -> str:
+    """config.json from a .keras file (a zip), read within MAX_FILE_BYTES; the weights are not read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > MAX_FILE_BYTES:
+                raise CostcalcError(f"{path}: its config.json is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            return archive.read(info).decode("utf-8")
+    except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+        raise CostcalcError(f"{path}: not a .keras file with a config.json ({exc})") from None
+
+
+def import_keras_json(text: str, name: str = "model", input_shape=None, where: str = "<keras>") -> Imported:
+    """The spec of a Keras model given as its JSON text; `input_shape` [H, W, C] where the model leaves sizes open."""
+    try:
+        model = json.loads(text)
+        config = model["config"]
+        layers = config["layers"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CostcalcError(f"{where}: not a Keras model's JSON (model.to_json()): {exc}") from None
+    importer = KerasImporter(input_shape)
+    try:
+        if model.get("class_name") == "Sequential":
+            importer.sequential(layers, INPUT, first=True)
+        else:
+            importer.functional(layers)
+    except ImportRefusal as refusal:
+        raise CostcalcError(f"{where}: {refusal}") from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise CostcalcError(f"{where}: a layer's config is not as Keras 3 writes it ({type(exc).__name__}: {exc})") from None
+    title = safe_name(name) or "model"
+    builder = importer.builder
+    header = [f"Imported by costcalc import from the Keras model {title}."]
+    return counted(builder.text(header, title), len(builder.items), where)
+
+
+def counted(text: str, layers: int, where: str) -> Imported:
+    """The spec, once the spec reader has read it and the engine counted its parameters."""
+    from ..count.engine import analyze
+    from ..spec.reader import loads
+
+    total = analyze(loads(text, where + ".yaml")).designs[0].total
+    return Imported(text, total.params, layers)
+
+
+class KerasImporter:
+    def __init__(self, input_shape=None):
+        self.input_shape = tuple(input_shape) if input_shape else None
+        self.builder: SpecBuilder | None = None
+        self.tensors: dict[tuple, int] = {}
+
+    def start(self, batch_shape) -> None:
+        shape = tuple(batch_shape[1:])
+        if self.input_shape:
+            shape = self.input_shape
+        if not shape or any(d is None for d in shape):
+            raise ImportRefusal(f"the model's input is {list(batch_shape)}, with sizes left open; give --input H,W,C")
+        if len(shape) not in (1, 3):
+            raise ImportRefusal(f"the model's input is {list(shape)}; costcalc imports [H, W, C] or [C]")
+        self.builder = SpecBuilder(shape)
+
+    def functional(self, layers) -> None:
+        for layer in layers:
+            name = layer["config"].get("name", layer.get("name"))
+            if layer["class_name"] == "InputLayer":
+                if self.builder is not None:
+                    raise ImportRefusal("the model has more than one input; costcalc imports a model of one input")
+                self.start(layer["config"]["batch_shape"])
+                self.tensors[(name, 0, 0)] = INPUT
+                continue
+            nodes = layer.get("inbound_nodes", [])
+            if len(nodes) != 1:
+                raise ImportRefusal(f"layer {brief(name)} ({layer['class_name']}) is called {len(nodes)} times; "
+                                    "costcalc imports layers called once")
+            sources = [self.tensor(history) for history in histories(nodes[0])]
+            self.tensors[(name, 0, 0)] = self.call(layer, sources)
+
+    def tensor(self, history) -> int:
+        key = (history[0], history[1], history[2])
+        if key not in self.tensors:
+            raise ImportRefusal(f"a layer reads {brief(history[0])} before it is made")
+        return self.tensors[key]
+
+    def sequential(self, layers, source: int, first: bool = False) -> int:
+        for layer in layers:
+            if layer["class_name"] == "InputLayer":
+                if first and self.builder is None:
+                    self.start(layer["config"]["batch_shape"])
+                continue
+            if self.builder is None:
+                self.start(layer.get("build_config", {}).get("input_shape") or [None])
+            source = self.call(layer, [source])
+        return source
+
+    def call(self, layer, sources: list[int]) -> int:
+        cls, config = layer["class_name"], layer["config"]
+        if cls == "Sequential":
+            return self.sequential(config["layers"], sources[0])
+        if config.get("trainable") is False and cls in WEIGHTED:
+            raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}) is frozen (trainable: false); a spec counts "
+                                "a layer's weights as Keras counts them in a trainable layer")
+        if cls not in LAYERS:
+            raise ImportRefusal(f"layer {brief(config.get('name'))} is a {cls}, which costcalc cannot express")
+        name = safe_name(config.get("name", ""))
+        try:
+            return LAYERS[cls](self, cls, config, name, sources)
+        except ImportRefusal as refusal:
+            raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}): {refusal}") from None
+
+    def layer(self, kind: str, options: dict, name, source: int) -> int:
+        return self.builder.layer(kind, options, name, source)
+
+
+def histories(node) -> list:
+    """The keras_history of every tensor an inbound node reads, in order (a merge's list, or an op's arguments)."""
+    found = []
+
+    def scan(value):
+        if isinstance(value, dict):
+            if value.get("class_name") == "__keras_tensor__":
+                found.append(value["config"]["keras_history"])
+            else:
+                for item in value.values():
+                    scan(item)
+        elif isinstance(value, list):
+            for item in value:
+                scan(item)
+
+    scan(node.get("args", []))
+    return found
+
+
+def activation_kind(name) -> str | None:
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name", name.get("class_name"))
+    if name not in KERAS_ACTIVATIONS:
+        raise ImportRefusal(f"has the activation {brief(name)}, which costcalc cannot express")
+    return KERAS_ACTIVATIONS[name]
+
+
+def pair(value) -> int | list[int]:
+    value = [int(v) for v in value] if isinstance(value, (list, tuple)) else [int(value)] * 2
+    return value[0] if value[0] == value[1] else value
+
+
+def sliding(config, kernel_key: str = "kernel_size") -> dict:
+    if config.get("data_format", "channels_last") != "channels_last":
+        raise ImportRefusal("is channels_first; costcalc reads channels_last models")
+    options = {"kernel": pair(config[kernel_key])}
+    if pair(config.get("strides", 1)) != 1:
+        options["stride"] = pair(config["strides"])
+    options["padding"] = config.get("padding", "valid")
+    if pair(config.get("dilation_rate", 1)) != 1:
+        options["dilation"] = pair(config["dilation_rate"])
+    return options
+
+
+def with_activation(options: dict, config) -> dict:
+    kind = activation_kind(config.get("activation", "linear"))
+    return {**options, "bias": bool(config.get("use_bias", True)), **({"activation": kind} if kind else {})}
+
+
+LAYERS: dict = {}
+keras = registrar(LAYERS)
+CONVOLUTIONS = {"Conv2D": ("conv", "groups", "groups"), "DepthwiseConv2D": ("depthwise", "depth_multiplier", "multiplier"),
+                "SeparableConv2D": ("separable", "depth_multiplier", "multiplier"),
+                "Conv2DTranspose": ("conv_transpose", "output_padding", "output_padding")}
+"""Keras's convolutions: costcalc's kind, and the option beyond kernel, strides, padding and dilation (Keras's name,
+costcalc's), written where it is not its default."""
+
+
+@keras(*CONVOLUTIONS)
+def convolution(importer, cls, config, name, sources):
+    kind, key, option = CONVOLUTIONS[cls]
+    options = {"filters": config["filters"]} if "filters" in config and kind != "depthwise" else {}
+    options.update(sliding(config))
+    if config.get(key) not in (None, 1, [1, 1]):
+        options[option] = pair(config[key]) if option == "output_padding" else config[key]
+    return importer.layer(kind, with_activation(options, config), name, sources[0])
+
+
+@keras("Dense")
+def dense(importer, cls, config, name, sources):
+    return importer.layer("dense", with_activation({"units": config["units"]}, config), name, sources[0])
+
+
+def last_axis(config, shape) -> None:
+    axes = config.get("axis", -1)
+    axes = axes if isinstance(axes, list) else [axes]
+    if [a % (len(shape) + 1) for a in axes] != [len(shape)]:  # Keras counts the batch axis
+        raise ImportRefusal(f"works along axis {axes}; costcalc's normalisations work along the channels (-1)")
+
+
+def centered(config) -> dict:
+    return {key: False for key in ("center", "scale") if config.get(key, True) is False}
+
+
+@keras("BatchNormalization")
+def batchnorm(importer, cls, config, name, sources):
+    last_axis(config, importer.builder.shape(sources[0]))
+    return importer.layer("batchnorm", centered(config), name, sources[0])
+
+
+@keras("LayerNormalization")
+def layernorm(importer, cls, config, name, sources):
+    last_axis(config, importer.builder.shape(sources[0]))
+    if config.get("rms_scaling"):
+        raise ImportRefusal("uses rms_scaling, which costcalc's layernorm does not count")
+    return importer.layer("layernorm", centered(config), name, sources[0])
+
+
+@keras("GroupNormalization")
+def groupnorm(importer, cls, config, name, sources):
+    last_axis(config, importer.builder.shape(sources[0]))
+    return importer.layer("groupnorm", {"groups": config["groups"], **centered(config)}, name, sources[0])
+
+
+@keras("Normalization")
+def normalization(importer, cls, config, name, sources):
+    last_axis(config, importer.builder.shape(sources[0]))
+    if config.get("invert"):
+        raise ImportRefusal("is inverted, which costcalc cannot express")
+    if config.get("mean") is not None:  # constants, not weights: as Rescaling, two operations per element
+        return importer.layer("rescaling", {"scale": 1.0}, name, sources[0])
+    return importer.layer("normalization", {}, name, sources[0])
+
+
+@keras("Rescaling")
+def rescaling(importer, cls, config, name, sources):
+    scale, offset = config.get("scale", 1.0), config.get("offset", 0.0)
+    if not all(isinstance(v, (int, float)) for v in (scale, offset)):
+        raise ImportRefusal("scales by a value per channel, which costcalc cannot express")
+    return importer.layer("rescaling", {"scale": scale, **({"offset": offset} if offset else {})}, name, sources[0])
+
+
+@keras("LayerScale")
+def layer_scale(importer, cls, config, name, sources):
+    return importer.layer("layer_scale", {}, name, sources[0])
+
+
+@keras("Activation")
+def activation(importer, cls, config, name, sources):
+    kind = activation_kind(config["activation"])
+    return importer.layer(kind, {}, name, sources[0]) if kind else sources[0]
+
+
+@keras("ReLU")
+def relu(importer, cls, config, name, sources):
+    if config.get("threshold", 0):
+        raise ImportRefusal("has a threshold, which costcalc cannot express")
+    if config.get("negative_slope", 0):
+        kind = "leaky_relu"
+    else:
+        kind = {None: "relu", 6: "relu6", 6.0: "relu6"}.get(config.get("max_value"))
+    if kind is None:
+        raise ImportRefusal(f"caps at {config.get('max_value')}; costcalc knows relu and relu6")
+    return importer.layer(kind, {}, name, sources[0])
+
+
+SIMPLE = {"LeakyReLU": "leaky_relu", "ELU": "elu", "Softmax": "softmax", "Flatten": "flatten"}
+
+
+@keras(*SIMPLE)
+def simple(importer, cls, config, name, sources):
+    if config.get("axis", -1) not in (-1, [-1]):
+        raise ImportRefusal(f"works along axis {config['axis']}, not the channels")
+    return importer.layer(SIMPLE[cls], {}, name, sources[0])
+
+
+@keras("PReLU")
+def prelu(importer, cls, config, name, sources):
+    rank = len(importer.builder.shape(sources[0]))
+    shared = sorted(config.get("shared_axes") or [])
+    every = tuple(range(1, rank + 1))  # Keras counts the batch axis
+    slopes = {(): "element", every: "shared", every[:-1]: "channel"}.get(tuple(shared))
+    if slopes is None:
+        raise ImportRefusal(f"shares its slopes along axes {shared}, which costcalc cannot express")
+    return importer.layer("prelu", {"slopes": slopes}, name, sources[0])
+
+
+@keras("MaxPooling2D", "AveragePooling2D")
+def pool(importer, cls, config, name, sources):
+    options = {"size": pair(config["pool_size"]), "stride": pair(config.get("strides") or config["pool_size"]),
+               "padding": config.get("padding", "valid")}
+    kind = "maxpool" if cls == "MaxPooling2D" else "avgpool"
+    return importer.layer(kind, options, name, sources[0])
+
+
+@keras("GlobalAveragePooling2D", "GlobalMaxPooling2D")
+def global_pool(importer, cls, config, name, sources):
+    kind = "global_avgpool" if cls == "GlobalAveragePooling2D" else "global_maxpool"
+    return importer.layer(kind, {"keepdims": bool(config.get("keepdims", False))}, name, sources[0])
+
+
+@keras("ZeroPadding2D", "Cropping2D")
+def pad(importer, cls, config, name, sources):
+    key, kind = ("padding", "zeropad") if cls == "ZeroPadding2D" else ("cropping", "crop")
+    value = config[key]
+    value = [[value, value]] * 2 if isinstance(value, int) else [v if isinstance(v, list) else [v, v] for v in value]
+    return importer.layer(kind, {key: [value[0][0], value[0][1], value[1][0], value[1][1]]}, name, sources[0])
+
+
+@keras("UpSampling2D")
+def upsampling(importer, cls, config, name, sources):
+    mode = config.get("interpolation", "nearest")
+    if mode not in ("nearest", "bilinear"):
+        raise ImportRefusal(f"interpolates {brief(mode)}; costcalc counts nearest and bilinear")
+    options = {"scale": pair(config.get("size", 2)), **({"mode": mode} if mode != "nearest" else {})}
+    return importer.layer("resize", options, name, sources[0])
+
+
+@keras("Resizing")
+def resizing(importer, cls, config, name, sources):
+    mode = config.get("interpolation", "bilinear")
+    if mode not in ("nearest", "bilinear") or config.get("crop_to_aspect_ratio") or config.get("pad_to_aspect_ratio"):
+        raise ImportRefusal("resizes other than nearest or bilinear to a size, which costcalc cannot express")
+    options = {"size": [config["height"], config["width"]], **({"mode": mode} if mode != "nearest" else {})}
+    return importer.layer("resize", options, name, sources[0])
+
+
+@keras("Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise", "ActivityRegularization")
+def dropout(importer, cls, config, name, sources):
+    return importer.layer("dropout", {}, name, sources[0])
+
+
+@keras("Identity")
+def identity(importer, cls, config, name, sources):
+    return sources[0]
+
+
+@keras("Reshape")
+def reshape(importer, cls, config, name, sources):
+    """[C] → [1, 1, C] after a global pool (squeeze-and-excitation) is the pool with keepdims; [..] → [n] a flatten."""
+    shape, target = importer.builder.shape(sources[0]), list(config["target_shape"])
+    items = importer.builder.items
+    if target == list(shape):
+        return sources[0]
+    pooled = sources[0] == len(items) - 1 and items[-1].kind.startswith("global_")
+    if target == [1, 1, shape[-1]] and len(shape) == 1 and pooled:
+        items[sources[0]].options["keepdims"] = True
+        items[sources[0]].shape = (1, 1, shape[-1])
+        return sources[0]
+    if len(target) == 1:
+        return importer.layer("flatten", {}, name, sources[0])
+    raise ImportRefusal(f"reshapes {list(shape)} to {target}, which costcalc cannot express")
+
+
+MERGES = {"Add": "add", "Multiply": "multiply", "Concatenate": "concat"}
+
+
+@keras(*MERGES)
+def merge(importer, cls, config, name, sources):
+    kind = MERGES[cls]
+    if kind == "concat" and config.get("axis", -1) not in (-1, len(importer.builder.shape(sources[0]))):
+        raise ImportRefusal(f"joins along axis {config['axis']}, not the channels")
+    if len(sources) == 1:
+        return sources[0]
+    return importer.builder.merge(kind, tuple(sources), name)

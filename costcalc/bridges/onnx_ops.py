@@ -1,0 +1,452 @@
+"""What each ONNX operator on activations becomes in a spec: `HANDLERS` maps an op_type to a function
+(importer, node, *inputs) → the value of the node's first output. A handler raises ImportRefusal,
+naming what it cannot express, rather than guess."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..safe import brief
+from .onnx_graph import Const, attributes
+from .onnx_import import NCHW, SPLIT_REFUSAL, Act
+from .spec_writer import ImportRefusal, registrar
+
+HANDLERS: dict = {}
+handles = registrar(HANDLERS)
+EITHER_FIRST = {"Add", "Mul", "Sub", "Div"}
+"""Operators whose activation may come second (`0.5 * x`, `1 - x`)."""
+
+
+def pair(values) -> int | list[int]:
+    values = [int(v) for v in values]
+    return values[0] if values[0] == values[1] else values
+
+
+def ones(values) -> bool:
+    return all(int(v) == 1 for v in values)
+
+
+def padding(attrs, transposed: bool = False):
+    """ONNX's auto_pad and pads [top, left, bottom, right] as a spec padding."""
+    auto = attrs.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else auto
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        return "same"
+    if auto == "VALID" and not transposed:
+        return "valid"
+    top, left, bottom, right = [int(p) for p in attrs.get("pads", (0, 0, 0, 0))] if auto != "VALID" else (0, 0, 0, 0)
+    if top == bottom == left == right:
+        return top
+    return [top, left] if (top, left) == (bottom, right) else [top, bottom, left, right]
+
+
+def window(attrs, kernel) -> dict:
+    """kernel, stride and dilation of a convolution or pool, written as a person would (defaults left out)."""
+    if len(kernel) != 2:
+        raise ImportRefusal(f"has a {len(kernel)}-D kernel; costcalc counts 2-D convolutions and pools")
+    options = {"kernel": pair(kernel)}
+    if not ones(attrs.get("strides", (1, 1))):
+        options["stride"] = pair(attrs["strides"])
+    if not ones(attrs.get("dilations", (1, 1))):
+        options["dilation"] = pair(attrs["dilations"])
+    return options
+
+
+@handles("Conv")
+def conv(importer, node, x: Act, w: Const, b: Const | None = None) -> Act:
+    attrs = attributes(node)
+    importer.use(node.input[1], w)
+    bias = importer.use(node.input[2], b) if len(node.input) > 2 else False
+    kernel = tuple(attrs.get("kernel_shape", w.shape[2:]))
+    groups, filters = int(attrs.get("group", 1)), w.shape[0]
+    shape = importer.shape(x)
+    if len(shape) == 1 and x.perm[2:] == ("U", "U") and kernel == (1, 1):  # a 1×1 conv on a vector: a dense layer
+        return importer.add("dense", {"units": filters, "bias": bias}, node, x, ("N", 0, "U", "U"))
+    importer.image(x)
+    if w.shape[1] * groups != shape[2]:
+        raise ImportRefusal(f"has weights {list(w.shape)} for {shape[2]} input channels in {groups} groups")
+    options = window(attrs, kernel)
+    options["padding"] = padding(attrs)
+    if groups == shape[2] and groups > 1:
+        options["multiplier"] = filters // groups
+        if options["multiplier"] == 1:
+            del options["multiplier"]
+        return importer.add("depthwise", {**options, "bias": bias}, node, x)
+    head = {"filters": filters, **options}
+    if groups > 1:
+        head["groups"] = groups
+    return importer.add("conv", {**head, "bias": bias}, node, x)
+
+
+@handles("ConvTranspose")
+def conv_transpose(importer, node, x: Act, w: Const, b: Const | None = None) -> Act:
+    attrs = attributes(node)
+    importer.image(x)
+    if "output_shape" in attrs:
+        raise ImportRefusal("sets output_shape; costcalc reads pads and output_padding (export without output_size)")
+    importer.use(node.input[1], w)
+    bias = importer.use(node.input[2], b) if len(node.input) > 2 else False
+    groups = int(attrs.get("group", 1))
+    options = {"filters": w.shape[1] * groups, **window(attrs, tuple(attrs.get("kernel_shape", w.shape[2:])))}
+    options["padding"] = padding(attrs, transposed=True)
+    if any(int(p) for p in attrs.get("output_padding", ())):
+        if options["padding"] == "same":
+            raise ImportRefusal("has auto_pad SAME and output_padding, which costcalc cannot express together")
+        options["output_padding"] = pair(attrs["output_padding"])
+    if groups > 1:
+        options["groups"] = groups
+    return importer.add("conv_transpose", {**options, "bias": bias}, node, x)
+
+
+@handles("Gemm")
+def gemm(importer, node, a: Act, b, c=None) -> Act:
+    attrs = attributes(node)
+    if attrs.get("transA", 0) or not isinstance(b, Const) or len(b.shape) != 2:
+        raise ImportRefusal("is not a linear layer (activations times a weight matrix), which costcalc cannot express")
+    importer.channel_axis(a, -1)
+    units = b.shape[0] if attrs.get("transB", 0) else b.shape[1]
+    importer.use(node.input[1], b)
+    bias = False
+    if c is not None:
+        if not isinstance(c, Const) or c.size != units:
+            raise ImportRefusal(f"adds a C of shape {list(getattr(c, 'shape', ()))} where costcalc expects a bias of {units}")
+        bias = importer.use(node.input[2], c)
+    return importer.add("dense", {"units": units, "bias": bias}, node, a)
+
+
+@handles("MatMul")
+def matmul(importer, node, a: Act, b) -> Act:
+    if not isinstance(b, Const) or len(b.shape) != 2:
+        raise ImportRefusal("multiplies two activations (attention), which costcalc cannot express")
+    importer.channel_axis(a, -1)
+    importer.use(node.input[1], b)
+    return importer.add("dense", {"units": b.shape[1], "bias": False}, node, a)
+
+
+@handles("BatchNormalization")
+def batchnorm(importer, node, x: Act, *statistics) -> Act:
+    importer.channel_axis(x, 1)
+    for name, const in zip(node.input[1:], statistics):
+        importer.use(name, const)
+    return importer.add("batchnorm", {}, node, x)
+
+
+@handles("LayerNormalization")
+def layernorm(importer, node, x: Act, scale: Const, bias: Const | None = None) -> Act:
+    axis = int(attributes(node).get("axis", -1))
+    if axis not in (-1, len(x.perm) - 1):
+        raise ImportRefusal(f"normalises over axes {axis} onwards; costcalc's layernorm is over the channels")
+    importer.channel_axis(x, -1)
+    importer.use(node.input[1], scale)
+    center = importer.use(node.input[2], bias) if len(node.input) > 2 else False
+    return importer.add("layernorm", {} if center else {"center": False}, node, x)
+
+
+ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Elu": "elu", "LeakyRelu": "leaky_relu",
+               "HardSigmoid": "hsigmoid", "HardSwish": "hswish", "Gelu": "gelu", "Mish": "mish"}
+
+
+@handles(*ACTIVATIONS)
+def activation(importer, node, x: Act) -> Act:
+    return importer.add(ACTIVATIONS[node.op_type], {}, node, x)
+
+
+@handles("Softmax")
+def softmax(importer, node, x: Act) -> Act:
+    importer.channel_axis(x, int(attributes(node).get("axis", -1 if importer.opset >= 13 else 1)))
+    return importer.add("softmax", {}, node, x)
+
+
+@handles("Clip")
+def clip(importer, node, x: Act, low: Const | None = None, high: Const | None = None) -> Act:
+    attrs = attributes(node)
+    low = float(low.known("Clip's min")) if low is not None else attrs.get("min")
+    high = float(high.known("Clip's max")) if high is not None else attrs.get("max")
+    if low == 0 and high == 6:
+        return importer.add("relu6", {}, node, x)
+    if low == 0 and (high is None or high == math.inf):
+        return importer.add("relu", {}, node, x)
+    raise ImportRefusal(f"clips to [{low}, {high}]; costcalc knows [0, 6] (relu6) and [0, inf) (relu)")
+
+
+@handles("PRelu")
+def prelu(importer, node, x: Act, slope: Const) -> Act:
+    importer.use(node.input[1], slope)
+    shape = importer.shape(x)
+    if slope.size == 1:
+        slopes = "shared"
+    elif slope.size == shape[-1] and max(slope.shape) == slope.size:
+        slopes = "channel"
+    elif slope.size == math.prod(shape):
+        slopes = "element"
+    else:
+        raise ImportRefusal(f"has {slope.size} slopes for {list(shape)}")
+    return importer.add("prelu", {"slopes": slopes}, node, x)
+
+
+@handles("MaxPool", "AveragePool")
+def pool(importer, node, x: Act) -> Act:
+    attrs = attributes(node)
+    importer.image(x)
+    if not ones(attrs.get("dilations", (1, 1))):
+        raise ImportRefusal("dilates its window, which costcalc's pools cannot express")
+    options = window(attrs, attrs["kernel_shape"])
+    options = {"size": options["kernel"], "stride": options.get("stride", 1), "padding": padding(attrs)}
+    if attrs.get("ceil_mode", 0):
+        options["ceil_mode"] = True
+    return importer.add("maxpool" if node.op_type == "MaxPool" else "avgpool", options, node, x)
+
+
+@handles("GlobalAveragePool", "GlobalMaxPool")
+def global_pool(importer, node, x: Act) -> Act:
+    importer.image(x)
+    kind = "global_avgpool" if node.op_type == "GlobalAveragePool" else "global_maxpool"
+    return importer.add(kind, {"keepdims": True}, node, x)
+
+
+@handles("ReduceMean", "ReduceMax")
+def reduce(importer, node, x: Act, axes: Const | None = None) -> Act:
+    attrs = attributes(node)
+    axes = axes.known("the axes") if axes is not None else attrs.get("axes", ())
+    axes = sorted(int(a) % len(x.perm) for a in axes)
+    spatial = sorted(i for i, p in enumerate(x.perm) if p in (0, 1))
+    if len(importer.shape(x)) != 3 or axes != spatial:
+        raise ImportRefusal(f"reduces axes {axes}; costcalc's global pools reduce the height and width")
+    keep = bool(attrs.get("keepdims", 1))
+    kind = "global_avgpool" if node.op_type == "ReduceMean" else "global_maxpool"
+    perm = x.perm if keep else tuple("N" if p == "N" else 0 for p in x.perm if p not in (0, 1))
+    return importer.add(kind, {"keepdims": keep}, node, x, perm)
+
+
+@handles("Add", "Mul", "Sub", "Div")
+def arithmetic(importer, node, a, b) -> Act:
+    if isinstance(a, Act) and isinstance(b, Act):
+        return two_activations(importer, node, a, b)
+    act, const, first = (a, b, True) if isinstance(a, Act) else (b, a, False)
+    if node.op_type == "Div" and first and (gelu := erf_gelu(importer, node, act, const)):
+        return gelu
+    if const.size == 1:
+        return rescaling(importer, node, act, float(const.known("the constant").reshape(-1)[0]), first)
+    return per_channel(importer, node, act, const, node.input[1 if first else 0])
+
+
+def two_activations(importer, node, a: Act, b: Act) -> Act:
+    if node.op_type == "Mul" and (fused := swish(importer, node, a, b)):
+        return fused
+    if node.op_type not in ("Add", "Mul"):
+        raise ImportRefusal(f"is a {node.op_type} of two activations, which costcalc cannot express")
+    wide = a if len(importer.shape(a)) >= len(importer.shape(b)) else b
+    return importer.merge("add" if node.op_type == "Add" else "multiply", node, [a, b], wide.perm)
+
+
+def swish(importer, node, a: Act, b: Act):
+    """x · sigmoid(x) (SiLU, swish) and x · hardsigmoid(x) as one layer: the sigmoid's layer becomes silu or hswish."""
+    items = importer.builder.items
+    for x, gate, gate_name in ((a, b, node.input[1]), (b, a, node.input[0])):
+        item = items[gate.tensor] if gate.tensor >= 0 else None
+        if (item and item.kind in ("sigmoid", "hsigmoid") and item.sources == (x.tensor,) and gate.perm == x.perm
+                and importer.only_reader(gate_name, "Mul") is node):
+            item.kind = "silu" if item.kind == "sigmoid" else "hswish"
+            return gate
+    return None
+
+
+def erf_gelu(importer, node, x: Act, divisor: Const):
+    """GELU as the TorchScript exporter writes it: x/sqrt(2) → Erf → +1 → ·x → ·0.5, as one gelu layer."""
+    erf = importer.only_reader(node.output[0], "Erf")
+    plus = erf and importer.only_reader(erf.output[0], "Add")
+    times = plus and importer.only_reader(plus.output[0], "Mul")
+    half = times and importer.only_reader(times.output[0], "Mul")
+    if not half or node.input[0] not in times.input or divisor.size != 1:
+        return None
+    importer.done.update(id(n) for n in (erf, plus, times, half))
+    result = importer.add("gelu", {}, node, x)
+    importer.values[half.output[0]] = result
+    return result
+
+
+def rescaling(importer, node, act: Act, value: float, first: bool) -> Act:
+    """An activation with a scalar (x·c, x/c, x+c, x−c, c−x) as Keras's Rescaling: no weights."""
+    if not math.isfinite(value) or (node.op_type == "Div" and (value == 0 or not first)):
+        raise ImportRefusal(f"divides by an activation or by {value}, which costcalc cannot express")
+    scale, offset = {"Mul": (value, 0), "Div": (1 / value if first else 0, 0), "Add": (1, value),
+                     "Sub": (1, -value) if first else (-1, value)}[node.op_type]
+    return importer.add("rescaling", {"scale": scale, "offset": offset} if offset else {"scale": scale}, node, act)
+
+
+def per_channel(importer, node, act: Act, const: Const, name: str) -> Act:
+    """A weight per channel: a bias after a MatMul or a bias-free conv, or a layer scale."""
+    shape = importer.shape(act)
+    channel = act.perm.index(len(shape) - 1) if len(shape) - 1 in act.perm else None
+    dims = [1] * (len(act.perm) - len(const.shape)) + list(const.shape)
+    expected = [shape[-1] if axis == channel else 1 for axis in range(len(act.perm))]
+    if dims != expected:
+        raise ImportRefusal(f"is a {node.op_type} with a constant of shape {list(const.shape)} on "
+                            f"{importer.onnx_shape(act)}; costcalc expresses a scalar or one value per channel")
+    items = importer.builder.items
+    producer = items[act.tensor] if act.tensor >= 0 else None
+    if (node.op_type == "Add" and producer and producer.options.get("bias") is False
+            and len(importer.consumers.get(node.input[0 if name == node.input[1] else 1], [])) == 1):
+        importer.use(name, const)
+        producer.options["bias"] = True
+        return act
+    if node.op_type == "Mul":
+        importer.use(name, const)
+        return importer.add("layer_scale", {}, node, act)
+    raise ImportRefusal(f"is a {node.op_type} of a constant per channel, which costcalc cannot express "
+                        "(only a layer's bias or a layer scale)")
+
+
+@handles("Concat")
+def concat(importer, node, *inputs) -> Act:
+    if not all(isinstance(x, Act) for x in inputs):
+        raise ImportRefusal("joins activations with constants, which costcalc cannot express")
+    axis = int(attributes(node)["axis"])
+    for x in inputs:
+        importer.channel_axis(x, axis)
+        if x.perm != inputs[0].perm:
+            raise ImportRefusal("joins tensors laid out differently, which costcalc cannot express")
+    if len(inputs) == 1:
+        return inputs[0]
+    return importer.merge("concat", node, list(inputs), inputs[0].perm)
+
+
+@handles("Split", "Slice")
+def split(importer, node, x: Act, *rest) -> Act:
+    raise ImportRefusal(SPLIT_REFUSAL)
+
+
+@handles("Transpose")
+def transpose(importer, node, x: Act | Grouped) -> Act | Grouped:
+    if isinstance(x, Grouped):
+        if x.swapped or list(attributes(node).get("perm", ())) != [0, 2, 1, 3, 4]:
+            raise ImportRefusal("transposes channels split into groups other than as a channel shuffle does")
+        return Grouped(x.source, x.groups, True)
+    perm = attributes(node).get("perm", list(reversed(range(len(x.perm)))))
+    moved = tuple(x.perm[int(i)] for i in perm)
+    if moved[0] != "N":
+        raise ImportRefusal("moves the batch axis, which costcalc cannot express")
+    return Act(x.tensor, moved)
+
+
+@handles("Identity", "Cast")
+def same(importer, node, x: Act, *rest) -> Act:
+    return x
+
+
+@handles("Dropout")
+def dropout(importer, node, x: Act, *rest) -> Act:
+    return importer.add("dropout", {}, node, x)
+
+
+@handles("Flatten")
+def flatten(importer, node, x: Act) -> Act:
+    if int(attributes(node).get("axis", 1)) != 1:
+        raise ImportRefusal("flattens from an axis other than 1, which costcalc cannot express")
+    return reshape_to(importer, node, x, [importer.batch, math.prod(importer.shape(x))])
+
+
+@handles("Reshape")
+def reshape(importer, node, x: Act | Grouped, target: Const) -> Act | Grouped:
+    dims = [int(d) for d in target.known("the new shape")]
+    if isinstance(x, Grouped):
+        return shuffled(importer, node, x, dims)
+    now = importer.onnx_shape(x)
+    dims = [now[i] if d == 0 and not attributes(node).get("allowzero", 0) else d for i, d in enumerate(dims)]
+    if dims.count(-1) == 1:
+        dims[dims.index(-1)] = math.prod(now) // math.prod(d for d in dims if d != -1)
+    return grouped(importer, x, dims) or reshape_to(importer, node, x, dims)
+
+
+@handles("Squeeze", "Unsqueeze")
+def squeeze(importer, node, x: Act, axes: Const | None = None) -> Act:
+    axes = axes.known("the axes") if axes is not None else attributes(node).get("axes", ())
+    dims = importer.onnx_shape(x)
+    if node.op_type == "Squeeze":
+        drop = {int(a) % len(dims) for a in axes} or {i for i, d in enumerate(dims) if d == 1}
+        dims = [d for i, d in enumerate(dims) if i not in drop]
+    else:
+        for axis in sorted(int(a) % (len(dims) + len(axes)) for a in axes):
+            dims.insert(axis, 1)
+    return reshape_to(importer, node, x, dims)
+
+
+def reshape_to(importer, node, x: Act, dims: list[int]) -> Act:
+    """A reshape that keeps the batch and either changes nothing, or leaves one axis (a flatten, or a vector
+    given unit axes)."""
+    now = importer.onnx_shape(x)
+    if dims == now:
+        return x
+    shape = importer.shape(x)
+    kept = [i for i, d in enumerate(dims) if i > 0 and d != 1]
+    if dims[0] == importer.batch and math.prod(dims) == math.prod(now) and len(kept) <= 1:
+        at = kept[0] if kept else len(dims) - 1
+        perm = tuple("N" if i == 0 else 0 if i == at else "U" for i in range(len(dims)))
+        if len(shape) == 1:
+            return Act(x.tensor, perm)
+        return importer.add("flatten", {}, node, x, perm)
+    raise ImportRefusal(f"reshapes {now} to {dims}, which costcalc cannot express (a flatten, a channel shuffle "
+                        "or unit axes added or removed)")
+
+
+@dataclass(frozen=True, slots=True)
+class Grouped:
+    """Channels split into groups by a reshape to [N, g, C/g, H, W] (`swapped` once transposed to [N, C/g, g, H, W]):
+    half of ShuffleNet's channel shuffle, which a reshape back to [N, C, H, W] completes."""
+
+    source: Act
+    groups: int
+    swapped: bool = False
+
+
+def grouped(importer, x: Act, dims: list[int]):
+    now = importer.onnx_shape(x)
+    if x.perm == NCHW and len(dims) == 5 and dims[1] * dims[2] == now[1] and dims[3:] == now[2:]:
+        return Grouped(x, dims[1])
+    return None
+
+
+def shuffled(importer, node, x: Grouped, dims: list[int]) -> Act:
+    if not x.swapped or dims not in (importer.onnx_shape(x.source), [importer.batch, -1, *importer.onnx_shape(x.source)[2:]]):
+        raise ImportRefusal(f"reshapes channels split into {x.groups} groups to {dims}; costcalc expresses a channel "
+                            "shuffle (reshape to groups, transpose 1 and 2, reshape back)")
+    return importer.add("channel_shuffle", {"groups": x.groups}, node, x.source)
+
+
+@handles("Resize", "Upsample")
+def resize(importer, node, x: Act, *rest) -> Act:
+    importer.image(x)
+    attrs = attributes(node)
+    mode = attrs.get("mode", b"nearest")
+    mode = {"nearest": "nearest", "linear": "bilinear", "bilinear": "bilinear"}.get(
+        mode.decode() if isinstance(mode, bytes) else mode)
+    if mode is None or "axes" in attrs:
+        raise ImportRefusal(f"resizes with mode {brief(attrs.get('mode'))}; costcalc counts nearest and bilinear")
+    scales = rest[1] if node.op_type == "Resize" and len(rest) > 1 else rest[0] if rest else None
+    sizes = rest[2] if len(rest) > 2 else None
+    options = {"mode": mode} if mode != "nearest" else {}
+    height, width = importer.shape(x)[:2]
+    if sizes is not None:
+        options["size"] = [int(d) for d in sizes.known("the sizes")[2:]]
+    elif scales is not None and scales.size:
+        sh, sw = [float(s) for s in scales.known("the scales")[2:]]
+        if sh.is_integer() and sw.is_integer():
+            options["scale"] = pair([sh, sw])
+        else:
+            options["size"] = [math.floor(height * sh), math.floor(width * sw)]
+    else:
+        raise ImportRefusal("gives neither scales nor sizes")
+    return importer.add("resize", options, node, x)
+
+
+@handles("Pad")
+def pad(importer, node, x: Act, pads: Const | None = None, *rest) -> Act:
+    importer.image(x)
+    if len(rest) > 1 and rest[1] is not None:
+        raise ImportRefusal("pads given axes; costcalc reads pads over all four axes")
+    values = [int(p) for p in (pads.known("the pads") if pads is not None else attributes(node)["pads"])]
+    begin, end = values[:4], values[4:]
+    if begin[:2] != [0, 0] or end[:2] != [0, 0] or min(values) < 0:
+        raise ImportRefusal(f"pads {values}; costcalc pads height and width only, by non-negative amounts")
+    return importer.add("zeropad", {"padding": [begin[2], end[2], begin[3], end[3]]}, node, x)

@@ -1,0 +1,165 @@
+"""costcalc import of Keras 3 JSON written here as model.to_json() writes it: the layers, Keras's trainable split,
+nested Sequential models, .keras files, open input sizes, and the refusals. No Keras needed."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+from conftest import run
+
+import costcalc
+
+
+def tensor(name: str) -> dict:
+    return {"class_name": "__keras_tensor__", "config": {"shape": [], "keras_history": [name, 0, 0]}}
+
+
+def layer(cls: str, name: str, inputs, **config) -> dict:
+    args = [tensor(i) for i in inputs] if cls in ("Add", "Multiply", "Concatenate") else tensor(inputs[0])
+    return {"module": "keras.layers", "class_name": cls, "config": {"name": name, "trainable": True, **config},
+            "name": name, "inbound_nodes": [{"args": [args], "kwargs": {}}]}
+
+
+def functional(layers, shape=(32, 32, 3)) -> str:
+    first = {"class_name": "InputLayer", "config": {"batch_shape": [None, *shape], "name": "input"}, "name": "input",
+             "inbound_nodes": []}
+    return json.dumps({"module": "keras", "class_name": "Functional",
+                       "config": {"name": "m", "layers": [first, *layers], "input_layers": [["input", 0, 0]],
+                                  "output_layers": [[layers[-1]["name"], 0, 0]]}})
+
+
+def imported(tmp_path, text: str, *flags: str, name: str = "m.json"):
+    (tmp_path / name).write_text(text) if name.endswith(".json") else None
+    result = run("import", str(tmp_path / name), *flags)
+    assert (result.code, result.err) == (0, ""), result.err
+    total = costcalc.analyze(costcalc.loads(result.out)).designs[0].total
+    layers = [line[4:] for line in result.out.splitlines() if line.startswith("  - ")]
+    return layers, (total.trainable_params, total.non_trainable_params, total.macs)
+
+
+SE_BLOCK = [
+    layer("Conv2D", "stem", ["input"], filters=8, kernel_size=[3, 3], strides=[2, 2], padding="same",
+          dilation_rate=[1, 1], groups=1, activation="linear", use_bias=False, data_format="channels_last"),
+    layer("BatchNormalization", "stem_bn", ["stem"], axis=-1, center=True, scale=True),
+    layer("ReLU", "stem_relu", ["stem_bn"], max_value=6.0, negative_slope=0.0, threshold=0.0),
+    layer("DepthwiseConv2D", "dw", ["stem_relu"], kernel_size=[3, 3], strides=[1, 1], padding="same",
+          depth_multiplier=1, dilation_rate=[1, 1], activation="swish", use_bias=True),
+    layer("GlobalAveragePooling2D", "se_squeeze", ["dw"], keepdims=False),
+    layer("Reshape", "se_reshape", ["se_squeeze"], target_shape=[1, 1, 8]),
+    layer("Conv2D", "se_reduce", ["se_reshape"], filters=2, kernel_size=[1, 1], strides=[1, 1], padding="same",
+          activation="relu", use_bias=True),
+    layer("Conv2D", "se_expand", ["se_reduce"], filters=8, kernel_size=[1, 1], strides=[1, 1], padding="same",
+          activation="hard_sigmoid", use_bias=True),
+    layer("Multiply", "se_excite", ["dw", "se_expand"]),
+    layer("Add", "add", ["se_excite", "stem_relu"]),
+    layer("GlobalMaxPooling2D", "pool", ["add"], keepdims=False),
+    layer("Dropout", "drop", ["pool"], rate=0.2),
+    layer("Dense", "predictions", ["drop"], units=10, activation="softmax", use_bias=True),
+]
+
+
+def test_a_functional_model_with_squeeze_and_excitation_and_a_skip(tmp_path):
+    layers, totals = imported(tmp_path, functional(SE_BLOCK))
+    assert layers == [
+        "conv: {filters: 8, kernel: 3, stride: 2, padding: same, bias: false, name: stem}",
+        "batchnorm: {name: stem_bn}",
+        "relu6: {name: stem_relu, as: stem_relu}",
+        "depthwise: {kernel: 3, padding: same, bias: true, activation: swish, name: dw, as: dw}",
+        "global_avgpool: {keepdims: true, name: se_squeeze}",
+        "conv: {filters: 2, kernel: 1, padding: same, bias: true, activation: relu, name: se_reduce}",
+        "conv: {filters: 8, kernel: 1, padding: same, bias: true, activation: hsigmoid, name: se_expand, as: se_expand}",
+        "{merge: multiply, from: [dw, se_expand], name: se_excite, as: se_excite}",
+        "{merge: add, from: [se_excite, stem_relu], name: add}",
+        "global_maxpool: {keepdims: false, name: pool}",
+        "dropout: {name: drop}",
+        "dense: {units: 10, bias: true, activation: softmax, name: predictions}",
+    ]
+    # Keras: conv 216, batchnorm 16 + 16, depthwise 72 + 8, se 16 + 2 + 16 + 8, dense 80 + 10
+    assert totals == (216 + 16 + 80 + 18 + 24 + 90, 16, 16 * 16 * (27 * 8 + 9 * 8) + 8 * 2 + 2 * 8 + 80)
+
+
+def test_a_sequential_model_nested_and_a_keras_file(tmp_path):
+    stem = {"module": "keras", "class_name": "Sequential", "config": {"name": "stem", "trainable": True, "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "stem_input"}},
+        {"class_name": "Conv2D", "config": {"name": "stem_conv", "filters": 4, "kernel_size": [4, 4], "strides": [4, 4],
+                                            "padding": "valid", "activation": "linear", "use_bias": True}},
+        {"class_name": "LayerNormalization", "config": {"name": "stem_ln", "axis": [-1], "center": True, "scale": True}},
+    ]}, "name": "stem", "inbound_nodes": [{"args": [tensor("input")], "kwargs": {}}]}
+    scale = {"module": "keras.src.applications.convnext", "class_name": "LayerScale", "registered_name": "LayerScale",
+             "config": {"name": "gamma", "projection_dim": 4}, "name": "gamma",
+             "inbound_nodes": [{"args": [tensor("stem")], "kwargs": {}}]}
+    text = functional([stem, scale])
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as archive:
+        archive.writestr("config.json", text)
+        archive.writestr("model.weights.h5", b"not read")
+    layers, totals = imported(tmp_path, "", name="m.keras")
+    assert layers == ["conv: {filters: 4, kernel: 4, stride: 4, padding: valid, bias: true, name: stem_conv}",
+                      "layernorm: {name: stem_ln}", "layer_scale: {name: gamma}"]
+    assert totals == (4 * 48 + 4 + 8 + 4, 0, 64 * 48 * 4)
+
+
+def test_open_input_sizes_take_input(tmp_path):
+    text = functional([layer("Conv2D", "c", ["input"], filters=4, kernel_size=3, padding="valid", activation="linear")],
+                      shape=(None, None, 3))
+    (tmp_path / "m.json").write_text(text)
+    result = run("import", str(tmp_path / "m.json"))
+    assert (result.code, result.err.replace(str(tmp_path), "")) == (
+        2, "/m.json: the model's input is [None, None, None, 3], with sizes left open; give --input H,W,C\n")
+    _, totals = imported(tmp_path, text, "--input", "10,10,3")
+    assert totals == (112, 0, 64 * 108)
+
+
+def test_the_normalisations_split_as_keras_splits_them(tmp_path):
+    layers, totals = imported(tmp_path, functional([
+        layer("Normalization", "norm", ["input"], axis=[3], mean=None, variance=None),
+        layer("Normalization", "fixed", ["norm"], axis=[-1], mean=[0.5, 0.5, 0.5], variance=[0.2, 0.2, 0.2]),
+        layer("Rescaling", "scale", ["fixed"], scale=0.5, offset=-1.0),
+        layer("BatchNormalization", "bn", ["scale"], axis=3, center=True, scale=False),
+        layer("PReLU", "prelu", ["bn"], shared_axes=[1, 2])]))
+    assert layers == ["normalization: {name: norm}", "rescaling: {scale: 1.0, name: fixed}",
+                      "rescaling: {scale: 0.5, offset: -1.0, name: scale}", "batchnorm: {scale: false, name: bn}",
+                      "prelu: {slopes: channel, name: prelu}"]
+    assert totals == (3 + 3, 7 + 6, 0)
+
+
+def test_refusals_name_the_layer(tmp_path):
+    frozen = layer("Conv2D", "frozen", ["input"], filters=4, kernel_size=3, padding="same", activation="linear")
+    frozen["config"]["trainable"] = False
+    for layers, message in (
+        ([layer("Lambda", "custom", ["input"])], "layer 'custom' is a Lambda, which costcalc cannot express"),
+        ([frozen], "layer 'frozen' (Conv2D) is frozen (trainable: false); a spec counts a layer's weights as Keras "
+                   "counts them in a trainable layer"),
+        ([layer("Activation", "act", ["input"], activation="selu")],
+         "layer 'act' (Activation): has the activation 'selu', which costcalc cannot express"),
+    ):
+        (tmp_path / "m.json").write_text(functional(layers))
+        result = run("import", str(tmp_path / "m.json"))
+        assert (result.code, result.out, result.err) == (2, "", f"{tmp_path / 'm.json'}: {message}\n")
+
+
+def test_not_a_keras_model(tmp_path):
+    (tmp_path / "m.json").write_text('{"layers": []}')
+    result = run("import", str(tmp_path / "m.json"))
+    assert (result.code, result.err) == (2, f"{tmp_path / 'm.json'}: not a Keras model's JSON (model.to_json()): 'config'\n")
+    (tmp_path / "m.keras").write_text("not a zip")
+    result = run("import", str(tmp_path / "m.keras"))
+    assert result.code == 2 and result.err.startswith(f"{tmp_path / 'm.keras'}: not a .keras file with a config.json (")
+
+
+def test_resampling_padding_and_a_transposed_convolution(tmp_path):
+    layers, totals = imported(tmp_path, functional([
+        layer("ZeroPadding2D", "pad", ["input"], padding=[[0, 1], [2, 3]]),
+        layer("Cropping2D", "crop", ["pad"], cropping=[[1, 0], [1, 1]]),
+        layer("UpSampling2D", "up", ["crop"], size=[2, 2], interpolation="bilinear"),
+        layer("Conv2DTranspose", "convt", ["up"], filters=4, kernel_size=[3, 3], strides=[2, 2], padding="same",
+              output_padding=None, dilation_rate=[1, 1], activation="linear", use_bias=True),
+        layer("SeparableConv2D", "sep", ["convt"], filters=5, kernel_size=3, strides=1, padding="valid",
+              depth_multiplier=2, activation="relu", use_bias=False),
+    ], shape=(4, 4, 3)))
+    assert layers == ["zeropad: {padding: [0, 1, 2, 3], name: pad}", "crop: {cropping: [1, 0, 1, 1], name: crop}",
+                      "resize: {scale: 2, mode: bilinear, name: up}",
+                      "conv_transpose: {filters: 4, kernel: 3, stride: 2, padding: same, bias: true, name: convt}",
+                      "separable: {filters: 5, kernel: 3, padding: valid, multiplier: 2, bias: false, activation: relu, name: sep}"]
+    # 4×4 → 5×9 → 4×7 → 8×14 → 16×28 (×4) → 14×26: Keras's counts
+    assert totals == (3 * 4 * 9 + 4 + 4 * 2 * 9 + 8 * 5, 0, 8 * 14 * 3 * 4 * 9 + 14 * 26 * 8 * (9 + 5))

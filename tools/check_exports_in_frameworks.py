@@ -1,0 +1,107 @@
+"""Build every shipped design's exported PyTorch and Keras code in the frameworks and count it there.
+
+For each design of each spec in specs/ (and tests/data/every_kind.yaml, and every_kind_keras.yaml, the same as
+Keras can build it), the code of `costcalc export --to pytorch` and `--to keras` is run and counted by the
+frameworks: PyTorch's parameters (trainable), buffers but num_batches_tracked (non-trainable), MACs
+(torch.utils.flop_counter.FlopCounterMode's FLOPs / 2, batch 1, eval) and output shape; Keras's
+trainable_weights, non_trainable_weights and `model.output.shape`.
+The figures, with their provenance, go to tests/data/reference/exports.tsv, which
+tests/test_export_code.py checks costcalc against (without torch or Keras). Run it where torch and
+Keras are installed:
+
+    python tools/check_exports_in_frameworks.py [--write] [SPEC ...]   (KERAS_BACKEND defaults to torch)
+
+It prints every row where a framework's count differs from costcalc's, and exits 1 if there is one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import costcalc  # noqa: E402
+from costcalc.bridges.graph import graph  # noqa: E402
+from costcalc.bridges.keras_export import builder_code  # noqa: E402
+from costcalc.bridges.pytorch_export import module_code  # noqa: E402
+
+REFERENCE = ROOT / "tests" / "data" / "reference" / "exports.tsv"
+COLUMNS = ("spec", "design", "framework", "trainable", "non_trainable", "macs", "output")
+
+
+def specs(named: list[str]):
+    if named:
+        return [Path(name).resolve() for name in named]
+    data = ROOT / "tests" / "data"
+    return sorted(ROOT.glob("specs/**/*.yaml")) + [data / "every_kind.yaml", data / "every_kind_keras.yaml"]
+
+
+def in_torch(code: str):
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    space: dict = {"__name__": "exported"}
+    exec(compile(code, "exported_pytorch.py", "exec"), space)
+    model = space["Model"]().eval()
+    trainable = sum(p.numel() for p in model.parameters())
+    buffers = sum(b.numel() for name, b in model.named_buffers() if not name.endswith("num_batches_tracked"))
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        out = model(torch.zeros(space["INPUT"]))
+    shape = tuple(out.shape[1:])
+    return trainable, buffers, counter.get_total_flops() // 2, (*shape[1:], shape[0]) if len(shape) == 3 else shape
+
+
+def in_keras(code: str):
+    space: dict = {"__name__": "exported"}
+    exec(compile(code, "exported_keras.py", "exec"), space)
+    model = space["build"]()
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    fixed = sum(math.prod(w.shape) for w in model.non_trainable_weights)
+    return trainable, fixed, None, tuple(model.output.shape[1:])
+
+
+def main(write: bool, named: list[str]) -> int:
+    import keras
+    import torch
+
+    rows, wrong = [], []
+    for path in specs(named):
+        spec = str(path.relative_to(ROOT))
+        for design in costcalc.analyze(costcalc.load(spec)).designs:
+            expected = (design.total.trainable_params, design.total.non_trainable_params, design.total.macs,
+                        tuple(design.output))
+            title = f"{spec} — {design.name}"
+            for framework, count, write in (("pytorch", in_torch, module_code), ("keras", in_keras, builder_code)):
+                try:
+                    code = write(graph(design), title)
+                except costcalc.CostcalcError as refused:  # a layer the framework has no form for
+                    print(spec, design.name, framework, f"refused: {refused}", sep="\t", flush=True)
+                    continue
+                found = count(code)
+                rows.append((spec, design.name, framework, *found[:3], "x".join(map(str, found[3]))))
+                if any(f is not None and f != e for f, e in zip(found, expected)):
+                    wrong.append(f"{spec} {design.name} {framework}: {found} != costcalc's {expected}")
+                print(*rows[-1], sep="\t", flush=True)
+    print("\n".join(wrong) or "every framework count equals costcalc's")
+    if write and not named:
+        header = [
+            f"# Exported code counted in the frameworks: torch {torch.__version__}, keras {keras.__version__}"
+            f" ({keras.backend.backend()} backend), {datetime.date.today().isoformat()}.",
+            "# By tools/check_exports_in_frameworks.py --write: each design's `costcalc export --to pytorch` module",
+            "# (parameters trainable, buffers but num_batches_tracked non-trainable, MACs = FlopCounterMode / 2,",
+            "# batch 1) and `--to keras` builder (trainable_weights, non_trainable_weights; no MACs). Output [H, W, C].",
+        ]
+        lines = ["\t".join(COLUMNS), *("\t".join("" if v is None else str(v) for v in row) for row in rows)]
+        REFERENCE.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--write" in sys.argv[1:], [arg for arg in sys.argv[1:] if not arg.startswith("--")]))
