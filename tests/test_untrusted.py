@@ -114,6 +114,6 @@ def test_100000_variants_that_differ_in_structure_are_split_in_one_sort(spec_fil
     path = spec_file(SWEEP)
     started = time.process_time()
     result = run("sweep", path, "--vary", "n=1:100000:1")
-    assert (result.code, result.err[:78]) == (2, "spec.yaml:1:1: the variants differ in structure (a repeat, a kernel,"
-                                                 " a rate):")
+    assert result.code == 2
+    assert result.err.startswith("spec.yaml:1:1: the variants differ in structure (a repeat, a kernel, a rate): ")
     assert time.process_time() - started < 8
