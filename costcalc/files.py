@@ -45,6 +45,8 @@ def read_json(path: str, what: str):
     try:
         text = data.decode("utf-8")
         return json.loads(text, object_pairs_hook=_unique)
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply", hint=f"{what} is JSON of a few levels") from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
                         hint=f"{what} is JSON") from None

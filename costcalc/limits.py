@@ -51,11 +51,37 @@ MAX_EXPRESSION_CHARS = 500
 
 MAX_BLOCK_DEPTH = 100
 """How deeply blocks and branches may nest, together (deeper would exhaust Python's stack)."""
-MAX_SWEEP_VARIANTS = 1_000_000
+
+MAX_SWEEP_VARIANTS = 100_000
 """The most variants one sweep evaluates (a grid is the product of its lists)."""
 
-MAX_TIMED_LAYERS = 10_000
-"""The most layers a timings file (`costcalc devices calibrate`) may list."""
+MAX_SWEEP_BUILDS = 500
+"""The most groups of variants a sweep builds and counts apart: variants that differ in structure (a
+repeat, a kernel, a rate) cannot share one build."""
+
+MAX_SWEEP_LAYERS = 100_000
+"""The most layers a sweep's builds expand, all together (one more build may finish past it: a single
+build may hold MAX_LAYERS)."""
+
+MAX_TIMED_LAYERS = 1_000
+"""The most layers a timings file (`costcalc devices calibrate`) may list (tools/time_torch_layers.py
+times 169)."""
+
+MIN_DEVICE_FIGURE, MAX_DEVICE_FIGURE = 1e-6, 1e9
+"""The range of a device's figures in their units: tflops (TFLOP/s) and bandwidth_gbs (GB/s) from the
+first to the second, overhead_us (µs) from 0 to the second. Within them, with MIN_EFFICIENCY and
+MAX_COUNT, every latency is a finite number of seconds."""
+
+MIN_EFFICIENCY = 1e-6
+"""The smallest efficiency (a share of a device's peak) a device or a calibrated kernel may give."""
+
+MAX_KERNEL_ROWS = MAX_TIMED_LAYERS
+"""The most [M, N, K, efficiency] rows a device's `kernels` may hold, all kernels together (a timed
+layer gives at most one row)."""
+
+MAX_DRAWN_BOXES = 3_000
+"""The most boxes a diagram draws (`draw`, and the pages of `report` and `compare --format html`): a
+layer, merge or folded block each; `--depth` folds blocks into one box each."""
 
 MAX_MODEL_BYTES = 2**31 - 1
 """The largest model file `costcalc import` reads (protobuf's own limit for an ONNX file)."""

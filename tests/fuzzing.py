@@ -3,8 +3,11 @@
 `cases()` draws one case: a spec (every kind, blocks with `${}` expressions, branches with every
 merge, anchors and aliases), mutated at the structure level (types swapped, huge and negative
 numbers, hostile strings, aliases, repeats) and at the YAML text level (cuts, stray characters,
-control characters, lost indents), and a command line (report, compare, check, explain and diff
-in every format, with hostile --max-* figures). `run_case` runs it with a time and memory guard;
+control characters, lost indents), and a command line (report, compare, check, explain, diff and
+draw in every format, with hostile --max-* figures; sweep with hostile --vary ranges; check against
+a baseline file or a hostile `git:` revision; devices calibrate on a hostile timings file). A spec
+may carry its own `devices:` and a command may read a devices file, either with hostile figures
+(NaN, infinities, negative overheads, strings, deep nesting, thousands of kernel rows). `run_case` runs it with a time and memory guard;
 `problems` lists every way the answer breaks costcalc's contract (none is the goal):
 
 - no traceback and an exit code of 0, 1 or 2;
@@ -72,6 +75,63 @@ FORMATS = {
 }
 FIGURES = ("0", "1", "100", "10K", "50K", "600M", "10G", "1T", "1.5G", "2MiB", "99999999999999999999999999999", "1.0000000000000000000000000001M",
            "9" * 5000, "-1", "1e9", "x", "10%")
+
+FIGURE_VALUES = (1, 0.5, 19.5, 0, -1, -1000000, "-1e9", "1e3", float("nan"), float("inf"), -float("inf"), 1e-300,
+                 1e300, 10**400, True, None, [], {}, "x", [1, 2])
+DEVICE_KEYS = ("tflops", "bandwidth_gbs", "source", "title", "estimated", "efficiency", "overhead_us", "kernels",
+               "junk")
+VARIES = ("n=1:3:1", "n=1,2,4", "f=1:64:1", "q=0:1:1e-30", "q=0:1e308:1e-308", "n=18446744073709551616,2",
+          "f=9223372036854775800:9223372036854775810:1", "n=1:100000:1", "f=1:1000:1", "n=-1,0", "q=nan", "q=1e999",
+          "nope=1,2", "n=", "=1", "n=1:2:0", "f=0.5:2:0.5", "n=1:2001:1")
+AGAINST = ("other.yaml", "missing.yaml", "devices.json", "git:HEAD", "git:--output=out", "git:HEAD:../../etc/passwd",
+           "git:", "git:-", "git:HEAD~99999999999999999999")
+GROWTH = ("macs=0", "macs=10%", "params=-1", "latency=0", "flops=1e400", "x=1", "macs=nan")
+
+
+@st.composite
+def devices(draw) -> dict:
+    """A devices mapping: one device, valid or not, and a device `board` with one hostile figure."""
+    good = {"tflops": {"float32": 8}, "bandwidth_gbs": 100, "source": "fuzz"}
+    bad = dict(good)
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(DEVICE_KEYS))
+        if key == "tflops":
+            bad[key] = draw(st.sampled_from([{"float32": v} for v in FIGURE_VALUES] + [{}, 5, {"float32": {"a": 1}}]))
+        elif key == "efficiency":
+            bad[key] = draw(st.sampled_from([{"compute": v} for v in FIGURE_VALUES] + [{"memory": 2}, {"x": 1}, 0.5]))
+        elif key == "kernels":
+            row = draw(st.sampled_from([[64, 64, 64, 0.5], [1, 2, 3], [0, 1, 1, 0.5], [1, 1, 10**400, 0.5],
+                                        [1, 1, 1, float("nan")], "x"]))
+            bad[key] = draw(st.sampled_from([{"conv": [row]}, {"conv": [row] * 1001}, {"relu": []}, {"conv": row},
+                                             {"conv": [[4096, 64, 64, 0.25]] * 999 + [row]}]))
+        else:
+            bad[key] = draw(st.sampled_from(FIGURE_VALUES + STRINGS[:12]))
+    return {"board": bad, "fine": good}
+
+
+def devices_file(draw) -> str:
+    """A devices file's text: hostile figures, JSON's NaN and Infinity, or nesting deeper than a parser goes."""
+    choice = draw(st.sampled_from(["devices", "devices", "devices", "deep", "broken", "list"]))
+    if choice == "deep":
+        return '{"devices": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    if choice == "broken":
+        return '{"devices": {"board": {"tflops": {"float32": 1}'
+    if choice == "list":
+        return "[1, 2, 3]"
+    return json.dumps({"devices": draw(devices())})
+
+
+def timings_file(draw) -> str:
+    """A timings file for devices calibrate: timed layers, hostile seconds, shapes and layers."""
+    seconds = draw(st.sampled_from([1e-6, 1e-3, 0, -1, 1e308, 5e-324, float("inf"), float("nan"), "1", None]))
+    layer = draw(st.sampled_from(["relu", {"conv": {"filters": 4, "kernel": 3}}, {"conv": {"filters": -1}},
+                                  "branches", {"dense": {"units": 10**400}}, [1], "nope"]))
+    shape = draw(st.sampled_from([[8, 8, 4], [8], [], [0, 0, 0], [10**9, 10**9, 10**9], "x"]))
+    layers = [{"input": [8, 8, 4], "layer": {"conv": {"filters": 8, "kernel": 1}}, "seconds": 1e-4},
+              {"input": shape, "layer": layer, "seconds": seconds}]
+    count = draw(st.sampled_from([1, 1, 1, 1001]))
+    return json.dumps({"runtime": draw(st.sampled_from(["fuzz", ESC, 5])), "layers": layers * count})
+
 
 hostile_scalars = st.one_of(st.sampled_from(STRINGS), st.sampled_from(NUMBERS), st.none(),
                             st.text(max_size=12), st.integers(-(10**6), 10**6))
@@ -167,7 +227,34 @@ def commands(draw) -> list[str]:
         args.append(draw(st.sampled_from(["--receptive-field", "--memory", "--device=t4", "--device=a100"])))
     if command == "diff" and draw(st.booleans()):
         args.append(draw(st.sampled_from(["--memory", "--device=t4", "--device=a100"])))
+    if command in ("report", "check", "explain", "diff", "draw", "compare") and draw(st.integers(0, 3)) == 0:
+        args += draw(st.sampled_from([["--device", "board"], ["--device", "fine"], ["--device", "board", "--devices",
+                                      "devices.json"], ["--device", "t4", "--devices", "devices.json"]]))
+        if command == "check":
+            args += ["--max-latency", draw(st.sampled_from(["1ms", "1ns", "0", "-1ms", "1e400s"]))]
+    if command == "check" and draw(st.integers(0, 3)) == 0:
+        args += ["--against", draw(st.sampled_from(AGAINST)), "--max-growth", draw(st.sampled_from(GROWTH))]
     return args
+
+
+@st.composite
+def sweeps(draw) -> list[str]:
+    """A sweep over the parameters a case's spec declares (`n`, `f`, `q`), and some it does not."""
+    args = ["sweep", "spec.yaml"]
+    for _ in range(draw(st.integers(1, 2))):
+        args += ["--vary", draw(st.sampled_from(VARIES))]
+    args += draw(st.sampled_from([[], ["--zip"], ["--format", "json"], ["--format", "csv"], ["--plot", "macs"],
+                                  ["--device", "t4"], ["--device", "board"], ["--memory"],
+                                  ["--devices", "devices.json", "--device", "board"]]))
+    return args
+
+
+@st.composite
+def calibrations(draw) -> list[str]:
+    """devices calibrate on a timings file, from a built-in device or one of the devices file."""
+    base = draw(st.sampled_from([["--device", "t4"], ["--device", "board", "--devices", "devices.json"],
+                                 ["--device", "fine", "--devices", "devices.json"]]))
+    return ["devices", "calibrate", "timings.json", *base, *draw(st.sampled_from([[], ["--name", ESC]]))]
 
 
 @dataclass
@@ -175,6 +262,8 @@ class Case:
     text: str
     other: str
     args: list[str]
+    devices: str = ""
+    timings: str = ""
 
 
 @st.composite
@@ -195,10 +284,18 @@ def graphs(draw) -> dict:
 
 @st.composite
 def cases(draw) -> Case:
-    spec = draw(mutated(draw(st.one_of(specs(), graphs()))))
+    spec = draw(st.one_of(specs(), graphs()))
+    if draw(st.integers(0, 3)) == 0:  # its own devices, some with hostile figures
+        spec["devices"] = draw(devices())
+    if draw(st.integers(0, 3)) == 0:  # parameters that sweeps vary: a width, a rate and a repeat
+        spec["params"] = {"n": 2, "f": 4, "q": 0.5}
+        layers = spec.get("layers") or next(iter(spec["designs"].values()))
+        layers += [{"relu": {"repeat": "$n"}}, {"dropout": {"rate": "${q / 2}"}}]
+    spec = draw(mutated(spec))
     text = draw(corrupted(as_yaml(spec)))
     other = as_yaml(draw(mutated(draw(specs())))) if draw(st.booleans()) else text
-    return Case(text, other, draw(commands()))
+    args = draw(st.sampled_from([commands()] * 6 + [sweeps(), calibrations()]).flatmap(lambda drawn: drawn))
+    return Case(text, other, args, devices_file(draw), timings_file(draw) if args[0] == "devices" else "")
 
 
 @dataclass
@@ -223,7 +320,9 @@ def run_case(case: Case, folder, seconds: float = SECONDS) -> Outcome:
     """Run one case in `folder` with a CPU-time alarm and a cap on the address space."""
     (folder / "spec.yaml").write_text(case.text, encoding="utf-8", errors="surrogateescape")
     (folder / "other.yaml").write_text(case.other, encoding="utf-8", errors="surrogateescape")
-    args = [str(folder / a) if a.endswith(".yaml") else a for a in case.args]
+    (folder / "devices.json").write_text(case.devices, encoding="utf-8")
+    (folder / "timings.json").write_text(case.timings, encoding="utf-8")
+    args = [str(folder / a) if a.endswith((".yaml", ".json")) and not a.startswith("git:") else a for a in case.args]
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     used, threshold = _address_space(), gc.get_threshold()
     gc.disable()  # a collection of the harness's own heap (hypothesis's data) once cost a 0.1 s case 2 s
@@ -253,7 +352,8 @@ def _address_space() -> int:
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-POSITIONED = re.compile(r"^(spec|other)\.yaml(:\d+:\d+)?: \S")
+POSITIONED = re.compile(r"^((spec|other|missing)\.yaml|(devices|timings)\.json|git:\S*)(:\d+:\d+)?: \S"
+                        r"|^no device '|^--[a-z-]+ ")  # a flag's own error (--device, --against): no file to name
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 

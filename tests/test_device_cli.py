@@ -90,7 +90,7 @@ def test_a_users_devices_file_adds_devices(tmp_path):
     assert totals["bound"] == "compute"
     path.write_text('{"devices": {"bad": {"tflops": {"float32": -1}, "bandwidth_gbs": 1, "source": "x"}}}')
     result = run("devices", "--devices", str(path))
-    assert (result.code, result.err) == (2, f"{path}: device 'bad': tflops.float32 is -1; give a positive number\n")
+    assert (result.code, result.err) == (2, f"{path}: device 'bad': tflops.float32 is -1; give a positive number up to 1,000,000,000\n")
 
 
 def test_numpy_is_imported_by_measure_only():
@@ -220,7 +220,8 @@ def test_a_bad_device_in_the_spec_is_positioned(tmp_path):
     path = tmp_path / "board.yaml"
     path.write_text(BOARD.replace("BANDWIDTH", "-1"))
     result = run("report", str(path), "--device", "board")
-    assert (result.code, result.err) == (2, f"{path}:5:10: device 'board': bandwidth_gbs is -1; give a positive number\n")
+    assert (result.code, result.err) == (2, f"{path}:5:48: device 'board': bandwidth_gbs is -1; "
+                                              "give a positive number up to 1,000,000,000\n")
 
 
 def test_devices_in_a_spec_must_be_a_mapping():

@@ -48,6 +48,25 @@ def test_the_guard_reads_outputs(tmp_path):
     assert outcome.out == run("report", str(tmp_path / "spec.yaml"), "--format", "csv").out
 
 
+def test_the_cases_reach_every_surface():
+    """The cases drive sweep, devices calibrate, devices files, --against (files and git:) and a spec's own
+    devices, besides every command and format."""
+    seen = set()
+
+    @seed(28)
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        seen.add(case.args[0] if case.args[0] != "devices" else "calibrate")
+        seen.update(flag for flag in ("--devices", "--against", "--vary") if flag in case.args)
+        seen.update(["git:"] if any(a.startswith("git:") for a in case.args) else [])
+        seen.update(["devices:"] if "\ndevices:" in case.text else [])
+
+    collect()
+    assert seen == {"report", "compare", "diff", "check", "explain", "draw", "sweep", "calibrate", "--devices",
+                    "--against", "--vary", "git:", "devices:"}
+
+
 @pytest.mark.parametrize("fmt, out, problem", [
     ("plot", "title \x1b]52;c;x\x07\n", "raw control character '\\x1b'"),
     ("svg", "<svg><text>a & b</text></svg>\n", "not XML: not well-formed (invalid token): line 1, column 14"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
 from ..errors import CostcalcError, LimitError, ShapeError, Where
@@ -151,6 +152,8 @@ class _Walker:
         self.keep = keep
         self.rows: list[Row] = []
         self.tensors: dict[str, Shape] = {}
+        self.known: dict[tuple[int, Shape], tuple] = {}
+        """(id of an op, its input shape) → what layer() worked out for it: a repeated layer is counted once."""
 
     def design(self, name: str, nodes: tuple[Node, ...], shape: Shape) -> DesignResult:
         self.rows = []
@@ -215,12 +218,18 @@ class _Walker:
     def layer(self, layer: Layer, shape: Shape, path: str, depth: int, sources=()) -> tuple[Shape, Cost]:
         op = layer.op
         try:
-            out = op.infer(shape)
-        except ShapeError as exc:
-            raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where, exc.hint) from None
-        work = op.work(shape, out)
-        cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), *op.params(shape, out))
-        _bounded(cost, f"{path} ({op.kind})", layer.where)
+            out, work, cost, breakdown = self.known[id(op), shape]  # the spec holds its ops: ids stay theirs
+        except (KeyError, TypeError):  # not met yet, or sizes that are arrays (a sweep): unhashable
+            try:
+                out = op.infer(shape)
+            except ShapeError as exc:
+                raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where,
+                                 exc.hint) from None
+            work = op.work(shape, out)
+            cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), *op.params(shape, out))
+            _bounded(cost, f"{path} ({op.kind})", layer.where)
+            with suppress(TypeError):
+                self.known[id(op), shape] = out, work, cost, breakdown
         self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown,
                              sources))
         return out, cost

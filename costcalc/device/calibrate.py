@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..count.engine import DesignResult
-from .kernels import kernel
-from .profiles import Device
+from .kernels import Samples, kernel
+from .profiles import Device, entry, parse_devices
 from .settings import DTYPES
 from .traffic import memory
 
@@ -28,8 +28,10 @@ Timing = tuple[DesignResult, float]
 """A one-layer design and the seconds its layer took."""
 
 
-def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about: str) -> Device:
-    """`base` fitted to the timed layers (at `dtype`); `about` says what timed them."""
+def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about: str,
+              origin: str = "calibrated") -> Device:
+    """`base` fitted to the timed layers (at `dtype`); `about` says what timed them. A fit with a figure out of
+    range (limits.py) is refused as from `origin`, the timings file: what calibrate writes reads back."""
     measured, element_bytes = [], DTYPES[dtype]
     for design, seconds in timings:
         (row,) = design.rows
@@ -50,6 +52,8 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about:
         kernel_name, shape = kernel(row)
         kernels.setdefault(kernel_name, []).append((*shape, float(f"{efficiency:.4g}")))
     source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
-    return replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
-                   overhead_s=float(f"{overhead:.4g}"), source=source,
-                   kernels={k: tuple(rows) for k, rows in kernels.items()}, origin="calibrated")
+    fitted = replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
+                     overhead_s=float(f"{overhead:.4g}"), source=source,
+                     kernels={k: Samples(rows) for k, rows in kernels.items()}, origin="calibrated")
+    parse_devices({"devices": {name: entry(fitted)}}, origin)
+    return fitted

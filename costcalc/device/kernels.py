@@ -31,10 +31,43 @@ def kernel(row: Row, batch: int = 1) -> tuple[str, tuple[int, int, int]]:
     return name, (batch * m, n, k)
 
 
-def nearest(samples: tuple[Sample, ...], shape: tuple[int, int, int]) -> float | None:
-    """The efficiency of the sample nearest `shape` in log2 of M, N and K (the first of equals), or None
-    where none is nearer than NEAR."""
-    at = [log2(size) for size in shape]
-    distances = [sum((log2(size) - x) ** 2 for size, x in zip(sample[:3], at)) for sample in samples]
-    closest = min(range(len(samples)), key=distances.__getitem__)
-    return samples[closest][3] if distances[closest] < NEAR**2 else None
+class Samples(tuple):
+    """A kernel's timed shapes (Sample rows, in order). The first lookup builds a k-d tree over their log2
+    (M, N, K), and each shape's answer is kept: a lookup costs about log(rows), not rows, and a design
+    asks for the same shapes again and again."""
+
+    def nearest(self, shape: tuple[int, int, int]) -> float | None:
+        """The efficiency of the sample nearest `shape` in log2 of M, N and K (the first of equals), or None
+        where none is nearer than NEAR."""
+        found = self.__dict__.setdefault("found", {})
+        if shape not in found:
+            if "tree" not in self.__dict__:
+                self.tree = _tree([(tuple(log2(size) for size in sample[:3]), i) for i, sample in enumerate(self)], 0)
+            best = _search(self.tree, [log2(size) for size in shape], (NEAR**2, -1))  # -1: none nearer than NEAR
+            found[shape] = self[best[1]][3] if best[1] >= 0 else None
+        return found[shape]
+
+
+def _tree(points: list, axis: int):
+    """A k-d tree node: (point, index, axis, lower, upper), split at the median along `axis`; None when empty."""
+    if not points:
+        return None
+    points.sort(key=lambda p: (p[0][axis], p[1]))
+    middle = len(points) // 2
+    point, index = points[middle]
+    return point, index, axis, _tree(points[:middle], (axis + 1) % 3), _tree(points[middle + 1:], (axis + 1) % 3)
+
+
+def _search(node, at: list[float], best: tuple[float, int]) -> tuple[float, int]:
+    """The least (squared distance, index) in `node`'s tree, or `best` where none is less."""
+    if node is None:
+        return best
+    point, index, axis, lower, upper = node
+    distance = sum((p - x) ** 2 for p, x in zip(point, at))
+    best = min(best, (distance, index))
+    offset = at[axis] - point[axis]
+    near, far = (lower, upper) if offset < 0 else (upper, lower)
+    best = _search(near, at, best)
+    if offset * offset <= best[0]:  # the far side may hold a point as near (an equal one of lower index)
+        best = _search(far, at, best)
+    return best

@@ -18,9 +18,10 @@ from importlib import resources
 
 from ..errors import CostcalcError, Where
 from ..files import read_json
+from ..limits import MAX_COUNT, MAX_DEVICE_FIGURE, MAX_KERNEL_ROWS, MIN_DEVICE_FIGURE, MIN_EFFICIENCY
 from ..safe import brief
 from ..suggest import did_you_mean
-from .kernels import Sample, kernel, nearest
+from .kernels import Sample, Samples, kernel
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
 DEFAULT_OVERHEAD_US = 5.0
@@ -40,7 +41,7 @@ class Device:
     memory_efficiency: float = DEFAULT_EFFICIENCY["memory"]
     overhead_s: float = DEFAULT_OVERHEAD_US * 1e-6
     origin: str = field(default="built-in", compare=False)
-    kernels: dict[str, tuple[Sample, ...]] = field(default_factory=dict, compare=False)
+    kernels: dict[str, Samples] = field(default_factory=dict, compare=False)
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
@@ -55,7 +56,7 @@ class Device:
         if not self.kernels:
             return self.compute_efficiency
         name, shape = kernel(row, batch)
-        found = nearest(self.kernels[name], shape) if name in self.kernels else None
+        found = self.kernels[name].nearest(shape) if name in self.kernels else None
         return self.compute_efficiency if found is None else found
 
 
@@ -68,26 +69,71 @@ def parse_devices(data, origin: str) -> dict[str, Device]:
 
 
 def _device(name: str, entry, origin: str, where: Where | None = None) -> Device:
+    """One device's figures, each checked: the right type, finite, in range (limits.py), with its position."""
     what = f"device {brief(name)}" if where else f"{origin}: device {brief(name)}"
-    try:
-        tflops = {dtype: _positive(value, f"{what}: tflops.{dtype}", where) for dtype, value in entry["tflops"].items()}
-        bandwidth = _positive(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", where)
-        efficiency = {**DEFAULT_EFFICIENCY, **entry.get("efficiency", {})}
-        overhead = float(entry.get("overhead_us", DEFAULT_OVERHEAD_US))
-        source = str(entry["source"])
-        kernels = {str(k): tuple(_sample(row, f"{what}: kernels.{k}", where) for row in rows)
-                   for k, rows in entry.get("kernels", {}).items()}
-        if not all(kernels.values()):
-            raise ValueError("kernels: a kernel without rows")
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise CostcalcError(f"{what}: missing or malformed {exc}", where,
-                            hint="give tflops (per dtype), bandwidth_gbs and source") from None
-    for kind, value in efficiency.items():
-        if not 0 < _positive(value, f"{what}: efficiency.{kind}", where) <= 1:
-            raise CostcalcError(f"{what}: efficiency.{kind} is {value}; give a share between 0 and 1", where)
-    return Device(name, str(entry.get("title", name)), {d: t * 1e12 for d, t in tflops.items()}, bandwidth * 1e9,
-                  source, tuple(entry.get("estimated", ())), efficiency["compute"], efficiency["memory"],
-                  overhead * 1e-6, origin, kernels)
+    if not isinstance(entry, dict):
+        raise CostcalcError(f"{what} is {brief(entry)}; give its figures as an object", where, hint=_HINT)
+    at = (lambda key: entry.at(key)) if hasattr(entry, "at") else (lambda key: where)
+    for key in ("tflops", "bandwidth_gbs", "source"):
+        if key not in entry:
+            raise CostcalcError(f"{what}: no {key}", where, hint=_HINT)
+    tflops = {str(dtype): figure(value, f"{what}: tflops.{dtype}", _at(entry["tflops"], dtype, at("tflops")))
+              for dtype, value in _mapping(entry["tflops"], f"{what}: tflops", at("tflops")).items()}
+    if not tflops:
+        raise CostcalcError(f"{what}: tflops is empty", at("tflops"), hint="give a figure per dtype: {float32: 8.1}")
+    efficiency = dict(DEFAULT_EFFICIENCY)
+    given = _mapping(entry.get("efficiency", {}), f"{what}: efficiency", at("efficiency"))
+    for kind, value in given.items():
+        if kind not in DEFAULT_EFFICIENCY:
+            raise CostcalcError(f"{what}: unknown efficiency {brief(kind)}", at("efficiency"),
+                                hint="give compute and memory shares")
+        efficiency[kind] = share(value, f"{what}: efficiency.{kind}", _at(given, kind, at("efficiency")))
+    overhead = figure(entry.get("overhead_us", DEFAULT_OVERHEAD_US), f"{what}: overhead_us", at("overhead_us"),
+                      low=0.0)
+    estimated = entry.get("estimated", [])
+    if not isinstance(estimated, list) or not all(isinstance(item, str) for item in estimated):
+        raise CostcalcError(f"{what}: estimated is {brief(estimated)}; give a list of the figures that are estimates",
+                            at("estimated"), hint='such as ["bandwidth_gbs"]')
+    return Device(name, _text(entry.get("title", name), f"{what}: title", at("title")),
+                  {d: t * 1e12 for d, t in tflops.items()},
+                  figure(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", at("bandwidth_gbs")) * 1e9,
+                  _text(entry["source"], f"{what}: source", at("source")), tuple(estimated), efficiency["compute"],
+                  efficiency["memory"], overhead * 1e-6, origin, _kernels(entry.get("kernels", {}), what, at("kernels")))
+
+
+_HINT = "give tflops (per dtype), bandwidth_gbs and source; see docs/latency.md"
+
+
+def _at(mapping, key, where: Where | None) -> Where | None:
+    return mapping.at(key) if hasattr(mapping, "at") else where
+
+
+def _mapping(value, what: str, where: Where | None) -> dict:
+    if not isinstance(value, dict):
+        raise CostcalcError(f"{what} is {brief(value)}; give an object", where, hint=_HINT)
+    return value
+
+
+def _text(value, what: str, where: Where | None) -> str:
+    if not isinstance(value, str):
+        raise CostcalcError(f"{what} is {brief(value)}; give a string", where)
+    return value
+
+
+def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
+    """Kernel name → its [M, N, K, efficiency] rows, MAX_KERNEL_ROWS in all at most."""
+    kernels = _mapping(value, f"{what}: kernels", where)
+    rows = 0
+    for name, samples in kernels.items():
+        if not isinstance(samples, list) or not samples:
+            raise CostcalcError(f"{what}: kernels.{name} is {brief(samples)}; give a list of rows",
+                                _at(kernels, name, where), hint="[M, N, K, efficiency]; see docs/latency.md, Calibrating")
+        rows += len(samples)
+    if rows > MAX_KERNEL_ROWS:
+        raise CostcalcError(f"{what}: kernels hold {rows:,} rows, more than {MAX_KERNEL_ROWS:,}, the limit", where,
+                            hint="a few hundred timed layers calibrate a device")
+    return {str(name): Samples(_sample(row, f"{what}: kernels.{name}", _at(samples, i, _at(kernels, name, where)))
+                             for i, row in enumerate(samples)) for name, samples in kernels.items()}
 
 
 def entry(device: Device) -> dict:
@@ -103,20 +149,27 @@ def entry(device: Device) -> dict:
 
 def _sample(row, what: str, where: Where | None) -> Sample:
     """One [M, N, K, efficiency] row of a calibrated kernel."""
-    if not isinstance(row, list) or len(row) != 4 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1
-                                                         for n in row[:3]):
+    if not isinstance(row, list) or len(row) != 4 or any(isinstance(n, bool) or not isinstance(n, int)
+                                                         or not 1 <= n <= MAX_COUNT for n in row[:3]):
         raise CostcalcError(f"{what}: {brief(row)} is not [M, N, K, efficiency]", where,
                             hint="M, N and K are positive integers; see docs/latency.md, Calibrating")
-    efficiency = _positive(row[3], f"{what}: efficiency", where)
-    if efficiency > 1:
-        raise CostcalcError(f"{what}: efficiency is {row[3]}; give a share between 0 and 1", where)
-    return row[0], row[1], row[2], efficiency
+    return row[0], row[1], row[2], share(row[3], f"{what}: efficiency", where)
 
 
-def _positive(value, what: str, where: Where | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise CostcalcError(f"{what} is {brief(value)}; give a positive number", where)
+def figure(value, what: str, where: Where | None = None, low: float = MIN_DEVICE_FIGURE) -> float:
+    """A device's figure in its unit (TFLOP/s, GB/s, µs): a finite number from `low` to MAX_DEVICE_FIGURE."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= MAX_DEVICE_FIGURE:
+        span = "a positive number" if low else "a number from 0"
+        raise CostcalcError(f"{what} is {brief(value)}; give {span} up to {MAX_DEVICE_FIGURE:,.0f}", where)
     return float(value)
+
+
+def share(value, what: str, where: Where | None = None) -> float:
+    """An efficiency: a share of a peak, from MIN_EFFICIENCY to 1 (as given: an integer stays one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not MIN_EFFICIENCY <= value <= 1:
+        least = f" (at least {MIN_EFFICIENCY:g})" if isinstance(value, (int, float)) and 0 < value < 1 else ""
+        raise CostcalcError(f"{what} is {brief(value)}; give a share between 0 and 1{least}", where)
+    return value
 
 
 def builtin_devices() -> dict[str, Device]:

@@ -11,11 +11,12 @@ that most of its time is bound by. Times are estimates in seconds (floats), neve
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ..count.engine import DesignResult
 from .profiles import Device
-from .traffic import Memory
+from .traffic import Memory, group_totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +50,31 @@ def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, ba
     layers = {path: layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
                                    path in memory.folded, device.efficiency(rows[path], batch))
               for path in memory.steps}
-    estimates = dict(layers)
-    for row in design.rows:
-        if row.path not in layers:
-            estimates[row.path] = _sum([e for p, e in layers.items() if p.startswith(row.path + "/")])
-    estimates[""] = _sum(list(layers.values()))
-    return estimates
+    parts = {path: _part(estimate) for path, estimate in layers.items()}
+    groups = group_totals(design.rows, parts, _add, None)
+    return {**layers, **{path: _sum(part) for path, part in groups.items()},
+            "": _sum(functools.reduce(_add, parts.values(), None))}
 
 
-def _sum(parts: list[Estimate]) -> Estimate:
-    seconds = sum(e.seconds for e in parts)
-    by_bound = {bound: sum(e.seconds for e in parts if e.bound == bound) for bound in ("compute", "memory")}
-    bound = max(by_bound, key=by_bound.get) if parts else "—"
-    return Estimate(sum(e.compute_s for e in parts), sum(e.memory_s for e in parts),
-                    sum(e.overhead_s for e in parts), seconds, bound)
+Part = tuple[float, float, float, float, float, float]
+"""An estimate as sums: compute, memory and overhead seconds, seconds, and the seconds of compute-bound and
+of memory-bound layers."""
+
+
+def _part(e: Estimate) -> Part:
+    return (e.compute_s, e.memory_s, e.overhead_s, e.seconds, e.seconds * (e.bound == "compute"),
+            e.seconds * (e.bound == "memory"))
+
+
+def _add(total: Part | None, part: Part | None) -> Part | None:
+    if total is None or part is None:
+        return part if total is None else total
+    return tuple(a + b for a, b in zip(total, part))
+
+
+def _sum(part: Part | None) -> Estimate:
+    """A group's estimate: the sum of its layers', bound by what most of its time is bound by."""
+    if part is None:
+        return Estimate(0, 0, 0, 0, "—")
+    compute, memory, overhead, seconds, by_compute, by_memory = part
+    return Estimate(compute, memory, overhead, seconds, "memory" if by_memory > by_compute else "compute")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import add
 
 from ..count.engine import DesignResult, Row, child_indices
 from ..model.ops import numel
@@ -171,15 +172,35 @@ def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | 
         traffic[step.row.path] = Traffic(read * activation_bytes, step.weights * weight_bytes, written * activation_bytes)
         live[step.row.path] = in_use * activation_bytes
     layers = [step.row.path for step in flow.steps]
-    for row in design.rows:  # a group: the sum of its layers' traffic, the most of their live memory
-        if row.role not in ("layer", "merge"):
-            inside = [p for p in layers if p.startswith(row.path + "/")]
-            traffic[row.path] = sum((traffic[p] for p in inside), Traffic())
-            live[row.path] = max((live[p] for p in inside), default=0)
+    traffic.update(group_totals(design.rows, traffic, add, Traffic()))  # a group: the sum of its layers' traffic,
+    live.update(group_totals(design.rows, live, max, 0))  # and the most of their live memory
     traffic[""] = sum((traffic[p] for p in layers), Traffic())
     live[""] = max((live[p] for p in layers), default=flow.sizes[0] * activation_bytes)
     folded = frozenset(step.row.path for step in flow.steps if step.folded)
     return Memory(traffic, live, tuple(layers), folded)
+
+
+def group_totals(rows, values: dict, combine, empty) -> dict:
+    """Each group row's path → `combine` folded over the `values` of the layers and merges inside it, in
+    one pass: rows come in pre-order, so a group's own rows follow it, each deeper than it."""
+    totals, open_groups = {}, []  # the groups around the current row: [depth, path, total so far]
+
+    def close() -> None:
+        _, path, total = open_groups.pop()
+        totals[path] = total
+        if open_groups:
+            open_groups[-1][2] = combine(open_groups[-1][2], total)
+
+    for row in rows:
+        while open_groups and open_groups[-1][0] >= row.depth:
+            close()
+        if row.role not in ("layer", "merge"):
+            open_groups.append([row.depth, row.path, empty])
+        elif open_groups and row.path in values:
+            open_groups[-1][2] = combine(open_groups[-1][2], values[row.path])
+    while open_groups:
+        close()
+    return totals
 
 
 def live_elements(flow: Flow) -> list[int]:

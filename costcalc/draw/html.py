@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..analyses.compare import Comparison
 from ..count.engine import Analysis, DesignResult
+from ..errors import LimitError
 from ..safe import xml_text
 from ..show.views import ExtraColumns, View, compare_views, report_views
 from ..units import readable, readable_bytes
@@ -87,7 +88,12 @@ def parts_of(design: DesignResult) -> list[tuple[str, int]]:
 
 
 def diagram(design: DesignResult, depth: int | None, title: str) -> str:
-    return svg(layout(design, depth), title)
+    """The design's diagram, or a note where it would pass MAX_DRAWN_BOXES."""
+    try:
+        return svg(layout(design, depth), title)
+    except LimitError as error:
+        return f'<p class="note">No diagram: {xml_text(str(error))}.</p>'
+
 
 
 def report_page(analysis: Analysis, depth: int | None = None, exact: bool = False, extra: ExtraColumns | None = None,

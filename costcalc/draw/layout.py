@@ -9,9 +9,12 @@ a `Fill` gives (costcalc.draw.timing: the estimated latency on a device).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ..count.engine import DesignResult, Row
+from ..errors import LimitError
+from ..limits import MAX_DRAWN_BOXES
 from ..model.ops import format_shape
 from ..units import readable
 from .labels import label, shorten
@@ -143,9 +146,20 @@ def box_lines(row: Row, figure: str = "") -> tuple[str, ...]:
             f"{figure} · {counts}" if figure else counts)
 
 
+def bounded(designs: list[DesignResult], depth: int | None) -> None:
+    """Refuse diagrams of more than MAX_DRAWN_BOXES boxes in all (a layer, merge or folded block each)."""
+    drawn = sum(1 for design in designs for row in design.rows if depth is None or row.depth <= depth)
+    if drawn > MAX_DRAWN_BOXES:
+        names = ", ".join(design.name for design in designs)
+        raise LimitError(f"the diagram of {shorten(names, 60)} would have {drawn:,} boxes, more than "
+                         f"{MAX_DRAWN_BOXES:,}", hint="fold blocks into one box each with --depth (0 draws the top "
+                                                      "level only)")
+
+
 def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = None) -> Diagram:
     """The whole design: an input box on top of its rows, every part centred on its column; boxes
     filled by `fill` (default: their share of the MACs)."""
+    bounded([design], depth)
     fill = fill or macs_fill(design)
 
     def box(row: Row, lines: tuple[str, ...] | None = None) -> _Part:
@@ -266,52 +280,86 @@ def _parent(path: str) -> str:
 
 def named_edges(rows: tuple[Row, ...], boxes: list[Box], frames: list[Frame]) -> list[Edge]:
     """An edge from each named tensor a row reads to that row, routed down a lane right of what lies between."""
-    drawn = {box.path: box for box in boxes}
-    order = {row.path: i for i, row in enumerate(rows)}
+    index = _Index(rows, boxes)
     edges: list[Edge] = []
-    for index, row in enumerate(rows):
-        target = drawn.get(row.path)
+    for at, row in enumerate(rows):
+        target = index.drawn.get(row.path)
         if target is None or not row.sources:
             continue
-        siblings = [r for r in rows[:index] if _parent(r.path) == _parent(row.path)]
+        sibling = index.sibling[at]
         for name in row.sources:
-            start = _named_source(rows[:index], row, name, drawn, boxes, order)
-            if start is None or (row.role == "merge" and name != "input" and siblings
-                                 and siblings[-1].keep == name):
+            start = _named_source(index, at, name)
+            if start is None or (row.role == "merge" and name != "input" and sibling is not None
+                                 and rows[sibling].keep == name):
                 continue  # the edge from the layer just before is drawn already
             edges.append(_route(start, target, boxes, frames, len(edges), name))
     return edges
 
 
-def _named_source(before, row: Row, name: str, drawn: dict, boxes: list[Box], order: dict) -> tuple[float, float] | None:
+class _Index:
+    """What finding a named tensor's writer needs, worked out in one pass over the rows (pre-order): each
+    row's previous sibling, where each group's rows end, the rows that name each tensor by scope, and the
+    order of the drawn boxes."""
+
+    def __init__(self, rows: tuple[Row, ...], boxes: list[Box]):
+        self.rows, self.drawn = rows, {box.path: box for box in boxes}
+        self.order = {row.path: i for i, row in enumerate(rows)}
+        self.sibling: list[int | None] = []
+        self.end = [len(rows)] * len(rows)
+        self.keepers: dict[tuple[str, str], list[int]] = {}
+        last: dict[str, int] = {}
+        open_rows: list[int] = []
+        for i, row in enumerate(rows):
+            while open_rows and rows[open_rows[-1]].depth >= row.depth:
+                self.end[open_rows.pop()] = i
+            open_rows.append(i)
+            parent = _parent(row.path)
+            self.sibling.append(last.get(parent))
+            last[parent] = i
+            if row.keep:
+                self.keepers.setdefault((parent, row.keep), []).append(i)
+        self.boxes = sorted(self.order[b.path] for b in boxes if b.path in self.order)
+
+    def writer(self, at: int, name: str) -> int | None:
+        """The last row before `at` that names `name` in `at`'s scope or around it."""
+        scope, found = _parent(self.rows[at].path), None
+        while True:
+            before = self.keepers.get((scope, name), [])
+            k = bisect_left(before, at)
+            if k and (found is None or before[k - 1] > found):
+                found = before[k - 1]
+            if not scope:
+                return found
+            scope = _parent(scope)
+
+    def last_box(self, at: int) -> Box | None:
+        """The drawn box of the row at `at`, or else the last drawn box inside it."""
+        if self.rows[at].path in self.drawn:
+            return self.drawn[self.rows[at].path]
+        k = bisect_left(self.boxes, self.end[at])
+        return self.drawn[self.rows[self.boxes[k - 1]].path] if k and self.boxes[k - 1] > at else None
+
+
+def _named_source(index: _Index, at: int, name: str) -> tuple[float, float] | None:
     """Where an edge for `name` leaves: the right side of the box that wrote it; for `input`, of the box
     whose output enters the enclosing block or branch (the network's input box at the top level)."""
-    scope = _parent(row.path)
     if name == "input":
-        writer = _entering(before, scope)
+        writer = _entering(index, _parent(index.rows[at].path))
     else:
-        writer = next((r for r in reversed(before) if r.keep == name and scope.startswith(_parent(r.path))), None)
-    if writer is None:
-        box = drawn.get("input") if name == "input" else None
-    else:
-        box = drawn.get(writer.path) or max((b for b in boxes if b.path.startswith(writer.path + "/")),
-                                            key=lambda b: order.get(b.path, -1), default=None)
+        writer = index.writer(at, name)
+    box = (index.drawn.get("input") if name == "input" else None) if writer is None else index.last_box(writer)
     return (box.x + box.w, box.y + box.h / 2) if box else None
 
 
-def _entering(before, scope: str) -> Row | None:
+def _entering(index: _Index, scope: str) -> int | None:
     """The row whose output is the input of the group at `scope`: the sibling before it, or what enters
     its own parent (a branch's input is its branches' input); None for the network's input."""
     while scope:
-        at = next((i for i in range(len(before) - 1, -1, -1) if before[i].path == scope), None)
+        at = index.order.get(scope)
         if at is None:
             return None
-        group = before[at]
-        if group.role != "branch":
-            sibling = next((r for r in reversed(before[:at])
-                            if _parent(r.path) == _parent(scope) and r.depth == group.depth), None)
-            if sibling is not None:
-                return sibling
+        if index.rows[at].role != "branch" and index.sibling[at] is not None:
+            return index.sibling[at]
         scope = _parent(scope)
     return None
 

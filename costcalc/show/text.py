@@ -36,6 +36,8 @@ def bar(part: int, whole: int, cells: int) -> str:
 
 def pad(text: str, cells: int, right: bool = False) -> str:
     """`text` padded with spaces to `cells` cells, on the left when `right`."""
+    if text.isascii():  # one cell per character: what most cells are, at the cost of a method call
+        return text.rjust(cells) if right else text.ljust(cells)
     fill = " " * (cells - width(text))
     return fill + text if right else text + fill
 

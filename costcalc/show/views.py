@@ -117,12 +117,20 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
             right=tuple(range(3, 6 + len(titles))),
             notes=(*extra.notes.get(design.name, ()), *device_notes(extra.devices)) if extra else (),
         )
+        known: dict = {}  # the cells of a figure, a shape or a share, each made once: layers repeat them
+
+        def once(make, value) -> str:
+            if (make, value) not in known:
+                known[make, value] = make(value)
+            return known[make, value]
+
+        show = lambda n: figure(n, exact)  # noqa: E731
+        part = lambda n: share(n, design.total.macs)  # noqa: E731
         for row in design.rows:
             if depth is None or row.depth <= depth:
                 indent = "  " * row.depth
-                cells = (indent + row.path, kind_cell(row), format_shape(row.output), figure(row.cost.params, exact),
-                         figure(row.cost.macs, exact), share(row.cost.macs, design.total.macs),
-                         *more(design.name, row.path))
+                cells = (indent + row.path, kind_cell(row), once(format_shape, row.output), once(show, row.cost.params),
+                         once(show, row.cost.macs), once(part, row.cost.macs), *more(design.name, row.path))
                 view.rows.append((cells, row.role not in ("layer", "merge")))
         view.rows.append((("total", "", format_shape(design.output), figure(design.total.params, exact),
                            figure(design.total.macs, exact), share(design.total.macs, design.total.macs),

@@ -268,7 +268,7 @@ def uses(items, blocks: dict[str, Block]) -> list[str]:
         kind, options = split_item(item, items.at(index))
         if kind in blocks:
             found.append(kind)
-        elif kind == "branches" and isinstance(options.get("branches"), YMap):
-            for layers in options["branches"].values():
+        elif kind == "branches" and isinstance(options, YMap) and isinstance(options.get("branches"), YMap):
+            for layers in options["branches"].values():  # a bare `branches` has none: the expansion says so
                 found.extend(uses(branch_layers(layers), blocks))
     return found

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from ..errors import CostcalcError
@@ -44,7 +45,7 @@ def _timed(item, what: str) -> tuple[Spec, float]:
     if not isinstance(item, dict) or set(item) != {"input", "layer", "seconds"}:
         raise CostcalcError(f"{what}: expected input, layer and seconds, found {brief(item)}")
     seconds = item["seconds"]
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
         raise CostcalcError(f"{what}: seconds is {brief(seconds)}; give a positive number")
     try:
         spec = loads(json.dumps({"input": item["input"], "layers": [item["layer"]]}), what)

@@ -85,8 +85,11 @@ class _Builder:
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             value = build(self.constructor, node)
-        except (yaml.YAMLError, ValueError) as exc:
-            raise SpecError(f"bad {tag.rsplit(':', 1)[-1]} value {brief(event.value)}: {exc}", self.mark(event)) from None
+        except (yaml.YAMLError, ValueError, LookupError, AttributeError, TypeError) as exc:
+            # PyYAML's own builders fail in their own ways on a tagged scalar (`!!bool maybe`: KeyError)
+            why = str(exc).splitlines()[0] if isinstance(exc, (yaml.YAMLError, ValueError)) else ""
+            raise SpecError(f"bad {tag.rsplit(':', 1)[-1]} value {brief(event.value)}" + (f": {why}" if why else ""),
+                            self.mark(event)) from None
         if type(value) is int and not within_digits(value):
             raise too_many_digits(self.mark(event))
         return value

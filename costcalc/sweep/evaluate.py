@@ -21,6 +21,7 @@ import numpy
 
 from ..count.engine import Analysis, Cost, analyze
 from ..errors import CostcalcError
+from ..limits import MAX_SWEEP_BUILDS, MAX_SWEEP_LAYERS
 from ..model.tree import Branches, Group, Layer, Spec
 from ..spec.reader import build, spec_params
 from ..spec.yamlload import YMap
@@ -43,8 +44,8 @@ def evaluate(root: YMap, filename: str, names: tuple[str, ...], columns: list[li
     itertools.product, or (zipped) one per position; `settings` (name → value) fixed for all."""
     shape = tuple(len(values) for values in columns)
     if not zipped and math.prod(shape) > 1:
-        grid = {name: _along(values, axis, len(shape)) for axis, (name, values) in enumerate(zip(names, columns))}
         try:  # each parameter along its own axis: most arrays stay as small as one parameter's values
+            grid = {name: _along(values, axis, len(shape)) for axis, (name, values) in enumerate(zip(names, columns))}
             return _counted(root, filename, {**settings, **grid}, shape, designs, bytes_per_element, convention)
         except (Varies, CostcalcError, ArithmeticError, TypeError, ValueError):
             pass  # variants differ in structure, or some fail: group by group, as below
@@ -60,17 +61,23 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
     """Variants in groups, each group's values one array per parameter; split where they must be."""
     outcomes: list[Outcome | None] = [None] * len(rows)
     errors: dict[int, CostcalcError] = {}
-    pending = [numpy.arange(len(rows))]
+    pending, builds, layers = [numpy.arange(len(rows))], 0, 0
     while pending:
         index = pending.pop()
         if errors and index[0] > min(errors):
             continue  # only variants after one that fails: never reported
-        values = {name: _column([rows[i][k] for i in index]) for k, name in enumerate(names)}
-        try:
+        if builds >= MAX_SWEEP_BUILDS or layers > MAX_SWEEP_LAYERS:
+            raise CostcalcError(f"the variants differ in structure (a repeat, a kernel, a rate): {builds:,} builds "
+                                f"of {layers:,} layers so far, past a sweep's limits ({MAX_SWEEP_BUILDS:,} builds, "
+                                f"{MAX_SWEEP_LAYERS:,} layers)",
+                                root.where, "vary fewer values, or the parameters that change sizes only")
+        builds += 1
+        try:  # an integer beyond int64 fails as an array (OverflowError): halved down to Python ints
+            values = {name: _column([rows[i][k] for i in index]) for k, name in enumerate(names)}
             found = _counted(root, filename, {**settings, **values}, (len(index),), designs, bytes_per_element,
                              convention)
-        except Varies as split:
-            pending.extend(_split(index, split.values))
+        except Varies as split:  # the group of the first variant on top: an error there ends the rest
+            pending.extend(sorted(_split(index, split.values), key=lambda group: -group[0]))
             continue
         except (CostcalcError, ArithmeticError, TypeError, ValueError) as error:
             if len(index) > 1:  # halves, the first first: down to the variant an error is in, or to Python ints
@@ -81,6 +88,7 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
                 raise
             errors[int(index[0])] = error
             continue
+        layers += sum(_size(nodes) for nodes in found[0][0].designs.values())
         for i, outcome in zip(index, found):
             outcomes[i] = outcome
     if errors:  # the first variant in order that fails, whichever group met it first
@@ -127,7 +135,9 @@ def _spread(value, shape: tuple[int, ...], count: int) -> list[int]:
 def _split(index, values) -> list:
     """The variants of `index` grouped by their element of `values` (aligned with `index`)."""
     _, groups = numpy.unique(values, return_inverse=True)
-    return [index[groups.reshape(-1) == g] for g in range(int(groups.max()) + 1)]
+    groups = groups.reshape(-1)  # one sort, not a pass per group: 100,000 groups of one were quadratic
+    ordered = index[numpy.argsort(groups, kind="stable")]
+    return numpy.split(ordered, numpy.cumsum(numpy.bincount(groups))[:-1])
 
 
 def _fits_int64(spec: Spec, designs, bytes_per_element: int, convention: str) -> bool:
@@ -162,6 +172,15 @@ def _float_nodes(nodes):
         else:  # a merge of named tensors: no sizes of its own
             result.append(node)
     return tuple(result)
+
+
+def _size(nodes) -> int:
+    """The layers and merges of a built design."""
+    total = 0
+    for node in nodes:
+        total += _size(node.children) if isinstance(node, Group) else _size(node.branches) if isinstance(node, Branches) \
+            else 1
+    return total
 
 
 def _named(error: CostcalcError, names: tuple[str, ...], values: tuple) -> VariantError:

@@ -35,9 +35,9 @@ def column(name: str, items: list[str], default) -> list:
         if step <= 0 or stop < start:
             raise ValueError(f"range {brief(item)}: write START:STOP:STEP with STOP ≥ START and STEP > 0")
         exact = [Decimal(part.strip()) for part in found.groups()]  # 0.25:1.0:0.05 without float drift
-        count = int((exact[1] - exact[0]) // exact[2]) + 1
-        if count > MAX_SWEEP_VARIANTS:
+        if exact[1] - exact[0] >= exact[2] * MAX_SWEEP_VARIANTS:  # before dividing: 0:1:1e-30 has 10^30 values
             raise ValueError(f"range {brief(item)} has more than {MAX_SWEEP_VARIANTS:,} values")
+        count = int((exact[1] - exact[0]) // exact[2]) + 1
         kind = float if any(isinstance(v, float) for v in (start, stop, step)) else int
         values.extend(kind(exact[0] + i * exact[2]) for i in range(count))
     if any(isinstance(v, float) for v in values):  # one type per parameter, as its array will have
@@ -64,15 +64,17 @@ def variants(params: dict, vary: list[tuple[str, list[str]]], zipped: bool,
             columns.append(column(name, items, params[name]))
         except ValueError as exc:
             raise CostcalcError(f"--vary {name}: {exc}", where) from None
+    total = 1
     if zipped:
         lengths = {len(values) for values in columns}
         if len(lengths) > 1:
             counts = ", ".join(f"{name} {len(values)}" for name, values in zip(names, columns))
             raise CostcalcError(f"--zip pairs values element by element, so every --vary needs as many: {counts}")
+        total = max(lengths, default=1)
     else:
-        total = 1
         for values in columns:
             total *= len(values)
-        if total > MAX_SWEEP_VARIANTS:
-            raise CostcalcError(f"the grid has {total:,} variants, more than {MAX_SWEEP_VARIANTS:,}; vary fewer values")
+    if total > MAX_SWEEP_VARIANTS:
+        what = "the zipped values make" if zipped else "the grid has"
+        raise CostcalcError(f"{what} {total:,} variants, more than {MAX_SWEEP_VARIANTS:,}", where, "vary fewer values")
     return tuple(names), columns

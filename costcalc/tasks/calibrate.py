@@ -21,4 +21,4 @@ def calibrate_file(timings: str, device: Device, name: str | None = None) -> Dev
     timed = [(analyze(spec, bytes_per_element=DTYPES[found.dtype]).designs[0], seconds)
              for spec, seconds in found.layers]
     name = name or f"{device.name}-calibrated"
-    return fit(timed, device, found.dtype, name, found.runtime)
+    return fit(timed, device, found.dtype, name, found.runtime, timings)

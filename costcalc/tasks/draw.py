@@ -13,7 +13,8 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
     `designs`: the designs drawn side by side (default: the baseline; ("all",) every design, unless one is
     named all); with `device_name`, boxes are filled by their share of the estimated latency at `on_device`."""
     from ..count.engine import analyze
-    from ..draw.layout import layout
+    from ..draw.layout import bounded, layout
+    from ..errors import LimitError
     from ..draw.svg import side_by_side
     from ..spec.reader import load
 
@@ -25,6 +26,10 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
     else:
         chosen = [analysis.design(name) for name in dict.fromkeys(designs or (analysis.baseline,))]
     title = f"{analysis.name or analysis.file} — {', '.join(design.name for design in chosen)}"
+    try:
+        bounded(chosen, depth)
+    except LimitError as error:  # too many boxes: said of this spec
+        raise LimitError(f"{analysis.file}: {error.message}", hint=error.hint) from None
 
     def diagram(design):
         if not device_name:

@@ -170,9 +170,10 @@ def with_roofline(steps: tuple[Step, ...], design: DesignResult, device: Device,
     run = on_device(design, settings, device)
     found, estimates, dtype, batch = run.memory, run.estimates, settings.dtype, settings.batch
     rows = {row.path: row for row in design.rows}
+    stepped = set(found.steps)  # found.steps is a tuple: a membership test in it is a search
     return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
                                                  estimates[s.path], device, dtype, kernel(rows[s.path])[0]))
-                 if s.path in found.steps else s
+                 if s.path in stepped else s
                  for s in steps)
 
 
@@ -180,8 +181,18 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
                  device: Device | None = None, settings: DeviceSettings = DeviceSettings()) -> DesignBoard:
     title = f"{analysis.name} — {design.name}" if analysis.name else design.name
     rows = design.rows
-    steps = tuple(Step(rows[i].path, rows[i].output, board(design, i)) for i in bottom_up(rows)
-                  if _matches(rows[i].path, layer))
+    known: dict[tuple, Board] = {}  # a layer's board is its op's on its input: a repeated layer's is made once
+
+    def made(i: int) -> Board:
+        row = rows[i]
+        if row.role != "layer":
+            return board(design, i)
+        key = (id(row.op), row.input)  # the analysis holds the ops: their ids stay theirs
+        if key not in known:
+            known[key] = board(design, i)
+        return known[key]
+
+    steps = tuple(Step(rows[i].path, rows[i].output, made(i)) for i in bottom_up(rows) if _matches(rows[i].path, layer))
     if receptive:
         from ..analyses.receptive import receptive_steps
 
@@ -285,11 +296,14 @@ def board_lines(lines: tuple[Line, ...]) -> tuple[str, ...]:
 
 
 def step_lines(heading: str, board: Board, output: Shape | None) -> list[str]:
-    lines = [heading]
-    lines += board_lines(board.shape)
-    lines += [f"output {format_shape(output)}"] if output is not None else []
-    lines += board_lines(board.cost)
-    return [lines[0], *(visible("  " + line).rstrip() for line in lines[1:] + list(board.notes))]
+    return [heading, *_body_lines(board, output)]
+
+
+@functools.lru_cache(maxsize=1024)  # boards and shapes are frozen: a repeated layer's lines are made once
+def _body_lines(board: Board, output: Shape | None) -> tuple[str, ...]:
+    lines = [*board_lines(board.shape), *([f"output {format_shape(output)}"] if output is not None else []),
+             *board_lines(board.cost)]
+    return tuple(visible("  " + line).rstrip() for line in lines + list(board.notes))
 
 
 def _steps(design: DesignBoard):
