@@ -158,7 +158,7 @@ def _run_gate_case(case: GateCase, folder: Path, seconds: float) -> Outcome:
     if outcome.error is None:  # run_case's positioned-error check knows spec files only: the gate's own instead
         outcome.problems = [p for p in outcome.problems if not p.startswith("error not positioned")]
         outcome.problems += gate_problems(case, outcome, folder)
-    written = _tree(folder) - before - {"spec.yaml", "other.yaml"}
+    written = _tree(folder) - before - {"spec.yaml", "other.yaml", "devices.json", "timings.json"}  # run_case's own
     outcome.problems += [f"wrote {name!r}" for name in sorted(written)]
     return outcome
 

@@ -46,8 +46,9 @@ def test_the_oracle_accepts_correct_verdicts(kind, baseline, code, tmp_path):
 def test_the_oracle_finds_a_pass_over_a_baseline(tmp_path, monkeypatch):
     """A gate that passes everything is caught: a pass over budget, and a pass without a baseline."""
     import costcalc.analyses.checks as checks
+    import costcalc.tasks.check as task
 
-    monkeypatch.setattr(checks, "evaluate", lambda spec, *args, **kwargs: checks.FileCheck(spec.file))
+    monkeypatch.setattr(task, "evaluate", lambda spec, *args, **kwargs: checks.FileCheck(spec.file))
     smaller = GateCase(BASE, "spec", BASE.replace("filters: 4", "filters: 2"),
                        ["--against", "base.yaml", "--max-growth", "macs=0"])
     assert run_gate_case(smaller, tmp_path).problems == ["pass over budget: main macs 6912 over its baseline 3456"]
