@@ -14,7 +14,7 @@ from costcalc.device.roofline import latency
 from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
 from costcalc.draw.layout import CHAR_W, layout
-from costcalc.draw.svg import FILLS, svg
+from costcalc.draw.svg import svg
 from costcalc.draw.timing import latency_fill
 
 SVG = "{http://www.w3.org/2000/svg}"

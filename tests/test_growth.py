@@ -141,7 +141,7 @@ def test_a_new_spec_in_json_and_over_its_budget(repository):
 def test_a_design_renamed_is_reported_and_a_check_of_nothing_says_so(tmp_path):
     base, renamed = tmp_path / "base.yaml", tmp_path / "renamed.yaml"
     base.write_text(SMALL.replace("budget: {macs: 3M}\n", ""), encoding="utf-8")
-    renamed.write_text(f"designs:\n  tiny:\n    - conv: {{filters: 64, kernel: 1}}\ninput: [28, 28, 192]\n",
+    renamed.write_text("designs:\n  tiny:\n    - conv: {filters: 64, kernel: 1}\ninput: [28, 28, 192]\n",
                        encoding="utf-8")
     args = ("check", str(renamed), "--against", str(base), "--max-growth", "macs=0")
     text, github, junit = (run(*args, "--format", fmt) for fmt in ("text", "github", "junit"))

@@ -345,7 +345,7 @@ def test_a_sweep_of_any_spec_is_each_variant_one_by_one(spec, heights, widths):
     where some variant fails, the error of the first that does, naming it."""
     h, w, c = spec["input"]
     text = as_yaml({"params": {"h": h, "w": w}, **spec, "input": ["$h", "$w", c]})
-    names, rows = ("h", "w"), list(itertools.product(heights, widths))
+    rows = list(itertools.product(heights, widths))
     expected, first_error = [], None
     for values in rows:
         try:
