@@ -176,6 +176,20 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
+def write_output(path: str, content: str | bytes) -> None:
+    """`content` into the file `path` (- for standard output); a file that cannot be written is one line."""
+    if path == "-":
+        click.echo(content, nl=False)
+        return
+    from .errors import CostcalcError
+
+    try:
+        with open(path, "wb") as handle:
+            handle.write(content if isinstance(content, bytes) else content.encode())
+    except OSError as exc:
+        raise CostcalcError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def emit(fmt: str, views, forms: dict) -> None:
     """Print the output in format `fmt`: `views()` as a table (and as markdown, unless `forms` has its own),
     or the text of `forms[fmt]()`, the one mapping of a command's other formats to their renderers."""
@@ -570,7 +584,6 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
     """
     from click.core import ParameterSource
 
-    from .errors import CostcalcError
     from .tasks.draw import draw_file
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
@@ -582,22 +595,12 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
                                "add --device NAME (costcalc devices lists them)")
     text = draw_file(spec, kind, designs, depth, input_shape, settings, DeviceSettings(dtype, weight_dtype, fused, batch),
                      device, devices_files)
-    if output == "-":
-        click.echo(text, nl=False)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
-
-
-EXPORT_SUFFIXES = {"onnx": ".onnx", "pytorch": ".py", "keras": ".py"}
+    write_output(output, text)
 
 
 @main.command("export", short_help="A design as an ONNX model, or PyTorch or Keras code.")
 @click.argument("spec", type=click.Path(path_type=str), shell_complete=completion("spec_files"))
-@click.option("--to", "target", type=click.Choice(list(EXPORT_SUFFIXES)), required=True,
+@click.option("--to", "target", type=click.Choice(["onnx", "pytorch", "keras"]), required=True,
               help="onnx (a model with weights), pytorch (an nn.Module) or keras (a functional-API builder).")
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write the model (.onnx) or the code (.py); - prints the code.")
@@ -656,14 +659,7 @@ def export_command(ctx, spec, target, output, design, input_shape, settings, wei
 
         files[attachment_name(output)] = attachment(found)
     for path, text in files.items():
-        if path == "-":
-            click.echo(text, nl=False)
-            continue
-        try:
-            with open(path, "wb") as handle:
-                handle.write(text if isinstance(text, bytes) else text.encode())
-        except OSError as exc:
-            raise CostcalcError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        write_output(path, text)
 
 
 def exported(target: str, design, analysis, weights: str, figures):
@@ -726,17 +722,8 @@ def import_command(model, output, input_shape):
       costcalc import separable.onnx -o separable.yaml
     """
     from .bridges.framework import import_source
-    from .errors import CostcalcError
 
-    imported = import_source(model, input_shape)
-    if output is None:
-        click.echo(imported.text, nl=False)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(imported.text)
-    except OSError as exc:
-        raise CostcalcError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    write_output(output or "-", import_source(model, input_shape).text)
 
 
 @main.group(invoke_without_command=True, short_help="The devices latency is estimated on.")
