@@ -169,10 +169,15 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     """The spec at `path` (its parameters set by `settings`) and its analysis; with `revisions`, `path` may
     be git:REV:PATH, the file at a git revision."""
     from .count.engine import analyze
-    from .spec.baseline import GIT, load_revision
-    from .spec.reader import load
 
-    loaded = load_revision(path, settings) if revisions and path.startswith(GIT) else load(path, settings)
+    if revisions and path.startswith("git:"):  # spec.baseline.GIT; git and subprocess load only for one
+        from .spec.baseline import load_revision
+
+        loaded = load_revision(path, settings)
+    else:
+        from .spec.reader import load
+
+        loaded = load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 

@@ -13,7 +13,7 @@ name drive a terminal whatever program shows it:
 - `markdown_text`: Markdown that renders as the text itself: no HTML, link, image, code or emphasis;
 - `xml_text`: SVG and HTML text and attributes: escaped markup, and only characters XML 1.0 admits (JUnit's
   ElementTree escapes markup itself, and takes `visible` text);
-- `github_data`, `github_property`, `github_text`: a GitHub workflow command's message and properties, and a
+- `github_data`, `github_property`, `github_text`, `github_plain`: a GitHub workflow command's message and properties, a
   name in a plain line of a workflow log, which the runner must not take for a command.
 """
 
