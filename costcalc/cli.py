@@ -181,6 +181,13 @@ def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
+def flags_given(ctx, *names: str) -> list[str]:
+    """The flags among `names` (parameter names) that the command line gave, as typed: `--weight-dtype`."""
+    from click.core import ParameterSource
+
+    return [f"--{name.replace('_', '-')}" for name in names if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
+
+
 def write_output(path: str, content: str | bytes) -> None:
     """`content` into the file `path` (- for standard output); a file that cannot be written is one line."""
     if path == "-":
@@ -587,16 +594,13 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
       costcalc draw examples/zoo/resnet50_keras --depth 1 -o resnet50.html
       costcalc draw examples/bottleneck_5x5 --design separable --device a100 --batch 8 -o separable.svg
     """
-    from click.core import ParameterSource
-
     from .tasks.draw import draw_file
 
     kind = "svg" if output == "-" else output.rpartition(".")[2].lower()
     if kind not in ("svg", "html"):
         raise click.UsageError(f"--output {brief(output)}: name a .svg or .html file, or - for SVG on standard output")
-    given = [name for name in ("batch", "fused", "weight_dtype") if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
-    if given and not device:
-        raise click.UsageError(f"--{given[0].replace('_', '-')} changes only the latency fill, which needs a device: "
+    if (given := flags_given(ctx, "batch", "fused", "weight_dtype")) and not device:
+        raise click.UsageError(f"{given[0]} changes only the latency fill, which needs a device: "
                                "add --device NAME (costcalc devices lists them)")
     text = draw_file(spec, kind, designs, depth, input_shape, settings, DeviceSettings(dtype, weight_dtype, fused, batch),
                      device, devices_files)
@@ -635,17 +639,12 @@ def export_command(ctx, spec, target, output, design, input_shape, settings, wei
       costcalc export examples/bottleneck_5x5 --design separable --to pytorch -o separable.py
       costcalc export examples/bottleneck_5x5 --to onnx --figures --device a100 -o bottleneck.onnx
     """
-    from click.core import ParameterSource
-
     from .errors import CostcalcError
 
-    onnx_only = [name for name in ("weights", "figures") if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
-    if target != "onnx" and onnx_only:
-        raise click.UsageError(f"--{onnx_only[0]} is for --to onnx")
-    device_flags = [name for name in ("device", "batch", "fused", "weight_dtype", "dtype")
-                    if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
-    if device_flags and not figures:
-        raise click.UsageError(f"--{device_flags[0].replace('_', '-')} sets the figures: add --figures")
+    if (onnx_only := flags_given(ctx, "weights", "figures")) and target != "onnx":
+        raise click.UsageError(f"{onnx_only[0]} is for --to onnx")
+    if (device_flags := flags_given(ctx, "device", "batch", "fused", "weight_dtype", "dtype")) and not figures:
+        raise click.UsageError(f"{device_flags[0]} sets the figures: add --figures")
     if output == "-" and target == "onnx":
         raise click.UsageError("--output -: an ONNX model is binary; name a .onnx file")
     if target == "onnx":
