@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .record import record
 from .safe import elide, one_line, visible
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Where:
     """A 1-based position in a spec file."""
 

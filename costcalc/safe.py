@@ -19,6 +19,7 @@ name drive a terminal whatever program shows it:
 
 from __future__ import annotations
 
+import functools
 import re
 import reprlib
 
@@ -32,11 +33,21 @@ _INVISIBLE = [*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0
               *range(0x2066, 0x206A), 0xFEFF, *range(0xD800, 0xE000), 0xFFFE, 0xFFFF]
 """Control characters, bidi controls, line and paragraph separators, the byte order mark, lone surrogates
 (which no UTF-8 stream can write) and U+FFFE, U+FFFF (which XML 1.0 does not admit)."""
-_ESCAPES = {code: repr(chr(code))[1:-1] for code in _INVISIBLE}
-_ESCAPES_KEEPING_NEWLINES = {code: text for code, text in _ESCAPES.items() if code != 0x0A}
+
+
+@functools.cache
+def _escapes(keep_newlines: bool = False) -> dict[int, str]:
+    """Each invisible code point's escape (built on first use: most runs print no control character)."""
+    return {code: repr(chr(code))[1:-1] for code in _INVISIBLE if not (keep_newlines and code == 0x0A)}
+
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _INVISIBLE if code >= 0x7F}  # json escapes those below itself
 _XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+@functools.cache
+def _json_escapes() -> dict[int, str]:
+    return {code: f"\\u{code:04x}" for code in _INVISIBLE if code >= 0x7F}  # json escapes those below itself
 
 
 def visible(text: str, keep_newlines: bool = False) -> str:
@@ -44,7 +55,7 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     channel, and the first step of every other."""
     if text.isprintable():  # the common case, at C speed: no control or format character at all
         return text
-    return text.translate(_ESCAPES_KEEPING_NEWLINES if keep_newlines else _ESCAPES)
+    return text.translate(_escapes(keep_newlines))
 
 
 def elide(text: str, limit: int) -> str:
@@ -111,7 +122,7 @@ def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 def json_visible(encoded: str) -> str:
     """JSON text (`json.dumps`'s, with ensure_ascii off) with the characters `visible` escapes written as
     `\\u` escapes: the same values, and no C1 control, bidi override or lone surrogate raw on a terminal."""
-    return encoded if encoded.isprintable() else encoded.translate(_JSON_ESCAPES)
+    return encoded if encoded.isprintable() else encoded.translate(_json_escapes())
 
 
 def csv_cell(value):

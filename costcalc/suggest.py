@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
-
 from .errors import SpecError
 from .safe import brief
 
 
 def nearest(word, known) -> str | None:
     """The known word nearest to `word`, if one is near enough: the same but for case first (`Relu` → `relu`)."""
+    import difflib  # only on a mistake: not loaded by a run that makes none
+
     known = [str(k) for k in known]
     same = [k for k in known if k.lower() == str(word).lower()]
     close = same or difflib.get_close_matches(str(word), known, n=1, cutoff=0.6)

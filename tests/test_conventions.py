@@ -318,12 +318,11 @@ def test_every_kind_called_every_way_has_a_rule_or_is_listed_as_unknown(conventi
 
 
 def test_a_kind_registered_later_is_listed_as_unknown_to_every_tool(monkeypatch):
-    from dataclasses import dataclass
-
     from costcalc.count.conventions import EVERY_FORM, Facts
     from costcalc.model import ops
+    from costcalc.record import record
 
-    @dataclass(frozen=True, slots=True)
+    @record
     class Squareplus(ops.Activation):
         kind = "squareplus"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..count.engine import Analysis, Cost, DesignResult
+from ..record import record
 
 METRICS = ("params", "macs", "flops", "activation_bytes")
 
@@ -13,7 +12,7 @@ def metric(cost: Cost, name: str) -> int:
     return getattr(cost, name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BranchLine:
     """One branch (or a branches block's total) and its cost in each design that has it."""
 
@@ -23,7 +22,7 @@ class BranchLine:
     costs: dict[str, Cost]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     """The designs of an analysis against its baseline."""
 

@@ -13,7 +13,7 @@ docs/conventions.md gives them with that evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Callable
 
@@ -42,13 +42,14 @@ from ..model.ops import (
     numel,
 )
 from ..model.resampling import ConvTranspose, Crop, Resize
+from ..record import record
 from ..varying import anywhere
 
 KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", "resize", "merge")
 EVERY_FORM = ("module", "functional", "operator")  # the values of the option `torch`
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Facts:
     """What a rule may read about one layer or merge."""
 
@@ -70,7 +71,7 @@ class Facts:
 Counter = Callable[[Facts], dict[str, int]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """How a tool counts a layer kind, and the calls of it (`torch`) that the tool sees."""
 
@@ -96,7 +97,7 @@ def call_form(op: Op | Merge) -> str:
     return getattr(op, "torch", "module")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Convention:
     """A named set of counting rules; `flops_per_mac` is what one MAC counts for.
 

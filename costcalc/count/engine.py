@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from ..errors import CostcalcError, LimitError, ShapeError, Where
 from ..limits import MAX_COUNT, MAX_PATH_CHARS
 from ..model.merges import Merge, operands
 from ..model.ops import Op, Shape, numel
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
+from ..record import record
 from ..safe import brief
 from ..varying import anywhere
 from .conventions import CONVENTIONS, KINDS, Convention, Facts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cost:
     """What a layer, group or design costs; every figure an exact integer."""
 
@@ -41,7 +42,7 @@ class Cost:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Row:
     """One line of a report: a layer, a merge, or the subtotal of a block, branch or branches.
 
@@ -80,7 +81,7 @@ def child_indices(rows: tuple[Row, ...], index: int) -> list[int]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DesignResult:
     """A design's rows and totals; `breakdown` is its FLOPs by operation kind under the convention."""
 
@@ -92,7 +93,7 @@ class DesignResult:
     breakdown: dict[str, int] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Analysis:
     """Everything costcalc computes for a spec."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 """Each element type and its size in bytes."""
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceSettings:
     """`dtype` of activations, `weight_dtype` of weights (None: the same), `fused` (batchnorm and activations
     folded into the conv before them), samples per `batch`, and the `optimizer` whose state training counts."""

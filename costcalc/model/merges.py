@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ..errors import ShapeError
+from ..record import record
 from ..varying import anywhere, one
 from .ops import MatMul, Shape, elementwise, format_shape, numel
 
@@ -30,7 +30,7 @@ def _listing(shapes: dict[str, Shape]) -> str:
     return ", ".join(f"{name} gives {format_shape(shape)}" for name, shape in shapes.items())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Merge:
     """Combines branch output shapes; `work` counts its elementwise operations."""
 
@@ -66,7 +66,7 @@ def _register(cls):
 
 
 @_register
-@dataclass(frozen=True, slots=True)
+@record
 class Concat(Merge):
     """Joins along the channels: every branch must agree on all other axes."""
 
@@ -84,7 +84,7 @@ class Concat(Merge):
 
 
 @_register
-@dataclass(frozen=True, slots=True)
+@record
 class Add(Merge):
     """Elementwise sum of branches of identical shape (a residual connection)."""
 
@@ -98,7 +98,7 @@ class Add(Merge):
 
 
 @_register
-@dataclass(frozen=True, slots=True)
+@record
 class Multiply(Merge):
     """Elementwise product; a [C] or [1, 1, C] branch broadcasts (squeeze-and-excitation)."""
 

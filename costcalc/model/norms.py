@@ -8,8 +8,7 @@ normalisation compute their statistics from every input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..record import record
 from . import options as opt
 from .ops import Op, Shape, channel_groups, numel, register
 from .options import option
@@ -17,7 +16,7 @@ from .options import option
 STATISTICS = 5  # per element: a sum (mean); a subtraction, a square and a sum (variance); a multiplication by 1/σ
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Norm(Op):
     """Normalisation over groups of channels, computed at inference, with optional learned γ and β."""
 
@@ -38,7 +37,7 @@ class Norm(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class LayerNorm(Norm):
     """Layer normalisation over the channels at each position (Keras LayerNormalization(axis=-1),
     torch nn.LayerNorm(C) on channels-last tensors, torchvision's LayerNorm2d)."""
@@ -47,7 +46,7 @@ class LayerNorm(Norm):
 
 
 @register
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class GroupNorm(Norm):
     """Group normalisation: statistics over each group of channels and all positions
     (Keras GroupNormalization, torch nn.GroupNorm)."""
@@ -61,7 +60,7 @@ class GroupNorm(Norm):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class LayerScale(Op):
     """A learned multiplier per channel (ConvNeXt's layer scale, `gamma * x`)."""
 
@@ -76,7 +75,7 @@ class LayerScale(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Normalization(Op):
     """Keras's Normalization layer: (x − mean) / σ with a mean and a variance per channel and a
     sample count, all non-trainable."""
@@ -92,7 +91,7 @@ class Normalization(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Rescaling(Op):
     """Keras's Rescaling layer: x · scale + offset, constants with no weights."""
 

@@ -1,4 +1,4 @@
-"""The layer kinds: one frozen dataclass each, whose fields are the kind's options.
+"""The layer kinds: one frozen record (a dataclass, costcalc.record) each, whose fields are the kind's options.
 
 Every kind answers four questions about an input shape (channels last, no batch axis):
 `infer` the output shape, `macs` the multiply-accumulates, `params` the trainable and
@@ -13,10 +13,11 @@ matrix multiply), `receptive_window` and `mixes_positions` (its receptive field)
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, fields
 from typing import ClassVar
 
 from ..errors import ShapeError
+from ..record import record
 from ..varying import anywhere, gcd
 from . import options as opt
 from .options import option
@@ -50,7 +51,7 @@ def variant(base: type, name: str, kind: str, doc: str) -> type:
     return register(type(name, (base,), {"kind": kind, "__slots__": (), "__doc__": doc, "__module__": __name__}))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Op:
     """Base of every layer kind."""
 
@@ -156,7 +157,7 @@ def _bias_and_activation(layer, out: Shape) -> dict[str, int]:
     return work
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Sliding(Op):
     """The options and window of the convolutions: kernel, stride, padding, dilation, bias, activation."""
 
@@ -182,7 +183,7 @@ class Sliding(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Conv(Sliding):
     """A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."""
 
@@ -215,7 +216,7 @@ class Conv(Sliding):
 
 
 @register
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Depthwise(Sliding):
     """A depthwise convolution: `multiplier` filters per input channel (Keras DepthwiseConv2D)."""
 
@@ -237,7 +238,7 @@ class Depthwise(Sliding):
 
 
 @register
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Separable(Sliding):
     """Depthwise then 1×1 pointwise convolution, bias on the pointwise part (Keras SeparableConv2D)."""
 
@@ -262,7 +263,7 @@ class Separable(Sliding):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Dense(Op):
     """A fully connected layer on the last axis (Keras Dense, torch nn.Linear)."""
 
@@ -289,7 +290,7 @@ class Dense(Op):
         return _bias_and_activation(self, out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pool(Op):
     """A local pooling window; `stride` defaults to `size`."""
 
@@ -319,7 +320,7 @@ MaxPool = variant(Pool, "MaxPool", "maxpool", "Max pooling (Keras MaxPooling2D, 
 AvgPool = variant(Pool, "AvgPool", "avgpool", "Average pooling (Keras AveragePooling2D, torch nn.AvgPool2d).")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GlobalPool(Op):
     """Pooling over the whole height and width."""
 
@@ -347,7 +348,7 @@ def adaptive_windows(size: int, out: int) -> int:
     return size + out - gcd(size, out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdaptivePool(Op):
     """Pooling to a fixed output size, with PyTorch's windows."""
 
@@ -377,7 +378,7 @@ AdaptiveMaxPool = variant(AdaptivePool, "AdaptiveMaxPool", "adaptive_maxpool", "
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class BatchNorm(Op):
     """Batch normalisation over the last axis, counted as Keras counts it."""
 
@@ -394,7 +395,7 @@ class BatchNorm(Op):
         return {"batchnorm": numel(out)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Activation(Op):
     """An elementwise activation function."""
 
@@ -410,7 +411,7 @@ for _name in opt.ACTIVATIONS:
 
 
 @register
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class PReLU(Activation):
     """A leaky ReLU with learned slopes (Keras PReLU, torch nn.PReLU): one per channel, one shared, or
     one per element (Keras's default, shared_axes=None)."""
@@ -423,7 +424,7 @@ class PReLU(Activation):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Flatten(Op):
     """Flattens to one axis; the identity on [C]."""
 
@@ -435,7 +436,7 @@ class Flatten(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Dropout(Op):
     """Dropout: no cost at inference."""
 
@@ -446,7 +447,7 @@ class Dropout(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class ZeroPad(Op):
     """Zero padding of height and width (Keras ZeroPadding2D, torch nn.ZeroPad2d)."""
 

@@ -3,18 +3,18 @@ conv_transpose, channel_shuffle and crop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ..errors import ShapeError
+from ..record import record
 from . import options as opt
 from .ops import (
     ONE,
     MatMul,
     Op,
     Shape,
-    Window,
     Sliding,
+    Window,
     channel_groups,
     format_shape,
     image,
@@ -27,7 +27,7 @@ BILINEAR = 7  # per output element: four neighbours weighted (4 multiplications)
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Resize(Op):
     """Resizing of height and width, nearest or bilinear (Keras UpSampling2D and Resizing, torch
     nn.Upsample and F.interpolate), to a target given in exactly one of the TARGETS forms."""
@@ -60,7 +60,7 @@ class Resize(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class ConvTranspose(Sliding):
     """A transposed convolution (Keras Conv2DTranspose, torch nn.ConvTranspose2d): each input element
     is multiplied by filters/groups kernels, which overlap in the output."""
@@ -118,7 +118,7 @@ class ConvTranspose(Sliding):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle (torch nn.ChannelShuffle): a permutation of the channels."""
 
@@ -131,7 +131,7 @@ class ChannelShuffle(Op):
 
 
 @register
-@dataclass(frozen=True, slots=True)
+@record
 class Crop(Op):
     """Cropping of height and width (Keras Cropping2D): rows and columns removed at the borders."""
 

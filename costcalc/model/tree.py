@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 
 from ..errors import Where
+from ..record import record
 from ..units import decimal_text
 from .merges import Merge
 from .ops import Op, Shape
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layer:
     """One layer of a built-in kind.
 
@@ -28,7 +29,7 @@ class Layer:
     keep: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Group:
     """A sequence of nodes under one name: a block call (`kind` is the block) or a branch."""
 
@@ -40,7 +41,7 @@ class Group:
     keep: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Branches:
     """Parallel branches from one input, merged into one output."""
 
@@ -52,7 +53,7 @@ class Branches:
     keep: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Join:
     """A merge of named tensors (`{merge: add, from: [a, b]}`): the graph's many-to-one node."""
 
@@ -79,7 +80,7 @@ UNITS = {"latency": "ns", **dict.fromkeys(BYTE_METRICS, "B")}
 """The unit of a metric's exact figure (costcalc.units.quantity); a count has none."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limit:
     """One budget figure and where the spec states it."""
 
@@ -87,7 +88,7 @@ class Limit:
     where: Where | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Growth:
     """How much a metric may grow over a baseline: a percentage of it, or an amount."""
 
@@ -105,7 +106,7 @@ class Growth:
         return f"+{decimal_text(self.percent)}%"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Spec:
     """A validated spec: its designs as node trees, with input, baseline and budgets."""
 

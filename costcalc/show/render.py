@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import sys
 from dataclasses import replace
 
 from .. import __version__
@@ -70,22 +71,22 @@ def box_lines(view: View) -> list[tuple[str, bool]]:
 def print_views(views: list[View], file=None) -> None:
     """Tables through Rich, fitted to the console's width: bold on a terminal, plain when piped or under NO_COLOR
     or TERM=dumb."""
-    from rich.console import Console
-    from rich.text import Text
-
     from .fit import view_lines
     from .layout import budget
 
-    console = Console(file=file, highlight=False, soft_wrap=True)
-    cells = budget(console.file)
+    stream = sys.stdout if file is None else file
+    cells = budget(stream)
     parts: list[tuple[str, bool]] = []  # (text, bold)
     for number, view in enumerate(map(shown, views)):
         if number:
             parts.append(("\n", False))
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
-    if not console.is_terminal or terminal.plain():  # piped: nothing to style, and Rich would take seconds over 100,000 rows
-        console.file.write(CONTROL_CODES.sub("", "".join(text for text, _ in parts)))
+    console = terminal.styling_console(stream)
+    if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
+        stream.write(CONTROL_CODES.sub("", "".join(text for text, _ in parts)))
         return
+    from rich.text import Text
+
     console.print(Text.assemble(*((text, "bold" if bold else None) for text, bold in parts)), end="")
 
 

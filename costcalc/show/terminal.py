@@ -38,3 +38,18 @@ def encode_safely(stream) -> None:
 def plain() -> bool:
     """True where no escape code may be written: NO_COLOR set (to anything but empty) or TERM=dumb."""
     return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+
+
+def styling_console(stream):
+    """A Rich console on `stream` where it would style text, else None: under NO_COLOR or TERM=dumb, or where
+    Rich sees no terminal; a stream that is no tty, without FORCE_COLOR or TTY_COMPATIBLE=1, is decided without
+    importing Rich (a piped report starts faster)."""
+    if plain():
+        return None
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()) and "FORCE_COLOR" not in os.environ and os.environ.get("TTY_COMPATIBLE") != "1":
+        return None
+    from rich.console import Console
+
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    return console if console.is_terminal else None

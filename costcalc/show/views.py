@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..analyses.compare import METRICS, Comparison, metric
 from ..count.conventions import KINDS
 from ..count.engine import Analysis, Cost, DesignResult
 from ..model.ops import format_shape
+from ..record import record
 from ..units import exact as exact_figure
 from ..units import ratio as ratio_text
 from ..units import readable, readable_bytes
@@ -16,7 +17,7 @@ BEST = "★"
 METRIC_TITLES = {"params": "params", "macs": "MACs", "flops": "FLOPs", "activation_bytes": "activations"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class View:
     """A titled table: `rows` are (cells, emphasis) pairs; `notes` follow the table.
 
@@ -37,7 +38,7 @@ class View:
     keys: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExtraColumns:
     """More columns for a report's rows, each design's by row path ("" for the total row).
 

@@ -12,6 +12,7 @@ from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
+from ..record import record
 from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import one
@@ -29,7 +30,7 @@ def branch_layers(value):
     return value.get("layers") if isinstance(value, YMap) else value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """A named template: ordered arguments (default None = required) and a layer list."""
 
