@@ -283,7 +283,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
         more = device_columns(runs.values(), exact, loaded)
         extra = extra + more if extra else more
         if device and fmt == "html":
-            from .draw.roofline import roofline_svg
+            from .draw.roofline_chart import roofline_svg
 
             def roofline(design):
                 return roofline_svg(runs[design.name])
@@ -483,7 +483,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
       costcalc explain examples/bottleneck_5x5 --design bottleneck
     """
     from .device.profiles import origins
-    from .show.layout import budget
+    from .show.table_layout import console_width
     from .teach import explain as boards
 
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
@@ -491,7 +491,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     explanation = boards.explain(analysis, layer, receptive, *chosen,
                                  settings=DeviceSettings(dtype, weight_dtype, fused, batch),
                                  devices=origins(chosen, loaded))
-    chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
+    chunks = boards.text_chunks(explanation, console_width()) if fmt == "text" else boards.markdown_chunks(explanation)
     while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
         click.echo(written, nl=False)
 
@@ -898,10 +898,10 @@ def examples(name):
     from .spec.examples import PREFIX, catalog, shipped, titles
 
     if name is None:
-        from .show.layout import budget
         from .show.render import listing
+        from .show.table_layout import console_width
 
-        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, budget()), nl=False)
+        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, console_width()), nl=False)
         return
     spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
     if spec is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .safe import elide, one_line, visible
+from .safe import elide_chars, one_line, visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +16,7 @@ class Where:
     col: int
 
     def __str__(self) -> str:
-        return f"{visible(elide(self.file, 100))}:{self.line}:{self.col}"
+        return f"{visible(elide_chars(self.file, 100))}:{self.line}:{self.col}"
 
 
 class CostcalcError(Exception):

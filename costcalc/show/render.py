@@ -74,10 +74,10 @@ def print_views(views: list[View], file=None) -> None:
     from rich.text import Text
 
     from .fit import view_lines
-    from .layout import budget
+    from .table_layout import console_width
 
     console = Console(file=file, highlight=False, soft_wrap=True)
-    cells = budget(console.file)
+    cells = console_width(console.file)
     parts: list[tuple[str, bool]] = []  # (text, bold)
     for number, view in enumerate(map(shown, views)):
         if number:
