@@ -257,12 +257,10 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
     """
     from .show import render, views
 
-    if convention_diff:  # one spec read, analysed under each convention
-        from .count.engine import analyze
-        from .spec.reader import load
+    if convention_diff:
+        from .tasks.convention_diff import convention_diff_file
 
-        loaded = load(spec, settings)
-        first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
+        first, second = convention_diff_file(spec, *convention_diff, input_shape, designs, DTYPES[dtype], settings)
         emit(fmt, lambda: views.convention_diff_views(first, second),
              {"json": lambda: render.convention_diff_json(first, second)})
         return
@@ -446,8 +444,9 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     on_device = DeviceSettings(dtype, weight_dtype, fused, batch, optimizer)
     checks = []
     for path in specs:
-        checks.append(check_file(path, flags, designs, convention, against, growth, on_device, settings,
-                                 require_baseline, device, devices_files))
+        checks.append(check_render.in_command_words(check_file(path, flags, designs, convention, against, growth,
+                                                               on_device, settings, require_baseline, device,
+                                                               devices_files)))
         if checks[-1].error and fmt != "github":  # its annotation says it (in a workflow log, stderr runs commands)
             click.echo(str(checks[-1].error), err=True)
     failed = any(c.failed for c in checks)
@@ -639,7 +638,7 @@ def export_command(ctx, spec, target, output, design, input_shape, settings, wei
       costcalc export examples/bottleneck_5x5 --design separable --to pytorch -o separable.py
       costcalc export examples/bottleneck_5x5 --to onnx --figures --device a100 -o bottleneck.onnx
     """
-    from .errors import CostcalcError
+    from .tasks.export import export_file
 
     if (onnx_only := flags_given(ctx, "weights", "figures")) and target != "onnx":
         raise click.UsageError(f"{onnx_only[0]} is for --to onnx")
@@ -647,47 +646,13 @@ def export_command(ctx, spec, target, output, design, input_shape, settings, wei
         raise click.UsageError(f"{device_flags[0]} sets the figures: add --figures")
     if output == "-" and target == "onnx":
         raise click.UsageError("--output -: an ONNX model is binary; name a .onnx file")
-    if target == "onnx":
-        import importlib.util
+    exported = export_file(spec, target, design, input_shape, settings, weights, figures,
+                           DeviceSettings(dtype, weight_dtype, fused, batch), device, devices_files)
+    write_output(output, exported.content)
+    if exported.netron is not None:
+        from .bridges.netron import attachment_name
 
-        if importlib.util.find_spec("onnx") is None:
-            raise CostcalcError("export --to onnx needs the onnx package: pip install 'costcalc[onnx]'")
-    loaded, analysis = load_and_analyze(spec, input_shape, [design] if design else None, dtype, settings=settings)
-    chosen = analysis.design(design or analysis.baseline)
-    devices = pick_devices((device,) if device else (), devices_files, loaded)
-    content, found = exported(target, chosen, analysis, weights,
-                              (DeviceSettings(dtype, weight_dtype, fused, batch), devices) if figures else None)
-    files = {output: content}
-    if found is not None:
-        from .bridges.netron import attachment, attachment_name
-
-        files[attachment_name(output)] = attachment(found)
-    for path, text in files.items():
-        write_output(path, text)
-
-
-def exported(target: str, design, analysis, weights: str, figures):
-    """The exported file (bytes or text) and, with `figures` (DeviceSettings, devices), the figures on each node
-    by path."""
-    from .bridges.graph import graph
-
-    title = f"{analysis.name or analysis.file} — {design.name}"
-    if target == "pytorch":
-        from .bridges.pytorch_export import module_code
-
-        return module_code(graph(design), title), None
-    if target == "keras":
-        from .bridges.keras_export import builder_code
-
-        return builder_code(graph(design), title), None
-    from .bridges.onnx_export import export
-
-    found = None
-    if figures:
-        from .bridges.netron import node_figures
-
-        found = node_figures(design, *figures)
-    return export(graph(design), weights, found, title), found
+        write_output(attachment_name(output), exported.netron)
 
 
 @main.command(short_help="The JSON Schema of the spec format, for editors.")

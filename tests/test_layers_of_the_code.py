@@ -20,7 +20,7 @@ LOWER = {
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
     "bridges": {"base", "model", "spec", "count", "device"},
-    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device"},
+    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device", "bridges"},
     "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). A subpackage is its own
