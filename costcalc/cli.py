@@ -165,19 +165,12 @@ def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> l
 
 
 def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                     settings=(), revisions: bool = False):
-    """The spec at `path` (its parameters set by `settings`) and its analysis; with `revisions`, `path` may
-    be git:REV:PATH, the file at a git revision."""
+                     settings=()):
+    """The spec at `path` (its parameters set by `settings`) and its analysis."""
     from .count.engine import analyze
+    from .spec.reader import load
 
-    if revisions and path.startswith("git:"):  # spec.baseline.GIT; git and subprocess load only for one
-        from .spec.baseline import load_revision
-
-        loaded = load_revision(path, settings)
-    else:
-        from .spec.reader import load
-
-        loaded = load(path, settings)
+    loaded = load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
@@ -524,25 +517,16 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
       costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
       costcalc diff examples/bottleneck_5x5 -d standard -d separable --device a100 --device raspberry-pi-5
     """
-    from .analyses import diff as diffs
     from .show import diff_render
+    from .tasks.diff import diff_files
 
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
-    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings, True)
-    if new is None:
-        result = diffs.diff_designs(analysis, *designs, top=top)
-    else:
-        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings, True)
-        if same_file(old, new):
-            click.echo(f"warning: OLD and NEW are the same file ({brief(new)}), so nothing can have changed; "
-                       "for an older version, give OLD as git:REV:PATH", err=True)
-        result = diffs.diff(analysis, newer, designs, top)
-    if memory or device:
-        from .device.figures import diff_on_device
-
-        result = diff_on_device(result, DeviceSettings(dtype, weight_dtype, fused, batch),
-                                pick_devices(device, devices_files, loaded), loaded)
+    result = diff_files(old, new, designs, top, convention, settings, DeviceSettings(dtype, weight_dtype, fused, batch),
+                        memory, device, devices_files)
+    if new is not None and same_file(old, new):
+        click.echo(f"warning: OLD and NEW are the same file ({brief(new)}), so nothing can have changed; "
+                   "for an older version, give OLD as git:REV:PATH", err=True)
     emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          {"json": lambda: diff_render.diff_json(result), "csv": lambda: diff_render.diff_csv(result)})
 

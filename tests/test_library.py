@@ -84,3 +84,16 @@ def test_convention_diff_file_is_the_two_analyses_report_sets_side_by_side(monke
     assert first.designs[0].total.flops != second.designs[0].total.flops
     assert convention_diff_json(first, second) == run(
         "report", "specs/zoo/resnet50_torchvision.yaml", "--convention-diff", "fvcore", "ptflops", "--format", "json").out
+
+
+def test_diff_files_is_the_diff_diff_prints(monkeypatch):
+    from costcalc.show.diff_render import diff_json
+
+    monkeypatch.chdir(ROOT)
+    old, new = "specs/zoo/resnet50_keras.yaml", "specs/zoo/resnet50_torchvision.yaml"
+    result = costcalc.diff_files(old, new, top=3, on_device=costcalc.DeviceSettings(batch=4), device_names=("t4",))
+    assert isinstance(result, costcalc.Diff) and [c.device for c in result.designs[0].on_device][-1] == "t4"
+    assert diff_json(result) == run("diff", old, new, "--top", "3", "--batch", "4", "--device", "t4",
+                                    "--format", "json").out
+    pair = costcalc.diff_files(SPEC, designs=("standard", "bottleneck"))
+    assert diff_json(pair) == run("diff", SPEC, "-d", "standard", "-d", "bottleneck", "--format", "json").out

@@ -13,7 +13,6 @@ from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, device_notes, share
 
-
 HINTS = {  # what a check lacks (CannotCheck.wants), and how to give it on the command line
     "budget": "add `budget: {macs: 600M, params: 5M}` to the spec, or give a limit such as --max-macs 600M",
     "baseline": "give one with --against SPEC, --against REPORT.json or --against git:REV",
