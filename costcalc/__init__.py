@@ -22,7 +22,9 @@ _API = {
     "compare": "analyses.compare", "Comparison": "analyses.compare",
     "from_torch": "bridges.framework", "from_keras": "bridges.framework",
     "check_file": "tasks.check", "FileCheck": "analyses.checks", "draw_file": "tasks.draw",
-    "calibrate_file": "tasks.calibrate", "DeviceSettings": "device.settings",
+    "calibrate_file": "tasks.calibrate", "export_file": "tasks.export", "Exported": "tasks.export",
+    "convention_diff_file": "tasks.convention_diff", "diff_files": "tasks.diff", "Diff": "analyses.diff",
+    "DeviceSettings": "device.settings",
     "CostcalcError": "errors", "SpecError": "errors", "ShapeError": "errors", "Where": "errors",
 }
 __all__ = ["__version__", *_API]

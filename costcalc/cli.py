@@ -165,19 +165,12 @@ def pick_devices(names: tuple[str, ...], files: tuple[str, ...], spec=None) -> l
 
 
 def load_and_analyze(path: str, input_shape, designs=None, dtype: str = "float32", convention: str = "costcalc",
-                     settings=(), revisions: bool = False):
-    """The spec at `path` (its parameters set by `settings`) and its analysis; with `revisions`, `path` may
-    be git:REV:PATH, the file at a git revision."""
+                     settings=()):
+    """The spec at `path` (its parameters set by `settings`) and its analysis."""
     from .count.engine import analyze
+    from .spec.reader import load
 
-    if revisions and path.startswith("git:"):  # spec.baseline.GIT; git and subprocess load only for one
-        from .spec.baseline import load_revision
-
-        loaded = load_revision(path, settings)
-    else:
-        from .spec.reader import load
-
-        loaded = load(path, settings)
+    loaded = load(path, settings)
     return loaded, analyze(loaded, input_shape, designs or None, DTYPES[dtype], convention)
 
 
@@ -257,12 +250,10 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
     """
     from .show import render, views
 
-    if convention_diff:  # one spec read, analysed under each convention
-        from .count.engine import analyze
-        from .spec.reader import load
+    if convention_diff:
+        from .tasks.convention_diff import convention_diff_file
 
-        loaded = load(spec, settings)
-        first, second = (analyze(loaded, input_shape, designs or None, DTYPES[dtype], name) for name in convention_diff)
+        first, second = convention_diff_file(spec, *convention_diff, input_shape, designs, DTYPES[dtype], settings)
         emit(fmt, lambda: views.convention_diff_views(first, second),
              {"json": lambda: render.convention_diff_json(first, second)})
         return
@@ -283,7 +274,7 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
         more = device_columns(runs.values(), exact, loaded)
         extra = extra + more if extra else more
         if device and fmt == "html":
-            from .draw.roofline import roofline_svg
+            from .draw.roofline_chart import roofline_svg
 
             def roofline(design):
                 return roofline_svg(runs[design.name])
@@ -446,8 +437,9 @@ def check(ctx, specs, designs, fmt, quiet, against, growth, require_baseline, co
     on_device = DeviceSettings(dtype, weight_dtype, fused, batch, optimizer)
     checks = []
     for path in specs:
-        checks.append(check_file(path, flags, designs, convention, against, growth, on_device, settings,
-                                 require_baseline, device, devices_files))
+        checks.append(check_render.in_command_words(check_file(path, flags, designs, convention, against, growth,
+                                                               on_device, settings, require_baseline, device,
+                                                               devices_files)))
         if checks[-1].error and fmt != "github":  # its annotation says it (in a workflow log, stderr runs commands)
             click.echo(str(checks[-1].error), err=True)
     failed = any(c.failed for c in checks)
@@ -483,7 +475,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
       costcalc explain examples/bottleneck_5x5 --design bottleneck
     """
     from .device.profiles import origins
-    from .show.layout import budget
+    from .show.table_layout import console_width
     from .teach import explain as boards
 
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
@@ -491,7 +483,7 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     explanation = boards.explain(analysis, layer, receptive, *chosen,
                                  settings=DeviceSettings(dtype, weight_dtype, fused, batch),
                                  devices=origins(chosen, loaded))
-    chunks = boards.text_chunks(explanation, budget()) if fmt == "text" else boards.markdown_chunks(explanation)
+    chunks = boards.text_chunks(explanation, console_width()) if fmt == "text" else boards.markdown_chunks(explanation)
     while written := "".join(itertools.islice(chunks, 2000)):  # written as it is made, in batches
         click.echo(written, nl=False)
 
@@ -525,25 +517,16 @@ def diff(old, new, designs, top, fmt, exact, dtype, convention, settings, memory
       costcalc diff examples/bottleneck_5x5 --design standard --design bottleneck
       costcalc diff examples/bottleneck_5x5 -d standard -d separable --device a100 --device raspberry-pi-5
     """
-    from .analyses import diff as diffs
     from .show import diff_render
+    from .tasks.diff import diff_files
 
     if new is None and len(designs) != 2:
         raise click.UsageError("with one SPEC, name the two designs to compare: --design OLD --design NEW")
-    loaded, analysis = load_and_analyze(old, None, designs if new is None else None, dtype, convention, settings, True)
-    if new is None:
-        result = diffs.diff_designs(analysis, *designs, top=top)
-    else:
-        loaded, newer = load_and_analyze(new, None, None, dtype, convention, settings, True)
-        if same_file(old, new):
-            click.echo(f"warning: OLD and NEW are the same file ({brief(new)}), so nothing can have changed; "
-                       "for an older version, give OLD as git:REV:PATH", err=True)
-        result = diffs.diff(analysis, newer, designs, top)
-    if memory or device:
-        from .device.figures import diff_on_device
-
-        result = diff_on_device(result, DeviceSettings(dtype, weight_dtype, fused, batch),
-                                pick_devices(device, devices_files, loaded), loaded)
+    result = diff_files(old, new, designs, top, convention, settings, DeviceSettings(dtype, weight_dtype, fused, batch),
+                        memory, device, devices_files)
+    if new is not None and same_file(old, new):
+        click.echo(f"warning: OLD and NEW are the same file ({brief(new)}), so nothing can have changed; "
+                   "for an older version, give OLD as git:REV:PATH", err=True)
     emit(fmt, lambda: diff_render.diff_views(result, exact, growth or None),
          {"json": lambda: diff_render.diff_json(result), "csv": lambda: diff_render.diff_csv(result)})
 
@@ -639,7 +622,7 @@ def export_command(ctx, spec, target, output, design, input_shape, settings, wei
       costcalc export examples/bottleneck_5x5 --design separable --to pytorch -o separable.py
       costcalc export examples/bottleneck_5x5 --to onnx --figures --device a100 -o bottleneck.onnx
     """
-    from .errors import CostcalcError
+    from .tasks.export import export_file
 
     if (onnx_only := flags_given(ctx, "weights", "figures")) and target != "onnx":
         raise click.UsageError(f"{onnx_only[0]} is for --to onnx")
@@ -647,47 +630,13 @@ def export_command(ctx, spec, target, output, design, input_shape, settings, wei
         raise click.UsageError(f"{device_flags[0]} sets the figures: add --figures")
     if output == "-" and target == "onnx":
         raise click.UsageError("--output -: an ONNX model is binary; name a .onnx file")
-    if target == "onnx":
-        import importlib.util
+    exported = export_file(spec, target, design, input_shape, settings, weights, figures,
+                           DeviceSettings(dtype, weight_dtype, fused, batch), device, devices_files)
+    write_output(output, exported.content)
+    if exported.netron is not None:
+        from .bridges.netron import attachment_name
 
-        if importlib.util.find_spec("onnx") is None:
-            raise CostcalcError("export --to onnx needs the onnx package: pip install 'costcalc[onnx]'")
-    loaded, analysis = load_and_analyze(spec, input_shape, [design] if design else None, dtype, settings=settings)
-    chosen = analysis.design(design or analysis.baseline)
-    devices = pick_devices((device,) if device else (), devices_files, loaded)
-    content, found = exported(target, chosen, analysis, weights,
-                              (DeviceSettings(dtype, weight_dtype, fused, batch), devices) if figures else None)
-    files = {output: content}
-    if found is not None:
-        from .bridges.netron import attachment, attachment_name
-
-        files[attachment_name(output)] = attachment(found)
-    for path, text in files.items():
-        write_output(path, text)
-
-
-def exported(target: str, design, analysis, weights: str, figures):
-    """The exported file (bytes or text) and, with `figures` (DeviceSettings, devices), the figures on each node
-    by path."""
-    from .bridges.graph import graph
-
-    title = f"{analysis.name or analysis.file} — {design.name}"
-    if target == "pytorch":
-        from .bridges.pytorch_export import module_code
-
-        return module_code(graph(design), title), None
-    if target == "keras":
-        from .bridges.keras_export import builder_code
-
-        return builder_code(graph(design), title), None
-    from .bridges.onnx_export import export
-
-    found = None
-    if figures:
-        from .bridges.netron import node_figures
-
-        found = node_figures(design, *figures)
-    return export(graph(design), weights, found, title), found
+        write_output(attachment_name(output), exported.netron)
 
 
 @main.command(short_help="The JSON Schema of the spec format, for editors.")
@@ -898,10 +847,10 @@ def examples(name):
     from .spec.examples import PREFIX, catalog, shipped, titles
 
     if name is None:
-        from .show.layout import budget
         from .show.render import listing
+        from .show.table_layout import console_width
 
-        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, budget()), nl=False)
+        click.echo(listing({PREFIX + known: about for known, about in titles().items()}, console_width()), nl=False)
         return
     spec = shipped(name if name.startswith(PREFIX) else PREFIX + name)
     if spec is None:

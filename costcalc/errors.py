@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .record import record
-from .safe import elide, one_line, visible
+from .safe import elide_chars, one_line, visible
 
 
 @record
@@ -15,7 +15,7 @@ class Where:
     col: int
 
     def __str__(self) -> str:
-        return f"{visible(elide(self.file, 100))}:{self.line}:{self.col}"
+        return f"{visible(elide_chars(self.file, 100))}:{self.line}:{self.col}"
 
 
 class CostcalcError(Exception):

@@ -58,8 +58,9 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     return text.translate(_escapes(keep_newlines))
 
 
-def elide(text: str, limit: int) -> str:
-    """`text` cut in the middle to at most `limit` characters, the cut shown as `…`."""
+def elide_chars(text: str, limit: int) -> str:
+    """`text` cut in the middle to at most `limit` characters (code points, not terminal cells), the cut shown as
+    `…`: for messages and names, where a bound on length is what matters (show.text.elide_path fits cells)."""
     if len(text) <= limit:
         return text
     head = (limit - 1) // 2
@@ -82,7 +83,7 @@ class _Brief(reprlib.Repr):
         if isinstance(x, int):
             return self.repr_int(x, level)
         if isinstance(x, str):
-            return repr(elide(x, BRIEF_CHARS))
+            return repr(elide_chars(x, BRIEF_CHARS))
         if isinstance(x, list):
             return self._items(x, level, self.maxlist, lambda v: self.repr1(v, level - 1), "[]")
         if isinstance(x, dict):
@@ -103,7 +104,7 @@ class _Brief(reprlib.Repr):
     def repr_int(self, x, level):
         if x.bit_length() > 3 * BRIEF_CHARS:  # never str() a number that may pass Python's digit limit
             return f"{'-' if x < 0 else ''}an integer of about {int(x.bit_length() * 0.30103) + 1:,} digits"
-        return elide(repr(x), BRIEF_CHARS)
+        return elide_chars(repr(x), BRIEF_CHARS)
 
 
 _BRIEF = _Brief()
@@ -111,12 +112,12 @@ _BRIEF = _Brief()
 
 def brief(value) -> str:
     """`value` as a message quotes it: its repr, short, elided and visible."""
-    return visible(elide(_BRIEF.repr(value), BRIEF_CHARS + 2))
+    return visible(elide_chars(_BRIEF.repr(value), BRIEF_CHARS + 2))
 
 
 def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """A message as one visible line of at most `limit` characters."""
-    return elide(visible(text), limit)
+    return elide_chars(visible(text), limit)
 
 
 def json_visible(encoded: str) -> str:

@@ -5,7 +5,8 @@ flows through the same expressions, option checks, shapes and counts as one with
 numbers, wherever the arithmetic is the same for both. Where a single value is needed (a
 kernel size, a repeat count, a branch condition), `one` asks for it: equal elements give it,
 different ones raise `Varies`, and the sweep splits its variants by that value and goes on
-with each group. This module never imports numpy; only a sweep makes arrays.
+with each group. numpy is imported only inside the functions given an array, which only a
+sweep makes: the import finds numpy loaded already, and a report never loads it.
 """
 
 from __future__ import annotations

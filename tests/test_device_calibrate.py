@@ -9,8 +9,8 @@ from conftest import ROOT, run
 from costcalc.count.engine import analyze
 from costcalc.device.calibrate import calibrate
 from costcalc.device.kernels import Samples, kernel
+from costcalc.device.latency import latency
 from costcalc.device.profiles import parse_devices, read_devices
-from costcalc.device.roofline import latency
 from costcalc.device.traffic import memory
 from costcalc.errors import CostcalcError
 from costcalc.spec.reader import loads

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from conftest import ROOT, run
 
+from costcalc.device.latency import layer_estimate
 from costcalc.device.profiles import DEFAULT_OVERHEAD_US, builtin_devices
-from costcalc.device.roofline import layer_estimate
 
 SPEC = "specs/bottleneck_5x5.yaml"
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT, SPECS, run
 
 from costcalc import analyze, load
-from costcalc.draw.layout import BOX_H, CHAR_W, layout
+from costcalc.draw.geometry import BOX_H, CHAR_W, diagram_of
 from costcalc.draw.svg import fill, svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -34,7 +34,7 @@ def inside(inner, outer) -> bool:
 
 
 def test_the_inception_module_shows_its_four_branches_side_by_side():
-    diagram = layout(design(SPECS / "googlenet_3a.yaml", "reduced"))
+    diagram = diagram_of(design(SPECS / "googlenet_3a.yaml", "reduced"))
     first = {b.path.split("/")[1]: b for b in diagram.boxes if b.path.count("/") == 2 and b.path.endswith("1")}
     assert list(first) == ["1x1", "3x3", "5x5", "pool"]
     assert len({b.y for b in first.values()}) == 1                       # one row
@@ -53,7 +53,7 @@ def test_the_inception_module_shows_its_four_branches_side_by_side():
 def test_nothing_overlaps_and_every_label_fits(path, depth):
     analysis = analyze(load(path))
     for result in analysis.designs:
-        diagram = layout(result, depth)
+        diagram = diagram_of(result, depth)
         for a, b in itertools.combinations(diagram.boxes, 2):
             assert not overlap(a, b), (a.path, b.path)
         for box in diagram.boxes:
@@ -68,7 +68,7 @@ def test_nothing_overlaps_and_every_label_fits(path, depth):
 
 
 def test_every_edge_ends_on_the_top_of_a_box_or_where_a_fork_starts():
-    diagram = layout(design(SPECS / "googlenet_3a.yaml", "reduced"))
+    diagram = diagram_of(design(SPECS / "googlenet_3a.yaml", "reduced"))
     tops = {(b.x + b.w / 2, b.y) for b in diagram.boxes}
     starts = {e.points[0] for e in diagram.edges}
     assert all(e.points[-1] in tops | starts for e in diagram.edges)
@@ -79,8 +79,8 @@ def test_every_edge_ends_on_the_top_of_a_box_or_where_a_fork_starts():
 
 
 def test_depth_folds_deeper_rows_into_one_box():
-    full = layout(design(SPECS / "zoo" / "resnet50_keras.yaml"))
-    folded = layout(design(SPECS / "zoo" / "resnet50_keras.yaml"), 0)
+    full = diagram_of(design(SPECS / "zoo" / "resnet50_keras.yaml"))
+    folded = diagram_of(design(SPECS / "zoo" / "resnet50_keras.yaml"), 0)
     assert len(folded.boxes) == 1 + sum(1 for r in design(SPECS / "zoo" / "resnet50_keras.yaml").rows if r.depth == 0)
     assert len(folded.boxes) < len(full.boxes) and folded.height < full.height
     assert all(b.h == BOX_H for b in folded.boxes)
@@ -92,7 +92,7 @@ def test_the_fill_follows_the_share_of_macs():
 
 def test_the_svg_is_well_formed_with_a_box_per_row_and_a_legend():
     result = design(SPECS / "googlenet_3a.yaml", "reduced")
-    root = ET.fromstring(svg(layout(result), "3a"))
+    root = ET.fromstring(svg(diagram_of(result), "3a"))
     boxes = root.findall(f"{SVG}g[@class='box']")
     assert [b.get("data-path") for b in boxes] == ["input", *(r.path for r in result.rows if r.role != "branch"
                                                                 and r.role != "branches")]
@@ -156,7 +156,7 @@ layers:
 
 def test_named_tensors_get_their_own_edges_around_what_they_skip():
     from costcalc import loads
-    diagram = layout(analyze(loads(RESIDUAL)).design("main"))
+    diagram = diagram_of(analyze(loads(RESIDUAL)).design("main"))
     boxes = {b.path: b for b in diagram.boxes}
     right = {(b.x + b.w, b.y + b.h / 2): path for path, b in boxes.items()}
     named = [(right.get(e.points[0]), right.get(e.points[-1])) for e in diagram.edges if len(e.points) == 4
@@ -175,7 +175,7 @@ def test_the_roofline_puts_every_layer_under_the_roof_and_depthwise_under_the_me
     from costcalc.device.profiles import builtin_devices
     from costcalc.device.figures import on_device
     from costcalc.device.settings import DeviceSettings
-    from costcalc.draw.roofline import points, roofline_svg
+    from costcalc.draw.roofline_chart import points, roofline_svg
 
     device = builtin_devices()["t4"]
     result = design(SPECS / "zoo" / "mobilenet_v2_torchvision.yaml")
@@ -282,6 +282,6 @@ def test_an_identity_branch_is_as_wide_as_its_name_needs():
     from costcalc import loads
 
     spec = loads("input: [8, 8, 16]\nlayers:\n  - branches: {residual: [relu], shortcut: []}\n    merge: add\n")
-    frames = {f.title: f for f in layout(analyze(spec).design("main")).frames if f.role == "branch"}
+    frames = {f.title: f for f in diagram_of(analyze(spec).design("main")).frames if f.role == "branch"}
     assert list(frames) == ["residual", "shortcut"]
     assert frames["shortcut"].w == 2 * (len("shortcut") * CHAR_W + 12)  # the name left of the edge down the middle

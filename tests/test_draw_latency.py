@@ -10,10 +10,10 @@ from test_draw import at_root, design  # noqa: F401 (at_root: every test runs at
 from costcalc import analyze, loads
 from costcalc.device.profiles import builtin_devices
 from costcalc.device.figures import on_device
-from costcalc.device.roofline import latency
+from costcalc.device.latency import latency
 from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
-from costcalc.draw.layout import CHAR_W, layout
+from costcalc.draw.geometry import CHAR_W, diagram_of
 from costcalc.draw.svg import svg
 from costcalc.draw.timing import latency_fill
 
@@ -44,7 +44,7 @@ def test_each_box_is_filled_by_its_share_of_the_roofline_latency(batch):
     assert fill.shares == {"depthwise1": estimates["depthwise1"].seconds / estimates[""].seconds,
                            "conv2": estimates["conv2"].seconds / estimates[""].seconds}
     assert fill.shares["depthwise1"] == pytest.approx(depthwise / (depthwise + pointwise), rel=1e-12)
-    boxes = {box.path: box for box in layout(separable, fill=fill).boxes}
+    boxes = {box.path: box for box in diagram_of(separable, fill=fill).boxes}
     assert boxes["depthwise1"].share == fill.shares["depthwise1"]
 
 
@@ -53,7 +53,7 @@ def test_the_batch_changes_the_shares_as_the_roofline_says():
     one, eight = (latency_fill(on_device(separable, DeviceSettings(batch=b), A100)).shares for b in (1, 8))
     assert round(one["depthwise1"], 4) == 0.4944    # 5.858 µs of 11.848 µs
     assert round(eight["depthwise1"], 4) == 0.4765  # 11.764 µs of 24.689 µs: the fixed overhead weighs less
-    macs = layout(separable).boxes[1].share
+    macs = diagram_of(separable).boxes[1].share
     assert round(macs, 4) == 0.4386                 # 3,763,200 of 8,580,096 MACs, whatever the batch
 
 
@@ -95,7 +95,7 @@ def test_a_folded_branch_is_filled_by_the_sum_of_its_layers_times():
     assert layers == ["3a/3x3/conv1", "3a/3x3/conv2"]  # each with its relu (`activation:`)
     assert fill.shares["3a/3x3"] == pytest.approx(sum(estimates[p].seconds for p in layers) / estimates[""].seconds,
                                                   rel=1e-12)
-    boxes = layout(reduced, 1, fill).boxes
+    boxes = diagram_of(reduced, 1, fill).boxes
     assert [b.path for b in boxes] == ["input", "3a/1x1", "3a/3x3", "3a/5x5", "3a/pool", "3a/concat"]
     assert sum(b.share for b in boxes[1:]) == pytest.approx(1, rel=1e-12)
     assert "mostly compute-bound;" in boxes[2].note
@@ -104,7 +104,7 @@ def test_a_folded_branch_is_filled_by_the_sum_of_its_layers_times():
 def test_without_a_device_the_picture_is_the_macs_one():
     reduced = design(SPECS / "googlenet_3a.yaml", "reduced")
     plain = run("draw", "specs/googlenet_3a.yaml", "--design", "reduced", "-o", "-").out
-    assert plain == svg(layout(reduced), "GoogLeNet inception (3a), with and without 1x1 reductions — reduced")
+    assert plain == svg(diagram_of(reduced), "GoogLeNet inception (3a), with and without 1x1 reductions — reduced")
     assert "<title>" not in plain.partition("</title>")[2]  # no tooltips
     assert run("draw", "specs/googlenet_3a.yaml", "--design", "reduced", "--dtype", "float16", "-o", "-").out == plain
 
@@ -117,7 +117,7 @@ def test_the_fill_follows_the_latency_not_the_macs():
     by_time = sum(fill.shares[row.path] for row in depthwise)
     by_macs = sum(row.cost.macs for row in depthwise) / result.total.macs
     assert (round(by_time, 3), round(by_macs, 3)) == (0.125, 0.069)
-    boxes = {box.path: box for box in layout(result, fill=fill).boxes}
+    boxes = {box.path: box for box in diagram_of(result, fill=fill).boxes}
     assert boxes[depthwise[0].path].share == fill.shares[depthwise[0].path]
 
 

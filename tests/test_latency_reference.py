@@ -13,8 +13,8 @@ from conftest import ROOT
 
 from costcalc.count.engine import analyze
 from costcalc.device.calibrate import calibrate
+from costcalc.device.latency import latency
 from costcalc.device.profiles import entry, read_devices
-from costcalc.device.roofline import latency
 from costcalc.device.traffic import memory
 from costcalc.spec.reader import load
 from costcalc.spec.timings import read_timings

@@ -20,12 +20,12 @@ LOWER = {
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
     "bridges": {"base", "model", "spec", "count", "device"},
-    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device"},
+    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device", "bridges"},
     "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges"},
 }
-"""Each layer and the layers below it that it may import (its own modules aside). The top-level
-modules are `base` (errors, units, limits, suggest, varying, the package's version) and `cli` (cli, __main__,
-complete)."""
+"""Each layer and the layers below it that it may import (its own modules aside). A subpackage is its own
+layer; a top-level module is `cli` if it is an entry point (ENTRY_POINTS), else `base` (errors, safe, ...,
+and the package's version in __init__)."""
 
 ENTRY_POINTS = {"cli", "__main__", "complete"}
 
@@ -127,21 +127,58 @@ def modules_after_command(*args: str) -> set[str]:
                           f"    main.main({list(args)!r}, standalone_mode=False)")
 
 
-def test_only_sweep_imports_numpy():
-    spec = "specs/zoo/mobilenet_keras.yaml"
-    for command in (["report", spec, "--set", "alpha=0.5"], ["compare", spec], ["explain", spec],
-                    ["check", spec, "--max-macs", "1G"], ["diff", spec, spec]):
+NUMPY_FREE = (["report", "specs/zoo/mobilenet_keras.yaml", "--set", "alpha=0.5"], ["compare", "specs/zoo/mobilenet_keras.yaml"],
+              ["explain", "specs/zoo/mobilenet_keras.yaml"], ["check", "specs/zoo/mobilenet_keras.yaml", "--max-macs", "1G"],
+              ["diff", "specs/zoo/mobilenet_keras.yaml", "specs/zoo/mobilenet_keras.yaml"], ["devices"],
+              ["draw", "specs/bottleneck_5x5.yaml", "-o", "-"],
+              ["export", "specs/bottleneck_5x5.yaml", "--to", "pytorch", "-o", "-"])
+
+
+def test_numpy_is_loaded_only_where_the_map_says():
+    """docs/architecture.md: of the commands that count a spec only sweep loads numpy; export --to onnx does."""
+    for command in NUMPY_FREE:
         assert "numpy" not in modules_after_command(*command), command
-    assert "numpy" in modules_after_command("sweep", spec, "--vary", "alpha=0.5,1.0")
+    assert "numpy" in modules_after_command("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0")
 
 
-def test_the_map_names_every_module_and_package():
-    """docs/architecture.md names each module of the package (as `name`, `name.py` or `package/name.py`) and each
-    subpackage (as `package/`)."""
+def test_export_to_onnx_loads_numpy(tmp_path):
+    assert "numpy" in modules_after_command("export", "specs/bottleneck_5x5.yaml", "--to", "onnx",
+                                            "-o", str(tmp_path / "model.onnx"))
+
+
+def map_rows() -> dict[str, str]:
+    """docs/architecture.md's table of subpackages: package (`costcalc` for the top) → the text of its row."""
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    modules = [path for path in PACKAGE.rglob("*.py") if path.name not in ("__init__.py", "__main__.py")
-               and "examples" not in path.relative_to(PACKAGE).parts]
-    unnamed = [str(path.relative_to(ROOT)) for path in modules
-               if not any(form in doc for form in (f"`{path.stem}`", f"`{path.name}`", f"{path.parent.name}/{path.name}"))]
-    packages = [path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists() and f"`{path.name}/`" not in doc]
-    assert (unnamed, packages) == ([], [])
+    rows = {}
+    for line in doc.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| `") and len(cells) >= 2:
+            rows[cells[0].removeprefix("| `").partition("/")[0]] = line
+    return rows
+
+
+def test_the_map_names_every_module_in_its_package_row():
+    """Each module of the package is named (as `name` or `name.py`) in its subpackage's row of the map's table,
+    a top-level one in the `costcalc/` row, and each subpackage has a row."""
+    rows = map_rows()
+    unnamed = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if path.name == "__init__.py" or relative.parts[0] == "examples":
+            continue
+        row = rows.get(relative.parts[0] if len(relative.parts) > 1 else "costcalc", "")
+        if f"`{path.stem}`" not in row and f"`{path.name}`" not in row:
+            unnamed.append(str(relative))
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert (sorted(unnamed), sorted(packages - set(rows))) == ([], [])
+
+
+def test_the_map_says_which_top_level_modules_are_the_base_layer():
+    """The top row counts the base layer's modules and names the entry points, as layer_of tells them apart."""
+    top = {p.stem for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
+    base = top - ENTRY_POINTS
+    numbers = {7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+    assert all(layer_of(f"costcalc.{name}") == "base" for name in base)
+    assert f"These {numbers[len(base)]} are the base layer" in map_rows()["costcalc"]
+    assert "`cli.py`, `complete.py` and `__main__.py` are the entry points" in map_rows()["costcalc"]
+    assert ENTRY_POINTS == {"cli", "complete", "__main__"}

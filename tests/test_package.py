@@ -65,7 +65,9 @@ def test_the_wheel_holds_every_module_and_py_typed(dist):
     assert {"costcalc/py.typed", "costcalc/schemas/spec.schema.json"} <= names
 
 
-@pytest.mark.parametrize("command", [
+CALIBRATE = ROOT / "tests" / "data" / "calibrate" / "timings.json"
+KERAS_JSON = ROOT / "tests" / "data" / "imports" / "MobileNetV3Small.json"
+COMMANDS = [
     ["--version"],
     ["report", "spec.yaml"],
     ["report", "spec.yaml", "--format", "json"],
@@ -78,12 +80,41 @@ def test_the_wheel_holds_every_module_and_py_typed(dist):
     ["schema"],
     ["draw", "spec.yaml", "-o", "-"],
     ["report", "spec.yaml", "--format", "html"],
-])
+    ["sweep", "examples/zoo/mobilenet_keras", "--vary", "alpha=0.5,1.0", "--device", "a100"],  # numpy, and devices.json
+    ["devices"],
+    ["devices", "--format", "json"],
+    ["devices", "measure", "--seconds", "0.1"],
+    ["devices", "calibrate", "timings.json", "--device", "t4"],
+    ["export", "spec.yaml", "--to", "pytorch", "-o", "-"],
+    ["import", "keras.json", "--input", "224,224,3"],
+    ["examples"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_runs_from_the_installed_wheel(installed, tmp_path, command):
     shutil.copy(SPEC, tmp_path / "spec.yaml")
+    shutil.copy(CALIBRATE, tmp_path / "timings.json")
+    shutil.copy(KERAS_JSON, tmp_path / "keras.json")
     done = subprocess.run([str(installed / "costcalc"), *command], cwd=tmp_path, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout
+
+
+def test_the_wheel_runs_every_command_and_subcommand():
+    """COMMANDS above holds each command of the CLI (and each of a group's subcommands) at least once."""
+    import click
+
+    from costcalc.cli import main
+
+    def names(group, prefix=()):
+        for name, command in group.commands.items():
+            yield (*prefix, name)
+            if isinstance(command, click.Group):
+                yield from names(command, (*prefix, name))
+
+    run = {tuple(command[:2]) for command in COMMANDS} | {tuple(command[:1]) for command in COMMANDS}
+    assert sorted(set(names(main)) - run) == []
 
 
 def test_the_build_gives_no_warning(dist):

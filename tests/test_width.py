@@ -6,8 +6,8 @@ import pytest
 from conftest import GOLDEN, ROOT, SPECS, run
 from rich.cells import cell_len
 
-from costcalc.show.layout import BOX, COMPACT, RECORDS, Column, Layout, layout, split, squeeze, table_width
-from costcalc.show.text import elide, wrap, wrap_formula
+from costcalc.show.table_layout import BOX, COMPACT, RECORDS, Column, Layout, layout, split, squeeze, table_width
+from costcalc.show.text import elide_path, wrap, wrap_formula
 
 WIDTHS = (60, 80, 100, 200)
 ALL_SPECS = [str(p.relative_to(ROOT)) for p in sorted(SPECS.glob("*.yaml")) + sorted((SPECS / "zoo").glob("*.yaml"))
@@ -209,11 +209,11 @@ def test_squeeze_takes_from_the_widest_first_and_never_below_a_floor():
 # ---- text --------------------------------------------------------------------------------
 
 def test_paths_are_elided_in_the_middle_by_whole_segments():
-    assert elide("3a/5x5/conv2", 12) == "3a/5x5/conv2"
-    assert elide("3a/5x5/conv2", 11) == "3a/…/conv2"
-    assert elide("mixed_7c/branch3x3dbl/conv_2a", 20) == "mixed_7c/…/conv_2a"
-    assert elide("mixed_7c/branch3x3dbl/conv_2a", 12) == "…/conv_2a"
-    assert elide("branch3x3dbl_conv", 9) == "bran…conv"
+    assert elide_path("3a/5x5/conv2", 12) == "3a/5x5/conv2"
+    assert elide_path("3a/5x5/conv2", 11) == "3a/…/conv2"
+    assert elide_path("mixed_7c/branch3x3dbl/conv_2a", 20) == "mixed_7c/…/conv_2a"
+    assert elide_path("mixed_7c/branch3x3dbl/conv_2a", 12) == "…/conv_2a"
+    assert elide_path("branch3x3dbl_conv", 9) == "bran…conv"
 
 
 def test_wrap_keeps_the_indent_and_hangs_continuations():

@@ -113,8 +113,8 @@ def read_tsv(path: str) -> dict[str, tuple[float, int, int]]:
 
 def main() -> int:
     from costcalc.count.engine import analyze
+    from costcalc.device.latency import latency
     from costcalc.device.profiles import all_devices
-    from costcalc.device.roofline import latency
     from costcalc.device.traffic import memory
     from costcalc.spec.reader import load
 

@@ -1,9 +1,10 @@
-"""Budget checks as plain data: each design's figure against its limit, from the spec or a flag.
+"""Budget checks as plain data: each design's figure against its limit, from the spec or given with the call.
 
-A limit given by a flag (`--max-macs 600M`) wins over the spec's `budget:` for that metric,
-for every design. A figure equal to its limit holds; only a figure above it is over. Against a
-baseline (`--against`), growth limits (`--max-growth macs=2%`, or `growth:` in the budget) turn
-into limits of their own: the baseline's figure plus the growth allowed. Shrinking always holds.
+A limit given with the call (`flags`: check's --max-* on the command line) wins over the spec's
+`budget:` for that metric, for every design. A figure equal to its limit holds; only a figure above it
+is over. Against a baseline, growth limits (given, or `growth:` in the budget) turn into limits of their
+own: the baseline's figure plus the growth allowed. Shrinking always holds. What a check lacks is said
+as data (`CannotCheck.wants`); how to give it, in the caller's words, is the caller's (show/check_render.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from ..units import quantity
 Totals = dict[str, dict[str, int]]
 """design → metric → figure: what a baseline contributes to growth checks."""
 
-HOW_TO_BUDGET = "add `budget: {macs: 600M, params: 5M}` to the spec, or give a limit such as --max-macs 600M"
+class CannotCheck(CostcalcError):
+    """A check that lacks what it needs, `wants`: a "budget" (none in the spec for the designs asked, no limit
+    given), a "baseline" (the budget limits only growth) or a "device baseline" (the growth of a device figure,
+    from a baseline with none, as a json report). The hint that says how to give it is the caller's."""
 
-
-class NoBudgetError(CostcalcError):
-    """Nothing to check: no budget in the spec for the designs asked, and no flags."""
+    def __init__(self, message: str, wants: str, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.wants = wants
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +66,8 @@ class FileCheck:
     """The checks of one spec file, or the error that stopped them.
 
     `no_baseline`: the designs whose growth was not checked, not being in the baseline; `new_since`: the
-    revision that has no copy of the file at all (`--against git:REV`). With `baseline_required`, either
-    fails the check. `devices`: name → where the device came from (built-in, a --devices file)."""
+    revision that has no copy of the file at all (a git revision as the baseline). With `baseline_required`,
+    either fails the check. `devices`: name → where the device came from (built-in, a user's devices file)."""
 
     file: str
     verdicts: tuple[Verdict, ...] = ()
@@ -105,7 +109,7 @@ def device_metrics(spec: Spec, flags: dict, growth_flags: dict | None = None) ->
 
 
 def growth_for(spec: Spec, design: str, flags: dict[str, Growth]) -> dict[str, Growth]:
-    """metric → Growth for one design: the spec's `growth:`, overridden by --max-growth, in METRICS order."""
+    """metric → Growth for one design: the spec's `growth:`, overridden by `flags`, in METRICS order."""
     merged = {**spec.growth.get(design, {}), **flags}
     return {metric: merged[metric] for metric in METRICS + DEVICE_METRICS if metric in merged}
 
@@ -123,7 +127,7 @@ def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: To
 
     `device_figures` (design → metric → figure) gives the DEVICE_METRICS that limits name, the baseline's
     as well as the design's; `device` is the device the latency is estimated on.
-    NoBudgetError when there is nothing at all to check.
+    CannotCheck when a growth limit's baseline figure is missing, or there is nothing at all to check.
     """
     verdicts, unchecked, no_baseline = [], [], []
     for name, figures in totals(analysis, device_figures).items():
@@ -139,15 +143,14 @@ def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: To
             continue
         for metric, allowed in growth.items():
             if metric not in baseline[name]:
-                raise CostcalcError(f"{spec.file}: the baseline has no {metric} of {name} to measure growth from",
-                                    hint="growth of a device figure needs a baseline spec: --against SPEC or git:REV")
+                raise CannotCheck(f"{spec.file}: the baseline has no {metric} of {name} to measure growth from",
+                                  "device baseline")
             old = baseline[name][metric]
             verdicts.append(Verdict(name, metric, figures[metric], allowed.ceiling(old), allowed.where, old, allowed,
                                     device if metric == "latency" else None))
     if not verdicts and not no_baseline:
         if baseline is None and any(spec.growth.values()):
-            raise NoBudgetError(f"{spec.file}: its budget limits only growth, which needs a baseline; "
-                                "give one with --against SPEC, --against REPORT.json or --against git:REV")
+            raise CannotCheck(f"{spec.file}: its budget limits only growth, which needs a baseline", "baseline")
         which = "" if not spec.budgets else " for " + ", ".join(unchecked)
-        raise NoBudgetError(f"{spec.file}: no budget to check{which}; {HOW_TO_BUDGET}")
+        raise CannotCheck(f"{spec.file}: no budget to check{which}", "budget")
     return FileCheck(spec.file, tuple(verdicts), tuple(unchecked), no_baseline=tuple(no_baseline))

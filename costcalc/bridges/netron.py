@@ -20,7 +20,7 @@ PREFIX = "costcalc."
 def node_figures(design: DesignResult, settings: DeviceSettings, devices) -> dict[str, dict[str, str]]:
     """Each layer's and merge's figures by path, at `settings`: MACs, FLOPs, parameters, bytes moved, and the
     estimated latency on each device (whole nanoseconds, rounded up, and what bounds it)."""
-    from ..device.roofline import latency
+    from ..device.latency import latency
     from ..device.traffic import memory
 
     s = settings

@@ -17,7 +17,7 @@ from ..limits import MAX_NAME_CHARS
 from ..model.merges import MERGES
 from ..model.ops import OPS, Shape
 from ..model.options import OptionError
-from ..safe import elide
+from ..safe import elide_chars
 
 INPUT = -1
 """The id of the design's input."""
@@ -160,4 +160,4 @@ def safe_name(text: str) -> str | None:
     """A model's name for a layer as a spec name: `/` (costcalc's path separator) as `.`, other characters
     but letters, digits, `_`, `-` and `.` as `_`, at most MAX_NAME_CHARS; None for an empty one."""
     text = re.sub(r"[^A-Za-z0-9_.\-]+", "_", text.strip("/").replace("/", "."))
-    return elide(text, MAX_NAME_CHARS) or None
+    return elide_chars(text, MAX_NAME_CHARS) or None

@@ -8,7 +8,7 @@ import math
 from ..count.engine import DesignResult
 from ..errors import CostcalcError, Where
 from .profiles import Device
-from .roofline import latency
+from .latency import latency
 from .settings import DeviceSettings
 from .training import training
 from .traffic import memory

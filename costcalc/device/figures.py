@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from ..analyses.diff import Change, DesignDiff, Diff
 from ..count.engine import Analysis, DesignResult
 from .profiles import Device, origins
-from .roofline import Estimate, latency
+from .latency import Estimate, latency
 from .settings import DeviceSettings
 from .training import Training, training
 from .traffic import Memory, memory

@@ -13,7 +13,7 @@ from ..errors import LimitError
 from ..safe import xml_text
 from ..show.views import ExtraColumns, View, compare_views, report_views
 from ..units import readable, readable_bytes
-from .layout import layout
+from .geometry import diagram_of
 from .svg import FONT, svg
 
 STYLE = f"""
@@ -90,7 +90,7 @@ def parts_of(design: DesignResult) -> list[tuple[str, int]]:
 def diagram(design: DesignResult, depth: int | None, title: str) -> str:
     """The design's diagram, or a note where it would pass MAX_DRAWN_BOXES."""
     try:
-        return svg(layout(design, depth), title)
+        return svg(diagram_of(design, depth), title)
     except LimitError as error:
         return f'<p class="note">No diagram: {xml_text(str(error))}.</p>'
 

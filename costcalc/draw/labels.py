@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..show.text import ELLIPSIS, elide
+from ..show.text import ELLIPSIS, elide_path
 
 SEPARATORS = "_-./ "
 _WORDS = re.compile(r"[^_\-./ ]*[_\-./ ]*")
@@ -40,7 +40,7 @@ def shorten(name: str, cells: int) -> str:
             text = "".join(parts[:head]).rstrip(SEPARATORS) + ELLIPSIS + "".join(parts[len(parts) - tail:])
             if len(text) <= cells:
                 fitting.append((head > 0 and tail > 0, len(text), head, text))  # both ends, the longest, the most head
-    return max(fitting)[-1] if fitting else elide(name, max(cells, 3))
+    return max(fitting)[-1] if fitting else elide_path(name, max(cells, 3))
 
 
 def label(name: str, kind: str, cells: int, figure: str = "") -> str:

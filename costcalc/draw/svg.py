@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from ..safe import xml_text
+from .geometry import CHAR_W, LABEL_SIZE, Diagram, cells
 from .labels import shorten
-from .layout import CHAR_W, LABEL_SIZE, Diagram, cells
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 BINS = ((0.0, "0%"), (0.02, "≤2%"), (0.05, "≤5%"), (0.10, "≤10%"), (0.20, "≤20%"), (0.40, "≤40%"), (1.01, ">40%"))

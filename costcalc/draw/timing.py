@@ -1,6 +1,6 @@
 """A diagram's fill from the roofline: each box's share of the design's estimated latency on a device.
 
-A layer's time is its roofline estimate (costcalc.device.roofline) at the batch: the longer of
+A layer's time is its roofline estimate (costcalc.device.latency) at the batch: the longer of
 its compute and memory times plus the per-layer overhead, or, folded by `--fused`, its compute
 time only. A folded block's or branch's time is the sum of its layers'. Each box's tooltip
 carries what the box shows, its time, its bound and its share of the design's time.
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from ..count.engine import Row
 from ..device.figures import DesignOnDevice
+from ..device.latency import Estimate
 from ..device.profiles import Device, origins
-from ..device.roofline import Estimate
 from ..show.views import device_notes
 from ..units import seconds
-from .layout import Fill, box_lines
+from .geometry import Fill, box_lines
 
 BOUNDS = {"compute": "compute-bound", "memory": "memory-bound", "fused": "fused: its compute time only",
           "—": "nothing to run"}

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import __version__
-from ..analyses.checks import FileCheck, Verdict
+from ..analyses.checks import CannotCheck, FileCheck, Verdict
 from ..model.tree import UNITS
 from ..safe import github_data, github_plain, github_property, github_text, one_line, visible
 from ..units import quantity
 from .jsontext import json_text
 from .render import markdown, markdown_error
 from .views import View, device_notes, share
+
+HINTS = {  # what a check lacks (CannotCheck.wants), and how to give it on the command line
+    "budget": "add `budget: {macs: 600M, params: 5M}` to the spec, or give a limit such as --max-macs 600M",
+    "baseline": "give one with --against SPEC, --against REPORT.json or --against git:REV",
+    "device baseline": "growth of a device figure needs a baseline spec: --against SPEC or git:REV",
+}
+
+
+def in_command_words(check: FileCheck) -> FileCheck:
+    """`check`, its error saying how to give what the check lacks in the command line's words."""
+    error = check.error
+    if not isinstance(error, CannotCheck):
+        return check
+    return replace(check, error=CannotCheck(error.message, error.wants, HINTS[error.wants]))
 
 
 def flag_name(metric: str) -> str:

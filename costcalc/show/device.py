@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from .. import __version__
 from ..device.figures import DesignOnDevice, Figures
+from ..device.latency import Estimate
 from ..device.profiles import Device, entry, origins
-from ..device.roofline import Estimate
 from ..device.traffic import Traffic, intensity
 from ..units import readable, readable_bytes, seconds
 from .jsontext import json_text

@@ -1,4 +1,4 @@
-"""Views fitted to a width, as show/layout.py decides: the forms a view can take, its cells wrapped
+"""Views fitted to a width, as show/table_layout.py decides: the forms a view can take, its cells wrapped
 or elided to their columns' widths, and the lines of each style (boxed, compact, split in
 groups of columns, records)."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .layout import BOX, RECORDS, Column, layout
 from .render import box_lines, cell_lines, column_widths
+from .table_layout import BOX, RECORDS, Column, layout
 from .text import indent_of, pad, width, wrap
 from .views import View
 
@@ -105,38 +105,38 @@ def split_lines(view: View, widths: tuple[int, ...], groups: tuple[tuple[int, ..
     return lines
 
 
-def record_lines(view: View, budget: int) -> list[tuple[str, bool]]:
+def record_lines(view: View, line_width: int) -> list[tuple[str, bool]]:
     """A record per row, each header beside its cell, a blank line between records: when no table fits."""
     label = max(map(width, view.columns), default=0)
     lines: list[tuple[str, bool]] = []
     for number, (cells, emphasis) in enumerate(view.rows):
         lines += [("", False)] if number else []
         for header, cell in zip(view.columns, cells):
-            parts = wrap(cell.strip(), max(budget - label - 2, 1))
+            parts = wrap(cell.strip(), max(line_width - label - 2, 1))
             lines += [(pad("" if k else header, label) + "  " + part, emphasis) for k, part in enumerate(parts)]
     return lines
 
 
-def view_lines(view: View, budget: int | None) -> list[tuple[str, bool]]:
-    """The view's title, table and notes in the layout that fits `budget` (None: as built, boxed): (line, bold) pairs;
+def view_lines(view: View, line_width: int | None) -> list[tuple[str, bool]]:
+    """The view's title, table and notes in the layout that fits `line_width` (None: as built, boxed): (line, bold) pairs;
     a view without columns has no table."""
     if not view.columns:
         def lines(text: str) -> list[str]:
-            return [text] if budget is None else wrap(text, budget, hang=2)
+            return [text] if line_width is None else wrap(text, line_width, hang=2)
 
         return [*((line, True) for line in lines(view.title)), *((line, False) for n in view.notes for line in lines(n))]
-    if budget is None:
+    if line_width is None:
         return [(view.title, True), *box_lines(view), *((note, False) for note in view.notes)]
     candidates = forms(view)
-    chosen = layout([[column(form, i) for i in range(len(form.columns))] for form in candidates], budget,
+    chosen = layout([[column(form, i) for i in range(len(form.columns))] for form in candidates], line_width,
                     [form.keys for form in candidates])
     form = candidates[chosen.form]
     if chosen.style == RECORDS:
-        table = record_lines(form, budget)
+        table = record_lines(form, line_width)
     elif chosen.groups:
         table = split_lines(form, chosen.widths, chosen.groups)
     else:
         form = shaped(form, chosen.widths)
         table = box_lines(form) if chosen.style == BOX else compact_lines(form)
-    title = [(line, True) for line in wrap(view.title, budget, hang=2)]
-    return [*title, *table, *((line, False) for note in form.notes for line in wrap(note, budget, hang=2))]
+    title = [(line, True) for line in wrap(view.title, line_width, hang=2)]
+    return [*title, *table, *((line, False) for note in form.notes for line in wrap(note, line_width, hang=2))]

@@ -72,10 +72,10 @@ def print_views(views: list[View], file=None) -> None:
     """Tables through Rich, fitted to the console's width: bold on a terminal, plain when piped or under NO_COLOR
     or TERM=dumb."""
     from .fit import view_lines
-    from .layout import budget
+    from .table_layout import console_width
 
     stream = sys.stdout if file is None else file
-    cells = budget(stream)
+    cells = console_width(stream)
     parts: list[tuple[str, bool]] = []  # (text, bold)
     for number, view in enumerate(map(shown, views)):
         if number:

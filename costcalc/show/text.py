@@ -54,8 +54,9 @@ def _take(text: str, cells: int, from_end: bool = False) -> str:
     return "".join(reversed(taken) if from_end else taken)
 
 
-def elide(word: str, cells: int) -> str:
-    """`word` within `cells` cells, its middle replaced by `…`: whole path segments if it can (`3a/…/conv2`)."""
+def elide_path(word: str, cells: int) -> str:
+    """`word` within `cells` terminal cells, its middle replaced by `…`: whole path segments if it can (`3a/…/conv2`),
+    else characters (safe.elide_chars counts characters, not cells, and knows no paths)."""
     if width(word) <= cells:
         return word
     parts = word.split("/")
@@ -75,7 +76,7 @@ def indent_of(text: str) -> int:
 def wrap(text: str, cells: int, hang: int = 0) -> list[str]:
     """`text` in lines of at most `cells` cells, broken at spaces; continuation lines keep its indent, plus `hang`.
 
-    A word wider than a line is elided in the middle (see `elide`).
+    A word wider than a line is elided in the middle (see `elide_path`).
     """
     indent = indent_of(text)
     if width(text) <= cells or not text.strip():
@@ -88,7 +89,7 @@ def wrap(text: str, cells: int, hang: int = 0) -> list[str]:
         if line:
             lines.append(lead + line)
             lead = " " * (indent + hang)
-        line = elide(word, max(cells - width(lead), 1))
+        line = elide_path(word, max(cells - width(lead), 1))
     return [*lines, lead + line]
 
 

@@ -13,7 +13,7 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
     `designs`: the designs drawn side by side (default: the baseline; ("all",) every design, unless one is
     named all); with `device_name`, boxes are filled by their share of the estimated latency at `on_device`."""
     from ..count.engine import analyze
-    from ..draw.layout import bounded, layout
+    from ..draw.geometry import bounded, diagram_of
     from ..errors import LimitError
     from ..draw.svg import side_by_side
     from ..spec.reader import load
@@ -33,13 +33,13 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
 
     def diagram(design):
         if not device_name:
-            return layout(design, depth)
+            return diagram_of(design, depth)
         from ..device.figures import on_device as run_on
         from ..device.profiles import pick
         from ..draw.timing import latency_fill
 
         device, = pick((device_name,), devices_files, loaded)
-        return layout(design, depth, latency_fill(run_on(design, on_device, device), loaded))
+        return diagram_of(design, depth, latency_fill(run_on(design, on_device, device), loaded))
 
     picture = side_by_side([(design.name if len(chosen) > 1 else "", diagram(design)) for design in chosen], title)
     if kind == "svg":

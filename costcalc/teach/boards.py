@@ -1,7 +1,9 @@
 """One board per layer kind: the formulas a teacher writes for it, built from the op itself.
 
 `EXPLAINERS` maps an op or merge class to the small function that writes its board;
-subclasses (the pools, the activations) inherit theirs.
+subclasses (the pools, the activations) inherit theirs. This module holds the boards of model/ops.py's
+kinds and of the merges; each other module of kinds has its own (norm_boards.py for model/norms.py,
+resampling_boards.py for model/resampling.py), merged into `EXPLAINERS` here.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from ..model.ops import (
     Flatten,
     GlobalPool,
     Pool,
+    PReLU,
     Separable,
     Shape,
     ZeroPad,
     adaptive_windows,
     format_shape,
 )
-from . import more_boards
-from .formulas import DROPPED, Board, Factor, activation_text, dims, f, formula, window_lines, window_text
+from . import norm_boards, resampling_boards
+from .formulas import DROPPED, NO_MACS, Board, Factor, activation_text, dims, f, formula, window_lines, window_text
 
 
 def _kernel(op) -> tuple[Factor, Factor]:
@@ -146,6 +149,14 @@ def activation(op: Activation, inp: Shape, out: Shape) -> Board:
                  ("no MACs, no params: one operation per element (FLOPs)",))
 
 
+def prelu(op: PReLU, inp: Shape, out: Shape) -> Board:
+    slopes = {"channel": (f("C", inp[-1]),), "shared": (f("1", 1),), "element": dims(inp)}[op.slopes]
+    which = "one learned slope, shared" if op.slopes == "shared" else f"a learned slope per {op.slopes}"
+    return Board(f"prelu on {format_shape(inp)}, {which}",
+                 (), (formula("trainable", (slopes,)), formula("work", (dims(out),))),
+                 (f"{NO_MACS}: one operation per element (FLOPs)",))
+
+
 def flatten(op: Flatten, inp: Shape, out: Shape) -> Board:
     if len(inp) == 1:
         return Board(f"flatten on {format_shape(inp)}", notes=("the identity on [C]; no cost",))
@@ -187,8 +198,8 @@ def elementwise(merge: Add | Multiply, shapes: dict[str, Shape], out: Shape) -> 
 EXPLAINERS = {
     Conv: conv, Depthwise: depthwise, Separable: separable, Dense: dense, Pool: pool, GlobalPool: global_pool,
     AdaptivePool: adaptive_pool, BatchNorm: batchnorm, Activation: activation, Flatten: flatten,
-    Dropout: dropout, ZeroPad: zeropad, Concat: concat, Add: elementwise, Multiply: elementwise,
-    **more_boards.EXPLAINERS,
+    PReLU: prelu, Dropout: dropout, ZeroPad: zeropad, Concat: concat, Add: elementwise, Multiply: elementwise,
+    **norm_boards.EXPLAINERS, **resampling_boards.EXPLAINERS,
 }
 
 

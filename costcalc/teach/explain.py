@@ -165,7 +165,7 @@ def with_roofline(steps: tuple[Step, ...], design: DesignResult, device: Device,
     """Each layer's board with its bytes and roofline time on `device` at `settings`."""
     from ..device.figures import on_device
     from ..device.kernels import kernel
-    from .roofline import roofline_board
+    from .latency_board import roofline_board
 
     run = on_device(design, settings, device)
     found, estimates, dtype, batch = run.memory, run.estimates, settings.dtype, settings.batch

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..model.ops import Shape, format_shape
 
 DROPPED = " − 1"  # ceil_mode's last window, starting in the right padding, dropped as PyTorch does
+NO_MACS = "no MACs"
 
 @dataclass(frozen=True, slots=True)
 class Factor:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..device.latency import Estimate
 from ..device.profiles import Device
-from ..device.roofline import Estimate
 from ..device.traffic import Traffic
 from ..units import seconds
 from .formulas import Board, Line

@@ -3,9 +3,9 @@
 A table can take several forms (as built; its ratios joined to their values; turned, its rows
 as columns: see show/fit.py), and be drawn in three styles: boxed (`│ a │ b │`), compact
 (columns a space apart) or, when no table fits, as a record per row. `layout` picks the first
-that fits the budget, in this order: each form boxed, at full width or else with its columns
+that fits the line's width, in this order: each form boxed, at full width or else with its columns
 squeezed (text wrapped at spaces, paths elided) down to their floors; the same compact; the first form compact in groups of columns, one table after the other, each led by
-the columns that name a row (design, varied parameters, layer path); then records. No budget (output to a file or a pipe) is today's full width.
+the columns that name a row (design, varied parameters, layer path); then records. No width (output to a file or a pipe) is today's full width.
 """
 
 from __future__ import annotations
@@ -53,46 +53,46 @@ def squeeze(columns: Sequence[Column], room: int) -> tuple[int, ...]:
     return tuple(widths)
 
 
-def layout(forms: Sequence[Sequence[Column]], budget: int, keys: Sequence[int] = ()) -> Layout:
-    """The first layout of `forms` (in order of preference) that fits `budget` cells; `keys[n]` leading columns
+def layout(forms: Sequence[Sequence[Column]], line_width: int, keys: Sequence[int] = ()) -> Layout:
+    """The first layout of `forms` (in order of preference) that fits `line_width` cells; `keys[n]` leading columns
     of form n name a row (1 when not given), and every group of a split repeats them."""
     for style in (BOX, COMPACT):
         for number, form in enumerate(forms):
             widths = tuple(column.width for column in form)
-            if table_width(widths, style) <= budget:
+            if table_width(widths, style) <= line_width:
                 return Layout(number, style, widths)
-            if table_width([column.floor for column in form], style) <= budget:
-                return Layout(number, style, squeeze(form, budget - table_width([0] * len(form), style)))
-    splits = (split(form, budget, number, keys[number] if keys else 1) for number, form in enumerate(forms))
+            if table_width([column.floor for column in form], style) <= line_width:
+                return Layout(number, style, squeeze(form, line_width - table_width([0] * len(form), style)))
+    splits = (split(form, line_width, number, keys[number] if keys else 1) for number, form in enumerate(forms))
     return next((found for found in splits if found), Layout(0, RECORDS))
 
 
-def split(form: Sequence[Column], budget: int, number: int = 0, keys: int = 1) -> Layout | None:
-    """The columns after the first `keys` in consecutive groups, each fitting `budget` compact beside those key
+def split(form: Sequence[Column], line_width: int, number: int = 0, keys: int = 1) -> Layout | None:
+    """The columns after the first `keys` in consecutive groups, each fitting `line_width` compact beside those key
     columns (at their floors, widened as far as every group allows); None when a group cannot fit."""
     if len(form) < keys + 2:
         return None
     lead, groups = [column.floor for column in form[:keys]], [[]]
     for i in range(keys, len(form)):
         beside = [*lead, *(form[j].width for j in groups[-1]), form[i].width]
-        if groups[-1] and table_width(beside, COMPACT) > budget:
+        if groups[-1] and table_width(beside, COMPACT) > line_width:
             groups.append([])
         groups[-1].append(i)
     widths = lead + [column.width for column in form[keys:]]
     for group in groups:
-        room = budget - table_width(lead + [0] * len(group), COMPACT)
+        room = line_width - table_width(lead + [0] * len(group), COMPACT)
         if sum(form[j].floor for j in group) > room:
             return None
         for j, cells in zip(group, squeeze([form[j] for j in group], room)):
             widths[j] = cells
-    spare = min(budget - table_width([*lead, *(widths[j] for j in group)], COMPACT) for group in groups)
+    spare = min(line_width - table_width([*lead, *(widths[j] for j in group)], COMPACT) for group in groups)
     for k in range(keys):  # the key columns widened, the first first, as far as the spare cells go
         widths[k] = min(form[k].width, lead[k] + spare)
         spare -= widths[k] - lead[k]
     return Layout(number, COMPACT, tuple(widths), tuple(map(tuple, groups)))
 
 
-def budget(file=None) -> int | None:
+def console_width(file=None) -> int | None:
     """The width to fit, as Rich reports it: the terminal's, or COLUMNS. None, today's full width,
     when the output is not a terminal and COLUMNS is unset (scripts and pipes see what they always saw)."""
     import os

@@ -1,6 +1,6 @@
 """A design as boxes and edges: input at the top, layers stacked, branches side by side.
 
-Pure geometry, no SVG: `layout(design, depth)` turns a design's rows into a `Diagram` of
+Pure geometry, no SVG: `diagram_of(design, depth)` turns a design's rows into a `Diagram` of
 boxes (layers, merges, collapsed blocks), frames (expanded blocks and branches) and
 edges (orthogonal polylines), all in pixels. Rows deeper than `depth` are folded into their
 group, drawn as one box. Each box is filled by its share of the design's MACs, or of whatever
@@ -156,7 +156,7 @@ def bounded(designs: list[DesignResult], depth: int | None) -> None:
                                                       "level only)")
 
 
-def layout(design: DesignResult, depth: int | None = None, fill: Fill | None = None) -> Diagram:
+def diagram_of(design: DesignResult, depth: int | None = None, fill: Fill | None = None) -> Diagram:
     """The whole design: an input box on top of its rows, every part centred on its column; boxes
     filled by `fill` (default: their share of the MACs)."""
     bounded([design], depth)
