@@ -273,6 +273,18 @@ def test_a_json_baseline_that_is_not_a_report(tmp_path):
     assert result.err == f"{bad}: design 'standard' has no whole-number macs in its totals\n"
 
 
+def test_a_json_baseline_listing_a_design_twice_is_refused(tmp_path):
+    """Later-wins would let a doctored report pick the figure the check is against."""
+    report = json.loads(run("report", ORIGINAL, "--format", "json").out)
+    report["designs"].append({**report["designs"][0], "totals": {**report["designs"][0]["totals"], "macs": 10**12}})
+    doctored = tmp_path / "before.json"
+    doctored.write_text(json.dumps(report), encoding="utf-8")
+    result = run("check", WIDER, "--against", str(doctored), "--max-growth", "macs=10%")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"{doctored}: the report lists design 'standard' twice; "
+                          "write the report with costcalc report SPEC --format json\n")
+
+
 def test_standard_input_has_no_revision(repository):
     result = CliRunner(env={"NO_COLOR": "1"}).invoke(main, ["check", "-", "--against", "git:HEAD"], input=SMALL)
     assert (result.exit_code, result.stderr) == (

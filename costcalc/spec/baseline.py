@@ -64,6 +64,9 @@ def report_totals(path: str, convention: str = "costcalc") -> dict[str, dict[str
                 parse_figure(figures[metric])
             except ValueError as exc:
                 raise SpecError(f"{path}: design {brief(design['name'])}: {metric}: {exc}") from None
+        if design["name"] in totals:  # which of the two would the check be against?
+            raise SpecError(f"{path}: the report lists design {brief(design['name'])} twice",
+                            hint="write the report with costcalc report SPEC --format json")
         totals[design["name"]] = {metric: figures[metric] for metric in METRICS}
     counted = {"convention": data.get("convention"), "bytes_per_element": data.get("bytes_per_element")}
     wanted = {"convention": convention, "bytes_per_element": 4}
