@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from conftest import ROOT, SPECS, run
 
 import costcalc
@@ -97,3 +98,11 @@ def test_diff_files_is_the_diff_diff_prints(monkeypatch):
                                     "--format", "json").out
     pair = costcalc.diff_files(SPEC, designs=("standard", "bottleneck"))
     assert diff_json(pair) == run("diff", SPEC, "-d", "standard", "-d", "bottleneck", "--format", "json").out
+
+
+def test_asking_for_a_design_the_analysis_lacks_names_the_ones_it_has():
+    analysis = costcalc.analyze(costcalc.load("specs/bottleneck_5x5.yaml"))
+    for call in (lambda: analysis.design("nope"), lambda: costcalc.compare(analysis, "nope")):
+        with pytest.raises(costcalc.CostcalcError) as error:
+            call()
+        assert str(error.value) == "no design 'nope' in specs/bottleneck_5x5.yaml; designs: standard, bottleneck, separable"

@@ -106,7 +106,10 @@ class Analysis:
     designs: tuple[DesignResult, ...]
 
     def design(self, name: str) -> DesignResult:
-        return next(d for d in self.designs if d.name == name)
+        for design in self.designs:
+            if design.name == name:
+                return design
+        raise CostcalcError(f"no design {brief(name)} in {self.file}; designs: {', '.join(d.name for d in self.designs)}")
 
     def _repr_html_(self) -> str:
         """Each design's totals as an HTML table, as Jupyter shows a result (names escaped)."""
