@@ -7,7 +7,8 @@ A user's own come from a JSON file of the same layout (`--devices FILE`) or from
 `overhead_us` (a fixed cost per layer: launch, dispatch) default to DEFAULT_EFFICIENCY and
 DEFAULT_OVERHEAD_US; docs/latency.md says why. A calibrated profile's `kernels` (kernel name →
 [M, N, K, efficiency] rows, from `costcalc devices calibrate`) give the compute efficiency per
-kernel and shape (kernels.py).
+kernel and shape (kernels.py). A built-in device whose efficiencies and overhead were fitted to
+published latencies of whole networks says so in `fitted` (published.py, docs/latency.md).
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ DEFAULT_OVERHEAD_US = 5.0
 
 
 @dataclass(frozen=True, slots=True)
+class Fitted:
+    """Where a device's efficiencies and overhead come from: fitted to `figures` published latencies, and the
+    median error on `held_out` more that the fit never saw."""
+
+    figures: int
+    held_out: int
+    median_error_percent: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     """One device: throughput in FLOP/s per dtype, bandwidth in bytes/s, and where the figures come from."""
 
@@ -42,6 +54,7 @@ class Device:
     overhead_s: float = DEFAULT_OVERHEAD_US * 1e-6
     origin: str = field(default="built-in", compare=False)
     kernels: dict[str, Samples] = field(default_factory=dict, compare=False)
+    fitted: Fitted | None = None
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
@@ -98,7 +111,8 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
                   {d: t * 1e12 for d, t in tflops.items()},
                   figure(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", at("bandwidth_gbs")) * 1e9,
                   _text(entry["source"], f"{what}: source", at("source")), tuple(estimated), efficiency["compute"],
-                  efficiency["memory"], overhead * 1e-6, origin, _kernels(entry.get("kernels", {}), what, at("kernels")))
+                  efficiency["memory"], overhead * 1e-6, origin, _kernels(entry.get("kernels", {}), what, at("kernels")),
+                  _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None)
 
 
 _HINT = "give tflops (per dtype), bandwidth_gbs and source; see docs/latency.md"
@@ -136,12 +150,26 @@ def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
                              for i, row in enumerate(samples)) for name, samples in kernels.items()}
 
 
+def _fitted(value, what: str, where: Where | None) -> Fitted:
+    """A fit's provenance: {figures, held_out, median_error_percent, source}."""
+    given = _mapping(value, what, where)
+    counts = [given.get(key) for key in ("figures", "held_out")]
+    if any(isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT for n in counts):
+        raise CostcalcError(f"{what}: figures and held_out must be counts, not {brief(counts)}", where,
+                            hint="how many published latencies the fit used, and how many it held out")
+    return Fitted(*counts, figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),
+                  _text(given.get("source"), f"{what}.source", where))
+
+
 def entry(device: Device) -> dict:
     """The device in the JSON layout of a devices file (the inverse of parse_devices)."""
     fields = {"title": device.title, "tflops": {k: v / 1e12 for k, v in device.flops_per_s.items()},
               "bandwidth_gbs": device.bytes_per_s / 1e9, "estimated": list(device.estimated), "source": device.source,
               "efficiency": {"compute": device.compute_efficiency, "memory": device.memory_efficiency},
               "overhead_us": round(device.overhead_s * 1e6, 6)}
+    if device.fitted:
+        fields["fitted"] = {"figures": device.fitted.figures, "held_out": device.fitted.held_out,
+                            "median_error_percent": device.fitted.median_error_percent, "source": device.fitted.source}
     if device.kernels:
         fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
     return fields
