@@ -70,6 +70,19 @@ def calibrated(device: Device) -> str:
     return f"; calibrated kernels: {', '.join(device.kernels)} ({rows} shapes)"
 
 
+def efficiency_from(device: Device) -> str:
+    """Where a device's efficiencies and overhead come from: fitted to published latencies, calibrated, given by
+    the user's file or spec, or assumed."""
+    if fit := device.fitted:
+        return (f"fitted to {fit.figures} published latencies, median error {fit.median_error_percent:g}% on "
+                f"{fit.held_out} held out; {fit.source}")
+    if device.kernels:
+        return "calibrated to layers timed on a runtime (costcalc devices calibrate)"
+    if device.origin == "built-in":
+        return "assumed, no published measurement (docs/latency.md, The built-in devices)"
+    return f"as {device.origin} gives them, else assumed"
+
+
 def devices_view(devices: dict[str, Device]) -> View:
     """One row per device: peak dense throughput per dtype, bandwidth, the efficiencies and overhead every
     estimate applies, and where the figures come from."""
@@ -85,7 +98,8 @@ def devices_view(devices: dict[str, Device]) -> View:
                        "your own devices: --devices FILE (docs/latency.md)",
                        "this machine's profile: costcalc devices measure",
                        "a device fitted to layers timed on a runtime: costcalc devices calibrate",
-                       "sources:", *(f"  {d.name}: {d.source} ({d.origin}){calibrated(d)}" for d in devices.values())))
+                       "sources:", *(f"  {d.name}: {d.source} ({d.origin}){calibrated(d)}" for d in devices.values()),
+                       "efficiency and overhead:", *(f"  {d.name}: {efficiency_from(d)}" for d in devices.values())))
     for device in devices.values():
         def mark(key: str) -> str:
             return "*" if key in device.estimated else ""
@@ -98,7 +112,7 @@ def devices_view(devices: dict[str, Device]) -> View:
 
 
 def devices_json(devices: dict[str, Device]) -> str:
-    data = {name: {**entry(d), "origin": d.origin} for name, d in devices.items()}
+    data = {name: {**entry(d), "origin": d.origin, "efficiency_from": efficiency_from(d)} for name, d in devices.items()}
     stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
     return json_text({**stamp, "devices": data})
 

@@ -1,0 +1,105 @@
+"""The built-in devices' efficiencies fitted to published latencies (docs/latency.md, The built-in devices):
+the fit reproduced from tests/data/reference/published_latency.tsv, and `costcalc devices` saying, in every
+format, which devices' efficiencies are fitted and which assumed."""
+
+import json
+import sys
+
+import pytest
+from conftest import ROOT, run
+
+from costcalc.device.profiles import builtin_devices
+from costcalc.device.published import SHARES, Published, estimate, fit
+
+sys.path.insert(0, str(ROOT / "tools"))
+from fit_published_latency import figures, fitted_entry, read_published, table
+
+DEVICES_JSON = json.loads((ROOT / "costcalc" / "device" / "devices.json").read_text(encoding="utf-8"))["devices"]
+
+
+@pytest.fixture(scope="module")
+def fits():
+    """device -> (its rows of the file, its figures, the fit)."""
+    found = {}
+    for device, rows in read_published().items():
+        published = figures(rows)
+        found[device] = rows, published, fit(published)
+    return found
+
+
+def test_every_published_figure_has_its_source_and_a_role_chosen_before_the_fit(fits):
+    for device, (rows, _, _) in fits.items():
+        assert device in DEVICES_JSON
+        assert {r["role"] for r in rows} == {"fit", "held-out"}
+        assert all(r["source"].startswith("https://") and r["ms"] in r["source"] for r in rows)
+
+
+def test_refitting_the_committed_figures_gives_devices_json(fits):
+    for device, (rows, _, result) in fits.items():
+        stored = DEVICES_JSON[device]
+        assert {key: stored[key] for key in ("efficiency", "overhead_us", "fitted")} == fitted_entry(result, rows)
+    assert {name for name, entry in DEVICES_JSON.items() if "fitted" in entry} == set(fits)
+
+
+def test_coral_usb_fits_vgg_but_not_the_mobilenets_that_run_from_its_on_chip_memory(fits):
+    _, published, result = fits["coral-usb"]
+    assert (result.compute, result.memory, result.overhead_us) == (0.112, 1.0, 0)
+    assert {n: round(100 * e) for n, e in result.errors.items()} == {
+        "mobilenet_v1": 1074, "vgg16": -1, "mobilenet_v2": 1232, "vgg19": 2}
+    assert result.held_out == ("mobilenet_v2", "vgg19") and round(100 * result.median_error, 1) == 616.7
+
+
+def test_docs_latency_shows_every_networks_estimate_and_error(fits):
+    docs = (ROOT / "docs" / "latency.md").read_text(encoding="utf-8")
+    for _, published, result in fits.values():
+        assert "\n".join(table(published, result)) in docs
+
+
+def test_the_fit_finds_the_efficiencies_that_made_the_times_and_never_looks_at_the_held_out():
+    layers = [((2e-3, 1e-3, False), (1e-4, 3e-4, False), (5e-5, 0.0, True)), ((1e-5, 4e-5, False),) * 40,
+              ((3e-3, 2e-4, False), (2e-4, 2e-3, False))]
+    compute, memory, overhead = SHARES[30], SHARES[17], 20
+    made = [Published(f"n{i}", estimate(one, compute, memory, overhead), i == 2, one) for i, one in enumerate(layers)]
+    result = fit(made)
+    assert (result.compute, result.memory, result.overhead_us) == (compute, memory, overhead)
+    assert max(abs(e) for e in result.errors.values()) < 1e-9
+    skewed = fit([*made[:2], Published("n2", 10 * made[2].seconds, True, layers[2])])
+    assert (skewed.compute, skewed.memory, skewed.overhead_us) == (compute, memory, overhead)
+    assert skewed.errors["n2"] == pytest.approx(-0.9) and skewed.median_error == pytest.approx(0.9)
+
+
+def test_a_figure_no_published_time_decides_stays_the_assumed_one():
+    """Two memory-bound networks decide the memory efficiency and the overhead, not the compute efficiency: it
+    stays the grid's nearest to the assumed 0.5."""
+    one, ten = ((1e-9, 1e-3, False),), ((1e-9, 1e-4, False),) * 10
+    result = fit([Published(n, estimate(layers, 1.0, SHARES[35], 20), False, layers) for n, layers in (("a", one),
+                                                                                                      ("b", ten))])
+    assert (result.compute, result.memory, result.overhead_us) == (0.501, SHARES[35], 20)
+
+
+def test_devices_says_which_efficiencies_are_fitted_and_which_assumed_in_every_format(golden):
+    assumed = [name for name, d in builtin_devices().items() if d.fitted is None]
+    data = json.loads(run("devices", "--format", "json").out)["devices"]
+    assert data["coral-usb"]["efficiency_from"].startswith(
+        "fitted to 2 published latencies, median error 616.7% on 2 held out; fit: mobilenet_v1, vgg16;")
+    assert data["coral-usb"]["fitted"]["median_error_percent"] == 616.7
+    assert all(data[name]["efficiency_from"] == "assumed, no published measurement (docs/latency.md, The built-in "
+                                                "devices)" and "fitted" not in data[name] for name in assumed)
+    text, markdown = run("devices", columns=200).out, run("devices", "--format", "markdown").out
+    for shown in (text, markdown):
+        assert "efficiency and overhead:" in shown
+        assert "  jetson-nano: assumed, no published measurement" in shown
+        assert "  coral-usb: fitted to 2 published latencies, median error 616.7% on 2 held out" in shown
+    golden("devices.txt", text)
+    golden("devices.md", markdown)
+    golden("devices.json", run("devices", "--format", "json").out)
+
+
+def test_a_devices_file_with_a_bad_fitted_record_is_one_line(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"devices": {"mine": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "x",
+                                                     "fitted": {"figures": -1, "held_out": 0}}}}))
+    result = run("devices", "--devices", str(path))
+    assert (result.code, result.err) == (2, f"{path}: device 'mine': fitted: figures and held_out must be counts, "
+                                            "not [-1, 0]; how many published latencies the fit used, and how many it "
+                                            "held out\n")
