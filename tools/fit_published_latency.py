@@ -3,8 +3,8 @@
 For each device with published figures, estimates each network with costcalc (the spec and design,
 dtype, fusing and batch the file gives), fits the device's compute and memory efficiency and overhead
 to the rows marked `fit` (costcalc.device.published), and prints each device's fitted figures as
-devices.json holds them and a Markdown table of every network: published, estimated before (the
-assumed 0.5 / 0.7 / 5 µs) and after the fit, and the error. No framework needed:
+devices.json holds them and a Markdown table of every network: published, and estimated with its error
+before (the assumed 0.5 / 0.7 / 5 µs) and after the fit. No framework needed:
 
     .venv/bin/python tools/fit_published_latency.py
 """
@@ -49,26 +49,28 @@ def figures(rows: list[dict]) -> list[Published]:
 
 
 def fitted_entry(result: Fit, rows: list[dict]) -> dict:
-    """The device's fitted figures and their provenance, as devices.json holds them."""
+    """The device's `fitted` record, as devices.json holds it: the fit, at the dtype of its figures, and its provenance."""
     def names(held_out: bool) -> str:
         return ", ".join(r["network"] for r in rows if (r["role"] == "held-out") == held_out)
 
-    return {"efficiency": {"compute": result.compute, "memory": result.memory}, "overhead_us": result.overhead_us,
-            "fitted": {"figures": sum(r["role"] == "fit" for r in rows), "held_out": len(result.held_out),
-                       "median_error_percent": round(100 * result.median_error, 1),
-                       "source": f"fit: {names(False)}; held out: {names(True)} "
-                                 "(tests/data/reference/published_latency.tsv; docs/latency.md, The built-in devices)"}}
+    (dtype,) = {r["dtype"] for r in rows}
+    return {"dtype": dtype, "efficiency": {"compute": result.compute, "memory": result.memory},
+            "overhead_us": result.overhead_us, "figures": sum(r["role"] == "fit" for r in rows),
+            "held_out": len(result.held_out), "median_error_percent": round(100 * result.median_error, 1),
+            "source": f"fit: {names(False)}; held out: {names(True) or 'none'} "
+                      "(tests/data/reference/published_latency.tsv; docs/latency.md, The built-in devices)"}
 
 
 def table(found: list[Published], result: Fit) -> list[str]:
-    """Every network: published ms, estimate as assumed and as fitted, and the fitted estimate's error."""
+    """Every network: published ms, and the estimate and its error as assumed (0.5 / 0.7 / 5 µs) and as fitted."""
     assumed = (DEFAULT_EFFICIENCY["compute"], DEFAULT_EFFICIENCY["memory"], DEFAULT_OVERHEAD_US)
-    lines = ["| network | role | published (ms) | assumed (ms) | fitted (ms) | error |", "|---|---|---:|---:|---:|---:|"]
+    lines = ["| network | role | published (ms) | assumed (ms) | error | fitted (ms) | error |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for f in found:
-        before, after = (1000 * estimate(f.layers, *point) for point in (assumed, (result.compute, result.memory,
-                                                                                     result.overhead_us)))
-        lines.append(f"| {f.network} | {'held out' if f.held_out else 'fit'} | {1000 * f.seconds:g} | {before:.3g} | "
-                     f"{after:.3g} | {100 * result.errors[f.network]:+.0f}% |")
+        before = estimate(f.layers, *assumed)
+        after = estimate(f.layers, result.compute, result.memory, result.overhead_us)
+        lines.append(f"| {f.network} | {'held out' if f.held_out else 'fit'} | {1000 * f.seconds:g} | {1000 * before:.3g} | "
+                     f"{100 * (before / f.seconds - 1):+.0f}% | {1000 * after:.3g} | {100 * result.errors[f.network]:+.0f}% |")
     return lines
 
 

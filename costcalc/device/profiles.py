@@ -8,13 +8,14 @@ A user's own come from a JSON file of the same layout (`--devices FILE`) or from
 DEFAULT_OVERHEAD_US; docs/latency.md says why. A calibrated profile's `kernels` (kernel name →
 [M, N, K, efficiency] rows, from `costcalc devices calibrate`) give the compute efficiency per
 kernel and shape (kernels.py). A built-in device whose efficiencies and overhead were fitted to
-published latencies of whole networks says so in `fitted` (published.py, docs/latency.md).
+published latencies of whole networks at one dtype holds them in `fitted`, which serves estimates at
+that dtype (`Device.at`; published.py, docs/latency.md).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from ..errors import CostcalcError, Where
@@ -30,9 +31,13 @@ DEFAULT_OVERHEAD_US = 5.0
 
 @dataclass(frozen=True, slots=True)
 class Fitted:
-    """Where a device's efficiencies and overhead come from: fitted to `figures` published latencies, and the
-    median error on `held_out` more that the fit never saw."""
+    """Efficiencies and overhead fitted to `figures` published latencies at `dtype`, and the median error on
+    `held_out` more that the fit never saw (on the fitted ones, where none is held out)."""
 
+    dtype: str
+    compute: float
+    memory: float
+    overhead_us: float
     figures: int
     held_out: int
     median_error_percent: float
@@ -62,6 +67,14 @@ class Device:
             raise CostcalcError(f"device {brief(self.name)} has no throughput figure for {dtype}",
                                 hint=f"it has: {', '.join(self.flops_per_s)}; choose one with --dtype")
         return self.flops_per_s[dtype]
+
+    def at(self, dtype: str) -> Device:
+        """The device as it estimates at `dtype`: with the fitted efficiencies and overhead at the fit's dtype."""
+        fit = self.fitted
+        if fit is None or fit.dtype != dtype:
+            return self
+        return replace(self, compute_efficiency=fit.compute, memory_efficiency=fit.memory,
+                       overhead_s=fit.overhead_us * 1e-6)
 
     def efficiency(self, row, batch: int = 1) -> float:
         """The compute efficiency of `row`'s kernel at its shape: calibrated if the device has timings of
@@ -151,13 +164,17 @@ def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
 
 
 def _fitted(value, what: str, where: Where | None) -> Fitted:
-    """A fit's provenance: {figures, held_out, median_error_percent, source}."""
+    """A fit: {dtype, efficiency, overhead_us, figures, held_out, median_error_percent, source}."""
     given = _mapping(value, what, where)
     counts = [given.get(key) for key in ("figures", "held_out")]
     if any(isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT for n in counts):
         raise CostcalcError(f"{what}: figures and held_out must be counts, not {brief(counts)}", where,
                             hint="how many published latencies the fit used, and how many it held out")
-    return Fitted(*counts, figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),
+    shares = _mapping(given.get("efficiency"), f"{what}.efficiency", where)
+    return Fitted(_text(given.get("dtype"), f"{what}.dtype", where),
+                  *(share(shares.get(kind), f"{what}.efficiency.{kind}", where) for kind in DEFAULT_EFFICIENCY),
+                  figure(given.get("overhead_us"), f"{what}.overhead_us", where, low=0.0), *counts,
+                  figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),
                   _text(given.get("source"), f"{what}.source", where))
 
 
@@ -167,9 +184,10 @@ def entry(device: Device) -> dict:
               "bandwidth_gbs": device.bytes_per_s / 1e9, "estimated": list(device.estimated), "source": device.source,
               "efficiency": {"compute": device.compute_efficiency, "memory": device.memory_efficiency},
               "overhead_us": round(device.overhead_s * 1e6, 6)}
-    if device.fitted:
-        fields["fitted"] = {"figures": device.fitted.figures, "held_out": device.fitted.held_out,
-                            "median_error_percent": device.fitted.median_error_percent, "source": device.fitted.source}
+    if fit := device.fitted:
+        fields["fitted"] = {"dtype": fit.dtype, "efficiency": {"compute": fit.compute, "memory": fit.memory},
+                            "overhead_us": fit.overhead_us, "figures": fit.figures, "held_out": fit.held_out,
+                            "median_error_percent": fit.median_error_percent, "source": fit.source}
     if device.kernels:
         fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
     return fields

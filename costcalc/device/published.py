@@ -60,7 +60,7 @@ class Fit:
 
 def layers(design: DesignResult, device: Device, settings: DeviceSettings) -> tuple[Layer, ...]:
     """Each layer's compute and memory seconds on `device` at efficiency 1 and no overhead."""
-    unit = replace(device, compute_efficiency=1.0, memory_efficiency=1.0, overhead_s=0.0, kernels={})
+    unit = replace(device, compute_efficiency=1.0, memory_efficiency=1.0, overhead_s=0.0, kernels={}, fitted=None)
     placed = on_device(design, settings, unit)
     return tuple((placed.estimates[path].compute_s, placed.estimates[path].memory_s, path in placed.memory.folded)
                  for path in placed.memory.steps)
