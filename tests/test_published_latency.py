@@ -138,3 +138,19 @@ def test_a_devices_file_with_a_bad_fitted_record_is_one_line(tmp_path):
     assert (result.code, result.err) == (2, f"{path}: device 'mine': fitted: figures and held_out must be counts, "
                                             "not [-1, 0]; how many published latencies the fit used, and how many it "
                                             "held out\n")
+
+
+def test_a_device_calibrated_from_a_fitted_one_keeps_its_calibrated_figures(tmp_path):
+    """A calibrated device's overhead and efficiencies come from its timed layers, at every dtype, even where its base
+    had a fit (calibrate keeps the base's record; it no longer applies)."""
+    timings = ROOT / "tests" / "data" / "reference" / "torch_cpu_layer_timings.json"
+    result = run("devices", "calibrate", str(timings), "--device", "a100", "--name", "mine")
+    assert result.code == 0, result.err
+    path = tmp_path / "mine.json"
+    path.write_text(result.out)
+    mine = json.loads(result.out)["devices"]["mine"]
+    board = run("explain", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--layer", "conv1", "--device", "mine",
+                "--devices", str(path), "--dtype", "int8").out
+    assert mine["overhead_us"] == 1.723 and "/ 0.7, overhead 1.72 µs" in board  # a100's int8 fit: 1 / 1, 5 µs
+    data = json.loads(run("devices", "--devices", str(path), "--format", "json").out)["devices"]["mine"]
+    assert data["efficiency_from"] == "calibrated to layers timed on a runtime (costcalc devices calibrate)"

@@ -69,9 +69,10 @@ class Device:
         return self.flops_per_s[dtype]
 
     def at(self, dtype: str) -> Device:
-        """The device as it estimates at `dtype`: with the fitted efficiencies and overhead at the fit's dtype."""
+        """The device as it estimates at `dtype`: with the fitted efficiencies and overhead at the fit's dtype (a
+        calibrated device's own figures, from its timed layers, stand)."""
         fit = self.fitted
-        if fit is None or fit.dtype != dtype:
+        if fit is None or fit.dtype != dtype or self.kernels:
             return self
         return replace(self, compute_efficiency=fit.compute, memory_efficiency=fit.memory,
                        overhead_s=fit.overhead_us * 1e-6)

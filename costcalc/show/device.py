@@ -73,6 +73,8 @@ def calibrated(device: Device) -> str:
 def efficiency_from(device: Device) -> str:
     """Where a device's efficiencies and overhead come from: fitted to published latencies (at one dtype),
     calibrated, given by the user's file or spec, or assumed."""
+    if device.kernels:
+        return "calibrated to layers timed on a runtime (costcalc devices calibrate)"
     if fit := device.fitted:
         count = f"{fit.figures} published latenc{'y' if fit.figures == 1 else 'ies'}"
         error = (f"median error {fit.median_error_percent:g}% on {fit.held_out} held out" if fit.held_out else
@@ -80,8 +82,6 @@ def efficiency_from(device: Device) -> str:
         others = "; other dtypes: the columns' (assumed)" if set(device.flops_per_s) - {fit.dtype} else ""
         return (f"{fit.dtype}: compute {fit.compute:.0%}, memory {fit.memory:.0%}, overhead "
                 f"{seconds(fit.overhead_us * 1e-6)}, fitted to {count}, {error}{others}; {fit.source}")
-    if device.kernels:
-        return "calibrated to layers timed on a runtime (costcalc devices calibrate)"
     if device.origin == "built-in":
         return "assumed, no published measurement (docs/latency.md, The built-in devices)"
     return f"as {device.origin} gives them, else assumed"
@@ -100,7 +100,7 @@ def devices_view(devices: dict[str, Device]) -> View:
                        *(("† calibrated: each kernel's efficiency by its shape; this one for the rest",)
                          * calibrated_ones),
                        *(("‡ fitted to published latencies at one dtype: efficiency and overhead, below",)
-                         * any(d.fitted for d in devices.values())),
+                         * any(d.fitted and not d.kernels for d in devices.values())),
                        "your own devices: --devices FILE (docs/latency.md)",
                        "this machine's profile: costcalc devices measure",
                        "a device fitted to layers timed on a runtime: costcalc devices calibrate",
@@ -112,7 +112,8 @@ def devices_view(devices: dict[str, Device]) -> View:
 
         peaks = tuple(f"{device.flops_per_s[d] / 1e12:g}{mark(d)}" if d in device.flops_per_s else "—" for d in dtypes)
         shares = (f"{device.compute_efficiency:.0%}{'†' * bool(device.kernels)}", f"{device.memory_efficiency:.0%}")
-        view.rows.append(((f"{device.name}{'‡' * bool(device.fitted)}", device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
+        fitted = device.fitted is not None and not device.kernels
+        view.rows.append(((f"{device.name}{'‡' * fitted}", device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
                            *shares, seconds(device.overhead_s)), False))
     return view
 
