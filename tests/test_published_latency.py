@@ -81,8 +81,12 @@ def test_a_fit_serves_its_dtype_only(fits):
 
 def test_docs_latency_shows_every_networks_estimate_and_error(fits):
     docs = (ROOT / "docs" / "latency.md").read_text(encoding="utf-8")
-    for _, published, result in fits.values():
+    for device, (rows, published, result) in fits.items():
         assert "\n".join(table(published, result)) in docs
+        held_out = f"→ {100 * result.median_error:.1f}% |" if result.held_out else "none held out |"
+        summary = f"| {rows[0]['dtype']} | {result.compute:g} / {result.memory:g} / {result.overhead_us:g} µs | "
+        assert any(line.startswith(f"| {device} |") and summary in line and line.endswith(held_out)
+                   for line in docs.splitlines()), device
 
 
 def test_the_fit_finds_the_efficiencies_that_made_the_times_and_never_looks_at_the_held_out():
