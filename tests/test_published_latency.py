@@ -134,14 +134,20 @@ def test_devices_says_which_efficiencies_are_fitted_and_which_assumed_in_every_f
     golden("devices.json", run("devices", "--format", "json").out)
 
 
-def test_a_devices_file_with_a_bad_fitted_record_is_one_line(tmp_path):
+@pytest.mark.parametrize("fitted, error", [
+    ({"figures": -1, "held_out": 0}, "fitted: figures and held_out must be counts, not [-1, 0]; how many published "
+                                     "latencies the fit used, and how many it held out"),
+    ({"figures": 1, "held_out": 0, "efficiency": {"compute": 1, "memory": 1}, "dtype": ["int8"]},
+     "fitted.dtype is ['int8']; give the dtype the fit was made at; one of float32, float16, bfloat16, int8, float64"),
+    ({"figures": 1, "held_out": 0, "efficiency": {"compute": 2, "memory": 1}, "dtype": "int8"},
+     "fitted.efficiency.compute is 2; give a share between 0 and 1"),
+])
+def test_a_devices_file_with_a_bad_fitted_record_is_one_line(tmp_path, fitted, error):
     path = tmp_path / "mine.json"
     path.write_text(json.dumps({"devices": {"mine": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "x",
-                                                     "fitted": {"figures": -1, "held_out": 0}}}}))
+                                                     "fitted": fitted}}}))
     result = run("devices", "--devices", str(path))
-    assert (result.code, result.err) == (2, f"{path}: device 'mine': fitted: figures and held_out must be counts, "
-                                            "not [-1, 0]; how many published latencies the fit used, and how many it "
-                                            "held out\n")
+    assert (result.code, result.err) == (2, f"{path}: device 'mine': {error}\n")
 
 
 def test_a_device_calibrated_from_a_fitted_one_keeps_its_calibrated_figures(tmp_path):
@@ -153,8 +159,8 @@ def test_a_device_calibrated_from_a_fitted_one_keeps_its_calibrated_figures(tmp_
     path = tmp_path / "mine.json"
     path.write_text(result.out)
     mine = json.loads(result.out)["devices"]["mine"]
-    board = run("explain", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--layer", "conv1", "--device", "mine",
-                "--devices", str(path), "--dtype", "int8").out
+    board = run("explain", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--layer", "conv1",
+                "--device", "mine", "--devices", str(path), "--dtype", "int8").out
     assert mine["overhead_us"] == 1.723 and "/ 0.7, overhead 1.72 µs" in board  # a100's int8 fit: 1 / 1, 5 µs
     data = json.loads(run("devices", "--devices", str(path), "--format", "json").out)["devices"]["mine"]
     assert data["efficiency_from"] == "calibrated to layers timed on a runtime (costcalc devices calibrate)"

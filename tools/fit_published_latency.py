@@ -49,7 +49,7 @@ def figures(rows: list[dict]) -> list[Published]:
 
 
 def fitted_entry(result: Fit, rows: list[dict]) -> dict:
-    """The device's `fitted` record, as devices.json holds it: the fit, at the dtype of its figures, and its provenance."""
+    """The device's `fitted` record as devices.json holds it: the fit, the dtype of its figures, its provenance."""
     def names(held_out: bool) -> str:
         return ", ".join(r["network"] for r in rows if (r["role"] == "held-out") == held_out)
 
@@ -69,8 +69,10 @@ def table(found: list[Published], result: Fit) -> list[str]:
     for f in found:
         before = estimate(f.layers, *assumed)
         after = estimate(f.layers, result.compute, result.memory, result.overhead_us)
-        lines.append(f"| {f.network} | {'held out' if f.held_out else 'fit'} | {1000 * f.seconds:g} | {1000 * before:.3g} | "
-                     f"{100 * (before / f.seconds - 1):+.0f}% | {1000 * after:.3g} | {100 * result.errors[f.network]:+.0f}% |")
+        role = "held out" if f.held_out else "fit"
+        lines.append(f"| {f.network} | {role} | {1000 * f.seconds:g} | {1000 * before:.3g} | "
+                     f"{100 * (before / f.seconds - 1):+.0f}% | {1000 * after:.3g} | "
+                     f"{100 * result.errors[f.network]:+.0f}% |")
     return lines
 
 

@@ -24,6 +24,7 @@ from ..limits import MAX_COUNT, MAX_DEVICE_FIGURE, MAX_KERNEL_ROWS, MIN_DEVICE_F
 from ..safe import brief
 from ..suggest import did_you_mean
 from .kernels import Sample, Samples, kernel
+from .settings import DTYPES
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
 DEFAULT_OVERHEAD_US = 5.0
@@ -125,7 +126,8 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
                   {d: t * 1e12 for d, t in tflops.items()},
                   figure(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", at("bandwidth_gbs")) * 1e9,
                   _text(entry["source"], f"{what}: source", at("source")), tuple(estimated), efficiency["compute"],
-                  efficiency["memory"], overhead * 1e-6, origin, _kernels(entry.get("kernels", {}), what, at("kernels")),
+                  efficiency["memory"], overhead * 1e-6, origin,
+                  _kernels(entry.get("kernels", {}), what, at("kernels")),
                   _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None)
 
 
@@ -171,8 +173,11 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
     if any(isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT for n in counts):
         raise CostcalcError(f"{what}: figures and held_out must be counts, not {brief(counts)}", where,
                             hint="how many published latencies the fit used, and how many it held out")
-    shares = _mapping(given.get("efficiency"), f"{what}.efficiency", where)
-    return Fitted(_text(given.get("dtype"), f"{what}.dtype", where),
+    shares, dtype = _mapping(given.get("efficiency"), f"{what}.efficiency", where), given.get("dtype")
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise CostcalcError(f"{what}.dtype is {brief(dtype)}; give the dtype the fit was made at",
+                            where, hint=f"one of {', '.join(DTYPES)}")
+    return Fitted(dtype,
                   *(share(shares.get(kind), f"{what}.efficiency.{kind}", where) for kind in DEFAULT_EFFICIENCY),
                   figure(given.get("overhead_us"), f"{what}.overhead_us", where, low=0.0), *counts,
                   figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),

@@ -79,7 +79,8 @@ def fit(figures: list[Published]) -> Fit:
     def key(point: tuple[float, float, float]) -> tuple[float, float]:
         misfit = sum(math.log(estimate(f.layers, *point) / f.seconds) ** 2 for f in fitted)
         compute, memory, overhead = point
-        away = (abs(math.log(compute / DEFAULT_EFFICIENCY["compute"])) + abs(math.log(memory / DEFAULT_EFFICIENCY["memory"]))
+        away = (abs(math.log(compute / DEFAULT_EFFICIENCY["compute"]))
+                + abs(math.log(memory / DEFAULT_EFFICIENCY["memory"]))
                 + abs(math.log((overhead + 1) / (DEFAULT_OVERHEAD_US + 1))))
         return float(f"{misfit:.9g}"), away
 

@@ -113,13 +113,15 @@ def devices_view(devices: dict[str, Device]) -> View:
         peaks = tuple(f"{device.flops_per_s[d] / 1e12:g}{mark(d)}" if d in device.flops_per_s else "—" for d in dtypes)
         shares = (f"{device.compute_efficiency:.0%}{'†' * bool(device.kernels)}", f"{device.memory_efficiency:.0%}")
         fitted = device.fitted is not None and not device.kernels
-        view.rows.append(((f"{device.name}{'‡' * fitted}", device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
+        view.rows.append(((f"{device.name}{'‡' * fitted}", device.title, *peaks,
+                           f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
                            *shares, seconds(device.overhead_s)), False))
     return view
 
 
 def devices_json(devices: dict[str, Device]) -> str:
-    data = {name: {**entry(d), "origin": d.origin, "efficiency_from": efficiency_from(d)} for name, d in devices.items()}
+    data = {name: {**entry(d), "origin": d.origin, "efficiency_from": efficiency_from(d)}
+            for name, d in devices.items()}
     stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
     return json_text({**stamp, "devices": data})
 
