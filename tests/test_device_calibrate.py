@@ -185,8 +185,10 @@ def test_explain_says_which_calibrated_kernel_set_the_efficiency():
 
 def test_devices_names_what_a_calibrated_device_covers():
     out = run("devices", "--devices", str(REFERENCE / "latency_torch_cpu_devices.json"), "--format", "markdown").out
-    assert out.rstrip().endswith("/latency_torch_cpu_devices.json); calibrated kernels: conv 1x1, "
-                                 "conv, conv grouped, depthwise, maxpool, avgpool, batchnorm, relu, dense (169 shapes)")
+    assert ("/latency_torch_cpu_devices.json); calibrated kernels: conv 1x1, conv, conv grouped, depthwise, maxpool, "
+            "avgpool, batchnorm, relu, dense (169 shapes)  \n") in out
+    assert out.rstrip().endswith("cpu-1-thread-calibrated: calibrated to layers timed on a runtime (costcalc devices "
+                                 "calibrate)")
     assert "a device fitted to layers timed on a runtime: costcalc devices calibrate" in out
     assert "| cpu-1-thread-calibrated | x86_64 Linux (measured) | 0.201994 | — | — | — | 45.391 | 100%† | 100% | 1.72 µs |" in out
     assert "† calibrated: each kernel's efficiency by its shape; this one for the rest" in out

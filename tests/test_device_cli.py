@@ -252,7 +252,8 @@ def test_the_devices_json_is_a_devices_file(tmp_path):
     path = tmp_path / "all.json"
     path.write_text(run("devices", "--format", "json").out)
     assert run("devices", "--devices", str(path), "--format", "json").out == run("devices", "--format", "json").out \
-        .replace('"origin": "built-in"', f'"origin": "{path}"')
+        .replace('"origin": "built-in"', f'"origin": "{path}"').replace(
+            '"assumed, no published measurement (docs/latency.md, The built-in devices)"', f'"as {path} gives them, else assumed"')
 
 
 def test_devices_shows_the_efficiencies_and_overhead_and_its_notes_fit_80_columns():
@@ -266,10 +267,11 @@ def test_devices_shows_the_efficiencies_and_overhead_and_its_notes_fit_80_column
     assert "device           float32 float16 bfloat16  int8   GB/s compute memory overhead" in lines
     assert "jetson-nano       0.236*   0.472        —     —   25.6     50%    70%     5 µs" in lines
     notes = lines.index("* estimated: no vendor states it; the source says how it was derived")
-    assert lines[notes:notes + 7] == [
+    assert lines[notes:notes + 8] == [
         "* estimated: no vendor states it; the source says how it was derived",
         "compute, memory: the share of peak FLOP/s and of GB/s that a layer reaches;",
         "overhead: a fixed time per layer; every estimate applies all three",
+        "‡ fitted to published latencies at one dtype: efficiency and overhead, below",
         "your own devices: --devices FILE (docs/latency.md)",
         "this machine's profile: costcalc devices measure",
         "a device fitted to layers timed on a runtime: costcalc devices calibrate",

@@ -46,7 +46,7 @@ def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: b
 
 def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, batch: int = 1) -> dict[str, Estimate]:
     """Each row's estimate by path, and the design's under "", for a batch (`memory` must be for the same batch)."""
-    rows = {row.path: row for row in design.rows}
+    rows, device = {row.path: row for row in design.rows}, device.at(dtype)
     layers = {path: layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
                                    path in memory.folded, device.efficiency(rows[path], batch))
               for path in memory.steps}

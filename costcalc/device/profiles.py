@@ -7,13 +7,15 @@ A user's own come from a JSON file of the same layout (`--devices FILE`) or from
 `overhead_us` (a fixed cost per layer: launch, dispatch) default to DEFAULT_EFFICIENCY and
 DEFAULT_OVERHEAD_US; docs/latency.md says why. A calibrated profile's `kernels` (kernel name →
 [M, N, K, efficiency] rows, from `costcalc devices calibrate`) give the compute efficiency per
-kernel and shape (kernels.py).
+kernel and shape (kernels.py). A built-in device whose efficiencies and overhead were fitted to
+published latencies of whole networks at one dtype holds them in `fitted`, which serves estimates at
+that dtype (`Device.at`; published.py, docs/latency.md).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from ..errors import CostcalcError, Where
@@ -22,9 +24,25 @@ from ..limits import MAX_COUNT, MAX_DEVICE_FIGURE, MAX_KERNEL_ROWS, MIN_DEVICE_F
 from ..safe import brief
 from ..suggest import did_you_mean
 from .kernels import Sample, Samples, kernel
+from .settings import DTYPES
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
 DEFAULT_OVERHEAD_US = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """Efficiencies and overhead fitted to `figures` published latencies at `dtype`, and the median error on
+    `held_out` more that the fit never saw (on the fitted ones, where none is held out)."""
+
+    dtype: str
+    compute: float
+    memory: float
+    overhead_us: float
+    figures: int
+    held_out: int
+    median_error_percent: float
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +60,7 @@ class Device:
     overhead_s: float = DEFAULT_OVERHEAD_US * 1e-6
     origin: str = field(default="built-in", compare=False)
     kernels: dict[str, Samples] = field(default_factory=dict, compare=False)
+    fitted: Fitted | None = None
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
@@ -49,6 +68,15 @@ class Device:
             raise CostcalcError(f"device {brief(self.name)} has no throughput figure for {dtype}",
                                 hint=f"it has: {', '.join(self.flops_per_s)}; choose one with --dtype")
         return self.flops_per_s[dtype]
+
+    def at(self, dtype: str) -> Device:
+        """The device as it estimates at `dtype`: with the fitted efficiencies and overhead at the fit's dtype (a
+        calibrated device's own figures, from its timed layers, stand)."""
+        fit = self.fitted
+        if fit is None or fit.dtype != dtype or self.kernels:
+            return self
+        return replace(self, compute_efficiency=fit.compute, memory_efficiency=fit.memory,
+                       overhead_s=fit.overhead_us * 1e-6)
 
     def efficiency(self, row, batch: int = 1) -> float:
         """The compute efficiency of `row`'s kernel at its shape: calibrated if the device has timings of
@@ -98,7 +126,9 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
                   {d: t * 1e12 for d, t in tflops.items()},
                   figure(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", at("bandwidth_gbs")) * 1e9,
                   _text(entry["source"], f"{what}: source", at("source")), tuple(estimated), efficiency["compute"],
-                  efficiency["memory"], overhead * 1e-6, origin, _kernels(entry.get("kernels", {}), what, at("kernels")))
+                  efficiency["memory"], overhead * 1e-6, origin,
+                  _kernels(entry.get("kernels", {}), what, at("kernels")),
+                  _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None)
 
 
 _HINT = "give tflops (per dtype), bandwidth_gbs and source; see docs/latency.md"
@@ -136,12 +166,34 @@ def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
                              for i, row in enumerate(samples)) for name, samples in kernels.items()}
 
 
+def _fitted(value, what: str, where: Where | None) -> Fitted:
+    """A fit: {dtype, efficiency, overhead_us, figures, held_out, median_error_percent, source}."""
+    given = _mapping(value, what, where)
+    counts = [given.get(key) for key in ("figures", "held_out")]
+    if any(isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT for n in counts):
+        raise CostcalcError(f"{what}: figures and held_out must be counts, not {brief(counts)}", where,
+                            hint="how many published latencies the fit used, and how many it held out")
+    shares, dtype = _mapping(given.get("efficiency"), f"{what}.efficiency", where), given.get("dtype")
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise CostcalcError(f"{what}.dtype is {brief(dtype)}; give the dtype the fit was made at",
+                            where, hint=f"one of {', '.join(DTYPES)}")
+    return Fitted(dtype,
+                  *(share(shares.get(kind), f"{what}.efficiency.{kind}", where) for kind in DEFAULT_EFFICIENCY),
+                  figure(given.get("overhead_us"), f"{what}.overhead_us", where, low=0.0), *counts,
+                  figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),
+                  _text(given.get("source"), f"{what}.source", where))
+
+
 def entry(device: Device) -> dict:
     """The device in the JSON layout of a devices file (the inverse of parse_devices)."""
     fields = {"title": device.title, "tflops": {k: v / 1e12 for k, v in device.flops_per_s.items()},
               "bandwidth_gbs": device.bytes_per_s / 1e9, "estimated": list(device.estimated), "source": device.source,
               "efficiency": {"compute": device.compute_efficiency, "memory": device.memory_efficiency},
               "overhead_us": round(device.overhead_s * 1e6, 6)}
+    if fit := device.fitted:
+        fields["fitted"] = {"dtype": fit.dtype, "efficiency": {"compute": fit.compute, "memory": fit.memory},
+                            "overhead_us": fit.overhead_us, "figures": fit.figures, "held_out": fit.held_out,
+                            "median_error_percent": fit.median_error_percent, "source": fit.source}
     if device.kernels:
         fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
     return fields

@@ -36,7 +36,8 @@ def points(run: DesignOnDevice) -> list[tuple[str, str, float, float]]:
 
 def roofline_svg(run: DesignOnDevice) -> str:
     """The chart of a design on a device (`run.device`) as an SVG element."""
-    found, design, device, dtype = points(run), run.design, run.device, run.settings.dtype
+    found, design, dtype = points(run), run.design, run.settings.dtype
+    device = run.device.at(dtype)
     peak, bandwidth = device.peak(dtype), device.bytes_per_s
     roof, slope = peak * device.compute_efficiency, bandwidth * device.memory_efficiency
     intensities = [i for _, _, i, _ in found] + [roof / slope]

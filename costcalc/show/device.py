@@ -70,6 +70,23 @@ def calibrated(device: Device) -> str:
     return f"; calibrated kernels: {', '.join(device.kernels)} ({rows} shapes)"
 
 
+def efficiency_from(device: Device) -> str:
+    """Where a device's efficiencies and overhead come from: fitted to published latencies (at one dtype),
+    calibrated, given by the user's file or spec, or assumed."""
+    if device.kernels:
+        return "calibrated to layers timed on a runtime (costcalc devices calibrate)"
+    if fit := device.fitted:
+        count = f"{fit.figures} published latenc{'y' if fit.figures == 1 else 'ies'}"
+        error = (f"median error {fit.median_error_percent:g}% on {fit.held_out} held out" if fit.held_out else
+                 f"none held out, {fit.median_error_percent:g}% error on {'it' if fit.figures == 1 else 'them'}")
+        others = "; other dtypes: the columns' (assumed)" if set(device.flops_per_s) - {fit.dtype} else ""
+        return (f"{fit.dtype}: compute {fit.compute:.0%}, memory {fit.memory:.0%}, overhead "
+                f"{seconds(fit.overhead_us * 1e-6)}, fitted to {count}, {error}{others}; {fit.source}")
+    if device.origin == "built-in":
+        return "assumed, no published measurement (docs/latency.md, The built-in devices)"
+    return f"as {device.origin} gives them, else assumed"
+
+
 def devices_view(devices: dict[str, Device]) -> View:
     """One row per device: peak dense throughput per dtype, bandwidth, the efficiencies and overhead every
     estimate applies, and where the figures come from."""
@@ -82,23 +99,29 @@ def devices_view(devices: dict[str, Device]) -> View:
                        "overhead: a fixed time per layer; every estimate applies all three",
                        *(("† calibrated: each kernel's efficiency by its shape; this one for the rest",)
                          * calibrated_ones),
+                       *(("‡ fitted to published latencies at one dtype: efficiency and overhead, below",)
+                         * any(d.fitted and not d.kernels for d in devices.values())),
                        "your own devices: --devices FILE (docs/latency.md)",
                        "this machine's profile: costcalc devices measure",
                        "a device fitted to layers timed on a runtime: costcalc devices calibrate",
-                       "sources:", *(f"  {d.name}: {d.source} ({d.origin}){calibrated(d)}" for d in devices.values())))
+                       "sources:", *(f"  {d.name}: {d.source} ({d.origin}){calibrated(d)}" for d in devices.values()),
+                       "efficiency and overhead:", *(f"  {d.name}: {efficiency_from(d)}" for d in devices.values())))
     for device in devices.values():
         def mark(key: str) -> str:
             return "*" if key in device.estimated else ""
 
         peaks = tuple(f"{device.flops_per_s[d] / 1e12:g}{mark(d)}" if d in device.flops_per_s else "—" for d in dtypes)
         shares = (f"{device.compute_efficiency:.0%}{'†' * bool(device.kernels)}", f"{device.memory_efficiency:.0%}")
-        view.rows.append(((device.name, device.title, *peaks, f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
+        fitted = device.fitted is not None and not device.kernels
+        view.rows.append(((f"{device.name}{'‡' * fitted}", device.title, *peaks,
+                           f"{device.bytes_per_s / 1e9:g}{mark('bandwidth')}",
                            *shares, seconds(device.overhead_s)), False))
     return view
 
 
 def devices_json(devices: dict[str, Device]) -> str:
-    data = {name: {**entry(d), "origin": d.origin} for name, d in devices.items()}
+    data = {name: {**entry(d), "origin": d.origin, "efficiency_from": efficiency_from(d)}
+            for name, d in devices.items()}
     stamp = {"costcalc": __version__, "format": JSON_FORMAT}  # a devices file too: --devices reads only `devices`
     return json_text({**stamp, "devices": data})
 

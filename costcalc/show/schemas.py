@@ -146,7 +146,10 @@ def devices() -> dict:
                      "source": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
                      "overhead_us": NUMBER, "kernels": mapping(array({"type": "array", "prefixItems": [COUNT, COUNT, COUNT, NUMBER],
                                                                      "minItems": 4, "maxItems": 4})),
-                     "origin": TEXT}, optional=("kernels",))
+                     "fitted": record({"dtype": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
+                                       "overhead_us": NUMBER, "figures": COUNT, "held_out": COUNT,
+                                       "median_error_percent": NUMBER, "source": TEXT}),
+                     "origin": TEXT, "efficiency_from": TEXT}, optional=("kernels", "fitted"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

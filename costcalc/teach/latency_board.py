@@ -20,6 +20,7 @@ def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimat
     if estimate.bound == "fused":
         return replace(board, cost=board.cost + (moved,), notes=board.notes + (
             f"folded into the layer before it: compute {seconds(estimate.compute_s)}, no memory time or overhead",))
+    device = device.at(dtype)
     peak, bandwidth, efficiency = device.peak(dtype), device.bytes_per_s, estimate.efficiency
     notes = (
         f"on {device.name} ({dtype}): peak {peak / 1e12:g} TFLOP/s, {bandwidth / 1e9:g} GB/s, "
