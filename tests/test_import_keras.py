@@ -147,6 +147,15 @@ def test_not_a_keras_model(tmp_path):
     assert result.code == 2 and result.err.startswith(f"{tmp_path / 'm.keras'}: not a .keras file with a config.json (")
 
 
+def test_an_empty_model_is_one_line(tmp_path):
+    for model in ('{"class_name": "Sequential", "config": {"name": "empty", "layers": []}}',
+                  '{"class_name": "Functional", "config": {"name": "f", "layers": []}}'):
+        (tmp_path / "m.json").write_text(model)
+        result = run("import", str(tmp_path / "m.json"))
+        assert (result.code, result.out, result.err) == (
+            2, "", f"{tmp_path / 'm.json'}: the model has no input layer and no layers; nothing to import\n")
+
+
 def test_resampling_padding_and_a_transposed_convolution(tmp_path):
     layers, totals = imported(tmp_path, functional([
         layer("ZeroPadding2D", "pad", ["input"], padding=[[0, 1], [2, 3]]),

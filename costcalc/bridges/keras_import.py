@@ -71,8 +71,10 @@ def import_keras_json(text: str, name: str = "model", input_shape=None, where: s
         raise CostcalcError(f"{where}: {refusal}") from None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise CostcalcError(f"{where}: a layer's config is not as Keras 3 writes it ({type(exc).__name__}: {exc})") from None
-    title = safe_name(name) or "model"
     builder = importer.builder
+    if builder is None:
+        raise CostcalcError(f"{where}: the model has no input layer and no layers; nothing to import")
+    title = safe_name(name) or "model"
     header = [f"Imported by costcalc import from the Keras model {title}."]
     return counted(builder.text(header, title), len(builder.items), where)
 
