@@ -36,7 +36,7 @@ def test_every_row_has_reference_figures_at_two_sizes_the_default_first():
     for entry in ENTRIES:
         assert len(entry.sizes) == 2, entry
         assert all(reference(entry, side, TORCHVISION, KERAS) for side in entry.sizes), entry
-        assert design_at(entry, entry.sizes[0]).input[0] == entry.sizes[0], entry
+        assert design_at(entry).input[0] == entry.sizes[0], entry
 
 
 def test_each_model_is_one_row():

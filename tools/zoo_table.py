@@ -84,12 +84,12 @@ def reference(entry: Entry, side: int, torchvision=None, keras=None) -> Figures 
                              shape(found["output"]))
 
 
-def design_at(entry: Entry, side: int):
-    """costcalc's DesignResult for `entry` on a `side` × `side` × 3 input."""
+def design_at(entry: Entry, side: int | None = None):
+    """costcalc's DesignResult for `entry` on a `side` × `side` × 3 input (None: the spec's own input)."""
     from costcalc import analyze, load
 
     spec = load(ROOT / "specs" / entry.spec, entry.settings)
-    return analyze(spec, (side, side, 3), designs=[entry.design]).design(entry.design)
+    return analyze(spec, side and (side, side, 3), designs=[entry.design]).design(entry.design)
 
 
 def figures(entry: Entry, side: int) -> Figures:
