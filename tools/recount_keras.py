@@ -47,6 +47,8 @@ MODELS = {  # application name: input size
 }
 # The second input side of --applications (every application allows it; the first is the default).
 OTHER_SIZE = 197
+# Applications whose default input is (None, None, 3) when built with weights=None: the size of their weights.
+FLEXIBLE = {"MobileNetV3Large": 224, "MobileNetV3Small": 224}
 # Layers with weights that have no MACs under costcalc's rule.
 NO_MACS = {"BatchNormalization", "LayerNormalization", "Normalization", "LayerScale"}
 
@@ -113,6 +115,7 @@ def applications(keras) -> list[tuple[str, dict, int | None]]:
 
 def measure(keras, name: str, kwargs: dict, side: int | None) -> list:
     """One row of --applications: the application built with weights=None at side x side x 3, or its default."""
+    side = side or FLEXIBLE.get(name)
     shape = None if side is None else (side, side, 3)
     model = getattr(keras.applications, name)(weights=None, input_shape=shape, **kwargs)
     output = "x".join(str(d) for d in model.output.shape[1:])
