@@ -59,17 +59,11 @@ TORCHVISION_SPECS = [
     ("vgg16.yaml", "vgg16"),
 ]
 TORCHVISION_DESIGNS = {"vgg16.yaml": "torchvision"}
-# Specs of format 1.1, each checked at two input sizes: (spec, reference model, sizes).
-KERAS_SIZED_SPECS = [
-    ("convnext_tiny_keras.yaml", "ConvNeXtTiny", (224, 197)),
-    ("efficientnet_keras.yaml", "EfficientNetB0", (224, 197)),  # the family at its defaults: B0
-    ("nasnet_mobile_keras.yaml", "NASNetMobile", (224, 197)),
-]
-TORCHVISION_SIZED_SPECS = [
-    ("convnext_tiny_torchvision.yaml", "convnext_tiny", (224, 197)),
-    ("fcn_resnet50_torchvision.yaml", "fcn_resnet50", (520, 224)),
-    ("lraspp_mobilenet_v3_large_torchvision.yaml", "lraspp_mobilenet_v3_large", (520, 224)),
-]
+# Whole torchvision networks whose fvcore total (its convention) is checked too; their other figures, and every
+# spec of specs/zoo checked at two sizes, are in specs/models.tsv (tests/test_model_zoo.py).
+FVCORE_TOTALS = [("convnext_tiny_torchvision.yaml", "convnext_tiny", (224, 197)),
+                 ("fcn_resnet50_torchvision.yaml", "fcn_resnet50", (520, 224)),
+                 ("lraspp_mobilenet_v3_large_torchvision.yaml", "lraspp_mobilenet_v3_large", (520, 224))]
 
 
 def design(spec: str, name: str = "main", side: int | None = None):
@@ -106,31 +100,7 @@ def test_torchvision_parameters_and_fvcore_macs(spec, model):
     assert result.total.macs == conv_macs + linear_macs
 
 
-SIZED = [(spec, model, side) for spec, model, sides in KERAS_SIZED_SPECS for side in sides]
-
-
-@pytest.mark.parametrize("spec, model, side", SIZED)
-def test_keras_parameters_macs_and_output_at_each_size(spec, model, side):
-    """The spec is written once, at the default size; --input gives Keras's figures at the other."""
-    reference = KERAS_APPLICATIONS[model, "-", side]
-    result = design(spec, side=side)
-    total = result.total
-    assert (total.params, total.trainable_params, total.non_trainable_params, total.macs, result.output) == (
-        reference["total"], reference["trainable"], reference["non_trainable"], reference["macs"], reference["output"])
-
-
-TV_SIZED = [(spec, model, side) for spec, model, sides in TORCHVISION_SIZED_SPECS for side in sides]
-
-
-@pytest.mark.parametrize("spec, model, side", TV_SIZED)
-def test_torchvision_parameters_fvcore_macs_and_output_at_each_size(spec, model, side):
-    reference = TORCHVISION_SIZES[model, "-", side]
-    result = design(spec, side=side)
-    assert (result.total.trainable_params, result.total.non_trainable_params) == (
-        reference["params"], reference["bn_running_stats"])
-    assert macs_by_framework_layer(result) == (reference["conv_macs"], reference["linear_macs"])
-    assert result.total.macs == reference["conv_macs"] + reference["linear_macs"]
-    assert result.output == reference["output"]
+TV_SIZED = [(spec, model, side) for spec, model, sides in FVCORE_TOTALS for side in sides]
 
 
 @pytest.mark.parametrize("spec, model, side", TV_SIZED)
@@ -148,11 +118,6 @@ def test_mobilenet_keras_at_the_resolutions_of_the_mobilenet_paper(side):
     total = result.total
     assert (total.params, total.trainable_params, total.non_trainable_params, total.macs, result.output) == (
         reference["total"], reference["trainable"], reference["non_trainable"], reference["macs"], reference["output"])
-
-
-def test_the_sized_specs_are_written_at_the_frameworks_default_size():
-    for spec, _, sides in KERAS_SIZED_SPECS + TORCHVISION_SIZED_SPECS:
-        assert design(spec).input[0] == sides[0], spec
 
 
 def test_the_seed_inception_module_matches_keras():
@@ -205,12 +170,3 @@ def test_keras_specs_stay_exact_at_197(spec, name, model):
         int(reference["total"]), int(reference["trainable"]), int(reference["non_trainable"]), int(reference["macs"]))
     last_map = [row.output for row in result.rows if len(row.output) == 3][-1]
     assert "x".join(map(str, last_map)) == reference["feature_map"]
-
-
-FAMILY_SPECS: set[str] = set()  # efficientnet_keras.yaml is also B0 to B7 against Keras in tests/test_sweep.py
-
-
-def test_every_zoo_spec_is_tested():
-    tested = {spec for spec, *_ in KERAS_SPECS + TORCHVISION_SPECS + KERAS_SIZED_SPECS + TORCHVISION_SIZED_SPECS} \
-        | FAMILY_SPECS
-    assert tested == {path.name for path in (SPECS / "zoo").glob("*.yaml")}

@@ -16,12 +16,14 @@ headline (get_model_complexity_info, as_strings=False, backend "pytorch")
 and the thop.profile headline.  --ptflops-backend aten gives the other
 ptflops engine (conv + matmul only).
 
---two-sizes measures the networks of spec format 1.1 (#11) each at two input
-sizes, with torch, torchvision and fvcore only, as in
+--two-sizes measures the zoo's torchvision networks (specs/models.tsv) each at
+two input sizes, with torch, torchvision and fvcore only, as in
 tests/data/reference/torchvision_sizes.tsv: params, batchnorm running stats,
 fvcore conv and linear MACs, fvcore's total and the output shape, channels
 last (a segmentation model's out["out"]; its aux output is off, torchvision's
-default).
+default).  The sizes are the default (the crop of the model's DEFAULT weights'
+transforms; 520 for segmentation) and 197 (224 for segmentation); googlenet and
+inception_v3 are built with aux_logits=False.  --models picks some of them.
 """
 import argparse
 import contextlib
@@ -41,12 +43,11 @@ MODELS = {
     "resnet50": (224, {}),
     "vgg16": (224, {}),
 }
-# name -> input sides, for --two-sizes; built by torchvision.models.get_model(name, weights=None).
-TWO_SIZES = {
-    "convnext_tiny": (224, 197),
-    "fcn_resnet50": (520, 224),
-    "lraspp_mobilenet_v3_large": (520, 224),
-}
+# For --two-sizes: every classification and segmentation CNN of torchvision's registry (no transformer, no video)
+# but ShuffleNetV2, built by torchvision.models.get_model(name, weights=None, **kwargs).
+NOT_CNN = ("vit_", "swin", "maxvit", "mvit", "shufflenet")
+BUILD_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
+                "inception_v3": {"aux_logits": False, "init_weights": False}}
 SIZES_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "fvcore_total", "output"]
 COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs",
            "linear_macs", "fvcore_total", "ptflops_macs", "thop_macs"]
@@ -149,12 +150,36 @@ def output_of(model, key):
     return OutputOf()
 
 
+def zoo_models():
+    """{name: (default side, other side)} for --two-sizes, in the registry's order."""
+    import torchvision.models as models
+    segmentation = set(models.list_models(module=models.segmentation))
+    others = {*models.list_models(module=models.detection), *models.list_models(module=models.optical_flow),
+              *models.list_models(module=models.quantization), *models.list_models(module=models.video)}
+    sides = {}
+    for name in models.list_models():
+        if name in others or name.startswith(NOT_CNN):
+            continue
+        if name in segmentation:
+            sides[name] = (520, 224)
+        else:
+            sides[name] = (models.get_model_weights(name).DEFAULT.transforms().crop_size[0], 197)
+    return sides
+
+
+def build_sized(name):
+    import torchvision.models as models
+    kwargs = dict(BUILD_KWARGS.get(name, {}))
+    if name in models.list_models(module=models.segmentation):
+        kwargs["weights_backbone"] = None
+    with quiet():
+        return models.get_model(name, weights=None, **kwargs).eval()
+
+
 def recount_sizes(name, side):
     """One row of --two-sizes: fvcore's conv and linear MACs and the output shape at side x side."""
     import torch
-    import torchvision.models
-    with quiet():
-        model = torchvision.models.get_model(name, weights=None, weights_backbone=None).eval()
+    model = build_sized(name)
     x = torch.randn(1, 3, side, side)
     with torch.no_grad():
         out = model(x)
@@ -170,19 +195,22 @@ def recount_sizes(name, side):
     }
 
 
-def print_two_sizes():
+def print_two_sizes(names=None):
     import datetime
     import fvcore
     import torch
     import torchvision
     print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}:"
-          " get_model(name, weights=None, weights_backbone=None), eval mode, batch 1; measured by"
+          " get_model(name, weights=None) (segmentation: weights_backbone=None; googlenet, inception_v3:"
+          " aux_logits=False), eval mode, batch 1; measured by"
           f" python tools/recount_torchvision.py --two-sizes on {datetime.date.today().isoformat()}.")
     print("# params: parameter numel; bn_running_stats: running_mean + running_var elements; conv_macs, linear_macs:"
           " fvcore by_operator; fvcore_total: FlopCountAnalysis(model, x).total(); output: the output shape"
           " (segmentation: out['out']) channels last, without batch.")
     print("\t".join(SIZES_COLUMNS))
-    for name, sides in TWO_SIZES.items():
+    for name, sides in zoo_models().items():
+        if names and name not in names:
+            continue
         for side in sides:
             row = recount_sizes(name, side)
             print("\t".join(str(row[c]) for c in SIZES_COLUMNS), flush=True)
@@ -190,17 +218,17 @@ def print_two_sizes():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--models", nargs="+", help=f"some of {', '.join(MODELS)} (--two-sizes: any it measures)")
     parser.add_argument("--ptflops-backend", choices=["pytorch", "aten"], default="pytorch")
     parser.add_argument("--two-sizes", action="store_true",
-                        help="the networks of #11 at two input sizes, with fvcore only")
+                        help="the zoo's torchvision CNNs at two input sizes, with fvcore only")
     args = parser.parse_args(argv)
     if args.two_sizes:
         missing = [name for name in NEEDED[:3] if importlib.util.find_spec(name) is None]
         if missing:
             print("recount_torchvision: not run, missing packages: " + ", ".join(missing))
             return 0
-        print_two_sizes()
+        print_two_sizes(args.models)
         return 0
     missing = missing_packages()
     if missing:
@@ -210,7 +238,7 @@ def main(argv=None):
     import torch
     torch.manual_seed(0)
     print("\t".join(COLUMNS))
-    for name in args.models:
+    for name in args.models or MODELS:
         row = recount(name, args.ptflops_backend)
         print("\t".join(str(row[c]) for c in COLUMNS), flush=True)
     return 0
