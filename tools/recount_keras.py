@@ -16,10 +16,11 @@ trainable and non-trainable split, as in tests/data/reference/keras.tsv.
 builds every model at 197×197×3 instead, where Keras allows it, and adds its MACs and the
 last feature map's shape (tests/data/reference/keras_197.tsv).
 
-With --applications it is tests/data/reference/keras_applications.tsv: the networks of
-spec format 1.1 (#11) at their default input and at 197x197x3, and the families of #14
-(MobileNet over alpha and resolution, MobileNetV2 over alpha, EfficientNetB0-B7), with
-their MACs and output shape besides the parameters.
+With --applications it is tests/data/reference/keras_applications.tsv: every application
+keras.applications exports, at its default input and at 197x197x3, and the families of #14
+(MobileNet over alpha and resolution, MobileNetV2 over alpha), with their MACs and output
+shape besides the parameters. Any backend does (the figures are the same): the frameworks
+venv has torch, KERAS_BACKEND=torch.
 
 Keras has no MAC counter, so MACs are taken from the built model, layer by layer, by
 costcalc's rule (docs/conventions.md, the rule fvcore applies to the torchvision twins):
@@ -32,6 +33,7 @@ rule does not know stops the script rather than count it as 0.
 
 import argparse
 import datetime
+import importlib
 import math
 import os
 import sys
@@ -43,8 +45,10 @@ MODELS = {  # application name: input size
     "ResNet50": 224,
     "VGG16": 224,
 }
-# The default input of each EfficientNet, from keras.applications.efficientnet.
-EFFICIENTNET_SIZES = {"B0": 224, "B1": 240, "B2": 260, "B3": 300, "B4": 380, "B5": 456, "B6": 528, "B7": 600}
+# The second input side of --applications (every application allows it; the first is the default).
+OTHER_SIZE = 197
+# Applications whose default input is (None, None, 3) when built with weights=None: the size of their weights.
+FLEXIBLE = {"MobileNetV3Large": 224, "MobileNetV3Small": 224}
 # Layers with weights that have no MACs under costcalc's rule.
 NO_MACS = {"BatchNormalization", "LayerNormalization", "Normalization", "LayerScale"}
 
@@ -95,47 +99,54 @@ def layer_macs(layer) -> int:
     return 0
 
 
-def applications() -> list[tuple[str, dict, int]]:
-    """(application, keyword arguments, input side) for every row of --applications."""
-    rows = []
-    for name, size in (("ConvNeXtTiny", 224), ("NASNetMobile", 224), ("EfficientNetB0", 224)):
-        rows += [(name, {}, size), (name, {}, 197)]
+def application_names(keras) -> list[str]:
+    """Every application keras.applications exports (its model functions: the capitalised names)."""
+    return sorted(name for name in dir(keras.applications) if name[0].isupper())
+
+
+def applications(keras) -> list[tuple[str, dict, int | None]]:
+    """(application, keyword arguments, input side or None for its default) for every row of --applications."""
+    rows = [(name, {}, side) for name in application_names(keras) for side in (None, OTHER_SIZE)]
     rows += [("MobileNet", {"alpha": alpha}, side)
              for alpha in (0.25, 0.5, 0.75, 1.0) for side in (128, 160, 192, 224)]
     rows += [("MobileNetV2", {"alpha": alpha}, 224) for alpha in (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)]
-    rows += [(f"EfficientNet{b}", {}, side) for b, side in EFFICIENTNET_SIZES.items() if b != "B0"]
     return rows
 
 
-def measure(keras, name: str, kwargs: dict, side: int) -> list:
-    """One row of --applications: the application built with weights=None at side x side x 3."""
-    model = getattr(keras.applications, name)(weights=None, input_shape=(side, side, 3), **kwargs)
+def measure(keras, name: str, kwargs: dict, side: int | None) -> list:
+    """One row of --applications: the application built with weights=None at side x side x 3, or its default."""
+    side = side or FLEXIBLE.get(name)
+    shape = None if side is None else (side, side, 3)
+    model = getattr(keras.applications, name)(weights=None, input_shape=shape, **kwargs)
     output = "x".join(str(d) for d in model.output.shape[1:])
     args = ",".join(f"{k}={v}" for k, v in kwargs.items()) or "-"
     macs = sum(layer_macs(layer) for layer in model.layers)
+    side = model.input.shape[1]
     keras.backend.clear_session()
     return [name, args, side, *counts(model), macs, output]
 
 
 def print_applications(keras) -> None:
-    import jax
-
+    backend = keras.backend.backend()
+    version = importlib.import_module(backend).__version__
     today = datetime.date.today().isoformat()
-    print(f"# Keras {keras.__version__} (JAX {jax.__version__} backend) applications, weights=None, include_top=True,"
-          f" input_shape=(input, input, 3); measured by KERAS_BACKEND=jax python tools/recount_keras.py --applications"
-          f" on {today}.")
+    print(f"# Keras {keras.__version__} ({backend} {version} backend) applications, weights=None, include_top=True,"
+          f" input_shape=(input, input, 3); measured by KERAS_BACKEND={backend} python tools/recount_keras.py"
+          f" --applications on {today}.")
+    print(f"# Every application of keras.applications at its default input and at {OTHER_SIZE}x{OTHER_SIZE}x3, then the"
+          " families of #14 (MobileNet over alpha and resolution, MobileNetV2 over alpha).")
     print("# total, trainable, non_trainable: model.count_params() and its split; macs: costcalc's rule applied to"
           " every layer of the built model (Conv2D, DepthwiseConv2D, SeparableConv2D, Dense; see the script);"
           " output: the output shape without the batch axis.")
     print("model\targs\tinput\ttotal\ttrainable\tnon_trainable\tmacs\toutput")
-    for name, kwargs, side in applications():
+    for name, kwargs, side in applications(keras):
         print(*measure(keras, name, kwargs, side), sep="\t", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", action="store_true",
-                        help="the networks of #11 and the families of #14, with MACs and output shape")
+                        help="every application at two sizes and the families of #14, with MACs and output shape")
     parser.add_argument("--input", type=int, metavar="SIDE",
                         help="build the zoo's models at SIDE x SIDE x 3, with MACs and the last feature map")
     args = parser.parse_args()
