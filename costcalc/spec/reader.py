@@ -16,7 +16,7 @@ from ..suggest import check_keys, did_you_mean
 from ..varying import Varies, is_array
 from .budget import parse_budgets
 from .examples import meant, shipped
-from .expand import LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
+from .expand import FREEZABLE, LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
 from .expr import SHAPE_NAMES
 from .params import parse_params
 from .substitute import substitute
@@ -203,7 +203,10 @@ def parse_defaults(node, where: Where, params: dict) -> dict[str, YMap]:
     for kind, options in node.items():
         if not isinstance(options, YMap):
             raise SpecError(f"defaults for {kind} must be a mapping of options", node.at(kind))
-        check_keys(options, OPS[kind].option_fields(), "option", f" for {kind}")
+        check_keys(options, [*OPS[kind].option_fields(), FREEZABLE], "option", f" for {kind}")
+        if FREEZABLE in options and not OPS[kind].has_weights():
+            raise SpecError(f"{kind} has no weights to freeze: trainable applies to a layer with weights, a block call"
+                            " or branches", options.at(FREEZABLE), f"remove trainable: from defaults for {kind}")
         resolved = YMap(options.where)
         for key, value in options.items():
             resolved[key] = substitute(value, params, options.at(key))
