@@ -53,6 +53,7 @@ def test_a_sweep_varies_a_boolean_with_a_number(spec_file):
 
 
 def test_lowercase_true_and_false_are_literals_in_expressions():
-    spec = loads("input: [4]\nlayers:\n  - relu: {when: '${true and not false}'}\n  - dense: {units: '${2 if false else 3}'}\n")
+    spec = loads("input: [4]\nlayers:\n  - relu: {when: '${true and not false}'}\n"
+                 "  - dense: {units: '${2 if false else 3}'}\n")
     assert kinds(spec) == ["relu", "dense"]
     assert analyze(spec).design("main").rows[1].output == (3,)

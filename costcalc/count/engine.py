@@ -224,7 +224,8 @@ class _Walker:
     def layer(self, layer: Layer, shape: Shape, path: str, depth: int, sources=()) -> tuple[Shape, Cost]:
         op = layer.op
         try:
-            out, work, cost, breakdown = self.known[id(op), shape, layer.frozen]  # the spec holds its ops: ids stay theirs
+            # the spec holds its ops: ids stay theirs
+            out, work, cost, breakdown = self.known[id(op), shape, layer.frozen]
         except (KeyError, TypeError):  # not met yet, or sizes that are arrays (a sweep): unhashable
             try:
                 out = op.infer(shape)

@@ -62,7 +62,8 @@ def number(name: str, text: str, default):
     if isinstance(default, bool) or text in BOOLEANS:
         if isinstance(default, bool) and text in BOOLEANS:
             return BOOLEANS[text]
-        what = "true or false" if isinstance(default, bool) else "an integer" if isinstance(default, int) else "a number"
+        what = ("true or false" if isinstance(default, bool) else "an integer" if isinstance(default, int)
+                else "a number")
         raise ValueError(f"parameter {brief(name)} takes {what} (its default is {shown(default)}), got {brief(text)}")
     if _INT.match(text):
         return int(text)

@@ -188,7 +188,8 @@ def spec_schema() -> dict:
         "description": {"type": "string"},
         "params": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                    "additionalProperties": {"anyOf": [{"type": "number"}, {"type": "boolean"}, EXPRESSION]},
-                   "description": "named numbers or booleans with defaults, seen by every expression; --set NAME=VALUE"},
+                   "description": "named numbers or booleans with defaults, seen by every expression;"
+                                  " --set NAME=VALUE"},
         "input": {**shape, "description": "[height, width, channels] or [channels]"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},
