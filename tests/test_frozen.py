@@ -78,3 +78,14 @@ def test_defaults_refuse_trainable_on_a_kind_without_weights(spec_file):
     out = run("report", spec_file("input: [8, 8, 3]\ndefaults:\n  relu: {trainable: false}\nlayers: [relu]\n"))
     assert out.err == ("spec.yaml:3:21: relu has no weights to freeze: trainable applies to a layer with weights, a"
                        " block call or branches; remove trainable: from defaults for relu\n")
+
+
+def test_pytorch_export_freezes_the_frozen_layers(spec_file):
+    # the module this writes, built with torch 2.14.1, has 8 trainable parameters (the batchnorm's γ and β) and 112
+    # frozen (the conv's), as costcalc counts them (the batchnorm's 8 moving statistics are buffers in torch)
+    path = spec_file("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 3, trainable: false}\n  - batchnorm\n")
+    out = run("export", path, "--to", "pytorch", "-o", "model.py")
+    assert out.code == 0, out.err
+    code = open("model.py", encoding="utf-8").read()
+    assert "self.conv1 = nn.Conv2d(3, 4, 3, padding=1).requires_grad_(False)\n" in code
+    assert "self.batchnorm2 = nn.BatchNorm2d(4, eps=1e-3)\n" in code
