@@ -23,7 +23,9 @@ from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
 
 TOP_KEYS = ("name", "description", "params", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget",
-            "devices")
+            "devices", "version")
+VERSIONS = (1, 1.1, 1.2)
+"""The format versions a spec may declare (`version: 1.2`); each reads every spec of the versions before it."""
 SINGLE_DESIGN = "main"
 
 
@@ -78,6 +80,10 @@ def parse(text: str, filename: str) -> YMap:
         raise SpecError(f"not a costcalc spec: none of its {len(root)} top-level keys is a spec's", start,
                         "a spec needs input: and layers: (or designs:)")
     check_keys(root, TOP_KEYS, "top-level key")
+    version = root.get("version", VERSIONS[-1])
+    if isinstance(version, bool) or version not in VERSIONS:
+        raise SpecError(f"version {brief(version)} is not a format costcalc reads", root.at("version"),
+                        f"versions: {', '.join(map(str, VERSIONS))}")
     return root
 
 

@@ -21,7 +21,7 @@ from ..model.ops import OPS
 from ..model.tree import DEVICE_METRICS, METRICS
 from .budget import GROWTH
 from .expand import BRANCHES_KEYS, JOIN_KEYS
-from .reader import TOP_KEYS
+from .reader import TOP_KEYS, VERSIONS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -201,6 +201,7 @@ def spec_schema() -> dict:
             "additionalProperties": False}, "description": "named templates with arguments"},
         "baseline": {"type": "string", "description": "the design ratios are taken against"},
         "budget": budget_schema(),
+        "version": {"enum": list(VERSIONS), "description": "the format version the spec is written for"},
         "devices": {"type": "object", "additionalProperties": DEVICE,
                     "description": "your own devices for --device: name → figures (docs/latency.md)"},
     }
