@@ -176,7 +176,7 @@ ERRORS = {
                               "spec.yaml:3:24: rescaling option 'scale': expected a number, got the string '1/255'"),
     "layernorm's epsilon": ("layernorm: {epsilon: 0.001}",
                             "spec.yaml:3:17: unknown option 'epsilon' for layernorm; known: center, scale, torch,"
-                            " name, repeat, as, from, when"),
+                            " name, repeat, as, from, when, trainable"),
 }
 
 

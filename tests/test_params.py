@@ -100,8 +100,8 @@ def test_a_spec_without_params_says_so(spec_file):
 
 @pytest.mark.parametrize("params, message", [
     ("[1, 2]", "spec.yaml:1:9: params maps each parameter's name to its default value; params: {alpha: 1.0}"),
-    ("{alpha: wide}", "spec.yaml:1:17: parameter 'alpha' must default to a number, got 'wide'"),
-    ("{alpha: true}", "spec.yaml:1:17: parameter 'alpha' must default to a number, got True"),
+    ("{alpha: wide}", "spec.yaml:1:17: parameter 'alpha' must default to a number, true or false, got 'wide'"),
+    ("{alpha: [1]}", "spec.yaml:1:17: parameter 'alpha' must default to a number, true or false, got [1]"),
     ("{2x: 1}", "spec.yaml:1:10: a parameter's name is a word of letters, digits and _, got '2x'"),
     ("{a: '${b}', b: 1}", "spec.yaml:1:13: in ${b}: unknown name 'b' in expression (known: none here)"),
 ])

@@ -137,7 +137,7 @@ class _Writer(CodeWriter):
         if padding:
             self.lines.append(f"{name} = F.pad({source}, {padding})")
             source = name
-        self.modules.append((name, module))
+        self.modules.append((name, f"{module}.requires_grad_(False)" if row.frozen else module))
         self.lines.append(f"{name} = self.{name}({source})")
         if getattr(row.op, "activation", None):
             self.lines.append(f"{name} = {_functional(row.op.activation, name)}")

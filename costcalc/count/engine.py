@@ -68,6 +68,8 @@ class Row:
     """For a merge of named tensors, the shape of each (`x (2)` for a tensor read twice)."""
     keep: str | None = field(default=None, compare=False)
     """The name its output is given (`as:`), for later rows to read."""
+    frozen: bool = field(default=False, compare=False)
+    """A layer whose weights are frozen (`trainable: false`): all its parameters non-trainable."""
 
 
 def child_indices(rows: tuple[Row, ...], index: int) -> list[int]:
@@ -222,7 +224,8 @@ class _Walker:
     def layer(self, layer: Layer, shape: Shape, path: str, depth: int, sources=()) -> tuple[Shape, Cost]:
         op = layer.op
         try:
-            out, work, cost, breakdown = self.known[id(op), shape]  # the spec holds its ops: ids stay theirs
+            # the spec holds its ops: ids stay theirs
+            out, work, cost, breakdown = self.known[id(op), shape, layer.frozen]
         except (KeyError, TypeError):  # not met yet, or sizes that are arrays (a sweep): unhashable
             try:
                 out = op.infer(shape)
@@ -230,12 +233,15 @@ class _Walker:
                 raise ShapeError(f"{path} ({op.kind}) on {_shape(shape)}: {exc.message}", layer.where,
                                  exc.hint) from None
             work = op.work(shape, out)
-            cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), *op.params(shape, out))
+            trainable, fixed = op.params(shape, out)
+            if layer.frozen:
+                trainable, fixed = 0, trainable + fixed
+            cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), trainable, fixed)
             _bounded(cost, f"{path} ({op.kind})", layer.where)
             with suppress(TypeError):
-                self.known[id(op), shape] = out, work, cost, breakdown
+                self.known[id(op), shape, layer.frozen] = out, work, cost, breakdown
         self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown,
-                             sources))
+                             sources, frozen=layer.frozen))
         return out, cost
 
     def branches(self, node: Branches, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:

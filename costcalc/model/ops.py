@@ -76,6 +76,11 @@ class Op:
         return [name for name, f in cls.option_fields().items() if f.default is MISSING]
 
     @classmethod
+    def has_weights(cls) -> bool:
+        """Whether the kind has parameters, which `trainable: false` may freeze."""
+        return cls.params is not Op.params
+
+    @classmethod
     def main_option(cls) -> str | None:
         required = cls.required()
         return cls.MAIN or (required[0] if len(required) == 1 else None)

@@ -20,6 +20,7 @@ class Layer:
 
     Every node reads the output of the node before it, or with `source` the tensor of that
     name (`from:` in the spec); with `keep` its output is named for later nodes (`as:`).
+    A `frozen` layer's parameters are all non-trainable (`trainable: false`).
     """
 
     name: str
@@ -27,6 +28,7 @@ class Layer:
     where: Where = field(compare=False)
     source: str | None = None
     keep: str | None = None
+    frozen: bool = False
 
 
 @record

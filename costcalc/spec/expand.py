@@ -19,9 +19,11 @@ from ..varying import one
 from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
-LAYER_KEYS = ("name", "repeat", "as", "from", "when")
+LAYER_KEYS = ("name", "repeat", "as", "from", "when", "trainable")
 BRANCHES_KEYS = ("branches", "merge", *LAYER_KEYS, "torch")
 JOIN_KEYS = ("merge", "from", "name", "as", "when", "torch")
+FREEZABLE = "trainable"
+"""The key a layer with weights, a block call, a `branches` and `defaults` take: `trainable: false` freezes."""
 BRANCH_KEYS = ("when", "layers")
 
 
@@ -101,6 +103,8 @@ class Expander:
         self.params = params or {}
         self.count = 0
         self.reads_shape = False
+        self.frozen = False
+        """Whether the item being built is inside a block call or `branches` written `trainable: false`."""
 
     def design(self, items, shape: Shape) -> tuple[Node, ...]:
         """A design's list of layers over its input."""
@@ -150,7 +154,11 @@ class Expander:
             nodes = [self.join(options, here, str(name), flow, where)]
         else:
             flow.pending = (*flow.pending, *([alias] if alias else []))
-            nodes = self.repeated(kind, options, scope, stack, str(name), where, flow, repeat)
+            outer, self.frozen = self.frozen, self.frozen or not self.trainable(kind, options, here)
+            try:
+                nodes = self.repeated(kind, options, scope, stack, str(name), where, flow, repeat)
+            finally:
+                self.frozen = outer
             flow.pending = flow.pending[:len(flow.pending) - bool(alias)]
             nodes[0] = replace(nodes[0], source=source)
         if alias:
@@ -205,6 +213,22 @@ class Expander:
                             "compare to make a condition: `when: ${stride == 1}`")
         return condition
 
+    def trainable(self, kind: str, options: YMap, scope) -> bool:
+        """`trainable:` of a layer with weights, a block call or `branches` (else its kind's default, else true)."""
+        given = FREEZABLE in options
+        value = self.reserved(options, FREEZABLE, scope, None) if given else None
+        if not given and kind in OPS:
+            value = (self.defaults.get(kind) or {}).get(FREEZABLE)
+        if value is None:
+            return True
+        where = options.at(FREEZABLE) if given else self.defaults[kind].at(FREEZABLE)
+        if not isinstance(value, bool):
+            raise SpecError(f"trainable must be true or false, got {brief(value)}", where)
+        if kind in OPS and not OPS[kind].has_weights():
+            raise SpecError(f"{kind} has no weights to freeze: trainable applies to a layer with weights, a block call"
+                            " or branches", where, "remove trainable: here")
+        return value
+
     def kind_argument(self, text: str, scope, where: Where) -> str:
         """A kind given by an argument (`- $activation`): its value must name a kind or a block."""
         kind = substitute(text, scope, where)
@@ -240,7 +264,7 @@ class Expander:
             return self.call(self.blocks[kind], options, scope, stack, name, where, flow)
         op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow))
         flow.advance(op, name, where)
-        return Layer(name, op, where)
+        return Layer(name, op, where, frozen=self.frozen)
 
     def sized(self, flow: Flow):
         """[height, width] of a named tensor, for an option that takes a size (`resize: {size: skip1}`)."""
@@ -521,7 +545,7 @@ def too_many_layers(where: Where) -> LimitError:
 def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
     """A kind's option fields and the keys its layers accept (worked out once per kind)."""
     fields = cls.option_fields()
-    return fields, (*fields, *LAYER_KEYS)
+    return fields, (*fields, *(key for key in LAYER_KEYS if key != FREEZABLE or cls.has_weights()))
 
 
 def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=None):
@@ -536,7 +560,8 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=
         if sized and key in given and isinstance(given[key][0], str):
             given[key] = (sized(given[key][0], key, given[key][1]), given[key][1])
     for key, value in (defaults or {}).items():
-        given.setdefault(key, (value, defaults.at(key)))
+        if key != FREEZABLE:
+            given.setdefault(key, (value, defaults.at(key)))
     missing = [key for key, f in fields.items() if f.default is MISSING and key not in given]
     if missing:
         raise SpecError(f"{kind} needs option {brief(missing[0])}", options.where,

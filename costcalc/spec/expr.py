@@ -95,7 +95,13 @@ def _walk(node: ast.AST, names: dict) -> Value:
     raise ExpressionError(f"{type(node).__name__.lower()} is not allowed in an expression {ALLOWED}")
 
 
+_LITERALS = {"true": True, "false": False, "True": True, "False": False}
+"""YAML's booleans, and Python's, as an expression writes them."""
+
+
 def _name(name: str, names: dict) -> Value:
+    if name not in names and name in _LITERALS:
+        return _LITERALS[name]
     if name in names:
         value = names[name]
         if isinstance(value, (int, float, str)) or is_array(value):
@@ -162,11 +168,13 @@ def _bounded(value: Number) -> Number:
 
 def _sort(value: Value) -> type:
     """Numbers, booleans and strings never equal one another (`1 == true` is false)."""
-    return bool if isinstance(value, bool) else str if isinstance(value, str) else float
+    if isinstance(value, bool) or (is_array(value) and value.dtype.kind == "b"):
+        return bool
+    return str if isinstance(value, str) else float
 
 
 def _scalar(value) -> Value:
-    if isinstance(value, (bool, str)):
+    if isinstance(value, (bool, str)) or (is_array(value) and value.dtype.kind == "b"):
         return value
     return _number(value)
 
@@ -194,6 +202,9 @@ def _number(value) -> Number:
 
 
 def _boolean(value: Value, where: str) -> bool:
+    """A condition: true or false (in a sweep, one for every variant of its group: they split where it differs)."""
+    if is_array(value) and value.dtype.kind == "b":
+        value = bool(one(value))
     if not isinstance(value, bool):
         raise ExpressionError(f"{where} takes true or false, got {brief(value)}; compare to make one (`x > 0`)")
     return value

@@ -1,4 +1,4 @@
-"""`params:` in a spec (named numbers with defaults, seen by every expression) and `--set NAME=VALUE`."""
+"""`params:` in a spec (named numbers or booleans with defaults, seen by every expression) and `--set NAME=VALUE`."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+BOOLEANS = {"true": True, "false": False}
+
+
 def parse_params(node, where: Where, settings: dict | None = None) -> dict:
-    """name → value. A default is a number or an expression over the parameters declared before it;
+    """name → value. A default is a number, a boolean or an expression over the parameters declared before it;
     `settings` (name → text, as `--set` gives it, or a value) replaces a default, so later defaults see it."""
     settings = settings or {}
     if node is not None and not isinstance(node, YMap):
@@ -38,8 +41,9 @@ def parse_params(node, where: Where, settings: dict | None = None) -> dict:
         if not isinstance(name, str) or not _NAME.match(name):
             raise SpecError(f"a parameter's name is a word of letters, digits and _, got {brief(name)}", node.key_where[name])
         value = substitute(value, params, node.at(name))
-        if not is_number(value):
-            raise SpecError(f"parameter {brief(name)} must default to a number, got {brief(value)}", node.at(name))
+        if not is_number(value) and not isinstance(value, bool):
+            raise SpecError(f"parameter {brief(name)} must default to a number, true or false, got {brief(value)}",
+                            node.at(name))
         params[name] = setting(name, settings[name], value, where) if name in settings else value
     return params
 
@@ -53,7 +57,14 @@ def parse_setting(text: str) -> tuple[str, str]:
 
 
 def number(name: str, text: str, default):
-    """The value `text` gives parameter `name`: an integer where its default is one, else any finite number."""
+    """The value `text` gives parameter `name`: true or false where its default is a boolean, an integer where it
+    is an integer, else any finite number."""
+    if isinstance(default, bool) or text in BOOLEANS:
+        if isinstance(default, bool) and text in BOOLEANS:
+            return BOOLEANS[text]
+        what = ("true or false" if isinstance(default, bool) else "an integer" if isinstance(default, int)
+                else "a number")
+        raise ValueError(f"parameter {brief(name)} takes {what} (its default is {shown(default)}), got {brief(text)}")
     if _INT.match(text):
         return int(text)
     try:
@@ -62,8 +73,13 @@ def number(name: str, text: str, default):
         value = math.nan
     if not math.isfinite(value) or isinstance(default, int):
         what = "an integer" if isinstance(default, int) else "a number"
-        raise ValueError(f"parameter {brief(name)} takes {what} (its default is {brief(default)}), got {brief(text)}")
+        raise ValueError(f"parameter {brief(name)} takes {what} (its default is {shown(default)}), got {brief(text)}")
     return value
+
+
+def shown(value) -> str:
+    """A parameter's value as the spec writes it: true / false for a boolean."""
+    return str(value).lower() if isinstance(value, bool) else brief(value)
 
 
 def setting(name: str, given, default, where: Where):

@@ -16,14 +16,16 @@ from ..suggest import check_keys, did_you_mean
 from ..varying import Varies, is_array
 from .budget import parse_budgets
 from .examples import meant, shipped
-from .expand import LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
+from .expand import FREEZABLE, LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
 from .expr import SHAPE_NAMES
 from .params import parse_params
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
 
 TOP_KEYS = ("name", "description", "params", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget",
-            "devices")
+            "devices", "version")
+VERSIONS = (1, 1.1, 1.2)
+"""The format versions a spec may declare (`version: 1.2`); each reads every spec of the versions before it."""
 SINGLE_DESIGN = "main"
 
 
@@ -78,6 +80,10 @@ def parse(text: str, filename: str) -> YMap:
         raise SpecError(f"not a costcalc spec: none of its {len(root)} top-level keys is a spec's", start,
                         "a spec needs input: and layers: (or designs:)")
     check_keys(root, TOP_KEYS, "top-level key")
+    version = root.get("version", VERSIONS[-1])
+    if isinstance(version, bool) or version not in VERSIONS:
+        raise SpecError(f"version {brief(version)} is not a format costcalc reads", root.at("version"),
+                        f"versions: {', '.join(map(str, VERSIONS))}")
     return root
 
 
@@ -203,7 +209,10 @@ def parse_defaults(node, where: Where, params: dict) -> dict[str, YMap]:
     for kind, options in node.items():
         if not isinstance(options, YMap):
             raise SpecError(f"defaults for {kind} must be a mapping of options", node.at(kind))
-        check_keys(options, OPS[kind].option_fields(), "option", f" for {kind}")
+        check_keys(options, [*OPS[kind].option_fields(), FREEZABLE], "option", f" for {kind}")
+        if FREEZABLE in options and not OPS[kind].has_weights():
+            raise SpecError(f"{kind} has no weights to freeze: trainable applies to a layer with weights, a block call"
+                            " or branches", options.at(FREEZABLE), f"remove trainable: from defaults for {kind}")
         resolved = YMap(options.where)
         for key, value in options.items():
             resolved[key] = substitute(value, params, options.at(key))

@@ -21,7 +21,7 @@ from ..model.ops import OPS
 from ..model.tree import DEVICE_METRICS, METRICS
 from .budget import GROWTH
 from .expand import BRANCHES_KEYS, JOIN_KEYS
-from .reader import TOP_KEYS
+from .reader import TOP_KEYS, VERSIONS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -110,6 +110,10 @@ def graph_keys() -> dict:
             "when": {**valued({"type": "boolean"}), "description": "the layer is left out unless this is true"}}
 
 
+TRAINABLE = {**valued({"type": "boolean"}), "default": True,
+             "description": "false: every weight inside is frozen, counted non-trainable"}
+
+
 def join_schema() -> dict:
     """`{merge: add, from: [a, b]}`: a merge of named tensors."""
     properties = {"merge": valued({"enum": list(MERGES)}),
@@ -127,7 +131,8 @@ def kind_schema(kind: str, strict: bool) -> dict:
     properties = {n: option_schema(n, f) for n, f in fields.items()}
     for name in OPS[kind].SIZED_BY_TENSOR:
         properties[name]["anyOf"].append({"type": "string", "description": "the name of a tensor: its height and width"})
-    options = {"type": "object", "properties": {**properties, **reserved()},
+    frozen = {"trainable": TRAINABLE} if OPS[kind].has_weights() else {}
+    options = {"type": "object", "properties": {**properties, **reserved(), **frozen},
                "additionalProperties": False}
     required = [n for n, f in fields.items() if f.default is MISSING]
     if strict and required:
@@ -145,7 +150,7 @@ def branches_schema(variant: str) -> dict:
     properties = {"branches": {"type": "object", "additionalProperties": chain, "minProperties": 1,
                                "description": "branch name → its layers; an empty list or null is the identity"},
                   "merge": {**valued({"enum": list(MERGES)}), "default": "concat"},
-                  "torch": valued({"enum": list(opt.TORCH_CALLS)}), **reserved()}
+                  "torch": valued({"enum": list(opt.TORCH_CALLS)}), **reserved(), "trainable": TRAINABLE}
     assert set(properties) == set(BRANCHES_KEYS)
     return {"type": "object", "properties": properties, "required": ["branches"], "additionalProperties": False}
 
@@ -182,8 +187,9 @@ def spec_schema() -> dict:
         "name": {"type": "string", "description": "shown in titles"},
         "description": {"type": "string"},
         "params": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                   "additionalProperties": {"anyOf": [{"type": "number"}, EXPRESSION]},
-                   "description": "named numbers with defaults, seen by every expression; --set NAME=VALUE"},
+                   "additionalProperties": {"anyOf": [{"type": "number"}, {"type": "boolean"}, EXPRESSION]},
+                   "description": "named numbers or booleans with defaults, seen by every expression;"
+                                  " --set NAME=VALUE"},
         "input": {**shape, "description": "[height, width, channels] or [channels]"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},
@@ -195,6 +201,7 @@ def spec_schema() -> dict:
             "additionalProperties": False}, "description": "named templates with arguments"},
         "baseline": {"type": "string", "description": "the design ratios are taken against"},
         "budget": budget_schema(),
+        "version": {"enum": list(VERSIONS), "description": "the format version the spec is written for"},
         "devices": {"type": "object", "additionalProperties": DEVICE,
                     "description": "your own devices for --device: name → figures (docs/latency.md)"},
     }

@@ -81,11 +81,16 @@ def _substitute_text(text: str, scope: dict, where: Where):
     if whole:
         return integral(_evaluate(whole.group(1), scope, where))
     if "${" in text:
-        text = _INNER_EXPR.sub(lambda m: str(one(integral(_evaluate(m.group(1), scope, where)))), text)
+        text = _INNER_EXPR.sub(lambda m: _text(one(integral(_evaluate(m.group(1), scope, where)))), text)
         if len(text) > MAX_STRING_CHARS:
             raise LimitError(f"the string built is longer than {MAX_STRING_CHARS:,} characters, the limit for a"
                              " string in a spec", where)
     return text
+
+
+def _text(value) -> str:
+    """A value interpolated into a string: true / false as the spec writes them."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _evaluate(text: str, scope: dict, where: Where):

@@ -108,7 +108,8 @@ def _column(values: list):
     """One variant's value as itself (Python ints and floats); several as one numpy array."""
     if len(values) == 1:
         return values[0]
-    return numpy.array(values, dtype="float64" if isinstance(values[0], float) else "int64")
+    kind = "bool" if isinstance(values[0], bool) else "float64" if isinstance(values[0], float) else "int64"
+    return numpy.array(values, dtype=kind)
 
 
 def _counted(root: YMap, filename: str, values: dict, shape: tuple[int, ...], designs, bytes_per_element: int,

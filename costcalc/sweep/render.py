@@ -16,7 +16,8 @@ FITS = "★"
 
 
 def value_text(value) -> str:
-    return repr(value) if isinstance(value, float) else str(value)
+    """A parameter's value as a spec writes it: 0.5, 224, true."""
+    return repr(value) if isinstance(value, float) else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def variant_text(sweep: Sweep, variant: Variant) -> str:
@@ -88,6 +89,6 @@ def sweep_csv(sweep: Sweep) -> str:
     header, on_device = [], {}
     if sweep.variants[0].on_device:
         header, on_device = figures_columns({i: v.on_device for i, v in enumerate(sweep.variants)})
-    rows = [[*variant.values, variant.design, *cost_dict(variant.cost).values(), *on_device.get(i, ()),
+    rows = [[*map(value_text, variant.values), variant.design, *cost_dict(variant.cost).values(), *on_device.get(i, ()),
              "" if variant.fits is None else str(variant.fits).lower()] for i, variant in enumerate(sweep.variants)]
     return csv_text([*sweep.names, "design", *COST_FIELDS, *header, "fits"], rows)
