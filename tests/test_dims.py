@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import SPECS
+from conftest import SPECS, run
 
 from costcalc import analyze, load, loads
 
@@ -90,3 +90,17 @@ def test_a_kernel_of_the_wrong_axes_is_one_line():
     with pytest.raises(Exception) as caught:
         one_layer("conv: {filters: 4, kernel: [3, 3]}", [6, 10, 10, 8], "costcalc")
     assert "kernel [3, 3] gives 2 axes, the input has 3 ([time, height, width, channels])" in str(caught.value)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("report", "--receptive-field"), "receptive fields are computed for images, not for the main design's input"
+                                      " [32000×1] (a sequence or a clip)\n"),
+    (("export", "--to", "pytorch", "-o", "{out}"), "export --to pytorch writes images' layers, not 1-D ones: 'conv1'"
+                                                    " (conv) is on [32000×1]; report, compare and check count it\n"),
+    (("export", "--to", "onnx", "-o", "{out}"), "export --to onnx writes images' layers, not 1-D ones: 'conv1'"
+                                                 " (conv) is on [32000×1]; report, compare and check count it\n"),
+])
+def test_what_is_not_written_for_sequences_is_one_line(tmp_path, args, message):
+    out = str(tmp_path / "model")
+    result = run(args[0], str(SPECS / "m5_audio.yaml"), *(a.format(out=out) for a in args[1:]))
+    assert (result.code, result.out, result.err) == (2, "", message)
