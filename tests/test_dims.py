@@ -104,3 +104,21 @@ def test_what_is_not_written_for_sequences_is_one_line(tmp_path, args, message):
     out = str(tmp_path / "model")
     result = run(args[0], str(SPECS / "m5_audio.yaml"), *(a.format(out=out) for a in args[1:]))
     assert (result.code, result.out, result.err) == (2, "", message)
+
+
+VIDEO = [(design, size) for design in ("r3d_18", "mc3_18") for size in ("16x112x112", "8x128x171")]
+
+
+@pytest.mark.parametrize("design, size", VIDEO)
+def test_video_resnets_against_torch_and_fvcore_at_two_sizes(design, size):
+    """ptflops and thop are not compared: torchvision's Conv3DSimple and Conv3DNoTemporal subclass nn.Conv3d, and
+    both tools find their hooks by exact type, so they count those convolutions 0 (video_audio.tsv)."""
+    reference = MODELS[design, size]
+    shape = (*(int(d) for d in size.split("x")), 3)
+    spec = load(SPECS / "torchvision" / "video_resnets.yaml")
+    result = analyze(spec, shape).design(design)
+    total = result.total
+    assert (total.trainable_params, total.non_trainable_params, total.macs, result.output) == (
+        int(reference["params"]), int(reference["bn_running_stats"]),
+        int(reference["conv_macs"]) + int(reference["linear_macs"]), (400,))
+    assert analyze(spec, shape, convention="fvcore").design(design).total.flops == int(reference["fvcore_total"])
