@@ -106,7 +106,7 @@ def test_what_is_not_written_for_sequences_is_one_line(tmp_path, args, message):
     assert (result.code, result.out, result.err) == (2, "", message)
 
 
-VIDEO = [(design, size) for design in ("r3d_18", "mc3_18") for size in ("16x112x112", "8x128x171")]
+VIDEO = [(design, size) for design in ("r3d_18", "mc3_18", "r2plus1d_18") for size in ("16x112x112", "8x128x171")]
 
 
 @pytest.mark.parametrize("design, size", VIDEO)
@@ -122,3 +122,13 @@ def test_video_resnets_against_torch_and_fvcore_at_two_sizes(design, size):
         int(reference["params"]), int(reference["bn_running_stats"]),
         int(reference["conv_macs"]) + int(reference["linear_macs"]), (400,))
     assert analyze(spec, shape, convention="fvcore").design(design).total.flops == int(reference["fvcore_total"])
+
+
+@pytest.mark.parametrize("size", ["16x112x112", "8x128x171"])
+def test_r2plus1d_18_against_ptflops_and_thop(size):
+    """R(2+1)D's convolutions are plain nn.Conv3d, which both tools hook."""
+    reference = MODELS["r2plus1d_18", size]
+    shape = (*(int(d) for d in size.split("x")), 3)
+    spec = load(SPECS / "torchvision" / "video_resnets.yaml")
+    for convention, column in (("ptflops", "ptflops_macs"), ("thop", "thop_macs")):
+        assert analyze(spec, shape, convention=convention).design("r2plus1d_18").total.flops == int(reference[column])
