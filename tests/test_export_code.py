@@ -6,13 +6,12 @@ import csv
 import math
 
 import pytest
-from conftest import ROOT, SPECS, run
+from conftest import ROOT, SEQUENCES_AND_CLIPS, SPECS, run
 
 import costcalc
 
 REFERENCE = ROOT / "tests" / "data" / "reference" / "exports.tsv"
 DATA = ROOT / "tests" / "data"
-SEQUENCES_AND_CLIPS = ("m5_audio.yaml", "video_resnets.yaml")  # export refuses 1-D and 3-D layers in one line (test_dims.py)
 SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [DATA / "every_kind.yaml", DATA / "every_kind_keras.yaml"]
 
 
