@@ -132,3 +132,16 @@ def test_r2plus1d_18_against_ptflops_and_thop(size):
     spec = load(SPECS / "torchvision" / "video_resnets.yaml")
     for convention, column in (("ptflops", "ptflops_macs"), ("thop", "thop_macs")):
         assert analyze(spec, shape, convention=convention).design("r2plus1d_18").total.flops == int(reference[column])
+
+
+@pytest.mark.parametrize("size", ["16x224x224", "14x256x320"])
+def test_s3d_against_torch_and_every_counter(size):
+    reference = MODELS["s3d", size]
+    shape = (*(int(d) for d in size.split("x")), 3)
+    spec = load(SPECS / "torchvision" / "s3d.yaml")
+    result = analyze(spec, shape).designs[0]
+    total = result.total
+    assert (total.trainable_params, total.non_trainable_params, total.macs, result.output) == (
+        int(reference["params"]), int(reference["bn_running_stats"]), int(reference["conv_macs"]), (400,))
+    for convention, column in (("fvcore", "fvcore_total"), ("ptflops", "ptflops_macs"), ("thop", "thop_macs")):
+        assert analyze(spec, shape, convention=convention).designs[0].total.flops == int(reference[column])
