@@ -27,7 +27,8 @@ MODELS = {(row["model"], row["input"]): row for row in rows("video_audio.tsv")}
 # PyTorch layer (the evidence's label) -> (the costcalc layer, its input channels last)
 CASES = {
     "Conv1d(8,16,3,p=1)": ("conv: {filters: 16, kernel: 3, padding: 1}", [50, 8]),
-    "Conv1d(8,16,9,s=4,bias=False)": ("conv: {filters: 16, kernel: 9, stride: 4, padding: valid, bias: false}", [50, 8]),
+    "Conv1d(8,16,9,s=4,bias=False)": (
+        "conv: {filters: 16, kernel: 9, stride: 4, padding: valid, bias: false}", [50, 8]),
     "Conv1d(8,16,3,p=2,d=2,g=4,bias=False)": (
         "conv: {filters: 16, kernel: 3, padding: [2], dilation: 2, groups: 4, bias: false}", [50, 8]),
     "Conv1d(8,8,5,p=2,g=8) dw": ("depthwise: {kernel: 5, padding: [2, 2]}", [50, 8]),

@@ -12,7 +12,8 @@ import costcalc
 
 REFERENCE = ROOT / "tests" / "data" / "reference" / "exports.tsv"
 DATA = ROOT / "tests" / "data"
-SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [DATA / "every_kind.yaml", DATA / "every_kind_keras.yaml"]
+SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [
+    DATA / "every_kind.yaml", DATA / "every_kind_keras.yaml"]
 
 
 def code(spec, target: str, *flags: str) -> str:

@@ -12,7 +12,8 @@ import costcalc
 
 pytest.importorskip("onnx", reason="export and import of ONNX need the onnx extra: pip install 'costcalc[onnx]'")
 
-SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [ROOT / "tests" / "data" / "every_kind.yaml"]
+SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [
+    ROOT / "tests" / "data" / "every_kind.yaml"]
 
 
 def designs():

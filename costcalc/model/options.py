@@ -195,7 +195,8 @@ def transpose_padding(value) -> Padding:
     try:
         return four_sides(value)
     except OptionError:
-        raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right], got {_describe(value)}") from None
+        raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right],"
+                          f" got {_describe(value)}") from None
 
 
 TORCH_CALLS = ("module", "functional", "operator")

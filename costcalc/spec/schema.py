@@ -59,7 +59,8 @@ def _sides() -> dict:
 CHECKERS = {
     opt.positive_int: lambda: (POSITIVE, "a positive integer"),
     opt.spatial: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 1, 2, 3)]},
-                          "a positive integer, or one per spatial axis: [height, width]; [length]; [time, height, width]"),
+                          "a positive integer, or one per spatial axis: [height, width]; [length];"
+                          " [time, height, width]"),
     opt.pair: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]},
                        "a positive integer, or [height, width]"),
     opt.boolean: lambda: ({"type": "boolean"}, "true or false"),
@@ -187,7 +188,8 @@ def spec_schema() -> dict:
         "params": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                    "additionalProperties": {"anyOf": [{"type": "number"}, EXPRESSION]},
                    "description": "named numbers with defaults, seen by every expression; --set NAME=VALUE"},
-        "input": {**shape, "description": "[height, width, channels] or [channels]; [length, channels] (audio); [time, height, width, channels] (video)"},
+        "input": {**shape, "description": "[height, width, channels] or [channels]; [length, channels] (audio);"
+                                          " [time, height, width, channels] (video)"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},
         "defaults": {"type": "object", "properties": {k: {"type": "object"} for k in OPS}, "additionalProperties": False,
