@@ -26,7 +26,8 @@ def refuse_sequences_and_clips(design, to: str) -> None:
         if row.role == "layer" and len(row.input) in (2, 4) and row.op.category in ("conv", "pool"):
             axes = "1-D" if len(row.input) == 2 else "3-D"
             raise CostcalcError(f"export --to {to} writes images' layers, not {axes} ones: {brief(row.path)}"
-                                f" ({row.kind}) is on [{'×'.join(map(str, row.input))}]; report, compare and check count it")
+                                f" ({row.kind}) is on [{'×'.join(map(str, row.input))}];"
+                                " report, compare and check count it")
 
 
 def export_file(path: str, to: str = "onnx", design: str | None = None, input_shape=None, settings=(),
