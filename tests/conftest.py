@@ -13,6 +13,8 @@ from costcalc.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
+SEQUENCES_AND_CLIPS = ("m5_audio.yaml", "video_resnets.yaml", "s3d.yaml")
+"""Shipped specs on [length, C] or [time, height, width, C]: receptive fields, explain and export refuse them."""
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 

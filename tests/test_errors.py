@@ -6,6 +6,8 @@ from conftest import run
 from costcalc import analyze, loads
 from costcalc.errors import CostcalcError
 
+PER_AXIS = "one per spatial axis ([height, width]; [length]; [time, height, width])"
+
 HEAD = "input: [28, 28, 3]\n"
 CB = HEAD + """blocks:
   cb:
@@ -46,12 +48,13 @@ CASES = {
     ),
     "negative kernel": (
         HEAD + "layers:\n  - conv: {filters: 8, kernel: [3, -1]}\n",
-        "spec.yaml:3:32: conv option 'kernel': expected a positive integer or a list [height, width] of them,"
+        f"spec.yaml:3:32: conv option 'kernel': expected a positive integer or a list of them, {PER_AXIS},"
         " got [3, -1]",
     ),
     "negative input": (
         "input: [28, -28, 3]\nlayers: []\n",
-        "spec.yaml:1:8: input must be [height, width, channels] or [channels] of positive integers,"
+        "spec.yaml:1:8: input must be [height, width, channels] or [channels] (or [length, channels], [time, height,"
+        " width, channels]) of positive integers,"
         " got [28, -28, 3]",
     ),
     "kernel larger than the padded input": (
@@ -144,7 +147,8 @@ CASES = {
     ),
     "conv on a vector": (
         HEAD + "layers:\n  - global_avgpool\n  - conv: {filters: 3, kernel: 1}\n",
-        "spec.yaml:4:5: conv2 (conv) on [3]: conv needs an input of [height, width, channels], got [3];"
+        "spec.yaml:4:5: conv2 (conv) on [3]: conv needs an input of [height, width, channels] (or"
+        " [length, channels], [time, height, width, channels]), got [3];"
         " a global pool gives [C]; give it keepdims: true to keep [1, 1, C]",
     ),
     "options indented as keys": (

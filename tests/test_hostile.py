@@ -21,6 +21,8 @@ from costcalc.spec import yamlload
 
 HEAD = "input: [28, 28, 3]\n"
 
+PER_AXIS = "one per spatial axis ([height, width]; [length]; [time, height, width])"
+
 
 def refused(path: str, *flags: str) -> str:
     """The one line costcalc prints for a spec it refuses (exit 2, nothing on stdout)."""
@@ -142,29 +144,29 @@ TYPE_TRAPS = {
     "no as filters": ("conv: {filters: no, kernel: 3}", "3:21: conv option 'filters': expected a positive integer,"
                       " got the boolean false (YAML reads yes/no/on/off as booleans)"),
     "on as a kernel side": ("conv: {filters: 8, kernel: [on, 3]}", "3:32: conv option 'kernel': expected a positive"
-                            " integer or a list [height, width] of them, got [True, 3]"),
+                            f" integer or a list of them, {PER_AXIS}, got [True, 3]"),
     "yes as repeat": ("relu: {repeat: yes}", "3:20: repeat must be an integer ≥ 1, got True"),
     "1e400 (a string to YAML 1.1)": ("dense: {units: 1e400}", "3:20: dense option 'units': expected a positive"
                                      " integer, got the string '1e400'"),
     "1.0e+400 (a float: infinity)": ("dense: {units: 1.0e+400}", "3:20: dense option 'units': expected a positive"
                                      " integer, got the float inf"),
     ".inf": ("maxpool: {size: .inf}", "3:21: maxpool option 'size': expected a positive integer or a list"
-             " [height, width] of them, got the float inf"),
+             f" of them, {PER_AXIS}, got the float inf"),
     "-.inf": ("zeropad: {padding: -.inf}", "3:24: zeropad option 'padding': expected a padding p, [ph, pw] or"
               " [top, bottom, left, right] of non-negative integers, got the float -inf"),
     ".nan": ("conv: {filters: .nan, kernel: 3}", "3:21: conv option 'filters': expected a positive integer,"
              " got the float nan"),
     "an integral float": ("conv: {filters: 8, kernel: 3.0}", "3:32: conv option 'kernel': expected a positive"
-                          " integer or a list [height, width] of them, got the float 3.0"),
+                          f" integer or a list of them, {PER_AXIS}, got the float 3.0"),
     "a float stride": ("conv: {filters: 8, kernel: 3, stride: [1, 1.5]}", "3:43: conv option 'stride': expected a"
-                       " positive integer or a list [height, width] of them, got [1, 1.5]"),
+                       f" positive integer or a list of them, {PER_AXIS}, got [1, 1.5]"),
     "a float repeat": ("relu: {repeat: 2.0}", "3:20: repeat must be an integer ≥ 1, got 2.0"),
     "32K as filters": ("conv: {filters: 32K, kernel: 3}", "3:21: conv option 'filters': expected a positive"
                        " integer, got the string '32K'"),
     "1M as units": ("dense: {units: 1M}", "3:20: dense option 'units': expected a positive integer,"
                     " got the string '1M'"),
     "3x3 as a kernel": ("conv: {filters: 8, kernel: 3x3}", "3:32: conv option 'kernel': expected a positive"
-                        " integer or a list [height, width] of them, got the string '3x3'"),
+                        f" integer or a list of them, {PER_AXIS}, got the string '3x3'"),
     "2x as repeat": ("relu: {repeat: 2x}", "3:20: repeat must be an integer ≥ 1, got '2x'"),
 }
 
@@ -182,7 +184,8 @@ def test_type_traps(spec_file, layer, message):
 ])
 def test_type_traps_in_the_input(spec_file, shape, message):
     assert refused(spec_file(f"input: {shape}\nlayers: []\n")) == (
-        "spec.yaml:1:8: input must be [height, width, channels] or [channels] of positive integers, " + message)
+        "spec.yaml:1:8: input must be [height, width, channels] or [channels] (or [length, channels], [time, height,"
+        " width, channels]) of positive integers, " + message)
 
 
 def test_a_boolean_where_a_boolean_belongs_is_fine(spec_file):

@@ -59,7 +59,7 @@ MISTAKES = {
     "unknown padding": BASE + "  - conv: {filters: 32, kernel: 3, padding: full}\n",
     "options not indented under the kind": BASE + "  - conv:\n    filters: 32\n  - kernel: 3\n",
     "unknown top-level key": "input: [28, 28, 192]\nlayer:\n  - relu\n",
-    "input of the wrong rank": "input: [224, 224]\nlayers:\n  - relu\n",
+    "input of the wrong rank": "input: [2, 2, 224, 224, 3]\nlayers:\n  - relu\n",
     "both layers and designs": BASE + "  - relu\ndesigns: {a: [relu]}\n",
     "unknown merge": BASE + "  - branches: {a: [relu], b: [relu]}\n    merge: sum\n",
     "unknown budget metric": BASE + "  - relu\nbudget: {mac: 600M}\n",
@@ -80,4 +80,4 @@ def test_editors_can_complete_kinds_options_and_activations():
     assert conv["description"] == "A 2-D convolution (Keras Conv2D, torch nn.Conv2d)."
     assert options["stride"]["default"] == [1, 1] and options["padding"]["default"] == "same"
     assert "relu6" in options["activation"]["anyOf"][0]["enum"]
-    assert options["kernel"]["description"] == "a positive integer, or [height, width]"
+    assert options["kernel"]["description"].startswith("a positive integer, or one per spatial axis: [height, width]")

@@ -181,22 +181,70 @@ def cases():
         ("shuffle", "ChannelShuffle(2)", nn.ChannelShuffle(2), a),
         ("shuffle", "channel_shuffle(x,2) torchvision", Fn(lambda x: channel_shuffle(x, 2)), a),
         ("crop", "x[:,:,1:-2,3:-4]", Fn(lambda x: x[:, :, 1:-2, 3:-4]), a),
+        *cases_1d_3d(Fn),
+    ]
+
+
+def cases_1d_3d(Fn):
+    """Audio and video: the kinds of a 1-D and a 3-D network, op names ending in 1d and 3d."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    seq, clip, odd = (1, 8, 50), (1, 8, 6, 10, 10), (1, 8, 7, 11, 11)
+    return [
+        ("conv1d", "Conv1d(8,16,3,p=1)", nn.Conv1d(8, 16, 3, padding=1), seq),
+        ("conv1d", "Conv1d(8,16,9,s=4,bias=False)", nn.Conv1d(8, 16, 9, stride=4, bias=False), seq),
+        ("conv1d", "Conv1d(8,16,3,p=2,d=2,g=4,bias=False)", nn.Conv1d(8, 16, 3, padding=2, dilation=2, groups=4,
+                                                                  bias=False), seq),
+        ("conv1d", "Conv1d(8,8,5,p=2,g=8) dw", nn.Conv1d(8, 8, 5, padding=2, groups=8), seq),
+        ("bn1d", "BatchNorm1d(8) eval", nn.BatchNorm1d(8), seq),
+        ("pool1d", "MaxPool1d(4)", nn.MaxPool1d(4), seq),
+        ("pool1d", "AvgPool1d(3,2,p=1)", nn.AvgPool1d(3, 2, 1), seq),
+        ("pool1d", "F.max_pool1d(x,4)", Fn(lambda x: F.max_pool1d(x, 4)), seq),
+        ("pool1d", "F.avg_pool1d(x,x.shape[-1])", Fn(lambda x: F.avg_pool1d(x, x.shape[-1])), seq),
+        ("apool1d", "AdaptiveAvgPool1d(1)", nn.AdaptiveAvgPool1d(1), seq),
+        ("apool1d", "AdaptiveAvgPool1d(7) on 50", nn.AdaptiveAvgPool1d(7), seq),
+        ("apool1d", "AdaptiveMaxPool1d(1)", nn.AdaptiveMaxPool1d(1), seq),
+        ("conv3d", "Conv3d(8,16,3,p=1)", nn.Conv3d(8, 16, 3, padding=1), clip),
+        ("conv3d", "Conv3d(8,16,(3,7,7),s=(1,2,2),p=(1,3,3),bias=False)",
+         nn.Conv3d(8, 16, (3, 7, 7), (1, 2, 2), (1, 3, 3), bias=False), clip),
+        ("conv3d", "Conv3d(8,16,(1,3,3),p=(0,1,1),bias=False)", nn.Conv3d(8, 16, (1, 3, 3), padding=(0, 1, 1),
+                                                                        bias=False), clip),
+        ("conv3d", "Conv3d(8,16,3,p=2,d=2,g=4,bias=False)", nn.Conv3d(8, 16, 3, padding=2, dilation=2, groups=4,
+                                                                  bias=False), clip),
+        ("conv3d", "Conv3d(8,8,3,p=1,g=8) dw", nn.Conv3d(8, 8, 3, padding=1, groups=8), clip),
+        ("bn3d", "BatchNorm3d(8) eval", nn.BatchNorm3d(8), clip),
+        ("bn3d", "BatchNorm3d(8,affine=False) eval", nn.BatchNorm3d(8, affine=False), clip),
+        ("act3d", "ReLU(inplace=True) 3d", nn.ReLU(inplace=True), clip),
+        ("pool3d", "MaxPool3d(3,2,p=1)", nn.MaxPool3d(3, 2, 1), odd),
+        ("pool3d", "MaxPool3d((1,3,3),(1,2,2),(0,1,1))", nn.MaxPool3d((1, 3, 3), (1, 2, 2), (0, 1, 1)), odd),
+        ("pool3d", "MaxPool3d(3,2,ceil_mode=True)", nn.MaxPool3d(3, 2, ceil_mode=True), clip),
+        ("pool3d", "AvgPool3d((2,7,7),1)", nn.AvgPool3d((2, 7, 7), 1), clip),
+        ("pool3d", "F.max_pool3d(x,2)", Fn(lambda x: F.max_pool3d(x, 2)), clip),
+        ("pool3d", "F.avg_pool3d(x,2)", Fn(lambda x: F.avg_pool3d(x, 2)), clip),
+        ("apool3d", "AdaptiveAvgPool3d(1)", nn.AdaptiveAvgPool3d(1), clip),
+        ("apool3d", "AdaptiveAvgPool3d((2,3,3)) on 6x10x10", nn.AdaptiveAvgPool3d((2, 3, 3)), clip),
+        ("apool3d", "AdaptiveMaxPool3d(1)", nn.AdaptiveMaxPool3d(1), clip),
+        ("apool3d", "F.adaptive_avg_pool3d(x,1)", Fn(lambda x: F.adaptive_avg_pool3d(x, 1)), clip),
+        ("apool3d", "x.mean((2,3,4))", Fn(lambda x: x.mean((2, 3, 4))), clip),
+        ("other3d", "Flatten() 3d", nn.Flatten(), clip),
+        ("resize3d", "Upsample(x2,nearest) 3d", nn.Upsample(scale_factor=2, mode="nearest"), clip),
+        ("resize3d", "Upsample(x2,trilinear) 3d", nn.Upsample(scale_factor=2, mode="trilinear"), clip),
+        ("resize1d", "Upsample(x2,nearest) 1d", nn.Upsample(scale_factor=2, mode="nearest"), seq),
     ]
 
 
 def conventional_macs(module, in_elems, out_shape):
     """Cout/groups * Cin * kernel window per output position (transposed: per input
     position); Linear in*out."""
+    import math
+
     import torch.nn as nn
-    out_elems = 1
-    for d in out_shape:
-        out_elems *= d
+    out_elems = math.prod(out_shape)
     if isinstance(module, nn.ConvTranspose2d):  # each input element meets Cout/groups filters
-        kh, kw = module.kernel_size
-        return in_elems * module.out_channels // module.groups * kh * kw
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        return out_elems * module.in_channels // module.groups * kh * kw
+        return in_elems * module.out_channels // module.groups * math.prod(module.kernel_size)
+    if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        return out_elems * module.in_channels // module.groups * math.prod(module.kernel_size)
     if isinstance(module, nn.Linear):
         return out_elems * module.in_features
     return ""

@@ -28,6 +28,7 @@ inception_v3 are built with aux_logits=False.  --models picks some of them.
 import argparse
 import contextlib
 import copy
+import importlib.metadata
 import importlib.util
 import inspect
 import io
@@ -48,6 +49,16 @@ MODELS = {
 NOT_CNN = ("vit_", "swin", "maxvit", "mvit", "shufflenet")
 BUILD_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
                 "inception_v3": {"aux_logits": False, "init_weights": False}}
+# name -> (frames, height, width) inputs, for --video: the default (the weights' crop, 16 frames) and one other.
+VIDEO = {
+    "r3d_18": ((16, 112, 112), (8, 128, 171)),
+    "mc3_18": ((16, 112, 112), (8, 128, 171)),
+    "r2plus1d_18": ((16, 112, 112), (8, 128, 171)),
+    "s3d": ((16, 224, 224), (14, 256, 320)),
+    "m5": ((32000,), (16000,)),  # M5 of Dai et al. 2017 (below), on one channel of audio samples
+}
+VIDEO_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "fvcore_total",
+                 "ptflops_macs", "thop_macs", "output"]
 SIZES_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "fvcore_total", "output"]
 COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs",
            "linear_macs", "fvcore_total", "ptflops_macs", "thop_macs"]
@@ -195,6 +206,62 @@ def recount_sizes(name, side):
     }
 
 
+def m5(classes=10):
+    """M5 of Dai et al. 2017 (Very deep convolutional neural networks for raw waveforms, Table 1): a conv of 80
+    taps at stride 4, three of 3 taps (128, 128, 256, 512 filters), each with batchnorm, ReLU and max pooling by 4,
+    then global average pooling and a linear classifier."""
+    import torch.nn as nn
+    layers, channels = [], 1
+    for filters, kernel, stride in ((128, 80, 4), (128, 3, 1), (256, 3, 1), (512, 3, 1)):
+        layers += [nn.Conv1d(channels, filters, kernel, stride), nn.BatchNorm1d(filters), nn.ReLU(inplace=True),
+                   nn.MaxPool1d(4)]
+        channels = filters
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(channels, classes))
+
+
+def recount_video(name, size):
+    """One row of --video: every counter's figures at input (1, channels, *size), the output channels last."""
+    import torch
+    import torchvision.models
+    with quiet():
+        model = m5() if name == "m5" else torchvision.models.get_model(name, weights=None)
+    model.eval()
+    shape = (1 if name == "m5" else 3, *size)
+    x = torch.randn(1, *shape)
+    with torch.no_grad():
+        out = model(x)
+    total, by_op = fvcore_counts(model, x)
+    dims = list(out.shape[1:])
+    return {
+        "model": name, "input": "x".join(map(str, size)), "params": param_count(model),
+        "bn_running_stats": bn_running_stats(model),
+        "conv_macs": by_op.get("conv", 0), "linear_macs": by_op.get("linear", 0), "fvcore_total": total,
+        "ptflops_macs": ptflops_macs(model, shape), "thop_macs": thop_macs(model, x),
+        "output": "x".join(str(d) for d in dims[1:] + dims[:1]),
+    }
+
+
+def print_video(names):
+    import datetime
+
+    import fvcore
+    import thop
+    import torch
+    import torchvision
+    print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}, ptflops"
+          f" {importlib.metadata.version('ptflops')}, thop {thop.__version__}: get_model(name, weights=None) (m5: the"
+          " module in tools/recount_torchvision.py), eval mode, batch 1; measured by python"
+          f" tools/recount_torchvision.py --video on {datetime.date.today().isoformat()}.")
+    print("# input: frames x height x width (m5: samples); params: parameter numel; bn_running_stats: running_mean +"
+          " running_var elements; conv_macs, linear_macs: fvcore by_operator; fvcore_total: FlopCountAnalysis total;"
+          " ptflops_macs: get_model_complexity_info (pytorch backend); thop_macs: thop.profile; output: channels last.")
+    print("\t".join(VIDEO_COLUMNS))
+    for name in names:
+        for size in VIDEO[name]:
+            row = recount_video(name, size)
+            print("\t".join(str(row[c]) for c in VIDEO_COLUMNS), flush=True)
+
+
 def print_two_sizes(names=None):
     import datetime
     import fvcore
@@ -222,7 +289,16 @@ def main(argv=None):
     parser.add_argument("--ptflops-backend", choices=["pytorch", "aten"], default="pytorch")
     parser.add_argument("--two-sizes", action="store_true",
                         help="the zoo's torchvision CNNs at two input sizes, with fvcore only")
+    parser.add_argument("--video", nargs="*", choices=list(VIDEO),
+                        help="torchvision's video networks and an audio CNN (M5), 1-D and 3-D, at two input sizes")
     args = parser.parse_args(argv)
+    if args.video is not None:
+        missing = missing_packages()
+        if missing:
+            print("recount_torchvision: not run, missing packages: " + ", ".join(missing))
+            return 0
+        print_video(args.video or list(VIDEO))
+        return 0
     if args.two_sizes:
         missing = [name for name in NEEDED[:3] if importlib.util.find_spec(name) is None]
         if missing:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..count.engine import DesignResult, Row
+from ..errors import CostcalcError
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,9 @@ def receptive_fields(design: DesignResult) -> dict[str, Field]:
 
 def receptive_steps(design: DesignResult) -> dict[str, tuple[Field, Field]]:
     """path → (the field of the row's input, the field of its output) for every row of a design."""
+    if len(design.input) in (2, 4):
+        raise CostcalcError(f"receptive fields are computed for images, not for the {design.name} design's input"
+                            f" [{'×'.join(map(str, design.input))}] (a sequence or a clip)")
     fields: dict[str, tuple[Field, Field]] = {}
     start = START if len(design.input) == 3 else WHOLE
     _sequence(design.rows, 0, 0, start, fields, {"input": start})

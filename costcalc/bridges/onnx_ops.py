@@ -475,6 +475,17 @@ def transpose(importer, node, x: Act | Grouped) -> Act | Grouped:
     return Act(x.tensor, moved)
 
 
+@handles("Sum")
+def n_ary_sum(importer, node, *inputs) -> Act:
+    """Sum of one tensor is that tensor (a merge whose other branches are switched off); of more, an add."""
+    if not all(isinstance(x, Act) for x in inputs):
+        raise ImportRefusal("adds constants to activations, which costcalc cannot express")
+    if len(inputs) == 1:
+        return inputs[0]
+    wide = max(inputs, key=lambda x: len(importer.shape(x)))
+    return importer.merge("add", node, list(inputs), wide.perm)
+
+
 @handles("Identity", "Cast")
 def same(importer, node, x: Act, *rest) -> Act:
     return x

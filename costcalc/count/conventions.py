@@ -179,8 +179,8 @@ def costcalc_rule(facts: Facts) -> dict[str, int]:
 # ---- fvcore: MACs, batchnorm 2·I (I without affine), adaptive average pooling I -------------
 
 def fvcore_average_pool(facts: Facts) -> dict[str, int]:
-    """adaptive_avg_pool2d, as a module or a functional; not x.mean."""
-    return {"pooling": facts.inputs}
+    """adaptive_avg_pool2d, as a module or a functional; not x.mean, nor adaptive_avg_pool1d or 3d (unsupported)."""
+    return {"pooling": facts.inputs} if len(facts.inp) == 3 else {}
 
 
 def fvcore_norm(facts: Facts) -> dict[str, int]:
@@ -259,14 +259,23 @@ def thop_softmax_module(facts: Facts) -> dict[str, int]:
 
 
 def thop_adaptive_average(facts: Facts) -> dict[str, int]:
-    """int((Hin/Hout · Win/Wout + 1) · O), in floating point as thop computes it."""
-    inp, out = facts.inp, facts.out
+    """int((Hin/Hout · Win/Wout + 1) · O) (a ratio per spatial axis), in floating point as thop computes it."""
+    inp, out = facts.inp[:-1], facts.out[:-1]
     try:
-        window = (inp[0] / out[0]) * (inp[1] / out[1]) if len(out) == 3 else inp[0] * inp[1]
-        return {"pooling": int((window + 1) * facts.outputs)}
+        return {"pooling": int((_window(inp, out, lambda a, b: a / b) + 1) * facts.outputs)}
     except OverflowError:  # beyond a float's range, where thop itself fails: the same formula, exactly
-        window = Fraction(inp[0], out[0]) * Fraction(inp[1], out[1]) if len(out) == 3 else inp[0] * inp[1]
-    return {"pooling": int((window + 1) * facts.outputs)}
+        return {"pooling": int((_window(inp, out, Fraction) + 1) * facts.outputs)}
+
+
+def _window(inp: Shape, out: Shape, ratio: Callable) -> float | Fraction | int:
+    """The product of the ratios of input to output sizes, axis by axis; a global pool (no spatial output): the
+    input's positions."""
+    if not out:
+        return numel(inp)
+    window = ratio(inp[0], out[0])
+    for size, to in zip(inp[1:], out[1:]):
+        window = window * ratio(size, to)
+    return window
 
 
 def thop_average_pool(facts: Facts) -> dict[str, int]:

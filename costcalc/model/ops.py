@@ -1,6 +1,7 @@
 """The layer kinds: one frozen record (a dataclass, costcalc.record) each, whose fields are the kind's options.
 
-Every kind answers four questions about an input shape (channels last, no batch axis):
+Every kind answers four questions about an input shape (channels last, no batch axis; the kinds that slide or pool
+a window take one, two or three spatial axes, model/spatial.py):
 `infer` the output shape, `macs` the multiply-accumulates, `params` the trainable and
 non-trainable parameters, and `work` the elementwise operations that are not MACs
 (bias additions, normalisation, activations, pooling), which a FLOP convention weighs.
@@ -21,6 +22,7 @@ from ..record import record
 from ..varying import anywhere, gcd
 from . import options as opt
 from .options import option
+from .spatial import Every, axes_of, per_axis, sides
 
 Shape = tuple[int, ...]
 OPS: dict[str, type[Op]] = {}
@@ -130,27 +132,29 @@ def channel_groups(groups: int, shape: Shape) -> Shape:
     return shape
 
 
-def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool = False) -> tuple[int, int]:
-    """Output height and width of a sliding window, following Keras (`same`) and PyTorch."""
+def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool = False) -> tuple[int, ...]:
+    """Output sizes of a sliding window along each spatial axis, following Keras (`same`) and PyTorch; `padding`
+    is `same` or a before and an after per axis."""
+    spatial = shape[:-1]
     if padding == "same":
-        return -(-shape[0] // stride[0]), -(-shape[1] // stride[1])
-    top, bottom, left, right = padding
-    padded = (shape[0] + top + bottom, shape[1] + left + right)
+        return tuple(-(-size // step) for size, step in zip(spatial, stride))
+    befores, afters = padding[0::2], padding[1::2]
+    padded = tuple(size + before + after for size, before, after in zip(spatial, befores, afters))
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    if anywhere(padded[0] < extent[0]) or anywhere(padded[1] < extent[1]):
-        dilated = "" if dilation == (1, 1) else f" (dilated to {format_shape(extent)})"
+    if any(anywhere(room < span) for room, span in zip(padded, extent)):
+        dilated = "" if all(d == 1 for d in dilation) else f" (dilated to {format_shape(extent)})"
         raise ShapeError(
             f"kernel {format_shape(kernel)}{dilated} is larger than the padded input {format_shape(padded)}",
             hint="use padding: same, more padding or a smaller kernel",
         )
     sizes = []
-    for size, (before, after), span, step in zip(shape[:2], ((top, bottom), (left, right)), extent, stride):
+    for size, before, after, span, step in zip(spatial, befores, afters, extent, stride):
         room = size + before + after - span
         out = (-(-room // step) if ceil_mode else room // step) + 1
         if ceil_mode:  # PyTorch drops a last window that starts in the right padding
             out -= (out - 1) * step >= size + before
         sizes.append(out)
-    return sizes[0], sizes[1]
+    return tuple(sizes)
 
 
 def _bias_and_activation(layer, out: Shape) -> dict[str, int]:
@@ -167,18 +171,24 @@ class Sliding(Op):
     """The options and window of the convolutions: kernel, stride, padding, dilation, bias, activation."""
 
     category = "conv"
-    kernel: tuple[int, int] = option(opt.pair)
-    stride: tuple[int, int] = option(opt.pair, (1, 1))
+    kernel: tuple[int, ...] = option(opt.spatial)
+    stride: tuple[int, ...] = option(opt.spatial, Every((1, 1)))
     padding: opt.Padding = option(opt.padding, "same")
-    dilation: tuple[int, int] = option(opt.pair, (1, 1))
+    dilation: tuple[int, ...] = option(opt.spatial, Every((1, 1)))
     bias: bool = option(opt.boolean, True)
     activation: str | None = option(opt.activation, None)
 
     family = "conv"
 
-    def window(self, shape: Shape) -> tuple[int, int]:
-        image(self.kind, shape)
-        return window_out(shape, self.kernel, self.stride, self.dilation, self.padding)
+    def window(self, shape: Shape) -> tuple[int, ...]:
+        """Its output's spatial sizes, with kernel, stride, dilation and padding read for the input's axes."""
+        axes = axes_of(self.kind, shape)
+        return window_out(shape, per_axis(self.kernel, axes, "kernel"), per_axis(self.stride, axes, "stride"),
+                          per_axis(self.dilation, axes, "dilation"), sides(self.padding, axes))
+
+    def taps(self, inp: Shape) -> int:
+        """The kernel's size: its taps over every spatial axis."""
+        return math.prod(per_axis(self.kernel, len(inp) - 1, "kernel"))
 
     def receptive_window(self, inp: Shape) -> Window | None:
         return self.kernel, self.stride, self.dilation, self.padding
@@ -198,26 +208,27 @@ class Conv(Sliding):
     groups: int = option(opt.positive_int, 1)
 
     def infer(self, shape: Shape) -> Shape:
-        channels = image(self.kind, shape)[2]
+        size = self.window(shape)
+        channels = shape[-1]
         if anywhere(channels % self.groups) or anywhere(self.filters % self.groups):
             raise ShapeError(
                 f"groups {self.groups} must divide both the input channels ({channels}) and filters ({self.filters})"
             )
-        return (*self.window(shape), self.filters)
+        return (*size, self.filters)
 
     def weights(self, inp: Shape) -> int:
-        return self.kernel[0] * self.kernel[1] * (inp[2] // self.groups) * self.filters
+        return self.taps(inp) * (inp[-1] // self.groups) * self.filters
 
     def macs(self, inp: Shape, out: Shape) -> int:
-        return out[0] * out[1] * self.weights(inp)
+        return numel(out[:-1]) * self.weights(inp)
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.weights(inp) + (self.filters if self.bias else 0), 0
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
-        area, groups = self.kernel[0] * self.kernel[1], self.groups
+        area, groups = self.taps(inp), self.groups
         name = "conv grouped" if groups > 1 else "conv 1x1" if area == 1 else "conv"
-        return name, (out[0] * out[1], self.filters // groups, inp[2] // groups * area)
+        return name, (numel(out[:-1]), self.filters // groups, inp[-1] // groups * area)
 
 
 @register
@@ -230,16 +241,16 @@ class Depthwise(Sliding):
     multiplier: int = option(opt.positive_int, 1)
 
     def infer(self, shape: Shape) -> Shape:
-        return (*self.window(shape), image(self.kind, shape)[2] * self.multiplier)
+        return (*self.window(shape), shape[-1] * self.multiplier)
 
     def macs(self, inp: Shape, out: Shape) -> int:
-        return numel(out) * self.kernel[0] * self.kernel[1]
+        return numel(out) * self.taps(inp)
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
-        return self.kernel[0] * self.kernel[1] * out[2] + (out[2] if self.bias else 0), 0
+        return self.taps(inp) * out[-1] + (out[-1] if self.bias else 0), 0
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
-        return self.kind, (out[0] * out[1], self.multiplier, self.kernel[0] * self.kernel[1])
+        return self.kind, (numel(out[:-1]), self.multiplier, self.taps(inp))
 
 
 @register
@@ -256,15 +267,15 @@ class Separable(Sliding):
         return (*self.window(shape), self.filters)
 
     def macs(self, inp: Shape, out: Shape) -> int:
-        middle = inp[2] * self.multiplier
-        return out[0] * out[1] * middle * (self.kernel[0] * self.kernel[1] + self.filters)
+        middle = inp[-1] * self.multiplier
+        return numel(out[:-1]) * middle * (self.taps(inp) + self.filters)
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
-        middle = inp[2] * self.multiplier
-        return middle * (self.kernel[0] * self.kernel[1] + self.filters) + (self.filters if self.bias else 0), 0
+        middle = inp[-1] * self.multiplier
+        return middle * (self.taps(inp) + self.filters) + (self.filters if self.bias else 0), 0
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
-        return self.kind, (out[0] * out[1], self.filters, inp[2] * self.multiplier)
+        return self.kind, (numel(out[:-1]), self.filters, inp[-1] * self.multiplier)
 
 
 @register
@@ -300,22 +311,25 @@ class Pool(Op):
     """A local pooling window; `stride` defaults to `size`."""
 
     category = "pool"
-    size: tuple[int, int] = option(opt.pair)
-    stride: tuple[int, int] | None = option(opt.pair, None)
+    size: tuple[int, ...] = option(opt.spatial)
+    stride: tuple[int, ...] | None = option(opt.spatial, None)
     padding: opt.Padding = option(opt.padding, "same")
     ceil_mode: bool = option(opt.boolean, False)
     torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
-        channels = image(self.kind, shape)[2]
-        stride = self.stride or self.size
-        return (*window_out(shape, self.size, stride, (1, 1), self.padding, self.ceil_mode), channels)
+        axes = axes_of(self.kind, shape)
+        size, stride = per_axis(self.size, axes, "size"), per_axis(self.stride or self.size, axes, "stride")
+        return (*window_out(shape, size, stride, (1,) * axes, sides(self.padding, axes), self.ceil_mode), shape[-1])
+
+    def taps(self, inp: Shape) -> int:
+        return math.prod(per_axis(self.size, len(inp) - 1, "size"))
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return {"pooling": numel(out) * self.size[0] * self.size[1]}
+        return {"pooling": numel(out) * self.taps(inp)}
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
-        return self.kind, (out[0] * out[1], out[2], self.size[0] * self.size[1])
+        return self.kind, (numel(out[:-1]), out[-1], self.taps(inp))
 
     def receptive_window(self, inp: Shape) -> Window | None:
         return self.size, self.stride or self.size, ONE, self.padding
@@ -327,7 +341,7 @@ AvgPool = variant(Pool, "AvgPool", "avgpool", "Average pooling (Keras AveragePoo
 
 @record
 class GlobalPool(Op):
-    """Pooling over the whole height and width."""
+    """Pooling over every spatial axis (the whole height and width)."""
 
     category = "pool"
     mixes_positions = True
@@ -335,8 +349,8 @@ class GlobalPool(Op):
     torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
-        channels = image(self.kind, shape)[2]
-        return (1, 1, channels) if self.keepdims else (channels,)
+        axes = axes_of(self.kind, shape)
+        return (*(1,) * axes, shape[-1]) if self.keepdims else (shape[-1],)
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return {"pooling": numel(inp)}
@@ -358,16 +372,14 @@ class AdaptivePool(Op):
     """Pooling to a fixed output size, with PyTorch's windows."""
 
     category = "pool"
-    output: tuple[int, int] = option(opt.pair)
+    output: tuple[int, ...] = option(opt.spatial)
     torch: str = option(opt.torch_call, "module")
 
     def infer(self, shape: Shape) -> Shape:
-        return (*self.output, image(self.kind, shape)[2])
+        return (*per_axis(self.output, axes_of(self.kind, shape), "output"), shape[-1])
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        rows = adaptive_windows(inp[0], self.output[0])
-        cols = adaptive_windows(inp[1], self.output[1])
-        return {"pooling": rows * cols * inp[2]}
+        return {"pooling": math.prod(adaptive_windows(size, to) for size, to in zip(inp[:-1], out[:-1])) * inp[-1]}
 
     def receptive_window(self, inp: Shape) -> Window | None:
         """Windows of one size where the output divides the input; PyTorch's uneven windows are not modelled."""

@@ -11,8 +11,8 @@ from dataclasses import MISSING, field
 from ..safe import brief
 from ..suggest import did_you_mean
 from ..varying import is_array
+from .spatial import Every, Padding, PerAxis
 
-Padding = str | tuple[int, int, int, int]
 ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax",
                "gelu", "silu", "leaky_relu", "elu", "mish")
 LEARNED_ACTIVATIONS = ("prelu",)  # layers only: their weights need options of their own
@@ -67,6 +67,17 @@ def pair(value) -> tuple[int, int]:
     raise OptionError(f"expected a positive integer or a list [height, width] of them, got {_describe(value)}")
 
 
+def spatial(value) -> tuple[int, ...]:
+    """A positive int n (n on every spatial axis) or a list of them, one per axis: [length], [height, width] or
+    [time, height, width]."""
+    if is_int(value) and value > 0:
+        return Every((value, value))
+    if isinstance(value, list) and 1 <= len(value) <= 3 and all(is_int(v) and v > 0 for v in value):
+        return tuple(value)
+    raise OptionError(f"expected a positive integer or a list of them, one per spatial axis ([height, width];"
+                      f" [length]; [time, height, width]), got {_describe(value)}")
+
+
 def boolean(value) -> bool:
     if not isinstance(value, bool):
         raise OptionError(f"expected true or false, got {_describe(value)}")
@@ -93,15 +104,19 @@ def four_sides(value) -> tuple[int, int, int, int]:
 
 
 def padding(value) -> Padding:
-    """same, valid, or explicit sides; `valid` becomes (0, 0, 0, 0)."""
+    """same, valid, or explicit sides on one to three spatial axes; `valid` and p are p on every side, one number
+    per axis ([ph, pw]) stands for both its sides, two per axis ([top, bottom, left, right]) are the sides."""
     if value == "same":
         return "same"
-    if value == "valid":
-        return 0, 0, 0, 0
-    try:
-        return four_sides(value)
-    except OptionError:
-        raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right], got {_describe(value)}") from None
+    if value == "valid" or is_int(value) and value >= 0:
+        return Every((0 if value == "valid" else value,) * 4)
+    if isinstance(value, list) and all(is_int(v) and v >= 0 for v in value):
+        if len(value) in (1, 2, 3):
+            return PerAxis(side for v in value for side in (v, v))
+        if len(value) in (4, 6):
+            return tuple(value)
+    raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right] (on a sequence"
+                      f" [p] or [before, after]; on a clip [pt, ph, pw] or six sides), got {_describe(value)}")
 
 
 VECTORISED = {positive_int, four_sides}
@@ -173,8 +188,15 @@ def size(value) -> tuple[int, int]:
 
 
 def transpose_padding(value) -> Padding:
-    """As `padding`, but `valid` stays a word: Keras sizes valid and explicit 0 apart when output_padding is unset."""
-    return "valid" if value == "valid" else padding(value)
+    """same, valid or [top, bottom, left, right] as `four_sides` reads it; `valid` stays a word: Keras sizes valid
+    and explicit 0 apart when output_padding is unset."""
+    if value in ("same", "valid"):
+        return value
+    try:
+        return four_sides(value)
+    except OptionError:
+        raise OptionError(f"expected same, valid, an integer, [ph, pw] or [top, bottom, left, right],"
+                          f" got {_describe(value)}") from None
 
 
 TORCH_CALLS = ("module", "functional", "operator")

@@ -160,17 +160,19 @@ def title(text, params: dict, where: Where):
 
 
 def parse_shape(value, where: Where) -> tuple[int, ...]:
-    """`input`: [height, width, channels] or [channels] of positive integers (in a sweep, arrays of them)."""
+    """`input`: [height, width, channels], [channels], [length, channels] (audio, sequences) or [time, height, width,
+    channels] (video) of positive integers (in a sweep, arrays of them)."""
     if value is None:
         raise SpecError("the spec needs an input shape", where, "add input: [height, width, channels]")
-    ok = isinstance(value, list) and len(value) in (1, 3)
+    ok = isinstance(value, list) and 1 <= len(value) <= 4
     if ok and any(is_array(v) for v in value):
         try:
             return tuple(positive_int(v) for v in value)
         except ValueError:
             ok = False
     if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        raise SpecError(f"input must be [height, width, channels] or [channels] of positive integers, got {brief(value)}", where)
+        raise SpecError(f"input must be [height, width, channels] or [channels] (or [length, channels], [time, height,"
+                        f" width, channels]) of positive integers, got {brief(value)}", where)
     return tuple(value)
 
 

@@ -58,12 +58,16 @@ def _sides() -> dict:
 
 CHECKERS = {
     opt.positive_int: lambda: (POSITIVE, "a positive integer"),
+    opt.spatial: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 1, 2, 3)]},
+                          "a positive integer, or one per spatial axis: [height, width]; [length];"
+                          " [time, height, width]"),
     opt.pair: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]},
                        "a positive integer, or [height, width]"),
     opt.boolean: lambda: ({"type": "boolean"}, "true or false"),
     opt.four_sides: lambda: (_sides(), "p, [ph, pw] or [top, bottom, left, right]"),
-    opt.padding: lambda: ({"anyOf": [{"enum": ["same", "valid"]}, _sides()]},
-                          "same, valid, p, [ph, pw] or [top, bottom, left, right]"),
+    opt.padding: lambda: ({"anyOf": [{"enum": ["same", "valid"]}, NON_NEGATIVE, *_list(NON_NEGATIVE, 1, 2, 3, 4, 6)]},
+                          "same, valid, p, [ph, pw] or [top, bottom, left, right]; on a sequence [p] or"
+                          " [before, after]; on a clip [pt, ph, pw] or six sides"),
     opt.activation: lambda: ({"enum": [None, "none", "linear", *opt.ACTIVATIONS]}, "an activation, or none"),
     opt.torch_call: lambda: ({"enum": list(opt.TORCH_CALLS)}, "how PyTorch code calls the op"),
     opt.rate: lambda: ({"anyOf": [{"type": "null"}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]},
@@ -182,7 +186,7 @@ def budget_schema() -> dict:
 
 def spec_schema() -> dict:
     """The whole schema (JSON Schema 2020-12)."""
-    shape = {"anyOf": _list(POSITIVE, 1, 3)}
+    shape = {"anyOf": _list(POSITIVE, 1, 2, 3, 4)}
     properties = {
         "name": {"type": "string", "description": "shown in titles"},
         "description": {"type": "string"},
@@ -190,7 +194,8 @@ def spec_schema() -> dict:
                    "additionalProperties": {"anyOf": [{"type": "number"}, {"type": "boolean"}, EXPRESSION]},
                    "description": "named numbers or booleans with defaults, seen by every expression;"
                                   " --set NAME=VALUE"},
-        "input": {**shape, "description": "[height, width, channels] or [channels]"},
+        "input": {**shape, "description": "[height, width, channels] or [channels]; [length, channels] (audio);"
+                                          " [time, height, width, channels] (video)"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},
         "defaults": {"type": "object", "properties": {k: {"type": "object"} for k in OPS}, "additionalProperties": False,

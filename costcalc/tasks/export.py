@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
+from ..safe import brief
 
 TARGETS = ("onnx", "pytorch", "keras")
 
@@ -17,6 +18,16 @@ class Exported:
 
     content: bytes | str
     netron: bytes | None = None
+
+
+def refuse_sequences_and_clips(design, to: str) -> None:
+    """One line for the first layer that slides or pools over a sequence or a clip: exports write 2-D layers."""
+    for row in design.rows:
+        if row.role == "layer" and len(row.input) in (2, 4) and row.op.category in ("conv", "pool"):
+            axes = "1-D" if len(row.input) == 2 else "3-D"
+            raise CostcalcError(f"export --to {to} writes images' layers, not {axes} ones: {brief(row.path)}"
+                                f" ({row.kind}) is on [{'×'.join(map(str, row.input))}];"
+                                " report, compare and check count it")
 
 
 def export_file(path: str, to: str = "onnx", design: str | None = None, input_shape=None, settings=(),
@@ -40,6 +51,7 @@ def export_file(path: str, to: str = "onnx", design: str | None = None, input_sh
     loaded = load(path, settings)
     analysis = analyze(loaded, input_shape, [design] if design else None, on_device.activation_bytes)
     chosen = analysis.design(design or analysis.baseline)
+    refuse_sequences_and_clips(chosen, to)
     title = f"{analysis.name or analysis.file} — {chosen.name}"
     if to == "pytorch":
         from ..bridges.pytorch_export import module_code

@@ -127,6 +127,10 @@ def board(design: DesignResult, index: int) -> Board:
     if row.role == "merge":
         return explainer(row.op)(row.op, branch_outputs(design, index), row.output)
     if row.role == "layer":
+        if len(row.input) in (2, 4) and row.op.category in ("conv", "pool"):
+            raise CostcalcError(f"explain's boards are written for images: {brief(row.path)} ({row.kind}) is on"
+                                f" [{format_shape(row.input)}], a sequence or a clip;"
+                                " report, compare and check count it")
         return explainer(row.op)(row.op, row.input, row.output)
     parts = children(design.rows, index)
     if not parts:
