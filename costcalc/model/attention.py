@@ -208,7 +208,7 @@ class WindowAttention(Attention):
         return self.offsets() * (2 + self.heads) * CPB_HIDDEN if self.position_bias == "continuous" else 0
 
     def parts(self, inp: Shape) -> dict[str, int]:
-        parts = super().parts(inp)
+        parts = Attention.parts(self, inp)
         return {**parts, "bias_mlp": self.bias_mlp_macs()} if self.position_bias == "continuous" else parts
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
@@ -222,7 +222,7 @@ class WindowAttention(Attention):
         """Beyond self-attention's: the position bias added to every logit, and the mask where shifted; V2's
         bias MLP (its bias and ReLU, then 16·sigmoid), and cosine attention's norms of q and k (3 per element:
         a square, a sum, a division) and scale per logit, in place of q's 1/√d."""
-        work = super().work(inp)
+        work = Attention.work(self, inp, out)
         logits = self.logits(inp)
         work["bias"] = work.get("bias", 0) + logits * (1 + self.shifted(inp))
         if self.cosine:
