@@ -305,11 +305,6 @@ def thop_resize(facts: Facts) -> dict[str, int]:
     return {"resize": (11 if facts.op.mode == "bilinear" else 1) * facts.outputs}
 
 
-def thop_window_attention(facts: Facts) -> dict[str, int]:
-    """ShiftedWindowAttention calls F.linear, unseen; V2's bias MLP is nn.Linear modules, seen."""
-    return {"dense": facts.op.bias_mlp_macs()}
-
-
 # ---- attention: the parts each tool sees (tests/data/reference/attention_layers.tsv) ------------
 
 def ptflops_self_attention(facts: Facts) -> dict[str, int]:
@@ -358,7 +353,8 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     ),
     Convention(
         "flops2x", "2 per MAC and nothing else: the \"FLOPs\" most papers quote", 2,
-        {Sliding: macs(2), Dense: macs(2), Attention: macs(2), Op: FREE, Merge: FREE}, {"conv": "2 per MAC", "dense": "2 per MAC"},
+        {Sliding: macs(2), Dense: macs(2), Attention: macs(2), Op: FREE, Merge: FREE},
+        {"conv": "2 per MAC", "dense": "2 per MAC (attention's too)"},
     ),
     Convention(
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
@@ -366,7 +362,9 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
          Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
          WindowAttention: macs(1), **FREE_TOKENS},
-        {**PER_MAC, "batchnorm": "2 per element (1 without affine)",
+        {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QKᵀ, AV, V2's "
+                             "bias MLP); self_attention: none (aten::_native_multi_head_attention, unsupported)",
+         "batchnorm": "2 per element (1 without affine)",
          "norm": "layernorm, groupnorm: 5 per element (4 without scale)",
          "pooling": "adaptive and global average: 1 per input element (x.mean: none)",
          "resize": "nearest: 1 per output element; bilinear: 4"},
@@ -380,10 +378,14 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          AdaptivePool: seen(ptflops_pool, *BY_CALL), LayerNorm: seen(ptflops_norm, "module"),
          GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL),
          SelfAttention: ptflops_self_attention, WindowAttention: ptflops_window_attention},
-        {**PER_MAC, "bias": "1 per output element", "batchnorm": "2 per element (1 without affine)",
+        {**PER_MAC, "dense": "1 per MAC; self_attention: its hook, 4·L·C·(C + 1) + 2·L·L·C + L·C; window_attention: "
+                             "QKᵀ (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules",
+         "bias": "1 per output element; V2's bias MLP: 512 per relative position",
+         "batchnorm": "2 per element (1 without affine)",
          "norm": "modules only: layernorm 1 per element; groupnorm 2 (1 without affine)",
          "activation": "relu, gelu, elu, prelu: module 2, functional 1 per element; relu6, swish, silu, softmax: 1; "
-                       "leaky_relu: module 1; others none",
+                       "leaky_relu: module 1; attention's softmax: 1 per logit; V2's bias MLP ReLU: 2 per element; "
+                       "others none",
          "pooling": "every pool: module 2, functional 1 per input element",
          "resize": "module 2, functional 1 per output element",
          "merge": "torch: functional (torch.add, torch.mul): (branches − 1) per output element"},
@@ -396,7 +398,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          MaxPool: MODULE_FREE, GlobalMaxPool: MODULE_FREE, AdaptiveMaxPool: MODULE_FREE,
          AvgPool: seen(thop_average_pool, "module"), GlobalAvgPool: seen(thop_adaptive_average, "module"),
          AdaptiveAvgPool: seen(thop_adaptive_average, "module"), LayerNorm: seen(thop_layernorm, "module"),
-         Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE, WindowAttention: thop_window_attention},
+         Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE},
         {"conv": "1 per MAC; conv_transpose: Ho·Wo·Cout · (Cin/groups) · kh·kw, by output, not input",
          "dense": "1 per MAC", "batchnorm": "4 per element (2 without affine)",
          "norm": "layernorm module: 4 per element (2 without affine)",

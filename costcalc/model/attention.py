@@ -1,6 +1,7 @@
 """Attention in vision models: tokens from a feature map, a class token, learned position embeddings,
 multi-head self-attention (ViT), window and shifted-window attention (Swin V1 and V2), patch merging and
-stochastic depth. They register their kinds as `ops` does.
+stochastic depth. They register their kinds as `ops` does; `export` does not write them yet (it refuses a design
+holding one, naming the kind).
 
 Tokens are [L, C] (no batch); Swin keeps its maps [H, W, C]. Every attention's MACs are its parts, each
 a method the explain board prints: the q, k and v projections, QKᵀ, AV and the output projection.
@@ -41,6 +42,7 @@ class Tokens(Op):
     """A map [H, W, C] flattened to tokens [H·W, C] (ViT's `x.flatten(2).transpose(1, 2)`): no cost."""
 
     kind = "tokens"
+    exported = False
     category = "reshape"
 
     def infer(self, shape: Shape) -> Shape:
@@ -54,6 +56,7 @@ class ClassToken(Op):
     """A learned class token put before the tokens (ViT's `class_token`): [L, C] to [L + 1, C], C parameters."""
 
     kind = "class_token"
+    exported = False
     category = "reshape"
 
     def infer(self, shape: Shape) -> Shape:
@@ -70,6 +73,7 @@ class FirstToken(Op):
     """The first token's channels, [L, C] to [C] (ViT's `x[:, 0]`, the class token's output): no cost."""
 
     kind = "first_token"
+    exported = False
     category = "reshape"
 
     def infer(self, shape: Shape) -> Shape:
@@ -83,6 +87,7 @@ class PositionEmbedding(Op):
     counted as a bias."""
 
     kind = "position_embedding"
+    exported = False
     category = "norm"
 
     def infer(self, shape: Shape) -> Shape:
@@ -103,6 +108,7 @@ class Attention(Op):
     category = "dense"
     family = "conv"
     mixes_positions = True
+    exported = False
     heads: int = option(opt.positive_int)
     bias: bool = option(opt.boolean, True)
 
@@ -240,6 +246,7 @@ class PatchMerge(Op):
     [⌈H/2⌉, ⌈W/2⌉, 4C], an odd side padded with zeros first (torchvision's _patch_merging_pad): no cost."""
 
     kind = "patch_merge"
+    exported = False
     category = "reshape"
 
     def infer(self, shape: Shape) -> Shape:
@@ -254,6 +261,7 @@ class StochasticDepth(Op):
     identity at inference, so free."""
 
     kind = "stochastic_depth"
+    exported = False
     MAIN = "rate"
     category = "reshape"
     rate: float | None = option(opt.rate, None)

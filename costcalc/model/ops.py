@@ -66,6 +66,8 @@ class Op:
     """Its kind of kernel on a roofline chart: conv (data reused: convolutions, dense), depthwise, other."""
     mixes_positions: ClassVar[bool] = False
     """Whether each output reads every position of the input (a groupnorm's statistics)."""
+    exported: ClassVar[bool] = True
+    """Whether `export` writes it (ONNX, PyTorch, Keras); else it refuses the design, naming the kind."""
 
     @classmethod
     def option_fields(cls) -> dict:
