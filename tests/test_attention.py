@@ -58,3 +58,13 @@ def test_single_layers_as_each_tool_counts_them(row):
     assert sum(CONVENTIONS["ptflops"].count(facts).values()) == int(row["ptflops"])
     assert sum(CONVENTIONS["flops2x"].count(facts).values()) == int(row["flop_counter_mode"]) or \
         row["layer"].startswith("MultiheadAttention")  # FlopCounterMode counts the fused MHA 0 on CPU
+
+
+def test_export_refuses_an_attention_kind_in_one_line_naming_it():
+    from conftest import run
+
+    spec = SPECS / "torchvision" / "swins.yaml"
+    result = run("export", str(spec), "--to", "pytorch", "-o", "-")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"{spec}:34:15: swin_t/features.1/even/add_1/attention/attn (window_attention): export has "
+                          "no form for window_attention yet; report, explain and draw count it\n")
