@@ -309,14 +309,14 @@ def thop_resize(facts: Facts) -> dict[str, int]:
 
 def ptflops_self_attention(facts: Facts) -> dict[str, int]:
     """Its nn.MultiheadAttention hook: q scaled (L·C), projections with biases (3·L·C·(C + 1) and L·C·(C + 1),
-    the output bias counted even without one), QKᵀ, AV and the softmax (heads·L²)."""
+    the output bias counted even without one), QK^T, AV and the softmax (heads·L²)."""
     length, channels = facts.inp
     return {"dense": 4 * length * channels * (channels + 1) + 2 * length * length * channels + length * channels,
             "activation": facts.op.logits(facts.inp)}
 
 
 def ptflops_window_attention(facts: Facts) -> dict[str, int]:
-    """F.linear is not patched: the projections unseen. q.matmul(k) and attn.matmul(v) are (V2's `@` for QKᵀ is
+    """F.linear is not patched: the projections unseen. q.matmul(k) and attn.matmul(v) are (V2's `@` for QK^T is
     not), F.softmax is, and V2's bias MLP modules (Linear with bias, ReLU hooked twice, Linear)."""
     op, parts = facts.op, facts.op.parts(facts.inp)
     counts = {"dense": parts["av"] + (0 if op.cosine else parts["qk"]), "activation": op.logits(facts.inp)}
@@ -362,7 +362,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
          Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
          WindowAttention: macs(1), **FREE_TOKENS},
-        {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QKᵀ, AV, V2's "
+        {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QK^T, AV, V2's "
                              "bias MLP); self_attention: none (aten::_native_multi_head_attention, unsupported)",
          "batchnorm": "2 per element (1 without affine)",
          "norm": "layernorm, groupnorm: 5 per element (4 without scale)",
@@ -379,7 +379,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL),
          SelfAttention: ptflops_self_attention, WindowAttention: ptflops_window_attention},
         {**PER_MAC, "dense": "1 per MAC; self_attention: its hook, 4·L·C·(C + 1) + 2·L·L·C + L·C; window_attention: "
-                             "QKᵀ (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules",
+                             "QK^T (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules",
          "bias": "1 per output element; V2's bias MLP: 512 per relative position",
          "batchnorm": "2 per element (1 without affine)",
          "norm": "modules only: layernorm 1 per element; groupnorm 2 (1 without affine)",

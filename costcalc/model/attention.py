@@ -4,7 +4,7 @@ stochastic depth. They register their kinds as `ops` does; `export` does not wri
 holding one, naming the kind).
 
 Tokens are [L, C] (no batch); Swin keeps its maps [H, W, C]. Every attention's MACs are its parts, each
-a method the explain board prints: the q, k and v projections, QKᵀ, AV and the output projection.
+a method the explain board prints: the q, k and v projections, QK^T, AV and the output projection.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class PositionEmbedding(Op):
 @record
 class Attention(Op):
     """What self-attention and window attention share: q, k, v and output projections of C channels each, and
-    softmax(q·kᵀ/√d)·v per head over `span` keys per query."""
+    softmax(q·k^T/sqrt(d))·v per head over `span` keys per query."""
 
     category = "dense"
     family = "conv"
@@ -121,7 +121,7 @@ class Attention(Op):
         raise NotImplementedError
 
     def parts(self, inp: Shape) -> dict[str, int]:
-        """The MACs of each part: the projections by P·C·C, QKᵀ and AV by P·span·C (every head's d = C/heads)."""
+        """The MACs of each part: the projections by P·C·C, QK^T and AV by P·span·C (every head's d = C/heads)."""
         channels = inp[-1]
         head_size(self.kind, self.heads, channels)
         positions, span = self.queries(inp), self.span(inp)
@@ -139,7 +139,7 @@ class Attention(Op):
         return 4 * channels * channels + (4 * channels if self.bias else 0)
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        """Biases of the projections, q scaled by 1/√d, and the softmax of every logit."""
+        """Biases of the projections, q scaled by 1/sqrt(d), and the softmax of every logit."""
         positions = self.queries(inp)
         work = {"norm": positions * inp[-1], "activation": self.logits(inp)}
         if self.bias:
@@ -227,7 +227,7 @@ class WindowAttention(Attention):
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         """Beyond self-attention's: the position bias added to every logit, and the mask where shifted; V2's
         bias MLP (its bias and ReLU, then 16·sigmoid), and cosine attention's norms of q and k (3 per element:
-        a square, a sum, a division) and scale per logit, in place of q's 1/√d."""
+        a square, a sum, a division) and scale per logit, in place of q's 1/sqrt(d)."""
         work = Attention.work(self, inp, out)
         logits = self.logits(inp)
         work["bias"] = work.get("bias", 0) + logits * (1 + self.shifted(inp))
@@ -243,7 +243,7 @@ class WindowAttention(Attention):
 @record
 class PatchMerge(Op):
     """Swin's patch merging without its norm and linear: each 2×2 patch's channels concatenated, [H, W, C] to
-    [⌈H/2⌉, ⌈W/2⌉, 4C], an odd side padded with zeros first (torchvision's _patch_merging_pad): no cost."""
+    [ceil(H/2), ceil(W/2), 4C], an odd side padded with zeros first (torchvision's _patch_merging_pad): no cost."""
 
     kind = "patch_merge"
     exported = False

@@ -17,7 +17,7 @@ from ..model.attention import (
 from ..model.ops import Shape, format_shape
 from .formulas import NO_MACS, Board, Factor, Line, dims, f, formula
 
-PARTS_NOTE = ("MACs by part: the q, k and v projections (3·P·C·C), QKᵀ and AV (P·span·C each: every head's "
+PARTS_NOTE = ("MACs by part: the q, k and v projections (3·P·C·C), QK^T and AV (P·span·C each: every head's "
               "d = C/heads, summed over the heads) and the output projection (P·C·C)")
 
 
@@ -40,7 +40,7 @@ def self_attention(op: SelfAttention, inp: Shape, out: Shape) -> Board:
     return Board(f"self_attention, {op.heads} heads of {inp[-1] // op.heads} channels, on {format_shape(inp)} tokens",
                  (), (_macs(op, inp, (length,), (length,)), formula("params", *params), _work(op, inp, out)),
                  (f"{PARTS_NOTE}; P = span = L: every token attends to every token",
-                  "work: the projections' biases (4·L·C), q scaled by 1/√d (L·C) and the softmax of every logit "
+                  "work: the projections' biases (4·L·C), q scaled by 1/sqrt(d) (L·C) and the softmax of every logit "
                   "(heads·L·L, one operation per element as every activation)"))
 
 
@@ -53,8 +53,8 @@ def window_attention(op: WindowAttention, inp: Shape, out: Shape) -> Board:
         + ([((f("heads", op.heads),),)] if op.cosine else [])
     shift = f", shifted {format_shape(op.shift)}" if op.shifted(inp) else ""
     return Board(f"window_attention {format_shape(op.window)}{shift}, {op.heads} heads, on {format_shape(inp)}",
-                 (), (formula("Hp", ((f("⌈H/wh⌉", -(-inp[0] // op.window[0])), window[0]),)),
-                      formula("Wp", ((f("⌈W/ww⌉", -(-inp[1] // op.window[1])), window[1]),)),
+                 (), (formula("Hp", ((f("ceil(H/wh)", -(-inp[0] // op.window[0])), window[0]),)),
+                      formula("Wp", ((f("ceil(W/ww)", -(-inp[1] // op.window[1])), window[1]),)),
                       _macs(op, inp, positions, window), formula("params", *params), _work(op, inp, out)),
                  (f"{PARTS_NOTE}; P = Hp·Wp, the map padded to whole windows, span = wh·ww; T = (2wh − 1)(2ww − 1) "
                   "relative positions",
