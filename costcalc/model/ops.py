@@ -466,4 +466,4 @@ class ZeroPad(Op):
         return ONE, ONE, ONE, self.padding
 
 
-from . import attention, norms, resampling  # noqa: F401  the kinds of these modules register themselves in OPS
+from . import norms, resampling, attention  # noqa: F401, I001  the kinds of these modules register themselves in OPS
