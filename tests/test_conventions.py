@@ -279,15 +279,17 @@ def test_the_docs_example_is_current():
 
 
 EVERY_KIND = Path(__file__).parent / "data" / "every_kind.yaml"
+EVERY_ATTENTION_KIND = EVERY_KIND.with_name("every_kind_attention.yaml")
 
 
 def every_call_of_every_kind():
-    """(op, facts) for each layer kind and merge of every_kind.yaml, called each way its `torch` option allows."""
+    """(op, facts) for each layer kind and merge of every_kind.yaml and every_kind_attention.yaml, called each way
+    its `torch` option allows."""
     from dataclasses import replace
 
     from costcalc.count.conventions import EVERY_FORM, Facts
 
-    for row in analyze(load(EVERY_KIND)).designs[0].rows:
+    for row in (row for bed in (EVERY_KIND, EVERY_ATTENTION_KIND) for row in analyze(load(bed)).designs[0].rows):
         if row.role in ("layer", "merge"):
             for form in EVERY_FORM if hasattr(row.op, "torch") else ("module",):
                 op = replace(row.op, torch=form) if hasattr(row.op, "torch") else row.op

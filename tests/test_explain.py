@@ -14,7 +14,8 @@ from costcalc.teach.boards import EXPLAINERS, explainer
 from costcalc.teach.explain import board, explain, text
 
 EVERY_KIND = ROOT / "tests" / "data" / "every_kind.yaml"
-ALL_SPECS = sorted(SPECS.rglob("*.yaml")) + [EVERY_KIND]
+EVERY_ATTENTION_KIND = ROOT / "tests" / "data" / "every_kind_attention.yaml"
+ALL_SPECS = sorted(SPECS.rglob("*.yaml")) + [EVERY_KIND, EVERY_ATTENTION_KIND]
 ARITHMETIC = re.compile(r"^(?:ceil|floor|[\d,·()+−/ ])+$")
 
 
@@ -77,7 +78,8 @@ def test_printed_arithmetic_equals_the_result_it_states(analysis):
 
 
 def test_every_kind_and_merge_has_its_explainer_and_is_tested():
-    kinds = {row.kind for d in analyze(load(EVERY_KIND)).designs for row in d.rows if row.role in ("layer", "merge")}
+    kinds = {row.kind for bed in (EVERY_KIND, EVERY_ATTENTION_KIND) for d in analyze(load(bed)).designs
+             for row in d.rows if row.role in ("layer", "merge")}
     assert kinds == set(OPS) | set(MERGES)
     for cls in [*OPS.values(), *MERGES.values()]:
         assert explainer(cls.__new__(cls)) in EXPLAINERS.values()

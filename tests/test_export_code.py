@@ -6,13 +6,13 @@ import csv
 import math
 
 import pytest
-from conftest import ROOT, SEQUENCES_AND_CLIPS, SPECS, run
+from conftest import EXPORTABLE, ROOT, SPECS, run
 
 import costcalc
 
 REFERENCE = ROOT / "tests" / "data" / "reference" / "exports.tsv"
 DATA = ROOT / "tests" / "data"
-SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [
+SHIPPED = EXPORTABLE + [
     DATA / "every_kind.yaml", DATA / "every_kind_keras.yaml"]
 
 

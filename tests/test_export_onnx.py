@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SEQUENCES_AND_CLIPS, SPECS, run
+from conftest import EXPORTABLE, ROOT, SPECS, run
 
 import costcalc
 
@@ -22,8 +22,7 @@ LARGE = 10_000_000
 values and run; they are written with `--weights none` (shapes, no values) and checked but not run, unless
 COSTCALC_EXPORT_ALL=1 (docs/bridges.md). The smaller ones and tests/data/every_kind.yaml use every kind they use."""
 
-SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [
-    ROOT / "tests" / "data" / "every_kind.yaml"]
+SHIPPED = EXPORTABLE + [ROOT / "tests" / "data" / "every_kind.yaml"]
 
 
 def designs():

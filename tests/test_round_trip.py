@@ -6,14 +6,13 @@ parameters (trainable and non-trainable), MACs, FLOPs and output shape equal the
 """
 
 import pytest
-from conftest import ROOT, SEQUENCES_AND_CLIPS, SPECS, run
+from conftest import EXPORTABLE, ROOT, run
 
 import costcalc
 
 pytest.importorskip("onnx", reason="export and import of ONNX need the onnx extra: pip install 'costcalc[onnx]'")
 
-SHIPPED = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS] + [
-    ROOT / "tests" / "data" / "every_kind.yaml"]
+SHIPPED = EXPORTABLE + [ROOT / "tests" / "data" / "every_kind.yaml"]
 
 
 def designs():

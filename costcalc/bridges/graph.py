@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..count.engine import DesignResult, Row
+from ..errors import CostcalcError
 from ..device.traffic import dataflow
 from ..model.ops import Shape
 
@@ -51,6 +52,9 @@ def graph(design: DesignResult) -> Graph:
         start += "~"
     names, shapes, nodes = {0: start}, {start: design.input}, []
     for step in flow.steps:
+        if not getattr(step.row.op, "exported", True):
+            raise CostcalcError(f"{step.row.path} ({step.row.kind}): export has no form for {step.row.kind} yet; "
+                                "report, explain and draw count it", step.row.where)
         names[step.writes], shapes[step.row.path] = step.row.path, step.row.output
         nodes.append(Node(step.row, tuple(names[t] for t in step.reads), step.row.path))
     return Graph(design.name, start, design.input, tuple(nodes), names[flow.output], design.output, shapes)

@@ -17,6 +17,18 @@ from dataclasses import field
 from fractions import Fraction
 from typing import Callable
 
+from ..model.attention import (
+    CPB_HIDDEN,
+    Attention,
+    ClassToken,
+    FirstToken,
+    PatchMerge,
+    PositionEmbedding,
+    SelfAttention,
+    StochasticDepth,
+    Tokens,
+    WindowAttention,
+)
 from ..model.merges import MERGES, Add, Concat, Merge, Multiply
 from ..model.norms import GroupNorm, LayerNorm
 from ..model.ops import (
@@ -302,6 +314,33 @@ def thop_resize(facts: Facts) -> dict[str, int]:
     return {"resize": (11 if facts.op.mode == "bilinear" else 1) * facts.outputs}
 
 
+# ---- attention: the parts each tool sees (tests/data/reference/attention_layers.tsv) ------------
+
+def ptflops_self_attention(facts: Facts) -> dict[str, int]:
+    """Its nn.MultiheadAttention hook: q scaled (L·C), projections with biases (3·L·C·(C + 1) and L·C·(C + 1),
+    the output bias counted even without one), QK^T, AV and the softmax (heads·L²)."""
+    length, channels = facts.inp
+    return {"dense": 4 * length * channels * (channels + 1) + 2 * length * length * channels + length * channels,
+            "activation": facts.op.logits(facts.inp)}
+
+
+def ptflops_window_attention(facts: Facts) -> dict[str, int]:
+    """F.linear is not patched: the projections unseen. q.matmul(k) and attn.matmul(v) are (V2's `@` for QK^T is
+    not), F.softmax is, and V2's bias MLP modules (Linear with bias, ReLU hooked twice, Linear)."""
+    op, parts = facts.op, facts.op.parts(facts.inp)
+    counts = {"dense": parts["av"] + (0 if op.cosine else parts["qk"]), "activation": op.logits(facts.inp)}
+    if op.position_bias == "continuous":
+        counts["dense"] += parts["bias_mlp"]
+        counts["bias"] = op.offsets() * CPB_HIDDEN
+        counts["activation"] += 2 * op.offsets() * CPB_HIDDEN
+    return counts
+
+
+FREE_TOKENS = {Tokens: FREE, ClassToken: FREE, FirstToken: FREE, PositionEmbedding: FREE, PatchMerge: FREE,
+               StochasticDepth: FREE}
+"""Reshapes, concatenations, indexing and an addition: fvcore ignores them by name."""
+
+
 MODULE_FREE = seen(nothing, "module")
 """thop's zero_ops: modules it knows and counts 0 (nn.ReLU, nn.MaxPool2d)."""
 
@@ -323,14 +362,18 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     ),
     Convention(
         "flops2x", "2 per MAC and nothing else: the \"FLOPs\" most papers quote", 2,
-        {Sliding: macs(2), Dense: macs(2), Op: FREE, Merge: FREE}, {"conv": "2 per MAC", "dense": "2 per MAC"},
+        {Sliding: macs(2), Dense: macs(2), Attention: macs(2), Op: FREE, Merge: FREE},
+        {"conv": "2 per MAC", "dense": "2 per MAC (attention's too)"},
     ),
     Convention(
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
-         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE},
-        {**PER_MAC, "batchnorm": "2 per element (1 without affine)",
+         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
+         WindowAttention: macs(1), **FREE_TOKENS},
+        {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QK^T, AV, V2's "
+                             "bias MLP); self_attention: none (aten::_native_multi_head_attention, unsupported)",
+         "batchnorm": "2 per element (1 without affine)",
          "norm": "layernorm, groupnorm: 5 per element (4 without scale)",
          "pooling": "adaptive and global average: 1 per input element (x.mean: none)",
          "resize": "nearest: 1 per output element; bilinear: 4"},
@@ -342,11 +385,16 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          **{OPS[kind]: ptflops_activation(per_call) for kind, per_call in PTFLOPS_ACTIVATIONS.items()},
          Pool: seen(ptflops_pool, *BY_CALL), GlobalPool: seen(ptflops_pool, *BY_CALL),
          AdaptivePool: seen(ptflops_pool, *BY_CALL), LayerNorm: seen(ptflops_norm, "module"),
-         GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL)},
-        {**PER_MAC, "bias": "1 per output element", "batchnorm": "2 per element (1 without affine)",
+         GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL),
+         SelfAttention: ptflops_self_attention, WindowAttention: ptflops_window_attention},
+        {**PER_MAC, "dense": "1 per MAC; self_attention: its hook, 4·L·C·(C + 1) + 2·L·L·C + L·C; window_attention: "
+                             "QK^T (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules",
+         "bias": "1 per output element; V2's bias MLP: 512 per relative position",
+         "batchnorm": "2 per element (1 without affine)",
          "norm": "modules only: layernorm 1 per element; groupnorm 2 (1 without affine)",
          "activation": "relu, gelu, elu, prelu: module 2, functional 1 per element; relu6, swish, silu, softmax: 1; "
-                       "leaky_relu: module 1; others none",
+                       "leaky_relu: module 1; attention's softmax: 1 per logit; V2's bias MLP ReLU: 2 per element; "
+                       "others none",
          "pooling": "every pool: module 2, functional 1 per input element",
          "resize": "module 2, functional 1 per output element",
          "merge": "torch: functional (torch.add, torch.mul): (branches − 1) per output element"},

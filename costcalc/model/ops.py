@@ -68,6 +68,8 @@ class Op:
     """Its kind of kernel on a roofline chart: conv (data reused: convolutions, dense), depthwise, other."""
     mixes_positions: ClassVar[bool] = False
     """Whether each output reads every position of the input (a groupnorm's statistics)."""
+    exported: ClassVar[bool] = True
+    """Whether `export` writes it (ONNX, PyTorch, Keras); else it refuses the design, naming the kind."""
 
     @classmethod
     def option_fields(cls) -> dict:
@@ -481,4 +483,4 @@ class ZeroPad(Op):
         return ONE, ONE, ONE, self.padding
 
 
-from . import norms, resampling  # noqa: F401  the kinds of these modules register themselves in OPS
+from . import norms, resampling, attention  # noqa: F401, I001  the kinds of these modules register themselves in OPS

@@ -137,6 +137,7 @@ def activation(value) -> str | None:
 
 SLOPES = ("channel", "shared", "element")
 RESIZE_MODES = ("nearest", "bilinear")
+POSITION_BIASES = ("table", "continuous")
 
 
 def _one_of(value, values: tuple[str, ...]) -> str:
@@ -153,6 +154,11 @@ def slopes(value) -> str:
 
 def resize_mode(value) -> str:
     return _one_of(value, RESIZE_MODES)
+
+
+def position_bias(value) -> str:
+    """Window attention's relative position bias: Swin V1's table or V2's continuous MLP."""
+    return _one_of(value, POSITION_BIASES)
 
 
 def number(value) -> float:

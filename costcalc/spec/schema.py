@@ -74,6 +74,7 @@ CHECKERS = {
                        "a rate from 0 up to 1"),
     opt.slopes: lambda: ({"enum": list(opt.SLOPES)}, "channel, shared or element"),
     opt.resize_mode: lambda: ({"enum": list(opt.RESIZE_MODES)}, "nearest or bilinear"),
+    opt.position_bias: lambda: ({"enum": list(opt.POSITION_BIASES)}, "table or continuous"),
     opt.number: lambda: ({"type": "number"}, "a number"),
     opt.size: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]}, "[height, width], or one integer for both"),
     opt.non_negative_pair: lambda: ({"anyOf": [NON_NEGATIVE, *_list(NON_NEGATIVE, 2)]},

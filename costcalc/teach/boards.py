@@ -3,7 +3,7 @@
 `EXPLAINERS` maps an op or merge class to the small function that writes its board;
 subclasses (the pools, the activations) inherit theirs. This module holds the boards of model/ops.py's
 kinds and of the merges; each other module of kinds has its own (norm_boards.py for model/norms.py,
-resampling_boards.py for model/resampling.py), merged into `EXPLAINERS` here.
+resampling_boards.py for model/resampling.py, attention_boards.py for model/attention.py), merged into `EXPLAINERS` here.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..model.ops import (
     adaptive_windows,
     format_shape,
 )
-from . import norm_boards, resampling_boards
+from . import attention_boards, norm_boards, resampling_boards
 from .formulas import DROPPED, NO_MACS, Board, Factor, activation_text, dims, f, formula, window_lines, window_text
 
 
@@ -199,7 +199,7 @@ EXPLAINERS = {
     Conv: conv, Depthwise: depthwise, Separable: separable, Dense: dense, Pool: pool, GlobalPool: global_pool,
     AdaptivePool: adaptive_pool, BatchNorm: batchnorm, Activation: activation, Flatten: flatten,
     PReLU: prelu, Dropout: dropout, ZeroPad: zeropad, Concat: concat, Add: elementwise, Multiply: elementwise,
-    **norm_boards.EXPLAINERS, **resampling_boards.EXPLAINERS,
+    **norm_boards.EXPLAINERS, **resampling_boards.EXPLAINERS, **attention_boards.EXPLAINERS,
 }
 
 
