@@ -29,9 +29,9 @@ def measured_views(m: Measurement) -> list[View]:
                             "" if t.estimated_s is None else seconds(t.estimated_s),
                             "" if t.estimated_s is None else f"{100 * (t.estimated_s - t.measured_s) / t.measured_s:+.1f}%"
                             if t.measured_s else ""), False) for t in d.layers]
-            views.append(View(f"{d.name}: layers by {m.runtime}'s profiler", ("layer", "measured", "estimated", "error"),
+            views.append(View(f"{d.name}: layers as {m.runtime} times them", ("layer", "measured", "estimated", "error"),
                               layer_rows, right=(1, 2, 3),
-                              notes=("a layer folded into the one before it runs inside that one's node",)))
+                              notes=("a layer folded into the one before it runs inside that one's node",) * m.fused))
     return views
 
 
