@@ -4,8 +4,9 @@ installed. Times vary with the machine, so the tests check what is timed and how
 import importlib.util
 import json
 
+import jsonschema
 import pytest
-from conftest import run
+from conftest import ROOT, run
 
 from costcalc.device.measured import Timed
 from costcalc.errors import CostcalcError
@@ -29,6 +30,8 @@ def test_measure_prints_the_three_designs_measured_and_estimated():
 def test_measure_json_holds_every_design_and_its_layers():
     result = run("measure", SPEC, "--rounds", "1", "--layers", "--device", "a100", "--format", "json")
     data = json.loads(result.out)
+    schema = json.loads((ROOT / "costcalc" / "schemas" / "output-measure.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
     assert [d["name"] for d in data["designs"]] == ["standard", "bottleneck", "separable"]
     separable = data["designs"][2]
     assert {layer["path"] for layer in separable["layers"]} >= {"depthwise1", "conv2"}
