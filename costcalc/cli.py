@@ -660,7 +660,8 @@ RUNTIME_CHOICES = ("onnxruntime", "torch")
               help="Estimate on this device (default: this machine, measured now with numpy).")
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable), such as `devices calibrate --runtime` writes.")
-@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Run on this input instead of the spec's.")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+              help="Run on this input instead of the spec's.")
 @set_option
 @format_option(("text", "json", "csv", "markdown"))
 def measure_command(spec, runtime, designs, batch, threads, dtype, layers, rounds, device, devices_files, input_shape,

@@ -44,7 +44,8 @@ class OnnxRuntime(Runtime):
             options.enable_profiling = True
             options.profile_file_prefix = profile_prefix
         try:
-            session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+            session = onnxruntime.InferenceSession(model.SerializeToString(), options,
+                                                   providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own classes, one per failure
             raise CostcalcError(f"onnxruntime cannot run design {design.name} at batch {batch}: "
                                 f"{str(error).splitlines()[0][:200]}") from None

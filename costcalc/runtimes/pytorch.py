@@ -28,7 +28,7 @@ class TorchRuntime(Runtime):
         from ..bridges.pytorch_export import module_code
 
         namespace: dict = {"__name__": "costcalc_design"}
-        exec(compile(module_code(graph(design), design.name), "<costcalc design>", "exec"), namespace)  # noqa: S102
+        exec(compile(module_code(graph(design), design.name), "<costcalc design>", "exec"), namespace)
         torch.manual_seed(0)
         model = namespace["Model"]().eval()
         x = torch.randn(batch, *namespace["INPUT"][1:])

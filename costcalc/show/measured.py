@@ -16,21 +16,24 @@ def _about(m: Measurement) -> str:
             f"estimated on {m.device} ({m.device_origin}), {fused}")
 
 
+def _error(estimated: float | None, measured: float) -> str:
+    return "" if estimated is None or not measured else f"{100 * (estimated - measured) / measured:+.1f}%"
+
+
 def measured_views(m: Measurement) -> list[View]:
     rows = [((d.name, seconds(d.timed.median_s), f"{seconds(d.timed.low_s)} – {seconds(d.timed.high_s)}",
               seconds(d.estimated_s), f"{d.error_percent:+.1f}%"), False) for d in m.designs]
-    views = [View(f"measured on {m.runtime}, estimated on {m.device}", ("design", "measured", "rounds", "estimated",
-                                                                       "error"), rows, right=(1, 2, 3, 4),
-                  notes=(_about(m), f"measured: the median of {m.designs[0].timed.rounds} interleaved rounds after a "
-                                   "warm-up; rounds: the fastest and slowest round; error: estimated against measured"))]
+    notes = (_about(m), f"measured: the median of {m.designs[0].timed.rounds} interleaved rounds after a warm-up; "
+                        "rounds: the fastest and slowest round; error: estimated against measured")
+    views = [View(f"measured on {m.runtime}, estimated on {m.device}",
+                  ("design", "measured", "rounds", "estimated", "error"), rows, notes=notes, right=(1, 2, 3, 4))]
     for d in m.designs:
         if d.layers:
             layer_rows = [((t.path or "(runtime's own nodes)", seconds(t.measured_s),
                             "" if t.estimated_s is None else seconds(t.estimated_s),
-                            "" if t.estimated_s is None else f"{100 * (t.estimated_s - t.measured_s) / t.measured_s:+.1f}%"
-                            if t.measured_s else ""), False) for t in d.layers]
-            views.append(View(f"{d.name}: layers as {m.runtime} times them", ("layer", "measured", "estimated", "error"),
-                              layer_rows, right=(1, 2, 3),
+                            _error(t.estimated_s, t.measured_s)), False) for t in d.layers]
+            views.append(View(f"{d.name}: layers as {m.runtime} times them",
+                              ("layer", "measured", "estimated", "error"), layer_rows, right=(1, 2, 3),
                               notes=("a layer folded into the one before it runs inside that one's node",) * m.fused))
     return views
 
@@ -38,7 +41,8 @@ def measured_views(m: Measurement) -> list[View]:
 def measured_json(m: Measurement) -> str:
     designs = [{"name": d.name, "measured_s": d.timed.median_s, "low_s": d.timed.low_s, "high_s": d.timed.high_s,
                 "rounds": d.timed.rounds, "estimated_s": d.estimated_s, "error_percent": d.error_percent,
-                "layers": [{"path": t.path, "measured_s": t.measured_s, "estimated_s": t.estimated_s} for t in d.layers]}
+                "layers": [{"path": t.path, "measured_s": t.measured_s, "estimated_s": t.estimated_s}
+                           for t in d.layers]}
                for d in m.designs]
     return json_text({"costcalc": __version__, "format": JSON_FORMAT, "spec": m.spec, "runtime": m.runtime,
                       "version": m.version, "threads": m.threads, "batch": m.batch, "dtype": m.dtype, "fused": m.fused,
