@@ -675,8 +675,8 @@ def measure_command(spec, runtime, designs, batch, threads, dtype, layers, round
     \b
     Examples:
       costcalc measure examples/bottleneck_5x5
-      costcalc measure examples/bottleneck_5x5 --layers --devices calibrated.json --device this-machine-onnxruntime
-      costcalc measure examples/zoo/resnet50_torchvision --runtime torch --threads 2 --format json
+      costcalc measure examples/bottleneck_5x5 --design separable --layers --device a100
+      costcalc measure examples/bottleneck_5x5 --threads 2 --rounds 3 --format json
     """
     from .show import measured as shown
     from .tasks.measure import measure_file
