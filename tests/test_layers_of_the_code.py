@@ -20,8 +20,10 @@ LOWER = {
     "draw": {"base", "model", "count", "analyses", "show", "device"},
     "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
     "bridges": {"base", "model", "spec", "count", "device"},
-    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device", "bridges"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges"},
+    "runtimes": {"base", "model", "spec", "count", "device", "bridges"},
+    "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device", "bridges", "runtimes"},
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges",
+            "runtimes"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). A subpackage is its own
 layer; a top-level module is `cli` if it is an entry point (ENTRY_POINTS), else `base` (errors, safe, ...,

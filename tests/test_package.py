@@ -89,6 +89,9 @@ COMMANDS = [
     ["import", "keras.json", "--input", "224,224,3"],
     ["examples"],
 ]
+WITHOUT_EXTRAS = {("measure", "spec.yaml"): "costcalc measure --runtime onnxruntime needs onnxruntime, which is not "
+                                             "installed: pip install 'costcalc[runtime]'\n"}
+"""Commands that need an extra the plain wheel lacks, and the one line each says instead."""
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -99,6 +102,13 @@ def test_every_command_runs_from_the_installed_wheel(installed, tmp_path, comman
     done = subprocess.run([str(installed / "costcalc"), *command], cwd=tmp_path, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout
+
+
+@pytest.mark.parametrize("command", WITHOUT_EXTRAS)
+def test_a_command_whose_extra_is_missing_says_what_to_install(installed, tmp_path, command):
+    shutil.copy(SPEC, tmp_path / "spec.yaml")
+    done = subprocess.run([str(installed / "costcalc"), *command], cwd=tmp_path, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (2, WITHOUT_EXTRAS[command])
 
 
 def test_the_wheel_runs_every_command_and_subcommand():
@@ -113,7 +123,8 @@ def test_the_wheel_runs_every_command_and_subcommand():
             if isinstance(command, click.Group):
                 yield from names(command, (*prefix, name))
 
-    run = {tuple(command[:2]) for command in COMMANDS} | {tuple(command[:1]) for command in COMMANDS}
+    commands = [*COMMANDS, *map(list, WITHOUT_EXTRAS)]
+    run = {tuple(command[:2]) for command in commands} | {tuple(command[:1]) for command in commands}
     assert sorted(set(names(main)) - run) == []
 
 

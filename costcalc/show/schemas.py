@@ -165,6 +165,16 @@ def sweep() -> dict:
         "largest_that_fits": nullable(variant)})
 
 
+def measure() -> dict:
+    layer = record({"path": TEXT, "measured_s": NUMBER, "estimated_s": nullable(NUMBER)})
+    design = record({"name": TEXT, "measured_s": NUMBER, "low_s": NUMBER, "high_s": NUMBER, "rounds": COUNT,
+                     "estimated_s": NUMBER, "error_percent": NUMBER, "layers": array(layer)})
+    return document("costcalc measure --format json", {
+        **STAMP, "spec": TEXT, "runtime": {"enum": ["onnxruntime", "torch"]}, "version": TEXT, "threads": COUNT,
+        "batch": COUNT, "dtype": TEXT, "fused": {"type": "boolean"}, "device": TEXT, "device_origin": TEXT,
+        "designs": array(design)})
+
+
 SCHEMAS = {"report": report, "convention-diff": convention_diff, "compare": compare, "check": check, "diff": diff,
-           "conventions": conventions, "devices": devices, "sweep": sweep}
+           "conventions": conventions, "devices": devices, "sweep": sweep, "measure": measure}
 """Each output's name (its file: costcalc/schemas/output-NAME.schema.json) and the function that builds its schema."""

@@ -1,0 +1,70 @@
+"""PyTorch (CPU, eval mode, no_grad): a design as `costcalc export --to pytorch` writes it, run eagerly.
+torch is never a costcalc dependency; it is imported here only, when asked for."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ..count.engine import DesignResult
+from . import Runtime
+
+
+class TorchRuntime(Runtime):
+    name = "torch"
+
+    def __init__(self, threads: int):
+        import torch
+
+        super().__init__(threads)
+        self.version = torch.__version__
+        torch.set_num_threads(threads)
+
+    def module(self, design: DesignResult, batch: int):
+        """The design's nn.Module (eval mode, seeded weights), its PATHS and an input of the batch."""
+        import torch
+
+        from ..bridges.graph import graph
+        from ..bridges.pytorch_export import module_code
+
+        namespace: dict = {"__name__": "costcalc_design"}
+        exec(compile(module_code(graph(design), design.name), "<costcalc design>", "exec"), namespace)
+        torch.manual_seed(0)
+        model = namespace["Model"]().eval()
+        x = torch.randn(batch, *namespace["INPUT"][1:])
+        return model, namespace["PATHS"], x
+
+    def build(self, design: DesignResult, batch: int = 1) -> Callable[[], object]:
+        import torch
+
+        model, _, x = self.module(design, batch)
+
+        def run():
+            with torch.no_grad():
+                return model(x)
+
+        return run
+
+    def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
+        """Each row's mean time per run, between forward hooks before and after its module; what `forward` does
+        outside the modules (merges, padding) goes under ""."""
+        import torch
+
+        model, paths, x = self.module(design, batch)
+        spent: dict[str, float] = {}
+        started: dict[str, float] = {}
+        for attribute, path in paths.items():
+            layer = getattr(model, attribute)
+            layer.register_forward_pre_hook(lambda _m, _i, path=path: started.__setitem__(path, time.perf_counter()))
+            layer.register_forward_hook(lambda _m, _i, _o, path=path: spent.__setitem__(
+                path, spent.get(path, 0.0) + time.perf_counter() - started[path]))
+        with torch.no_grad():
+            model(x)
+            spent.clear()
+            start = time.perf_counter()
+            for _ in range(runs):
+                model(x)
+            whole = time.perf_counter() - start
+        found = {path: seconds / runs for path, seconds in spent.items()}
+        found[""] = max(0.0, whole / runs - sum(found.values()))
+        return found

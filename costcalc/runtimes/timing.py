@@ -1,0 +1,42 @@
+"""Timing calls on a loaded machine: a warm-up, then rounds that interleave the calls, so that a slow spell
+of the machine falls on every call alike; each call's figure is the median of its rounds' medians."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+from ..device.measured import Timed
+
+
+def median_seconds(run: Callable[[], object], calls: int) -> float:
+    """The median time of `calls` calls of `run`."""
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def calls_for(run: Callable[[], object], target_s: float = 0.05, most: int = 50) -> int:
+    """How many calls make a round of about `target_s` (at least 3), from one warm-up call's time."""
+    start = time.perf_counter()
+    run()
+    once = max(time.perf_counter() - start, 1e-7)
+    return max(3, min(most, int(target_s / once)))
+
+
+def interleaved(runs: dict[str, Callable[[], object]], rounds: int = 7, target_s: float = 0.05) -> dict[str, Timed]:
+    """Each call timed in `rounds` rounds, the calls in a rotated order in each, after two warm-up calls each."""
+    names = list(runs)
+    calls = {}
+    for name in names:
+        runs[name]()
+        calls[name] = calls_for(runs[name], target_s)
+    medians: dict[str, list[float]] = {name: [] for name in names}
+    for index in range(rounds):
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            medians[name].append(median_seconds(runs[name], calls[name]))
+    return {name: Timed(statistics.median(found), min(found), max(found), rounds) for name, found in medians.items()}

@@ -1,0 +1,87 @@
+"""costcalc measure: designs timed on onnxruntime (a test extra, run in CI) beside their estimates; torch where
+installed. Times vary with the machine, so the tests check what is timed and how it is shown, not the figures."""
+
+import importlib.util
+import json
+
+import jsonschema
+import pytest
+from conftest import ROOT, run
+
+from costcalc.device.measured import Timed
+from costcalc.errors import CostcalcError
+from costcalc.runtimes import need, path_of
+from costcalc.tasks.measure import MAX_MEASURED, measure_designs
+
+SPEC = "specs/bottleneck_5x5.yaml"
+
+
+def test_measure_prints_the_three_designs_measured_and_estimated():
+    result = run("measure", SPEC, "--rounds", "2", "--device", "a100")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "measured on onnxruntime, estimated on a100"
+    for design in ("standard", "bottleneck", "separable"):
+        (row,) = [line for line in lines if line.startswith(f"│ {design} ")]
+        assert row.count(" ms") + row.count(" µs") >= 4 and row.rstrip(" │").endswith("%")
+    assert "onnxruntime" in lines[-2] and "1 thread, batch 1, float32; estimated on a100 (built-in)" in lines[-2]
+
+
+def test_measure_json_holds_every_design_and_its_layers():
+    result = run("measure", SPEC, "--rounds", "1", "--layers", "--device", "a100", "--format", "json")
+    data = json.loads(result.out)
+    schema = json.loads((ROOT / "costcalc" / "schemas" / "output-measure.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert [d["name"] for d in data["designs"]] == ["standard", "bottleneck", "separable"]
+    separable = data["designs"][2]
+    assert {layer["path"] for layer in separable["layers"]} >= {"depthwise1", "conv2"}
+    assert all(d["measured_s"] > 0 and d["estimated_s"] > 0 for d in data["designs"])
+    assert (data["runtime"], data["threads"], data["batch"], data["fused"]) == ("onnxruntime", 1, 1, True)
+
+
+def test_measure_csv_and_a_batch():
+    result = run("measure", SPEC, "--rounds", "1", "-d", "bottleneck", "--batch", "2", "--device", "a100",
+                 "--format", "csv")
+    header, row = result.out.splitlines()
+    assert header == "design,path,measured_s,low_s,high_s,estimated_s,error_percent"
+    assert row.startswith("bottleneck,,")
+
+
+def test_more_designs_than_the_limit_are_refused():
+    with pytest.raises(CostcalcError) as error:
+        measure_designs([None] * (MAX_MEASURED + 1), None, None, "", SPEC)
+    assert str(error.value) == ("17 designs or variants to measure, more than 16: each is timed for seconds; "
+                                "pick fewer with --design, or fewer --vary values")
+
+
+def test_a_runtime_node_maps_to_its_row_by_path():
+    paths = ["conv1", "conv10", "layer1.0/add/residual/conv1"]
+    assert path_of("conv1_nchwc", paths) == "conv1"
+    assert path_of("conv10", paths) == "conv10"
+    assert path_of("layer1.0/add/residual/conv1:Relu", paths) == "layer1.0/add/residual/conv1"
+    assert path_of("ReorderInput", paths) is None
+
+
+def test_the_spread_of_rounds():
+    assert Timed(2.0, 1.5, 2.5, 3).spread_percent == 50.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")
+def test_without_torch_measure_says_what_to_install():
+    result = run("measure", SPEC, "--runtime", "torch")
+    assert (result.code, result.err) == (
+        2, "costcalc measure --runtime torch needs torch, which is not installed: pip install torch\n")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed: the torch runtime")
+def test_measure_on_torch():
+    result = run("measure", SPEC, "--runtime", "torch", "--rounds", "1", "--layers", "--device", "a100",
+                 "--format", "json")
+    data = json.loads(result.out)
+    assert [d["name"] for d in data["designs"]] == ["standard", "bottleneck", "separable"]
+    assert (data["runtime"], data["fused"]) == ("torch", False)
+
+
+def test_an_unknown_runtime_is_one_line():
+    with pytest.raises(CostcalcError, match="'tvm' is not a runtime; one of onnxruntime, torch"):
+        need("tvm", "costcalc measure")
