@@ -14,7 +14,6 @@ docs/conventions.md gives them with that evidence.
 from __future__ import annotations
 
 from dataclasses import field
-from fractions import Fraction
 from typing import Callable
 
 from ..model.merges import MERGES, Add, Concat, Merge, Multiply
@@ -265,6 +264,8 @@ def thop_adaptive_average(facts: Facts) -> dict[str, int]:
         window = (inp[0] / out[0]) * (inp[1] / out[1]) if len(out) == 3 else inp[0] * inp[1]
         return {"pooling": int((window + 1) * facts.outputs)}
     except OverflowError:  # beyond a float's range, where thop itself fails: the same formula, exactly
+        from fractions import Fraction
+
         window = Fraction(inp[0], out[0]) * Fraction(inp[1], out[1]) if len(out) == 3 else inp[0] * inp[1]
     return {"pooling": int((window + 1) * facts.outputs)}
 
