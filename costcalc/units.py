@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .limits import MAX_FIGURE_DIGITS
 from .safe import brief
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 COUNT_SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 BYTE_SUFFIXES = {
@@ -47,6 +50,8 @@ def _exact(number: str, value) -> Fraction:
     number = number.replace("_", "")
     if len(number) > MAX_FIGURE_DIGITS:
         raise _too_long()
+    from fractions import Fraction
+
     return Fraction(number)
 
 

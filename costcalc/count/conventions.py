@@ -14,8 +14,7 @@ docs/conventions.md gives them with that evidence.
 from __future__ import annotations
 
 from dataclasses import field
-from fractions import Fraction
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..model.attention import (
     CPB_HIDDEN,
@@ -56,6 +55,9 @@ from ..model.ops import (
 from ..model.resampling import ConvTranspose, Crop, Resize
 from ..record import record
 from ..varying import anywhere
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", "resize", "merge")
 EVERY_FORM = ("module", "functional", "operator")  # the values of the option `torch`
@@ -276,6 +278,8 @@ def thop_adaptive_average(facts: Facts) -> dict[str, int]:
     try:
         return {"pooling": int((_window(inp, out, lambda a, b: a / b) + 1) * facts.outputs)}
     except OverflowError:  # beyond a float's range, where thop itself fails: the same formula, exactly
+        from fractions import Fraction
+
         return {"pooling": int((_window(inp, out, Fraction) + 1) * facts.outputs)}
 
 

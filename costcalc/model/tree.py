@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import field
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..errors import Where
 from ..record import record
 from ..units import decimal_text
 from .merges import Merge
 from .ops import Op, Shape
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 @record
