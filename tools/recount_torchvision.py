@@ -172,6 +172,7 @@ def recount_sizes(name, side):
 
 def print_two_sizes():
     import datetime
+
     import fvcore
     import torch
     import torchvision

@@ -13,9 +13,9 @@ docs/conventions.md gives them with that evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
 from fractions import Fraction
-from typing import Callable
 
 from ..model.merges import MERGES, Add, Concat, Merge, Multiply
 from ..model.norms import GroupNorm, LayerNorm

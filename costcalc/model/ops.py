@@ -464,4 +464,4 @@ class ZeroPad(Op):
         return ONE, ONE, ONE, self.padding
 
 
-from . import norms, resampling  # noqa: F401  the kinds of these modules register themselves in OPS
+from . import norms, resampling  # noqa: E402, F401  last (they import this module): their kinds register in OPS
