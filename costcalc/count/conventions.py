@@ -50,14 +50,14 @@ KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", 
 EVERY_FORM = ("module", "functional", "operator")  # the values of the option `torch`
 
 
-O = TypeVar("O", bound="Op | Merge", covariant=True)
+OpT = TypeVar("OpT", bound="Op | Merge", covariant=True)
 
 
 @record
-class Facts(Generic[O]):
-    """What a rule may read about one layer or merge; `O`, its class, is what the rule is looked up by."""
+class Facts(Generic[OpT]):
+    """What a rule may read about one layer or merge; `OpT`, its class, is what the rule is looked up by."""
 
-    op: O
+    op: OpT
     inp: Shape
     out: Shape
     macs: int
