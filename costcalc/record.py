@@ -9,9 +9,17 @@ writes a class's __init__ when its first instance is made.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # tells type checkers that a record is a frozen dataclass (PEP 681); nothing at run time
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_):
+        return lambda decorator: decorator
 
 
+@dataclass_transform(frozen_default=True, kw_only_default=False, field_specifiers=(field,))
 def record(cls=None, /, *, kw_only: bool = False):
     """`@dataclass(frozen=True, slots=True)` without generated code; `kw_only` as dataclass's."""
 

@@ -1,8 +1,8 @@
 """Booleans (format 1.2): `true` / `false` as parameters, in `--set` and `--vary`, and in expressions."""
 
 import pytest
-
 from conftest import run
+
 from costcalc import analyze, loads
 
 SPEC = """\

@@ -14,9 +14,9 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import run
 from test_hostile import HEAD, refused, refused_quickly
 
-from conftest import run
 from costcalc.limits import MAX_DESIGNS, MAX_STRING_CHARS
 
 # --- Wrong YAML types where a body or a list of layers belongs ------------------------------------

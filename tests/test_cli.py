@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import SPECS, run
 
 BOTTLENECK = str(SPECS / "bottleneck_5x5.yaml")

@@ -8,10 +8,10 @@ for this Python: 1.24 stops at 3.11), and runs the tests of parsing, errors, tab
 import re
 import subprocess
 import sys
-import tomllib
 import venv
 
 import pytest
+import tomllib
 from conftest import ROOT
 
 TESTS = [f"tests/test_{name}.py" for name in ("hostile", "errors", "width", "cli", "sweep", "stdin")]

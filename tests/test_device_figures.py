@@ -7,11 +7,11 @@ import json
 from math import log2
 
 import pytest
+from conftest import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import costcalc.device.kernels as kernels
-from conftest import run
 from costcalc.device.kernels import NEAR, Samples
 
 DEVICE = "{tflops: {float32: 10}, bandwidth_gbs: 100, source: x, FIGURE}"

@@ -4,7 +4,6 @@ import json
 import subprocess
 
 import pytest
-
 from conftest import ROOT, run
 
 OLD, NEW = "specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"
@@ -37,7 +36,7 @@ def test_totals_old_new_and_percent():
 
 def test_layers_that_changed_most_biggest_first():
     data = json.loads(run("diff", OLD, NEW, "--format", "json").out)
-    layers = {d["name"]: [(l["path"], l["old"] and l["old"]["macs"], l["new"] and l["new"]["macs"]) for l in d["layers"]]
+    layers = {d["name"]: [(x["path"], x["old"] and x["old"]["macs"], x["new"] and x["new"]["macs"]) for x in d["layers"]]
               for d in data["designs"]}
     assert layers["bottleneck"] == [("conv2", 10_035_200, 28 * 28 * 32 * 24 * 25), ("conv1", 2_408_448, 3_612_672),
                                     ("relu3", None, 0)]

@@ -172,8 +172,8 @@ def test_named_tensors_get_their_own_edges_around_what_they_skip():
 
 
 def test_the_roofline_puts_every_layer_under_the_roof_and_depthwise_under_the_memory_roof():
-    from costcalc.device.profiles import builtin_devices
     from costcalc.device.figures import on_device
+    from costcalc.device.profiles import builtin_devices
     from costcalc.device.settings import DeviceSettings
     from costcalc.draw.roofline_chart import points, roofline_svg
 

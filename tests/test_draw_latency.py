@@ -8,9 +8,9 @@ from conftest import SPECS, run
 from test_draw import at_root, design  # noqa: F401 (at_root: every test runs at the repository's root)
 
 from costcalc import analyze, loads
-from costcalc.device.profiles import builtin_devices
 from costcalc.device.figures import on_device
 from costcalc.device.latency import latency
+from costcalc.device.profiles import builtin_devices
 from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
 from costcalc.draw.geometry import CHAR_W, diagram_of

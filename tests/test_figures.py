@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import SPECS, run
+
 from costcalc import analyze, load, loads
 
 # spec, design, output, MACs, trainable params: counted by running Keras / PyTorch equivalents.

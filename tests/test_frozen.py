@@ -1,8 +1,8 @@
 """`trainable: false` (format 1.2): frozen weights on layers, block calls, branches and defaults, in every figure."""
 
 import pytest
-
 from conftest import run
+
 from costcalc import analyze, loads
 from costcalc.device.training import training
 

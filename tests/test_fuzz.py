@@ -6,10 +6,9 @@ one positioned line, and outputs that cannot be turned against their reader.
 """
 
 import pytest
+from conftest import run
 from fuzzing import SECONDS, Case, cases, output_format, output_problems, run_case
 from hypothesis import HealthCheck, given, seed, settings
-
-from conftest import run
 
 EXAMPLES = 400
 

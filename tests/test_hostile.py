@@ -14,8 +14,8 @@ import time
 
 import pytest
 import yaml
-
 from conftest import run
+
 from costcalc.limits import MAX_FILE_BYTES
 from costcalc.spec import yamlload
 

@@ -15,11 +15,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import run
 from fuzzing import CONTROL, MARKDOWN_TAGS, output_format, output_problems, render_markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run
 from costcalc.safe import github_text, json_visible, markdown_text, xml_text
 
 TERMINAL = "\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07\x1b]8;;https://e.vil\x07link\x1b]8;;\x07\x1b[2J\x9b2J\u202e"

@@ -1,8 +1,8 @@
 """Spec parameters (`params:`) and `--set NAME=VALUE`: seen by every expression, checked by name and value."""
 
 import pytest
-
 from conftest import run
+
 from costcalc import analyze, loads
 
 SPEC = """\

@@ -8,8 +8,8 @@ import sys
 import pytest
 from conftest import ROOT, run
 
-from costcalc.device.profiles import builtin_devices
 from costcalc.count.engine import analyze
+from costcalc.device.profiles import builtin_devices
 from costcalc.device.published import SHARES, Published, estimate, fit, layers
 from costcalc.device.settings import DeviceSettings
 from costcalc.spec.reader import load

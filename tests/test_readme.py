@@ -5,7 +5,6 @@ import shlex
 from dataclasses import dataclass
 
 import pytest
-
 from conftest import ROOT, run
 
 README = ROOT / "README.md"

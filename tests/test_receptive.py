@@ -160,9 +160,10 @@ def test_explain_writes_the_recurrence_with_the_numbers_put_in(monkeypatch):
 @pytest.mark.parametrize("spec", ["specs/zoo/vgg16.yaml", "specs/googlenet_3a.yaml", "specs/zoo/resnet50_keras.yaml",
                                   "specs/zoo/inception_v3_torchvision.yaml"])
 def test_every_receptive_field_line_states_the_field_the_report_gives(spec):
+    from test_explain import ARITHMETIC, evaluate
+
     from costcalc.analyses.receptive import receptive_steps
     from costcalc.teach.explain import explain, text
-    from test_explain import ARITHMETIC, evaluate
     analysis = analyze(load(SPECS.parent / spec))
     for design in analysis.designs:
         steps = receptive_steps(design)

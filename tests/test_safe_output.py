@@ -15,8 +15,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import run
+
 from costcalc.safe import brief, csv_cell, github_data, github_property, markdown_text, one_line, visible
 
 NAMES = ["=HYPERLINK(\"http://e.vil\",\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\x1b[2J\x1b[32mPASS",

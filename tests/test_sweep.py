@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SPECS, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import as_yaml, examples, ints, specs
 
-from conftest import SPECS, run
 from costcalc import analyze, loads
 from costcalc.errors import CostcalcError
 from costcalc.sweep import evaluate

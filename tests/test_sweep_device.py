@@ -5,8 +5,8 @@ import io
 import json
 
 import pytest
-
 from conftest import run
+
 from costcalc.errors import CostcalcError
 from costcalc.sweep.device import OnDevice
 from costcalc.sweep.run import sweep

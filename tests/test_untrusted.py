@@ -4,9 +4,9 @@ items 13 and 14): each is one positioned line and exit 2, or bounded work, count
 import time
 
 import pytest
+from conftest import run
 
 import costcalc.sweep.evaluate as evaluate
-from conftest import run
 
 SWEEP = "input: [8, 8, 3]\nparams: {q: 1.0, f: 4, n: 1}\nlayers: [{conv: {filters: $f, kernel: 3}}, " \
         "{dropout: {rate: '${q / 10}'}}, {relu: {repeat: $n}}]\n"

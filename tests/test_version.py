@@ -1,7 +1,6 @@
 """`version:` (format 1.2): a spec may say the format it is written for; 1.0 and 1.1 specs read as before."""
 
 import pytest
-
 from conftest import run
 
 

@@ -11,8 +11,8 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from conftest import SPECS, run
+
 from costcalc import analyze, load
 
 REFERENCE = Path(__file__).parent / "data" / "reference"

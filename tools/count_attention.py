@@ -121,11 +121,11 @@ def layer_row(label, module, x):
 
 def header(what):
     import datetime
+    from importlib.metadata import version
 
     import fvcore
     import torch
     import torchvision
-    from importlib.metadata import version
     print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}, "
           f"ptflops {version('ptflops')}, thop {version('thop')}: weights=None, eval mode, batch 1, CPU; measured by "
           f"python tools/count_attention.py {what} on {datetime.date.today().isoformat()}.")

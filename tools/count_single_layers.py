@@ -20,8 +20,7 @@ import argparse
 import copy
 import sys
 
-from recount_torchvision import (fvcore_counts, missing_packages, ptflops_macs,
-                                 quiet, thop_macs)
+from recount_torchvision import fvcore_counts, missing_packages, ptflops_macs, quiet, thop_macs
 
 COLUMNS = ["op", "layer", "in_shape", "out_shape", "in_elems", "out_elems",
            "macs", "fvcore", "ptflops", "ptflops_aten", "thop", "no_rule"]

@@ -11,7 +11,6 @@ before (the assumed 0.5 / 0.7 / 5 µs) and after the fit. No framework needed:
 import csv
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

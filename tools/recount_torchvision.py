@@ -264,6 +264,7 @@ def print_video(names):
 
 def print_two_sizes(names=None):
     import datetime
+
     import fvcore
     import torch
     import torchvision

@@ -55,10 +55,11 @@ class Verdict:
     @property
     def allowed(self) -> str:
         """The growth allowed, an amount in the metric's unit: `+10%`, `+0`, `+500 µs`, `+64.0 KiB`."""
-        unit = UNITS.get(self.metric, "")
-        if self.growth.percent is not None or not unit:
-            return str(self.growth)
-        return f"+{quantity(self.growth.amount, unit)}"
+        unit, growth = UNITS.get(self.metric, ""), self.growth
+        assert growth is not None, "only a growth limit allows growth"
+        if growth.percent is not None or growth.amount is None or not unit:
+            return str(growth)
+        return f"+{quantity(growth.amount, unit)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,9 @@ def evaluate(spec: Spec, analysis: Analysis, flags: dict[str, int], baseline: To
         for metric, limit in limits.items():
             verdicts.append(Verdict(name, metric, figures[metric], limit.value, limit.where,
                                     device=device if metric == "latency" else None))
-        if growth and name not in baseline:
+        if baseline is None or not growth:  # growth is limited against a baseline only
+            continue
+        if name not in baseline:
             no_baseline.append(name)
             continue
         for metric, allowed in growth.items():

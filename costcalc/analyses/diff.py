@@ -102,7 +102,7 @@ def layer_changes(old: DesignResult, new: DesignResult) -> list[LayerChange]:
         was, now = before.get(path), after.get(path)
         if was and now and was.kind == now.kind and was.cost == now.cost:
             continue
-        changes.append(LayerChange(path, (now or was).kind, was and was.cost, now and now.cost))
+        changes.append(LayerChange(path, (now or before[path]).kind, was and was.cost, now and now.cost))
     return sorted(changes, key=lambda c: tuple(-abs(c.delta(m)) for m in RANKING))
 
 
@@ -121,7 +121,7 @@ def diff(old: Analysis, new: Analysis, designs=(), top: int = 10) -> Diff:
                             hint=f"designs: {', '.join(dict.fromkeys(old_names + new_names))}")
     if len(designs) == 2 and designs[0] in old_names and designs[1] in new_names and (
             designs[0] not in new_names or designs[1] not in old_names):  # a pair, old design then new
-        return diff_designs(old, *designs, top=top, new=new)
+        return diff_designs(old, designs[0], designs[1], top=top, new=new)
     keep = (lambda name: name in designs) if designs else (lambda name: True)
     both = [name for name in old_names if name in new_names and keep(name)]
     return Diff(

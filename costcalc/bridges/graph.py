@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from ..count.engine import DesignResult, Row
-from ..errors import CostcalcError
 from ..device.traffic import dataflow
+from ..errors import CostcalcError
 from ..model.ops import Shape
 
 INPUT = "input"

@@ -13,8 +13,9 @@ docs/conventions.md gives them with that evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..model.attention import (
     CPB_HIDDEN,
@@ -29,7 +30,7 @@ from ..model.attention import (
     WindowAttention,
 )
 from ..model.merges import MERGES, Add, Concat, Merge, Multiply
-from ..model.norms import GroupNorm, LayerNorm
+from ..model.norms import GroupNorm, LayerNorm, Norm
 from ..model.ops import (
     OPS,
     AdaptiveAvgPool,
@@ -63,11 +64,14 @@ KINDS = ("conv", "dense", "bias", "batchnorm", "norm", "activation", "pooling", 
 EVERY_FORM = ("module", "functional", "operator")  # the values of the option `torch`
 
 
-@record
-class Facts:
-    """What a rule may read about one layer or merge."""
+OpT = TypeVar("OpT", bound="Op | Merge", covariant=True)
 
-    op: Op | Merge
+
+@record
+class Facts(Generic[OpT]):
+    """What a rule may read about one layer or merge; `OpT`, its class, is what the rule is looked up by."""
+
+    op: OpT
     inp: Shape
     out: Shape
     macs: int
@@ -82,7 +86,7 @@ class Facts:
         return numel(self.out)
 
 
-Counter = Callable[[Facts], dict[str, int]]
+Counter = Callable[[Facts[Any]], dict[str, int]]  # a rule's function reads the facts of the classes it is for
 
 
 @record
@@ -98,7 +102,7 @@ def seen(count: Counter, *forms: str) -> Rule:
     return Rule(count, forms)
 
 
-def nothing(facts: Facts) -> dict[str, int]:
+def nothing(facts: Facts[Op | Merge]) -> dict[str, int]:
     return {}
 
 
@@ -133,7 +137,7 @@ class Convention:
                 return found if isinstance(found, Rule) else Rule(found)
         return None
 
-    def count(self, facts: Facts) -> dict[str, int]:
+    def count(self, facts: Facts[Op | Merge]) -> dict[str, int]:
         """Counts by operation kind (zeros left out) for one layer or merge."""
         rule = self.rule(type(facts.op))
         if rule is None or call_form(facts.op) not in rule.forms:
@@ -183,26 +187,26 @@ def batchnorm(per_element: int) -> Counter:
 COSTCALC_WEIGHTS = {"bias": 1, "batchnorm": 2, "norm": 1, "activation": 1, "pooling": 1, "resize": 1, "merge": 1}
 
 
-def costcalc_rule(facts: Facts) -> dict[str, int]:
+def costcalc_rule(facts: Facts[Op | Merge]) -> dict[str, int]:
     counts = {kind: COSTCALC_WEIGHTS[kind] * n for kind, n in facts.work.items()}
-    if anywhere(facts.macs):
+    if anywhere(facts.macs) and isinstance(facts.op, Op):  # a merge has no MACs
         counts[facts.op.category] = 2 * facts.macs
     return counts
 
 
 # ---- fvcore: MACs, batchnorm 2·I (I without affine), adaptive average pooling I -------------
 
-def fvcore_average_pool(facts: Facts) -> dict[str, int]:
+def fvcore_average_pool(facts: Facts[GlobalPool | AdaptivePool]) -> dict[str, int]:
     """adaptive_avg_pool2d, as a module or a functional; not x.mean, nor adaptive_avg_pool1d or 3d (unsupported)."""
     return {"pooling": facts.inputs} if len(facts.inp) == 3 else {}
 
 
-def fvcore_norm(facts: Facts) -> dict[str, int]:
+def fvcore_norm(facts: Facts[Norm]) -> dict[str, int]:
     """aten::layer_norm and aten::group_norm: 5 per input element with a weight (γ), else 4."""
     return {"norm": (5 if facts.op.scale else 4) * facts.inputs}
 
 
-def fvcore_resize(facts: Facts) -> dict[str, int]:
+def fvcore_resize(facts: Facts[Resize]) -> dict[str, int]:
     """upsample_nearest2d: 1 per output element; upsample_bilinear2d: 4."""
     return {"resize": (4 if facts.op.mode == "bilinear" else 1) * facts.outputs}
 
@@ -225,7 +229,7 @@ def ptflops_activation(per_call: tuple[int, int]) -> Rule:
                 *(form for form, n in counts.items() if n))
 
 
-def ptflops_weighted(facts: Facts) -> dict[str, int]:
+def ptflops_weighted(facts: Facts[Sliding | Dense]) -> dict[str, int]:
     """A conv-like or dense module: its MACs, its bias and its activation module, if ptflops sees one."""
     op = facts.op
     counts = {op.category: facts.macs, "bias": facts.work.get("bias", 0)}
@@ -234,23 +238,23 @@ def ptflops_weighted(facts: Facts) -> dict[str, int]:
     return counts
 
 
-def ptflops_pool(facts: Facts) -> dict[str, int]:
+def ptflops_pool(facts: Facts[Pool | GlobalPool | AdaptivePool]) -> dict[str, int]:
     return {"pooling": {"module": 2, "functional": 1}[facts.op.torch] * facts.inputs}
 
 
-def ptflops_norm(facts: Facts) -> dict[str, int]:
+def ptflops_norm(facts: Facts[Norm]) -> dict[str, int]:
     """Modules only, through its batchnorm hook: 2 per element where the module has `affine` (GroupNorm),
     else 1 (LayerNorm, whose flag is named elementwise_affine)."""
     affine = facts.op.kind == "groupnorm" and (facts.op.center or facts.op.scale)
     return {"norm": (2 if affine else 1) * facts.inputs}
 
 
-def ptflops_resize(facts: Facts) -> dict[str, int]:
+def ptflops_resize(facts: Facts[Resize]) -> dict[str, int]:
     """nn.Upsample: its hook, then the F.interpolate it calls; each 1 per output element."""
     return {"resize": {"module": 2, "functional": 1}[facts.op.torch] * facts.outputs}
 
 
-def ptflops_merge(facts: Facts) -> dict[str, int]:
+def ptflops_merge(facts: Facts[Merge]) -> dict[str, int]:
     """torch.add and torch.mul: (branches − 1) per output element."""
     return {"merge": facts.work.get("merge", 0)}
 
@@ -261,18 +265,18 @@ def thop_softmax(elements: int, axis: int) -> int:
     return elements // axis * (3 * axis - 1)
 
 
-def thop_weighted(facts: Facts) -> dict[str, int]:
+def thop_weighted(facts: Facts[Sliding | Dense]) -> dict[str, int]:
     counts = {facts.op.category: facts.macs}
     if facts.op.activation == "softmax":
         counts["activation"] = thop_softmax(facts.outputs, facts.out[-1])
     return counts
 
 
-def thop_softmax_module(facts: Facts) -> dict[str, int]:
+def thop_softmax_module(facts: Facts[Op]) -> dict[str, int]:
     return {"activation": thop_softmax(facts.inputs, facts.inp[-1])}
 
 
-def thop_adaptive_average(facts: Facts) -> dict[str, int]:
+def thop_adaptive_average(facts: Facts[GlobalPool | AdaptivePool]) -> dict[str, int]:
     """int((Hin/Hout · Win/Wout + 1) · O) (a ratio per spatial axis), in floating point as thop computes it."""
     inp, out = facts.inp[:-1], facts.out[:-1]
     try:
@@ -294,26 +298,26 @@ def _window(inp: Shape, out: Shape, ratio: Callable) -> float | Fraction | int:
     return window
 
 
-def thop_average_pool(facts: Facts) -> dict[str, int]:
+def thop_average_pool(facts: Facts[Pool]) -> dict[str, int]:
     return {"pooling": facts.outputs}
 
 
-def thop_conv_transpose(facts: Facts) -> dict[str, int]:
+def thop_conv_transpose(facts: Facts[ConvTranspose]) -> dict[str, int]:
     """thop prices nn.ConvTranspose2d as a convolution: per output element, Cin/groups · kh·kw."""
     op = facts.op
     return {**thop_weighted(facts), "conv": facts.outputs * (facts.inp[2] // op.groups) * op.kernel[0] * op.kernel[1]}
 
 
-def thop_prelu(facts: Facts) -> dict[str, int]:
+def thop_prelu(facts: Facts[PReLU]) -> dict[str, int]:
     return {"activation": facts.inputs}
 
 
-def thop_layernorm(facts: Facts) -> dict[str, int]:
+def thop_layernorm(facts: Facts[LayerNorm]) -> dict[str, int]:
     """nn.LayerNorm: 2 per element, twice that with elementwise_affine."""
     return {"norm": (4 if facts.op.center or facts.op.scale else 2) * facts.inputs}
 
 
-def thop_resize(facts: Facts) -> dict[str, int]:
+def thop_resize(facts: Facts[Resize]) -> dict[str, int]:
     """nn.Upsample: 1 per output element for nearest, 11 for bilinear."""
     return {"resize": (11 if facts.op.mode == "bilinear" else 1) * facts.outputs}
 

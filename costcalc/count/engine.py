@@ -195,13 +195,13 @@ class _Walker:
             self.rows[index] = replace(self.rows[index], keep=node.keep)
         return out, cost
 
-    def placed(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
+    def placed(self, node: Layer | Group | Branches, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
         """A layer, block or branches on its input shape."""
         sources = (node.source,) if node.source else ()
         if isinstance(node, Layer):
             return self.layer(node, shape, prefix + node.name, depth, sources)
         index = len(self.rows)
-        self.rows.append(None)
+        self.rows.append(None)  # type: ignore[arg-type]  # holds the node's place until its row, made below
         path = prefix + node.name
         if isinstance(node, Group):
             out, cost = self.group(node, shape, path, depth)
@@ -215,7 +215,7 @@ class _Walker:
 
     def group(self, node: Group, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:
         """A block's body or a branch, which reads its own input as `input`."""
-        outer = self.tensors.get(INPUT)
+        outer = self.tensors[INPUT]  # the design's input, else the enclosing group's
         self.tensors[INPUT] = shape
         out, cost = self.sequence(node.children, shape, path + "/", depth + 1)
         self.tensors[INPUT] = outer

@@ -7,11 +7,11 @@ import math
 
 from ..count.engine import DesignResult
 from ..errors import CostcalcError, Where
-from .profiles import Device
 from .latency import latency
+from .profiles import Device
 from .settings import DeviceSettings
-from .training import training
 from .traffic import memory
+from .training import training
 
 
 def budget_figures(design: DesignResult, metrics: set[str], settings: DeviceSettings = DeviceSettings(),

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, replace
 
 from ..analyses.diff import Change, DesignDiff, Diff
 from ..count.engine import Analysis, DesignResult
-from .profiles import Device, origins
 from .latency import Estimate, latency
+from .profiles import Device, origins
 from .settings import DeviceSettings
-from .training import Training, training
 from .traffic import Memory, memory
+from .training import Training, training
 
 FIGURES = ("bytes_moved", "peak_activation_bytes", "weights_bytes")
 """A design's device figures in bytes (compare and diff), beside its latency per device."""

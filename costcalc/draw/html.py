@@ -6,7 +6,6 @@ tool or projected in class.
 
 from __future__ import annotations
 
-
 from ..analyses.compare import Comparison
 from ..count.engine import Analysis, DesignResult
 from ..errors import LimitError

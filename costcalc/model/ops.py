@@ -483,4 +483,5 @@ class ZeroPad(Op):
         return ONE, ONE, ONE, self.padding
 
 
-from . import norms, resampling, attention  # noqa: F401, I001  the kinds of these modules register themselves in OPS
+from . import norms, resampling, attention  # noqa: E402, F401, I001  last (they import this module); their kinds register
+# in OPS in this order, the order of the schema and of every list of kinds

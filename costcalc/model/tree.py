@@ -103,7 +103,10 @@ class Growth:
 
     def ceiling(self, old: int) -> int:
         """The largest value that holds against a baseline of `old`."""
-        return old + (self.amount if self.percent is None else math.floor(old * self.percent / 100))
+        if self.percent is not None:
+            return old + math.floor(old * self.percent / 100)
+        assert self.amount is not None, "a growth is a percentage or an amount"
+        return old + self.amount
 
     def __str__(self) -> str:
         if self.percent is None:

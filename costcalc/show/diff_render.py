@@ -6,8 +6,8 @@ from .. import __version__
 from ..analyses.diff import LAYER_METRICS, Change, DesignDiff, Diff
 from ..device.figures import FIGURES
 from ..units import readable_bytes, seconds
-from .render import JSON_FORMAT, cost_dict, csv_text
 from .jsontext import json_text
+from .render import JSON_FORMAT, cost_dict, csv_text
 from .views import View, device_notes, figure, signed
 
 DASH = "—"

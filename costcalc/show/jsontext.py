@@ -9,7 +9,7 @@ line by the C encoder, from a generator, so the rows are never all held as dicts
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..safe import json_visible
 

@@ -11,7 +11,8 @@ from ..count.conventions import KINDS
 from ..device.figures import FIGURES
 from ..model.tree import DEVICE_METRICS, METRICS, UNITS
 from .check_render import JSON_UNITS
-from .device import DEVICE_KEYS, KEYS as MEMORY_KEYS
+from .device import DEVICE_KEYS
+from .device import KEYS as MEMORY_KEYS
 from .receptive import KEYS as FIELD_KEYS
 from .receptive import WHOLE
 from .render import COST_FIELDS, JSON_FORMAT

@@ -7,7 +7,7 @@ import json
 from .. import __version__
 from ..show.check_render import json_figure
 from ..show.device import figures_cells, figures_columns, figures_data, figures_notes, figures_titles
-from ..show.render import JSON_FORMAT, COST_FIELDS, cost_dict, csv_text
+from ..show.render import COST_FIELDS, JSON_FORMAT, cost_dict, csv_text
 from ..show.views import View, figure
 from ..units import readable_bytes
 from .run import Sweep, Variant

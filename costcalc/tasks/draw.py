@@ -14,8 +14,8 @@ def draw_file(path: str, kind: str = "svg", designs=(), depth: int | None = None
     named all); with `device_name`, boxes are filled by their share of the estimated latency at `on_device`."""
     from ..count.engine import analyze
     from ..draw.geometry import bounded, diagram_of
-    from ..errors import LimitError
     from ..draw.svg import side_by_side
+    from ..errors import LimitError
     from ..spec.reader import load
 
     every = tuple(designs) == ("all",)  # unless a design is named all
