@@ -53,7 +53,7 @@ def test_the_cases_reach_every_surface():
     seen = set()
 
     @seed(28)
-    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=2000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(case=cases())
     def collect(case):
         seen.add(case.args[0] if case.args[0] != "devices" else "calibrate")

@@ -30,6 +30,7 @@ import costcalc  # noqa: E402
 from costcalc.bridges.graph import graph  # noqa: E402
 from costcalc.bridges.keras_export import builder_code  # noqa: E402
 from costcalc.bridges.pytorch_export import module_code  # noqa: E402
+from costcalc.tasks.export import refuse_sequences_and_clips  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "data" / "reference" / "exports.tsv"
 COLUMNS = ("spec", "design", "framework", "trainable", "non_trainable", "macs", "output")
@@ -80,6 +81,7 @@ def main(write: bool, named: list[str]) -> int:
             title = f"{spec} — {design.name}"
             for framework, count, write in (("pytorch", in_torch, module_code), ("keras", in_keras, builder_code)):
                 try:
+                    refuse_sequences_and_clips(design, framework)
                     code = write(graph(design), title)
                 except costcalc.CostcalcError as refused:  # a layer the framework has no form for
                     print(spec, design.name, framework, f"refused: {refused}", sep="\t", flush=True)
