@@ -12,7 +12,7 @@ from costcalc.model.attention import SelfAttention, WindowAttention
 from costcalc.spec.reader import load
 
 REFERENCE = ROOT / "tests" / "data" / "reference"
-FAMILIES = {"vit": "vits.yaml", "swin_v2": "swins_v2.yaml", "swin": "swins.yaml"}
+FAMILIES = {"vit": "vits.yaml", "swin_v2": "swins_v2.yaml", "swin3d": "swins_3d.yaml", "swin": "swins.yaml"}
 
 
 def rows(name: str) -> list[dict]:
@@ -24,10 +24,15 @@ def spec_of(model: str) -> str:
     return next(spec for prefix, spec in FAMILIES.items() if model.startswith(prefix))
 
 
+def input_shape(written: str) -> tuple[int, ...]:
+    """The table's input, a side (224) or a clip (16x224x224), as a spec's input channels last."""
+    sides = tuple(map(int, written.split("x")))
+    return (*sides, sides[0], 3) if len(sides) == 1 else (*sides, 3)
+
+
 @pytest.mark.parametrize("row", rows("attention_models.tsv"), ids=lambda r: f"{r['model']}@{r['input']}")
 def test_params_and_the_tools_totals_at_two_sizes(row):
-    side = int(row["input"])
-    analysis = {c: analyze(load(SPECS / "torchvision" / spec_of(row["model"])), (side, side, 3), [row["model"]],
+    analysis = {c: analyze(load(SPECS / "torchvision" / spec_of(row["model"])), input_shape(row["input"]), [row["model"]],
                            convention=c).designs[0] for c in ("fvcore", "ptflops", "thop")}
     design = analysis["fvcore"]
     assert (design.total.trainable_params, design.total.non_trainable_params) == (int(row["params"]), 0)
@@ -37,6 +42,7 @@ def test_params_and_the_tools_totals_at_two_sizes(row):
             assert analysis[tool].total.flops == int(row[f"{tool}_macs"]), tool
 
 
+VIDEO_SWIN = WindowAttention(heads=2, window=(8, 7, 7), shift=(4, 3, 3), shrink=True)
 LAYERS = {
     "MultiheadAttention(64,4) need_weights=False": (SelfAttention(heads=4), (50, 64)),
     "ShiftedWindowAttention(32,[7,7],[3,3],2)": (WindowAttention(heads=2, window=(7, 7), shift=(3, 3)), (14, 14, 32)),
@@ -45,6 +51,8 @@ LAYERS = {
                                                         (16, 16, 32)),
     "ShiftedWindowAttentionV2(32,[8,8],[4,4],2)": (WindowAttention(heads=2, window=(8, 8), shift=(4, 4),
                                                                    position_bias="continuous", cosine=True), (16, 16, 32)),
+    "ShiftedWindowAttention3d(32,[8,7,7],[4,3,3],2)": (VIDEO_SWIN, (16, 14, 14, 32)),
+    "ShiftedWindowAttention3d(32,[8,7,7],[4,3,3],2) shrunk": (VIDEO_SWIN, (4, 7, 10, 32)),
 }
 
 

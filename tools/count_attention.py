@@ -1,11 +1,11 @@
-"""Attention evidence: torchvision's ViTs and Swins, and how fvcore, ptflops, thop and FlopCounterMode count attention.
+"""Attention evidence: torchvision's ViTs, Swins, video Swins, MaxViT and MViTs, and how fvcore, ptflops, thop and FlopCounterMode count attention.
 
 Two tables, both TSV on standard output (tests/data/reference/attention_models.tsv and attention_layers.tsv):
 
     python tools/count_attention.py models [--models vit_b_16 swin_t]   # whole networks at two sizes
     python tools/count_attention.py layers                               # single attention layers
 
-models: per network and input side, parameters, buffers (torchvision's Swins keep their position index and
+models: per network and input (a side, or frames x side x side for video), parameters, buffers (torchvision's Swins keep their position index and
 V2's coordinate table as buffers, not weights), fvcore's total and its by-operator split (linear, matmul,
 conv, layer_norm, ...), and at the default side ptflops' and thop's headlines. layers: one attention layer
 of each kind run alone, with each tool's count and FlopCounterMode's on this machine's CPU. Needs torch,
@@ -19,12 +19,13 @@ import sys
 
 from recount_torchvision import NEEDED, fvcore_counts, ptflops_macs, quiet, thop_macs
 
-# name -> (constructor kwargs, default side, other side)
+# name -> (constructor kwargs, default input, other input); an input is a side, or (frames, side) for video
 MODELS = {
     "vit_b_16": ({}, 224, 160), "vit_b_32": ({}, 224, 160), "vit_l_16": ({}, 224, 160),
     "vit_l_32": ({}, 224, 160), "vit_h_14": ({}, 224, 112),
     "swin_t": ({}, 224, 256), "swin_s": ({}, 224, 256), "swin_b": ({}, 224, 256),
     "swin_v2_t": ({}, 256, 224), "swin_v2_s": ({}, 256, 224), "swin_v2_b": ({}, 256, 224),
+    "swin3d_t": ({}, (16, 224), (8, 112)), "swin3d_s": ({}, (16, 224), (8, 112)), "swin3d_b": ({}, (16, 224), (8, 112)),
 }
 MODEL_COLUMNS = ["model", "input", "params", "buffers", "fvcore_total", "fvcore_by_operator", "ptflops_macs",
                  "thop_macs"]
@@ -41,15 +42,24 @@ def build(name, side):
         return torchvision.models.get_model(name, weights=None, **kwargs).eval()
 
 
+def input_of(side):
+    """The input's shape without the batch, channels first, and how the table writes it."""
+    if isinstance(side, tuple):
+        frames, side = side
+        return (3, frames, side, side), f"{frames}x{side}x{side}"
+    return (3, side, side), str(side)
+
+
 def model_row(name, side, headlines):
     import torch
     model = build(name, side)
-    x = torch.randn(1, 3, side, side)
+    shape, written = input_of(side)
+    x = torch.randn(1, *shape)
     total, by_op = fvcore_counts(model, x)
-    return {"model": name, "input": side, "params": sum(p.numel() for p in model.parameters()),
+    return {"model": name, "input": written, "params": sum(p.numel() for p in model.parameters()),
             "buffers": sum(b.numel() for b in model.buffers()), "fvcore_total": total,
             "fvcore_by_operator": json.dumps(by_op, sort_keys=True, separators=(",", ":")),
-            "ptflops_macs": ptflops_macs(model, (3, side, side)) if headlines else "-",
+            "ptflops_macs": ptflops_macs(model, shape) if headlines else "-",
             "thop_macs": thop_macs(model, x) if headlines else "-"}
 
 
@@ -78,6 +88,7 @@ def layer_cases():
     import torch.nn as nn
     import torch.nn.functional as F
     from torchvision.models.swin_transformer import ShiftedWindowAttention, ShiftedWindowAttentionV2
+    from torchvision.models.video.swin_transformer import ShiftedWindowAttention3d
 
     class SelfAttention(nn.Module):
         """nn.MultiheadAttention as torchvision's ViT calls it: self-attention, need_weights=False."""
@@ -105,6 +116,10 @@ def layer_cases():
          torch.randn(1, 16, 16, 32)),
         ("ShiftedWindowAttentionV2(32,[8,8],[4,4],2)", ShiftedWindowAttentionV2(32, [8, 8], [4, 4], 2),
          torch.randn(1, 16, 16, 32)),
+        ("ShiftedWindowAttention3d(32,[8,7,7],[4,3,3],2)", ShiftedWindowAttention3d(32, [8, 7, 7], [4, 3, 3], 2),
+         torch.randn(1, 16, 14, 14, 32)),
+        ("ShiftedWindowAttention3d(32,[8,7,7],[4,3,3],2) shrunk", ShiftedWindowAttention3d(32, [8, 7, 7], [4, 3, 3], 2),
+         torch.randn(1, 4, 7, 10, 32)),
     ]
 
 

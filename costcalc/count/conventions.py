@@ -339,8 +339,8 @@ def ptflops_window_attention(facts: Facts) -> dict[str, int]:
     counts = {"dense": parts["av"] + (0 if op.cosine else parts["qk"]), "activation": op.logits(facts.inp)}
     if op.position_bias == "continuous":
         counts["dense"] += parts["bias_mlp"]
-        counts["bias"] = op.offsets() * CPB_HIDDEN
-        counts["activation"] += 2 * op.offsets() * CPB_HIDDEN
+        counts["bias"] = op.offsets(facts.inp) * CPB_HIDDEN
+        counts["activation"] += 2 * op.offsets(facts.inp) * CPB_HIDDEN
     return counts
 
 

@@ -3,7 +3,7 @@ multi-head self-attention (ViT), window and shifted-window attention (Swin V1 an
 stochastic depth. They register their kinds as `ops` does; `export` does not write them yet (it refuses a design
 holding one, naming the kind).
 
-Tokens are [L, C] (no batch); Swin keeps its maps [H, W, C]. Every attention's MACs are its parts, each
+Tokens are [L, C] (no batch); Swin keeps its maps [H, W, C] (video Swin its clips [T, H, W, C]). Every attention's MACs are its parts, each
 a method the explain board prints: the q, k and v projections, QK^T, AV and the output projection.
 """
 
@@ -16,6 +16,7 @@ from ..record import record
 from . import options as opt
 from .ops import MatMul, Op, Shape, format_shape, image, numel, register
 from .options import option
+from .spatial import Every, per_axis
 
 CPB_HIDDEN = 512
 """Swin V2's continuous position bias: an MLP Linear(2, 512) + ReLU + Linear(512, heads, bias=False)."""
@@ -169,57 +170,79 @@ class SelfAttention(Attention):
         return self.projection_params(inp[-1]), 0
 
 
+def map_or_clip(kind: str, shape: Shape) -> Shape:
+    """Check that `shape` is a map [H, W, C] or a clip [T, H, W, C]."""
+    if len(shape) not in (3, 4):
+        raise ShapeError(f"{kind} needs a map [height, width, channels] or a clip [time, height, width, channels], "
+                         f"got [{format_shape(shape)}]", hint="make a map of tokens [L, C] with its size")
+    return shape
+
+
 @register
 @record(kw_only=True)
 class WindowAttention(Attention):
-    """Swin's (shifted) window attention on a map [H, W, C] (torchvision ShiftedWindowAttention and V2): the map
-    padded at the bottom and right to whole windows, attention within each window, the padding cut off.
+    """Swin's (shifted) window attention on a map [H, W, C] (torchvision ShiftedWindowAttention and V2) or a clip
+    [T, H, W, C] (video Swin's ShiftedWindowAttention3d): the input padded at the end of each axis to whole
+    windows, attention within each window, the padding cut off.
 
-    `position_bias: table` is V1's relative position bias table, (2wh−1)(2ww−1)·heads parameters;
+    `position_bias: table` is V1's relative position bias table, ∏(2w−1)·heads parameters over the window's axes;
     `continuous` is V2's log-spaced continuous position bias, an MLP of 2·512 + 512 + 512·heads parameters run
     on the (2wh−1)(2ww−1) relative coordinates. `cosine: true` is V2's cosine attention: q and k normalised, the
-    logits times a learned scale per head (heads parameters). A shift rolls the map and masks the logits of
-    windows that wrap around; as torchvision does, no shift along an axis the window covers whole.
+    logits times a learned scale per head (heads parameters). A shift rolls the input and masks the logits of
+    windows that wrap around; as torchvision does, no shift along an axis the window covers whole. `shrink: true`
+    is the video Swin's window, cut to the input along an axis it covers whole (its table keeps the full window).
     """
 
     kind = "window_attention"
     MAIN = "heads"
-    window: tuple[int, int] = option(opt.pair)
-    shift: tuple[int, int] = option(opt.non_negative_pair, (0, 0))
+    window: tuple[int, ...] = option(opt.window)
+    shift: tuple[int, ...] = option(opt.shift, Every((0, 0)))
     position_bias: str = option(opt.position_bias, "table")
     cosine: bool = option(opt.boolean, False)
+    shrink: bool = option(opt.boolean, False, "a window larger than the input cut to it (video Swin)")
 
     def infer(self, shape: Shape) -> Shape:
-        return image(self.kind, shape)
+        self.full_window(map_or_clip(self.kind, shape))
+        return shape
 
-    def padded(self, inp: Shape) -> tuple[int, int]:
-        return tuple(-(-side // window) * window for side, window in zip(inp[:2], self.window))
+    def full_window(self, inp: Shape) -> tuple[int, ...]:
+        """The window as written, one size per axis of the input."""
+        return per_axis(self.window, len(inp) - 1, "window")
+
+    def windows(self, inp: Shape) -> tuple[int, ...]:
+        """The window the input is cut into: as written, or shrunk to the input's sides where `shrink`."""
+        full = self.full_window(inp)
+        return tuple(min(window, side) for window, side in zip(full, inp)) if self.shrink else full
+
+    def padded(self, inp: Shape) -> tuple[int, ...]:
+        return tuple(-(-side // window) * window for side, window in zip(inp, self.windows(inp)))
 
     def queries(self, inp: Shape) -> int:
         return math.prod(self.padded(inp))
 
     def span(self, inp: Shape) -> int:
-        return self.window[0] * self.window[1]
+        return math.prod(self.windows(inp))
 
     def shifted(self, inp: Shape) -> bool:
-        """Whether a shift is applied: torchvision drops it along an axis where the window covers the padded map."""
-        return any(shift and window < side for shift, window, side in zip(self.shift, self.window, self.padded(inp)))
+        """Whether a shift is applied: torchvision drops it along an axis the window covers whole."""
+        shifts = per_axis(self.shift, len(inp) - 1, "shift")
+        return any(shift and window < side for shift, window, side in zip(shifts, self.full_window(inp), inp))
 
-    def offsets(self) -> int:
-        """The relative positions within a window: (2wh − 1)(2ww − 1)."""
-        return (2 * self.window[0] - 1) * (2 * self.window[1] - 1)
+    def offsets(self, inp: Shape) -> int:
+        """The relative positions within a whole window: ∏(2w − 1) over its axes."""
+        return math.prod(2 * window - 1 for window in self.full_window(inp))
 
-    def bias_mlp_macs(self) -> int:
+    def bias_mlp_macs(self, inp: Shape) -> int:
         """V2's continuous position bias MLP, run once per forward on every relative position."""
-        return self.offsets() * (2 + self.heads) * CPB_HIDDEN if self.position_bias == "continuous" else 0
+        return self.offsets(inp) * (2 + self.heads) * CPB_HIDDEN if self.position_bias == "continuous" else 0
 
     def parts(self, inp: Shape) -> dict[str, int]:
         parts = Attention.parts(self, inp)
-        return {**parts, "bias_mlp": self.bias_mlp_macs()} if self.position_bias == "continuous" else parts
+        return {**parts, "bias_mlp": self.bias_mlp_macs(inp)} if self.position_bias == "continuous" else parts
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         if self.position_bias == "table":
-            bias = self.offsets() * self.heads
+            bias = self.offsets(inp) * self.heads
         else:
             bias = 2 * CPB_HIDDEN + CPB_HIDDEN + CPB_HIDDEN * self.heads
         return self.projection_params(inp[-1]) + bias + (self.heads if self.cosine else 0), 0
@@ -234,8 +257,8 @@ class WindowAttention(Attention):
         if self.cosine:
             work["norm"] = 6 * self.queries(inp) * inp[-1] + logits
         if self.position_bias == "continuous":
-            work["bias"] += self.offsets() * CPB_HIDDEN
-            work["activation"] += self.offsets() * (CPB_HIDDEN + 2 * self.heads)
+            work["bias"] += self.offsets(inp) * CPB_HIDDEN
+            work["activation"] += self.offsets(inp) * (CPB_HIDDEN + 2 * self.heads)
         return work
 
 
@@ -243,15 +266,16 @@ class WindowAttention(Attention):
 @record
 class PatchMerge(Op):
     """Swin's patch merging without its norm and linear: each 2×2 patch's channels concatenated, [H, W, C] to
-    [ceil(H/2), ceil(W/2), 4C], an odd side padded with zeros first (torchvision's _patch_merging_pad): no cost."""
+    [ceil(H/2), ceil(W/2), 4C], an odd side padded with zeros first (torchvision's _patch_merging_pad); on a clip
+    [T, H, W, C], every frame so (video Swin): no cost."""
 
     kind = "patch_merge"
     exported = False
     category = "reshape"
 
     def infer(self, shape: Shape) -> Shape:
-        height, width, channels = image(self.kind, shape)
-        return -(-height // 2), -(-width // 2), 4 * channels
+        *frames, height, width, channels = map_or_clip(self.kind, shape)
+        return *frames, -(-height // 2), -(-width // 2), 4 * channels
 
 
 @register

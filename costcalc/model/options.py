@@ -177,6 +177,25 @@ def non_negative_pair(value) -> tuple[int, int]:
     raise OptionError(f"expected a non-negative integer or a list [height, width] of them, got {_describe(value)}")
 
 
+def _window_axes(value, fits, what: str) -> tuple[int, ...]:
+    if is_int(value) and fits(value):
+        return Every((value, value))
+    if isinstance(value, list) and len(value) in (2, 3) and all(is_int(v) and fits(v) for v in value):
+        return tuple(value)
+    raise OptionError(f"expected {what} or a list of them, [height, width] or [time, height, width], got "
+                      f"{_describe(value)}")
+
+
+def window(value) -> tuple[int, ...]:
+    """A window on a map or a clip: a positive int n (n on every axis), [height, width] or [time, height, width]."""
+    return _window_axes(value, lambda v: v > 0, "a positive integer")
+
+
+def shift(value) -> tuple[int, ...]:
+    """A window's shift: a non-negative int n (n on every axis), [height, width] or [time, height, width]."""
+    return _window_axes(value, lambda v: v >= 0, "a non-negative integer")
+
+
 def cropping(value) -> tuple[int, int, int, int]:
     """As `four_sides`, with its own words."""
     try:

@@ -25,7 +25,7 @@ def _macs(op: Attention, inp: Shape, positions: tuple[Factor, ...], span: tuple[
     c = f("C", inp[-1])
     terms = [(f("3", 3), *positions, c, c), (*positions, *span, c), (*positions, *span, c), (*positions, c, c)]
     if isinstance(op, WindowAttention) and op.position_bias == "continuous":
-        terms.append((f("T", op.offsets()), f("2 + heads", 2 + op.heads), f("512", CPB_HIDDEN)))
+        terms.append((f("R", op.offsets(inp)), f("2 + heads", 2 + op.heads), f("512", CPB_HIDDEN)))
     return formula("MACs", *((term,) for term in terms))
 
 
@@ -45,21 +45,24 @@ def self_attention(op: SelfAttention, inp: Shape, out: Shape) -> Board:
 
 
 def window_attention(op: WindowAttention, inp: Shape, out: Shape) -> Board:
-    (hp, wp), c = op.padded(inp), f("C", inp[-1])
-    positions, window = (f("Hp", hp), f("Wp", wp)), (f("wh", op.window[0]), f("ww", op.window[1]))
-    bias = ((f("T", op.offsets()), f("heads", op.heads)),) if op.position_bias == "table" else \
+    names = ("T", "H", "W")[3 - (len(inp) - 1):]
+    windows, c = op.windows(inp), f("C", inp[-1])
+    positions = tuple(f(f"{name}p", side) for name, side in zip(names, op.padded(inp)))
+    window = tuple(f(f"w{name.lower()}", size) for name, size in zip(names, windows))
+    bias = ((f("R", op.offsets(inp)), f("heads", op.heads)),) if op.position_bias == "table" else \
         ((f("2·512 + 512", 3 * CPB_HIDDEN),), (f("512", CPB_HIDDEN), f("heads", op.heads)))
     params = [((f("4", 4), c, c),)] + ([((f("4", 4), c),)] if op.bias else []) + [(group,) for group in bias] \
         + ([((f("heads", op.heads),),)] if op.cosine else [])
     shift = f", shifted {format_shape(op.shift)}" if op.shifted(inp) else ""
-    return Board(f"window_attention {format_shape(op.window)}{shift}, {op.heads} heads, on {format_shape(inp)}",
-                 (), (formula("Hp", ((f("ceil(H/wh)", -(-inp[0] // op.window[0])), window[0]),)),
-                      formula("Wp", ((f("ceil(W/ww)", -(-inp[1] // op.window[1])), window[1]),)),
-                      _macs(op, inp, positions, window), formula("params", *params), _work(op, inp, out)),
-                 (f"{PARTS_NOTE}; P = Hp·Wp, the map padded to whole windows, span = wh·ww; T = (2wh − 1)(2ww − 1) "
-                  "relative positions",
-                  "position bias: a table of T·heads (V1), or V2's MLP 2 → 512 → heads run on the T coordinates "
-                  "(its MACs T·(2 + heads)·512); cosine: a learned logit scale per head",
+    padding = tuple(formula(f"{name}p", ((f(f"ceil({name}/{size.symbol})", -(-side // size.value)), size),))
+                    for name, side, size in zip(names, inp, window))
+    return Board(f"window_attention {format_shape(windows)}{shift}, {op.heads} heads, on {format_shape(inp)}",
+                 (), (*padding, _macs(op, inp, positions, window), formula("params", *params), _work(op, inp, out)),
+                 (f"{PARTS_NOTE}; P = {'·'.join(p.symbol for p in positions)}, the input padded to whole windows, "
+                  f"span = {'·'.join(w.symbol for w in window)}; R = ∏(2w − 1) relative positions"
+                  + (" (the whole window's: shrink cuts a window to the input, not its table)" if op.shrink else ""),
+                  "position bias: a table of R·heads (V1), or V2's MLP 2 → 512 → heads run on the R coordinates "
+                  "(its MACs R·(2 + heads)·512); cosine: a learned logit scale per head",
                   "work: the biases, the position bias (and the mask, where shifted) added to every logit, q's "
                   "scaling or cosine's norms, the softmax"))
 
@@ -87,7 +90,7 @@ def position_embedding(op: PositionEmbedding, inp: Shape, out: Shape) -> Board:
 
 def patch_merge(op: PatchMerge, inp: Shape, out: Shape) -> Board:
     return Board(f"patch_merge of {format_shape(inp)}",
-                 (formula("Ho", ((f("ceil(H/2)", out[0]),),)), formula("Wo", ((f("ceil(W/2)", out[1]),),)),
+                 (formula("Ho", ((f("ceil(H/2)", out[-3]),),)), formula("Wo", ((f("ceil(W/2)", out[-2]),),)),
                   formula("Co", ((f("4", 4), f("C", inp[-1])),))), (),
                  ("no cost: each 2×2 patch's channels side by side (an odd side padded with zeros)",))
 
