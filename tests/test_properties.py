@@ -131,7 +131,7 @@ def spatial_layer(draw, shape, keep_hw: bool):
         options = {"heads": draw(pick([g for g in (1, 2) if c % g == 0])),
                    "window": [draw(ints(1, 3)), draw(ints(1, 3))], "shift": [draw(ints(0, 1)), draw(ints(0, 1))],
                    "bias": draw(BOOLS),
-                   "position_bias": draw(pick(["table", "continuous"])), "cosine": draw(BOOLS)}
+                   "position_bias": draw(pick(["table", "continuous"])), "cosine": draw(BOOLS), "shrink": draw(BOOLS)}
         return {"window_attention": options}, shape
     if kind == "patch_merge":
         return "patch_merge", (shrink(h, 2), shrink(w, 2), 4 * c)
