@@ -12,7 +12,8 @@ from costcalc.model.attention import SelfAttention, WindowAttention
 from costcalc.spec.reader import load
 
 REFERENCE = ROOT / "tests" / "data" / "reference"
-FAMILIES = {"vit": "vits.yaml", "swin_v2": "swins_v2.yaml", "swin3d": "swins_3d.yaml", "swin": "swins.yaml"}
+FAMILIES = {"vit": "vits.yaml", "swin_v2": "swins_v2.yaml", "swin3d": "swins_3d.yaml", "swin": "swins.yaml",
+            "maxvit": "maxvits.yaml"}
 
 
 def rows(name: str) -> list[dict]:
@@ -30,12 +31,16 @@ def input_shape(written: str) -> tuple[int, ...]:
     return (*sides, sides[0], 3) if len(sides) == 1 else (*sides, 3)
 
 
-@pytest.mark.parametrize("row", rows("attention_models.tsv"), ids=lambda r: f"{r['model']}@{r['input']}")
+@pytest.mark.parametrize("row", rows("attention_models.tsv") + rows("attention_models_more.tsv"),
+                         ids=lambda r: f"{r['model']}@{r['input']}")
 def test_params_and_the_tools_totals_at_two_sizes(row):
+    """Trainable: torch's parameters; non-trainable: BatchNorm's running statistics (a column of the second table;
+    the first's models have no BatchNorm)."""
     analysis = {c: analyze(load(SPECS / "torchvision" / spec_of(row["model"])), input_shape(row["input"]), [row["model"]],
                            convention=c).designs[0] for c in ("fvcore", "ptflops", "thop")}
     design = analysis["fvcore"]
-    assert (design.total.trainable_params, design.total.non_trainable_params) == (int(row["params"]), 0)
+    assert (design.total.trainable_params, design.total.non_trainable_params) == \
+        (int(row["params"]), int(row.get("bn_running_stats") or 0))
     assert design.total.flops == int(row["fvcore_total"])
     for tool in ("ptflops", "thop"):
         if row[f"{tool}_macs"] != "-" and not (tool == "thop" and row["model"].startswith("swin_v2")):

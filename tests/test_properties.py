@@ -78,7 +78,8 @@ def spatial_layer(draw, shape, keep_hw: bool):
     stride = 1 if keep_hw else draw(ints(1, 2))
     kernel = draw(KERNELS)
     kinds = ["conv", "depthwise", "separable", "dense", "maxpool", "avgpool", "batchnorm", "dropout",
-             "activation", "block", "conv_transpose", "channel_shuffle", "groupnorm", "window_attention"]
+             "activation", "block", "conv_transpose", "channel_shuffle", "groupnorm", "window_attention",
+             "partition_attention"]
     if not keep_hw:
         kinds += ["adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool", "zeropad", "resize",
                   "crop", "patch_merge", "tokens"]
@@ -133,6 +134,11 @@ def spatial_layer(draw, shape, keep_hw: bool):
                    "bias": draw(BOOLS),
                    "position_bias": draw(pick(["table", "continuous"])), "cosine": draw(BOOLS), "shrink": draw(BOOLS)}
         return {"window_attention": options}, shape
+    if kind == "partition_attention":
+        options = {"heads": draw(pick([g for g in (1, 2) if c % g == 0])), "bias": draw(BOOLS),
+                   "size": draw(pick([s for s in (1, 2, 3) if h % s == 0 and w % s == 0])),
+                   "partition": draw(pick(["window", "grid"]))}
+        return {"partition_attention": options}, shape
     if kind == "patch_merge":
         return "patch_merge", (shrink(h, 2), shrink(w, 2), 4 * c)
     if kind == "tokens":
@@ -417,7 +423,7 @@ def test_the_generator_draws_every_layer_kind_and_merge():
     """The specs above reach every kind of OPS, every merge and both blocks (a fixed sample)."""
     seen = set()
 
-    @settings(max_examples=300, derandomize=True, database=None)
+    @settings(max_examples=600, derandomize=True, database=None)
     @given(specs())
     def collect(spec):
         for _, value in nodes(spec.get("layers") or spec.get("designs")):

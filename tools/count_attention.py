@@ -17,7 +17,7 @@ import importlib.util
 import json
 import sys
 
-from recount_torchvision import NEEDED, fvcore_counts, ptflops_macs, quiet, thop_macs
+from recount_torchvision import NEEDED, bn_running_stats, fvcore_counts, ptflops_macs, quiet, thop_macs
 
 # name -> (constructor kwargs, default input, other input); an input is a side, or (frames, side) for video
 MODELS = {
@@ -26,8 +26,9 @@ MODELS = {
     "swin_t": ({}, 224, 256), "swin_s": ({}, 224, 256), "swin_b": ({}, 224, 256),
     "swin_v2_t": ({}, 256, 224), "swin_v2_s": ({}, 256, 224), "swin_v2_b": ({}, 256, 224),
     "swin3d_t": ({}, (16, 224), (8, 112)), "swin3d_s": ({}, (16, 224), (8, 112)), "swin3d_b": ({}, (16, 224), (8, 112)),
+    "maxvit_t": ({}, 224, 448), "mvit_v1_b": ({}, (16, 224), (8, 112)), "mvit_v2_s": ({}, (16, 224), (8, 112)),
 }
-MODEL_COLUMNS = ["model", "input", "params", "buffers", "fvcore_total", "fvcore_by_operator", "ptflops_macs",
+MODEL_COLUMNS = ["model", "input", "params", "buffers", "bn_running_stats", "fvcore_total", "fvcore_by_operator", "ptflops_macs",
                  "thop_macs"]
 LAYER_COLUMNS = ["layer", "in_shape", "params", "fvcore", "fvcore_by_operator", "fvcore_skipped", "ptflops",
                  "thop", "flop_counter_mode"]
@@ -38,6 +39,8 @@ def build(name, side):
     kwargs = dict(MODELS[name][0])
     if name.startswith("vit"):
         kwargs["image_size"] = side
+    if name.startswith("maxvit"):
+        kwargs["input_size"] = (side, side)
     with quiet():
         return torchvision.models.get_model(name, weights=None, **kwargs).eval()
 
@@ -57,7 +60,8 @@ def model_row(name, side, headlines):
     x = torch.randn(1, *shape)
     total, by_op = fvcore_counts(model, x)
     return {"model": name, "input": written, "params": sum(p.numel() for p in model.parameters()),
-            "buffers": sum(b.numel() for b in model.buffers()), "fvcore_total": total,
+            "buffers": sum(b.numel() for b in model.buffers()), "bn_running_stats": bn_running_stats(model),
+            "fvcore_total": total,
             "fvcore_by_operator": json.dumps(by_op, sort_keys=True, separators=(",", ":")),
             "ptflops_macs": ptflops_macs(model, shape) if headlines else "-",
             "thop_macs": thop_macs(model, x) if headlines else "-"}

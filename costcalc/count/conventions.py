@@ -13,6 +13,7 @@ docs/conventions.md gives them with that evidence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -22,6 +23,7 @@ from ..model.attention import (
     Attention,
     ClassToken,
     FirstToken,
+    PartitionAttention,
     PatchMerge,
     PositionEmbedding,
     SelfAttention,
@@ -344,6 +346,31 @@ def ptflops_window_attention(facts: Facts) -> dict[str, int]:
     return counts
 
 
+def fvcore_einsum(macs: int) -> int:
+    """fvcore's count of a torch.einsum it has no formula for: numpy's einsum_path cost (2 per MAC) as numpy prints
+    it, to 4 significant figures ("%.3e"), halved and floored."""
+    return math.floor(float(f"{2 * macs:.3e}") / 2)
+
+
+def fvcore_partition_attention(facts: Facts) -> dict[str, int]:
+    """MaxViT's: the projections (nn.Linear) exactly, QK^T and AV (torch.einsum) each rounded as fvcore_einsum."""
+    parts = facts.op.parts(facts.inp)
+    return {"dense": parts["qkv"] + parts["out"] + fvcore_einsum(parts["qk"]) + fvcore_einsum(parts["av"])}
+
+
+def module_projections(with_bias: bool) -> Counter:
+    """MaxViT's attention as hooks on its nn.Linear modules see it (to_qkv and merge): their MACs, with ptflops
+    the biases (1 per output element) and F.softmax (1 per logit); torch.einsum unseen."""
+    def count(facts: Facts) -> dict[str, int]:
+        parts = facts.op.parts(facts.inp)
+        counts = {"dense": parts["qkv"] + parts["out"]}
+        if with_bias:
+            counts |= {"bias": 4 * facts.op.queries(facts.inp) * facts.inp[-1] if facts.op.bias else 0,
+                       "activation": facts.op.logits(facts.inp)}
+        return counts
+    return count
+
+
 FREE_TOKENS = {Tokens: FREE, ClassToken: FREE, FirstToken: FREE, PositionEmbedding: FREE, PatchMerge: FREE,
                StochasticDepth: FREE}
 """Reshapes, concatenations, indexing and an addition: fvcore ignores them by name."""
@@ -378,9 +405,11 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
          Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
-         WindowAttention: macs(1), **FREE_TOKENS},
+         WindowAttention: macs(1), PartitionAttention: fvcore_partition_attention, **FREE_TOKENS},
         {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QK^T, AV, V2's "
-                             "bias MLP); self_attention: none (aten::_native_multi_head_attention, unsupported)",
+                             "bias MLP); partition_attention: the projections, and QK^T and AV (einsum) each to 4 "
+                             "significant figures; self_attention: none (aten::_native_multi_head_attention, "
+                             "unsupported)",
          "batchnorm": "2 per element (1 without affine)",
          "norm": "layernorm, groupnorm: 5 per element (4 without scale)",
          "pooling": "adaptive and global average: 1 per input element (x.mean: none)",
@@ -394,9 +423,11 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          Pool: seen(ptflops_pool, *BY_CALL), GlobalPool: seen(ptflops_pool, *BY_CALL),
          AdaptivePool: seen(ptflops_pool, *BY_CALL), LayerNorm: seen(ptflops_norm, "module"),
          GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL),
-         SelfAttention: ptflops_self_attention, WindowAttention: ptflops_window_attention},
+         SelfAttention: ptflops_self_attention, WindowAttention: ptflops_window_attention,
+         PartitionAttention: module_projections(True)},
         {**PER_MAC, "dense": "1 per MAC; self_attention: its hook, 4·L·C·(C + 1) + 2·L·L·C + L·C; window_attention: "
-                             "QK^T (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules",
+                             "QK^T (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules; "
+                             "partition_attention: the projections (modules), not QK^T and AV (einsum)",
          "bias": "1 per output element; V2's bias MLP: 512 per relative position",
          "batchnorm": "2 per element (1 without affine)",
          "norm": "modules only: layernorm 1 per element; groupnorm 2 (1 without affine)",
@@ -415,9 +446,11 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          MaxPool: MODULE_FREE, GlobalMaxPool: MODULE_FREE, AdaptiveMaxPool: MODULE_FREE,
          AvgPool: seen(thop_average_pool, "module"), GlobalAvgPool: seen(thop_adaptive_average, "module"),
          AdaptiveAvgPool: seen(thop_adaptive_average, "module"), LayerNorm: seen(thop_layernorm, "module"),
-         Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE},
+         Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE,
+         PartitionAttention: module_projections(False)},
         {"conv": "1 per MAC; conv_transpose: Ho·Wo·Cout · (Cin/groups) · kh·kw, by output, not input",
-         "dense": "1 per MAC", "batchnorm": "4 per element (2 without affine)",
+         "dense": "1 per MAC; partition_attention: the projections (modules) only",
+         "batchnorm": "4 per element (2 without affine)",
          "norm": "layernorm module: 4 per element (2 without affine)",
          "activation": "softmax module: 3n − 1 per n elements; prelu module: 1 per element; others none",
          "pooling": "avgpool module: 1 per output element; adaptive and global average module: "

@@ -1,10 +1,11 @@
 """Attention in vision models: tokens from a feature map, a class token, learned position embeddings,
-multi-head self-attention (ViT), window and shifted-window attention (Swin V1 and V2), patch merging and
-stochastic depth. They register their kinds as `ops` does; `export` does not write them yet (it refuses a design
-holding one, naming the kind).
+multi-head self-attention (ViT), window and shifted-window attention (Swin V1, V2 and video), MaxViT's block
+and grid attention, patch merging and stochastic depth. They register their kinds as `ops` does; `export` does
+not write them yet (it refuses a design holding one, naming the kind).
 
-Tokens are [L, C] (no batch); Swin keeps its maps [H, W, C] (video Swin its clips [T, H, W, C]). Every attention's MACs are its parts, each
-a method the explain board prints: the q, k and v projections, QK^T, AV and the output projection.
+Tokens are [L, C] (no batch); Swin keeps its maps [H, W, C] (video Swin its clips [T, H, W, C]). Every
+attention's MACs are its parts, each a method the explain board prints: the q, k and v projections, QK^T, AV and
+the output projection.
 """
 
 from __future__ import annotations
@@ -259,6 +260,44 @@ class WindowAttention(Attention):
         if self.position_bias == "continuous":
             work["bias"] += self.offsets(inp) * CPB_HIDDEN
             work["activation"] += self.offsets(inp) * (CPB_HIDDEN + 2 * self.heads)
+        return work
+
+
+@register
+@record(kw_only=True)
+class PartitionAttention(Attention):
+    """MaxViT's block and grid attention (torchvision PartitionAttentionLayer's RelativePositionalMultiHeadAttention)
+    on a map [H, W, C]: the map cut into groups of size×size positions, neighbours (`window`, block attention) or a
+    grid of positions H/size and W/size apart (`grid`), and attention within each group with a relative position
+    bias table of (2·size − 1)²·heads parameters. Both partitions cost alike; torchvision needs the map's sides to
+    be multiples of size."""
+
+    kind = "partition_attention"
+    MAIN = "heads"
+    size: int = option(opt.positive_int)
+    partition: str = option(opt.partition, "window")
+
+    def infer(self, shape: Shape) -> Shape:
+        height, width, _ = image(self.kind, shape)
+        if height % self.size or width % self.size:
+            raise ShapeError(f"{self.kind}: the map's sides {height}×{width} must be multiples of size {self.size}",
+                             hint=f"give an input whose map here is a multiple of {self.size} on each side")
+        return shape
+
+    def span(self, inp: Shape) -> int:
+        return self.size * self.size
+
+    def offsets(self) -> int:
+        """The relative positions within a group: (2·size − 1)²."""
+        return (2 * self.size - 1) ** 2
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        return self.projection_params(inp[-1]) + self.offsets() * self.heads, 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        """Beyond self-attention's (k scaled where ViT scales q): the position bias added to every logit."""
+        work = Attention.work(self, inp, out)
+        work["bias"] = work.get("bias", 0) + self.logits(inp)
         return work
 
 

@@ -138,6 +138,7 @@ def activation(value) -> str | None:
 SLOPES = ("channel", "shared", "element")
 RESIZE_MODES = ("nearest", "bilinear")
 POSITION_BIASES = ("table", "continuous")
+PARTITIONS = ("window", "grid")
 
 
 def _one_of(value, values: tuple[str, ...]) -> str:
@@ -159,6 +160,11 @@ def resize_mode(value) -> str:
 def position_bias(value) -> str:
     """Window attention's relative position bias: Swin V1's table or V2's continuous MLP."""
     return _one_of(value, POSITION_BIASES)
+
+
+def partition(value) -> str:
+    """MaxViT's partition attention: windows of neighbours (block attention) or a sparse grid."""
+    return _one_of(value, PARTITIONS)
 
 
 def number(value) -> float:

@@ -7,6 +7,7 @@ from ..model.attention import (
     Attention,
     ClassToken,
     FirstToken,
+    PartitionAttention,
     PatchMerge,
     PositionEmbedding,
     SelfAttention,
@@ -67,6 +68,18 @@ def window_attention(op: WindowAttention, inp: Shape, out: Shape) -> Board:
                   "scaling or cosine's norms, the softmax"))
 
 
+def partition_attention(op: PartitionAttention, inp: Shape, out: Shape) -> Board:
+    c, size = f("C", inp[-1]), f("s", op.size)
+    params = [((f("4", 4), c, c),)] + ([((f("4", 4), c),)] if op.bias else []) + \
+        [((f("(2s − 1)²", op.offsets()), f("heads", op.heads)),)]
+    return Board(f"partition_attention ({op.partition}) of {op.size}×{op.size}, {op.heads} heads, on {format_shape(inp)}",
+                 (), (_macs(op, inp, (f("H", inp[0]), f("W", inp[1])), (size, size)), formula("params", *params),
+                      _work(op, inp, out)),
+                 (f"{PARTS_NOTE}; P = H·W, span = s·s: each position attends to the s·s of its group, neighbours "
+                  "(window) or H/s and W/s apart (grid)",
+                  "work: the biases, k scaled by 1/sqrt(C), the position bias added to every logit, the softmax"))
+
+
 def tokens(op: Tokens, inp: Shape, out: Shape) -> Board:
     return Board(f"tokens of {format_shape(inp)}", (formula("length", (dims(inp)[:-1],)),), (),
                  ("no cost: each position of the map a token",))
@@ -101,7 +114,7 @@ def stochastic_depth(op: StochasticDepth, inp: Shape, out: Shape) -> Board:
 
 
 EXPLAINERS = {
-    SelfAttention: self_attention, WindowAttention: window_attention, Tokens: tokens, ClassToken: class_token,
-    FirstToken: first_token, PositionEmbedding: position_embedding, PatchMerge: patch_merge,
-    StochasticDepth: stochastic_depth,
+    SelfAttention: self_attention, WindowAttention: window_attention, PartitionAttention: partition_attention,
+    Tokens: tokens, ClassToken: class_token, FirstToken: first_token, PositionEmbedding: position_embedding,
+    PatchMerge: patch_merge, StochasticDepth: stochastic_depth,
 }
