@@ -13,9 +13,9 @@ from costcalc.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
-SEQUENCES_AND_CLIPS = ("m5_audio.yaml", "video_resnets.yaml", "s3d.yaml", "swins_3d.yaml")
+SEQUENCES_AND_CLIPS = ("m5_audio.yaml", "video_resnets.yaml", "s3d.yaml", "swins_3d.yaml", "mvits.yaml")
 """Shipped specs on [length, C] or [time, height, width, C]: receptive fields, explain and export refuse them."""
-ATTENTION_SPECS = ("vits.yaml", "swins.yaml", "swins_v2.yaml", "swins_3d.yaml", "maxvits.yaml")
+ATTENTION_SPECS = ("vits.yaml", "swins.yaml", "swins_v2.yaml", "swins_3d.yaml", "maxvits.yaml", "mvits.yaml")
 """Shipped specs of attention kinds, which export refuses (tests/test_attention.py)."""
 EXPORTABLE = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in SEQUENCES_AND_CLIPS + ATTENTION_SPECS]
 """The shipped specs export writes in every target."""

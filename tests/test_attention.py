@@ -13,7 +13,9 @@ from costcalc.spec.reader import load
 
 REFERENCE = ROOT / "tests" / "data" / "reference"
 FAMILIES = {"vit": "vits.yaml", "swin_v2": "swins_v2.yaml", "swin3d": "swins_3d.yaml", "swin": "swins.yaml",
-            "maxvit": "maxvits.yaml"}
+            "maxvit": "maxvits.yaml", "mvit": "mvits.yaml"}
+BY_PARAMS = {"mvits.yaml"}
+"""Specs whose input is set by their params frames and size (their attention's grids follow them)."""
 
 
 def rows(name: str) -> list[dict]:
@@ -36,8 +38,13 @@ def input_shape(written: str) -> tuple[int, ...]:
 def test_params_and_the_tools_totals_at_two_sizes(row):
     """Trainable: torch's parameters; non-trainable: BatchNorm's running statistics (a column of the second table;
     the first's models have no BatchNorm)."""
-    analysis = {c: analyze(load(SPECS / "torchvision" / spec_of(row["model"])), input_shape(row["input"]), [row["model"]],
-                           convention=c).designs[0] for c in ("fvcore", "ptflops", "thop")}
+    spec, shape = spec_of(row["model"]), input_shape(row["input"])
+    if spec in BY_PARAMS:
+        loaded, shape = load(SPECS / "torchvision" / spec, (("frames", str(shape[0])), ("size", str(shape[1])))), None
+    else:
+        loaded = load(SPECS / "torchvision" / spec)
+    analysis = {c: analyze(loaded, shape, [row["model"]], convention=c).designs[0]
+                for c in ("fvcore", "ptflops", "thop")}
     design = analysis["fvcore"]
     assert (design.total.trainable_params, design.total.non_trainable_params) == \
         (int(row["params"]), int(row.get("bn_running_stats") or 0))

@@ -149,7 +149,19 @@ def spatial_layer(draw, shape, keep_hw: bool):
 def token_layer(draw, shape):
     """A layer on tokens [L, C]: a class token, a position embedding, self-attention, or the first token."""
     length, channels = shape
-    kind = draw(pick(["class_token", "position_embedding", "self_attention", "first_token", "any"]))
+    kind = draw(pick(["class_token", "position_embedding", "self_attention", "first_token", "pooling_attention",
+                      "token_maxpool", "any"]))
+    if kind in ("pooling_attention", "token_maxpool") and length > 1:  # a class token and a grid [1, 1, L - 1]
+        kernel, stride = draw(pick([1, 3])), draw(ints(1, 2))
+        pooled = (length - 1 + 2 * (kernel // 2) - kernel) // stride + 1
+        grid = [1, 1, length - 1]
+        if kind == "token_maxpool":
+            return {kind: {"grid": grid, "size": [1, 1, kernel], "stride": [1, 1, stride]}}, (1 + pooled, channels)
+        heads = draw(pick([g for g in (1, 2) if channels % g == 0]))
+        options = {"heads": heads, "grid": grid, "kernel_q": [1, 1, kernel], "stride_q": [1, 1, stride],
+                   "kernel_kv": draw(pick([1, 3])), "relative": draw(BOOLS), "residual": draw(BOOLS),
+                   "bias": draw(BOOLS)}
+        return {kind: options}, (1 + pooled, channels)
     if kind == "class_token":
         return "class_token", (length + 1, channels)
     if kind == "position_embedding":

@@ -1,17 +1,20 @@
-"""Attention evidence: torchvision's ViTs, Swins, video Swins, MaxViT and MViTs, and how fvcore, ptflops, thop and FlopCounterMode count attention.
+"""Attention evidence: torchvision's ViTs, Swins, video Swins, MaxViT and MViTs, and how each tool counts attention.
 
-Two tables, both TSV on standard output (tests/data/reference/attention_models.tsv and attention_layers.tsv):
+Two tables, both TSV on standard output (tests/data/reference/attention_models.tsv, attention_models_more.tsv and
+attention_layers.tsv): fvcore, ptflops, thop and FlopCounterMode.
 
     python tools/count_attention.py models [--models vit_b_16 swin_t]   # whole networks at two sizes
     python tools/count_attention.py layers                               # single attention layers
 
-models: per network and input (a side, or frames x side x side for video), parameters, buffers (torchvision's Swins keep their position index and
-V2's coordinate table as buffers, not weights), fvcore's total and its by-operator split (linear, matmul,
+models: per network and input (a side, or frames x side x side for video), parameters, buffers (torchvision's Swins
+keep their position index and V2's coordinate table as buffers, not weights), BatchNorm's running statistics (the
+non-trainable weights), fvcore's total and its by-operator split (linear, matmul,
 conv, layer_norm, ...), and at the default side ptflops' and thop's headlines. layers: one attention layer
 of each kind run alone, with each tool's count and FlopCounterMode's on this machine's CPU. Needs torch,
 torchvision, fvcore, ptflops and thop (see recount_torchvision.py); without them it says so and exits 0.
 """
 import argparse
+import contextlib
 import copy
 import importlib.util
 import json
@@ -25,11 +28,12 @@ MODELS = {
     "vit_l_32": ({}, 224, 160), "vit_h_14": ({}, 224, 112),
     "swin_t": ({}, 224, 256), "swin_s": ({}, 224, 256), "swin_b": ({}, 224, 256),
     "swin_v2_t": ({}, 256, 224), "swin_v2_s": ({}, 256, 224), "swin_v2_b": ({}, 256, 224),
-    "swin3d_t": ({}, (16, 224), (8, 112)), "swin3d_s": ({}, (16, 224), (8, 112)), "swin3d_b": ({}, (16, 224), (8, 112)),
-    "maxvit_t": ({}, 224, 448), "mvit_v1_b": ({}, (16, 224), (8, 112)), "mvit_v2_s": ({}, (16, 224), (8, 112)),
+    "swin3d_t": ({}, (16, 224), (8, 112)), "swin3d_s": ({}, (16, 224), (8, 112)),
+    "swin3d_b": ({}, (16, 224), (8, 112)),
+    "maxvit_t": ({}, 224, 448), "mvit_v1_b": ({}, (16, 224), (8, 224)), "mvit_v2_s": ({}, (16, 224), (8, 224)),
 }
-MODEL_COLUMNS = ["model", "input", "params", "buffers", "bn_running_stats", "fvcore_total", "fvcore_by_operator", "ptflops_macs",
-                 "thop_macs"]
+MODEL_COLUMNS = ["model", "input", "params", "buffers", "bn_running_stats", "fvcore_total", "fvcore_by_operator",
+                 "ptflops_macs", "thop_macs"]
 LAYER_COLUMNS = ["layer", "in_shape", "params", "fvcore", "fvcore_by_operator", "fvcore_skipped", "ptflops",
                  "thop", "flop_counter_mode"]
 
@@ -41,8 +45,24 @@ def build(name, side):
         kwargs["image_size"] = side
     if name.startswith("maxvit"):
         kwargs["input_size"] = (side, side)
-    with quiet():
+    with quiet(), clip_size(name, side):
         return torchvision.models.get_model(name, weights=None, **kwargs).eval()
+
+
+@contextlib.contextmanager
+def clip_size(name, side):
+    """mvit_v1_b and mvit_v2_s pass their own temporal_size and spatial_size to _mvit: overridden here."""
+    from torchvision.models.video import mvit
+    original = mvit._mvit
+
+    def sized(**kwargs):
+        return original(**{**kwargs, "temporal_size": side[0], "spatial_size": (side[1], side[1])})
+    if name.startswith("mvit"):
+        mvit._mvit = sized
+    try:
+        yield
+    finally:
+        mvit._mvit = original
 
 
 def input_of(side):

@@ -25,9 +25,11 @@ from ..model.attention import (
     FirstToken,
     PartitionAttention,
     PatchMerge,
+    PoolingAttention,
     PositionEmbedding,
     SelfAttention,
     StochasticDepth,
+    TokenMaxPool,
     Tokens,
     WindowAttention,
 )
@@ -358,6 +360,39 @@ def fvcore_partition_attention(facts: Facts) -> dict[str, int]:
     return {"dense": parts["qkv"] + parts["out"] + fvcore_einsum(parts["qk"]) + fvcore_einsum(parts["av"])}
 
 
+def fvcore_pooling_attention(facts: Facts) -> dict[str, int]:
+    """MViT's: the projections and matmuls exactly, the pools' Conv3d and LayerNorms (5 per element), V2's relative
+    terms along height and width (torch.einsum) each rounded as fvcore_einsum, along time (matmul) exactly."""
+    op, parts = facts.op, facts.op.parts(facts.inp)
+    dense = parts["qkv"] + parts["out"] + parts["qk"] + parts["av"]
+    if op.relative:
+        dense += fvcore_einsum(parts["rel_h"]) + fvcore_einsum(parts["rel_w"]) + parts["rel_t"]
+    return {"dense": dense, "conv": parts["pool"], "norm": 5 * op.pool_norms(facts.inp)}
+
+
+def ptflops_pooling_attention(facts: Facts) -> dict[str, int]:
+    """MViT's as ptflops sees it: the nn.Linear modules (MACs, a bias per output element), the pools' Conv3d and
+    LayerNorm modules (1 per element), torch.matmul (QK^T, AV, V2's time term); not torch.einsum, nor the softmax
+    (a Tensor method)."""
+    op, parts = facts.op, facts.op.parts(facts.inp)
+    dense = parts["qkv"] + parts["out"] + parts["qk"] + parts["av"] + (parts["rel_t"] if op.relative else 0)
+    channels = op.channels(facts.inp)
+    bias = (3 * facts.inp[0] + facts.out[0]) * channels if op.bias else 0
+    return {"dense": dense, "conv": parts["pool"], "bias": bias, "norm": op.pool_norms(facts.inp)}
+
+
+def thop_pooling_attention(facts: Facts) -> dict[str, int]:
+    """MViT's as thop's module hooks see it: the nn.Linear modules' MACs, the pools' Conv3d, LayerNorm 4 per
+    element."""
+    op, parts = facts.op, facts.op.parts(facts.inp)
+    return {"dense": parts["qkv"] + parts["out"], "conv": parts["pool"], "norm": 4 * op.pool_norms(facts.inp)}
+
+
+def ptflops_token_maxpool(facts: Facts) -> dict[str, int]:
+    """nn.MaxPool3d's hook and the F.max_pool3d it calls: 2 per input element (the class token's not pooled)."""
+    return {"pooling": 2 * (facts.inp[0] - 1) * facts.inp[-1]}
+
+
 def module_projections(with_bias: bool) -> Counter:
     """MaxViT's attention as hooks on its nn.Linear modules see it (to_qkv and merge): their MACs, with ptflops
     the biases (1 per output element) and F.softmax (1 per logit); torch.einsum unseen."""
@@ -405,7 +440,8 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
          Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
-         WindowAttention: macs(1), PartitionAttention: fvcore_partition_attention, **FREE_TOKENS},
+         WindowAttention: macs(1), PartitionAttention: fvcore_partition_attention,
+         PoolingAttention: fvcore_pooling_attention, **FREE_TOKENS},
         {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QK^T, AV, V2's "
                              "bias MLP); partition_attention: the projections, and QK^T and AV (einsum) each to 4 "
                              "significant figures; self_attention: none (aten::_native_multi_head_attention, "
@@ -424,7 +460,8 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          AdaptivePool: seen(ptflops_pool, *BY_CALL), LayerNorm: seen(ptflops_norm, "module"),
          GroupNorm: seen(ptflops_norm, "module"), Resize: seen(ptflops_resize, *BY_CALL),
          SelfAttention: ptflops_self_attention, WindowAttention: ptflops_window_attention,
-         PartitionAttention: module_projections(True)},
+         PartitionAttention: module_projections(True), PoolingAttention: ptflops_pooling_attention,
+         TokenMaxPool: ptflops_token_maxpool},
         {**PER_MAC, "dense": "1 per MAC; self_attention: its hook, 4·L·C·(C + 1) + 2·L·L·C + L·C; window_attention: "
                              "QK^T (V1 only) and AV, not the projections (F.linear), V2's bias MLP modules; "
                              "partition_attention: the projections (modules), not QK^T and AV (einsum)",
@@ -447,7 +484,8 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          AvgPool: seen(thop_average_pool, "module"), GlobalAvgPool: seen(thop_adaptive_average, "module"),
          AdaptiveAvgPool: seen(thop_adaptive_average, "module"), LayerNorm: seen(thop_layernorm, "module"),
          Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE,
-         PartitionAttention: module_projections(False)},
+         PartitionAttention: module_projections(False), PoolingAttention: thop_pooling_attention,
+         TokenMaxPool: MODULE_FREE},
         {"conv": "1 per MAC; conv_transpose: Ho·Wo·Cout · (Cin/groups) · kh·kw, by output, not input",
          "dense": "1 per MAC; partition_attention: the projections (modules) only",
          "batchnorm": "4 per element (2 without affine)",

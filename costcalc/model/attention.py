@@ -31,6 +31,20 @@ def tokens_of(kind: str, shape: Shape) -> Shape:
     return shape
 
 
+def class_and_grid(kind: str, shape: Shape, grid: tuple[int, ...] | None) -> Shape:
+    """Check that tokens [L, C] are a class token and one per position of `grid` (if given)."""
+    if grid is not None and shape[0] != 1 + math.prod(grid):
+        raise ShapeError(f"{kind}: {shape[0]} tokens are not a class token and the {format_shape(grid)} grid's "
+                         f"{math.prod(grid)} positions", hint=f"give the grid the tokens stand for ({shape[0] - 1} "
+                         "positions)")
+    return shape
+
+
+def pooled(grid: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...]) -> tuple[int, ...]:
+    """A grid pooled as MViT pools it: padding kernel // 2 on each side of each axis."""
+    return tuple((side + 2 * (k // 2) - k) // s + 1 for side, k, s in zip(grid, kernel, stride))
+
+
 def head_size(kind: str, heads: int, channels: int) -> int:
     if channels % heads:
         raise ShapeError(f"{kind}: heads {heads} must divide the channels ({channels})",
@@ -41,15 +55,16 @@ def head_size(kind: str, heads: int, channels: int) -> int:
 @register
 @record
 class Tokens(Op):
-    """A map [H, W, C] flattened to tokens [H·W, C] (ViT's `x.flatten(2).transpose(1, 2)`): no cost."""
+    """A map [H, W, C] flattened to tokens [H·W, C] (ViT's `x.flatten(2).transpose(1, 2)`), or a clip [T, H, W, C]
+    to [T·H·W, C] (MViT's): no cost."""
 
     kind = "tokens"
     exported = False
     category = "reshape"
 
     def infer(self, shape: Shape) -> Shape:
-        height, width, channels = image(self.kind, shape)
-        return height * width, channels
+        *positions, channels = map_or_clip(self.kind, shape)
+        return math.prod(positions), channels
 
 
 @register
@@ -86,20 +101,25 @@ class FirstToken(Op):
 @record
 class PositionEmbedding(Op):
     """A learned position embedding added to every token (ViT's `pos_embedding`): L·C parameters, L·C additions,
-    counted as a bias."""
+    counted as a bias. With `grid: [T, H, W]` (MViT V1's), a class token's and T·H·W positions' embedding summed
+    from a spatial one (H·W·C), a temporal one (T·C) and the class token's (C): T·H·W·C more additions."""
 
     kind = "position_embedding"
     exported = False
     category = "norm"
+    grid: tuple[int, int, int] | None = option(opt.optional_grid, None)
 
     def infer(self, shape: Shape) -> Shape:
-        return tokens_of(self.kind, shape)
+        return class_and_grid(self.kind, tokens_of(self.kind, shape), self.grid)
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
-        return numel(inp), 0
+        if self.grid is None:
+            return numel(inp), 0
+        frames, height, width = self.grid
+        return (height * width + frames + 1) * inp[-1], 0
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
-        return {"bias": numel(inp)}
+        return {"bias": numel(inp) + (numel(inp) - inp[-1] if self.grid else 0)}
 
 
 @record
@@ -299,6 +319,142 @@ class PartitionAttention(Attention):
         work = Attention.work(self, inp, out)
         work["bias"] = work.get("bias", 0) + self.logits(inp)
         return work
+
+
+@register
+@record(kw_only=True)
+class PoolingAttention(Attention):
+    """MViT's pooling attention (torchvision MultiscaleAttention) on tokens [1 + T·H·W, C], a class token and one
+    per position of `grid` [T, H, W]: q, k and v projected to `out` channels (C by default), each head's q pooled by
+    a depthwise Conv3d of `kernel_q` and `stride_q` and k and v by `kernel_kv` and `stride_kv` (padding kernel // 2,
+    the class token left out; a pool where the kernel or stride exceeds 1), each pool followed by a LayerNorm of
+    the head's channels; attention of the pooled q over the pooled k and v, and the output projection: [1 + T'·H'·W',
+    out]. `relative: true` is V2's decomposed relative position embedding (tables of the head's channels along
+    time, height and width, read by q: two einsums and a matmul); `residual: true` is V2's residual pooling, q added
+    to the output but for the class token."""
+
+    kind = "pooling_attention"
+    MAIN = "heads"
+    grid: tuple[int, int, int] = option(opt.grid)
+    out: int | None = option(opt.positive_int, None)
+    kernel_q: tuple[int, ...] = option(opt.spatial, Every((1, 1)))
+    stride_q: tuple[int, ...] = option(opt.spatial, Every((1, 1)))
+    kernel_kv: tuple[int, ...] = option(opt.spatial, Every((1, 1)))
+    stride_kv: tuple[int, ...] = option(opt.spatial, Every((1, 1)))
+    relative: bool = option(opt.boolean, False)
+    residual: bool = option(opt.boolean, False)
+
+    def channels(self, inp: Shape) -> int:
+        return self.out or inp[-1]
+
+    def pool(self, which: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The kernel and stride of q's pool (`q`) or k's and v's (`kv`), or None where there is none."""
+        kernel = per_axis(getattr(self, f"kernel_{which}"), 3, f"kernel_{which}")
+        stride = per_axis(getattr(self, f"stride_{which}"), 3, f"stride_{which}")
+        return (kernel, stride) if math.prod(kernel) > 1 or math.prod(stride) > 1 else None
+
+    def grid_of(self, which: str) -> tuple[int, ...]:
+        """The positions of q (`q`) or of k and v (`kv`) after their pool."""
+        pool = self.pool(which)
+        return self.grid if pool is None else pooled(self.grid, *pool)
+
+    def infer(self, shape: Shape) -> Shape:
+        class_and_grid(self.kind, tokens_of(self.kind, shape), self.grid)
+        head_size(self.kind, self.heads, self.channels(shape))
+        return 1 + math.prod(self.grid_of("q")), self.channels(shape)
+
+    def queries(self, inp: Shape) -> int:
+        return 1 + math.prod(self.grid_of("q"))
+
+    def span(self, inp: Shape) -> int:
+        return 1 + math.prod(self.grid_of("kv"))
+
+    def pool_macs(self, inp: Shape) -> int:
+        """The depthwise Conv3d pools: per pooled position and channel, the kernel's taps."""
+        channels, macs = self.channels(inp), 0
+        for which, count in (("q", 1), ("kv", 2)):
+            pool = self.pool(which)
+            if pool is not None:
+                macs += count * math.prod(self.grid_of(which)) * channels * math.prod(pool[0])
+        return macs
+
+    def relative_parts(self, inp: Shape) -> dict[str, int]:
+        """V2's relative position terms: q (but the class token) times the height, width and time tables."""
+        frames, height, width = self.grid_of("kv")
+        queries, channels = math.prod(self.grid_of("q")), self.channels(inp)
+        return {"rel_h": queries * height * channels, "rel_w": queries * width * channels,
+                "rel_t": queries * frames * channels}
+
+    def parts(self, inp: Shape) -> dict[str, int]:
+        channels, queries, span = self.channels(inp), self.queries(inp), self.span(inp)
+        parts = {"qkv": 3 * inp[0] * inp[-1] * channels, "pool": self.pool_macs(inp), "qk": queries * span * channels,
+                 "av": queries * span * channels, "out": queries * channels * channels}
+        return {**parts, **self.relative_parts(inp)} if self.relative else parts
+
+    def pool_norms(self, inp: Shape) -> int:
+        """The elements the pools' LayerNorms normalise (the class token's too)."""
+        channels = self.channels(inp)
+        return sum(count * (1 + math.prod(self.grid_of(which))) * channels
+                   for which, count in (("q", 1), ("kv", 2)) if self.pool(which) is not None)
+
+    def relative_params(self, inp: Shape) -> int:
+        """Tables of (2·max(q side, kv side) − 1) along height and along width, and 2T − 1 along time, each of the
+        head's channels; the sides as torchvision sizes them, the grid's largest side floor-divided by the strides."""
+        if not self.relative:
+            return 0
+        side = max(self.grid[1:])
+        strides = [pool[1][1] if pool else 1 for pool in (self.pool("q"), self.pool("kv"))]
+        spatial = 2 * max(side // stride for stride in strides) - 1
+        return (2 * spatial + 2 * self.grid[0] - 1) * (self.channels(inp) // self.heads)
+
+    def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
+        channels, size = self.channels(inp), self.channels(inp) // self.heads
+        projections = 3 * inp[-1] * channels + channels * channels + (4 * channels if self.bias else 0)
+        pools = sum(count * (size * math.prod(pool[0]) + 2 * size)
+                    for pool, count in ((self.pool("q"), 1), (self.pool("kv"), 2)) if pool is not None)
+        return projections + pools + self.relative_params(inp), 0
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        """The projections' biases, q scaled, the pools' LayerNorms (7 per element, as a layernorm's), V2's relative
+        terms summed into the logits (3 per logit but the class token's), the softmax, and V2's residual pooling."""
+        channels, logits = self.channels(inp), self.logits(inp)
+        work = {"norm": out[0] * channels + 7 * self.pool_norms(inp), "activation": logits}
+        if self.bias:
+            work["bias"] = 3 * inp[0] * channels + out[0] * channels
+        if self.relative:
+            work["bias"] = work.get("bias", 0) + 3 * self.heads * math.prod(self.grid_of("q")) * \
+                math.prod(self.grid_of("kv"))
+        if self.residual:
+            work["merge"] = (out[0] - 1) * channels
+        return work
+
+    def matmul(self, inp: Shape, out: Shape) -> MatMul:
+        return self.kind, (inp[0], 4 * self.channels(inp) + 2 * self.span(inp), inp[-1])
+
+
+@register
+@record(kw_only=True)
+class TokenMaxPool(Op):
+    """MViT's pooled skip connection (torchvision's Pool of a MaxPool3d): tokens [1 + T·H·W, C] of a `grid` [T, H, W]
+    max pooled on the grid by `size` and `stride` (padding size // 2), the class token kept."""
+
+    kind = "token_maxpool"
+    exported = False
+    category = "pool"
+    mixes_positions = True
+    grid: tuple[int, int, int] = option(opt.grid)
+    size: tuple[int, ...] = option(opt.spatial)
+    stride: tuple[int, ...] = option(opt.spatial)
+
+    def window(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return per_axis(self.size, 3, "size"), per_axis(self.stride, 3, "stride")
+
+    def infer(self, shape: Shape) -> Shape:
+        class_and_grid(self.kind, tokens_of(self.kind, shape), self.grid)
+        return 1 + math.prod(pooled(self.grid, *self.window())), shape[-1]
+
+    def work(self, inp: Shape, out: Shape) -> dict[str, int]:
+        return {"pooling": (out[0] - 1) * out[-1] * math.prod(self.window()[0])}
 
 
 @register

@@ -162,6 +162,18 @@ def position_bias(value) -> str:
     return _one_of(value, POSITION_BIASES)
 
 
+def grid(value) -> tuple[int, int, int]:
+    """The positions a clip's tokens stand for, [time, height, width], positive integers."""
+    if isinstance(value, list) and len(value) == 3 and all(is_int(v) and v > 0 for v in value):
+        return value[0], value[1], value[2]
+    raise OptionError(f"expected a list [time, height, width] of positive integers, got {_describe(value)}")
+
+
+def optional_grid(value) -> tuple[int, int, int] | None:
+    """None, or a grid [time, height, width]."""
+    return None if value is None else grid(value)
+
+
 def partition(value) -> str:
     """MaxViT's partition attention: windows of neighbours (block attention) or a sparse grid."""
     return _one_of(value, PARTITIONS)

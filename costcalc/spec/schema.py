@@ -75,6 +75,8 @@ CHECKERS = {
     opt.slopes: lambda: ({"enum": list(opt.SLOPES)}, "channel, shared or element"),
     opt.resize_mode: lambda: ({"enum": list(opt.RESIZE_MODES)}, "nearest or bilinear"),
     opt.position_bias: lambda: ({"enum": list(opt.POSITION_BIASES)}, "table or continuous"),
+    opt.grid: lambda: (_list(POSITIVE, 3)[0], "[time, height, width]"),
+    opt.optional_grid: lambda: ({"anyOf": [{"type": "null"}, *_list(POSITIVE, 3)]}, "[time, height, width], or none"),
     opt.partition: lambda: ({"enum": list(opt.PARTITIONS)}, "window or grid"),
     opt.number: lambda: ({"type": "number"}, "a number"),
     opt.size: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]}, "[height, width], or one integer for both"),

@@ -9,13 +9,16 @@ from ..model.attention import (
     FirstToken,
     PartitionAttention,
     PatchMerge,
+    PoolingAttention,
     PositionEmbedding,
     SelfAttention,
     StochasticDepth,
+    TokenMaxPool,
     Tokens,
     WindowAttention,
+    pooled,
 )
-from ..model.ops import Shape, format_shape
+from ..model.ops import Op, Shape, format_shape
 from .formulas import NO_MACS, Board, Factor, Line, dims, f, formula
 
 PARTS_NOTE = ("MACs by part: the q, k and v projections (3·P·C·C), QK^T and AV (P·span·C each: every head's "
@@ -30,7 +33,7 @@ def _macs(op: Attention, inp: Shape, positions: tuple[Factor, ...], span: tuple[
     return formula("MACs", *((term,) for term in terms))
 
 
-def _work(op: Attention, inp: Shape, out: Shape) -> Line:
+def _work(op: Op, inp: Shape, out: Shape) -> Line:
     return formula("work", *(((f(kind, n),),) for kind, n in sorted(op.work(inp, out).items())))
 
 
@@ -72,12 +75,44 @@ def partition_attention(op: PartitionAttention, inp: Shape, out: Shape) -> Board
     c, size = f("C", inp[-1]), f("s", op.size)
     params = [((f("4", 4), c, c),)] + ([((f("4", 4), c),)] if op.bias else []) + \
         [((f("(2s − 1)²", op.offsets()), f("heads", op.heads)),)]
-    return Board(f"partition_attention ({op.partition}) of {op.size}×{op.size}, {op.heads} heads, on {format_shape(inp)}",
+    return Board(f"partition_attention ({op.partition}) of {op.size}×{op.size}, {op.heads} heads, "
+                 f"on {format_shape(inp)}",
                  (), (_macs(op, inp, (f("H", inp[0]), f("W", inp[1])), (size, size)), formula("params", *params),
                       _work(op, inp, out)),
                  (f"{PARTS_NOTE}; P = H·W, span = s·s: each position attends to the s·s of its group, neighbours "
                   "(window) or H/s and W/s apart (grid)",
                   "work: the biases, k scaled by 1/sqrt(C), the position bias added to every logit, the softmax"))
+
+
+def pooling_attention(op: PoolingAttention, inp: Shape, out: Shape) -> Board:
+    c, cin = f("C", op.channels(inp)), f("Cin", inp[-1])
+    lq, lk, length = f("Lq", op.queries(inp)), f("Lk", op.span(inp)), f("L", inp[0])
+    terms = [(f("3", 3), length, cin, c), (lq, lk, c), (lq, lk, c), (lq, c, c)]
+    lines = [formula("Lq", ((f("1", 1),),), (_grid(op.grid_of("q"), "q"),)),
+             formula("Lk", ((f("1", 1),),), (_grid(op.grid_of("kv"), "k"),))]
+    parts = op.parts(inp)
+    pools = [((f("pools", parts["pool"]),),)] if parts["pool"] else []
+    relative = [((f(name, parts[name]),),) for name in ("rel_h", "rel_w", "rel_t")] if op.relative else []
+    lines += [formula("MACs", *((term,) for term in terms), *pools, *relative),
+              formula("params", ((f("params", op.params(inp, out)[0]),),)), _work(op, inp, out)]
+    return Board(f"pooling_attention, {op.heads} heads, on {format_shape(inp)} tokens of a "
+                 f"{format_shape(op.grid)} grid", (), tuple(lines),
+                 (f"{PARTS_NOTE}; q attends from Lq = 1 + its pooled grid's positions to Lk = 1 + k's and v's",
+                  "pools: a depthwise Conv3d per pooled position and channel (the kernel's taps), then a LayerNorm of "
+                  "the head's channels; rel_h, rel_w, rel_t (relative: true): q times the tables along each axis",
+                  "work: the biases, q scaled, the pools' norms, the relative terms summed into the logits, the "
+                  "softmax, and residual pooling's addition of q"))
+
+
+def token_maxpool(op: TokenMaxPool, inp: Shape, out: Shape) -> Board:
+    return Board(f"token_maxpool {format_shape(op.window()[0])} of a {format_shape(op.grid)} grid",
+                 (formula("length", ((f("1", 1),),), (_grid(pooled(op.grid, *op.window()), "o"),)),),
+                 (_work(op, inp, out),),
+                 (f"{NO_MACS}: a max over each window of the grid (padding size // 2), the class token kept",))
+
+
+def _grid(grid: tuple[int, ...], mark: str) -> tuple[Factor, ...]:
+    return tuple(f(f"{axis}{mark}", side) for axis, side in zip("THW", grid))
 
 
 def tokens(op: Tokens, inp: Shape, out: Shape) -> Board:
@@ -88,7 +123,8 @@ def tokens(op: Tokens, inp: Shape, out: Shape) -> Board:
 def class_token(op: ClassToken, inp: Shape, out: Shape) -> Board:
     return Board(f"class_token before {format_shape(inp)} tokens", (formula("length", ((f("L", inp[0]),),),
                                                                             ((f("1", 1),),)),),
-                 (formula("trainable", ((f("C", inp[-1]),),)),), (f"{NO_MACS}: a learned token of C channels put first",))
+                 (formula("trainable", ((f("C", inp[-1]),),)),),
+                 (f"{NO_MACS}: a learned token of C channels put first",))
 
 
 def first_token(op: FirstToken, inp: Shape, out: Shape) -> Board:
@@ -96,9 +132,16 @@ def first_token(op: FirstToken, inp: Shape, out: Shape) -> Board:
 
 
 def position_embedding(op: PositionEmbedding, inp: Shape, out: Shape) -> Board:
-    return Board(f"position_embedding on {format_shape(inp)} tokens", (),
-                 (formula("trainable", (dims(inp),)), formula("work", (dims(out),))),
-                 (f"{NO_MACS}: a learned vector per position and channel, added (as a bias)",))
+    if op.grid is None:
+        return Board(f"position_embedding on {format_shape(inp)} tokens", (),
+                     (formula("trainable", (dims(inp),)), formula("work", (dims(out),))),
+                     (f"{NO_MACS}: a learned vector per position and channel, added (as a bias)",))
+    (t, h, w), c, length = _grid(op.grid, ""), f("C", inp[-1]), f("L", inp[0])
+    return Board(f"position_embedding of a {format_shape(op.grid)} grid on {format_shape(inp)} tokens", (),
+                 (formula("trainable", ((h, w, c),), ((t, c),), ((c,),)),
+                  formula("work", ((length, c),), ((t, h, w, c),))),
+                 (f"{NO_MACS}: spatial (H·W·C), temporal (T·C) and class token (C) embeddings summed for every "
+                  "position and added (as biases)",))
 
 
 def patch_merge(op: PatchMerge, inp: Shape, out: Shape) -> Board:
@@ -115,6 +158,7 @@ def stochastic_depth(op: StochasticDepth, inp: Shape, out: Shape) -> Board:
 
 EXPLAINERS = {
     SelfAttention: self_attention, WindowAttention: window_attention, PartitionAttention: partition_attention,
+    PoolingAttention: pooling_attention, TokenMaxPool: token_maxpool,
     Tokens: tokens, ClassToken: class_token, FirstToken: first_token, PositionEmbedding: position_embedding,
     PatchMerge: patch_merge, StochasticDepth: stochastic_depth,
 }

@@ -19,6 +19,7 @@ from ..safe import brief, markdown_text, visible
 from ..show.text import wrap_formula
 from ..show.views import device_notes, share
 from ..units import ratio, readable
+from .attention_boards import EXPLAINERS as TOKEN_BOARDS
 from .boards import explainer
 from .formulas import Board, Line, f, formula
 
@@ -127,7 +128,7 @@ def board(design: DesignResult, index: int) -> Board:
     if row.role == "merge":
         return explainer(row.op)(row.op, branch_outputs(design, index), row.output)
     if row.role == "layer":
-        if len(row.input) in (2, 4) and row.op.category in ("conv", "pool"):
+        if len(row.input) in (2, 4) and row.op.category in ("conv", "pool") and type(row.op) not in TOKEN_BOARDS:
             raise CostcalcError(f"explain's boards are written for images: {brief(row.path)} ({row.kind}) is on"
                                 f" [{format_shape(row.input)}], a sequence or a clip;"
                                 " report, compare and check count it")
