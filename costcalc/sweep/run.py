@@ -116,10 +116,7 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
     """Every variant of the spec `text` over `vary` ((name, value texts) pairs), with `settings` fixed;
     with device figures where `on_device` asks for them or a limit (flags, the spec's budget) needs them, and
     each variant timed on a runtime where `on_device.measure` says so."""
-    if on_device and on_device.measure:
-        from ..runtimes import need
-
-        need(on_device.measure.runtime, "costcalc sweep --measure")
+    runtime = _runtime(on_device)
     root = parse(text, filename)
     where = params_where(root)
     params = spec_params(root, dict(settings))
@@ -140,9 +137,9 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
                     budgets[key] = limits, {metric: limit.value for metric, limit in limits.items()}
                 found.append(Variant(values, design, cost, budgets[key][1]))
         on_device = settled(on_device, [limits for limits, _ in budgets.values()])
-        runtime, measured_on = None, None
-        if on_device and (measure := on_device.measure):
-            runtime, on_device = _opened(on_device, len(found))
+        measured_on = None
+        if runtime and on_device and (measure := on_device.measure):
+            on_device = _measuring(on_device, runtime.fuses, len(found))
             measured_on = MeasuredOn(runtime.name, runtime.version, runtime.threads, measure.rounds, runtime.fuses)
         if on_device:
             def spec_of(values: tuple) -> Spec:
@@ -154,21 +151,27 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
                  tuple(devices.items()) if on_device else (), measured_on)
 
 
-def _opened(on_device: OnDevice, variants: int):
-    """The runtime `on_device.measure` names, opened, once the variants are few enough to time; and `on_device`
-    with the estimate taken as the runtime runs the model: float32, fused where the runtime fuses."""
+def _runtime(on_device: OnDevice | None):
+    """The runtime `on_device.measure` names, opened (a CostcalcError if it is not installed), or None without
+    measuring; the models it runs are float32."""
+    if not (on_device and on_device.measure):
+        return None
     from ..runtimes import open_runtime
 
-    assert on_device.measure
-    if variants > MAX_MEASURED:
-        raise CostcalcError(f"{variants} variants to measure, more than {MAX_MEASURED}: each is timed for seconds",
-                            hint="vary fewer values, or pick one design with --design")
     settings = on_device.settings
     if {settings.dtype, settings.weight_dtype or settings.dtype} != {"float32"}:
         raise CostcalcError(f"sweep --measure runs float32 models only, not {settings.weight_dtype or settings.dtype}",
                             hint="leave out --dtype and --weight-dtype; exported models are float32")
-    runtime = open_runtime(on_device.measure.runtime, on_device.measure.threads, "costcalc sweep --measure")
-    return runtime, replace(on_device, settings=replace(settings, fused=runtime.fuses))
+    return open_runtime(on_device.measure.runtime, on_device.measure.threads, "costcalc sweep --measure")
+
+
+def _measuring(on_device: OnDevice, fuses: bool, variants: int) -> OnDevice:
+    """`on_device` with the estimate taken as the runtime runs the model (fused where it `fuses`), once the
+    variants are few enough to time."""
+    if variants > MAX_MEASURED:
+        raise CostcalcError(f"{variants} variants to measure, more than {MAX_MEASURED}: each is timed for seconds",
+                            hint="vary fewer values, or pick one design with --design")
+    return replace(on_device, settings=replace(on_device.settings, fused=fuses))
 
 
 def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, bytes_per_element: int,
