@@ -8,7 +8,17 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from held_out_latency import HELD_OUT, RUNS, design_of, read_runs, runs_table, summary  # noqa: E402
+from held_out_latency import (  # noqa: E402
+    COLUMNS,
+    HELD_OUT,
+    RUNS,
+    design_of,
+    measure_run,
+    read_runs,
+    run_markdown,
+    runs_table,
+    summary,
+)
 
 DOCS = ROOT / "docs" / "latency.md"
 
@@ -71,3 +81,13 @@ def test_the_docs_table_of_every_run_is_computed_from_the_rows():
     start = lines.index("Every run:") + 2
     end = lines.index("", start)
     assert "\n".join(lines[start:end]) + "\n" == runs_table(read_runs())
+
+
+def test_a_run_on_onnxruntime_gives_a_row_per_network():
+    (row,) = measure_run(["mobilenet_keras"], "onnxruntime", 1, (), "a100", rounds=1)
+    assert tuple(row) == COLUMNS
+    assert (row["runtime"], row["threads"], row["device"], row["network"], row["macs"]) == (
+        "onnxruntime", "1", "a100", "mobilenet_keras", "568740352")
+    assert float(row["measured_s"]) > 0 and float(row["estimated_s"]) > 0
+    assert "| mobilenet_keras | 568,740,352 |" in run_markdown([row])
+    assert run_markdown([row]).endswith("Spearman with the measured times: estimate —, MACs —\n")  # one network

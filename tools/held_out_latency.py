@@ -116,13 +116,22 @@ def error_percent(row: dict[str, str]) -> float:
     return 100 * (float(row["estimated_s"]) / float(row["measured_s"]) - 1)
 
 
+def correlation(a: list[float], b: list[float]) -> float | None:
+    """Spearman's rank correlation, or None where it has no meaning: fewer than two different values on a side."""
+    return spearman(a, b) if len(set(a)) > 1 and len(set(b)) > 1 else None
+
+
+def shown(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Summary:
     networks: int
     within: int
     median_error: float
-    spearman_estimate: float
-    spearman_macs: float
+    spearman_estimate: float | None
+    spearman_macs: float | None
 
 
 def summary(rows: list[dict[str, str]]) -> Summary:
@@ -131,8 +140,8 @@ def summary(rows: list[dict[str, str]]) -> Summary:
     errors = [abs(error_percent(row)) for row in rows]
     measured = [float(row["measured_s"]) for row in rows]
     return Summary(len(rows), sum(error <= WITHIN for error in errors), statistics.median(errors),
-                   spearman([float(row["estimated_s"]) for row in rows], measured),
-                   spearman([float(row["macs"]) for row in rows], measured))
+                   correlation([float(row["estimated_s"]) for row in rows], measured),
+                   correlation([float(row["macs"]) for row in rows], measured))
 
 
 def run_markdown(rows: list[dict[str, str]]) -> str:
@@ -144,8 +153,8 @@ def run_markdown(rows: list[dict[str, str]]) -> str:
     lines += [f"| {row['network']} | {int(row['macs']):,} | {float(row['measured_s']) * 1e3:.2f} | "
               f"{float(row['estimated_s']) * 1e3:.2f} | {error_percent(row):+.1f}% |" for row in rows]
     lines += ["", f"within ±{WITHIN:g}%: {found.within} of {found.networks}; median |error| {found.median_error:.1f}%; "
-                  f"Spearman with the measured times: estimate {found.spearman_estimate:.3f}, "
-                  f"MACs {found.spearman_macs:.3f}"]
+                  f"Spearman with the measured times: estimate {shown(found.spearman_estimate)}, "
+                  f"MACs {shown(found.spearman_macs)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -159,7 +168,7 @@ def runs_table(runs: dict[str, list[dict[str, str]]]) -> str:
         lines.append(f"| {run} | {first['runtime']} {first['version']} | {first['threads']} | {first['device']} | "
                      f"{first['load_before']} / {first['load_after']} | {found.networks} | {found.within} "
                      f"({100 * found.within / found.networks:.0f}%) | {found.median_error:.1f}% | "
-                     f"{found.spearman_estimate:.3f} | {found.spearman_macs:.3f} |")
+                     f"{shown(found.spearman_estimate)} | {shown(found.spearman_macs)} |")
     return "\n".join(lines) + "\n"
 
 
