@@ -111,7 +111,9 @@ def layer_cases():
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
+    from torchvision.models.maxvit import RelativePositionalMultiHeadAttention
     from torchvision.models.swin_transformer import ShiftedWindowAttention, ShiftedWindowAttentionV2
+    from torchvision.models.video.mvit import MultiscaleAttention
     from torchvision.models.video.swin_transformer import ShiftedWindowAttention3d
 
     class SelfAttention(nn.Module):
@@ -128,8 +130,25 @@ def layer_cases():
         def forward(self, x):
             return F.scaled_dot_product_attention(x, x, x)
 
+    class Pooling(nn.Module):
+        """MViT's MultiscaleAttention on tokens of a grid thw, its output only."""
+        def __init__(self, thw, dim, out, heads, kernel_q, stride_q, v2):
+            super().__init__()
+            self.thw = thw
+            self.attention = MultiscaleAttention(list(thw), dim, out, heads, kernel_q, [3, 3, 3], stride_q, [1, 2, 2],
+                                                 residual_pool=v2, residual_with_cls_embed=not v2, rel_pos_embed=v2)
+
+        def forward(self, x):
+            return self.attention(x, self.thw)[0]
+
     torch.manual_seed(0)
     return [
+        ("RelativePositionalMultiHeadAttention(64,32,49) on 16 groups",
+         RelativePositionalMultiHeadAttention(64, 32, 49), torch.randn(1, 16, 49, 64)),
+        ("MultiscaleAttention(32,32,2) kv pooled [1,2,2]", Pooling((2, 8, 8), 32, 32, 2, [], [], False),
+         torch.randn(1, 129, 32)),
+        ("MultiscaleAttention(32,64,2) q and kv pooled [1,2,2], relative, residual",
+         Pooling((2, 8, 8), 32, 64, 2, [3, 3, 3], [1, 2, 2], True), torch.randn(1, 129, 32)),
         ("MultiheadAttention(64,4) need_weights=False", SelfAttention(64, 4), torch.randn(1, 50, 64)),
         ("scaled_dot_product_attention(heads 4, dim 16)", SDPA(), torch.randn(1, 4, 50, 16)),
         ("ShiftedWindowAttention(32,[7,7],[3,3],2)", ShiftedWindowAttention(32, [7, 7], [3, 3], 2),
