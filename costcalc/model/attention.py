@@ -206,9 +206,9 @@ class WindowAttention(Attention):
     [T, H, W, C] (video Swin's ShiftedWindowAttention3d): the input padded at the end of each axis to whole
     windows, attention within each window, the padding cut off.
 
-    `position_bias: table` is V1's relative position bias table, ∏(2w−1)·heads parameters over the window's axes;
-    `continuous` is V2's log-spaced continuous position bias, an MLP of 2·512 + 512 + 512·heads parameters run
-    on the (2wh−1)(2ww−1) relative coordinates. `cosine: true` is V2's cosine attention: q and k normalised, the
+    `position_bias: table` is V1's relative position bias table, (2wh−1)(2ww−1)·heads parameters (on a clip
+    (2wt−1)(2wh−1)(2ww−1)·heads); `continuous` is V2's log-spaced continuous position bias, an MLP of 2·512 + 512
+    + 512·heads parameters run on the (2wh−1)(2ww−1) relative coordinates. `cosine: true` is V2's cosine attention: q and k normalised, the
     logits times a learned scale per head (heads parameters). A shift rolls the input and masks the logits of
     windows that wrap around; as torchvision does, no shift along an axis the window covers whole. `shrink: true`
     is the video Swin's window, cut to the input along an axis it covers whole (its table keeps the full window).
@@ -250,7 +250,7 @@ class WindowAttention(Attention):
         return any(shift and window < side for shift, window, side in zip(shifts, self.full_window(inp), inp))
 
     def offsets(self, inp: Shape) -> int:
-        """The relative positions within a whole window: ∏(2w − 1) over its axes."""
+        """The relative positions within a whole window: the product of 2w − 1 over its axes."""
         return math.prod(2 * window - 1 for window in self.full_window(inp))
 
     def bias_mlp_macs(self, inp: Shape) -> int:
