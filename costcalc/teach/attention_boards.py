@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..model.attention import (
     CPB_HIDDEN,
     Attention,
@@ -94,7 +96,7 @@ def pooling_attention(op: PoolingAttention, inp: Shape, out: Shape) -> Board:
     pools = [((f("pools", parts["pool"]),),)] if parts["pool"] else []
     relative = [((f(name, parts[name]),),) for name in ("rel_h", "rel_w", "rel_t")] if op.relative else []
     lines += [formula("MACs", *((term,) for term in terms), *pools, *relative),
-              formula("params", ((f("params", op.params(inp, out)[0]),),)), _work(op, inp, out)]
+              _pooling_params(op, inp, cin, c), _work(op, inp, out)]
     return Board(f"pooling_attention, {op.heads} heads, on {format_shape(inp)} tokens of a "
                  f"{format_shape(op.grid)} grid", (), tuple(lines),
                  (f"{PARTS_NOTE}; q attends from Lq = 1 + its pooled grid's positions to Lk = 1 + k's and v's",
@@ -102,6 +104,20 @@ def pooling_attention(op: PoolingAttention, inp: Shape, out: Shape) -> Board:
                   "the head's channels; rel_h, rel_w, rel_t (relative: true): q times the tables along each axis",
                   "work: the biases, q scaled, the pools' norms, the relative terms summed into the logits, the "
                   "softmax, and residual pooling's addition of q"))
+
+
+def _pooling_params(op: PoolingAttention, inp: Shape, cin: Factor, c: Factor) -> Line:
+    """The projections, each pool's depthwise kernel and LayerNorm of the head's d channels, V2's tables."""
+    d = f("d", op.channels(inp) // op.heads)
+    terms = [((f("3", 3), cin, c),), ((c, c),)] + ([((f("4", 4), c),)] if op.bias else [])
+    for name, count in (("q", 1), ("kv", 2)):
+        pool = op.pool(name)
+        if pool is not None:
+            terms.append(((f(str(count), count), f(f"taps_{name}", math.prod(pool[0])), d),))
+            terms.append(((f(str(2 * count), 2 * count), d),))
+    if op.relative:
+        terms.append(((f("tables", op.relative_params(inp) // d.value), d),))
+    return formula("params", *terms)
 
 
 def token_maxpool(op: TokenMaxPool, inp: Shape, out: Shape) -> Board:
