@@ -65,7 +65,8 @@ def window_attention(op: WindowAttention, inp: Shape, out: Shape) -> Board:
     return Board(f"window_attention {format_shape(windows)}{shift}, {op.heads} heads, on {format_shape(inp)}",
                  (), (*padding, _macs(op, inp, positions, window), formula("params", *params), _work(op, inp, out)),
                  (f"{PARTS_NOTE}; P = {'·'.join(p.symbol for p in positions)}, the input padded to whole windows, "
-                  f"span = {'·'.join(w.symbol for w in window)}; R = (2wh − 1)(2ww − 1) relative positions (on a clip · (2wt − 1))"
+                  f"span = {'·'.join(w.symbol for w in window)}; R = (2wh − 1)(2ww − 1) relative positions "
+                  "(on a clip · (2wt − 1))"
                   + (" (the whole window's: shrink cuts a window to the input, not its table)" if op.shrink else ""),
                   "position bias: a table of R·heads (V1), or V2's MLP 2 → 512 → heads run on the R coordinates "
                   "(its MACs R·(2 + heads)·512); cosine: a learned logit scale per head",
