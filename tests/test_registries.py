@@ -2,7 +2,8 @@
 
 tests/data/reference/torchvision_registry.tsv and keras_registry.tsv list the registries (tools/registries.py,
 with their provenance). Every torchvision classification, segmentation and video model is a manifest row or in
-NOT_YET with its reason; detection and optical flow are out of scope (issue 27: they need dynamic operations).
+NOT_YET (tools/zoo_table.py; docs/zoo.md lists it) with its reason; detection (keypoint R-CNN included) and
+optical flow are out of scope (issue 27: they need dynamic operations).
 A quantizable model (quantized_*) is its float twin between a QuantStub and a DeQuantStub, which hold no
 weights: built with quantize=False it has the twin's parameters and MACs (torchvision_quantized.tsv, measured
 by tools/recount_torchvision.py --quantized), so the twin's row covers it; after torch's convert the int8
@@ -14,27 +15,13 @@ import sys
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from zoo_table import REFERENCE, keras_rows, manifest, rows_of, torchvision_rows
+from zoo_table import COVERED, NOT_YET, REFERENCE, keras_rows, manifest, registry, rows_of, torchvision_rows
 
 OUT_OF_SCOPE = {"detection", "optical_flow"}  # dynamic operations (proposals, iterative refinement)
-COVERED = {"classification", "segmentation", "video"}
 QUANTIZED = "quantization"
-ATTN2 = "on branch attn2 (another helper)"
-NOT_YET = {
-    "shufflenet_v2_x0_5": "channel split (x.chunk): on branch split (another helper)",
-    "shufflenet_v2_x1_0": "channel split (x.chunk): on branch split (another helper)",
-    "shufflenet_v2_x1_5": "channel split (x.chunk): on branch split (another helper)",
-    "shufflenet_v2_x2_0": "channel split (x.chunk): on branch split (another helper)",
-    "maxvit_t": f"block and grid attention, MBConv with squeeze-excitation: {ATTN2}",
-    "mvit_v1_b": f"multiscale pooling attention on clips: {ATTN2}",
-    "mvit_v2_s": f"multiscale pooling attention on clips: {ATTN2}",
-    "swin3d_t": f"3-D shifted-window attention: {ATTN2}",
-    "swin3d_s": f"3-D shifted-window attention: {ATTN2}",
-    "swin3d_b": f"3-D shifted-window attention: {ATTN2}",
-}
 
-TORCHVISION = {row["model"]: row["module"] for row in rows_of(REFERENCE / "torchvision_registry.tsv")}
-KERAS = [row["model"] for row in rows_of(REFERENCE / "keras_registry.tsv")]
+TORCHVISION = registry("torchvision")
+KERAS = list(registry("keras"))
 ZOO = {(entry.framework, entry.model) for entry in manifest()}
 
 
@@ -43,7 +30,7 @@ def in_zoo(name: str) -> bool:
 
 
 def test_the_registry_lists_every_module_and_the_zoo_only_registry_names():
-    assert set(TORCHVISION.values()) == COVERED | OUT_OF_SCOPE | {QUANTIZED}
+    assert set(TORCHVISION.values()) == {*COVERED, *OUT_OF_SCOPE, QUANTIZED}
     assert len(TORCHVISION) == 121
     assert {name for framework, name in ZOO if framework == "torchvision"} <= set(TORCHVISION)
 
