@@ -10,11 +10,14 @@ by tools/recount_torchvision.py --quantized), so the twin's row covers it; after
 operators are not what fvcore or costcalc count, so no figure of that model is claimed.
 """
 
+import importlib.util
 import sys
 
+import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
+import registries
 from zoo_table import COVERED, NOT_YET, REFERENCE, keras_rows, manifest, registry, rows_of, torchvision_rows
 
 OUT_OF_SCOPE = {"detection", "optical_flow"}  # dynamic operations (proposals, iterative refinement)
@@ -66,3 +69,21 @@ def test_every_keras_application_is_in_the_zoo():
     assert len(KERAS) == 40
     assert {name for framework, name in ZOO if framework == "keras"} == set(KERAS)
     assert {model for model, args, _ in keras_rows() if args == "-"} == set(KERAS)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torchvision") is None, reason="torchvision is not installed: the "
+                    "committed torchvision_registry.tsv stands in")
+def test_the_committed_torchvision_registry_is_the_installed_ones():
+    import torchvision
+    if not torchvision.__version__.startswith("0.29.1"):
+        pytest.skip(f"torchvision {torchvision.__version__}: the list is of 0.29.1")
+    assert dict(registries.torchvision_rows()[1]) == TORCHVISION
+
+
+@pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="Keras is not installed: the committed "
+                    "keras_registry.tsv stands in")
+def test_the_committed_keras_applications_are_the_installed_ones():
+    import keras
+    if keras.__version__ != "3.15.1":
+        pytest.skip(f"Keras {keras.__version__}: the list is of 3.15.1")
+    assert dict(registries.keras_rows()[1]) == registry("keras")

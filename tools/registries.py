@@ -18,26 +18,28 @@ import sys
 MODULES = ("segmentation", "video", "detection", "optical_flow", "quantization")
 
 
-def torchvision_rows() -> list[tuple[str, str]]:
+def torchvision_rows() -> tuple[str, list[tuple[str, str]]]:
+    """The provenance line and (name, module) of every model of torchvision's registry."""
     import torchvision
     import torchvision.models as models
     module_of = {name: module for module in MODULES
                  for name in models.list_models(module=getattr(models, module))}
-    print(f"# torchvision {torchvision.__version__}: torchvision.models.list_models(), each name with the module"
-          " whose list_models(module=torchvision.models.<module>) holds it (classification: torchvision.models"
-          f" itself); listed by python tools/registries.py torchvision on {datetime.date.today().isoformat()}.")
-    return [(name, module_of.get(name, "classification")) for name in models.list_models()]
+    return (f"# torchvision {torchvision.__version__}: torchvision.models.list_models(), each name with the module"
+            " whose list_models(module=torchvision.models.<module>) holds it (classification: torchvision.models"
+            f" itself); listed by python tools/registries.py torchvision on {datetime.date.today().isoformat()}.",
+            [(name, module_of.get(name, "classification")) for name in models.list_models()])
 
 
-def keras_rows() -> list[tuple[str, str]]:
+def keras_rows() -> tuple[str, list[tuple[str, str]]]:
+    """The provenance line and (name, module) of every application keras.applications exports."""
     os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
     from recount_keras import application_names
-    print(f"# Keras {keras.__version__}: every application keras.applications exports (its capitalised names),"
-          f" each with the module that defines it; listed by KERAS_BACKEND={keras.backend.backend()}"
-          f" python tools/registries.py keras on {datetime.date.today().isoformat()}.")
-    return [(name, getattr(keras.applications, name).__module__.rsplit(".", 1)[-1])
-            for name in application_names(keras)]
+    return (f"# Keras {keras.__version__}: every application keras.applications exports (its capitalised names),"
+            f" each with the module that defines it; listed by KERAS_BACKEND={keras.backend.backend()}"
+            f" python tools/registries.py keras on {datetime.date.today().isoformat()}.",
+            [(name, getattr(keras.applications, name).__module__.rsplit(".", 1)[-1])
+             for name in application_names(keras)])
 
 
 def main(argv=None) -> int:
@@ -47,7 +49,8 @@ def main(argv=None) -> int:
     if importlib.util.find_spec(framework) is None:
         print(f"registries: not run, missing package: {framework}")
         return 0
-    rows = torchvision_rows() if framework == "torchvision" else keras_rows()
+    provenance, rows = torchvision_rows() if framework == "torchvision" else keras_rows()
+    print(provenance)
     print("model\tmodule")
     for name, module in rows:
         print(f"{name}\t{module}")
