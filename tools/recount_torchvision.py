@@ -282,8 +282,10 @@ def print_two_sizes(names=None, quantized=False):
     import torch
     import torchvision
     print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}:"
-          " get_model(name, weights=None) (segmentation: weights_backbone=None; googlenet, inception_v3:"
-          " aux_logits=False), eval mode, batch 1; measured by python tools/recount_torchvision.py"
+          " get_model(name, weights=None) (segmentation: weights_backbone=None; googlenet, inception_v3"
+          f"{' and their quantizable twins' if quantized else ''}: aux_logits=False"
+          f"{'; quantize=False, the default' if quantized else ''}), eval mode, batch 1; measured by python"
+          " tools/recount_torchvision.py"
           f" {'--quantized' if quantized else '--two-sizes'} on {datetime.date.today().isoformat()}.")
     print("# params: parameter numel; bn_running_stats: running_mean + running_var elements; conv_macs, linear_macs:"
           " fvcore by_operator; fvcore_total: FlopCountAnalysis(model, x).total(); output: the output shape"
