@@ -208,10 +208,11 @@ class WindowAttention(Attention):
 
     `position_bias: table` is V1's relative position bias table, (2wh−1)(2ww−1)·heads parameters (on a clip
     (2wt−1)(2wh−1)(2ww−1)·heads); `continuous` is V2's log-spaced continuous position bias, an MLP of 2·512 + 512
-    + 512·heads parameters run on the (2wh−1)(2ww−1) relative coordinates. `cosine: true` is V2's cosine attention: q and k normalised, the
-    logits times a learned scale per head (heads parameters). A shift rolls the input and masks the logits of
-    windows that wrap around; as torchvision does, no shift along an axis the window covers whole. `shrink: true`
-    is the video Swin's window, cut to the input along an axis it covers whole (its table keeps the full window).
+    + 512·heads parameters run on the (2wh−1)(2ww−1) relative coordinates. `cosine: true` is V2's cosine
+    attention: q and k normalised, the logits times a learned scale per head (heads parameters). A shift rolls the
+    input and masks the logits of windows that wrap around; as torchvision does, no shift along an axis the window
+    covers whole. `shrink: true` is the video Swin's window, cut to the input along an axis it covers whole (its
+    table keeps the full window).
     """
 
     kind = "window_attention"
@@ -244,10 +245,14 @@ class WindowAttention(Attention):
     def span(self, inp: Shape) -> int:
         return math.prod(self.windows(inp))
 
+    def shifts(self, inp: Shape) -> tuple[int, ...]:
+        """The shift, one size per axis of the input."""
+        return per_axis(self.shift, len(inp) - 1, "shift")
+
     def shifted(self, inp: Shape) -> bool:
         """Whether a shift is applied: torchvision drops it along an axis the window covers whole."""
-        shifts = per_axis(self.shift, len(inp) - 1, "shift")
-        return any(shift and window < side for shift, window, side in zip(shifts, self.full_window(inp), inp))
+        return any(shift and window < side
+                   for shift, window, side in zip(self.shifts(inp), self.full_window(inp), inp))
 
     def offsets(self, inp: Shape) -> int:
         """The relative positions within a whole window: the product of 2w − 1 over its axes."""

@@ -59,7 +59,7 @@ def window_attention(op: WindowAttention, inp: Shape, out: Shape) -> Board:
         ((f("2·512 + 512", 3 * CPB_HIDDEN),), (f("512", CPB_HIDDEN), f("heads", op.heads)))
     params = [((f("4", 4), c, c),)] + ([((f("4", 4), c),)] if op.bias else []) + [(group,) for group in bias] \
         + ([((f("heads", op.heads),),)] if op.cosine else [])
-    shift = f", shifted {format_shape(op.shift)}" if op.shifted(inp) else ""
+    shift = f", shifted {format_shape(op.shifts(inp))}" if op.shifted(inp) else ""
     padding = tuple(formula(f"{name}p", ((f(f"ceil({name}/{size.symbol})", -(-side // size.value)), size),))
                     for name, side, size in zip(names, inp, window))
     return Board(f"window_attention {format_shape(windows)}{shift}, {op.heads} heads, on {format_shape(inp)}",
