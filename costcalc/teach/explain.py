@@ -146,7 +146,7 @@ def total_board(design: DesignResult, convention: str) -> Board:
     total = design.total
     terms = [((f(kind, n),),) for kind, n in design.breakdown.items() if n]
     flops = formula("FLOPs", *terms) if terms else Line("FLOPs", "", "", 0)
-    board = subtotal(top, f"total: {format_shape(design.input)} → {format_shape(design.output)}", total.macs,
+    board = subtotal(top, f"total: {format_shape(design.input)} → {design.outputs_text()}", total.macs,
                      total.params)
     return Board(board.title, (), (*board.cost, flops),
                  (f"FLOPs by operation kind, {convention} convention (costcalc conventions; docs/conventions.md)",))
@@ -206,7 +206,7 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
     if device:
         steps = with_roofline(steps, design, device, settings)
     total = None if layer else total_board(design, analysis.convention)
-    return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
+    return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {design.outputs_text()}",
                        steps, total)
 
 
