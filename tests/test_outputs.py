@@ -163,3 +163,55 @@ def test_the_fpn_backbones_are_torchvision_s(row):
     assert int(row["fvcore_total"]) == int(row["conv_macs"]) + int(row["upsample_nearest"])
     outputs = dict(item.split(":") for item in row["outputs"].split(","))
     assert {name: "x".join(map(str, shape)) for name, shape in found.outputs.items()} == outputs
+
+
+# --- Bridges ------------------------------------------------------------------------------------------------
+
+
+def exported(spec_file, target: str) -> str:
+    result = run("export", spec_file(PYRAMID), "--to", target, "-o", "-")
+    assert (result.code, result.err) == (0, ""), result.err
+    return result.out
+
+
+def test_pytorch_and_keras_code_return_the_outputs_by_name(spec_file):
+    pytorch = exported(spec_file, "pytorch")
+    assert "        return {'c1': conv1, 'c2': conv2, 'top': maxpool3}" in pytorch.splitlines()
+    keras = exported(spec_file, "keras")
+    assert "    return keras.Model(x, {'c1': conv1, 'c2': conv2, 'top': maxpool3}, name='main')" in keras.splitlines()
+
+
+def test_the_pytorch_code_gives_each_output_in_pytorch(spec_file):
+    torch = pytest.importorskip("torch", reason="torch is not installed: tests/data/reference/exports.tsv stands in")
+    namespace: dict = {"__name__": "exported"}
+    exec(exported(spec_file, "pytorch"), namespace)
+    out = namespace["Model"]().eval()(torch.zeros(namespace["INPUT"]))
+    assert {name: (*y.shape[2:], y.shape[1]) for name, y in out.items()} == SHAPES
+
+
+def test_onnx_export_has_a_graph_output_per_output_and_import_reads_them_back(spec_file, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    path = tmp_path / "pyramid.onnx"
+    assert run("export", spec_file(PYRAMID), "--to", "onnx", "-o", str(path)).code == 0
+    graph = onnx.load(str(path)).graph
+    assert [(o.name, [d.dim_value for d in o.type.tensor_type.shape.dim]) for o in graph.output] == [
+        ("conv1", [1, 8, 32, 32]), ("conv2", [1, 16, 16, 16]), ("maxpool3", [1, 16, 8, 8])]
+    result = run("import", str(path))
+    assert result.code == 0, result.err
+    assert "outputs: [conv1, conv2, maxpool3]" in result.out.splitlines()
+    back = analyze(loads(result.out)).designs[0]
+    assert back.outputs == {"conv1": SHAPES["c1"], "conv2": SHAPES["c2"], "maxpool3": SHAPES["top"]}
+    assert back.total == design(PYRAMID).total
+
+
+def test_onnx_import_refuses_an_output_that_is_the_input(spec_file, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    value = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)  # noqa: E731
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [value("x", [1, 3, 8, 8])],
+                              [value("y", [1, 3, 8, 8]), value("x", [1, 3, 8, 8])])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    result = run("import", str(path))
+    assert (result.code, result.err) == (2, f"{path}: the output 'x' is not computed by any layer costcalc counts\n")
