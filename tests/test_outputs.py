@@ -131,6 +131,17 @@ def test_errors(spec_file, text, message):
     assert (result.code, result.out, result.err) == (2, "", message + "\n")
 
 
+def test_the_docs_example_gives_what_the_docs_say(spec_file):
+    docs = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    section = docs[docs.index("### Several outputs"):]
+    example = section.split("```yaml\n")[1].split("```")[0]
+    found = design(example)
+    assert found.outputs == {"p4": (112, 112, 32), "p5": (56, 56, 32), "pool": (28, 28, 32)}
+    assert "`Outputs: p4 112×112×32, p5 56×56×32,\npool 28×28×32`" in section
+    result = run("report", spec_file(example + "  - relu\n"))
+    assert f"`{result.err.split(': ', 1)[1].strip()}`" in " ".join(section.split())
+
+
 # --- torchvision's resnet_fpn_backbone, tests/data/reference/fpn.tsv -----------------------------------------
 
 FPN = ROOT / "specs" / "torchvision" / "fpn.yaml"
