@@ -60,7 +60,8 @@ def graph(design: DesignResult) -> Graph:
         names[step.writes], shapes[step.row.path] = step.row.path, step.row.output
         nodes.append(Node(step.row, tuple(names[t] for t in step.reads), step.row.path))
     outputs = {name: names[tensor] for name, tensor in zip(design.outputs, flow.outputs)}
-    return Graph(design.name, start, design.input, tuple(nodes), names[flow.outputs[0]], design.output, shapes, outputs)
+    return Graph(design.name, start, design.input, tuple(nodes), names[flow.outputs[0]], design.output, shapes,
+                 outputs)
 
 
 def returned(design: Graph, tensors: dict[str, str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError, Where
-from ..model.tree import INPUT, Join, Node
+from ..model.tree import INPUT, Branches, Group, Join, Node
 from ..safe import brief
 from ..suggest import did_you_mean, listing
 from .substitute import substitute
@@ -90,7 +90,11 @@ def unknown(name: str, where: Where, flow) -> SpecError:
 
 def read_by(node: Node) -> set[str]:
     """Every tensor name a node reads, itself or any node inside it."""
-    found = set(node.sources) if isinstance(node, Join) else {node.source} - {None}
-    for child in getattr(node, "children", None) or getattr(node, "branches", ()):
+    if isinstance(node, Join):
+        return set(node.sources)
+    found = {node.source} if node.source else set()
+    inner: tuple[Node, ...] = node.children if isinstance(node, Group) else node.branches if isinstance(
+        node, Branches) else ()
+    for child in inner:
         found |= read_by(child)
-    return found  # type: ignore[return-value]
+    return found
