@@ -226,3 +226,33 @@ def test_onnx_import_refuses_an_output_that_is_the_input(spec_file, tmp_path):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     result = run("import", str(path))
     assert (result.code, result.err) == (2, f"{path}: the output 'x' is not computed by any layer costcalc counts\n")
+
+
+def keras_model(output_layers) -> str:
+    """A Keras 3 functional model's JSON (as model.to_json() writes it): two convs, ending in `output_layers`."""
+    def conv(name: str, source: str, filters: int) -> dict:
+        history = {"class_name": "__keras_tensor__", "config": {"shape": [], "keras_history": [source, 0, 0]}}
+        config = {"name": name, "trainable": True, "filters": filters, "kernel_size": [3, 3], "strides": [1, 1],
+                  "padding": "valid", "dilation_rate": [1, 1], "groups": 1, "activation": "linear", "use_bias": True,
+                  "data_format": "channels_last"}
+        return {"module": "keras.layers", "class_name": "Conv2D", "config": config, "name": name,
+                "inbound_nodes": [{"args": [history], "kwargs": {}}]}
+
+    first = {"class_name": "InputLayer", "config": {"batch_shape": [None, 16, 16, 3], "name": "input"},
+             "name": "input", "inbound_nodes": []}
+    return json.dumps({"module": "keras", "class_name": "Functional", "config": {
+        "name": "m", "layers": [first, conv("conv2d", "input", 4), conv("conv2d_1", "conv2d", 8)],
+        "input_layers": [["input", 0, 0]], "output_layers": output_layers}})
+
+
+@pytest.mark.parametrize("ends, names", [
+    ([["conv2d", 0, 0], ["conv2d_1", 0, 0]], "[conv2d, conv2d_1]"),           # keras.Model(x, [a, b])
+    ({"a": ["conv2d", 0, 0], "b": ["conv2d_1", 0, 0]}, "[a, b]"),              # keras.Model(x, {"a": a, "b": b})
+], ids=["list", "dict"])
+def test_keras_import_of_several_outputs_writes_outputs(tmp_path, ends, names):
+    path = tmp_path / "m.json"
+    path.write_text(keras_model(ends))
+    result = run("import", str(path))
+    assert result.code == 0, result.err
+    assert f"outputs: {names}" in result.out.splitlines()
+    assert list(analyze(loads(result.out)).designs[0].outputs.values()) == [(14, 14, 4), (12, 12, 8)]
