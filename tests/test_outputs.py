@@ -256,3 +256,21 @@ def test_keras_import_of_several_outputs_writes_outputs(tmp_path, ends, names):
     assert result.code == 0, result.err
     assert f"outputs: {names}" in result.out.splitlines()
     assert list(analyze(loads(result.out)).designs[0].outputs.values()) == [(14, 14, 4), (12, 12, 8)]
+
+
+def test_a_torch_module_that_returns_a_dict_imports_with_its_outputs():
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    from costcalc.bridges.framework import import_torch
+
+    class Pyramid(torch.nn.Module):  # as torchvision's FPN: an OrderedDict of levels, '0' the finest
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return {"0": y, "pool": torch.nn.functional.max_pool2d(y, 1, 2)}
+
+    text = import_torch(Pyramid(), (16, 16, 3)).text
+    assert "outputs: [output_0, pool]" in text.splitlines()
+    assert analyze(loads(text)).designs[0].outputs == {"output_0": (8, 8, 8), "pool": (4, 4, 8)}
