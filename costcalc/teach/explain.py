@@ -131,13 +131,20 @@ def board(design: DesignResult, index: int) -> Board:
             raise CostcalcError(f"explain's boards are written for images: {brief(row.path)} ({row.kind}) is on"
                                 f" [{format_shape(row.input)}], a sequence or a clip;"
                                 " report, compare and check count it")
-        return explainer(row.op)(row.op, row.input, row.output)
+        made = explainer(row.op)(row.op, row.input, row.output)
+        return frozen(made) if row.frozen else made
     parts = children(design.rows, index)
     if not parts:
         return Board(f"{row.kind} on {format_shape(row.input)}, empty: the identity")
     names = ", ".join(_leaf(r) for r in parts) if len(parts) <= MAX_SUM_TERMS else f"{len(parts)} parts"
     return subtotal(parts, f"{row.kind} on {format_shape(row.input)}, the sum of {names}", row.cost.macs,
                     row.cost.params)
+
+
+def frozen(board: Board) -> Board:
+    """A frozen layer's board (`trainable: false`): what its kind learns is held fixed, non-trainable."""
+    cost = tuple(replace(line, label="frozen") if line.label == "trainable" else line for line in board.cost)
+    return replace(board, cost=cost, notes=(*board.notes, "frozen (trainable: false): all of its parameters non-trainable, those above too"))
 
 
 def total_board(design: DesignResult, convention: str) -> Board:
