@@ -144,7 +144,8 @@ def board(design: DesignResult, index: int) -> Board:
 def frozen(board: Board) -> Board:
     """A frozen layer's board (`trainable: false`): what its kind learns is held fixed, non-trainable."""
     cost = tuple(replace(line, label="frozen") if line.label == "trainable" else line for line in board.cost)
-    return replace(board, cost=cost, notes=(*board.notes, "frozen (trainable: false): all of its parameters non-trainable, those above too"))
+    note = "frozen (trainable: false): all of its parameters non-trainable, those above too"
+    return replace(board, cost=cost, notes=(*board.notes, note))
 
 
 def total_board(design: DesignResult, convention: str) -> Board:
