@@ -59,6 +59,17 @@ def test_the_report_lists_the_outputs_in_text_json_and_csv(spec_file):
     assert total["output"] == "c1:32x32x8 c2:16x16x16 top:8x8x16"
 
 
+@pytest.mark.parametrize("command, flags", [("report", ()), ("report", ("--receptive-field",)),
+                                            ("report", ("--memory",)), ("compare", ("--device", "a100"))])
+def test_the_json_holds_to_its_schema(spec_file, command, flags):
+    import jsonschema
+
+    schema = json.loads((ROOT / "costcalc" / "schemas" / f"output-{command}.schema.json").read_text(encoding="utf-8"))
+    data = json.loads(run(command, spec_file(PYRAMID), *flags, "--format", "json").out)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["designs"][0]["outputs"]["c2"] == [16, 16, 16]
+
+
 def test_compare_check_diff_and_sweep_take_several_outputs(spec_file):
     path = spec_file(PYRAMID.replace("input: [64, 64, 3]", "params: {side: 64}\ninput: [$side, $side, 3]"))
     compared = run("compare", path)
