@@ -110,8 +110,12 @@ ERRORS = {
         PYRAMID.replace("top]", "tp]"), "spec.yaml:2:19: unknown tensor 'tp' in outputs; did you mean 'top'?"),
     "a tensor named inside a block": (
         "input: [8, 8, 3]\noutputs: [inner]\nblocks:\n  b: {layers: [relu: {as: inner}]}\nlayers: [b]\n",
-        "spec.yaml:2:11: output 'inner' is named inside a block or branch (at line 4), not in the design's list;"
-        " give the block call or branches `as:` and list that name"),
+        "spec.yaml:2:11: output 'inner' (named at line 4) is no tensor of the design's own list: it is inside a"
+        " block or branch, or switched off by when:; give the block call or branches `as:` and list that name"),
+    "a tensor switched off": (
+        PYRAMID.replace("as: top}", "as: top, when: false}"),
+        "spec.yaml:2:19: output 'top' (named at line 6) is no tensor of the design's own list: it is inside a"
+        " block or branch, or switched off by when:; give the block call or branches `as:` and list that name"),
     "a layer's name": (
         "input: [8, 8, 3]\noutputs: [act]\nlayers:\n  - relu: {name: act}\n",
         "spec.yaml:2:11: unknown tensor 'act'; the layer at line 4 has name: 'act', which names its row in the tables;"

@@ -79,8 +79,9 @@ def check_outputs(nodes: tuple[Node, ...], outputs: Outputs, flow) -> None:
 def unknown(name: str, where: Where, flow) -> SpecError:
     """Why `name` is no output of the design: named inside a block or branch, a layer's row name, or unknown."""
     if name in flow.declared:
-        return SpecError(f"output {brief(name)} is named inside a block or branch (at line {flow.declared[name].line}),"
-                         " not in the design's list", where, "give the block call or branches `as:` and list that name")
+        return SpecError(f"output {brief(name)} (named at line {flow.declared[name].line}) is no tensor of the design's"
+                         " own list: it is inside a block or branch, or switched off by when:", where,
+                         "give the block call or branches `as:` and list that name")
     if name in flow.layer_names:
         return SpecError(f"unknown tensor {brief(name)}; the layer at line {flow.layer_names[name].line} has name:"
                          f" {brief(name)}, which names its row in the tables", where, f"give it `as: {name}`")
