@@ -65,7 +65,8 @@ def graph(design: DesignResult) -> Graph:
 
 
 def returned(design: Graph, tensors: dict[str, str]) -> str:
-    """What a code export returns (forward, build's model): the last tensor, or a dict of the named outputs, in their order."""
+    """What a code export returns (forward, build's model): the last tensor, or a dict of the named outputs, in
+    their order."""
     if not design.outputs:
         return tensors[design.output]
     return "{" + ", ".join(f"{name!r}: {tensors[tensor]}" for name, tensor in design.outputs.items()) + "}"

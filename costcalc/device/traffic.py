@@ -13,9 +13,9 @@ A layer, block or branches with `from:` reads that named tensor instead of the r
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
 named (`as:`), since a later layer reads that very tensor. A tensor is live from the step
 that writes it to the last step that reads it (named tensors included); the network input
-from the start until its last reader; the design's output (each of its named outputs) until the end. A step's live
-memory counts every tensor live while it runs: what it reads, what it writes, and what waits
-for a later step.
+from the start until its last reader; the design's output (each of its named outputs) until the
+end. A step's live memory counts every tensor live while it runs: what it reads, what it writes,
+and what waits for a later step.
 """
 
 from __future__ import annotations

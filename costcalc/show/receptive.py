@@ -65,8 +65,8 @@ def outputs_note(design: DesignResult) -> tuple[str, ...]:
     if len(design.outputs) < 2:
         return ()
     rows = {row.keep: row.path for row in design.rows if row.keep and row.depth == 0}
-    return ("each output's receptive field is on its row: " + ", ".join(f"{name} ({rows[name]})"
-                                                                         for name in design.outputs),)
+    where = ", ".join(f"{name} ({rows[name]})" for name in design.outputs)
+    return (f"each output's receptive field is on its row: {where}",)
 
 
 def receptive_columns(analysis: Analysis) -> ExtraColumns:
