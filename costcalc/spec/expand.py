@@ -10,12 +10,14 @@ from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_NAME_CHARS
 from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
+from ..model.resampling import Slice
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
 from ..record import record
 from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import one
+from .split import SPLIT, SPLIT_KEYS, WAYS, part_names, ranges
 from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
@@ -134,8 +136,8 @@ class Expander:
         here = Scope(scope, self.watch(flow))
         if "$" in kind:
             kind = self.kind_argument(kind, here, where)
-        if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge"):
-            known = [*OPS, *self.blocks, "branches"]
+        if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge", SPLIT):
+            known = [*OPS, *self.blocks, "branches", SPLIT]
             raise SpecError(f"unknown layer kind {brief(kind)}", where, merge_hint(kind, options) or did_you_mean(kind, known))
         saved = flow.shape, flow.failure
         source = None if kind == "merge" else self.read_from(options, here, flow)
@@ -144,7 +146,7 @@ class Expander:
             return []
         name = self.reserved(options, "name", here, generated_name(kind, position))
         repeat = self.reserved(options, "repeat", here, 1)
-        alias = self.alias(options, here, flow)
+        alias = None if kind == SPLIT else self.alias(options, here, flow)
         if not isinstance(name, (str, int)) or isinstance(name, bool):
             raise SpecError(f"name must be a string, got {brief(name)}", options.at("name"))
         name = checked_name(name, options.at("name"))
@@ -152,6 +154,8 @@ class Expander:
             raise SpecError(f"repeat must be an integer ≥ 1, got {brief(repeat)}", options.at("repeat"))
         if kind == "merge":
             nodes = [self.join(options, here, str(name), flow, where)]
+        elif kind == SPLIT:
+            nodes = [replace(self.split(options, here, str(name), flow, where), source=source)]
         else:
             flow.pending = (*flow.pending, *([alias] if alias else []))
             outer, self.frozen = self.frozen, self.frozen or not self.trainable(kind, options, here)
@@ -334,6 +338,26 @@ class Expander:
         flow.merge(merge, inputs, f"{name} ({merge.kind})", where)
         return Join(name, merge, names, where)
 
+    def split(self, options: YMap, scope, name: str, flow: Flow, where: Where) -> Group:
+        """`{split: {parts: 2, as: [a, b]}}`: a group of slices of its input's channels, each named; the flow goes on
+        from the last part."""
+        check_keys(options, SPLIT_KEYS, "option", " for split")
+        names = part_names(options, self.reserved(options, "as", scope, None), where)
+        given = {way: self.reserved(options, way, scope, None) for way in WAYS}
+        channels = self.watch(flow)()[-1]  # the parts depend on the input's channels
+        parts = []
+        for (part, at), (start, end) in zip(names, ranges(options, given, len(names), channels, where)):
+            flow.check_new(part, at)
+            layer = Layer(checked_name(part, at), Slice(start, end), at, source=INPUT, keep=part, frozen=self.frozen)
+            parts.append(layer)
+        shape = flow.shape
+        for layer in parts:
+            flow.shape = shape
+            flow.advance(layer.op, layer.name, layer.where)
+            flow.name(layer.keep, layer.where)
+        self.charge(1 + len(parts), where)
+        return Group(name, SPLIT, tuple(parts), where)
+
     def deeper(self, stack: tuple[str, ...], name: str, where: Where) -> tuple[str, ...]:
         """The enclosing blocks and branches, one more; deeper than MAX_BLOCK_DEPTH is refused."""
         if len(stack) >= MAX_BLOCK_DEPTH:
@@ -503,8 +527,10 @@ def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str
             except SpecError:
                 continue  # the expansion reports it
             options = options if options is not None else YMap(items.at(index))
-            if isinstance(options.get(key), str):
-                found.setdefault(options[key], options.at(key))
+            value = options.get(key)
+            for index, name in enumerate(value if kind == SPLIT and isinstance(value, YList) else [value]):
+                if isinstance(name, str):
+                    found.setdefault(name, value.at(index) if name is not value else options.at(key))
             if kind == "branches" and isinstance(options.get("branches"), YMap):
                 for layers in options["branches"].values():
                     scan(branch_layers(layers), depth + 1)
