@@ -152,6 +152,7 @@ class Expander:
         name = checked_name(name, options.at("name"))
         if not is_int(repeat) or repeat < 1:
             raise SpecError(f"repeat must be an integer ≥ 1, got {brief(repeat)}", options.at("repeat"))
+        nodes: list[Node]
         if kind == "merge":
             nodes = [self.join(options, here, str(name), flow, where)]
         elif kind == SPLIT:
