@@ -346,16 +346,13 @@ class Expander:
         names = part_names(options, self.reserved(options, "as", scope, None), where)
         given = {way: self.reserved(options, way, scope, None) for way in WAYS}
         channels = self.watch(flow)()[-1]  # the parts depend on the input's channels
-        parts = []
+        shape, parts = flow.shape, []
         for (part, at), (start, end) in zip(names, ranges(options, given, len(names), channels, where)):
             flow.check_new(part, at)
-            layer = Layer(checked_name(part, at), Slice(start, end), at, source=INPUT, keep=part, frozen=self.frozen)
-            parts.append(layer)
-        shape = flow.shape
-        for layer in parts:
+            parts.append(Layer(checked_name(part, at), Slice(start, end), at, source=INPUT, keep=part))
             flow.shape = shape
-            flow.advance(layer.op, layer.name, layer.where)
-            flow.name(layer.keep, layer.where)
+            flow.advance(parts[-1].op, part, at)
+            flow.name(part, at)
         self.charge(1 + len(parts), where)
         return Group(name, SPLIT, tuple(parts), where)
 
@@ -529,9 +526,9 @@ def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str
                 continue  # the expansion reports it
             options = options if options is not None else YMap(items.at(index))
             value = options.get(key)
-            for index, name in enumerate(value if kind == SPLIT and isinstance(value, YList) else [value]):
+            for i, name in enumerate(value if kind == SPLIT and isinstance(value, YList) else [value]):
                 if isinstance(name, str):
-                    found.setdefault(name, value.at(index) if name is not value else options.at(key))
+                    found.setdefault(name, value.at(i) if isinstance(value, YList) else options.at(key))
             if kind == "branches" and isinstance(options.get("branches"), YMap):
                 for layers in options["branches"].values():
                     scan(branch_layers(layers), depth + 1)
