@@ -118,3 +118,23 @@ def test_the_exported_onnx_model_reads_the_channels_each_part_names(tmp_path):
     x = np.arange(20, dtype=np.float32).reshape(1, 5, 2, 2)
     (out,) = session.run(None, {session.get_inputs()[0].name: x})
     assert (out == x[:, [2, 3, 4, 0, 1]]).all()
+
+
+def test_shufflenet_v2_reads_the_channels_torchvision_reads():
+    """specs/torchvision/shufflenets.yaml: every stride-1 unit's branch2 reads the second half of the chunk, the
+    concat joins the first half untouched with branch2's output; the stride-2 units read all of their input."""
+    from conftest import SPECS
+
+    from costcalc import load
+
+    result = analyze(load(str(SPECS / "torchvision" / "shufflenets.yaml"))).designs[0]
+    nodes = {node.output: node for node in graph(result).nodes}
+    units = sorted({path.rsplit("/", 2)[0] for path in nodes if path.endswith("/chunk/x2")})
+    assert len(units) == 3 + 7 + 3
+    for unit in units:
+        half = nodes[f"{unit}/chunk/x2"].row
+        assert half.input[-1] == 2 * half.output[-1] and (half.op.start, half.op.end) == (half.output[-1],
+                                                                                          half.input[-1])
+        assert nodes[f"{unit}/branch2.0"].inputs == (f"{unit}/chunk/x2",)
+        assert nodes[f"{unit}/cat"].inputs == (f"{unit}/chunk/x1", f"{unit}/branch2.7")
+    assert nodes["stage2/0/cat/branch1/0"].inputs == nodes["stage2/0/cat/branch2/0"].inputs == ("maxpool",)
