@@ -138,3 +138,13 @@ def test_shufflenet_v2_reads_the_channels_torchvision_reads():
         assert nodes[f"{unit}/branch2.0"].inputs == (f"{unit}/chunk/x2",)
         assert nodes[f"{unit}/cat"].inputs == (f"{unit}/chunk/x1", f"{unit}/branch2.7")
     assert nodes["stage2/0/cat/branch1/0"].inputs == nodes["stage2/0/cat/branch2/0"].inputs == ("maxpool",)
+
+
+def test_a_part_has_the_receptive_field_of_the_split_input():
+    from costcalc.analyses.receptive import receptive_fields
+
+    text = ("input: [16, 16, 8]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n  - split: {parts: 2, as: [a, b]}\n"
+            "  - conv: {filters: 4, kernel: 3, from: a}\n")
+    fields = receptive_fields(design(text))
+    assert fields["split2/a"] == fields["split2/b"] == fields["split2"] == fields["conv1"]
+    assert (fields["conv1"].height.size, fields["conv3"].height.size) == (3, 5)
