@@ -148,3 +148,19 @@ def test_a_part_has_the_receptive_field_of_the_split_input():
     fields = receptive_fields(design(text))
     assert fields["split2/a"] == fields["split2/b"] == fields["split2"] == fields["conv1"]
     assert (fields["conv1"].height.size, fields["conv3"].height.size) == (3, 5)
+
+
+def test_the_schema_takes_a_split_and_refuses_one_without_names_or_with_both_ways():
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    yaml = pytest.importorskip("yaml")
+    from conftest import ROOT
+
+    schema = json.loads((ROOT / "costcalc" / "schemas" / "spec.schema.json").read_text())
+    head = "input: [8, 8, 116]\nlayers:\n  - "
+    jsonschema.validate(yaml.safe_load(head + "split: {sections: [58, 58], as: [a, b]}\n  - slice: {start: 2}"), schema)
+    for bad in ("split: {parts: 2}", "split: {parts: 2, sections: [58, 58], as: [a, b]}",
+                "split: {parts: 2, as: [a, b], repeat: 2}", "slice: {start: -1}"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(yaml.safe_load(head + bad), schema)
