@@ -48,7 +48,8 @@ def ranges(options: YMap, given: dict, count: int, channels, where: Where) -> li
             raise SpecError(f"split parts: expected an integer ≥ 2, got {brief(value)}", at)
         if anywhere(channels % value != 0):
             raise ShapeError(f"split parts: {value} does not divide the {channels} channels", at,
-                             f"parts is a divisor of {channels}{divisors(channels)}, or sections: [...] gives the sizes")
+                             f"parts is a divisor of {channels}{divisors(channels)},"
+                             " or sections: [...] gives the sizes")
         sizes = [channels // value] * value
     else:
         if not isinstance(value, list) or len(value) < 2 or not all(is_int(v) and v > 0 for v in value):
