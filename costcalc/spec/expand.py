@@ -10,8 +10,8 @@ from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_NAME_CHARS
 from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
-from ..model.resampling import Slice
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
+from ..model.resampling import Slice
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
 from ..record import record
 from ..safe import brief
@@ -346,6 +346,7 @@ class Expander:
         names = part_names(options, self.reserved(options, "as", scope, None), where)
         given = {way: self.reserved(options, way, scope, None) for way in WAYS}
         channels = self.watch(flow)()[-1]  # the parts depend on the input's channels
+        self.charge(1 + len(names), where)
         shape, parts = flow.shape, []
         for (part, at), (start, end) in zip(names, ranges(options, given, len(names), channels, where)):
             flow.check_new(part, at)
@@ -353,7 +354,6 @@ class Expander:
             flow.shape = shape
             flow.advance(parts[-1].op, part, at)
             flow.name(part, at)
-        self.charge(1 + len(parts), where)
         return Group(name, SPLIT, tuple(parts), where)
 
     def deeper(self, stack: tuple[str, ...], name: str, where: Where) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ The expansion makes a split a group of `slice` layers, each reading the split's 
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from ..errors import ShapeError, SpecError, Where
 from ..model.options import is_int
 from ..safe import brief
@@ -43,26 +45,25 @@ def ranges(options: YMap, given: dict, count: int, channels, where: Where) -> li
                         f"parts: {count} cuts the channels into {count} equal parts; sections: [...] gives their sizes")
     way, at = ways[0], options.at(ways[0])
     value = given[way]
-    if way == "parts":
-        if not is_int(value) or value < 2:
-            raise SpecError(f"split parts: expected an integer ≥ 2, got {brief(value)}", at)
-        if anywhere(channels % value != 0):
-            raise ShapeError(f"split parts: {value} does not divide the {channels} channels", at,
-                             f"parts is a divisor of {channels}{divisors(channels)},"
-                             " or sections: [...] gives the sizes")
-        sizes = [channels // value] * value
-    else:
-        if not isinstance(value, list) or len(value) < 2 or not all(is_int(v) and v > 0 for v in value):
-            raise SpecError(f"split sections: expected a list of two or more positive integers, got {brief(value)}", at)
-        if anywhere(sum(value) != channels):
-            raise ShapeError(f"split sections {brief(value)} sum to {sum(value)}, not the {channels} channels", at,
-                             f"sections that sum to {channels}")
-        sizes = list(value)
-    if len(sizes) != count:
-        raise SpecError(f"split makes {len(sizes)} parts, and as: names {count}", options.at("as"),
-                        f"name each part: as: [{', '.join(f'part{i + 1}' for i in range(len(sizes)))}]")
-    starts = [sum(sizes[:i]) for i in range(len(sizes))]
-    return [(start, start + size) for start, size in zip(starts, sizes)]
+    if way == "parts" and (not is_int(value) or value < 2):
+        raise SpecError(f"split parts: expected an integer ≥ 2, got {brief(value)}", at)
+    if way == "sections" and (not isinstance(value, list) or len(value) < 2
+                              or not all(is_int(v) and v > 0 for v in value)):
+        raise SpecError(f"split sections: expected a list of two or more positive integers, got {brief(value)}", at)
+    number = value if way == "parts" else len(value)
+    if number != count:  # before any list of `number` sizes is made: parts may be huge
+        names = ", ".join(f"part{i + 1}" for i in range(min(number, 4))) + (", …" if number > 4 else "")
+        raise SpecError(f"split makes {number} parts, and as: names {count}", options.at("as"),
+                        f"name each part: as: [{names}]")
+    if way == "parts" and anywhere(channels % value != 0):
+        raise ShapeError(f"split parts: {value} does not divide the {channels} channels", at,
+                         f"parts is a divisor of {channels}{divisors(channels)}, or sections: [...] gives the sizes")
+    if way == "sections" and anywhere(sum(value) != channels):
+        raise ShapeError(f"split sections {brief(value)} sum to {sum(value)}, not the {channels} channels", at,
+                         f"sections that sum to {channels}")
+    sizes = [channels // value] * value if way == "parts" else value
+    ends = list(accumulate(sizes))
+    return list(zip([0, *ends[:-1]], ends))
 
 
 def divisors(channels) -> str:
