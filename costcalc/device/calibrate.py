@@ -1,6 +1,7 @@
 """`costcalc devices calibrate`: a device fitted to single layers timed on the runtime that will run them.
 
-Each timing is one layer, alone, at one shape. With the base device's peak and bandwidth (at its
+Each timing is one layer, alone, at one shape (or, on a runtime that fuses, one layer and what folds into it,
+timed as a unit: its FLOPs are the unit's, its row the layer's). With the base device's peak and bandwidth (at its
 memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak, bytes / bandwidth):
 
     overhead   = the time of the layer with the least roofline time, beyond that roofline time
@@ -25,19 +26,16 @@ from .settings import DTYPES
 from .traffic import memory
 
 Timing = tuple[DesignResult, float]
-"""A one-layer design and the seconds its layer took."""
+"""A timed unit, as a design, and the seconds it took: one layer, or where the runtime fuses, a layer and what
+folds into it (a batchnorm, an activation, an add)."""
 
 
 def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about: str,
-              origin: str = "calibrated") -> Device:
-    """`base` fitted to the timed layers (at `dtype`); `about` says what timed them. A fit with a figure out of
-    range (limits.py) is refused as from `origin`, the timings file: what calibrate writes reads back."""
-    measured, element_bytes = [], DTYPES[dtype]
-    for design, seconds in timings:
-        (row,) = design.rows
-        flops = row.cost.flops
-        streaming = memory(design, element_bytes).traffic[row.path].total / (base.bytes_per_s * base.memory_efficiency)
-        measured.append((row, flops, streaming, max(flops / base.peak(dtype), streaming), seconds))
+              origin: str = "calibrated", fusion: str | None = None) -> Device:
+    """`base` fitted to the timed units (at `dtype`); `about` says what timed them, `fusion` the runtime whose
+    fused units they are (None: single layers). A fit with a figure out of range (limits.py) is refused as from
+    `origin`, the timings file: what calibrate writes reads back."""
+    measured = [_measured(design, seconds, base, dtype, fusion) for design, seconds in timings]
     smallest = min(measured, key=lambda m: m[3])
     overhead = max(0.0, smallest[4] - smallest[3])
     peak = max([base.peak(dtype)] + [flops / (seconds - overhead) for _, flops, _, _, seconds in measured
@@ -54,6 +52,16 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about:
     source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
     fitted = replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
                      overhead_s=float(f"{overhead:.4g}"), source=source,
-                     kernels={k: Samples(rows) for k, rows in kernels.items()}, origin="calibrated")
+                     kernels={k: Samples(rows) for k, rows in kernels.items()}, origin="calibrated", fusion=fusion)
     parse_devices({"devices": {name: entry(fitted)}}, origin)
     return fitted
+
+
+def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fusion: str | None) -> tuple:
+    """(the row that runs, the unit's FLOPs, its streaming time, its roofline time at efficiency 1, seconds)."""
+    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime")
+    rows = {row.path: row for row in design.rows}
+    (runs,) = [path for path in found.steps if path not in found.folded]
+    flops = sum(rows[path].cost.flops for path in found.steps)
+    streaming = found.traffic[runs].total / (base.bytes_per_s * base.memory_efficiency)
+    return rows[runs], flops, streaming, max(flops / base.peak(dtype), streaming), seconds

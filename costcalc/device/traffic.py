@@ -7,7 +7,10 @@ tensor. Unfused (the default), every layer does so. Fused, a batchnorm or activa
 right after a conv, depthwise, separable or dense layer in the same sequence (or after one
 already folded into it) is folded into that layer, as inference engines do: it reads and
 writes nothing and its tensor is the host's; the host reads the folded batchnorm as a bias
-(its output channels) when it had none of its own.
+(its output channels) when it had none of its own. Where the device's runtime folds adds too
+(onnxruntime: `fold_adds`), an add of branches folds into the conv that ran last among them, if
+that conv wrote one of the add's inputs: the conv reads the other inputs as well and writes the
+sum, and an activation after the add folds into it in turn.
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
@@ -30,6 +33,8 @@ from ..model.tree import INPUT
 
 FUSABLE_HOSTS = ("conv", "dense")
 FOLDABLE = ("batchnorm", "activation")
+ADD_HOSTS = ("conv",)
+"""The layers an add folds into where the runtime folds adds (onnxruntime's fused Conv with a sum)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +77,27 @@ class Flow:
     sizes: list[int] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     output: int = 0
+    fold_adds: bool = False
 
     def tensor(self, elements: int) -> int:
         self.sizes.append(elements)
         return len(self.sizes) - 1
 
 
-def dataflow(design: DesignResult, fused: bool = False) -> Flow:
+def dataflow(design: DesignResult, fused: bool = False, fold_adds: bool = False) -> Flow:
     """The design's steps and tensors, in the order of evaluation."""
-    flow, rows = Flow(), design.rows
+    flow, rows = Flow(fold_adds=fused and fold_adds), design.rows
     start = flow.tensor(numel(design.input))
     top = [i for i, row in enumerate(rows) if row.depth == 0]
-    flow.output = _sequence(flow, rows, top, start, fused, {INPUT: start})
+    flow.output, _ = _sequence(flow, rows, top, start, fused, {INPUT: start})
     return flow
 
 
-def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool, names: dict[str, int]) -> int:
-    """Steps for a sequence of rows from `tensor`; `names` maps named tensors (`as:`, and `input`) to ids."""
-    host: Step | None = None  # the layer that a following batchnorm or activation would fold into
+def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
+              names: dict[str, int]) -> tuple[int, Step | None]:
+    """Steps for a sequence of rows from `tensor`; `names` maps named tensors (`as:`, and `input`) to ids.
+    Returns the sequence's output tensor and the layer a following batchnorm or activation would fold into."""
+    host: Step | None = None
     for i in indices:
         row = rows[i]
         if row.sources and row.role != "merge":  # `from:` reads a named tensor, not the row before
@@ -106,22 +114,37 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool, na
             tensor, host = _write(flow, row, [names[name] for name in row.sources]), None
         elif row.role == "branches":
             kids = child_indices(rows, i)
-            outputs = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
-            tensor, host = _write(flow, next(rows[k] for k in kids if rows[k].role == "merge"), outputs), None
+            ends = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
+            tensor, host = _merge(flow, next(rows[k] for k in kids if rows[k].role == "merge"), ends)
         else:
-            tensor, host = _group(flow, rows, i, tensor, fused, names), None
+            tensor, host = _group(flow, rows, i, tensor, fused, names)[0], None
         if row.keep:  # named: a later row reads this very tensor, so nothing folds into it
             names[row.keep], host = tensor, None
-    return tensor
+    return tensor, host
 
 
-def _group(flow: Flow, rows, index: int, tensor: int, fused: bool, names: dict[str, int]) -> int:
+def _group(flow: Flow, rows, index: int, tensor: int, fused: bool,
+           names: dict[str, int]) -> tuple[int, Step | None]:
     """A block or branch, which reads its own input as `input`."""
     outer = names.get(INPUT)
     names[INPUT] = tensor
     out = _sequence(flow, rows, child_indices(rows, index), tensor, fused, names)
     names[INPUT] = outer
     return out
+
+
+def _merge(flow: Flow, row: Row, ends: list[tuple[int, Step | None]]) -> tuple[int, Step | None]:
+    """The merge of branches ending at `ends` (tensor, host): folded into the conv that ran last, where the
+    flow folds adds and that conv wrote one of the inputs; else a step of its own."""
+    reads = [tensor for tensor, _ in ends]
+    last = next((step for step in reversed(flow.steps) if not step.folded), None)
+    hosts = [host for _, host in ends if host is not None and host is last]
+    if flow.fold_adds and row.op.kind == "add" and hosts and hosts[0].row.op.category in ADD_HOSTS:
+        host = hosts[0]
+        host.reads += [tensor for tensor in reads if tensor != host.writes]
+        flow.steps.append(Step(row, [], None, 0, folded=True))
+        return host.writes, host
+    return _write(flow, row, reads), None
 
 
 def _write(flow: Flow, row: Row, reads: list[int]) -> int:
@@ -146,6 +169,14 @@ class Memory:
     live: dict[str, int]
     steps: tuple[str, ...] = ()
     folded: frozenset[str] = frozenset()
+    made: tuple = ()
+    """memory()'s arguments after the design: activation and weight bytes, fused, batch, fold_adds."""
+
+    def with_adds_folded(self, design: DesignResult) -> Memory:
+        """This memory, fused, with adds folded too (for a device whose runtime folds them); itself where it is
+        unfused or has them folded already."""
+        activation_bytes, weight_bytes, fused, batch, fold_adds = self.made
+        return memory(design, activation_bytes, weight_bytes, True, batch, True) if fused and not fold_adds else self
 
     @property
     def peak(self) -> int:
@@ -158,13 +189,15 @@ class Memory:
 
 
 def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
-           fused: bool = False, batch: int = 1) -> Memory:
-    """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch.
+           fused: bool = False, batch: int = 1, fold_adds: bool = False) -> Memory:
+    """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch; fused,
+    adds folded too where `fold_adds` (the device's runtime does).
 
     Activations scale with the batch; weights are read once per batch."""
     weight_bytes = activation_bytes if weight_bytes is None else weight_bytes
+    made = (activation_bytes, weight_bytes, fused, batch, fold_adds)
     activation_bytes *= batch
-    flow = dataflow(design, fused)
+    flow = dataflow(design, fused, fold_adds)
     traffic, live = {}, {}
     for step, in_use in zip(flow.steps, live_elements(flow)):
         read = sum(flow.sizes[t] for t in step.reads)
@@ -177,7 +210,7 @@ def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | 
     traffic[""] = sum((traffic[p] for p in layers), Traffic())
     live[""] = max((live[p] for p in layers), default=flow.sizes[0] * activation_bytes)
     folded = frozenset(step.row.path for step in flow.steps if step.folded)
-    return Memory(traffic, live, tuple(layers), folded)
+    return Memory(traffic, live, tuple(layers), folded, made)
 
 
 def group_totals(rows, values: dict, combine, empty) -> dict:

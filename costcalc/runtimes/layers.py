@@ -1,0 +1,63 @@
+"""Timing the calibration grid (grid.py) and a few whole networks on a runtime, for `devices calibrate --runtime`.
+
+Each unit is built as `measure` builds a design (its export, run by the runtime), called once to warm up,
+then timed in three rounds of enough calls to last about 10 ms; its figure is the median of the rounds'
+medians. Units are timed in the grid's order until the budget is spent.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+from ..count.engine import DesignResult
+from . import Runtime
+from .grid import Unit
+from .timing import calls_for, median_seconds
+
+Progress = Callable[[int, int], None]
+"""Called after each unit timed with (units timed, units in the grid)."""
+
+
+def unit_design(unit: Unit) -> DesignResult:
+    """A grid unit as a one-design spec, analysed."""
+    from ..count.engine import analyze
+    from ..spec.reader import loads
+
+    shape, layers = unit
+    return analyze(loads(json.dumps({"input": shape, "layers": layers}), "<calibration grid>")).designs[0]
+
+
+def seconds_of(run: Callable[[], object], target_s: float = 0.01, rounds: int = 3) -> float:
+    """The median over `rounds` rounds of the median time of a call of `run`, after a warm-up call."""
+    run()
+    calls = calls_for(run, target_s, most=20)
+    return statistics.median(median_seconds(run, calls) for _ in range(rounds))
+
+
+def time_units(runtime: Runtime, units: list[Unit], budget_s: float,
+               progress: Progress | None = None) -> list[tuple[DesignResult, float]]:
+    """Each unit's design and the seconds it took on `runtime`, in order, until `budget_s` seconds are spent."""
+    deadline, timed = time.monotonic() + budget_s, []
+    for unit in units:
+        if time.monotonic() > deadline:
+            break
+        design = unit_design(unit)
+        timed.append((design, seconds_of(runtime.build(design))))
+        if progress:
+            progress(len(timed), len(units))
+    return timed
+
+
+def time_networks(runtime: Runtime, networks) -> list[tuple[DesignResult, float]]:
+    """Each (spec, design or None: the first) as a design and the seconds a run of it took on `runtime`."""
+    from ..count.engine import analyze
+    from ..spec.reader import load
+
+    timed = []
+    for spec, name in networks:
+        design = analyze(load(spec), designs=[name] if name else None).designs[0]
+        timed.append((design, seconds_of(runtime.build(design), target_s=0.2)))
+    return timed
