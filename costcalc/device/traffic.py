@@ -138,9 +138,9 @@ def _merge(flow: Flow, row: Row, ends: list[tuple[int, Step | None]]) -> tuple[i
     flow folds adds and that conv wrote one of the inputs; else a step of its own."""
     reads = [tensor for tensor, _ in ends]
     last = next((step for step in reversed(flow.steps) if not step.folded), None)
-    hosts = [host for _, host in ends if host is not None and host is last]
-    if flow.fold_adds and row.op.kind == "add" and hosts and hosts[0].row.op.category in ADD_HOSTS:
-        host = hosts[0]
+    host = next((host for _, host in ends if host is not None and host is last), None)
+    if (flow.fold_adds and getattr(row.op, "kind", "") == "add" and host is not None and host.writes is not None
+            and getattr(host.row.op, "category", "") in ADD_HOSTS):
         host.reads += [tensor for tensor in reads if tensor != host.writes]
         flow.steps.append(Step(row, [], None, 0, folded=True))
         return host.writes, host

@@ -39,15 +39,16 @@ def seconds_of(run: Callable[[], object], target_s: float = 0.01, rounds: int = 
 
 def time_units(runtime: Runtime, units: list[Unit], budget_s: float,
                progress: Progress | None = None) -> list[tuple[DesignResult, float]]:
-    """Each unit's design and the seconds it took on `runtime`, in order, until `budget_s` seconds are spent."""
+    """Each unit's design and the seconds it took on `runtime`, in order, until `budget_s` seconds are spent (the
+    first unit is always timed)."""
     deadline, timed = time.monotonic() + budget_s, []
     for unit in units:
-        if time.monotonic() > deadline:
-            break
         design = unit_design(unit)
         timed.append((design, seconds_of(runtime.build(design))))
         if progress:
             progress(len(timed), len(units))
+        if time.monotonic() > deadline:
+            break
     return timed
 
 

@@ -32,12 +32,14 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
                       name: str | None = None, grid: str = "small", budget_s: float = 300.0,
                       progress=None) -> tuple[Device, int]:
     """A device fitted to the `grid` (tiny, small or full; runtimes/grid.py) timed here on `runtime` at `threads`
-    until `budget_s` seconds are spent, and a few whole networks (the `network_factor`); based on `device`
-    (default: this machine as `devices measure` finds it now), named `name` (default: RUNTIME-N-thread(s)).
-    Returns the device and how many units of the grid were timed. `progress(done, total)` is called after each."""
+    until `budget_s` seconds are spent in all (the first unit is always timed), and to a few whole networks (its
+    `network_factor`); based on `device` (default: this machine as `devices measure` finds it now), named `name`
+    (default: RUNTIME-N-thread(s)). Returns the device and how many units of the grid were timed;
+    `progress(done, total)` is called after each."""
     import datetime
     import os
     import platform
+    import time
 
     from ..device.calibrate import calibrate as fit
     from ..runtimes import open_runtime
@@ -47,11 +49,11 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     from .measure import this_machine
 
     opened = open_runtime(runtime, threads, "costcalc devices calibrate")
+    start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
     base = device or this_machine(1.0)
-    start = datetime.datetime.now(datetime.timezone.utc)
     whole = time_networks(opened, networks(grid))
     units = units_of(grid, opened.fuses)
-    timed = time_units(opened, units, budget_s, progress)
+    timed = time_units(opened, units, deadline - time.monotonic(), progress)
     name = name or f"{opened.name}-{threads}-thread{'s' * (threads != 1)}"
     fusion = opened.name if opened.fuses else None
     fitted = fit(timed, base, "float32", name, f"{opened.about} ({grid} grid, {len(timed)} of {len(units)} units)",
