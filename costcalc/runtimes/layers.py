@@ -2,8 +2,11 @@
 
 Each unit is built as `measure` builds a design (its export, run by the runtime), called once to warm up,
 then timed in three rounds of enough calls to last about 10 ms (a network: five of 0.1 s); its figure is
-the fastest round's median, since other work on a shared machine only ever slows a round down. Units are
-timed in the grid's order until the budget is spent.
+the fastest round's median, since other work on a shared machine only ever slows a round down. At one thread
+the runtime computes on the calling thread, and a call is timed by that thread's CPU time: on a loaded
+machine the wall clock counts the time other processes hold the core, which falls on a 100 ms network far
+more than on a 1 ms layer that fits in the scheduler's time slice. Units are timed in the grid's order until
+the budget is spent.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ def unit_design(unit: Unit) -> DesignResult:
     return analyze(loads(json.dumps({"input": shape, "layers": layers}), "<calibration grid>")).designs[0]
 
 
-def seconds_of(run: Callable[[], object], target_s: float = 0.01, rounds: int = 3) -> float:
-    """The least over `rounds` rounds of the median time of a call of `run`, after a warm-up call."""
+def seconds_of(run: Callable[[], object], threads: int, target_s: float = 0.01, rounds: int = 3) -> float:
+    """The least over `rounds` rounds of the median time of a call of `run`, after a warm-up call: by this
+    thread's CPU time where the runtime runs on it alone (`threads` 1), else by the wall clock."""
     run()
     calls = calls_for(run, target_s, most=20)
-    return min(median_seconds(run, calls) for _ in range(rounds))
+    clock = time.thread_time if threads == 1 else time.perf_counter
+    return min(median_seconds(run, calls, clock) for _ in range(rounds))
 
 
 def time_units(runtime: Runtime, units: list[Unit], budget_s: float,
@@ -44,7 +49,7 @@ def time_units(runtime: Runtime, units: list[Unit], budget_s: float,
     deadline, timed = time.monotonic() + budget_s, []
     for unit in units:
         design = unit_design(unit)
-        timed.append((design, seconds_of(runtime.build(design))))
+        timed.append((design, seconds_of(runtime.build(design), runtime.threads)))
         if progress:
             progress(len(timed), len(units))
         if time.monotonic() > deadline:
@@ -60,5 +65,5 @@ def time_networks(runtime: Runtime, networks) -> list[tuple[DesignResult, float]
     timed = []
     for spec, name in networks:
         design = analyze(load(spec), designs=[name] if name else None).designs[0]
-        timed.append((design, seconds_of(runtime.build(design), target_s=0.1, rounds=5)))
+        timed.append((design, seconds_of(runtime.build(design), runtime.threads, target_s=0.1, rounds=5)))
     return timed

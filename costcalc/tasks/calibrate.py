@@ -33,9 +33,9 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
                       progress=None) -> tuple[Device, int]:
     """A device fitted to the `grid` (tiny, small or full; runtimes/grid.py) timed here on `runtime` at `threads`
     until `budget_s` seconds are spent in all (the first unit is always timed), and to a few whole networks (its
-    `network_factor`); based on `device` (default: this machine as `devices measure` finds it now), named `name`
-    (default: RUNTIME-N-thread(s)). Returns the device and how many units of the grid were timed;
-    `progress(done, total)` is called after each."""
+    `network_factor`); based on `device` (default: this machine as `devices measure` finds it now, timed as the
+    grid is), named `name` (default: RUNTIME-N-thread(s)). Returns the device and how many units of the grid were
+    timed; `progress(done, total)` is called after each."""
     import datetime
     import os
     import platform
@@ -50,7 +50,8 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
 
     opened = open_runtime(runtime, threads, "costcalc devices calibrate")
     start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
-    base = device or this_machine(1.0)
+    clock = time.thread_time if threads == 1 else time.perf_counter
+    base = device or this_machine(1.0, clock)
     whole = time_networks(opened, networks(grid))
     units = units_of(grid, opened.fuses)
     timed = time_units(opened, units, deadline - time.monotonic(), progress)

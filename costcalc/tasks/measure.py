@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from ..device.measured import DesignMeasured, LayerTime, Measurement
 from ..device.profiles import Device
@@ -13,12 +14,13 @@ MAX_MEASURED = 16
 """The most designs or variants one measurement times: each takes seconds."""
 
 
-def this_machine(seconds: float = 0.3) -> Device:
-    """This machine as numpy sees it (`costcalc devices measure`), for an estimate without a named device."""
+def this_machine(seconds: float = 0.3, clock=time.perf_counter) -> Device:
+    """This machine as numpy sees it (`costcalc devices measure`), for an estimate without a named device; each
+    call timed by `clock`."""
     from ..device.measure import measure_profile
     from ..device.profiles import parse_devices
 
-    (device,) = parse_devices(json.loads(measure_profile("this-machine", seconds)), "measured now").values()
+    (device,) = parse_devices(json.loads(measure_profile("this-machine", seconds, clock)), "measured now").values()
     return device
 
 
