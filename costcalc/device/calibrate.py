@@ -9,14 +9,17 @@ memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak,
     efficiency = (FLOPs / peak) / (time − overhead) for a layer that took longer than its roofline
                  time at efficiency 1 beyond the overhead, else 1
 
-Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py); a layer
-without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be slow at. The
+Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py) (with `merge`, as
+`devices calibrate --runtime` fits: the units timed at one kernel and shape, one row of their median
+efficiency); a layer without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be
+slow at. The
 calibrated device keeps the base's bandwidth, memory efficiency and compute efficiency (for the
 kernels it has no timings of).
 """
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 
 from ..count.engine import DesignResult
@@ -31,28 +34,31 @@ folds into it (a batchnorm, an activation, an add)."""
 
 
 def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about: str,
-              origin: str = "calibrated", fusion: str | None = None) -> Device:
+              origin: str = "calibrated", fusion: str | None = None, merge: bool = False) -> Device:
     """`base` fitted to the timed units (at `dtype`); `about` says what timed them, `fusion` the runtime whose
-    fused units they are (None: single layers). A fit with a figure out of range (limits.py) is refused as from
-    `origin`, the timings file: what calibrate writes reads back."""
+    fused units they are (None: single layers), `merge` whether units of one kernel and shape give one row. A
+    fit with a figure out of range (limits.py) is refused as from `origin`, the timings file: what calibrate
+    writes reads back."""
     measured = [_measured(design, seconds, base, dtype, fusion) for design, seconds in timings]
     smallest = min(measured, key=lambda m: m[3])
     overhead = max(0.0, smallest[4] - smallest[3])
     peak = max([base.peak(dtype)] + [flops / (seconds - overhead) for _, flops, _, _, seconds in measured
                                      if seconds > overhead])
-    kernels: dict[str, list] = {}
-    for row, flops, streaming, _, seconds in measured:
+    kernels: dict[str, dict[tuple, list[float]]] = {}  # kernel → (shape, and unless merged its unit) → efficiencies
+    for index, (row, flops, streaming, _, seconds) in enumerate(measured):
         if not flops:  # no arithmetic to be efficient at: its time is its memory time and the overhead
             continue
         compute, rest = flops / peak, seconds - overhead
         slower = rest > max(compute, streaming) * (1 + 1e-9)  # past rounding
-        efficiency = compute / rest if slower else 1.0
         kernel_name, shape = kernel(row)
-        kernels.setdefault(kernel_name, []).append((*shape, float(f"{efficiency:.4g}")))
+        key = shape if merge else (*shape, index)
+        kernels.setdefault(kernel_name, {}).setdefault(key, []).append(compute / rest if slower else 1.0)
+    rows = {k: Samples((*key[:3], float(f"{statistics.median(found):.4g}")) for key, found in shapes.items())
+            for k, shapes in kernels.items()}
     source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
     fitted = replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
-                     overhead_s=float(f"{overhead:.4g}"), source=source,
-                     kernels={k: Samples(rows) for k, rows in kernels.items()}, origin="calibrated", fusion=fusion)
+                     overhead_s=float(f"{overhead:.4g}"), source=source, kernels=rows, origin="calibrated",
+                     fusion=fusion)
     parse_devices({"devices": {name: entry(fitted)}}, origin)
     return fitted
 

@@ -58,7 +58,7 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     name = name or f"{opened.name}-{threads}-thread{'s' * (threads != 1)}"
     fusion = opened.name if opened.fuses else None
     fitted = fit(timed, base, "float32", name, f"{opened.about} ({grid} grid, {len(timed)} of {len(units)} units)",
-                 fusion=fusion)
+                 fusion=fusion, merge=True)
     made = {"runtime": opened.name, "version": opened.version, "threads": threads,
             "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
             "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
