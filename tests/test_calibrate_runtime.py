@@ -10,6 +10,7 @@ from conftest import ROOT, run
 
 import costcalc
 from costcalc.count.engine import analyze
+from costcalc.device.calibrate import calibrate
 from costcalc.device.figures import on_device
 from costcalc.device.profiles import builtin_devices, parse_devices, read_devices
 from costcalc.device.settings import DeviceSettings
@@ -80,8 +81,8 @@ def test_calibrate_on_torch_times_single_layers_unfused():
 
 
 def test_the_grids_cover_every_family_and_only_the_fused_units_differ_on_onnxruntime():
-    assert [len(grid(name, False)) for name in GRIDS] == [5, 135, 341]
-    assert [len(grid(name, True)) for name in GRIDS] == [7, 162, 409]
+    assert [len(grid(name, False)) for name in GRIDS] == [5, 138, 349]
+    assert [len(grid(name, True)) for name in GRIDS] == [7, 165, 417]
     small = {json.dumps(layers) for _, layers in grid("small", False)}
     assert all(json.dumps(FAMILIES[f](*POINTS[0])[1]) in small for f in FAMILIES)
     for unit in grid("full", True):  # every unit is a spec costcalc reads
@@ -149,3 +150,19 @@ def test_the_network_factor_multiplies_every_layer_and_explain_shows_it(tmp_path
                  str(saved))
     assert result.code == 0, result.err
     assert "  time    = (max(compute, memory) + overhead) × network factor 1.25 = (max(" in result.out
+
+
+def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates():
+    """Squeeze-and-excitation's gating is timed with the pool that makes its gate: the multiply's row is fitted to
+    the unit's time less the pool's estimate, so the unit is estimated at the time it took."""
+    base = parse_devices({"devices": {"b": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                            "efficiency": {"memory": 1}}}}, "test")["b"]
+    units = (([20, 20, 48], [{"global_avgpool": {"keepdims": True}}]), FAMILIES["squeeze-excitation gating"](20, 48),
+             ([1, 1, 8], ["relu"]))
+    pool, gated, tiny = (analyze(loads(json.dumps({"input": shape, "layers": layers}))).designs[0]
+                         for shape, layers in units)
+    fitted = calibrate([(tiny, 2e-6), (pool, 1e-3), (gated, 3e-3)], base, "float32", "f", "a test", merge=True)
+    assert set(fitted.kernels) == {"relu", "global_avgpool", "multiply"}
+    estimate = on_device(gated, DeviceSettings(), fitted).estimates
+    assert estimate[""].seconds == pytest.approx(3e-3, rel=1e-3)
+    assert estimate["branches1/multiply"].seconds == pytest.approx(2e-3, rel=1e-3)

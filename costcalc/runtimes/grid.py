@@ -68,6 +68,8 @@ FAMILIES: dict[str, Callable[[int, int], Unit]] = {
     "resize nearest": _layer({"resize": {"scale": 2}}),
     "resize bilinear": _layer({"resize": {"scale": 2, "mode": "bilinear"}}),
     "concat": _merge("concat"), "add": _merge("add"), "multiply": _merge("multiply"),
+    "squeeze-excitation gating": lambda s, c: ([s, s, c], [{"branches": {
+        "x": [], "gate": [{"global_avgpool": {"keepdims": True}}]}, "merge": "multiply"}]),
 }
 """Each family: (side, channels) → a unit."""
 
