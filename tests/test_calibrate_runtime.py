@@ -166,3 +166,14 @@ def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates()
     estimate = on_device(gated, DeviceSettings(), fitted).estimates
     assert estimate[""].seconds == pytest.approx(3e-3, rel=1e-3)
     assert estimate["branches1/multiply"].seconds == pytest.approx(2e-3, rel=1e-3)
+
+
+@pytest.mark.parametrize("activation, folds", [("relu6", True), ("hsigmoid", True), ("hswish", False),
+                                               ("silu", False), ("gelu", False)])
+def test_on_onnxruntime_only_the_activations_it_fuses_fold_into_a_conv(activation, folds):
+    """onnxruntime 1.32's optimised graph keeps Conv + HardSigmoid + Mul for a hardswish, QuickGelu for a SiLU."""
+    spec = f"input: [20, 20, 48]\nlayers: [{{conv: {{filters: 48, kernel: 3}}}}, batchnorm, {activation}]"
+    design = analyze(loads(spec)).designs[0]
+    last = design.rows[-1].path
+    assert (last in memory(design, fused=True, fold_adds=True).folded) is folds
+    assert last in memory(design, fused=True).folded  # --fused on any other device folds every activation

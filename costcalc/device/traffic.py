@@ -7,10 +7,12 @@ tensor. Unfused (the default), every layer does so. Fused, a batchnorm or activa
 right after a conv, depthwise, separable or dense layer in the same sequence (or after one
 already folded into it) is folded into that layer, as inference engines do: it reads and
 writes nothing and its tensor is the host's; the host reads the folded batchnorm as a bias
-(its output channels) when it had none of its own. Where the device's runtime folds adds too
-(onnxruntime: `fold_adds`), an add of branches folds into the conv that ran last among them, if
-that conv wrote one of the add's inputs: the conv reads the other inputs as well and writes the
-sum, and an activation after the add folds into it in turn.
+(its output channels) when it had none of its own. Where the device's runtime is onnxruntime
+(`fold_adds`), folding follows what it fuses: an add of branches folds into the conv that ran last
+among them, if that conv wrote one of the add's inputs (the conv reads the other inputs as well and
+writes the sum, and an activation after the add folds into it in turn), and of the activations only
+those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a hardswish, SiLU or GELU
+after a conv runs as a layer of its own).
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
@@ -34,6 +36,9 @@ from ..model.tree import INPUT
 FUSABLE_HOSTS = ("conv", "dense")
 FOLDABLE = ("batchnorm", "activation")
 ADD_HOSTS = ("conv",)
+ORT_CONV_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "leaky_relu", "tanh")
+"""The activations onnxruntime 1.32 fuses into the conv before them (its optimised graphs: Conv with an
+activation; hardswish stays HardSigmoid and Mul, SiLU and swish QuickGelu, GELU and ELU their own nodes)."""
 """The layers an add folds into where the runtime folds adds (onnxruntime's fused Conv with a sum)."""
 
 
@@ -102,7 +107,7 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
         row = rows[i]
         if row.sources and row.role != "merge":  # `from:` reads a named tensor, not the row before
             tensor, host = names[row.sources[0]], None
-        if row.role == "layer" and fused and host is not None and row.op.category in FOLDABLE:
+        if row.role == "layer" and fused and host is not None and _folds(flow, host, row):
             _fold(host, row)
             flow.steps.append(Step(row, [], None, 0, folded=True))
         elif row.role == "layer":
@@ -121,6 +126,15 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
         if row.keep:  # named: a later row reads this very tensor, so nothing folds into it
             names[row.keep], host = tensor, None
     return tensor, host
+
+
+def _folds(flow: Flow, host: Step, row: Row) -> bool:
+    """Whether `row` folds into `host`: a batchnorm or activation does; on onnxruntime, into a conv, only a
+    batchnorm or an activation it fuses."""
+    category = getattr(row.op, "category", "")
+    if flow.fold_adds and category == "activation" and getattr(host.row.op, "category", "") == "conv":
+        return getattr(row.op, "kind", "") in ORT_CONV_ACTIVATIONS
+    return category in FOLDABLE
 
 
 def _group(flow: Flow, rows, index: int, tensor: int, fused: bool,
@@ -191,7 +205,7 @@ class Memory:
 def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
            fused: bool = False, batch: int = 1, fold_adds: bool = False) -> Memory:
     """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch; fused,
-    adds folded too where `fold_adds` (the device's runtime does).
+    folded as onnxruntime fuses where `fold_adds` (the device's runtime is onnxruntime).
 
     Activations scale with the batch; weights are read once per batch."""
     weight_bytes = activation_bytes if weight_bytes is None else weight_bytes

@@ -25,9 +25,10 @@ MAX_MACS = 800_000_000
 
 ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax", "gelu", "silu",
                "leaky_relu", "elu", "mish", {"prelu": {"slopes": "channel"}})
-FUSED_TAILS = ("relu", "relu6", "hswish", "silu")
-"""The activations a fused conv unit ends with, in turn (onnxruntime folds them into the conv, or runs them
-right after it)."""
+FUSED_TAILS = ("relu", "relu6")
+"""The activations a fused conv unit ends with, in turn: the ones networks use most of those onnxruntime fuses
+into the conv (device/traffic.py, ORT_CONV_ACTIVATIONS); the others run as layers of their own, and are
+timed alone."""
 DENSE_VECTORS = ((640, 1000), (1536, 1000), (2560, 1000), (384, 1536), (6144, 1024), (96, 24))
 """(features, units) of a dense layer on a vector: classifier heads and squeeze-and-excitation's."""
 
