@@ -47,7 +47,7 @@ def test_the_budget_stops_the_timing_and_says_how_many_were_timed():
     device, timed = costcalc.calibrate_runtime("onnxruntime", device=builtin_devices()["a100"], grid="tiny",
                                                budget_s=1e-9)
     assert timed == 1  # the first unit starts before the budget is checked again
-    assert "(tiny grid, 1 of 7 units)" in device.source
+    assert "(tiny grid, 1 of 7 units, timed by this thread's CPU time)" in device.source
 
 
 @pytest.mark.parametrize("args, message", [

@@ -42,11 +42,11 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     import time
 
     from ..device.calibrate import calibrate as fit
+    from ..device.measure import this_machine
     from ..runtimes import open_runtime
     from ..runtimes.grid import grid as units_of
     from ..runtimes.grid import networks
     from ..runtimes.layers import time_networks, time_units
-    from .measure import this_machine
 
     opened = open_runtime(runtime, threads, "costcalc devices calibrate")
     start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
@@ -57,7 +57,9 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     timed = time_units(opened, units, deadline - time.monotonic(), progress)
     name = name or f"{opened.name}-{threads}-thread{'s' * (threads != 1)}"
     fusion = opened.name if opened.fuses else None
-    fitted = fit(timed, base, "float32", name, f"{opened.about} ({grid} grid, {len(timed)} of {len(units)} units)",
+    how = "this thread's CPU time" if threads == 1 else "the wall clock"
+    fitted = fit(timed, base, "float32", name, f"{opened.about} ({grid} grid, {len(timed)} of {len(units)} units, "
+                 f"timed by {how})",
                  fusion=fusion, merge=True)
     made = {"runtime": opened.name, "version": opened.version, "threads": threads,
             "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
