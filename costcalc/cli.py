@@ -796,7 +796,8 @@ def parse_budget(ctx, param, value) -> float:
               help="More devices from a JSON file (repeatable).")
 @click.option("--name", help="The calibrated device's name  [default: NAME-calibrated; with --runtime, "
                              "RUNTIME-N-thread(s)]")
-def calibrate(timings, runtime, threads, budget, grid_name, base, devices_files, name):
+@click.pass_context
+def calibrate(ctx, timings, runtime, threads, budget, grid_name, base, devices_files, name):
     """Fit a device to single layers timed on the runtime that runs them: timed here with --runtime, or
     read from TIMINGS (a JSON file).
 
@@ -834,6 +835,10 @@ def calibrate(timings, runtime, threads, budget, grid_name, base, devices_files,
     if (timings is None) == (runtime is None):
         raise click.UsageError("give TIMINGS (a timings file) or --runtime onnxruntime|torch, not "
                                f"{'both' if timings else 'neither'}")
+    given = [f"--{option}" for option in ("threads", "budget", "grid") if ctx.get_parameter_source(
+        "grid_name" if option == "grid" else option) == click.core.ParameterSource.COMMANDLINE]
+    if timings is not None and given:
+        raise click.UsageError(f"{', '.join(given)} time a grid here: give them with --runtime, not with TIMINGS")
     device = pick_devices((base,), devices_files)[0] if base else None
     if timings is not None:
         from .tasks.calibrate import calibrate_file

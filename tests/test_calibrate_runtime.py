@@ -55,6 +55,8 @@ def test_the_budget_stops_the_timing_and_says_how_many_were_timed():
     (("t.json", "--runtime", "onnxruntime"), "Error: give TIMINGS (a timings file) or --runtime onnxruntime|torch, "
                                              "not both\n"),
     (("t.json",), "Error: calibrating TIMINGS needs the device to calibrate: --device NAME\n"),
+    (("t.json", "--device", "a100", "--threads", "2", "--grid", "full"),
+     "Error: --threads, --grid time a grid here: give them with --runtime, not with TIMINGS\n"),
     (("--runtime", "tvm"), "Error: Invalid value for '--runtime': 'tvm' is not one of 'onnxruntime', 'torch'.\n"),
     (("--runtime", "onnxruntime", "--budget", "5"),
      "Error: Invalid value for '--budget': '5': give a positive time in seconds or minutes, such as 90s or 5m\n"),
