@@ -5,6 +5,7 @@ check what is timed and recorded, not the figures; the base device is a fixed on
 import importlib.util
 import json
 
+import jsonschema
 import pytest
 from conftest import ROOT, run
 
@@ -38,6 +39,10 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     assert 0.1 <= device.network_factor <= 10
     report = run("report", "specs/bottleneck_5x5.yaml", "--devices", str(saved), "--device", "ort", "--fused")
     assert report.code == 0 and "device ort: --devices" in report.out
+    data = json.loads(run("devices", "--devices", str(saved), "--format", "json").out)
+    schema = json.loads((ROOT / "costcalc" / "schemas" / "output-devices.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["devices"]["ort"]["calibrated_on"] == made and data["devices"]["ort"]["fusion"] == "onnxruntime"
     listed = run("devices", "--devices", str(saved), "--format", "markdown").out
     assert "ort: calibrated to layers timed on a runtime (costcalc devices calibrate); on onnxruntime " in listed
     assert f"fused as onnxruntime runs layers; network factor {device.network_factor:g}" in listed
