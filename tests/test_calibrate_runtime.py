@@ -96,10 +96,10 @@ def test_the_grids_cover_every_family_and_only_the_fused_units_differ_on_onnxrun
         analyze(loads(json.dumps({"input": unit[0], "layers": unit[1]})))
 
 
-def test_no_grid_size_is_a_zoo_networks():
-    """The grid's sides and channels are chosen apart from the networks': none of 224, 112, 56, 28, 14, 7."""
-    assert not {side for side, _ in POINTS} & {224, 112, 56, 28, 14, 7}
-    assert not {channels for _, channels in POINTS} & {64, 128, 256, 512, 1024, 2048}
+def test_no_grid_side_is_a_zoo_networks():
+    """The grid's sides are chosen apart from the networks' (at 224, 299 and 520), so no unit is a network's layer."""
+    networks = {224, 112, 56, 28, 14, 7, 299, 149, 147, 73, 71, 35, 17, 8, 520, 260, 130, 65, 33}
+    assert not {side for side, _ in POINTS} & networks
 
 
 RESIDUAL = """

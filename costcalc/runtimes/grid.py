@@ -1,9 +1,10 @@
 """The layers `costcalc devices calibrate --runtime` times: plain data, a unit being (input, layers as a spec
 writes them).
 
-Every kernel family the zoo and format 1.1 use, at a spread of sizes chosen apart from any zoo network's
-(sides 80, 40, 20 and 10 where networks have 112, 56, 28, 14 and 7; 48 to 384 channels where they have
-64 to 2048), so that no network's own layers are among the timings. The units come in passes: the first
+Every kernel family the zoo and format 1.1 use, at a spread of sizes chosen apart from any zoo network's:
+sides 80, 40, 20 and 10, which no zoo network has at its input size (theirs are 112, 56, 28, 14 and 7 at
+224×224, 35, 17 and 8 at 299×299, 65 and 33 at 520×520), so that no network's own layer is among the
+timings, whatever its channels (48 to 384; some networks have 96, 192 or 384 too). The units come in passes: the first
 pass times every family once at a middle size, each later pass every family at its next size, so a budget
 spent early still leaves every family timed. On a runtime that fuses (onnxruntime), a conv is timed with
 the batchnorm and activation after it, and with an add of a shortcut (and a ReLU), as that runtime runs
@@ -33,10 +34,9 @@ DENSE_VECTORS = ((640, 1000), (1536, 1000), (2560, 1000), (384, 1536), (6144, 10
 """(features, units) of a dense layer on a vector: classifier heads and squeeze-and-excitation's."""
 
 
-def _conv(kernel: int, stride: int = 1, groups: int = 1, dilation: int = 1, bias: bool = True):
+def _conv(kernel: int, stride: int = 1, groups: int = 1, dilation: int = 1):
     return lambda s, c: ([s, s, c], [{"conv": {"filters": c, "kernel": kernel, "stride": stride, "groups": groups,
-                                                "dilation": dilation, "padding": dilation * (kernel // 2),
-                                                "bias": bias}}])
+                                                "dilation": dilation, "padding": dilation * (kernel // 2)}}])
 
 
 def _layer(layer):
