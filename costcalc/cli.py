@@ -806,11 +806,12 @@ def calibrate(ctx, timings, runtime, threads, budget, grid_name, base, devices_f
     add that onnxruntime folds into them), then a few whole networks, and prints the calibrated device:
     it records the runtime, its version, the threads, this machine and the date. A progress bar shows
     on a terminal. Its base is --device, or this machine as `costcalc devices measure` finds it.
-    The small grid takes under a minute on an idle machine; --budget stops it sooner.
+    The small grid takes about half a minute; --budget stops it sooner. Estimate with --fused on a
+    device made on onnxruntime, as onnxruntime runs layers.
 
     \b
       costcalc devices calibrate --runtime onnxruntime --threads 1 > ort.json
-      costcalc report examples/bottleneck_5x5 --devices ort.json --device onnxruntime-1-thread
+      costcalc report examples/bottleneck_5x5 --devices ort.json --device onnxruntime-1-thread --fused
 
     TIMINGS lists layers as a spec writes them, each with its input and the seconds it took alone
     on your runtime (after a warm-up, the median of several runs): layers of the kinds and sizes
