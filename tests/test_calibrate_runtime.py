@@ -184,3 +184,8 @@ def test_on_onnxruntime_only_the_activations_it_fuses_fold_into_a_conv(activatio
     last = design.rows[-1].path
     assert (last in memory(design, fused=True, fold_adds=True).folded) is folds
     assert last in memory(design, fused=True).folded  # --fused on any other device folds every activation
+
+
+def test_the_library_names_the_grids_it_knows():
+    with pytest.raises(CostcalcError, match="^'huge' is not a grid; one of tiny, small, full$"):
+        costcalc.calibrate_runtime("onnxruntime", grid="huge")

@@ -44,10 +44,12 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     from ..device.calibrate import calibrate as fit
     from ..device.measure import this_machine
     from ..runtimes import open_runtime
+    from ..runtimes.grid import GRIDS, networks
     from ..runtimes.grid import grid as units_of
-    from ..runtimes.grid import networks
     from ..runtimes.layers import time_networks, time_units
 
+    if grid not in GRIDS:
+        raise CostcalcError(f"{brief(grid)} is not a grid; one of {', '.join(GRIDS)}")
     opened = open_runtime(runtime, threads, "costcalc devices calibrate")
     start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
     clock = time.thread_time if threads == 1 else time.perf_counter
