@@ -48,11 +48,14 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     assert f"fused as onnxruntime runs layers; network factor {device.network_factor:g}" in listed
 
 
-def test_the_budget_stops_the_timing_and_says_how_many_were_timed():
-    device, timed = costcalc.calibrate_runtime("onnxruntime", device=builtin_devices()["a100"], grid="tiny",
+@pytest.mark.parametrize("threads, clock", [(1, "this thread's CPU time"), (2, "the wall clock")])
+def test_the_budget_stops_the_timing_and_says_how_many_were_timed(threads, clock):
+    device, timed = costcalc.calibrate_runtime("onnxruntime", threads, builtin_devices()["a100"], grid="tiny",
                                                budget_s=1e-9)
-    assert timed == 1  # the first unit starts before the budget is checked again
-    assert "(tiny grid, 1 of 7 units, timed by this thread's CPU time)" in device.source
+    assert timed == 1  # the first unit is always timed
+    assert f"(tiny grid, 1 of 7 units, timed by {clock})" in device.source
+    assert (device.name, device.calibrated_on["threads"]) == (f"onnxruntime-{threads}-thread{'s' * (threads > 1)}",
+                                                              threads)
 
 
 @pytest.mark.parametrize("args, message", [
