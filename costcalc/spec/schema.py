@@ -43,7 +43,11 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "kernels": {"type": "object", "description": "kernel → [M, N, K, efficiency] rows (costcalc devices calibrate)",
                 "additionalProperties": {"type": "array", "minItems": 1, "items": {
                     "type": "array", "minItems": 4, "maxItems": 4,
-                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}}}}
+                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}},
+    "fusion": {"enum": ["onnxruntime"], "description": "the runtime whose fusion the estimates follow"},
+    "network_factor": {"type": "number", "minimum": 0.1, "maximum": 10,
+                       "description": "whole networks' measured time / the sum of their layers' estimates"},
+    "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}
 
