@@ -114,7 +114,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
     """The layer calls (text before `(x)`) that make the row, the last named `name`."""
     op, kind = row.op, type(row.op)
     if kind in (ops.Conv, ops.Depthwise, ops.Separable):
-        padding, before = _padding(writer.fresh(name + "_pad"), pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
+        padding, before = _padding(writer.fresh(name + "_pad"),
+                                   pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
                                    op.padding == "same")
         common = {"strides": op.stride, "padding": padding, "dilation_rate": op.dilation, "use_bias": op.bias,
                   "activation": _activation(op.activation)}
@@ -125,7 +126,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
         return [*before, _layer("SeparableConv2D", op.filters, op.kernel, **common, depth_multiplier=op.multiplier,
                                 name=name)]
     if isinstance(op, ops.Pool):
-        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row), op.padding == "same" and not op.ceil_mode)
+        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row),
+                                   op.padding == "same" and not op.ceil_mode)
         layer = "MaxPooling2D" if kind is ops.MaxPool else "AveragePooling2D"
         return [*before, _layer(layer, op.size, strides=op.stride or op.size, padding=padding, name=name,
                                 defaults={"padding": "valid"})]  # a pool's strides default to its size: always written
@@ -160,7 +162,8 @@ def _conv_transpose(row, writer: _Writer, name: str) -> list[str]:
         raise CostcalcError(f"{row.path} (conv_transpose): Keras's Conv2DTranspose has no groups", row.where)
     explicit = isinstance(op.padding, tuple)
     extra = (0, 0) if explicit and op.output_padding is None else op.output_padding
-    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride, padding="valid" if explicit else op.padding,
+    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride,
+                   padding="valid" if explicit else op.padding,
                    output_padding=extra, dilation_rate=op.dilation, use_bias=op.bias,
                    activation=_activation(op.activation), name=name)
     if not (explicit and any(op.padding)):
