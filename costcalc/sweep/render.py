@@ -58,7 +58,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
         cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
         bytes_text = figure(cost.activation_bytes, True) if exact else readable_bytes(cost.activation_bytes)
         cells += [figure(cost.macs, exact), figure(cost.flops, exact), figure(cost.params, exact), bytes_text]
-        cells += figures_cells(variant.on_device, exact) if on_device else ()
+        cells += figures_cells(variant.on_device, exact) if on_device and variant.on_device else ()
         if budgeted:
             cells.append(("yes" + f" {FITS}" * (variant is largest)) if variant.fits else "no")
         view.rows.append((tuple(cells), variant is largest))
@@ -86,9 +86,10 @@ def sweep_json(sweep: Sweep) -> str:
 def sweep_csv(sweep: Sweep) -> str:
     """A row per variant and design: the varied values, the design, every figure (device figures too, where
     computed), and fits (empty without a budget)."""
-    header, on_device = [], {}
+    header: list[str] = []
+    on_device: dict[int, list] = {}
     if sweep.variants[0].on_device:
-        header, on_device = figures_columns({i: v.on_device for i, v in enumerate(sweep.variants)})
+        header, on_device = figures_columns({i: v.on_device for i, v in enumerate(sweep.variants) if v.on_device})
     rows = [[*map(value_text, variant.values), variant.design, *cost_dict(variant.cost).values(), *on_device.get(i, ()),
              "" if variant.fits is None else str(variant.fits).lower()] for i, variant in enumerate(sweep.variants)]
     return csv_text([*sweep.names, "design", *COST_FIELDS, *header, "fits"], rows)

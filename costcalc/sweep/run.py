@@ -31,7 +31,10 @@ class Variant:
 
     def figure(self, metric: str) -> int:
         """Its figure for a metric of a budget (METRICS, DEVICE_METRICS) or bytes_moved."""
-        return getattr(self.cost, metric) if metric in METRICS else device_figure(self.on_device, metric)
+        if metric in METRICS:
+            return getattr(self.cost, metric)
+        assert self.on_device is not None, "a device metric's variants are figured on a device"
+        return device_figure(self.on_device, metric)
 
     @property
     def fits(self) -> bool | None:
@@ -109,8 +112,8 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
                 return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
 
             found, devices = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention)
-    name = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
-    return Sweep(filename, name, names, tuple(found), convention, bytes_per_element, zipped,
+    title = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
+    return Sweep(filename, title, names, tuple(found), convention, bytes_per_element, zipped,
                  tuple(devices.items()) if on_device else ())
 
 
