@@ -98,7 +98,8 @@ def main(write: bool, named: list[str]) -> int:
             f" ({keras.backend.backend()} backend), {datetime.date.today().isoformat()}.",
             "# By tools/check_exports_in_frameworks.py --write: each design's `costcalc export --to pytorch` module",
             "# (parameters trainable, buffers but num_batches_tracked non-trainable, MACs = FlopCounterMode / 2,",
-            "# batch 1) and `--to keras` builder (trainable_weights, non_trainable_weights; no MACs). Output [H, W, C].",
+            "# batch 1) and `--to keras` builder (trainable_weights, non_trainable_weights; no MACs). "
+            "Output [H, W, C].",
         ]
         lines = ["\t".join(COLUMNS), *("\t".join("" if v is None else str(v) for v in row) for row in rows)]
         REFERENCE.write_text("\n".join(header + lines) + "\n", encoding="utf-8")

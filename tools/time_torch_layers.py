@@ -2,9 +2,9 @@
 
 The layers are a fixed grid, chosen apart from any network: the kernels torchvision's ResNets,
 VGGs, GoogLeNet, Inception v3 and MobileNetV2 run (convolutions 1×1, 3×3, strided, grouped and
-depthwise; max and average pooling; batchnorm; ReLU; fully connected) at the sizes ImageNet CNNs pass through, 224×224 down to 7×7
-with 64, 256 and 1024 channels (up to 224·224·64 input elements and 2G MACs a layer), the
-3-channel stems, and a ReLU on 8 numbers for the per-layer overhead. The layers are timed in
+depthwise; max and average pooling; batchnorm; ReLU; fully connected) at the sizes ImageNet CNNs
+pass through, 224×224 down to 7×7 with 64, 256 and 1024 channels (up to 224·224·64 input elements
+and 2G MACs a layer), the 3-channel stems, and a ReLU on 8 numbers for the per-layer overhead. The layers are timed in
 rounds, as tools/latency_vs_torch.py times the networks: each round builds every layer afresh
 (new weights and input), warms it up and takes the median of a few runs. The rounds run in
 several processes one after another, and each layer's figure is its median over every round of
@@ -133,12 +133,14 @@ def main() -> int:
         for mine, theirs in zip(times, found):
             mine += theirs
     seconds = [statistics.median(t) for t in times]
-    timed = [{"input": shape, "layer": layer, "seconds": float(f"{s:.4g}")} for (layer, shape), s in zip(layers, seconds)]
-    runtime = (f"torch {torch.__version__} CPU, {args.threads} thread(s), eval, batch 1, median of {args.rounds} rounds "
-               f"in each of {args.processes} processes, tools/time_torch_layers.py")
+    timed = [{"input": shape, "layer": layer, "seconds": float(f"{s:.4g}")}
+             for (layer, shape), s in zip(layers, seconds)]
+    runtime = (f"torch {torch.__version__} CPU, {args.threads} thread(s), eval, batch 1, median of "
+               f"{args.rounds} rounds in each of {args.processes} processes, tools/time_torch_layers.py")
     rows = ",\n".join("    " + json.dumps(t) for t in timed)
     with open(args.output, "w", encoding="utf-8") as handle:
-        handle.write(f'{{\n  "runtime": {json.dumps(runtime)},\n  "dtype": "float32",\n  "layers": [\n{rows}\n  ]\n}}\n')
+        handle.write(f'{{\n  "runtime": {json.dumps(runtime)},\n  "dtype": "float32",\n'
+                     f'  "layers": [\n{rows}\n  ]\n}}\n')
     return 0
 
 
