@@ -9,6 +9,8 @@ Names from the spec reach the code only as identifiers and `repr` string literal
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
@@ -206,7 +208,7 @@ def _layer_scale(row, helpers, name) -> str:
     return f"LayerScale(name={name!r})"
 
 
-SIMPLE = {
+SIMPLE: dict[type, Callable[..., str]] = {
     ops.Dense: lambda row, helpers, name: _layer("Dense", row.op.units, use_bias=row.op.bias,
                                                  activation=_activation(row.op.activation), name=name),
     ops.GlobalAvgPool: _global, ops.GlobalMaxPool: _global,
