@@ -52,8 +52,9 @@ class Resize(Op):
         if len(given) != 1:
             raise ShapeError(f"resize takes one of {' or '.join(self.TARGETS)}, got {' and '.join(given) or 'neither'}",
                              hint="scale: 2 doubles the height and width; size: [H, W] sets them")
-        if given[0] == "scale":
+        if self.scale is not None:
             return height * self.scale[0], width * self.scale[1]
+        assert self.size is not None  # one of the two is given
         return self.size
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
@@ -92,7 +93,7 @@ class ConvTranspose(Sliding):
                              "stride can give, it does not pad freely")
         if self.padding == "same":
             return size * stride if extra is None else (size - 1) * stride + extent % 2 + extra
-        if self.padding == "valid":
+        if isinstance(self.padding, str):  # valid
             return (size - 1) * stride + (max(extent, stride) if extra is None else extent + extra)
         before, after = self.padding[2 * axis:2 * axis + 2]
         out = (size - 1) * stride - before - after + extent + (extra or 0)
