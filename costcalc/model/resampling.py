@@ -23,6 +23,7 @@ from .ops import (
     register,
 )
 from .options import option
+from .spatial import per_axis
 
 BILINEAR = 7  # per output element: four neighbours weighted (4 multiplications) and summed (3 additions)
 
@@ -76,6 +77,8 @@ class ConvTranspose(Sliding):
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
+        for name in ("kernel", "stride", "dilation"):  # one number, or one per axis of the image's two
+            per_axis(getattr(self, name), 2, name)
         if channels % self.groups or self.filters % self.groups:
             raise ShapeError(
                 f"groups {self.groups} must divide both the input channels ({channels}) and filters ({self.filters})"
