@@ -114,7 +114,8 @@ CASES = {
     ),
     "unknown $argument": (
         HEAD + "layers:\n  - conv: {filters: $width, kernel: 3}\n",
-        "spec.yaml:3:21: unknown argument $width; $ names a block argument or a parameter (params:), and there are none here",
+        "spec.yaml:3:21: unknown argument $width; $ names a block argument or a parameter (params:), and there are "
+        "none here",
     ),
     "non-integral expression": (
         HEAD + 'layers:\n  - conv: {filters: "${65 / 2}", kernel: 3}\n',
@@ -130,7 +131,8 @@ CASES = {
         "spec.yaml:1:1: a spec needs layers or designs;"
         " write layers: [...] for one design, or designs: {name: [...]} for several",
     ),
-    "missing input": ("layers: []\n", "spec.yaml:1:1: the spec needs an input shape; add input: [height, width, channels]"),
+    "missing input": ("layers: []\n",
+                      "spec.yaml:1:1: the spec needs an input shape; add input: [height, width, channels]"),
     "boolean where an int belongs": (
         HEAD + "layers:\n  - conv: {filters: yes, kernel: 3}\n",
         "spec.yaml:3:21: conv option 'filters': expected a positive integer,"
@@ -176,7 +178,7 @@ CASES = {
         CB + "defaults: {cb: {filters: 3}}\nlayers: []\n",
         "spec.yaml:6:12: unknown layer kind 'cb' in defaults; known: conv, depthwise, separable, dense, maxpool,"
         " avgpool, global_avgpool, global_maxpool, adaptive_avgpool, adaptive_maxpool, batchnorm, relu, relu6,"
-        " sigmoid, tanh, … (48 in all)",
+        " sigmoid, tanh, … (49 in all)",
     ),
     "merge indented inside branches": (
         HEAD + "layers:\n  - branches:\n      a: [relu]\n      b: [relu6]\n      merge: add\n",

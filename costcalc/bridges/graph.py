@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..count.engine import DesignResult, Row
 from ..device.traffic import dataflow
 from ..errors import CostcalcError
-from ..model.ops import Shape
+from ..model.ops import Pool, Shape
 
 INPUT = "input"
 
@@ -41,6 +41,8 @@ class Graph:
     output_shape: Shape
     shapes: dict[str, Shape]
     """Every tensor's shape (costcalc's, channels last), by name."""
+    outputs: dict[str, str]
+    """For a design that names its outputs (`outputs:`), each one's name → its tensor's; else empty."""
 
 
 def graph(design: DesignResult) -> Graph:
@@ -55,9 +57,19 @@ def graph(design: DesignResult) -> Graph:
         if not getattr(step.row.op, "exported", True):
             raise CostcalcError(f"{step.row.path} ({step.row.kind}): export has no form for {step.row.kind} yet; "
                                 "report, explain and draw count it", step.row.where)
-        names[step.writes], shapes[step.row.path] = step.row.path, step.row.output
+        names[step.tensor], shapes[step.row.path] = step.row.path, step.row.output
         nodes.append(Node(step.row, tuple(names[t] for t in step.reads), step.row.path))
-    return Graph(design.name, start, design.input, tuple(nodes), names[flow.output], design.output, shapes)
+    outputs = {name: names[tensor] for name, tensor in zip(design.outputs, flow.outputs)}
+    return Graph(design.name, start, design.input, tuple(nodes), names[flow.outputs[0]], design.output, shapes,
+                 outputs)
+
+
+def returned(design: Graph, tensors: dict[str, str]) -> str:
+    """What a code export returns (forward, build's model): the last tensor, or a dict of the named outputs, in
+    their order."""
+    if not design.outputs:
+        return tensors[design.output]
+    return "{" + ", ".join(f"{name!r}: {tensors[tensor]}" for name, tensor in design.outputs.items()) + "}"
 
 
 def identifier(text: str, taken: set[str]) -> str:
@@ -108,7 +120,8 @@ class CodeWriter:
 
 
 def pads(shape: Shape, kernel, stride, dilation, padding) -> list[int]:
-    """A window's padding as ONNX writes it, [top, left, bottom, right]; `same` as Keras pads, the smaller half first."""
+    """A window's padding as ONNX writes it, [top, left, bottom, right]; `same` as Keras pads, the smaller half
+    first."""
     if padding != "same":
         top, bottom, left, right = padding
         return [top, left, bottom, right]
@@ -124,11 +137,13 @@ def pool_pads(row: Row) -> list[int]:
     """A pool's padding; PyTorch's ceil_mode as the padding after that gives its size (ONNX's ceil_mode keeps a last
     window that starts in the padding, which PyTorch drops; Keras has no ceil_mode)."""
     op = row.op
+    assert isinstance(op, Pool), "a pool's row"
     stride = op.stride or op.size
     found = pads(row.input, op.size, stride, (1, 1), op.padding)
     if op.ceil_mode and op.padding != "same":
         for axis in (0, 1):
-            found[axis + 2] = max(0, (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - found[axis])
+            found[axis + 2] = max(0,
+                                  (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - found[axis])
     return found
 
 

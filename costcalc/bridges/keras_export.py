@@ -9,10 +9,12 @@ Names from the spec reach the code only as identifiers and `repr` string literal
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import CodeWriter, Graph, call, identifier, pads, pool_pads
+from .graph import CodeWriter, Graph, call, identifier, pads, pool_pads, returned
 
 DEFAULTS = {"strides": 1, "padding": "valid", "dilation_rate": 1, "use_bias": True, "activation": None, "groups": 1,
             "depth_multiplier": 1, "center": True, "scale": True, "output_padding": None, "shared_axes": None,
@@ -23,6 +25,19 @@ ACTIVATIONS = {"swish": "silu", "hswish": "hard_silu", "hsigmoid": "hard_sigmoid
 """costcalc's activation names that Keras spells otherwise."""
 
 HELPERS = {
+    "ChannelSlice": '''class ChannelSlice(layers.Layer):
+    """A range of the channels, start up to end (a part of a split): no weights."""
+
+    def __init__(self, start, end, **kwargs):
+        super().__init__(**kwargs)
+        self.start, self.end = start, end
+
+    def call(self, x):
+        return x[..., self.start:self.end]
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.end - self.start)
+''',
     "LayerScale": '''class LayerScale(layers.Layer):
     """A learned multiplier per channel (ConvNeXt's layer scale)."""
 
@@ -53,7 +68,7 @@ def builder_code(design: Graph, title: str) -> str:
         "def build():",
         "    x = keras.Input(shape=INPUT)",
         *(f"    {line}" for line in writer.lines),
-        f"    return keras.Model(x, {writer.tensors[design.output]}, name={_model_name(design.name)!r})",
+        f"    return keras.Model(x, {returned(design, writer.tensors)}, name={_model_name(design.name)!r})",
         "", "",
         'if __name__ == "__main__":',
         "    build().summary()",
@@ -79,7 +94,10 @@ class _Writer(CodeWriter):
             self.lines.append(f"{name} = {layer}([{', '.join(inputs)}])")
             return
         source = inputs[0]
-        for layer in _layers(row, self, name):
+        made = _layers(row, self, name)
+        if row.frozen:  # trainable: false, as Keras's own argument of every layer
+            made[-1] = made[-1][:-1] + ", trainable=False)"
+        for layer in made:
             self.lines.append(f"{name} = {layer}({source})")
             source = name
 
@@ -114,7 +132,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
     """The layer calls (text before `(x)`) that make the row, the last named `name`."""
     op, kind = row.op, type(row.op)
     if kind in (ops.Conv, ops.Depthwise, ops.Separable):
-        padding, before = _padding(writer.fresh(name + "_pad"), pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
+        padding, before = _padding(writer.fresh(name + "_pad"),
+                                   pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
                                    op.padding == "same")
         common = {"strides": op.stride, "padding": padding, "dilation_rate": op.dilation, "use_bias": op.bias,
                   "activation": _activation(op.activation)}
@@ -125,7 +144,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
         return [*before, _layer("SeparableConv2D", op.filters, op.kernel, **common, depth_multiplier=op.multiplier,
                                 name=name)]
     if isinstance(op, ops.Pool):
-        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row), op.padding == "same" and not op.ceil_mode)
+        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row),
+                                   op.padding == "same" and not op.ceil_mode)
         layer = "MaxPooling2D" if kind is ops.MaxPool else "AveragePooling2D"
         return [*before, _layer(layer, op.size, strides=op.stride or op.size, padding=padding, name=name,
                                 defaults={"padding": "valid"})]  # a pool's strides default to its size: always written
@@ -160,7 +180,8 @@ def _conv_transpose(row, writer: _Writer, name: str) -> list[str]:
         raise CostcalcError(f"{row.path} (conv_transpose): Keras's Conv2DTranspose has no groups", row.where)
     explicit = isinstance(op.padding, tuple)
     extra = (0, 0) if explicit and op.output_padding is None else op.output_padding
-    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride, padding="valid" if explicit else op.padding,
+    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride,
+                   padding="valid" if explicit else op.padding,
                    output_padding=extra, dilation_rate=op.dilation, use_bias=op.bias,
                    activation=_activation(op.activation), name=name)
     if not (explicit and any(op.padding)):
@@ -198,12 +219,18 @@ def _activation_layer(kind: str):
     return lambda row, helpers, name: _layer("Activation", _activation(kind), name=name)
 
 
+def _slice(row, helpers, name) -> str:
+    helpers.add("ChannelSlice")
+    end = row.input[-1] if row.op.end is None else row.op.end
+    return f"ChannelSlice({row.op.start}, {end}, name={name!r})"
+
+
 def _layer_scale(row, helpers, name) -> str:
     helpers.add("LayerScale")
     return f"LayerScale(name={name!r})"
 
 
-SIMPLE = {
+SIMPLE: dict[type, Callable[..., str]] = {
     ops.Dense: lambda row, helpers, name: _layer("Dense", row.op.units, use_bias=row.op.bias,
                                                  activation=_activation(row.op.activation), name=name),
     ops.GlobalAvgPool: _global, ops.GlobalMaxPool: _global,
@@ -223,7 +250,7 @@ SIMPLE = {
     norms.Rescaling: lambda row, helpers, name: _layer("Rescaling", float(row.op.scale), offset=float(row.op.offset),
                                                        name=name),
     resampling.Resize: _resize,
-    resampling.ChannelShuffle: _channel_shuffle,
+    resampling.ChannelShuffle: _channel_shuffle, resampling.Slice: _slice,
     resampling.Crop: lambda row, helpers, name: _layer("Cropping2D", _sides(row.op.cropping), name=name),
     **{ops.OPS[kind]: _activation_layer(kind) for kind in ops.OPS
        if ops.OPS[kind].category == "activation" and kind != "prelu"},

@@ -20,7 +20,8 @@ from .onnx_graph import FOLDS, Const, attribute_const, attributes, fold, read_mo
 from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, safe_name
 
 ONNX_DOMAINS = ("", "ai.onnx")
-SPLIT_REFUSAL = "splits or slices an activation, which spec format 1.1 cannot express (format 1.2 will)"
+SPLIT_REFUSAL = ("slices an activation along an axis other than the channels, or with a step, which costcalc cannot "
+                 "express")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +70,23 @@ class OnnxImporter:
             if any(d is None for d in dims):
                 raise ImportRefusal(f"the graph input {brief(weight.name)} has no fixed shape; a model has one input, "
                                     "its other graph inputs are weights of known shape")
-            self.values[weight.name] = Const(tuple(dims), weight=weight.name)
+            self.values[weight.name] = Const(tuple(d for d in dims if d is not None), weight=weight.name)
         dims = dims_of(data)
         if len(dims) not in (2, 4) or any(d is None for d in dims[1:]):
             raise ImportRefusal(f"the input {brief(data.name)} is {shape_text(dims)}; costcalc imports an image "
                                 "[N, C, H, W] (or [N, H, W, C]) or a vector [N, F] of fixed size")
         self.batch = dims[0] or 1
+        sizes = [d for d in dims[1:] if d is not None]  # every one, as checked above
         if len(dims) == 2:
             self.values[data.name] = Act(INPUT, ("N", 0))
-            return SpecBuilder((dims[1],))
+            return SpecBuilder((sizes[0],))
         users = self.consumers.get(data.name, [])
-        if len(users) == 1 and users[0].op_type == "Transpose" and list(attributes(users[0]).get("perm", ())) == [0, 3, 1, 2]:
+        if (len(users) == 1 and users[0].op_type == "Transpose"
+                and list(attributes(users[0]).get("perm", ())) == [0, 3, 1, 2]):
             self.values[data.name] = Act(INPUT, ("N", 0, 1, 2))  # channels last, as tf2onnx exports Keras
-            return SpecBuilder((dims[1], dims[2], dims[3]))
+            return SpecBuilder((sizes[0], sizes[1], sizes[2]))
         self.values[data.name] = Act(INPUT, NCHW)
-        return SpecBuilder((dims[2], dims[3], dims[1]))
+        return SpecBuilder((sizes[1], sizes[2], sizes[0]))
 
     # --- the walk ---
 
@@ -93,7 +96,7 @@ class OnnxImporter:
                 continue
             if any(name in self.unknown for name in node.input):  # past a refusal: count the refusals still to come
                 self.unknown.update(node.output)
-                if node.op_type in ("Split", "Slice") or node.op_type not in (*HANDLERS, *FOLDS, "Constant", "Shape"):
+                if node.op_type not in (*HANDLERS, *FOLDS, "Constant", "Shape"):
                     self.refusals.append((node, "is an operator costcalc cannot express"))
                 continue
             try:
@@ -123,8 +126,8 @@ class OnnxImporter:
             result = HANDLERS[node.op_type](self, node, *inputs)
         else:
             raise ImportRefusal("is an operator costcalc cannot express")
-        for extra in node.output[1:]:
-            if extra and (extra in self.consumers or extra in self.outputs):
+        for extra in node.output[1:]:  # a handler of several outputs (Split) gives their values itself
+            if extra and extra not in self.values and (extra in self.consumers or extra in self.outputs):
                 raise ImportRefusal(f"has its output {brief(extra)} read, which costcalc cannot express "
                                     "(only the first output of an operator)")
         self.values[node.output[0]] = result
@@ -163,7 +166,8 @@ class OnnxImporter:
         if const is None:
             return False
         if not isinstance(const, Const):
-            raise ImportRefusal(f"reads the activation {brief(name)} where weights belong, which costcalc cannot express")
+            raise ImportRefusal(f"reads the activation {brief(name)} where weights belong, "
+                                "which costcalc cannot express")
         self.weights[name] = const.size
         return True
 
@@ -193,14 +197,20 @@ class OnnxImporter:
     def result(self, filename: str) -> Imported:
         if self.refusals:
             raise refusal_error(filename, self.refusals)
-        if len(self.outputs) != 1:
-            raise CostcalcError(f"{filename}: the model has {len(self.outputs)} outputs; a design ends at one "
-                                "tensor (export one output, or merge the heads)")
-        out = self.values.get(self.outputs[0])
-        if not isinstance(out, Act) or not self.builder.items:
-            raise CostcalcError(f"{filename}: the model's output is not computed by any layer costcalc counts")
-        if out.tensor != len(self.builder.items) - 1:
-            self.builder.layer("dropout", {}, "output", out.tensor)  # a layer of no cost, so the design ends there
+        if not self.outputs:
+            raise CostcalcError(f"{filename}: the model has no output")
+        ends = {name: self.values.get(name) for name in self.outputs}
+        for name, out in ends.items():
+            if not isinstance(out, Act) or out.tensor == INPUT:
+                which = "model's output" if len(ends) == 1 else f"output {brief(name)}"
+                raise CostcalcError(f"{filename}: the {which} is not computed by any layer costcalc counts")
+        tensors = [out.tensor for out in ends.values()]  # type: ignore[union-attr]
+        if len(set(tensors)) < len(tensors):
+            raise CostcalcError(f"{filename}: two of the model's outputs are the same tensor; a spec names each once")
+        if len(tensors) > 1:
+            self.builder.outputs = dict(zip(tensors, ends))
+        elif tensors[0] != len(self.builder.items) - 1:
+            self.builder.layer("dropout", {}, "output", tensors[0])  # a layer of no cost, so the design ends there
         title = safe_name(os.path.splitext(os.path.basename(filename))[0]) or "model"
         params, layers = sum(self.weights.values()), len(self.builder.items)
         header = [f"Imported by costcalc import from {title}.onnx: {Imported('', params, layers).summary} in the file."]
@@ -235,7 +245,8 @@ def layer_name(node) -> str | None:
     if len(parts) > 1 and parts[-1] == node.op_type:
         parts.pop()
     path: list[str] = []
-    for part in parts:  # the TorchScript exporter's scopes: /layer2/layer2.0/downsample/downsample.0 → layer2.0.downsample.0
+    # the TorchScript exporter's scopes: /layer2/layer2.0/downsample/downsample.0 → layer2.0.downsample.0
+    for part in parts:
         if path and part.startswith(path[-1] + "."):
             path[-1] = part
         else:

@@ -9,12 +9,13 @@ code only as identifiers and `repr` string literals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import CodeWriter, Graph, call, pads, pool_pads
+from .graph import CodeWriter, Graph, call, pads, pool_pads, returned
 
 ACTIVATIONS = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "swish": "nn.SiLU()",
@@ -28,6 +29,16 @@ HELPERS = {
 
     def forward(self, x):
         return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+''',
+    "Narrow": '''class Narrow(nn.Module):
+    """A range of the channels, start and length (a part of torch.chunk or torch.split)."""
+
+    def __init__(self, start, length):
+        super().__init__()
+        self.start, self.length = start, length
+
+    def forward(self, x):
+        return x.narrow(1, self.start, self.length)
 ''',
     "Scale": '''class Scale(nn.Module):
     """A learned multiplier per channel (ConvNeXt's layer scale)."""
@@ -113,9 +124,10 @@ def module_code(design: Graph, title: str) -> str:
         "",
         "    def forward(self, x):",
         *(f"        {line}" for line in writer.lines),
-        f"        return {writer.tensors[design.output]}",
+        f"        return {returned(design, writer.tensors)}",
         "", "",
         'if __name__ == "__main__":',
+        "    print({name: y.shape for name, y in Model()(torch.zeros(INPUT)).items()})" if design.outputs else
         "    print(Model()(torch.zeros(INPUT)).shape)",
         "",
     ])
@@ -295,7 +307,7 @@ def _dense(row, helpers) -> str:
     return f"nn.Linear({channels}, {op.units}, bias={op.bias})"
 
 
-SIMPLE = {
+SIMPLE: dict[type, Callable[..., str]] = {
     ops.Dense: _dense, ops.GlobalAvgPool: _global, ops.GlobalMaxPool: _global,
     ops.AdaptiveAvgPool: _adaptive, ops.AdaptiveMaxPool: _adaptive, ops.BatchNorm: _batchnorm, ops.PReLU: _prelu,
     ops.Flatten: lambda row, helpers: "nn.Flatten()",
@@ -306,7 +318,7 @@ SIMPLE = {
     norms.Rescaling: _helper("Rescaling", lambda row: f"{float(row.op.scale)!r}, {float(row.op.offset)!r}"),
     resampling.Resize: _resize, resampling.ConvTranspose: _conv_transpose,
     resampling.ChannelShuffle: lambda row, helpers: f"nn.ChannelShuffle({row.op.groups})",
-    resampling.Crop: _crop,
+    resampling.Crop: _crop, resampling.Slice: _helper("Narrow", lambda row: f"{row.op.start}, {row.output[-1]}"),
     **{ops.OPS[kind]: (lambda module: lambda row, helpers: module)(module) for kind, module in ACTIVATIONS.items()},
 }
 

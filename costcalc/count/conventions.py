@@ -57,7 +57,7 @@ from ..model.ops import (
     ZeroPad,
     numel,
 )
-from ..model.resampling import ConvTranspose, Crop, Resize
+from ..model.resampling import ConvTranspose, Crop, Resize, Slice
 from ..record import record
 from ..varying import anywhere
 
@@ -406,8 +406,8 @@ def module_projections(with_bias: bool) -> Counter:
     return count
 
 
-FREE_TOKENS = {Tokens: FREE, ClassToken: FREE, FirstToken: FREE, PositionEmbedding: FREE, PatchMerge: FREE,
-               StochasticDepth: FREE}
+FREE_TOKENS: dict[type, Rule | Counter] = {Tokens: FREE, ClassToken: FREE, FirstToken: FREE, PositionEmbedding: FREE,
+                                           PatchMerge: FREE, StochasticDepth: FREE}
 """Reshapes, concatenations, indexing and an addition: fvcore ignores them by name."""
 
 
@@ -439,7 +439,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
-         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
+         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Slice: FREE, Concat: FREE,
          WindowAttention: macs(1), PartitionAttention: fvcore_partition_attention,
          PoolingAttention: fvcore_pooling_attention, **FREE_TOKENS},
         {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QK^T, AV, V2's "

@@ -1,5 +1,5 @@
 """Kinds that move values rather than weigh them, and the transposed convolution: resize,
-conv_transpose, channel_shuffle and crop."""
+conv_transpose, channel_shuffle, crop and slice (which a `split` is made of)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from ..errors import ShapeError
 from ..record import record
+from ..varying import anywhere
 from . import options as opt
 from .ops import (
     ONE,
@@ -52,8 +53,9 @@ class Resize(Op):
         if len(given) != 1:
             raise ShapeError(f"resize takes one of {' or '.join(self.TARGETS)}, got {' and '.join(given) or 'neither'}",
                              hint="scale: 2 doubles the height and width; size: [H, W] sets them")
-        if given[0] == "scale":
+        if self.scale is not None:
             return height * self.scale[0], width * self.scale[1]
+        assert self.size is not None  # one of the two is given
         return self.size
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
@@ -75,7 +77,7 @@ class ConvTranspose(Sliding):
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
-        for name in ("kernel", "stride", "dilation"):  # one number, or one per axis of a map: two
+        for name in ("kernel", "stride", "dilation"):  # one number, or one per axis of the image's two
             per_axis(getattr(self, name), 2, name)
         if channels % self.groups or self.filters % self.groups:
             raise ShapeError(
@@ -94,7 +96,7 @@ class ConvTranspose(Sliding):
                              "stride can give, it does not pad freely")
         if self.padding == "same":
             return size * stride if extra is None else (size - 1) * stride + extent % 2 + extra
-        if self.padding == "valid":
+        if isinstance(self.padding, str):  # valid
             return (size - 1) * stride + (max(extent, stride) if extra is None else extent + extra)
         before, after = self.padding[2 * axis:2 * axis + 2]
         out = (size - 1) * stride - before - after + extent + (extra or 0)
@@ -131,6 +133,26 @@ class ChannelShuffle(Op):
 
     def infer(self, shape: Shape) -> Shape:
         return channel_groups(self.groups, shape)
+
+
+@register
+@record
+class Slice(Op):
+    """A range of the channels, start up to (not including) end (torch x[:, start:end], narrow, chunk and split;
+    ONNX Slice and Split): a copy, no arithmetic. Strict: 0 ≤ start < end ≤ channels; no end reads to the last."""
+
+    kind = "slice"
+    category = "reshape"
+    start: int = option(opt.non_negative_int, 0, "the first channel taken")
+    end: int | None = option(opt.positive_int, None, "the channel after the last taken; none: to the last")
+
+    def infer(self, shape: Shape) -> Shape:
+        channels = shape[-1]
+        end = channels if self.end is None else self.end
+        if anywhere(end > channels) or anywhere(self.start >= end):
+            raise ShapeError(f"slice [{self.start}, {end}) is not a range of the {channels} channels",
+                             hint=f"0 ≤ start < end ≤ {channels}")
+        return (*shape[:-1], end - self.start)
 
 
 @register

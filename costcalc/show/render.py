@@ -87,7 +87,7 @@ def print_views(views: list[View], file=None) -> None:
         return
     from rich.text import Text
 
-    console.print(Text.assemble(*((text, "bold" if bold else None) for text, bold in parts)), end="")
+    console.print(Text.assemble(*((text, "bold") if bold else text for text, bold in parts)), end="")
 
 
 def shown(view: View) -> View:
@@ -125,8 +125,8 @@ def markdown(views: list[View]) -> str:
         lines = [title, "", "| " + " | ".join(map(markdown_text, view.columns)) + " |"]
         right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
         lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")
-        for cells, emphasis in view.rows:
-            cells = [markdown_text(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
+        for row, emphasis in view.rows:
+            cells = [markdown_text(c.strip(" ")) for c in row]  # spaces only: a name's own tab is shown
             if emphasis:
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
@@ -175,10 +175,18 @@ def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | N
         return dict(zip(extra.keys, extra.row_values(design.name, path))) if extra else {}
 
     return {
-        "name": design.name, "input": list(design.input), "output": list(design.output),
+        "name": design.name, "input": list(design.input), **output_dict(design),
         "totals": {**cost_dict(design.total), **more("")}, "flops_by_kind": design.breakdown,
         "rows": Lines({**row_dict(r), **more(r.path)} for r in design.rows if depth is None or r.depth <= depth),
     }
+
+
+def output_dict(design: DesignResult) -> dict:
+    """`output`, its shape, and for a design that names its outputs `outputs`, each one's (`output` null if several)."""
+    if not design.outputs:
+        return {"output": list(design.output)}
+    return {"output": list(design.output) if len(design.outputs) == 1 else None,
+            "outputs": {name: list(shape) for name, shape in design.outputs.items()}}
 
 
 def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
@@ -189,10 +197,12 @@ def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumn
 
 def convention_diff_json(first: Analysis, second: Analysis) -> str:
     """Per design, FLOPs by operation kind under two conventions."""
-    designs = [{"name": one.name, "flops_by_kind": {first.convention: one.breakdown, second.convention: other.breakdown},
+    designs = [{"name": one.name,
+                "flops_by_kind": {first.convention: one.breakdown, second.convention: other.breakdown},
                 "flops": {first.convention: one.total.flops, second.convention: other.total.flops}}
                for one, other in zip(first.designs, second.designs)]
-    data = {**_header(first), "convention": None, "conventions": [first.convention, second.convention], "designs": designs}
+    data = {**_header(first), "convention": None, "conventions": [first.convention, second.convention],
+            "designs": designs}
     return json_text(data)
 
 
@@ -203,12 +213,13 @@ def conventions_json(conventions) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def compare_json(comparison: Comparison, more: dict[str, dict] | None = None, devices: dict[str, str] | None = None) -> str:
+def compare_json(comparison: Comparison, more: dict[str, dict] | None = None,
+                 devices: dict[str, str] | None = None) -> str:
     """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures);
     `devices`, where each device comes from."""
     analysis = comparison.analysis
     designs = [
-        {"name": d.name, "output": list(d.output), "totals": cost_dict(d.total),
+        {"name": d.name, **output_dict(d), "totals": cost_dict(d.total),
          "ratios": {name: comparison.ratio(d, name) for name in METRICS}, **(more or {}).get(d.name, {})}
         for d in analysis.designs
     ]
@@ -225,6 +236,13 @@ def _csv_shape(shape) -> str:
     return "x".join(map(str, shape))
 
 
+def _csv_output(design: DesignResult) -> str:
+    """A design's output shape, or each named output's: `p4:14x14x256 p5:7x7x256`."""
+    if len(design.outputs) > 1:
+        return " ".join(f"{name}:{_csv_shape(shape)}" for name, shape in design.outputs.items())
+    return _csv_shape(design.output)
+
+
 def csv_text(header: list[str], rows) -> str:
     """A header and rows as CSV text with exact integers; no cell runs as a spreadsheet formula."""
     out = io.StringIO()
@@ -236,7 +254,8 @@ def csv_text(header: list[str], rows) -> str:
 
 def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
     """A row per layer and group of each design, then a `total` row per design; `extra` adds columns."""
-    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS, *(extra.keys if extra else ())]
+    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS,
+              *(extra.keys if extra else ())]
 
     def more(design: str, path: str) -> tuple:
         return tuple("" if v is None else v for v in extra.row_values(design, path)) if extra else ()
@@ -247,7 +266,7 @@ def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns
             if depth is None or row.depth <= depth:
                 rows.append([design.name, row.path, row.kind, row.role, row.depth, _csv_shape(row.input),
                              _csv_shape(row.output), *cost_dict(row.cost).values(), *more(design.name, row.path)])
-        rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_shape(design.output),
+        rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_output(design),
                      *cost_dict(design.total).values(), *more(design.name, "")])
     return csv_text(header, rows)
 
@@ -257,7 +276,7 @@ def compare_csv(comparison: Comparison, more: tuple[list[str], dict[str, list]] 
     extra_header, extra = more or ([], {})
     header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS), *extra_header]
     rows = [
-        [d.name, _csv_shape(d.output), *cost_dict(d.total).values(),
+        [d.name, _csv_output(d), *cost_dict(d.total).values(),
          *(comparison.ratio(d, name) for name in METRICS), *extra.get(d.name, [])]
         for d in comparison.analysis.designs
     ]

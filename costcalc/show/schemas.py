@@ -45,7 +45,8 @@ def record(properties: dict, optional=()) -> dict:
 
 
 COST = {name: COUNT for name in COST_FIELDS}
-FIELD_VALUE = {"anyOf": [NUMBER, {"type": "string", "pattern": "^-?[0-9]+/[0-9]+$"}, {"const": WHOLE}, {"type": "null"}]}
+FIELD_VALUE = {"anyOf": [NUMBER, {"type": "string", "pattern": "^-?[0-9]+/[0-9]+$"}, {"const": WHOLE},
+                         {"type": "null"}]}
 """A receptive field's size, jump or offset: a number, `p/q` where binary has no exact float, `all`, or null."""
 FIELDS = {name: FIELD_VALUE for name in FIELD_KEYS}  # with --receptive-field
 MEMORY = {**{name: COUNT for name in MEMORY_KEYS}, "intensity": nullable(NUMBER)}  # with --memory or --device
@@ -64,6 +65,10 @@ HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "conven
           "bytes_per_element": COUNT, "baseline": TEXT}
 
 
+OUTPUTS = {"output": nullable(SHAPE), "outputs": mapping(SHAPE)}
+"""A design's output shape (null where it names several outputs), and each named output's (`outputs:`)."""
+
+
 DEVICES = mapping(TEXT)
 """Each device's name → where its figures come from: built-in, --devices FILE or spec FILE (empty without one)."""
 
@@ -77,8 +82,8 @@ def report() -> dict:
                   "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS, **MEMORY, **ON_DEVICE,
                   "from": array(TEXT), "as": TEXT}, optional=(*FIELD_KEYS, *DEVICE_FIELDS, "from", "as"))
     totals = record({**COST, **FIELDS, **MEMORY, **ON_DEVICE}, (*FIELD_KEYS, *DEVICE_FIELDS))
-    design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": totals,
-                     "flops_by_kind": BY_KIND, "rows": array(row)})
+    design = record({"name": TEXT, "input": SHAPE, **OUTPUTS, "totals": totals,
+                     "flops_by_kind": BY_KIND, "rows": array(row)}, optional=("outputs",))
     return document("costcalc report --format json", {**HEADER, "devices": DEVICES, "designs": array(design)})
 
 
@@ -90,17 +95,19 @@ def convention_diff() -> dict:
 
 def compare() -> dict:
     on_device = ON_A_DEVICE  # with --memory, --device or --training
-    design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
+    design = record({"name": TEXT, **OUTPUTS, "totals": record(COST),
                      "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS}), **on_device},
-                    optional=tuple(on_device))
+                    optional=(*on_device, "outputs"))
     branch = record({"path": TEXT, "role": {"enum": ["branch", "branches"]}, "designs": mapping(record(COST))})
     return document("costcalc compare --format json", {
-        **HEADER, "devices": DEVICES, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),
+        **HEADER, "devices": DEVICES, "designs": array(design),
+        "best": record({name: array(TEXT) for name in RATIO_METRICS}),
         "branches": array(branch)})
 
 
 def figure_in(unit: str) -> dict:
-    """A budget figure in json, by its unit (UNITS): seconds for a time, an exact integer (bytes or a count) otherwise."""
+    """A budget figure in json, by its unit (UNITS): seconds for a time, an exact integer (bytes or a count)
+    otherwise."""
     return {**NUMBER, "minimum": 0} if unit == "ns" else COUNT
 
 
@@ -145,12 +152,17 @@ def conventions() -> dict:
 def devices() -> dict:
     device = record({"title": TEXT, "tflops": mapping(NUMBER), "bandwidth_gbs": NUMBER, "estimated": array(TEXT),
                      "source": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
-                     "overhead_us": NUMBER, "kernels": mapping(array({"type": "array", "prefixItems": [COUNT, COUNT, COUNT, NUMBER],
+                     "overhead_us": NUMBER,
+                     "kernels": mapping(array({"type": "array", "prefixItems": [COUNT, COUNT, COUNT, NUMBER],
                                                                      "minItems": 4, "maxItems": 4})),
                      "fitted": record({"dtype": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
                                        "overhead_us": NUMBER, "figures": COUNT, "held_out": COUNT,
                                        "median_error_percent": NUMBER, "source": TEXT}),
-                     "origin": TEXT, "efficiency_from": TEXT}, optional=("kernels", "fitted"))
+                     "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER,
+                     "calibrated_on": record({"runtime": TEXT, "version": TEXT, "threads": COUNT, "machine": TEXT,
+                                              "cpus": COUNT, "date": TEXT}),
+                     "origin": TEXT, "efficiency_from": TEXT},
+                    optional=("kernels", "fitted", "fusion", "network_factor", "calibrated_on"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 
@@ -161,7 +173,8 @@ def sweep() -> dict:
     measured = record({"measured_s": NUMBER, "low_s": NUMBER, "high_s": NUMBER, "rounds": COUNT,
                        "error_percent": mapping(NUMBER)})
     variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **ON_A_DEVICE, "measured": measured,
-                      "limits": record({metric: figure_in(UNITS.get(metric, "")) for metric in (*METRICS, *DEVICE_METRICS)},
+                      "limits": record({metric: figure_in(UNITS.get(metric, ""))
+                                        for metric in (*METRICS, *DEVICE_METRICS)},
                                        optional=(*METRICS, *DEVICE_METRICS)),
                       "fits": nullable({"type": "boolean"})},
                      optional=(*ON_A_DEVICE, "measured"))

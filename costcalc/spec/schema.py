@@ -13,6 +13,7 @@ other single key is taken for a block call), shapes, and the values of expressio
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import MISSING
 
 from ..model import options as opt
@@ -22,6 +23,7 @@ from ..model.tree import DEVICE_METRICS, METRICS
 from .budget import GROWTH
 from .expand import BRANCHES_KEYS, JOIN_KEYS
 from .reader import TOP_KEYS, VERSIONS
+from .split import SPLIT, SPLIT_KEYS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -42,8 +44,13 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "kernels": {"type": "object", "description": "kernel → [M, N, K, efficiency] rows (costcalc devices calibrate)",
                 "additionalProperties": {"type": "array", "minItems": 1, "items": {
                     "type": "array", "minItems": 4, "maxItems": 4,
-                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}}}}
-GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
+                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}},
+    "fusion": {"enum": ["onnxruntime"], "description": "the runtime whose fusion the estimates follow"},
+    "network_factor": {"type": "number", "minimum": 0.1, "maximum": 10,
+                       "description": "whole networks' measured time / the sum of their layers' estimates"},
+    "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"}}}
+GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,
+                          {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}
 
 
@@ -56,11 +63,12 @@ def _sides() -> dict:
     return {"anyOf": [NON_NEGATIVE, *_list(NON_NEGATIVE, 2, 4)]}
 
 
-CHECKERS = {
+CHECKERS: dict[Callable, Callable[[], tuple[dict, str]]] = {
     opt.positive_int: lambda: (POSITIVE, "a positive integer"),
     opt.spatial: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 1, 2, 3)]},
                           "a positive integer, or one per spatial axis: [height, width]; [length];"
                           " [time, height, width]"),
+    opt.non_negative_int: lambda: (NON_NEGATIVE, "a non-negative integer"),
     opt.pair: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]},
                        "a positive integer, or [height, width]"),
     opt.boolean: lambda: ({"type": "boolean"}, "true or false"),
@@ -118,7 +126,8 @@ def reserved() -> dict:
 
 def graph_keys() -> dict:
     return {"as": {"type": "string", "description": "names this output, for later layers to read with from:"},
-            "from": {"type": "string", "description": "reads the tensor of this name (or input) instead of the layer before"},
+            "from": {"type": "string",
+                     "description": "reads the tensor of this name (or input) instead of the layer before"},
             "when": {**valued({"type": "boolean"}), "description": "the layer is left out unless this is true"}}
 
 
@@ -137,12 +146,28 @@ def join_schema() -> dict:
     return {"type": "object", "properties": properties, "required": ["merge", "from"], "additionalProperties": False}
 
 
+def split_schema() -> dict:
+    """`{split: {parts: 2, as: [a, b]}}`: the channels cut into named parts."""
+    names = {"type": "array", "items": {"type": "string"}, "minItems": 2, "description": "names the parts, in order"}
+    properties = {"parts": {**valued({"type": "integer", "minimum": 2}), "description": "equal parts, a divisor of the"
+                                                                                          " channels"},
+                  "sections": {"anyOf": [{"type": "array", "items": valued(POSITIVE), "minItems": 2}, EXPRESSION],
+                               "description": "the channels of each part, summing to the channels"},
+                  "as": names, "name": reserved()["name"], "from": graph_keys()["from"], "when": graph_keys()["when"]}
+    assert set(properties) == set(SPLIT_KEYS)
+    options = {"type": "object", "properties": properties, "required": ["as"], "additionalProperties": False,
+               "oneOf": [{"required": ["parts"]}, {"required": ["sections"]}]}
+    return {"type": "object", "properties": {SPLIT: options}, "required": [SPLIT], "additionalProperties": False,
+            "description": "the channels cut into named parts (slices); the layer after it reads the last part"}
+
+
 def kind_schema(kind: str, strict: bool) -> dict:
     """`{kind: {options}}`; strict: required options must be given (no `defaults:` may supply them)."""
     fields = OPS[kind].option_fields()
     properties = {n: option_schema(n, f) for n, f in fields.items()}
     for name in OPS[kind].SIZED_BY_TENSOR:
-        properties[name]["anyOf"].append({"type": "string", "description": "the name of a tensor: its height and width"})
+        properties[name]["anyOf"].append({"type": "string",
+                                          "description": "the name of a tensor: its height and width"})
     frozen = {"trainable": TRAINABLE} if OPS[kind].has_weights() else {}
     options = {"type": "object", "properties": {**properties, **reserved(), **frozen},
                "additionalProperties": False}
@@ -170,13 +195,14 @@ def branches_schema(variant: str) -> dict:
 def layers_schema(variant: str) -> dict:
     """A list of layers. `strict`: built-in kinds only, required options given; `open`: blocks may be called."""
     strict = variant == "strict"
-    bare = [kind for kind in OPS if strict is False or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
+    bare = [kind for kind in OPS if strict is False
+            or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
     items = [{"enum": bare, "description": "a kind with no required option, as a bare word"},
-             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema()]
+             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema(), split_schema()]
     if not strict:
         items += [{"type": "string", "description": "a block whose arguments all have defaults"},
                   {"type": "object", "minProperties": 1, "maxProperties": 1,
-                   "propertyNames": {"not": {"enum": [*OPS, "branches"]}},
+                   "propertyNames": {"not": {"enum": [*OPS, "branches", SPLIT]}},
                    "additionalProperties": {"anyOf": [{"type": "object"}, {"type": "null"}]},
                    "description": "a block call: {block: {arguments}}"}]
     return {"type": "array", "items": {"anyOf": items}}
@@ -195,6 +221,7 @@ def budget_schema() -> dict:
 def spec_schema() -> dict:
     """The whole schema (JSON Schema 2020-12)."""
     shape = {"anyOf": _list(POSITIVE, 1, 2, 3, 4)}
+    names = {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}
     properties = {
         "name": {"type": "string", "description": "shown in titles"},
         "description": {"type": "string"},
@@ -206,7 +233,8 @@ def spec_schema() -> dict:
                                           " [time, height, width, channels] (video)"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},
-        "defaults": {"type": "object", "properties": {k: {"type": "object"} for k in OPS}, "additionalProperties": False,
+        "defaults": {"type": "object", "properties": {k: {"type": "object"} for k in OPS},
+                     "additionalProperties": False,
                      "description": "default options per built-in kind"},
         "blocks": {"type": "object", "additionalProperties": {
             "type": "object", "properties": {"args": {"type": ["object", "null"]}, "description": {"type": "string"},
@@ -217,6 +245,9 @@ def spec_schema() -> dict:
         "version": {"enum": list(VERSIONS), "description": "the format version the spec is written for"},
         "devices": {"type": "object", "additionalProperties": DEVICE,
                     "description": "your own devices for --device: name → figures (docs/latency.md)"},
+        "outputs": {"anyOf": [names, {"type": "object", "additionalProperties": names}],
+                    "description": "the named tensors (as:) each design ends in: for every design, or per design"
+                                   " name; since 1.2"},
     }
     assert set(properties) == set(TOP_KEYS), set(TOP_KEYS) ^ set(properties)
     def lists(variant: str) -> dict:
