@@ -5,7 +5,6 @@ The JSON layout is documented in docs/json.md and versioned by its `format` fiel
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -25,7 +24,7 @@ JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
 
 
-CONTROL_CODES = re.compile("[\x07\x08\x0b\x0c\x0d]")
+CONTROL_CODES = "[\x07\x08\x0b\x0c\x0d]"  # a pattern, compiled by `re` on first use
 """What Rich's strip_control_codes removes (its str.translate takes seconds over 100,000 rows)."""
 
 
@@ -83,7 +82,7 @@ def print_views(views: list[View], file=None) -> None:
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
     console = terminal.styling_console(stream)
     if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
-        stream.write(CONTROL_CODES.sub("", "".join(text for text, _ in parts)))
+        stream.write(re.sub(CONTROL_CODES, "", "".join(text for text, _ in parts)))
         return
     from rich.text import Text
 
@@ -228,6 +227,8 @@ def _csv_shape(shape) -> str:
 def csv_text(header: list[str], rows) -> str:
     """A header and rows as CSV text with exact integers; no cell runs as a spreadsheet formula."""
     out = io.StringIO()
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(map(csv_cell, header))
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)

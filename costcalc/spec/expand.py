@@ -160,7 +160,8 @@ class Expander:
             finally:
                 self.frozen = outer
             flow.pending = flow.pending[:len(flow.pending) - bool(alias)]
-            nodes[0] = replace(nodes[0], source=source)
+            if source is not None:  # nodes are made with no source: a copy only where `from:` gives one
+                nodes[0] = replace(nodes[0], source=source)
         if alias:
             nodes[-1] = replace(nodes[-1], keep=alias)
             flow.name(alias, options.at("as"))
