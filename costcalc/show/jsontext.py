@@ -8,9 +8,7 @@ line by the C encoder, from a generator, so the rows are never all held as dicts
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Callable, Iterable
 
 from ..safe import json_visible
 
@@ -19,15 +17,24 @@ def _unserializable(value):
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
-_C_ENCODER = c_make_encoder and c_make_encoder(None, _unserializable, encode_basestring, None, ": ", ", ",
-                                               False, False, True)
+_C_ENCODER: Callable[[object, int], Iterable[str]] | None
 """What `json.JSONEncoder(ensure_ascii=False).encode` runs, made once, without the circular-reference check (a
-report's data is a tree): `encode` rebuilt it for every row, a third of a json report's writing."""
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+report's data is a tree): `encode` made it again for every row, a third of a json report's writing. It is taken
+as json.encoder takes it, since importing `json` itself compiles its reader's patterns."""
+try:
+    from _json import encode_basestring, make_encoder
+
+    _C_ENCODER = make_encoder(None, _unserializable, encode_basestring, None, ": ", ", ", False, False, True)
+except ImportError:  # a Python without json's C encoder
+    _C_ENCODER = None
 
 
 def _encode(value) -> str:
-    return json_visible("".join(_C_ENCODER(value, 0)) if _C_ENCODER else _ENCODER.encode(value))
+    if _C_ENCODER is None:
+        import json
+
+        return json_visible(json.JSONEncoder(ensure_ascii=False).encode(value))
+    return json_visible("".join(_C_ENCODER(value, 0)))
 
 
 class Lines:

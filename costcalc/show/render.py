@@ -6,7 +6,6 @@ The JSON layout is documented in docs/json.md and versioned by its `format` fiel
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 from dataclasses import replace
@@ -196,6 +195,8 @@ def convention_diff_json(first: Analysis, second: Analysis) -> str:
 
 
 def conventions_json(conventions) -> str:
+    import json
+
     data = [{"name": c.name, "description": c.description, "flops_per_mac": c.flops_per_mac, "rules": c.summary,
              "no_rule": {kind: list(forms) for kind, forms in c.no_rule.items()}} for c in conventions]
     return json.dumps({"costcalc": __version__, "format": JSON_FORMAT, "conventions": data}, indent=2,
