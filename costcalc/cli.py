@@ -807,8 +807,8 @@ def calibrate(timings, base, devices_files, name):
     click.echo(devices_file({calibrated.name: calibrated}), nl=False)
 
 
-SWEEP_ON_DEVICE = ("bytes_moved", "peak_memory", "weights_bytes", "latency")
-"""The device figures sweep --plot draws (costcalc.sweep.plot)."""
+SWEEP_ON_DEVICE = ("bytes_moved", "peak_memory", "weights_bytes", "latency", "measured_latency")
+"""The device figures sweep --plot draws (costcalc.sweep.plot); measured_latency needs --measure."""
 
 
 def parse_vary(ctx, param, values):
@@ -842,8 +842,18 @@ def parse_vary(ctx, param, values):
 @click.option("--training", "optimizer", type=click.Choice(OPTIMIZERS),
               help="Add training FLOPs and memory with this optimizer (--max-train-memory alone counts adam's).")
 @lambda function: device_options(function, several=True)
-def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, memory, optimizer,
-          weight_dtype, fused, batch, device, devices_files, **limits):
+@click.option("--measure", is_flag=True,
+              help="Also time each variant on a runtime here, beside its estimate (at most 16 variants); "
+                   "--max-latency then limits the measured time.")
+@click.option("--runtime", type=click.Choice(RUNTIME_CHOICES), default="onnxruntime", show_default=True,
+              help="With --measure: the runtime to time the variants on (this machine's CPU).")
+@click.option("--threads", type=click.IntRange(min=1, max=256), default=1, show_default=True,
+              help="With --measure: threads the runtime may use.")
+@click.option("--rounds", type=click.IntRange(min=1, max=100), default=7, show_default=True,
+              help="With --measure: interleaved rounds of timing; the median is shown.")
+@click.pass_context
+def sweep(ctx, spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, convention, settings, memory,
+          optimizer, weight_dtype, fused, batch, device, devices_files, measure, runtime, threads, rounds, **limits):
     """A row per variant of SPEC over values of its parameters, with MACs, FLOPs, params and activations.
 
     \b
@@ -852,21 +862,28 @@ def sweep(spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dtype, c
       costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
       costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --max-macs 300M
       costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,1.0 --measure --max-latency 5ms
 
     With a budget (the spec's, or --max-* flags), marks which variants fit and names the largest;
     exit status 1 when none fits.
     """
     from .spec.reader import read_text
     from .sweep import render
-    from .sweep.device import OnDevice
+    from .sweep.device import Measure, OnDevice
     from .sweep.run import sweep as run_sweep
 
     if plot and fmt != "text":
         raise click.UsageError("--plot draws text in place of the table; leave out --format")
+    if measure and fused:
+        raise click.UsageError("--fused: with --measure the estimate is fused as the runtime runs the model "
+                               "(onnxruntime folds, torch does not); leave out --fused")
+    if not measure and (given := flags_given(ctx, "runtime", "threads", "rounds")):
+        raise click.UsageError(f"{', '.join(given)}: these time the variants, with --measure; add --measure")
     text, filename = read_text(spec)
     flags = {metric: value for metric, value in limits.items() if value is not None}
     on_device = OnDevice(DeviceSettings(dtype, weight_dtype, fused, batch, optimizer), device, devices_files,
-                         asked=bool(memory or device or optimizer) or plot in SWEEP_ON_DEVICE)
+                         asked=bool(memory or device or optimizer or measure) or plot in SWEEP_ON_DEVICE,
+                         measure=Measure(runtime, threads, rounds) if measure else None)
     result = run_sweep(text, filename, vary, zipped, settings, designs or None, flags, DTYPES[dtype], convention,
                        on_device)
     if plot:

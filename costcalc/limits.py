@@ -85,3 +85,6 @@ layer, merge or folded block each; `--depth` folds blocks into one box each."""
 
 MAX_MODEL_BYTES = 2**31 - 1
 """The largest model file `costcalc import` reads (protobuf's own limit for an ONNX file)."""
+
+MAX_MEASURED = 16
+"""The most designs or variants one measurement times (`measure`, `sweep --measure`): each takes seconds."""

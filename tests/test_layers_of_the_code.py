@@ -18,7 +18,7 @@ LOWER = {
     "show": {"base", "model", "count", "analyses", "device"},
     "teach": {"base", "model", "count", "analyses", "show", "device"},
     "draw": {"base", "model", "count", "analyses", "show", "device"},
-    "sweep": {"base", "model", "spec", "count", "analyses", "show", "device"},
+    "sweep": {"base", "model", "spec", "count", "analyses", "show", "device", "runtimes"},
     "bridges": {"base", "model", "spec", "count", "device"},
     "runtimes": {"base", "model", "spec", "count", "device", "bridges"},
     "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device", "bridges", "runtimes"},

@@ -78,10 +78,10 @@ def spatial_layer(draw, shape, keep_hw: bool):
     stride = 1 if keep_hw else draw(ints(1, 2))
     kernel = draw(KERNELS)
     kinds = ["conv", "depthwise", "separable", "dense", "maxpool", "avgpool", "batchnorm", "dropout",
-             "activation", "block", "conv_transpose", "channel_shuffle", "groupnorm"]
+             "activation", "block", "conv_transpose", "channel_shuffle", "groupnorm", "window_attention"]
     if not keep_hw:
         kinds += ["adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool", "zeropad", "resize",
-                  "crop"]
+                  "crop", "patch_merge", "tokens"]
     kind = draw(pick(kinds))
     out = (shrink(h, stride), shrink(w, stride))
     if kind == "conv":
@@ -127,13 +127,39 @@ def spatial_layer(draw, shape, keep_hw: bool):
         return {"crop": {"cropping": [top, 0, left, 0]}}, (h - top, w - left, c)
     if kind == "block":
         return block_call(draw, shape, stride)
+    if kind == "window_attention":
+        options = {"heads": draw(pick([g for g in (1, 2) if c % g == 0])),
+                   "window": [draw(ints(1, 3)), draw(ints(1, 3))], "shift": [draw(ints(0, 1)), draw(ints(0, 1))],
+                   "bias": draw(BOOLS),
+                   "position_bias": draw(pick(["table", "continuous"])), "cosine": draw(BOOLS)}
+        return {"window_attention": options}, shape
+    if kind == "patch_merge":
+        return "patch_merge", (shrink(h, 2), shrink(w, 2), 4 * c)
+    if kind == "tokens":
+        return "tokens", (h * w, c)
+    return any_rank_layer(draw, shape)
+
+
+def token_layer(draw, shape):
+    """A layer on tokens [L, C]: a class token, a position embedding, self-attention, or the first token."""
+    length, channels = shape
+    kind = draw(pick(["class_token", "position_embedding", "self_attention", "first_token", "any"]))
+    if kind == "class_token":
+        return "class_token", (length + 1, channels)
+    if kind == "position_embedding":
+        return "position_embedding", shape
+    if kind == "self_attention":
+        heads = draw(pick([g for g in (1, 2, 4) if channels % g == 0]))
+        return {"self_attention": {"heads": heads, "bias": draw(BOOLS)}}, shape
+    if kind == "first_token":
+        return "first_token", (channels,)
     return any_rank_layer(draw, shape)
 
 
 def any_rank_layer(draw, shape):
     """A layer that keeps any shape: batchnorm, dropout, an activation, possibly repeated."""
     kind = draw(pick(["batchnorm", "dropout", "layernorm", "layer_scale", "normalization", "rescaling", "prelu",
-                      *ACTIVATIONS]))
+                      "stochastic_depth", *ACTIVATIONS]))
     options = {}
     if kind in ("batchnorm", "layernorm"):
         options = {"center": draw(BOOLS), "scale": draw(BOOLS)}
@@ -168,6 +194,8 @@ def stack(draw, shape, keep_hw: bool, depth: int, max_size: int = 4):
             item, shape = branches(draw, shape, depth + 1)
         elif len(shape) == 3:
             item, shape = spatial_layer(draw, shape, keep_hw)
+        elif len(shape) == 2:
+            item, shape = token_layer(draw, shape)
         else:
             item, shape = any_rank_layer(draw, shape)
         items.append(item)
@@ -253,7 +281,8 @@ def test_invariants_of_valid_specs(spec):
 def test_doubling_height_and_width(spec):
     """Conv MACs grow at most four times (exactly four at stride 1 on a doubled input); params stay.
 
-    Only a dense layer after flatten (whose input is H·W·C long) gains parameters.
+    Only a dense layer after flatten (whose input is H·W·C long) and a position embedding (one vector a token)
+    gain parameters.
     """
     parsed = loads(as_yaml(spec))
     h, w, c = parsed.input
@@ -261,7 +290,7 @@ def test_doubling_height_and_width(spec):
     for before, after in zip(small.designs, large.designs):
         for old, new in zip(before.rows, after.rows):
             assert old.path == new.path
-            if old.input[-1] == new.input[-1] or old.kind != "dense":  # a dense after flatten grows
+            if old.kind != "position_embedding" and (old.input[-1] == new.input[-1] or old.kind != "dense"):
                 assert old.cost.params == new.cost.params, old.path
             if old.kind not in CONVS:
                 continue

@@ -24,6 +24,12 @@ last (a segmentation model's out["out"]; its aux output is off, torchvision's
 default).  The sizes are the default (the crop of the model's DEFAULT weights'
 transforms; 520 for segmentation) and 197 (224 for segmentation); googlenet and
 inception_v3 are built with aux_logits=False.  --models picks some of them.
+
+--quantized measures torchvision's quantizable models (quantization module,
+quantize=False: the float network between a QuantStub and a DeQuantStub, which
+hold no weights) at their default size the same way, googlenet and inception_v3
+with aux_logits=False as their float twins, as in
+tests/data/reference/torchvision_quantized.tsv.
 """
 import argparse
 import contextlib
@@ -178,9 +184,16 @@ def zoo_models():
     return sides
 
 
+def quantized_models():
+    """{name: (default side,)} for --quantized: torchvision's quantizable models, in the registry's order."""
+    import torchvision.models as models
+    return {name: (models.get_model_weights(name).DEFAULT.transforms().crop_size[0],)
+            for name in models.list_models(module=models.quantization)}
+
+
 def build_sized(name):
     import torchvision.models as models
-    kwargs = dict(BUILD_KWARGS.get(name, {}))
+    kwargs: dict[str, object] = dict(BUILD_KWARGS.get(name.removeprefix("quantized_"), {}))
     if name in models.list_models(module=models.segmentation):
         kwargs["weights_backbone"] = None
     with quiet():
@@ -262,21 +275,23 @@ def print_video(names):
             print("\t".join(str(row[c]) for c in VIDEO_COLUMNS), flush=True)
 
 
-def print_two_sizes(names=None):
+def print_two_sizes(names=None, quantized=False):
     import datetime
 
     import fvcore
     import torch
     import torchvision
     print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}:"
-          " get_model(name, weights=None) (segmentation: weights_backbone=None; googlenet, inception_v3:"
-          " aux_logits=False), eval mode, batch 1; measured by"
-          f" python tools/recount_torchvision.py --two-sizes on {datetime.date.today().isoformat()}.")
+          " get_model(name, weights=None) (segmentation: weights_backbone=None; googlenet, inception_v3"
+          f"{' and their quantizable twins' if quantized else ''}: aux_logits=False"
+          f"{'; quantize=False, the default' if quantized else ''}), eval mode, batch 1; measured by python"
+          " tools/recount_torchvision.py"
+          f" {'--quantized' if quantized else '--two-sizes'} on {datetime.date.today().isoformat()}.")
     print("# params: parameter numel; bn_running_stats: running_mean + running_var elements; conv_macs, linear_macs:"
           " fvcore by_operator; fvcore_total: FlopCountAnalysis(model, x).total(); output: the output shape"
           " (segmentation: out['out']) channels last, without batch.")
     print("\t".join(SIZES_COLUMNS))
-    for name, sides in zoo_models().items():
+    for name, sides in (quantized_models() if quantized else zoo_models()).items():
         if names and name not in names:
             continue
         for side in sides:
@@ -292,6 +307,8 @@ def main(argv=None):
                         help="the zoo's torchvision CNNs at two input sizes, with fvcore only")
     parser.add_argument("--video", nargs="*", choices=list(VIDEO),
                         help="torchvision's video networks and an audio CNN (M5), 1-D and 3-D, at two input sizes")
+    parser.add_argument("--quantized", action="store_true",
+                        help="torchvision's quantizable models (quantize=False) at their default size, as --two-sizes")
     args = parser.parse_args(argv)
     if args.video is not None:
         missing = missing_packages()
@@ -300,12 +317,12 @@ def main(argv=None):
             return 0
         print_video(args.video or list(VIDEO))
         return 0
-    if args.two_sizes:
+    if args.two_sizes or args.quantized:
         missing = [name for name in NEEDED[:3] if importlib.util.find_spec(name) is None]
         if missing:
             print("recount_torchvision: not run, missing packages: " + ", ".join(missing))
             return 0
-        print_two_sizes(args.models)
+        print_two_sizes(args.models, args.quantized)
         return 0
     missing = missing_packages()
     if missing:

@@ -47,3 +47,16 @@ def measure_profile(name: str, seconds: float = 2.0) -> str:
                   f"{n}x{n} float32 matmuls; a {source.nbytes // 2**20} MiB copy (read + write); a tiny add for overhead",
     }
     return json.dumps({"devices": {name: device}}, indent=2) + "\n"
+
+
+MEASURED_NOW = "this machine by numpy, measured now"
+"""Where the device of an estimate beside a measurement comes from when none is named (measure, sweep --measure)."""
+
+
+def this_machine(seconds: float = 0.3):
+    """This machine as numpy sees it (`costcalc devices measure`): the Device a measurement is estimated on when
+    no device is named."""
+    from .profiles import parse_devices
+
+    (device,) = parse_devices(json.loads(measure_profile("this-machine", seconds)), "measured now").values()
+    return device

@@ -154,16 +154,23 @@ def devices() -> dict:
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 
+RUNTIME = {"enum": ["onnxruntime", "torch"]}
+
+
 def sweep() -> dict:
-    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **ON_A_DEVICE,
+    measured = record({"measured_s": NUMBER, "low_s": NUMBER, "high_s": NUMBER, "rounds": COUNT,
+                       "error_percent": mapping(NUMBER)})
+    variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **ON_A_DEVICE, "measured": measured,
                       "limits": record({metric: figure_in(UNITS.get(metric, "")) for metric in (*METRICS, *DEVICE_METRICS)},
                                        optional=(*METRICS, *DEVICE_METRICS)),
                       "fits": nullable({"type": "boolean"})},
-                     optional=tuple(ON_A_DEVICE))
+                     optional=(*ON_A_DEVICE, "measured"))
+    runtime = record({"runtime": RUNTIME, "version": TEXT, "threads": COUNT, "rounds": COUNT,
+                      "fused": {"type": "boolean"}})
     return document("costcalc sweep --format json", {
         **STAMP, "spec": TEXT, "name": nullable(TEXT), "convention": TEXT, "bytes_per_element": COUNT,
-        "varied": array(TEXT), "zipped": {"type": "boolean"}, "devices": DEVICES, "variants": array(variant),
-        "largest_that_fits": nullable(variant)})
+        "varied": array(TEXT), "zipped": {"type": "boolean"}, "devices": DEVICES, "measured": nullable(runtime),
+        "variants": array(variant), "largest_that_fits": nullable(variant)})
 
 
 def measure() -> dict:
@@ -171,7 +178,7 @@ def measure() -> dict:
     design = record({"name": TEXT, "measured_s": NUMBER, "low_s": NUMBER, "high_s": NUMBER, "rounds": COUNT,
                      "estimated_s": NUMBER, "error_percent": NUMBER, "layers": array(layer)})
     return document("costcalc measure --format json", {
-        **STAMP, "spec": TEXT, "runtime": {"enum": ["onnxruntime", "torch"]}, "version": TEXT, "threads": COUNT,
+        **STAMP, "spec": TEXT, "runtime": RUNTIME, "version": TEXT, "threads": COUNT,
         "batch": COUNT, "dtype": TEXT, "fused": {"type": "boolean"}, "device": TEXT, "device_origin": TEXT,
         "designs": array(design)})
 

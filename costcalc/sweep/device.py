@@ -24,15 +24,27 @@ FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_byt
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """How `sweep --measure` times every variant on this machine: on `runtime` (onnxruntime or torch) at
+    `threads`, in `rounds` interleaved rounds after a warm-up, as `costcalc measure` does."""
+
+    runtime: str = "onnxruntime"
+    threads: int = 1
+    rounds: int = 7
+
+
+@dataclass(frozen=True, slots=True)
 class OnDevice:
     """How device figures are computed, as report and compare take them: the settings, the devices named
     (and the files of more devices); `asked` (--memory, --device or --training): for every sweep, not only
-    where a limit needs them."""
+    where a limit needs them; `measure`: each variant also timed on a runtime, its latency limit then held
+    against the measured time."""
 
     settings: DeviceSettings = DeviceSettings()
     devices: tuple[str, ...] = ()
     devices_files: tuple[str, ...] = ()
     asked: bool = True
+    measure: Measure | None = None
 
 
 def device_figure(figures: Figures, metric: str) -> int:
@@ -51,9 +63,9 @@ def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDev
     training-memory limit counts adam's optimizer state, as check does, unless an optimizer is given."""
     on_device = on_device or OnDevice(asked=False)
     limited = set().union(*limits) & set(DEVICE_METRICS)
-    if not (on_device.asked or limited):
+    if not (on_device.asked or limited or on_device.measure):
         return None
-    if "latency" in limited and not on_device.devices:
+    if "latency" in limited and not (on_device.devices or on_device.measure):
         where = next(budget["latency"].where for budget in limits if "latency" in budget)
         raise CostcalcError(f"{'' if where else flag_name('latency') + ': '}a latency limit needs a device to estimate on",
                             where, "give --device NAME (costcalc devices lists them)")

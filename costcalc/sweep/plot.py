@@ -6,10 +6,13 @@ dependency, and the output is plain text that a golden file pins exactly at a gi
 
 from __future__ import annotations
 
+import math
+
 from ..errors import CostcalcError
 from ..safe import visible
 from ..show.views import device_notes
 from ..units import readable, readable_bytes, seconds
+from .device import device_figure
 from .render import value_text
 from .run import Sweep, Variant
 
@@ -17,29 +20,44 @@ HEIGHT = 15
 MARKERS = "●■▲◆○□△◇"
 METRICS = {"macs": "MACs", "flops": "FLOPs", "params": "params", "activations": "activations",
            "bytes_moved": "bytes moved", "peak_memory": "peak memory", "weights_bytes": "weights bytes",
-           "latency": "estimated latency"}
-"""What --plot draws; the last four are device figures (sweep --memory, --device)."""
+           "latency": "estimated latency", "measured_latency": "measured latency"}
+"""What --plot draws; bytes_moved to latency are device figures (sweep --memory, --device), measured_latency
+the time on a runtime (sweep --measure)."""
+LATENCIES = ("latency", "measured_latency")
 BYTES = ("activations", "bytes_moved", "peak_memory", "weights_bytes")
 BUDGET = "╌"
 """The line of a budget's limit on the plotted metric."""
-LIMIT_KEYS = {"activations": "activation_bytes"}
+LIMIT_KEYS = {"activations": "activation_bytes", "measured_latency": "latency"}
 """The budget metric of a plotted metric, where their names differ."""
 
 
 def figure_of(variant: Variant, metric: str) -> int:
-    """An integer: activations in bytes, latency in nanoseconds."""
-    return variant.cost.activation_bytes if metric == "activations" else variant.figure(metric)
+    """An integer: activations in bytes, latencies in nanoseconds (rounded up; the estimate's on the slowest
+    device)."""
+    if metric == "activations":
+        return variant.cost.activation_bytes
+    if metric == "measured_latency":
+        assert variant.measured
+        return math.ceil(variant.measured.median_s * 1e9)
+    if metric == "latency":
+        assert variant.on_device
+        return device_figure(variant.on_device, metric)
+    return variant.figure(metric)
 
 
 def figure_text(metric: str):
     """How the y axis writes a figure."""
-    if metric == "latency":
+    if metric in LATENCIES:
         return lambda nanoseconds: seconds(nanoseconds / 1e9)
     return readable_bytes if metric in BYTES else readable
 
 
 def title(sweep: Sweep, metric: str) -> str:
-    """`MACs`, or `estimated latency on DEVICE`: the latency of one device only."""
+    """`MACs`, `estimated latency on DEVICE` (the latency of one device only) or `measured latency on RUNTIME`."""
+    if metric == "measured_latency":
+        if not sweep.measured:
+            raise CostcalcError("--plot measured_latency draws the time on a runtime; give --measure")
+        return f"{METRICS[metric]} on {sweep.measured.about}"
     if metric != "latency":
         return METRICS[metric]
     devices = list(sweep.variants[0].on_device.latency_s)

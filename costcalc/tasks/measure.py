@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from ..device.measured import DesignMeasured, LayerTime, Measurement
 from ..device.profiles import Device
 from ..device.settings import DTYPES, DeviceSettings
 from ..errors import CostcalcError
-
-MAX_MEASURED = 16
-"""The most designs or variants one measurement times: each takes seconds."""
-
-
-def this_machine(seconds: float = 0.3) -> Device:
-    """This machine as numpy sees it (`costcalc devices measure`), for an estimate without a named device."""
-    from ..device.measure import measure_profile
-    from ..device.profiles import parse_devices
-
-    (device,) = parse_devices(json.loads(measure_profile("this-machine", seconds)), "measured now").values()
-    return device
+from ..limits import MAX_MEASURED
 
 
 def measure_designs(designs, runtime, device: Device, origin: str, spec: str, batch: int = 1, rounds: int = 7,
@@ -53,6 +40,7 @@ def measure_file(path: str, runtime: str = "onnxruntime", designs=None, batch: i
     """The designs of the spec at `path` (default: all) timed on `runtime` ("onnxruntime" or "torch") at `threads`
     and a batch, each beside its estimate on `device_name` (default: this machine measured with numpy now)."""
     from ..count.engine import analyze
+    from ..device.measure import MEASURED_NOW, this_machine
     from ..device.profiles import origin, pick
     from ..runtimes import open_runtime
     from ..spec.reader import load
@@ -67,5 +55,5 @@ def measure_file(path: str, runtime: str = "onnxruntime", designs=None, batch: i
         (device,) = pick((device_name,), devices_files, loaded)
         where = origin(device, loaded)
     else:
-        device, where = this_machine(), "this machine by numpy, measured now"
+        device, where = this_machine(), MEASURED_NOW
     return measure_designs(list(analysis.designs), opened, device, where, path, batch, rounds, layers)
