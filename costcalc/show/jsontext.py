@@ -22,14 +22,19 @@ _C_ENCODER: Callable[[object, int], Iterable[str]] | None
 report's data is a tree): `encode` made it again for every row, a third of a json report's writing. It is taken
 as json.encoder takes it, since importing `json` itself compiles its reader's patterns."""
 try:
-    from _json import encode_basestring, make_encoder
+    from _json import encode_basestring as string
+    from _json import make_encoder
 
-    _C_ENCODER = make_encoder(None, _unserializable, encode_basestring, None, ": ", ", ", False, False, True)
+    _C_ENCODER = make_encoder(None, _unserializable, string, None, ": ", ", ", False, False, True)
 except ImportError:  # a Python without json's C encoder
+    from json.encoder import py_encode_basestring as string
+
     _C_ENCODER = None
+"""`string(text)`: a string as JSON text (ensure_ascii off), before `json_visible`."""
 
 
-def _encode(value) -> str:
+def encode(value) -> str:
+    """`value` as one line of JSON text, as `json.dumps(ensure_ascii=False)` writes it, made visible."""
     if _C_ENCODER is None:
         import json
 
@@ -38,10 +43,12 @@ def _encode(value) -> str:
 
 
 class Lines:
-    """A json list written one item per line; `items` may be a generator, read once."""
+    """A json list written one item per line; `items` may be a generator, read once; with `encoded`, its
+    items are their JSON text already (`encode`'s)."""
 
-    def __init__(self, items: Iterable):
+    def __init__(self, items: Iterable, encoded: bool = False):
         self.items = items
+        self.encoded = encoded
 
 
 def json_text(data) -> str:
@@ -57,7 +64,7 @@ def _write(value, pad: str, out: list[str]) -> None:
     if isinstance(value, dict) and value:
         out.append("{")
         for number, (key, item) in enumerate(value.items()):
-            out.append(f"{',' if number else ''}\n{inner}{_encode(str(key))}: ")
+            out.append(f"{',' if number else ''}\n{inner}{encode(str(key))}: ")
             _write(item, inner, out)
         out.append(f"\n{pad}}}")
     elif isinstance(value, (list, tuple)) and value:
@@ -68,8 +75,9 @@ def _write(value, pad: str, out: list[str]) -> None:
         out.append(f"\n{pad}]")
     elif isinstance(value, Lines):
         start = len(out)
-        out.extend(f"{',' if number else ''}\n{inner}{_encode(item)}" for number, item in enumerate(value.items))
+        texts = value.items if value.encoded else map(encode, value.items)
+        out.extend(f"{',' if number else ''}\n{inner}{text}" for number, text in enumerate(texts))
         out.insert(start, "[")
         out.append(f"\n{pad}]" if len(out) > start + 1 else "]")
     else:
-        out.append(_encode(value))
+        out.append(encode(value))
