@@ -52,10 +52,11 @@ def test_every_row_states_the_engines_numbers(analysis):
         for index, row in enumerate(design.rows):
             values = {line.label: line.value for line in board(design, index).cost}
             assert values.get("MACs", 0) == row.cost.macs, row.path
-            assert values.get("params", values.get("trainable", 0) + values.get("non-trainable", 0)) \
+            assert values.get("params", sum(values.get(key, 0) for key in ("trainable", "frozen", "non-trainable"))) \
                 == row.cost.params, row.path
             if "trainable" in values:
                 assert values["trainable"] == row.cost.trainable_params, row.path
+            assert not (row.frozen and "trainable" in values), row.path  # a frozen layer's are non-trainable
             if "work" in values:
                 assert values["work"] == sum(row.work.values()), row.path
             axes = {"Ho": row.output[0], "Wo": row.output[1 % len(row.output)], "Co": row.output[-1],

@@ -118,7 +118,9 @@ def test_costcalc_counts_what_the_frameworks_count_in_the_exported_code():
         design = designs[row["spec"], row["design"]]
         assert (int(row["trainable"]), int(row["non_trainable"])) == (
             design.total.trainable_params, design.total.non_trainable_params), row
-        assert row["output"] == "x".join(map(str, design.output)), row
+        shapes = design.outputs or {"": design.output}
+        assert row["output"] == " ".join(f"{name}:" * bool(name) + "x".join(map(str, shape))
+                                         for name, shape in shapes.items()), row
         if row["framework"] == "pytorch":
             assert int(row["macs"]) == design.total.macs, row
 

@@ -2,9 +2,10 @@
 
 For each design of each spec in specs/ (and tests/data/every_kind.yaml, and every_kind_keras.yaml, the same as
 Keras can build it), the code of `costcalc export --to pytorch` and `--to keras` is run and counted by the
-frameworks: PyTorch's parameters (trainable), buffers but num_batches_tracked (non-trainable), MACs
-(torch.utils.flop_counter.FlopCounterMode's FLOPs / 2, batch 1, eval) and output shape; Keras's
-trainable_weights, non_trainable_weights and `model.output.shape`.
+frameworks: PyTorch's parameters (trainable unless frozen), frozen ones and buffers but num_batches_tracked
+(non-trainable), MACs (torch.utils.flop_counter.FlopCounterMode's FLOPs / 2, batch 1, eval) and output shape (each
+one's, where the design names several outputs); Keras's trainable_weights, non_trainable_weights and
+`model.output.shape`.
 The figures, with their provenance, go to tests/data/reference/exports.tsv, which
 tests/test_export_code.py checks costcalc against (without torch or Keras). Run it where torch and
 Keras are installed:
@@ -50,13 +51,22 @@ def in_torch(code: str):
     space: dict = {"__name__": "exported"}
     exec(compile(code, "exported_pytorch.py", "exec"), space)
     model = space["Model"]().eval()
-    trainable = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
     buffers = sum(b.numel() for name, b in model.named_buffers() if not name.endswith("num_batches_tracked"))
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         out = model(torch.zeros(space["INPUT"]))
-    shape = tuple(out.shape[1:])
-    return trainable, buffers, counter.get_total_flops() // 2, (*shape[1:], shape[0]) if len(shape) == 3 else shape
+    shapes = {name: tuple(y.shape[1:]) for name, y in (out.items() if isinstance(out, dict) else [("", out)])}
+    return trainable, frozen + buffers, counter.get_total_flops() // 2, outputs_text(
+        {name: (*shape[1:], shape[0]) if len(shape) == 3 else shape for name, shape in shapes.items()})
+
+
+def outputs_text(shapes: dict) -> str:
+    """The output's shape, `7x7x512`; several named ones as `p4:14x14x256 p5:7x7x256` (costcalc's csv)."""
+    if list(shapes) == [""]:
+        return "x".join(map(str, shapes[""]))
+    return " ".join(f"{name}:{'x'.join(map(str, shape))}" for name, shape in shapes.items())
 
 
 def in_keras(code: str):
@@ -65,7 +75,9 @@ def in_keras(code: str):
     model = space["build"]()
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     fixed = sum(math.prod(w.shape) for w in model.non_trainable_weights)
-    return trainable, fixed, None, tuple(model.output.shape[1:])
+    out = model.output
+    return trainable, fixed, None, outputs_text({name: tuple(y.shape[1:]) for name, y in out.items()} if isinstance(
+        out, dict) else {"": tuple(out.shape[1:])})
 
 
 def main(write: bool, named: list[str]) -> int:
@@ -77,7 +89,7 @@ def main(write: bool, named: list[str]) -> int:
         spec = str(path.relative_to(ROOT))
         for design in costcalc.analyze(costcalc.load(spec)).designs:
             expected = (design.total.trainable_params, design.total.non_trainable_params, design.total.macs,
-                        tuple(design.output))
+                        outputs_text(design.outputs or {"": design.output}))
             title = f"{spec} — {design.name}"
             for framework, count, write in (("pytorch", in_torch, module_code), ("keras", in_keras, builder_code)):
                 try:
@@ -87,7 +99,7 @@ def main(write: bool, named: list[str]) -> int:
                     print(spec, design.name, framework, f"refused: {refused}", sep="\t", flush=True)
                     continue
                 found = count(code)
-                rows.append((spec, design.name, framework, *found[:3], "x".join(map(str, found[3]))))
+                rows.append((spec, design.name, framework, *found))
                 if any(f is not None and f != e for f, e in zip(found, expected)):
                     wrong.append(f"{spec} {design.name} {framework}: {found} != costcalc's {expected}")
                 print(*rows[-1], sep="\t", flush=True)
@@ -97,8 +109,9 @@ def main(write: bool, named: list[str]) -> int:
             f"# Exported code counted in the frameworks: torch {torch.__version__}, keras {keras.__version__}"
             f" ({keras.backend.backend()} backend), {datetime.date.today().isoformat()}.",
             "# By tools/check_exports_in_frameworks.py --write: each design's `costcalc export --to pytorch` module",
-            "# (parameters trainable, buffers but num_batches_tracked non-trainable, MACs = FlopCounterMode / 2,",
-            "# batch 1) and `--to keras` builder (trainable_weights, non_trainable_weights; no MACs). Output [H, W, C].",
+            "# (parameters trainable unless frozen, frozen ones and buffers but num_batches_tracked non-trainable,",
+            "# MACs = FlopCounterMode / 2, batch 1) and `--to keras` builder (trainable_weights, non_trainable_weights;",
+            "# no MACs). Output [H, W, C]; several named outputs `name:HxWxC` each.",
         ]
         lines = ["\t".join(COLUMNS), *("\t".join("" if v is None else str(v) for v in row) for row in rows)]
         REFERENCE.write_text("\n".join(header + lines) + "\n", encoding="utf-8")

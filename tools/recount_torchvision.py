@@ -30,6 +30,11 @@ quantize=False: the float network between a QuantStub and a DeQuantStub, which
 hold no weights) at their default size the same way, googlenet and inception_v3
 with aux_logits=False as their float twins, as in
 tests/data/reference/torchvision_quantized.tsv.
+--fpn measures torchvision's detection backbone, resnet_fpn_backbone(backbone_name=NAME, weights=None) with its
+defaults (FrozenBatchNorm2d, trainable_layers=3: conv1 and layer1 frozen, LastLevelMaxPool), for resnet18 and
+resnet50 at 224 and 197, as in tests/data/reference/fpn.tsv: trainable parameters (requires_grad), non-trainable
+ones (frozen parameters and the FrozenBatchNorm2d buffers: weight, bias, running mean and variance), fvcore's conv
+MACs, its upsample count and total, and each of the five outputs ('0', '1', '2', '3', 'pool') channels last.
 """
 import argparse
 import contextlib
@@ -65,6 +70,10 @@ VIDEO = {
 }
 VIDEO_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "fvcore_total",
                  "ptflops_macs", "thop_macs", "output"]
+FPN_BACKBONES = ("resnet18", "resnet50")
+FPN_SIDES = (224, 197)
+FPN_COLUMNS = ["model", "input", "trainable", "non_trainable", "conv_macs", "upsample_nearest", "fvcore_total",
+               "outputs"]
 SIZES_COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs", "linear_macs", "fvcore_total", "output"]
 COLUMNS = ["model", "input", "params", "bn_running_stats", "conv_macs",
            "linear_macs", "fvcore_total", "ptflops_macs", "thop_macs"]
@@ -219,6 +228,61 @@ def recount_sizes(name, side):
     }
 
 
+def fpn_backbone(name):
+    """torchvision's resnet_fpn_backbone with its defaults, returning its outputs as a tuple fvcore can trace."""
+    import torch
+    from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
+    with quiet():
+        model = resnet_fpn_backbone(backbone_name=name, weights=None).eval()
+
+    class Outputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return tuple(self.model(x).values())
+
+    return model, Outputs()
+
+
+def recount_fpn(name, side):
+    """One row of --fpn: parameters trainable and not, fvcore's counts and each named output at side x side."""
+    import torch
+    model, traced = fpn_backbone(name)
+    x = torch.randn(1, 3, side, side)
+    with torch.no_grad():
+        out = model(x)
+    total, by_op = fvcore_counts(traced, x)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    shapes = ",".join(f"{key}:{'x'.join(str(d) for d in [*v.shape[2:], v.shape[1]])}" for key, v in out.items())
+    return {
+        "model": name, "input": side, "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "non_trainable": frozen + sum(b.numel() for b in model.buffers()), "conv_macs": by_op.get("conv", 0),
+        "upsample_nearest": by_op.get("upsample_nearest2d", 0), "fvcore_total": total, "outputs": shapes,
+    }
+
+
+def print_fpn():
+    import datetime
+
+    import fvcore
+    import torch
+    import torchvision
+    print(f"# torch {torch.__version__}, torchvision {torchvision.__version__}, fvcore {fvcore.__version__}:"
+          " resnet_fpn_backbone(backbone_name=model, weights=None) with its defaults (FrozenBatchNorm2d,"
+          " trainable_layers=3, LastLevelMaxPool), eval mode, batch 1; measured by"
+          f" python tools/recount_torchvision.py --fpn on {datetime.date.today().isoformat()}.")
+    print("# trainable: parameters with requires_grad; non_trainable: the others and every buffer (FrozenBatchNorm2d's"
+          " weight, bias, running_mean, running_var); conv_macs, upsample_nearest: fvcore by_operator; fvcore_total:"
+          " FlopCountAnalysis total; outputs: name:shape channels last, without batch.")
+    print("\t".join(FPN_COLUMNS))
+    for name in FPN_BACKBONES:
+        for side in FPN_SIDES:
+            row = recount_fpn(name, side)
+            print("\t".join(str(row[c]) for c in FPN_COLUMNS), flush=True)
+
+
 def m5(classes=10):
     """M5 of Dai et al. 2017 (Very deep convolutional neural networks for raw waveforms, Table 1): a conv of 80
     taps at stride 4, three of 3 taps (128, 128, 256, 512 filters), each with batchnorm, ReLU and max pooling by 4,
@@ -309,7 +373,16 @@ def main(argv=None):
                         help="torchvision's video networks and an audio CNN (M5), 1-D and 3-D, at two input sizes")
     parser.add_argument("--quantized", action="store_true",
                         help="torchvision's quantizable models (quantize=False) at their default size, as --two-sizes")
+    parser.add_argument("--fpn", action="store_true",
+                        help="torchvision's resnet_fpn_backbone (ResNet-18 and -50) at two input sizes, with fvcore")
     args = parser.parse_args(argv)
+    if args.fpn:
+        missing = [name for name in NEEDED[:3] if importlib.util.find_spec(name) is None]
+        if missing:
+            print("recount_torchvision: not run, missing packages: " + ", ".join(missing))
+            return 0
+        print_fpn()
+        return 0
     if args.video is not None:
         missing = missing_packages()
         if missing:

@@ -57,7 +57,8 @@ def build(source: str):
 
 def import_torch(module, input_shape, title: str = "model"):
     """A torch module as an Imported spec: exported to ONNX (TorchScript exporter, batchnorm kept, weights
-    left out) in a temporary file, then imported."""
+    left out) in a temporary file, then imported; a module that returns a dict has its outputs named by its keys
+    (`output_0` for `0`)."""
     torch = torch_module()
     from .onnx_import import import_onnx
 
@@ -67,12 +68,19 @@ def import_torch(module, input_shape, title: str = "model"):
         path = os.path.join(folder, "model.onnx")
         try:
             with torch.no_grad():
-                torch.onnx.export(module.eval(), (example,), path, opset_version=TORCH_OPSET, export_params=False,
-                                  do_constant_folding=False, dynamo=False)
+                returned = module.eval()(example)
+                names = [output_name(key) for key in returned] if isinstance(returned, dict) else None
+                torch.onnx.export(module, (example,), path, opset_version=TORCH_OPSET, export_params=False,
+                                  do_constant_folding=False, dynamo=False, output_names=names)
         except Exception as exc:  # noqa: BLE001  the exporter and the model raise anything; the user sees one line
             raise CostcalcError(f"{brief(title)}: torch.onnx.export failed on an input of {list(example.shape)} "
                                 f"(input_shape {list(shape)} is [H, W, C]): {type(exc).__name__}: {exc}") from None
         return import_onnx(path, f"{title}.onnx")
+
+
+def output_name(key) -> str:
+    """A dict output's key as an ONNX output name: itself, or `output_0` for `0` (the exporter wants no number)."""
+    return f"output_{key}" if str(key).isdigit() else str(key)
 
 
 def analyzed(imported):

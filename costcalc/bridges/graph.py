@@ -41,6 +41,8 @@ class Graph:
     output_shape: Shape
     shapes: dict[str, Shape]
     """Every tensor's shape (costcalc's, channels last), by name."""
+    outputs: dict[str, str]
+    """For a design that names its outputs (`outputs:`), each one's name → its tensor's; else empty."""
 
 
 def graph(design: DesignResult) -> Graph:
@@ -57,7 +59,17 @@ def graph(design: DesignResult) -> Graph:
                                 "report, explain and draw count it", step.row.where)
         names[step.writes], shapes[step.row.path] = step.row.path, step.row.output
         nodes.append(Node(step.row, tuple(names[t] for t in step.reads), step.row.path))
-    return Graph(design.name, start, design.input, tuple(nodes), names[flow.output], design.output, shapes)
+    outputs = {name: names[tensor] for name, tensor in zip(design.outputs, flow.outputs)}
+    return Graph(design.name, start, design.input, tuple(nodes), names[flow.outputs[0]], design.output, shapes,
+                 outputs)
+
+
+def returned(design: Graph, tensors: dict[str, str]) -> str:
+    """What a code export returns (forward, build's model): the last tensor, or a dict of the named outputs, in
+    their order."""
+    if not design.outputs:
+        return tensors[design.output]
+    return "{" + ", ".join(f"{name!r}: {tensors[tensor]}" for name, tensor in design.outputs.items()) + "}"
 
 
 def identifier(text: str, taken: set[str]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import CodeWriter, Graph, call, identifier, pads, pool_pads
+from .graph import CodeWriter, Graph, call, identifier, pads, pool_pads, returned
 
 DEFAULTS = {"strides": 1, "padding": "valid", "dilation_rate": 1, "use_bias": True, "activation": None, "groups": 1,
             "depth_multiplier": 1, "center": True, "scale": True, "output_padding": None, "shared_axes": None,
@@ -53,7 +53,7 @@ def builder_code(design: Graph, title: str) -> str:
         "def build():",
         "    x = keras.Input(shape=INPUT)",
         *(f"    {line}" for line in writer.lines),
-        f"    return keras.Model(x, {writer.tensors[design.output]}, name={_model_name(design.name)!r})",
+        f"    return keras.Model(x, {returned(design, writer.tensors)}, name={_model_name(design.name)!r})",
         "", "",
         'if __name__ == "__main__":',
         "    build().summary()",
@@ -79,7 +79,10 @@ class _Writer(CodeWriter):
             self.lines.append(f"{name} = {layer}([{', '.join(inputs)}])")
             return
         source = inputs[0]
-        for layer in _layers(row, self, name):
+        made = _layers(row, self, name)
+        if row.frozen:  # trainable: false, as Keras's own argument of every layer
+            made[-1] = made[-1][:-1] + ", trainable=False)"
+        for layer in made:
             self.lines.append(f"{name} = {layer}({source})")
             source = name
 

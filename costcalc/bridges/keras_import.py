@@ -67,6 +67,7 @@ def import_keras_json(text: str, name: str = "model", input_shape=None, where: s
             importer.sequential(layers, INPUT, first=True)
         else:
             importer.functional(layers)
+            importer.outputs(config.get("output_layers"))
     except ImportRefusal as refusal:
         raise CostcalcError(f"{where}: {refusal}") from None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -119,6 +120,18 @@ class KerasImporter:
                                     "costcalc imports layers called once")
             sources = [self.tensor(history) for history in histories(nodes[0])]
             self.tensors[(name, 0, 0)] = self.call(layer, sources)
+
+    def outputs(self, ends) -> None:
+        """A model of several outputs (`output_layers`: a list, or a dict by name) ends in `outputs:`, each named
+        as the model names it (its key, else its layer)."""
+        named = ends if isinstance(ends, dict) else {end[0]: end for end in ends or () if isinstance(end, list)}
+        if len(named) < 2 or self.builder is None:
+            return
+        tensors = {self.tensor(history): str(name) for name, history in named.items()}
+        if len(tensors) < len(named) or INPUT in tensors:
+            raise ImportRefusal("two of the model's outputs are the same tensor, or one is its input; a spec names"
+                                " each output once, made by a layer")
+        self.builder.outputs = tensors
 
     def tensor(self, history) -> int:
         key = (history[0], history[1], history[2])

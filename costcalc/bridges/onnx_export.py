@@ -39,10 +39,18 @@ def export(design: Graph, weights: str = "random", figures: dict[str, dict[str, 
     model.annotate(figures or {})
     graph = onnx.helper.make_graph(
         model.nodes, design.name or "design", [_value(design.input, design.input_shape), *model.declared],
-        [_value(model.output or design.output, design.output_shape)], model.initializers, doc_string=title)
+        _outputs(design, model.output), model.initializers, doc_string=title)
     result = onnx.helper.make_model(graph, producer_name="costcalc", producer_version=__version__,
                                     opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
     return result.SerializeToString()
+
+
+def _outputs(design: Graph, written: str | None) -> list:
+    """The graph's outputs: the design's last tensor (or `written`, an Identity of the input), or each named
+    output's tensor, in the order of `outputs:`."""
+    if design.outputs:
+        return [_value(tensor, design.shapes[tensor]) for tensor in design.outputs.values()]
+    return [_value(written or design.output, design.output_shape)]
 
 
 def nchw(shape: tuple[int, ...]) -> list[int]:

@@ -193,14 +193,20 @@ class OnnxImporter:
     def result(self, filename: str) -> Imported:
         if self.refusals:
             raise refusal_error(filename, self.refusals)
-        if len(self.outputs) != 1:
-            raise CostcalcError(f"{filename}: the model has {len(self.outputs)} outputs; a design ends at one "
-                                "tensor (export one output, or merge the heads)")
-        out = self.values.get(self.outputs[0])
-        if not isinstance(out, Act) or not self.builder.items:
-            raise CostcalcError(f"{filename}: the model's output is not computed by any layer costcalc counts")
-        if out.tensor != len(self.builder.items) - 1:
-            self.builder.layer("dropout", {}, "output", out.tensor)  # a layer of no cost, so the design ends there
+        if not self.outputs:
+            raise CostcalcError(f"{filename}: the model has no output")
+        ends = {name: self.values.get(name) for name in self.outputs}
+        for name, out in ends.items():
+            if not isinstance(out, Act) or out.tensor == INPUT:
+                which = "model's output" if len(ends) == 1 else f"output {brief(name)}"
+                raise CostcalcError(f"{filename}: the {which} is not computed by any layer costcalc counts")
+        tensors = [out.tensor for out in ends.values()]  # type: ignore[union-attr]
+        if len(set(tensors)) < len(tensors):
+            raise CostcalcError(f"{filename}: two of the model's outputs are the same tensor; a spec names each once")
+        if len(tensors) > 1:
+            self.builder.outputs = dict(zip(tensors, ends))
+        elif tensors[0] != len(self.builder.items) - 1:
+            self.builder.layer("dropout", {}, "output", tensors[0])  # a layer of no cost, so the design ends there
         title = safe_name(os.path.splitext(os.path.basename(filename))[0]) or "model"
         params, layers = sum(self.weights.values()), len(self.builder.items)
         header = [f"Imported by costcalc import from {title}.onnx: {Imported('', params, layers).summary} in the file."]

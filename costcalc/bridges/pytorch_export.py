@@ -14,7 +14,7 @@ from functools import partial
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
-from .graph import CodeWriter, Graph, call, pads, pool_pads
+from .graph import CodeWriter, Graph, call, pads, pool_pads, returned
 
 ACTIVATIONS = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "swish": "nn.SiLU()",
@@ -113,9 +113,10 @@ def module_code(design: Graph, title: str) -> str:
         "",
         "    def forward(self, x):",
         *(f"        {line}" for line in writer.lines),
-        f"        return {writer.tensors[design.output]}",
+        f"        return {returned(design, writer.tensors)}",
         "", "",
         'if __name__ == "__main__":',
+        "    print({name: y.shape for name, y in Model()(torch.zeros(INPUT)).items()})" if design.outputs else
         "    print(Model()(torch.zeros(INPUT)).shape)",
         "",
     ])

@@ -58,6 +58,8 @@ class Item:
 class SpecBuilder:
     input: Shape
     items: list[Item] = field(default_factory=list)
+    outputs: dict[int, str] = field(default_factory=dict)
+    """For a model of several outputs, each one's tensor → the name the model gives it (`outputs:`)."""
 
     def shape(self, tensor: int) -> Shape:
         return self.input if tensor == INPUT else self.items[tensor].shape
@@ -88,20 +90,25 @@ class SpecBuilder:
         """The spec as YAML: `header` as comment lines, then name, input and the layers."""
         names = self.tensor_names()
         lines = [f"# {line}" for line in header]
-        lines += [f"name: {scalar(title)}", f"input: {scalar(list(self.input))}", "layers:"]
+        lines += [f"name: {scalar(title)}", f"input: {scalar(list(self.input))}"]
+        if self.outputs:
+            lines.append(f"outputs: {scalar([names[tensor] for tensor in self.outputs])}")
+        lines.append("layers:")
         for index, item in enumerate(self.items):
             lines.append(f"  - {self.item_text(index, item, names)}")
         return "\n".join(lines) + "\n"
 
     def tensor_names(self) -> dict[int, str]:
-        """A name for every tensor read other than by the next layer (`input` for the input)."""
+        """A name for every tensor read other than by the next layer (`input` for the input), and for each output
+        of several (the model's name for it, where it has one)."""
         wanted: set[int] = set()
         for index, item in enumerate(self.items):
             if item.kind in MERGES or item.sources[0] != index - 1:
                 wanted.update(item.sources)
         names, taken = {INPUT: "input"}, {"input"}
-        for tensor in sorted(wanted - {INPUT}):
-            base = re.sub(r"[^A-Za-z0-9_]+", "_", self.items[tensor].name or "").strip("_") or f"t{tensor + 1}"
+        for tensor in sorted((wanted | set(self.outputs)) - {INPUT}):
+            given = self.outputs.get(tensor) or self.items[tensor].name or ""
+            base = re.sub(r"[^A-Za-z0-9_]+", "_", given).strip("_") or f"t{tensor + 1}"
             base = base[:MAX_NAME_CHARS - 8]
             name, n = base, 1
             while name in taken:

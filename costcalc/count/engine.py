@@ -8,7 +8,7 @@ from dataclasses import field, replace
 from ..errors import CostcalcError, LimitError, ShapeError, Where
 from ..limits import MAX_COUNT, MAX_PATH_CHARS
 from ..model.merges import Merge, operands
-from ..model.ops import Op, Shape, numel
+from ..model.ops import Op, Shape, format_shape, numel
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
 from ..record import record
 from ..safe import brief
@@ -85,7 +85,10 @@ def child_indices(rows: tuple[Row, ...], index: int) -> list[int]:
 
 @record
 class DesignResult:
-    """A design's rows and totals; `breakdown` is its FLOPs by operation kind under the convention."""
+    """A design's rows and totals; `breakdown` is its FLOPs by operation kind under the convention.
+
+    A design that names its outputs (`outputs:`) has each one's shape in `outputs`, and the first's in `output`.
+    """
 
     name: str
     input: Shape
@@ -93,6 +96,13 @@ class DesignResult:
     total: Cost
     rows: tuple[Row, ...]
     breakdown: dict[str, int] = field(default_factory=dict, compare=False)
+    outputs: dict[str, Shape] = field(default_factory=dict)
+
+    def outputs_text(self) -> str:
+        """Its output's shape, `7×7×512`; or each named output's, `p4 14×14×256, p5 7×7×256`."""
+        if not self.outputs:
+            return format_shape(self.output)
+        return ", ".join(f"{name} {format_shape(shape)}" for name, shape in self.outputs.items())
 
 
 @record
@@ -118,7 +128,7 @@ class Analysis:
         from html import escape
 
         heads = ("design", "output", "MACs", "FLOPs", "params", "trainable", "activations")
-        cells = [(d.name, "×".join(map(str, d.output)), *(f"{v:,}" for v in (
+        cells = [(d.name, d.outputs_text(), *(f"{v:,}" for v in (
             d.total.macs, d.total.flops, d.total.params, d.total.trainable_params, d.total.activations)))
             for d in self.designs]
         rows = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in cells)
@@ -140,7 +150,7 @@ def analyze(spec: Spec, input_shape: Shape | None = None, designs=None,
             raise CostcalcError(f"no design {brief(name)} in {spec.file}; designs: {', '.join(spec.designs)}")
     trees = spec.rebuild(shape) if spec.rebuild and shape != tuple(spec.input) else spec.designs
     walker = _Walker(CONVENTIONS[convention], bytes_per_element, rows)
-    results = tuple(walker.design(name, trees[name], shape) for name in names)
+    results = tuple(walker.design(name, trees[name], shape, spec.outputs.get(name, ())) for name in names)
     baseline = spec.baseline if spec.baseline in names else names[0]
     return Analysis(spec.name, spec.file, shape, baseline, convention, bytes_per_element, results)
 
@@ -161,7 +171,7 @@ class _Walker:
         self.known: dict[tuple[int, Shape], tuple] = {}
         """(id of an op, its input shape) → what layer() worked out for it: a repeated layer is counted once."""
 
-    def design(self, name: str, nodes: tuple[Node, ...], shape: Shape) -> DesignResult:
+    def design(self, name: str, nodes: tuple[Node, ...], shape: Shape, outputs: tuple[str, ...] = ()) -> DesignResult:
         self.rows = []
         self.tensors = {INPUT: shape}
         out, total = self.sequence(nodes, shape, "", 0)
@@ -169,7 +179,9 @@ class _Walker:
         for row in self.rows if self.keep else ():
             for kind, n in row.breakdown.items():
                 breakdown[kind] += n
-        return DesignResult(name, shape, out, total, tuple(self.rows), breakdown)
+        shapes = {output: self.tensors[output] for output in outputs}
+        return DesignResult(name, shape, shapes[outputs[0]] if outputs else out, total, tuple(self.rows), breakdown,
+                            shapes)
 
     def sequence(self, nodes, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
         total = Cost()

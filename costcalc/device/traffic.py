@@ -13,9 +13,9 @@ A layer, block or branches with `from:` reads that named tensor instead of the r
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
 named (`as:`), since a later layer reads that very tensor. A tensor is live from the step
 that writes it to the last step that reads it (named tensors included); the network input
-from the start until its last reader; the design's output until the end. A step's live
-memory counts every tensor live while it runs: what it reads, what it writes, and what waits
-for a later step.
+from the start until its last reader; the design's output (each of its named outputs) until the
+end. A step's live memory counts every tensor live while it runs: what it reads, what it writes,
+and what waits for a later step.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class Flow:
 
     sizes: list[int] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    output: int = 0
+    outputs: list[int] = field(default_factory=list)
+    """The tensors the design ends in: its last, or each of its named outputs (`outputs:`)."""
 
     def tensor(self, elements: int) -> int:
         self.sizes.append(elements)
@@ -83,7 +84,9 @@ def dataflow(design: DesignResult, fused: bool = False) -> Flow:
     flow, rows = Flow(), design.rows
     start = flow.tensor(numel(design.input))
     top = [i for i, row in enumerate(rows) if row.depth == 0]
-    flow.output = _sequence(flow, rows, top, start, fused, {INPUT: start})
+    names = {INPUT: start}
+    last = _sequence(flow, rows, top, start, fused, names)
+    flow.outputs = [names[name] for name in design.outputs] or [last]
     return flow
 
 
@@ -209,7 +212,7 @@ def live_elements(flow: Flow) -> list[int]:
     for index, step in enumerate(flow.steps):
         for tensor in step.reads:
             last[tensor] = index
-    last[flow.output] = len(flow.steps)
+    last.update(dict.fromkeys(flow.outputs, len(flow.steps)))
     live, in_use, result = {0}, flow.sizes[0], []
     for index, step in enumerate(flow.steps):
         if step.folded:  # runs inside its host, with the host's memory

@@ -61,7 +61,8 @@ def bars(title: str, items: list[tuple[str, int]], text=readable) -> str:
 def figures(design: DesignResult, analysis: Analysis) -> str:
     total = design.total
     items = [("MACs", readable(total.macs)), ("FLOPs", readable(total.flops)), ("params", readable(total.params)),
-             ("activations", readable_bytes(total.activation_bytes)), ("output", "×".join(map(str, design.output)))]
+             ("activations", readable_bytes(total.activation_bytes)),
+             ("outputs" if len(design.outputs) > 1 else "output", design.outputs_text())]
     cards = "".join(f'<div class="figure"><div class="value">{xml_text(v)}</div><div class="label">{xml_text(k)}</div></div>'
                     for k, v in items)
     return f'<div class="figures">{cards}</div>'

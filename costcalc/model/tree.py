@@ -131,3 +131,5 @@ class Spec:
     devices: dict = field(default_factory=dict, compare=False)
     """The spec's own devices (`devices:`), as written: costcalc.device.profiles reads them."""
     params: dict[str, int | float] = field(default_factory=dict)
+    outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Design name → the named tensors it ends in (`outputs:`), for the designs that name them."""

@@ -60,6 +60,15 @@ def unknown_note(design: DesignResult, fields: dict[str, Field]) -> tuple[str, .
             "that follow (docs/conventions.md, Receptive fields)",)
 
 
+def outputs_note(design: DesignResult) -> tuple[str, ...]:
+    """Where a design of several outputs has each one's receptive field: on the row that gives it."""
+    if len(design.outputs) < 2:
+        return ()
+    rows = {row.keep: row.path for row in design.rows if row.keep and row.depth == 0}
+    where = ", ".join(f"{name} ({rows[name]})" for name in design.outputs)
+    return (f"each output's receptive field is on its row: {where}",)
+
+
 def receptive_columns(analysis: Analysis) -> ExtraColumns:
     """Each row's receptive field (and the design's, on its total row) as extra report columns."""
     table, data, notes = {}, {}, {}
@@ -68,7 +77,7 @@ def receptive_columns(analysis: Analysis) -> ExtraColumns:
         last = fields[design.rows[-1].path] if design.rows else None
         table[design.name] = {path: cells(f) for path, f in fields.items()}
         data[design.name] = {path: values(f) for path, f in fields.items()}
-        notes[design.name] = unknown_note(design, fields)
-        if last is not None:
+        notes[design.name] = (*unknown_note(design, fields), *outputs_note(design))
+        if last is not None and len(design.outputs) < 2:
             table[design.name][""], data[design.name][""] = cells(last), values(last)
     return ExtraColumns(TITLES, KEYS, table, data, notes)

@@ -185,11 +185,19 @@ def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | N
         return dict(zip(extra.keys, extra.row_values(design.name, path))) if extra else {}
 
     return {
-        "name": design.name, "input": list(design.input), "output": list(design.output),
+        "name": design.name, "input": list(design.input), **output_dict(design),
         "totals": {**cost_dict(design.total), **more("")}, "flops_by_kind": design.breakdown,
         "rows": Lines((row_json(r, more(r.path)) for r in design.rows if depth is None or r.depth <= depth),
                       encoded=True),
     }
+
+
+def output_dict(design: DesignResult) -> dict:
+    """`output`, its shape, and for a design that names its outputs `outputs`, each one's (`output` null if several)."""
+    if not design.outputs:
+        return {"output": list(design.output)}
+    return {"output": list(design.output) if len(design.outputs) == 1 else None,
+            "outputs": {name: list(shape) for name, shape in design.outputs.items()}}
 
 
 def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
@@ -221,7 +229,7 @@ def compare_json(comparison: Comparison, more: dict[str, dict] | None = None, de
     `devices`, where each device comes from."""
     analysis = comparison.analysis
     designs = [
-        {"name": d.name, "output": list(d.output), "totals": cost_dict(d.total),
+        {"name": d.name, **output_dict(d), "totals": cost_dict(d.total),
          "ratios": {name: comparison.ratio(d, name) for name in METRICS}, **(more or {}).get(d.name, {})}
         for d in analysis.designs
     ]
@@ -236,6 +244,13 @@ def compare_json(comparison: Comparison, more: dict[str, dict] | None = None, de
 
 def _csv_shape(shape) -> str:
     return "x".join(map(str, shape))
+
+
+def _csv_output(design: DesignResult) -> str:
+    """A design's output shape, or each named output's: `p4:14x14x256 p5:7x7x256`."""
+    if len(design.outputs) > 1:
+        return " ".join(f"{name}:{_csv_shape(shape)}" for name, shape in design.outputs.items())
+    return _csv_shape(design.output)
 
 
 def csv_text(header: list[str], rows) -> str:
@@ -262,7 +277,7 @@ def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns
             if depth is None or row.depth <= depth:
                 rows.append([design.name, row.path, row.kind, row.role, row.depth, _csv_shape(row.input),
                              _csv_shape(row.output), *cost_dict(row.cost).values(), *more(design.name, row.path)])
-        rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_shape(design.output),
+        rows.append([design.name, "", "", "total", "", _csv_shape(design.input), _csv_output(design),
                      *cost_dict(design.total).values(), *more(design.name, "")])
     return csv_text(header, rows)
 
@@ -272,7 +287,7 @@ def compare_csv(comparison: Comparison, more: tuple[list[str], dict[str, list]] 
     extra_header, extra = more or ([], {})
     header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS), *extra_header]
     rows = [
-        [d.name, _csv_shape(d.output), *cost_dict(d.total).values(),
+        [d.name, _csv_output(d), *cost_dict(d.total).values(),
          *(comparison.ratio(d, name) for name in METRICS), *extra.get(d.name, [])]
         for d in comparison.analysis.designs
     ]

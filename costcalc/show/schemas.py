@@ -64,6 +64,10 @@ HEADER = {**STAMP, "spec": TEXT, "name": nullable(TEXT), "input": SHAPE, "conven
           "bytes_per_element": COUNT, "baseline": TEXT}
 
 
+OUTPUTS = {"output": nullable(SHAPE), "outputs": mapping(SHAPE)}
+"""A design's output shape (null where it names several outputs), and each named output's (`outputs:`)."""
+
+
 DEVICES = mapping(TEXT)
 """Each device's name → where its figures come from: built-in, --devices FILE or spec FILE (empty without one)."""
 
@@ -77,8 +81,8 @@ def report() -> dict:
                   "input": SHAPE, "output": SHAPE, **COST, "line": nullable(COUNT), **FIELDS, **MEMORY, **ON_DEVICE,
                   "from": array(TEXT), "as": TEXT}, optional=(*FIELD_KEYS, *DEVICE_FIELDS, "from", "as"))
     totals = record({**COST, **FIELDS, **MEMORY, **ON_DEVICE}, (*FIELD_KEYS, *DEVICE_FIELDS))
-    design = record({"name": TEXT, "input": SHAPE, "output": SHAPE, "totals": totals,
-                     "flops_by_kind": BY_KIND, "rows": array(row)})
+    design = record({"name": TEXT, "input": SHAPE, **OUTPUTS, "totals": totals,
+                     "flops_by_kind": BY_KIND, "rows": array(row)}, optional=("outputs",))
     return document("costcalc report --format json", {**HEADER, "devices": DEVICES, "designs": array(design)})
 
 
@@ -90,9 +94,9 @@ def convention_diff() -> dict:
 
 def compare() -> dict:
     on_device = ON_A_DEVICE  # with --memory, --device or --training
-    design = record({"name": TEXT, "output": SHAPE, "totals": record(COST),
+    design = record({"name": TEXT, **OUTPUTS, "totals": record(COST),
                      "ratios": record({name: nullable(NUMBER) for name in RATIO_METRICS}), **on_device},
-                    optional=tuple(on_device))
+                    optional=(*on_device, "outputs"))
     branch = record({"path": TEXT, "role": {"enum": ["branch", "branches"]}, "designs": mapping(record(COST))})
     return document("costcalc compare --format json", {
         **HEADER, "devices": DEVICES, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),

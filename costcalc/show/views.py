@@ -96,7 +96,13 @@ def summary(design: DesignResult, analysis: Analysis) -> tuple[str, ...]:
         f"FLOPs: {total.flops:,} ({readable(total.flops)}), {analysis.convention} convention",
         f"Activations: {total.activations:,} elements, {readable_bytes(total.activation_bytes)}"
         f" at {bytes_per_element} bytes each",
+        *([f"Outputs: {design.outputs_text()}"] if len(design.outputs) > 1 else []),
     )
+
+
+def output_cell(design: DesignResult) -> str:
+    """A design's output in a table's cell: its shape, or how many it names (each listed elsewhere)."""
+    return f"{len(design.outputs)} outputs" if len(design.outputs) > 1 else format_shape(design.output)
 
 
 def kind_cell(row) -> str:
@@ -113,7 +119,7 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
         title = f"{analysis.name or analysis.file} — {design.name}" if len(analysis.designs) > 1 or analysis.name else design.name
         more = extra.row_cells if extra else lambda design, path: ()
         view = View(
-            f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
+            f"{title}: {format_shape(design.input)} → {output_cell(design)}",
             ("layer", "kind", "output", "params", "MACs", "share", *titles),
             right=tuple(range(3, 6 + len(titles))),
             notes=(*extra.notes.get(design.name, ()), *device_notes(extra.devices)) if extra else (),
@@ -133,7 +139,7 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
                 cells = (indent + row.path, kind_cell(row), once(format_shape, row.output), once(show, row.cost.params),
                          once(show, row.cost.macs), once(part, row.cost.macs), *more(design.name, row.path))
                 view.rows.append((cells, row.role not in ("layer", "merge")))
-        view.rows.append((("total", "", format_shape(design.output), figure(design.total.params, exact),
+        view.rows.append((("total", "", output_cell(design), figure(design.total.params, exact),
                            figure(design.total.macs, exact), share(design.total.macs, design.total.macs),
                            *more(design.name, "")), True))
         views += [view, breakdown_view(design, analysis, exact)]
@@ -192,10 +198,12 @@ def compare_views(comparison: Comparison, exact: bool = False, per_sample: bool 
     ratios = tuple(i for i, column in enumerate(columns) if column.startswith("× "))
     view = View(title, tuple(columns), right=tuple(range(2, len(columns))), joins=ratios, transposable=True,
                 notes=(f"{BEST} best in its column; ratios are to {comparison.baseline.name}; "
-                       f"activations are the bytes of every layer's output at {analysis.bytes_per_element} bytes each",))
+                       f"activations are the bytes of every layer's output at {analysis.bytes_per_element} bytes each",
+                       *(f"{design.name}'s outputs: {design.outputs_text()}" for design in analysis.designs
+                         if len(design.outputs) > 1)))
     best = {name: set(names) for name, names in comparison.best.items()}  # sets: linear in designs
     for design in analysis.designs:
-        cells = [design.name + (" (baseline)" if design is comparison.baseline else ""), format_shape(design.output)]
+        cells = [design.name + (" (baseline)" if design is comparison.baseline else ""), output_cell(design)]
         for name in METRICS:
             value = metric(design.total, name)
             text = figure(value, exact)

@@ -16,6 +16,7 @@ from ..record import record
 from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import one
+from .outputs import Outputs, check_outputs
 from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
@@ -106,10 +107,13 @@ class Expander:
         self.frozen = False
         """Whether the item being built is inside a block call or `branches` written `trainable: false`."""
 
-    def design(self, items, shape: Shape) -> tuple[Node, ...]:
-        """A design's list of layers over its input."""
+    def design(self, items, shape: Shape, outputs: Outputs = ()) -> tuple[Node, ...]:
+        """A design's list of layers over its input, ending in the named `outputs` if it has them."""
         flow = Flow.start(shape, declared_names(items, self.blocks), declared_names(items, self.blocks, "name"))
-        return self.sequence(items, self.params, (), flow)
+        nodes = self.sequence(items, self.params, (), flow)
+        if outputs:
+            check_outputs(nodes, outputs, flow)
+        return nodes
 
     def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow,
                  where: Where | None = None) -> tuple[Node, ...]:

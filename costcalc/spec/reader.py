@@ -18,12 +18,13 @@ from .budget import parse_budgets
 from .examples import meant, shipped
 from .expand import FREEZABLE, LAYER_KEYS, Block, Expander, branch_layers, checked_name, not_a_list, split_item
 from .expr import SHAPE_NAMES
+from .outputs import parse_outputs
 from .params import parse_params
 from .substitute import substitute
 from .yamlload import YList, YMap, load_yaml
 
 TOP_KEYS = ("name", "description", "params", "input", "layers", "designs", "defaults", "blocks", "baseline", "budget",
-            "devices", "version")
+            "devices", "version", "outputs")
 VERSIONS = (1, 1.1, 1.2)
 """The format versions a spec may declare (`version: 1.2`); each reads every spec of the versions before it."""
 SINGLE_DESIGN = "main"
@@ -110,7 +111,8 @@ def build(root: YMap, filename: str, params: dict) -> Spec:
     expander.refuse_bombs(lists.values())
     where = root.at("input") if "input" in root else start
     shape = parse_shape(substitute(root.get("input"), params, where), where)
-    designs = {name: expander.design(layers, shape) for name, layers in lists.items()}
+    outputs = parse_outputs(root.get("outputs"), root.at("outputs"), lists, params)
+    designs = {name: expander.design(layers, shape, outputs.get(name, ())) for name, layers in lists.items()}
     baseline = root.get("baseline", next(iter(designs)))
     if not isinstance(baseline, str) or baseline not in designs:
         raise SpecError(f"baseline {brief(baseline)} is not a design", root.at("baseline"),
@@ -126,17 +128,18 @@ def build(root: YMap, filename: str, params: dict) -> Spec:
         description=titles.get("description"),
         budgets=budgets,
         growth=growth,
-        rebuild=rebuilder(expander, lists) if expander.reads_shape else None,
+        rebuild=rebuilder(expander, lists, outputs) if expander.reads_shape else None,
         devices=parse_devices_key(root),
         params=params,
+        outputs={name: tuple(tensor for tensor, _ in names) for name, names in outputs.items()},
     )
 
 
-def rebuilder(expander: Expander, lists: dict):
+def rebuilder(expander: Expander, lists: dict, outputs: dict):
     """How to expand the designs again on another input, for specs whose expressions read shapes."""
     def rebuild(shape) -> dict:
         again = Expander(expander.blocks, expander.defaults, expander.params)
-        return {name: again.design(layers, shape) for name, layers in lists.items()}
+        return {name: again.design(layers, shape, outputs.get(name, ())) for name, layers in lists.items()}
     return rebuild
 
 

@@ -188,6 +188,7 @@ def budget_schema() -> dict:
 def spec_schema() -> dict:
     """The whole schema (JSON Schema 2020-12)."""
     shape = {"anyOf": _list(POSITIVE, 1, 2, 3, 4)}
+    names = {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}
     properties = {
         "name": {"type": "string", "description": "shown in titles"},
         "description": {"type": "string"},
@@ -210,6 +211,9 @@ def spec_schema() -> dict:
         "version": {"enum": list(VERSIONS), "description": "the format version the spec is written for"},
         "devices": {"type": "object", "additionalProperties": DEVICE,
                     "description": "your own devices for --device: name → figures (docs/latency.md)"},
+        "outputs": {"anyOf": [names, {"type": "object", "additionalProperties": names}],
+                    "description": "the named tensors (as:) each design ends in: for every design, or per design"
+                                   " name; since 1.2"},
     }
     assert set(properties) == set(TOP_KEYS), set(TOP_KEYS) ^ set(properties)
     def lists(variant: str) -> dict:

@@ -131,7 +131,8 @@ def board(design: DesignResult, index: int) -> Board:
             raise CostcalcError(f"explain's boards are written for images: {brief(row.path)} ({row.kind}) is on"
                                 f" [{format_shape(row.input)}], a sequence or a clip;"
                                 " report, compare and check count it")
-        return explainer(row.op)(row.op, row.input, row.output)
+        made = explainer(row.op)(row.op, row.input, row.output)
+        return frozen(made) if row.frozen else made
     parts = children(design.rows, index)
     if not parts:
         return Board(f"{row.kind} on {format_shape(row.input)}, empty: the identity")
@@ -140,13 +141,20 @@ def board(design: DesignResult, index: int) -> Board:
                     row.cost.params)
 
 
+def frozen(board: Board) -> Board:
+    """A frozen layer's board (`trainable: false`): what its kind learns is held fixed, non-trainable."""
+    cost = tuple(replace(line, label="frozen") if line.label == "trainable" else line for line in board.cost)
+    note = "frozen (trainable: false): all of its parameters non-trainable, those above too"
+    return replace(board, cost=cost, notes=(*board.notes, note))
+
+
 def total_board(design: DesignResult, convention: str) -> Board:
     """The design's MACs and params as sums of its top-level rows; its FLOPs as a sum by operation kind."""
     top = [row for row in design.rows if row.depth == 0]
     total = design.total
     terms = [((f(kind, n),),) for kind, n in design.breakdown.items() if n]
     flops = formula("FLOPs", *terms) if terms else Line("FLOPs", "", "", 0)
-    board = subtotal(top, f"total: {format_shape(design.input)} → {format_shape(design.output)}", total.macs,
+    board = subtotal(top, f"total: {format_shape(design.input)} → {design.outputs_text()}", total.macs,
                      total.params)
     return Board(board.title, (), (*board.cost, flops),
                  (f"FLOPs by operation kind, {convention} convention (costcalc conventions; docs/conventions.md)",))
@@ -206,7 +214,7 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
     if device:
         steps = with_roofline(steps, design, device, settings)
     total = None if layer else total_board(design, analysis.convention)
-    return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {format_shape(design.output)}",
+    return DesignBoard(design.name, f"{title}: {format_shape(design.input)} → {design.outputs_text()}",
                        steps, total)
 
 
