@@ -22,7 +22,7 @@ _API = {
     "compare": "analyses.compare", "Comparison": "analyses.compare",
     "from_torch": "bridges.framework", "from_keras": "bridges.framework",
     "check_file": "tasks.check", "FileCheck": "analyses.checks", "draw_file": "tasks.draw",
-    "calibrate_file": "tasks.calibrate",
+    "calibrate_file": "tasks.calibrate", "calibrate_runtime": "tasks.calibrate",
     "measure_file": "tasks.measure", "Measurement": "device.measured",
     "export_file": "tasks.export", "Exported": "tasks.export",
     "convention_diff_file": "tasks.convention_diff", "diff_files": "tasks.diff", "Diff": "analyses.diff",

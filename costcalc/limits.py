@@ -75,6 +75,10 @@ MAX_COUNT, every latency is a finite number of seconds."""
 MIN_EFFICIENCY = 1e-6
 """The smallest efficiency (a share of a device's peak) a device or a calibrated kernel may give."""
 
+MIN_NETWORK_FACTOR, MAX_NETWORK_FACTOR = 0.1, 10.0
+"""The range of a device's `network_factor` (whole networks' measured time over the sum of their layers'
+estimates, `devices calibrate --runtime`): a factor outside it says the calibration went wrong."""
+
 MAX_KERNEL_ROWS = MAX_TIMED_LAYERS
 """The most [M, N, K, efficiency] rows a device's `kernels` may hold, all kernels together (a timed
 layer gives at most one row)."""

@@ -156,6 +156,10 @@ SINGLE_LAYERS = {
                                            "dilation: 2}"),
     "ChannelShuffle(2)": ("[14, 14, 8]", "channel_shuffle: {groups: 2}"),
     "x[:,:,1:-2,3:-4]": ("[14, 14, 8]", "crop: {cropping: [1, 2, 3, 4]}"),
+    "x[:,2:6]": ("[14, 14, 8]", "slice: {start: 2, end: 6}"),
+    "x.narrow(1,2,4)": ("[14, 14, 8]", "slice: {start: 2, end: 6}"),
+    "x.chunk(2,dim=1)[1]": ("[14, 14, 8]", "slice: {start: 4}"),
+    "torch.split(x,[3,5],1)[1]": ("[14, 14, 8]", "slice: {start: 3, end: 8}"),
 }
 
 

@@ -28,6 +28,8 @@ def one_layer(layer: str, shape: str):
     ("conv: {filters: 64, kernel: 1}", "[56, 56, 256]", ("conv 1x1", (3136, 64, 256))),
     ("conv: {filters: 128, kernel: 3, stride: 2}", "[56, 56, 64]", ("conv", (784, 128, 576))),
     ("conv: {filters: 128, kernel: 3, groups: 32}", "[28, 28, 128]", ("conv grouped", (784, 4, 36))),
+    ("conv: {filters: 64, kernel: 3, dilation: 2}", "[28, 28, 64]", ("conv dilated", (784, 64, 576))),
+    ("conv: {filters: 64, kernel: 1, dilation: 2}", "[28, 28, 64]", ("conv 1x1", (784, 64, 64))),
     ("depthwise: {kernel: 5, multiplier: 2}", "[14, 14, 32]", ("depthwise", (196, 2, 25))),
     ("separable: {filters: 64, kernel: 3}", "[14, 14, 32]", ("separable", (196, 64, 32))),
     ("conv_transpose: {filters: 16, kernel: 2, stride: 2}", "[7, 7, 32]", ("conv_transpose", (49, 64, 32))),

@@ -176,7 +176,7 @@ CASES = {
         CB + "defaults: {cb: {filters: 3}}\nlayers: []\n",
         "spec.yaml:6:12: unknown layer kind 'cb' in defaults; known: conv, depthwise, separable, dense, maxpool,"
         " avgpool, global_avgpool, global_maxpool, adaptive_avgpool, adaptive_maxpool, batchnorm, relu, relu6,"
-        " sigmoid, tanh, … (45 in all)",
+        " sigmoid, tanh, … (46 in all)",
     ),
     "merge indented inside branches": (
         HEAD + "layers:\n  - branches:\n      a: [relu]\n      b: [relu6]\n      merge: add\n",

@@ -247,14 +247,14 @@ def test_weights_given_as_graph_inputs_without_values(tmp_path):
 
 
 def test_what_cannot_be_expressed_is_refused_in_one_line_with_how_many_more(tmp_path):
-    nodes = [node("Split", [X, "sizes"], "a", name="/stage2/Split", axis=1), node("Relu", ["a"], "b"),
+    nodes = [node("Split", [X, "sizes"], "a", name="/stage2/Split", axis=2), node("Relu", ["a"], "b"),
              node("Split", ["b", "sizes2"], "c", axis=1), node("LSTM", ["c"], "y")]
-    inits = [weight("sizes", value=np.array([2, 1])), weight("sizes2", value=np.array([1, 1]))]
+    inits = [weight("sizes", value=np.array([6, 2])), weight("sizes2", value=np.array([1, 1]))]
     onnx_model = model(nodes, inits)
     onnx_model.graph.node[0].output.append("a2")
     assert refusal(tmp_path, onnx_model) == (
-        "m.onnx: cannot import node '/stage2/Split' (Split): it splits or slices an activation, which spec format 1.1 "
-        "cannot express (format 1.2 will); and 2 more nodes (Split ×1, LSTM ×1)\n")
+        "m.onnx: cannot import node '/stage2/Split' (Split): it works along axis 2 of [1, 3, 8, 8], not along the "
+        "channels, which costcalc cannot express; and 1 more node (LSTM ×1)\n")
 
 
 @pytest.mark.parametrize("nodes, inits, message", [
@@ -349,17 +349,37 @@ def test_a_constant_gamma_other_than_ones_is_refused(tmp_path):
         "costcalc cannot express (a learned weight, or 1 for a γ left out)\n")
 
 
-def test_a_slice_of_height_and_width_is_a_crop_and_of_channels_is_refused(tmp_path):
+def test_a_slice_of_height_and_width_is_a_crop_and_of_channels_a_slice(tmp_path):
     nodes = [node("Slice", [X, "starts", "ends", "axes"], "c"), node("Conv", ["c", "w"], "y", kernel_shape=[1, 1])]
     inits = [weight("starts", value=np.array([1, 0])), weight("ends", value=np.array([-1, 7])),
              weight("axes", value=np.array([-2, 3])), weight("w", 4, 3, 1, 1)]
     layers, totals = imported(tmp_path, model(nodes, inits))
     assert layers == ["crop: {cropping: [1, 1, 0, 1]}", "conv: {filters: 4, kernel: 1, padding: 0, bias: false}"]
     assert totals == (12, 0, 6 * 7 * 4 * 3)
+    channels = [weight("starts", value=np.array([1])), weight("ends", value=np.array([2**63 - 1])),
+                weight("axes", value=np.array([1])), weight("w", 4, 2, 1, 1)]
+    layers, totals = imported(tmp_path, model(nodes, channels))  # x[:, 1:]
+    assert layers == ["slice: {start: 1, end: 3}", "conv: {filters: 4, kernel: 1, padding: 0, bias: false}"]
+    assert totals == (8, 0, 8 * 8 * 4 * 2)
     inits[2] = weight("axes", value=np.array([1, 3]))
     assert refusal(tmp_path, model(nodes, inits)) == (
-        "m.onnx: cannot import an unnamed node (Slice): it splits or slices an activation, which spec format 1.1 cannot "
-        "express (format 1.2 will)\n")
+        "m.onnx: cannot import an unnamed node (Slice): it slices an activation along an axis other than the channels, "
+        "or with a step, which costcalc cannot express\n")
+
+
+def test_a_split_of_the_channels_is_a_slice_per_part_each_read_by_name(tmp_path):
+    """x1, x2 = x.chunk(2, dim=1); torch.cat((x1, conv(x2)), 1), as torch exports ShuffleNetV2's units."""
+    split = helper.make_node("Split", [X, "sizes"], ["x1", "x2"], name="/stage2/Split", axis=1)
+    nodes = [split, node("Conv", ["x2", "w"], "b", kernel_shape=[1, 1]), node("Concat", ["x1", "b"], "y", axis=1)]
+    inits = [weight("sizes", value=np.array([2, 2])), weight("w", 2, 2, 1, 1)]
+    layers, totals = imported(tmp_path, model(nodes, inits, shape=(1, 4, 8, 8)))
+    assert layers == ["slice: {start: 0, end: 2, name: stage2, as: stage2}", "slice: {start: 2, end: 4, name: stage2,"
+                      " from: input}", "conv: {filters: 2, kernel: 1, padding: 0, bias: false, as: t3}",
+                      "{merge: concat, from: [stage2, t3]}"]
+    assert totals == (4, 0, 8 * 8 * 2 * 2)
+    equal = helper.make_node("Split", [X], ["x1", "x2"], axis=1, num_outputs=2)  # opset 18: no sizes
+    layers, _ = imported(tmp_path, model([equal, *nodes[1:]], inits[1:], shape=(1, 4, 8, 8), opset=18))
+    assert layers[:2] == ["slice: {start: 0, end: 2, as: t1}", "slice: {start: 2, end: 4, from: input}"]
 
 
 def test_keras_normalization_as_sub_and_div_by_the_root_of_the_variance(tmp_path):

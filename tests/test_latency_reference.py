@@ -68,7 +68,8 @@ def test_the_held_out_networks_are_estimated_as_docs_latency_states():
     """Networks with kernels the calibration never timed (GELU, LayerNorm, hardswish, dense on feature
     maps, 7×7 depthwise, dilated convolutions) at 520×520 too. ConvNeXt's dense layers on 56×56 maps
     are far from every timed dense layer (all on one vector): they run at the device's efficiency,
-    not at a vector's, which would have made it 4.7 times its measured time."""
+    not at a vector's, which would have made it 4.7 times its measured time. FCN's dilated convolutions are
+    their own kernel (`conv dilated`), which the grid never timed: they run at the device's efficiency."""
     devices = read_devices(DEVICES)
     measured = read_tsv(str(REFERENCE / "latency_torch_cpu_held_out.tsv"))
     ratios = {}
@@ -78,5 +79,5 @@ def test_the_held_out_networks_are_estimated_as_docs_latency_states():
         found = memory(design)
         ratios[name] = tuple(round(latency(design, found, devices[d], "float32")[""].seconds / measured[name][0], 2)
                              for d in ("cpu-1-thread", "cpu-1-thread-calibrated"))
-    assert ratios == {"convnext_tiny": (0.75, 0.69), "fcn_resnet50": (1.13, 1.15),
+    assert ratios == {"convnext_tiny": (0.75, 0.69), "fcn_resnet50": (1.13, 1.05),
                       "lraspp_mobilenet_v3_large": (0.6, 0.91)}

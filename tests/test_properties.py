@@ -81,7 +81,7 @@ def spatial_layer(draw, shape, keep_hw: bool):
              "activation", "block", "conv_transpose", "channel_shuffle", "groupnorm", "window_attention"]
     if not keep_hw:
         kinds += ["adaptive_avgpool", "adaptive_maxpool", "global_avgpool", "global_maxpool", "zeropad", "resize",
-                  "crop", "patch_merge", "tokens"]
+                  "crop", "patch_merge", "tokens", "slice"]
     kind = draw(pick(kinds))
     out = (shrink(h, stride), shrink(w, stride))
     if kind == "conv":
@@ -122,6 +122,10 @@ def spatial_layer(draw, shape, keep_hw: bool):
     if kind == "resize":
         scale = draw(ints(1, 2))
         return {"resize": {"scale": scale, "mode": draw(pick(["nearest", "bilinear"]))}}, (h * scale, w * scale, c)
+    if kind == "slice":
+        start = draw(ints(0, c - 1))
+        end = draw(ints(start + 1, c))
+        return {"slice": {"start": start, "end": end}}, (h, w, end - start)
     if kind == "crop":
         top, left = draw(ints(0, h - 1)), draw(ints(0, w - 1))
         return {"crop": {"cropping": [top, 0, left, 0]}}, (h - top, w - left, c)

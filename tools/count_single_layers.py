@@ -180,6 +180,10 @@ def cases():
         ("shuffle", "ChannelShuffle(2)", nn.ChannelShuffle(2), a),
         ("shuffle", "channel_shuffle(x,2) torchvision", Fn(lambda x: channel_shuffle(x, 2)), a),
         ("crop", "x[:,:,1:-2,3:-4]", Fn(lambda x: x[:, :, 1:-2, 3:-4]), a),
+        ("slice", "x[:,2:6]", Fn(lambda x: x[:, 2:6]), a),
+        ("slice", "x.narrow(1,2,4)", Fn(lambda x: x.narrow(1, 2, 4)), a),
+        ("slice", "x.chunk(2,dim=1)[1]", Fn(lambda x: x.chunk(2, dim=1)[1]), a),
+        ("slice", "torch.split(x,[3,5],1)[1]", Fn(lambda x: torch.split(x, [3, 5], 1)[1]), a),
         *cases_1d_3d(Fn),
     ]
 

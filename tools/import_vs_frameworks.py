@@ -143,7 +143,7 @@ def main() -> int:
                                          "same" if same else f"DIFFERS: {ours}")))
         if same:
             agreeing.append((path, framework, given, params, trainable, macs))
-    if args.write:  # a file costcalc refuses (ShuffleNet's channel split) or counts otherwise is printed, not kept
+    if args.write:  # a file costcalc refuses or counts otherwise is printed, not kept
         write(agreeing)
     shutil.rmtree(folder)
     return 0

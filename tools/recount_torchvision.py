@@ -55,9 +55,9 @@ MODELS = {
     "resnet50": (224, {}),
     "vgg16": (224, {}),
 }
-# For --two-sizes: every classification and segmentation CNN of torchvision's registry (no transformer, no video)
-# but ShuffleNetV2, built by torchvision.models.get_model(name, weights=None, **kwargs).
-NOT_CNN = ("vit_", "swin", "maxvit", "mvit", "shufflenet")
+# For --two-sizes: every classification and segmentation CNN of torchvision's registry (no transformer, no video),
+# built by torchvision.models.get_model(name, weights=None, **kwargs).
+NOT_CNN = ("vit_", "swin", "maxvit", "mvit")
 BUILD_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
                 "inception_v3": {"aux_logits": False, "init_weights": False}}
 # name -> (frames, height, width) inputs, for --video: the default (the weights' crop, 16 frames) and one other.

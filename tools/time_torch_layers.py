@@ -1,20 +1,25 @@
-"""Time single layers in PyTorch (CPU, eval mode, batch 1): a timings file for `costcalc devices calibrate`.
+"""Time tools/time_torch_layers.py's fixed grid of single layers in PyTorch (CPU, eval mode, batch 1): a timings
+file for `costcalc devices calibrate TIMINGS`.
+
+`costcalc devices calibrate --runtime torch` does this and more by itself (a wider grid, whole networks, the
+device written directly; docs/latency.md, Calibrating). This tool stays as a thin wrapper over the same code
+(costcalc.runtimes: each layer exported and built as `costcalc measure --runtime torch` builds it) to redo the
+reference run of docs/latency.md, "Estimated against measured", whose timings were made with this grid.
 
 The layers are a fixed grid, chosen apart from any network: the kernels torchvision's ResNets,
 VGGs, GoogLeNet, Inception v3 and MobileNetV2 run (convolutions 1×1, 3×3, strided, grouped and
-depthwise; max and average pooling; batchnorm; ReLU; fully connected) at the sizes ImageNet CNNs pass through, 224×224 down to 7×7
-with 64, 256 and 1024 channels (up to 224·224·64 input elements and 2G MACs a layer), the
+depthwise; max and average pooling; batchnorm; ReLU; fully connected) at the sizes ImageNet CNNs pass through,
+224×224 down to 7×7 with 64, 256 and 1024 channels (up to 224·224·64 input elements and 2G MACs a layer), the
 3-channel stems, and a ReLU on 8 numbers for the per-layer overhead. The layers are timed in
-rounds, as tools/latency_vs_torch.py times the networks: each round builds every layer afresh
-(new weights and input), warms it up and takes the median of a few runs. The rounds run in
-several processes one after another, and each layer's figure is its median over every round of
-every process: on this machine the 3×3 convolutions at 1024 channels (37.7 MB of weights) run at
-one of two speeds, 2 to 3 times apart, and keep that speed for the life of a process.
+rounds: each round builds every layer afresh (new weights and input), warms it up and takes the median of a
+few runs. The rounds run in several processes one after another, and each layer's figure is its median over
+every round of every process: on this machine the 3×3 convolutions at 1024 channels (37.7 MB of weights) run
+at one of two speeds, 2 to 3 times apart, and keep that speed for the life of a process.
 
-torch is not a costcalc dependency: run it in an environment that has it, a throwaway venv say
-(without torch the script says so and exits 2). It writes the file only once every layer is timed:
+torch is not a costcalc dependency: run it in an environment that has both (without torch the script says so
+and exits 2). It writes the file only once every layer is timed:
 
-    python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1
+    python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1 -e .
     OMP_NUM_THREADS=1 /tmp/tvenv/bin/python tools/time_torch_layers.py --threads 1 -o timings.json
     costcalc devices calibrate timings.json --devices cpu.json --device cpu-1-thread > calibrated.json
 """
@@ -23,7 +28,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 
 SIDES = (224, 112, 56, 28, 14, 7)
 CHANNELS = (64, 256, 1024)
@@ -58,47 +62,19 @@ def grid() -> list[tuple[dict | str, list[int]]]:
     return layers
 
 
-def module(layer: dict | str, shape: list[int]):
-    """The torch module of a layer of the grid, and an input for it (NCHW)."""
-    import torch
+def time_rounds(layers: list, rounds: int, runs: int, threads: int) -> list[list[float]]:
+    """Per layer, `rounds` medians of `runs` calls of a fresh instance, the layers interleaved: each built and
+    timed as `costcalc devices calibrate --runtime torch` does (costcalc.runtimes)."""
+    from costcalc.runtimes.layers import unit_design
+    from costcalc.runtimes.pytorch import TorchRuntime
+    from costcalc.runtimes.timing import median_seconds
 
-    kind, options = (layer, {}) if isinstance(layer, str) else next(iter(layer.items()))
-    if kind == "dense":
-        return torch.nn.Linear(shape[0], options["units"]), torch.randn(1, shape[0])
-    channels = shape[2]
-    x = torch.randn(1, channels, shape[0], shape[1])
-    if kind == "conv":
-        return torch.nn.Conv2d(channels, options["filters"], options["kernel"], options["stride"], options["padding"],
-                               groups=options.get("groups", 1)), x
-    if kind == "depthwise":
-        return torch.nn.Conv2d(channels, channels, options["kernel"], 1, options["padding"], groups=channels), x
-    if kind in ("maxpool", "avgpool"):
-        pool = torch.nn.MaxPool2d if kind == "maxpool" else torch.nn.AvgPool2d
-        return pool(options["size"], options.get("stride", options["size"]), options.get("padding", 0)), x
-    if kind == "batchnorm":
-        return torch.nn.BatchNorm2d(channels), x
-    return torch.nn.ReLU(inplace=True), x  # as torchvision's networks run it
-
-
-def median_seconds(run, runs: int) -> float:
-    """The median time of `run` over `runs` calls, after 2 warm-up calls."""
-    run(), run()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def time_rounds(layers: list, rounds: int, runs: int) -> list[list[float]]:
-    """Per layer, `rounds` medians of `runs` calls of a fresh instance, the layers interleaved."""
-    times = [[] for _ in layers]
+    runtime, times = TorchRuntime(threads), [[] for _ in layers]
     for _ in range(rounds):
         for index, (layer, shape) in enumerate(layers):
-            model, x = module(layer, shape)
-            model.eval()
-            times[index].append(median_seconds(lambda model=model, x=x: model(x), runs))
+            run = runtime.build(unit_design((shape, [layer])))
+            run(), run()
+            times[index].append(median_seconds(run, runs))
     return times
 
 
@@ -119,11 +95,9 @@ def main() -> int:
         print("time_torch_layers.py needs PyTorch, which costcalc does not install: pip install torch==2.14.1",
               file=sys.stderr)
         return 2
-    torch.set_num_threads(args.threads)
     layers = grid()
     if args.worker:
-        with torch.no_grad():
-            json.dump(time_rounds(layers, args.rounds, args.runs), sys.stdout)
+        json.dump(time_rounds(layers, args.rounds, args.runs, args.threads), sys.stdout)
         return 0
     worker = [sys.executable, __file__, "--worker", "--threads", str(args.threads), "--rounds", str(args.rounds),
               "--runs", str(args.runs)]

@@ -26,11 +26,9 @@ REFERENCE = ROOT / "tests" / "data" / "reference"
 
 
 # torchvision's classification, segmentation and video models not yet in the manifest, with the reason;
-# tests/test_registries.py holds the manifest and this to torchvision_registry.tsv. Other helpers write
-# ShuffleNetV2 (branch split) and the attention models (branch attn2).
-SPLIT = "a channel split, x.chunk"
+# tests/test_registries.py holds the manifest and this to torchvision_registry.tsv. Another helper writes
+# the attention models (branch attn2).
 NOT_YET = {
-    "shufflenet_v2_x0_5": SPLIT, "shufflenet_v2_x1_0": SPLIT, "shufflenet_v2_x1_5": SPLIT, "shufflenet_v2_x2_0": SPLIT,
     "maxvit_t": "block and grid attention",
     "mvit_v1_b": "multiscale pooling attention", "mvit_v2_s": "multiscale pooling attention",
     "swin3d_t": "3-D shifted-window attention", "swin3d_s": "3-D shifted-window attention",

@@ -23,6 +23,19 @@ ACTIVATIONS = {"swish": "silu", "hswish": "hard_silu", "hsigmoid": "hard_sigmoid
 """costcalc's activation names that Keras spells otherwise."""
 
 HELPERS = {
+    "ChannelSlice": '''class ChannelSlice(layers.Layer):
+    """A range of the channels, start up to end (a part of a split): no weights."""
+
+    def __init__(self, start, end, **kwargs):
+        super().__init__(**kwargs)
+        self.start, self.end = start, end
+
+    def call(self, x):
+        return x[..., self.start:self.end]
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.end - self.start)
+''',
     "LayerScale": '''class LayerScale(layers.Layer):
     """A learned multiplier per channel (ConvNeXt's layer scale)."""
 
@@ -201,6 +214,12 @@ def _activation_layer(kind: str):
     return lambda row, helpers, name: _layer("Activation", _activation(kind), name=name)
 
 
+def _slice(row, helpers, name) -> str:
+    helpers.add("ChannelSlice")
+    end = row.input[-1] if row.op.end is None else row.op.end
+    return f"ChannelSlice({row.op.start}, {end}, name={name!r})"
+
+
 def _layer_scale(row, helpers, name) -> str:
     helpers.add("LayerScale")
     return f"LayerScale(name={name!r})"
@@ -226,7 +245,7 @@ SIMPLE = {
     norms.Rescaling: lambda row, helpers, name: _layer("Rescaling", float(row.op.scale), offset=float(row.op.offset),
                                                        name=name),
     resampling.Resize: _resize,
-    resampling.ChannelShuffle: _channel_shuffle,
+    resampling.ChannelShuffle: _channel_shuffle, resampling.Slice: _slice,
     resampling.Crop: lambda row, helpers, name: _layer("Cropping2D", _sides(row.op.cropping), name=name),
     **{ops.OPS[kind]: _activation_layer(kind) for kind in ops.OPS
        if ops.OPS[kind].category == "activation" and kind != "prelu"},

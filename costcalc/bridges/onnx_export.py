@@ -318,6 +318,13 @@ def _crop(m: _Model, row, inputs) -> str:
     return m.add("Slice", [inputs[0], starts, ends, m.constant("axes", [2, 3])], main=True)
 
 
+def _slice(m: _Model, row, inputs) -> str:
+    """A range of the channels: axis 1 of NCHW."""
+    start, end = row.op.start, row.input[-1] if row.op.end is None else row.op.end
+    starts, ends = m.constant("starts", [start]), m.constant("ends", [end])
+    return m.add("Slice", [inputs[0], starts, ends, m.constant("axes", [1])], main=True)
+
+
 def _resize(m: _Model, row, inputs) -> str:
     op = row.op
     modes = ({"mode": "linear", "coordinate_transformation_mode": "half_pixel"} if op.mode == "bilinear" else
@@ -411,6 +418,6 @@ LOWER = {
     norms.Normalization: _normalization, norms.Rescaling: _rescaling,
     resampling.Resize: _resize, resampling.ConvTranspose: _conv_transpose,
     resampling.ChannelShuffle: _channel_shuffle, resampling.Crop: _crop,
-    merges.Concat: _concat, merges.Add: _add, merges.Multiply: _multiply,
+    resampling.Slice: _slice, merges.Concat: _concat, merges.Add: _add, merges.Multiply: _multiply,
     **{ops.OPS[kind]: _activation(kind) for kind in ACTIVATIONS},
 }

@@ -20,7 +20,8 @@ from .onnx_graph import FOLDS, Const, attribute_const, attributes, fold, read_mo
 from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, safe_name
 
 ONNX_DOMAINS = ("", "ai.onnx")
-SPLIT_REFUSAL = "splits or slices an activation, which spec format 1.1 cannot express (format 1.2 will)"
+SPLIT_REFUSAL = ("slices an activation along an axis other than the channels, or with a step, which costcalc cannot "
+                 "express")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ class OnnxImporter:
                 continue
             if any(name in self.unknown for name in node.input):  # past a refusal: count the refusals still to come
                 self.unknown.update(node.output)
-                if node.op_type in ("Split", "Slice") or node.op_type not in (*HANDLERS, *FOLDS, "Constant", "Shape"):
+                if node.op_type not in (*HANDLERS, *FOLDS, "Constant", "Shape"):
                     self.refusals.append((node, "is an operator costcalc cannot express"))
                 continue
             try:
@@ -123,8 +124,8 @@ class OnnxImporter:
             result = HANDLERS[node.op_type](self, node, *inputs)
         else:
             raise ImportRefusal("is an operator costcalc cannot express")
-        for extra in node.output[1:]:
-            if extra and (extra in self.consumers or extra in self.outputs):
+        for extra in node.output[1:]:  # a handler of several outputs (Split) gives their values itself
+            if extra and extra not in self.values and (extra in self.consumers or extra in self.outputs):
                 raise ImportRefusal(f"has its output {brief(extra)} read, which costcalc cannot express "
                                     "(only the first output of an operator)")
         self.values[node.output[0]] = result

@@ -422,8 +422,23 @@ def concat(importer, node, *inputs) -> Act:
 
 
 @handles("Split")
-def split(importer, node, x: Act, *rest) -> Act:
-    raise ImportRefusal(SPLIT_REFUSAL)
+def split(importer, node, x: Act, sizes: Const | None = None) -> Act:
+    """A Split of the channels: a slice per output, each read by its name (equal parts where no sizes are given,
+    the last one smaller where they do not divide, as ONNX's num_outputs)."""
+    importer.channel_axis(x, int(attributes(node).get("axis", 0)))
+    channels, count = importer.shape(x)[-1], len(node.output)
+    given = sizes.known("the sizes") if sizes is not None else attributes(node).get("split")
+    if given is None or len(given) == 0:
+        part = -(-channels // count)
+        given = [min(part, channels - part * index) for index in range(count)]
+    if len(given) != count or sum(int(size) for size in given) != channels:
+        raise ImportRefusal(f"splits {channels} channels into {[int(size) for size in given]} for {count} outputs")
+    parts, start = [], 0
+    for size in map(int, given):
+        parts.append(importer.add("slice", {"start": start, "end": start + size}, node, x))
+        start += size
+    importer.values.update(zip(node.output[1:], parts[1:]))
+    return parts[0]
 
 
 @handles("Slice")
@@ -450,6 +465,8 @@ def crop(importer, node, x: Act | Pooled, *rest) -> Act | Window:
         return Window(x, axis, begin, stop)
     if isinstance(x, Pooled):
         raise ImportRefusal("slices an adaptive pool's windows other than as its next axis, which costcalc cannot express")
+    if len(starts) == 1 and -rank <= int(axes[0]) < rank and x.perm[int(axes[0]) % rank] == len(shape) - 1:
+        return channel_slice(importer, node, x, int(starts[0]), int(ends[0]), int(steps[0]))
     cropping = [0, 0, 0, 0]
     for start, end, axis, step in zip(starts, ends, axes, steps):
         held = x.perm[int(axis) % rank] if -rank <= int(axis) < rank and len(shape) == 3 else None
@@ -460,6 +477,16 @@ def crop(importer, node, x: Act | Pooled, *rest) -> Act | Window:
             raise ImportRefusal(f"slices axis {int(axis)} of {importer.onnx_shape(x)} to nothing")
         cropping[2 * held:2 * held + 2] = [begin, shape[held] - stop]
     return importer.add("crop", {"cropping": cropping}, node, x)
+
+
+def channel_slice(importer, node, x: Act, start: int, end: int, step: int) -> Act:
+    """A Slice of the channels alone, a step of 1 (`x[:, a:b]`, narrow, a part of chunk or split): a slice."""
+    channels = importer.shape(x)[-1]
+    begin, stop, _ = slice(start, end).indices(channels)
+    if step != 1 or stop <= begin:
+        raise ImportRefusal(f"slices the {channels} channels from {start} to {end} by {step}, which costcalc cannot "
+                            "express (a range of them, a step of 1)")
+    return importer.add("slice", {"start": begin, "end": stop}, node, x)
 
 
 @handles("Transpose")

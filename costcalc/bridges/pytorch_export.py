@@ -29,6 +29,16 @@ HELPERS = {
     def forward(self, x):
         return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 ''',
+    "Narrow": '''class Narrow(nn.Module):
+    """A range of the channels, start and length (a part of torch.chunk or torch.split)."""
+
+    def __init__(self, start, length):
+        super().__init__()
+        self.start, self.length = start, length
+
+    def forward(self, x):
+        return x.narrow(1, self.start, self.length)
+''',
     "Scale": '''class Scale(nn.Module):
     """A learned multiplier per channel (ConvNeXt's layer scale)."""
 
@@ -307,7 +317,7 @@ SIMPLE = {
     norms.Rescaling: _helper("Rescaling", lambda row: f"{float(row.op.scale)!r}, {float(row.op.offset)!r}"),
     resampling.Resize: _resize, resampling.ConvTranspose: _conv_transpose,
     resampling.ChannelShuffle: lambda row, helpers: f"nn.ChannelShuffle({row.op.groups})",
-    resampling.Crop: _crop,
+    resampling.Crop: _crop, resampling.Slice: _helper("Narrow", lambda row: f"{row.op.start}, {row.output[-1]}"),
     **{ops.OPS[kind]: (lambda module: lambda row, helpers: module)(module) for kind, module in ACTIVATIONS.items()},
 }
 

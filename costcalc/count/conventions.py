@@ -53,7 +53,7 @@ from ..model.ops import (
     ZeroPad,
     numel,
 )
-from ..model.resampling import ConvTranspose, Crop, Resize
+from ..model.resampling import ConvTranspose, Crop, Resize, Slice
 from ..record import record
 from ..varying import anywhere
 
@@ -377,7 +377,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
-         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Concat: FREE,
+         Resize: fvcore_resize, OPS["relu"]: FREE, Flatten: FREE, Dropout: FREE, Crop: FREE, Slice: FREE, Concat: FREE,
          WindowAttention: macs(1), **FREE_TOKENS},
         {**PER_MAC, "dense": "1 per MAC; window_attention: every part (projections on the padded map, QK^T, AV, V2's "
                              "bias MLP); self_attention: none (aten::_native_multi_head_attention, unsupported)",

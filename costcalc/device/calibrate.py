@@ -1,6 +1,7 @@
 """`costcalc devices calibrate`: a device fitted to single layers timed on the runtime that will run them.
 
-Each timing is one layer, alone, at one shape. With the base device's peak and bandwidth (at its
+Each timing is one layer, alone, at one shape (or, on a runtime that fuses, one layer and what folds into it,
+timed as a unit: its FLOPs are the unit's, its row the layer's). With the base device's peak and bandwidth (at its
 memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak, bytes / bandwidth):
 
     overhead   = the time of the layer with the least roofline time, beyond that roofline time
@@ -8,14 +9,17 @@ memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak,
     efficiency = (FLOPs / peak) / (time − overhead) for a layer that took longer than its roofline
                  time at efficiency 1 beyond the overhead, else 1
 
-Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py); a layer
-without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be slow at. The
+Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py) (with `merge`, as
+`devices calibrate --runtime` fits: the units timed at one kernel and shape, one row of their median
+efficiency); a layer without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be
+slow at. The
 calibrated device keeps the base's bandwidth, memory efficiency and compute efficiency (for the
 kernels it has no timings of).
 """
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 
 from ..count.engine import DesignResult
@@ -25,35 +29,68 @@ from .settings import DTYPES
 from .traffic import memory
 
 Timing = tuple[DesignResult, float]
-"""A one-layer design and the seconds its layer took."""
+"""A timed unit, as a design, and the seconds it took: one layer, or where the runtime fuses, a layer and what
+folds into it (a batchnorm, an activation, an add)."""
 
 
 def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about: str,
-              origin: str = "calibrated") -> Device:
-    """`base` fitted to the timed layers (at `dtype`); `about` says what timed them. A fit with a figure out of
-    range (limits.py) is refused as from `origin`, the timings file: what calibrate writes reads back."""
-    measured, element_bytes = [], DTYPES[dtype]
-    for design, seconds in timings:
-        (row,) = design.rows
-        flops = row.cost.flops
-        streaming = memory(design, element_bytes).traffic[row.path].total / (base.bytes_per_s * base.memory_efficiency)
-        measured.append((row, flops, streaming, max(flops / base.peak(dtype), streaming), seconds))
+              origin: str = "calibrated", fusion: str | None = None, merge: bool = False) -> Device:
+    """`base` fitted to the timed units (at `dtype`); `about` says what timed them, `fusion` the runtime whose
+    fused units they are (None: single layers), `merge` whether units of one kernel and shape give one row. A
+    fit with a figure out of range (limits.py) is refused as from `origin`, the timings file: what calibrate
+    writes reads back.
+
+    A unit of several steps (squeeze-and-excitation's pool, then its gating multiply) calibrates its last
+    step: its time less the other steps' estimates on the device fitted to the units of one step."""
+    measured = [_measured(design, seconds, base, dtype, fusion) for design, seconds in timings]
+    alone = [m for m in measured if m[5] is None]
+    if len(alone) < len(measured):
+        first = _fit(alone, base, dtype, merge)
+        measured = [m if m[5] is None else _less_the_others(m, first, dtype) for m in measured]
+    source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
+    fitted = replace(_fit(measured, base, dtype, merge), name=name, source=source, origin="calibrated", fusion=fusion)
+    parse_devices({"devices": {name: entry(fitted)}}, origin)
+    return fitted
+
+
+def _fit(measured: list[tuple], base: Device, dtype: str, merge: bool) -> Device:
+    """`base` with the overhead, peak and kernels the measured units give (the module's formulas)."""
     smallest = min(measured, key=lambda m: m[3])
     overhead = max(0.0, smallest[4] - smallest[3])
-    peak = max([base.peak(dtype)] + [flops / (seconds - overhead) for _, flops, _, _, seconds in measured
-                                     if seconds > overhead])
-    kernels: dict[str, list] = {}
-    for row, flops, streaming, _, seconds in measured:
+    peak = max([base.peak(dtype)] + [m[1] / (m[4] - overhead) for m in measured if m[4] > overhead])
+    kernels: dict[str, dict[tuple, list[float]]] = {}  # kernel → (shape, and unless merged its unit) → efficiencies
+    for index, (row, flops, streaming, _, seconds, _) in enumerate(measured):
         if not flops:  # no arithmetic to be efficient at: its time is its memory time and the overhead
             continue
         compute, rest = flops / peak, seconds - overhead
         slower = rest > max(compute, streaming) * (1 + 1e-9)  # past rounding
-        efficiency = compute / rest if slower else 1.0
         kernel_name, shape = kernel(row)
-        kernels.setdefault(kernel_name, []).append((*shape, float(f"{efficiency:.4g}")))
-    source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
-    fitted = replace(base, name=name, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
-                     overhead_s=float(f"{overhead:.4g}"), source=source,
-                     kernels={k: Samples(rows) for k, rows in kernels.items()}, origin="calibrated")
-    parse_devices({"devices": {name: entry(fitted)}}, origin)
-    return fitted
+        key = shape if merge else (*shape, index)
+        kernels.setdefault(kernel_name, {}).setdefault(key, []).append(compute / rest if slower else 1.0)
+    rows = {k: Samples((*key[:3], float(f"{statistics.median(found):.4g}")) for key, found in shapes.items())
+            for k, shapes in kernels.items()}
+    return replace(base, flops_per_s={**base.flops_per_s, dtype: float(f"{peak:.6g}")},
+                   overhead_s=float(f"{overhead:.4g}"), kernels=rows)
+
+
+def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fusion: str | None) -> tuple:
+    """(the row that runs, or the last of several; its FLOPs, with those folded into it; its streaming time; its
+    roofline time at efficiency 1; seconds; None, or where other steps ran before it, (design, memory, their
+    paths))."""
+    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime")
+    rows = {row.path: row for row in design.rows}
+    *others, runs = [path for path in found.steps if path not in found.folded]
+    flops = sum(rows[path].cost.flops for path in found.steps[found.steps.index(runs):])
+    streaming = found.traffic[runs].total / (base.bytes_per_s * base.memory_efficiency)
+    return (rows[runs], flops, streaming, max(flops / base.peak(dtype), streaming), seconds,
+            (design, found, others) if others else None)
+
+
+def _less_the_others(measured: tuple, device: Device, dtype: str) -> tuple:
+    """A unit of several steps as its last step alone: its seconds less the others' estimates on `device`."""
+    from .latency import latency
+
+    row, flops, streaming, roofline, seconds, (design, found, others) = measured
+    estimates = latency(design, found, device, dtype)
+    alone = seconds - sum(estimates[path].seconds for path in others)
+    return row, flops, streaming, roofline, max(alone, 1e-9), None

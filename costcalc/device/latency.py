@@ -5,7 +5,10 @@
     layer time   = max(compute time, memory time) + overhead per layer
 
 A layer folded into the one before it (fused) adds its compute time to the design and no
-memory time or overhead. A group's time is the sum of its layers'; its bound is the one
+memory time or overhead; on a device calibrated with the runtime's fused units (`fusion`), at
+the efficiency of the layer it folds into, whose timings held its work. A device calibrated on
+a runtime multiplies each layer's time by its `network_factor` (whole networks' measured time over
+the sum of their layers' estimates). A group's time is the sum of its layers'; its bound is the one
 that most of its time is bound by. Times are estimates in seconds (floats), never counts.
 """
 
@@ -36,20 +39,28 @@ def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: b
                    efficiency: float | None = None) -> Estimate:
     """One layer's estimate, at `efficiency` (default: the device's compute efficiency)."""
     efficiency = device.compute_efficiency if efficiency is None else efficiency
-    compute = flops / (device.peak(dtype) * efficiency)
+    compute, factor = flops / (device.peak(dtype) * efficiency), device.network_factor
     if folded:
-        return Estimate(compute, 0.0, 0.0, compute, "fused", efficiency)
+        return Estimate(compute, 0.0, 0.0, compute * factor, "fused", efficiency)
     memory = moved / (device.bytes_per_s * device.memory_efficiency)
     bound = "compute" if compute >= memory else "memory"
-    return Estimate(compute, memory, device.overhead_s, max(compute, memory) + device.overhead_s, bound, efficiency)
+    return Estimate(compute, memory, device.overhead_s, (max(compute, memory) + device.overhead_s) * factor, bound,
+                    efficiency)
 
 
 def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, batch: int = 1) -> dict[str, Estimate]:
-    """Each row's estimate by path, and the design's under "", for a batch (`memory` must be for the same batch)."""
+    """Each row's estimate by path, and the design's under "", for a batch (`memory` must be for the same batch);
+    fused, with adds folded too where the device's runtime folds them."""
+    if device.folds_adds:
+        memory = memory.with_adds_folded(design)
     rows, device = {row.path: row for row in design.rows}, device.at(dtype)
-    layers = {path: layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
-                                   path in memory.folded, device.efficiency(rows[path], batch))
-              for path in memory.steps}
+    layers, efficiency = {}, device.compute_efficiency
+    for path in memory.steps:
+        folded = path in memory.folded
+        if not (folded and device.fusion):  # a folded layer's work was timed in its host's, on such a device
+            efficiency = device.efficiency(rows[path], batch)
+        layers[path] = layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
+                                      folded, efficiency)
     parts = {path: _part(estimate) for path, estimate in layers.items()}
     groups = group_totals(design.rows, parts, _add, None)
     return {**layers, **{path: _sum(part) for path, part in groups.items()},

@@ -13,30 +13,31 @@ import time
 from datetime import date
 
 
-def best_rate(work: float, run, seconds: float) -> float:
-    """`work` units per second of the fastest call of `run` within about `seconds`."""
+def best_rate(work: float, run, seconds: float, clock=time.perf_counter) -> float:
+    """`work` units per second of the fastest call of `run` within about `seconds`, timed by `clock`."""
     run()  # warm up
     best, deadline = float("inf"), time.perf_counter() + seconds
     while True:
-        start = time.perf_counter()
+        start = clock()
         run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, max(clock() - start, 1e-9))
         if time.perf_counter() > deadline:
             return work / best
 
 
-def measure_profile(name: str, seconds: float = 2.0) -> str:
-    """A devices file (JSON) with one device: this machine as numpy sees it."""
+def measure_profile(name: str, seconds: float = 2.0, clock=time.perf_counter) -> str:
+    """A devices file (JSON) with one device: this machine as numpy sees it, each call timed by `clock` (the wall
+    clock; `time.thread_time` for what one thread computes, however loaded the machine)."""
     import numpy as np
 
     n = 1024
     a, b = np.ones((n, n), np.float32), np.ones((n, n), np.float32)
-    flops = best_rate(2 * n**3, lambda: a @ b, seconds)
+    flops = best_rate(2 * n**3, lambda: a @ b, seconds, clock)
     source = np.ones(64 * 2**20 // 4, np.float32)
     target = np.empty_like(source)
-    bandwidth = best_rate(2 * source.nbytes, lambda: np.copyto(target, source), seconds)
+    bandwidth = best_rate(2 * source.nbytes, lambda: np.copyto(target, source), seconds, clock)
     tiny = np.ones(8, np.float32)
-    overhead = 1 / best_rate(1, lambda: tiny + tiny, seconds / 4)
+    overhead = 1 / best_rate(1, lambda: tiny + tiny, seconds / 4, clock)
     device = {
         "title": f"{platform.machine()} {platform.processor() or platform.system()} (measured)",
         "tflops": {"float32": round(flops / 1e12, 6)},
@@ -53,10 +54,10 @@ MEASURED_NOW = "this machine by numpy, measured now"
 """Where the device of an estimate beside a measurement comes from when none is named (measure, sweep --measure)."""
 
 
-def this_machine(seconds: float = 0.3):
+def this_machine(seconds: float = 0.3, clock=time.perf_counter):
     """This machine as numpy sees it (`costcalc devices measure`): the Device a measurement is estimated on when
-    no device is named."""
+    no device is named, or `devices calibrate --runtime` calibrates; each call timed by `clock`."""
     from .profiles import parse_devices
 
-    (device,) = parse_devices(json.loads(measure_profile("this-machine", seconds)), "measured now").values()
+    (device,) = parse_devices(json.loads(measure_profile("this-machine", seconds, clock)), "measured now").values()
     return device

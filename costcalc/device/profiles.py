@@ -9,7 +9,11 @@ DEFAULT_OVERHEAD_US; docs/latency.md says why. A calibrated profile's `kernels` 
 [M, N, K, efficiency] rows, from `costcalc devices calibrate`) give the compute efficiency per
 kernel and shape (kernels.py). A built-in device whose efficiencies and overhead were fitted to
 published latencies of whole networks at one dtype holds them in `fitted`, which serves estimates at
-that dtype (`Device.at`; published.py, docs/latency.md).
+that dtype (`Device.at`; published.py, docs/latency.md). A device calibrated on a runtime
+(`devices calibrate --runtime`) says what it was made on (`calibrated_on`: runtime, version, threads,
+machine, CPUs, date), which runtime's fusion its estimates follow (`fusion`: onnxruntime folds adds
+into the conv before them too) and `network_factor`, whole networks' measured time over the sum of
+their layers' estimates, which every design's latency is multiplied by.
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ from importlib import resources
 
 from ..errors import CostcalcError, Where
 from ..files import read_json
-from ..limits import MAX_COUNT, MAX_DEVICE_FIGURE, MAX_KERNEL_ROWS, MIN_DEVICE_FIGURE, MIN_EFFICIENCY
+from ..limits import (
+    MAX_COUNT,
+    MAX_DEVICE_FIGURE,
+    MAX_KERNEL_ROWS,
+    MAX_NETWORK_FACTOR,
+    MIN_DEVICE_FIGURE,
+    MIN_EFFICIENCY,
+    MIN_NETWORK_FACTOR,
+)
 from ..safe import brief
 from ..suggest import did_you_mean
 from .kernels import Sample, Samples, kernel
@@ -28,6 +40,10 @@ from .settings import DTYPES
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
 DEFAULT_OVERHEAD_US = 5.0
+FUSIONS = ("onnxruntime",)
+"""The runtimes whose fusion a device's estimates may follow (`fusion`): adds folded into convs as well."""
+CALIBRATED_ON = {"runtime": str, "version": str, "threads": int, "machine": str, "cpus": int, "date": str}
+"""What a device calibrated on a runtime records of where it was made, key → type."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +77,16 @@ class Device:
     origin: str = field(default="built-in", compare=False)
     kernels: dict[str, Samples] = field(default_factory=dict, compare=False)
     fitted: Fitted | None = None
+    fusion: str | None = None
+    """The runtime whose folding the device's estimates follow where fused (onnxruntime: adds too), or None."""
+    network_factor: float = 1.0
+    """Whole networks' measured time over the sum of their layers' estimates: every design's latency × this."""
+    calibrated_on: dict | None = field(default=None, compare=False)
+    """Where a device calibrated on a runtime was made (CALIBRATED_ON's keys), or None."""
+
+    @property
+    def folds_adds(self) -> bool:
+        return self.fusion == "onnxruntime"
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""
@@ -128,7 +154,8 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
                   _text(entry["source"], f"{what}: source", at("source")), tuple(estimated), efficiency["compute"],
                   efficiency["memory"], overhead * 1e-6, origin,
                   _kernels(entry.get("kernels", {}), what, at("kernels")),
-                  _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None)
+                  _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None,
+                  *_calibration(entry, what, at))
 
 
 _HINT = "give tflops (per dtype), bandwidth_gbs and source; see docs/latency.md"
@@ -184,6 +211,25 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
                   _text(given.get("source"), f"{what}.source", where))
 
 
+def _calibration(entry: dict, what: str, at) -> tuple[str | None, float, dict | None]:
+    """A runtime calibration's `fusion`, `network_factor` and `calibrated_on`, each checked."""
+    fusion = entry.get("fusion")
+    if fusion is not None and fusion not in FUSIONS:
+        raise CostcalcError(f"{what}: fusion is {brief(fusion)}; give the runtime whose fusion the estimates follow",
+                            at("fusion"), hint=f"one of {', '.join(FUSIONS)}, or leave it out")
+    factor = entry.get("network_factor", 1.0)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not (
+            MIN_NETWORK_FACTOR <= factor <= MAX_NETWORK_FACTOR):
+        raise CostcalcError(f"{what}: network_factor is {brief(factor)}; give a number from {MIN_NETWORK_FACTOR:g} "
+                            f"to {MAX_NETWORK_FACTOR:g}", at("network_factor"))
+    made = entry.get("calibrated_on")
+    if made is not None and (not isinstance(made, dict) or set(made) != set(CALIBRATED_ON) or not all(
+            isinstance(made[key], kind) and not isinstance(made[key], bool) for key, kind in CALIBRATED_ON.items())):
+        raise CostcalcError(f"{what}: calibrated_on is {brief(made)}", at("calibrated_on"),
+                            hint=f"give {', '.join(CALIBRATED_ON)} (costcalc devices calibrate --runtime writes it)")
+    return fusion, float(factor), dict(made) if made is not None else None
+
+
 def entry(device: Device) -> dict:
     """The device in the JSON layout of a devices file (the inverse of parse_devices)."""
     fields = {"title": device.title, "tflops": {k: v / 1e12 for k, v in device.flops_per_s.items()},
@@ -194,6 +240,12 @@ def entry(device: Device) -> dict:
         fields["fitted"] = {"dtype": fit.dtype, "efficiency": {"compute": fit.compute, "memory": fit.memory},
                             "overhead_us": fit.overhead_us, "figures": fit.figures, "held_out": fit.held_out,
                             "median_error_percent": fit.median_error_percent, "source": fit.source}
+    if device.fusion:
+        fields["fusion"] = device.fusion
+    if device.network_factor != 1.0:
+        fields["network_factor"] = device.network_factor
+    if device.calibrated_on:
+        fields["calibrated_on"] = dict(device.calibrated_on)
     if device.kernels:
         fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
     return fields

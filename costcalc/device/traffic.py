@@ -7,7 +7,12 @@ tensor. Unfused (the default), every layer does so. Fused, a batchnorm or activa
 right after a conv, depthwise, separable or dense layer in the same sequence (or after one
 already folded into it) is folded into that layer, as inference engines do: it reads and
 writes nothing and its tensor is the host's; the host reads the folded batchnorm as a bias
-(its output channels) when it had none of its own.
+(its output channels) when it had none of its own. Where the device's runtime is onnxruntime
+(`fold_adds`), folding follows what it fuses: an add of branches folds into the conv that ran last
+among them, if that conv wrote one of the add's inputs (the conv reads the other inputs as well and
+writes the sum, and an activation after the add folds into it in turn), and of the activations only
+those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a hardswish, SiLU or GELU
+after a conv runs as a layer of its own).
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
@@ -30,6 +35,11 @@ from ..model.tree import INPUT
 
 FUSABLE_HOSTS = ("conv", "dense")
 FOLDABLE = ("batchnorm", "activation")
+ADD_HOSTS = ("conv",)
+ORT_CONV_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "leaky_relu", "tanh")
+"""The activations onnxruntime 1.32 fuses into the conv before them (its optimised graphs: Conv with an
+activation; hardswish stays HardSigmoid and Mul, SiLU and swish QuickGelu, GELU and ELU their own nodes)."""
+"""The layers an add folds into where the runtime folds adds (onnxruntime's fused Conv with a sum)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,31 +83,34 @@ class Flow:
     steps: list[Step] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
     """The tensors the design ends in: its last, or each of its named outputs (`outputs:`)."""
+    fold_adds: bool = False
 
     def tensor(self, elements: int) -> int:
         self.sizes.append(elements)
         return len(self.sizes) - 1
 
 
-def dataflow(design: DesignResult, fused: bool = False) -> Flow:
+def dataflow(design: DesignResult, fused: bool = False, fold_adds: bool = False) -> Flow:
     """The design's steps and tensors, in the order of evaluation."""
-    flow, rows = Flow(), design.rows
+    flow, rows = Flow(fold_adds=fused and fold_adds), design.rows
     start = flow.tensor(numel(design.input))
     top = [i for i, row in enumerate(rows) if row.depth == 0]
     names = {INPUT: start}
-    last = _sequence(flow, rows, top, start, fused, names)
+    last, _ = _sequence(flow, rows, top, start, fused, names)
     flow.outputs = [names[name] for name in design.outputs] or [last]
     return flow
 
 
-def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool, names: dict[str, int]) -> int:
-    """Steps for a sequence of rows from `tensor`; `names` maps named tensors (`as:`, and `input`) to ids."""
-    host: Step | None = None  # the layer that a following batchnorm or activation would fold into
+def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
+              names: dict[str, int]) -> tuple[int, Step | None]:
+    """Steps for a sequence of rows from `tensor`; `names` maps named tensors (`as:`, and `input`) to ids.
+    Returns the sequence's output tensor and the layer a following batchnorm or activation would fold into."""
+    host: Step | None = None
     for i in indices:
         row = rows[i]
         if row.sources and row.role != "merge":  # `from:` reads a named tensor, not the row before
             tensor, host = names[row.sources[0]], None
-        if row.role == "layer" and fused and host is not None and row.op.category in FOLDABLE:
+        if row.role == "layer" and fused and host is not None and _folds(flow, host, row):
             _fold(host, row)
             flow.steps.append(Step(row, [], None, 0, folded=True))
         elif row.role == "layer":
@@ -109,22 +122,46 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool, na
             tensor, host = _write(flow, row, [names[name] for name in row.sources]), None
         elif row.role == "branches":
             kids = child_indices(rows, i)
-            outputs = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
-            tensor, host = _write(flow, next(rows[k] for k in kids if rows[k].role == "merge"), outputs), None
+            ends = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
+            tensor, host = _merge(flow, next(rows[k] for k in kids if rows[k].role == "merge"), ends)
         else:
-            tensor, host = _group(flow, rows, i, tensor, fused, names), None
+            tensor, host = _group(flow, rows, i, tensor, fused, names)[0], None
         if row.keep:  # named: a later row reads this very tensor, so nothing folds into it
             names[row.keep], host = tensor, None
-    return tensor
+    return tensor, host
 
 
-def _group(flow: Flow, rows, index: int, tensor: int, fused: bool, names: dict[str, int]) -> int:
+def _folds(flow: Flow, host: Step, row: Row) -> bool:
+    """Whether `row` folds into `host`: a batchnorm or activation does; on onnxruntime, into a conv, only a
+    batchnorm or an activation it fuses."""
+    category = getattr(row.op, "category", "")
+    if flow.fold_adds and category == "activation" and getattr(host.row.op, "category", "") == "conv":
+        return getattr(row.op, "kind", "") in ORT_CONV_ACTIVATIONS
+    return category in FOLDABLE
+
+
+def _group(flow: Flow, rows, index: int, tensor: int, fused: bool,
+           names: dict[str, int]) -> tuple[int, Step | None]:
     """A block or branch, which reads its own input as `input`."""
     outer = names.get(INPUT)
     names[INPUT] = tensor
     out = _sequence(flow, rows, child_indices(rows, index), tensor, fused, names)
     names[INPUT] = outer
     return out
+
+
+def _merge(flow: Flow, row: Row, ends: list[tuple[int, Step | None]]) -> tuple[int, Step | None]:
+    """The merge of branches ending at `ends` (tensor, host): folded into the conv that ran last, where the
+    flow folds adds and that conv wrote one of the inputs; else a step of its own."""
+    reads = [tensor for tensor, _ in ends]
+    last = next((step for step in reversed(flow.steps) if not step.folded), None)
+    host = next((host for _, host in ends if host is not None and host is last), None)
+    if (flow.fold_adds and getattr(row.op, "kind", "") == "add" and host is not None and host.writes is not None
+            and getattr(host.row.op, "category", "") in ADD_HOSTS):
+        host.reads += [tensor for tensor in reads if tensor != host.writes]
+        flow.steps.append(Step(row, [], None, 0, folded=True))
+        return host.writes, host
+    return _write(flow, row, reads), None
 
 
 def _write(flow: Flow, row: Row, reads: list[int]) -> int:
@@ -149,6 +186,14 @@ class Memory:
     live: dict[str, int]
     steps: tuple[str, ...] = ()
     folded: frozenset[str] = frozenset()
+    made: tuple = ()
+    """memory()'s arguments after the design: activation and weight bytes, fused, batch, fold_adds."""
+
+    def with_adds_folded(self, design: DesignResult) -> Memory:
+        """This memory, fused, with adds folded too (for a device whose runtime folds them); itself where it is
+        unfused or has them folded already."""
+        activation_bytes, weight_bytes, fused, batch, fold_adds = self.made
+        return memory(design, activation_bytes, weight_bytes, True, batch, True) if fused and not fold_adds else self
 
     @property
     def peak(self) -> int:
@@ -161,13 +206,15 @@ class Memory:
 
 
 def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
-           fused: bool = False, batch: int = 1) -> Memory:
-    """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch.
+           fused: bool = False, batch: int = 1, fold_adds: bool = False) -> Memory:
+    """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch; fused,
+    folded as onnxruntime fuses where `fold_adds` (the device's runtime is onnxruntime).
 
     Activations scale with the batch; weights are read once per batch."""
     weight_bytes = activation_bytes if weight_bytes is None else weight_bytes
+    made = (activation_bytes, weight_bytes, fused, batch, fold_adds)
     activation_bytes *= batch
-    flow = dataflow(design, fused)
+    flow = dataflow(design, fused, fold_adds)
     traffic, live = {}, {}
     for step, in_use in zip(flow.steps, live_elements(flow)):
         read = sum(flow.sizes[t] for t in step.reads)
@@ -180,7 +227,7 @@ def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | 
     traffic[""] = sum((traffic[p] for p in layers), Traffic())
     live[""] = max((live[p] for p in layers), default=flow.sizes[0] * activation_bytes)
     folded = frozenset(step.row.path for step in flow.steps if step.folded)
-    return Memory(traffic, live, tuple(layers), folded)
+    return Memory(traffic, live, tuple(layers), folded, made)
 
 
 def group_totals(rows, values: dict, combine, empty) -> dict:

@@ -229,7 +229,8 @@ class Conv(Sliding):
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
         area, groups = self.taps(inp), self.groups
-        name = "conv grouped" if groups > 1 else "conv 1x1" if area == 1 else "conv"
+        dilated = area > 1 and any(d > 1 for d in per_axis(self.dilation, len(inp) - 1, "dilation"))
+        name = "conv grouped" if groups > 1 else "conv 1x1" if area == 1 else "conv dilated" if dilated else "conv"
         return name, (numel(out[:-1]), self.filters // groups, inp[-1] // groups * area)
 
 

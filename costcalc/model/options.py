@@ -58,6 +58,13 @@ def positive_int(value) -> int:
     return value
 
 
+def non_negative_int(value) -> int:
+    """An integer ≥ 0 (an index: a slice's first channel)."""
+    if not is_int(value) or value < 0:
+        raise OptionError(f"expected a non-negative integer, got {_describe(value)}")
+    return value
+
+
 def pair(value) -> tuple[int, int]:
     """An int n (meaning [n, n]) or a list [a, b] of positive integers."""
     if is_int(value):

@@ -1,5 +1,5 @@
 """Kinds that move values rather than weigh them, and the transposed convolution: resize,
-conv_transpose, channel_shuffle and crop."""
+conv_transpose, channel_shuffle, crop and slice (which a `split` is made of)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from ..errors import ShapeError
 from ..record import record
+from ..varying import anywhere
 from . import options as opt
 from .ops import (
     ONE,
@@ -128,6 +129,26 @@ class ChannelShuffle(Op):
 
     def infer(self, shape: Shape) -> Shape:
         return channel_groups(self.groups, shape)
+
+
+@register
+@record
+class Slice(Op):
+    """A range of the channels, start up to (not including) end (torch x[:, start:end], narrow, chunk and split;
+    ONNX Slice and Split): a copy, no arithmetic. Strict: 0 ≤ start < end ≤ channels; no end reads to the last."""
+
+    kind = "slice"
+    category = "reshape"
+    start: int = option(opt.non_negative_int, 0, "the first channel taken")
+    end: int | None = option(opt.positive_int, None, "the channel after the last taken; none: to the last")
+
+    def infer(self, shape: Shape) -> Shape:
+        channels = shape[-1]
+        end = channels if self.end is None else self.end
+        if anywhere(end > channels) or anywhere(self.start >= end):
+            raise ShapeError(f"slice [{self.start}, {end}) is not a range of the {channels} channels",
+                             hint=f"0 ≤ start < end ≤ {channels}")
+        return (*shape[:-1], end - self.start)
 
 
 @register

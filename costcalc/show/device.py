@@ -70,11 +70,24 @@ def calibrated(device: Device) -> str:
     return f"; calibrated kernels: {', '.join(device.kernels)} ({rows} shapes)"
 
 
+def calibrated_on(device: Device) -> str:
+    """What a device calibrated on a runtime was made on, its fusion and network factor, or ""."""
+    made, said = device.calibrated_on, []
+    if made:
+        said.append(f"on {made['runtime']} {made['version']}, {made['threads']} thread{'s' * (made['threads'] != 1)}, "
+                    f"{made['machine']} ({made['cpus']} CPUs), {made['date']}")
+    if device.fusion:
+        said.append(f"fused as {device.fusion} runs layers")
+    if device.network_factor != 1:
+        said.append(f"network factor {device.network_factor:g} (every design's latency × it)")
+    return "".join(f"; {part}" for part in said)
+
+
 def efficiency_from(device: Device) -> str:
     """Where a device's efficiencies and overhead come from: fitted to published latencies (at one dtype),
     calibrated, given by the user's file or spec, or assumed."""
     if device.kernels:
-        return "calibrated to layers timed on a runtime (costcalc devices calibrate)"
+        return "calibrated to layers timed on a runtime (costcalc devices calibrate)" + calibrated_on(device)
     if fit := device.fitted:
         count = f"{fit.figures} published latenc{'y' if fit.figures == 1 else 'ies'}"
         error = (f"median error {fit.median_error_percent:g}% on {fit.held_out} held out" if fit.held_out else

@@ -154,7 +154,11 @@ def devices() -> dict:
                      "fitted": record({"dtype": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
                                        "overhead_us": NUMBER, "figures": COUNT, "held_out": COUNT,
                                        "median_error_percent": NUMBER, "source": TEXT}),
-                     "origin": TEXT, "efficiency_from": TEXT}, optional=("kernels", "fitted"))
+                     "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER,
+                     "calibrated_on": record({"runtime": TEXT, "version": TEXT, "threads": COUNT, "machine": TEXT,
+                                              "cpus": COUNT, "date": TEXT}),
+                     "origin": TEXT, "efficiency_from": TEXT},
+                    optional=("kernels", "fitted", "fusion", "network_factor", "calibrated_on"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

@@ -11,12 +11,14 @@ from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_NAME_CHARS
 from ..model.merges import MERGES, operands, same
 from ..model.ops import OPS, Shape
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
+from ..model.resampling import Slice
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
 from ..record import record
 from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import one
 from .outputs import Outputs, check_outputs
+from .split import SPLIT, SPLIT_KEYS, WAYS, part_names, ranges
 from .substitute import Scope, substitute
 from .yamlload import YList, YMap
 
@@ -138,8 +140,8 @@ class Expander:
         here = Scope(scope, self.watch(flow))
         if "$" in kind:
             kind = self.kind_argument(kind, here, where)
-        if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge"):
-            known = [*OPS, *self.blocks, "branches"]
+        if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge", SPLIT):
+            known = [*OPS, *self.blocks, "branches", SPLIT]
             raise SpecError(f"unknown layer kind {brief(kind)}", where, merge_hint(kind, options) or did_you_mean(kind, known))
         saved = flow.shape, flow.failure
         source = None if kind == "merge" else self.read_from(options, here, flow)
@@ -148,14 +150,17 @@ class Expander:
             return []
         name = self.reserved(options, "name", here, generated_name(kind, position))
         repeat = self.reserved(options, "repeat", here, 1)
-        alias = self.alias(options, here, flow)
+        alias = None if kind == SPLIT else self.alias(options, here, flow)
         if not isinstance(name, (str, int)) or isinstance(name, bool):
             raise SpecError(f"name must be a string, got {brief(name)}", options.at("name"))
         name = checked_name(name, options.at("name"))
         if not is_int(repeat) or repeat < 1:
             raise SpecError(f"repeat must be an integer ≥ 1, got {brief(repeat)}", options.at("repeat"))
+        nodes: list[Node]
         if kind == "merge":
             nodes = [self.join(options, here, str(name), flow, where)]
+        elif kind == SPLIT:
+            nodes = [replace(self.split(options, here, str(name), flow, where), source=source)]
         else:
             flow.pending = (*flow.pending, *([alias] if alias else []))
             outer, self.frozen = self.frozen, self.frozen or not self.trainable(kind, options, here)
@@ -339,6 +344,23 @@ class Expander:
         flow.merge(merge, inputs, f"{name} ({merge.kind})", where)
         return Join(name, merge, names, where)
 
+    def split(self, options: YMap, scope, name: str, flow: Flow, where: Where) -> Group:
+        """`{split: {parts: 2, as: [a, b]}}`: a group of slices of its input's channels, each named; the flow goes on
+        from the last part."""
+        check_keys(options, SPLIT_KEYS, "option", " for split")
+        names = part_names(options, self.reserved(options, "as", scope, None), where)
+        given = {way: self.reserved(options, way, scope, None) for way in WAYS}
+        channels = self.watch(flow)()[-1]  # the parts depend on the input's channels
+        self.charge(1 + len(names), where)
+        shape, parts = flow.shape, []
+        for (part, at), (start, end) in zip(names, ranges(options, given, len(names), channels, where)):
+            flow.check_new(part, at)
+            parts.append(Layer(checked_name(part, at), Slice(start, end), at, source=INPUT, keep=part))
+            flow.shape = shape
+            flow.advance(parts[-1].op, part, at)
+            flow.name(part, at)
+        return Group(name, SPLIT, tuple(parts), where)
+
     def deeper(self, stack: tuple[str, ...], name: str, where: Where) -> tuple[str, ...]:
         """The enclosing blocks and branches, one more; deeper than MAX_BLOCK_DEPTH is refused."""
         if len(stack) >= MAX_BLOCK_DEPTH:
@@ -508,8 +530,10 @@ def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str
             except SpecError:
                 continue  # the expansion reports it
             options = options if options is not None else YMap(items.at(index))
-            if isinstance(options.get(key), str):
-                found.setdefault(options[key], options.at(key))
+            value = options.get(key)
+            for i, name in enumerate(value if kind == SPLIT and isinstance(value, YList) else [value]):
+                if isinstance(name, str):
+                    found.setdefault(name, value.at(i) if isinstance(value, YList) else options.at(key))
             if kind == "branches" and isinstance(options.get("branches"), YMap):
                 for layers in options["branches"].values():
                     scan(branch_layers(layers), depth + 1)

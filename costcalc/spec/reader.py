@@ -235,7 +235,7 @@ def parse_blocks(node, where: Where) -> dict[str, Block]:
     blocks = {}
     for name, body in node.items():
         at = node.key_where[name]
-        if name in OPS or name in ("branches", "merge"):
+        if name in OPS or name in ("branches", "merge", "split"):
             raise SpecError(f"block {brief(name)} has the name of a built-in layer kind", at, "rename the block")
         if not isinstance(body, YMap):
             raise SpecError(f"block {brief(name)} must be a mapping with args: and layers:", node.at(name))

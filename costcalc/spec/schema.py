@@ -22,6 +22,7 @@ from ..model.tree import DEVICE_METRICS, METRICS
 from .budget import GROWTH
 from .expand import BRANCHES_KEYS, JOIN_KEYS
 from .reader import TOP_KEYS, VERSIONS
+from .split import SPLIT, SPLIT_KEYS
 
 EXPRESSION = {"type": "string", "pattern": r"\$", "description": "an argument ($name) or an expression (${...})"}
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -42,7 +43,11 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "kernels": {"type": "object", "description": "kernel → [M, N, K, efficiency] rows (costcalc devices calibrate)",
                 "additionalProperties": {"type": "array", "minItems": 1, "items": {
                     "type": "array", "minItems": 4, "maxItems": 4,
-                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}}}}
+                    "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}},
+    "fusion": {"enum": ["onnxruntime"], "description": "the runtime whose fusion the estimates follow"},
+    "network_factor": {"type": "number", "minimum": 0.1, "maximum": 10,
+                       "description": "whole networks' measured time / the sum of their layers' estimates"},
+    "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}
 
@@ -61,6 +66,7 @@ CHECKERS = {
     opt.spatial: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 1, 2, 3)]},
                           "a positive integer, or one per spatial axis: [height, width]; [length];"
                           " [time, height, width]"),
+    opt.non_negative_int: lambda: (NON_NEGATIVE, "a non-negative integer"),
     opt.pair: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 2)]},
                        "a positive integer, or [height, width]"),
     opt.boolean: lambda: ({"type": "boolean"}, "true or false"),
@@ -130,6 +136,21 @@ def join_schema() -> dict:
     return {"type": "object", "properties": properties, "required": ["merge", "from"], "additionalProperties": False}
 
 
+def split_schema() -> dict:
+    """`{split: {parts: 2, as: [a, b]}}`: the channels cut into named parts."""
+    names = {"type": "array", "items": {"type": "string"}, "minItems": 2, "description": "names the parts, in order"}
+    properties = {"parts": {**valued({"type": "integer", "minimum": 2}), "description": "equal parts, a divisor of the"
+                                                                                          " channels"},
+                  "sections": {"anyOf": [{"type": "array", "items": valued(POSITIVE), "minItems": 2}, EXPRESSION],
+                               "description": "the channels of each part, summing to the channels"},
+                  "as": names, "name": reserved()["name"], "from": graph_keys()["from"], "when": graph_keys()["when"]}
+    assert set(properties) == set(SPLIT_KEYS)
+    options = {"type": "object", "properties": properties, "required": ["as"], "additionalProperties": False,
+               "oneOf": [{"required": ["parts"]}, {"required": ["sections"]}]}
+    return {"type": "object", "properties": {SPLIT: options}, "required": [SPLIT], "additionalProperties": False,
+            "description": "the channels cut into named parts (slices); the layer after it reads the last part"}
+
+
 def kind_schema(kind: str, strict: bool) -> dict:
     """`{kind: {options}}`; strict: required options must be given (no `defaults:` may supply them)."""
     fields = OPS[kind].option_fields()
@@ -165,11 +186,11 @@ def layers_schema(variant: str) -> dict:
     strict = variant == "strict"
     bare = [kind for kind in OPS if strict is False or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
     items = [{"enum": bare, "description": "a kind with no required option, as a bare word"},
-             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema()]
+             *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema(), split_schema()]
     if not strict:
         items += [{"type": "string", "description": "a block whose arguments all have defaults"},
                   {"type": "object", "minProperties": 1, "maxProperties": 1,
-                   "propertyNames": {"not": {"enum": [*OPS, "branches"]}},
+                   "propertyNames": {"not": {"enum": [*OPS, "branches", SPLIT]}},
                    "additionalProperties": {"anyOf": [{"type": "object"}, {"type": "null"}]},
                    "description": "a block call: {block: {arguments}}"}]
     return {"type": "array", "items": {"anyOf": items}}

@@ -1,6 +1,10 @@
-"""`costcalc devices calibrate` as a call: a device fitted to layers timed on a runtime."""
+"""`costcalc devices calibrate` as a call: a device fitted to layers timed on a runtime, from a timings file
+(`calibrate_file`) or timed here on onnxruntime or torch (`calibrate_runtime`)."""
 
 from __future__ import annotations
+
+import math
+from dataclasses import replace
 
 from ..device.profiles import Device
 from ..device.settings import DTYPES
@@ -22,3 +26,59 @@ def calibrate_file(timings: str, device: Device, name: str | None = None) -> Dev
              for spec, seconds in found.layers]
     name = name or f"{device.name}-calibrated"
     return fit(timed, device, found.dtype, name, found.runtime, timings)
+
+
+def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: Device | None = None,
+                      name: str | None = None, grid: str = "small", budget_s: float = 300.0,
+                      progress=None) -> tuple[Device, int]:
+    """A device fitted to the `grid` (tiny, small or full; runtimes/grid.py) timed here on `runtime` at `threads`
+    until `budget_s` seconds are spent in all (the first unit is always timed), and to a few whole networks (its
+    `network_factor`); based on `device` (default: this machine as `devices measure` finds it now, timed as the
+    grid is), named `name` (default: RUNTIME-N-thread(s)). Returns the device and how many units of the grid were
+    timed; `progress(done, total)` is called after each."""
+    import datetime
+    import os
+    import platform
+    import time
+
+    from ..device.calibrate import calibrate as fit
+    from ..device.measure import this_machine
+    from ..runtimes import open_runtime
+    from ..runtimes.grid import GRIDS, networks
+    from ..runtimes.grid import grid as units_of
+    from ..runtimes.layers import time_networks, time_units
+
+    if grid not in GRIDS:
+        raise CostcalcError(f"{brief(grid)} is not a grid; one of {', '.join(GRIDS)}")
+    opened = open_runtime(runtime, threads, "costcalc devices calibrate")
+    start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
+    clock = time.thread_time if threads == 1 else time.perf_counter
+    base = device or this_machine(1.0, clock)
+    whole = time_networks(opened, networks(grid))
+    units = units_of(grid, opened.fuses)
+    timed = time_units(opened, units, deadline - time.monotonic(), progress)
+    name = name or f"{opened.name}-{threads}-thread{'s' * (threads != 1)}"
+    fusion = opened.name if opened.fuses else None
+    how = "this thread's CPU time" if threads == 1 else "the wall clock"
+    fitted = fit(timed, base, "float32", name, f"{opened.about} ({grid} grid, {len(timed)} of {len(units)} units, "
+                 f"timed by {how})",
+                 fusion=fusion, merge=True)
+    made = {"runtime": opened.name, "version": opened.version, "threads": threads,
+            "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
+            "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
+    return replace(fitted, network_factor=network_factor(whole, fitted, opened.fuses), calibrated_on=made), len(timed)
+
+
+def network_factor(whole, device: Device, fused: bool) -> float:
+    """The geometric mean over the timed networks of measured time / estimated time (4 significant digits; 1
+    without networks), clamped to the range a device may hold."""
+    from ..device.figures import on_device
+    from ..device.settings import DeviceSettings
+    from ..limits import MAX_NETWORK_FACTOR, MIN_NETWORK_FACTOR
+
+    if not whole:
+        return 1.0
+    logs = [math.log(seconds / on_device(design, DeviceSettings(fused=fused), device).estimates[""].seconds)
+            for design, seconds in whole]
+    factor = math.exp(sum(logs) / len(logs))
+    return float(f"{min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)):.4g}")

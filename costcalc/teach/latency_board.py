@@ -17,9 +17,11 @@ def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimat
     calibrated = f" (calibrated: {kernel_name})" if kernel_name in device.kernels else ""
     moved = Line("bytes", "read + weights + written", f"{traffic.read:,} + {traffic.weights:,} + {traffic.written:,}",
                  traffic.total)
+    factor = f" × network factor {device.network_factor:g}" if device.network_factor != 1 else ""
     if estimate.bound == "fused":
         return replace(board, cost=board.cost + (moved,), notes=board.notes + (
-            f"folded into the layer before it: compute {seconds(estimate.compute_s)}, no memory time or overhead",))
+            f"folded into the layer before it: compute {seconds(estimate.compute_s)}{factor}, no memory time or "
+            "overhead",))
     device = device.at(dtype)
     peak, bandwidth, efficiency = device.peak(dtype), device.bytes_per_s, estimate.efficiency
     notes = (
@@ -29,7 +31,9 @@ def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimat
         f" = {seconds(estimate.compute_s)}",
         f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × {device.memory_efficiency:g})"
         f" = {seconds(estimate.memory_s)}",
-        f"time    = max(compute, memory) + overhead = max({seconds(estimate.compute_s)}, {seconds(estimate.memory_s)})"
-        f" + {seconds(estimate.overhead_s)} = {seconds(estimate.seconds)}, {estimate.bound}-bound",
+        f"time    = {'(' * bool(factor)}max(compute, memory) + overhead{')' * bool(factor)}{factor} = "
+        f"{'(' * bool(factor)}max({seconds(estimate.compute_s)}, {seconds(estimate.memory_s)})"
+        f" + {seconds(estimate.overhead_s)}{')' * bool(factor)}{factor} = {seconds(estimate.seconds)}, "
+        f"{estimate.bound}-bound",
     )
     return replace(board, cost=board.cost + (moved,), notes=board.notes + notes)

@@ -1,10 +1,10 @@
-"""The boards of the resampling kinds (model/resampling.py): resize, conv_transpose, channel_shuffle, crop;
+"""The boards of the resampling kinds (model/resampling.py): resize, conv_transpose, channel_shuffle, crop, slice;
 boards.py maps each class to its board."""
 
 from __future__ import annotations
 
 from ..model.ops import Shape, format_shape
-from ..model.resampling import BILINEAR, ChannelShuffle, ConvTranspose, Crop, Resize
+from ..model.resampling import BILINEAR, ChannelShuffle, ConvTranspose, Crop, Resize, Slice
 from .formulas import NO_MACS, Board, Line, activation_text, dims, f, formula, window_text
 
 
@@ -92,4 +92,12 @@ def crop(op: Crop, inp: Shape, out: Shape) -> Board:
     )
 
 
-EXPLAINERS = {Resize: resize, ConvTranspose: conv_transpose, ChannelShuffle: channel_shuffle, Crop: crop}
+def slice_(op: Slice, inp: Shape, out: Shape) -> Board:
+    end = inp[-1] if op.end is None else op.end
+    return Board(f"slice of channels [{op.start}, {end}) on {format_shape(inp)}",
+                 (Line("Co", "end − start", f"{end} − {op.start}", out[-1]),), (),
+                 ("no cost: the channels copied, no arithmetic (fvcore, ptflops and thop count 0)",))
+
+
+EXPLAINERS = {Resize: resize, ConvTranspose: conv_transpose, ChannelShuffle: channel_shuffle, Crop: crop,
+              Slice: slice_}

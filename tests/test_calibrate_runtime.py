@@ -1,0 +1,194 @@
+"""`costcalc devices calibrate --runtime`: a grid of layers timed here (onnxruntime, a test extra run in CI; torch
+where installed), fitted into a device that reads back and estimates. Times vary with the machine, so the tests
+check what is timed and recorded, not the figures; the base device is a fixed one, not this machine measured."""
+
+import importlib.util
+import json
+
+import jsonschema
+import pytest
+from conftest import ROOT, run
+
+import costcalc
+from costcalc.count.engine import analyze
+from costcalc.device.calibrate import calibrate
+from costcalc.device.figures import on_device
+from costcalc.device.profiles import builtin_devices, parse_devices, read_devices
+from costcalc.device.settings import DeviceSettings
+from costcalc.device.traffic import memory
+from costcalc.errors import CostcalcError
+from costcalc.runtimes.grid import FAMILIES, GRIDS, POINTS, grid
+from costcalc.spec.reader import loads
+
+BASE = ROOT / "tests" / "data" / "calibrate" / "base.json"
+
+
+def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_uses(tmp_path):
+    result = run("devices", "calibrate", "--runtime", "onnxruntime", "--grid", "tiny", "--devices", str(BASE),
+                 "--device", "round", "--name", "ort")
+    assert result.code == 0, result.err
+    assert result.err.startswith("calibrated ort on 7 timed units of the tiny grid, network factor ")
+    saved = tmp_path / "ort.json"
+    saved.write_text(result.out)
+    device = read_devices(str(saved))["ort"]
+    assert (device.fusion, set(device.kernels)) == ("onnxruntime", {"conv", "depthwise", "dense", "add", "relu"})
+    made = device.calibrated_on
+    assert (made["runtime"], made["threads"], made["version"]) == ("onnxruntime", 1, importlib.import_module(
+        "onnxruntime").__version__)
+    assert set(made) == {"runtime", "version", "threads", "machine", "cpus", "date"} and made["date"].endswith(" UTC")
+    assert 0.1 <= device.network_factor <= 10
+    report = run("report", "specs/bottleneck_5x5.yaml", "--devices", str(saved), "--device", "ort", "--fused")
+    assert report.code == 0 and "device ort: --devices" in report.out
+    data = json.loads(run("devices", "--devices", str(saved), "--format", "json").out)
+    schema = json.loads((ROOT / "costcalc" / "schemas" / "output-devices.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["devices"]["ort"]["calibrated_on"] == made and data["devices"]["ort"]["fusion"] == "onnxruntime"
+    listed = run("devices", "--devices", str(saved), "--format", "markdown").out
+    assert "ort: calibrated to layers timed on a runtime (costcalc devices calibrate); on onnxruntime " in listed
+    assert f"fused as onnxruntime runs layers; network factor {device.network_factor:g}" in listed
+
+
+@pytest.mark.parametrize("threads, clock", [(1, "this thread's CPU time"), (2, "the wall clock")])
+def test_the_budget_stops_the_timing_and_says_how_many_were_timed(threads, clock):
+    device, timed = costcalc.calibrate_runtime("onnxruntime", threads, builtin_devices()["a100"], grid="tiny",
+                                               budget_s=1e-9)
+    assert timed == 1  # the first unit is always timed
+    assert f"(tiny grid, 1 of 7 units, timed by {clock})" in device.source
+    assert (device.name, device.calibrated_on["threads"]) == (f"onnxruntime-{threads}-thread{'s' * (threads > 1)}",
+                                                              threads)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "Error: give TIMINGS (a timings file) or --runtime onnxruntime|torch, not neither\n"),
+    (("t.json", "--runtime", "onnxruntime"), "Error: give TIMINGS (a timings file) or --runtime onnxruntime|torch, "
+                                             "not both\n"),
+    (("t.json",), "Error: calibrating TIMINGS needs the device to calibrate: --device NAME\n"),
+    (("t.json", "--device", "a100", "--threads", "2", "--grid", "full"),
+     "Error: --threads, --grid time a grid here: give them with --runtime, not with TIMINGS\n"),
+    (("--runtime", "tvm"), "Error: Invalid value for '--runtime': 'tvm' is not one of 'onnxruntime', 'torch'.\n"),
+    (("--runtime", "onnxruntime", "--budget", "5"),
+     "Error: Invalid value for '--budget': '5': give a positive time in seconds or minutes, such as 90s or 5m\n"),
+])
+def test_calibrate_usage_errors_are_one_line(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.json").write_text('{"layers": [{"input": [8], "layer": "relu", "seconds": 1e-6}]}')
+    result = run("devices", "calibrate", *args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines()[-1] + "\n" == message
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")
+def test_without_torch_calibrate_says_what_to_install():
+    result = run("devices", "calibrate", "--runtime", "torch", "--device", "a100")
+    assert (result.code, result.err) == (
+        2, "costcalc devices calibrate --runtime torch needs torch, which is not installed: pip install torch\n")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed: the torch runtime")
+def test_calibrate_on_torch_times_single_layers_unfused():
+    device, timed = costcalc.calibrate_runtime("torch", device=builtin_devices()["a100"], grid="tiny")
+    assert (timed, device.fusion, device.calibrated_on["runtime"]) == (5, None, "torch")
+
+
+def test_the_grids_cover_every_family_and_only_the_fused_units_differ_on_onnxruntime():
+    assert [len(grid(name, False)) for name in GRIDS] == [5, 138, 349]
+    assert [len(grid(name, True)) for name in GRIDS] == [7, 165, 417]
+    small = {json.dumps(layers) for _, layers in grid("small", False)}
+    assert all(json.dumps(FAMILIES[f](*POINTS[0])[1]) in small for f in FAMILIES)
+    for unit in grid("full", True):  # every unit is a spec costcalc reads
+        analyze(loads(json.dumps({"input": unit[0], "layers": unit[1]})))
+
+
+def test_no_grid_side_is_a_zoo_networks():
+    """The grid's sides are chosen apart from the networks' (at 224, 299 and 520), so no unit is a network's layer."""
+    networks = {224, 112, 56, 28, 14, 7, 299, 149, 147, 73, 71, 35, 17, 8, 520, 260, 130, 65, 33}
+    assert not {side for side, _ in POINTS} & networks
+
+
+RESIDUAL = """
+input: [20, 20, 48]
+layers:
+  - branches:
+      shortcut: []
+      residual: [{conv: {filters: 48, kernel: 3, bias: false}}, batchnorm]
+    merge: add
+  - relu
+"""
+
+
+def test_an_add_folds_into_the_conv_before_it_where_the_device_fuses_as_onnxruntime():
+    design = analyze(loads(RESIDUAL)).designs[0]
+    plain, folded = memory(design, fused=True), memory(design, fused=True, fold_adds=True)
+    add = next(row.path for row in design.rows if row.role == "merge")
+    assert add not in plain.folded and add in folded.folded and "relu2" in folded.folded
+    conv = next(row.path for row in design.rows if row.role == "layer" and row.op.kind == "conv")
+    elements = 20 * 20 * 48
+    assert folded.traffic[conv].read == plain.traffic[conv].read + 4 * elements  # the shortcut read by the conv
+    # the add (reading two, writing one) and the ReLU after it (one and one) move nothing; the conv reads one more
+    assert folded.traffic[""].total == plain.traffic[""].total - 4 * (3 + 2 - 1) * elements
+    assert memory(design, fold_adds=True).folded == frozenset()  # unfused: nothing folds
+    ort = parse_devices({"devices": {"ort": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                             "fusion": "onnxruntime"}}}, "test")["ort"]
+    estimates = on_device(design, DeviceSettings(fused=True), ort).estimates
+    assert estimates[add].bound == "fused" and on_device(design, DeviceSettings(fused=True), ort).memory == folded
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"fusion": "tvm"}, "test: device 'd': fusion is 'tvm'; give the runtime whose fusion the estimates follow; "
+                        "one of onnxruntime, or leave it out"),
+    ({"network_factor": 0}, "test: device 'd': network_factor is 0; give a number from 0.1 to 10"),
+    ({"calibrated_on": {"runtime": "x"}},
+     "test: device 'd': calibrated_on is {'runtime': 'x'}; give runtime, version, threads, machine, cpus, date "
+     "(costcalc devices calibrate --runtime writes it)"),
+])
+def test_a_bad_calibration_record_is_refused(entry, message):
+    with pytest.raises(CostcalcError) as caught:
+        parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s", **entry}}},
+                      "test")
+    assert str(caught.value) == message
+
+
+def test_the_network_factor_multiplies_every_layer_and_explain_shows_it(tmp_path):
+    design = analyze(loads("input: [20, 20, 48]\nlayers: [{conv: {filters: 48, kernel: 3}}, relu]")).designs[0]
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s"}
+    devices = parse_devices({"devices": {"one": entry, "two": {**entry, "network_factor": 1.25}}}, "test")
+    one, two = (on_device(design, DeviceSettings(), devices[n]).estimates for n in ("one", "two"))
+    assert all(two[p].seconds == pytest.approx(1.25 * one[p].seconds) for p in one)
+    saved = tmp_path / "two.json"
+    saved.write_text(json.dumps({"devices": {"two": {**entry, "network_factor": 1.25}}}))
+    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
+                 str(saved))
+    assert result.code == 0, result.err
+    assert "  time    = (max(compute, memory) + overhead) × network factor 1.25 = (max(" in result.out
+
+
+def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates():
+    """Squeeze-and-excitation's gating is timed with the pool that makes its gate: the multiply's row is fitted to
+    the unit's time less the pool's estimate, so the unit is estimated at the time it took."""
+    base = parse_devices({"devices": {"b": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                            "efficiency": {"memory": 1}}}}, "test")["b"]
+    units = (([20, 20, 48], [{"global_avgpool": {"keepdims": True}}]), FAMILIES["squeeze-excitation gating"](20, 48),
+             ([1, 1, 8], ["relu"]))
+    pool, gated, tiny = (analyze(loads(json.dumps({"input": shape, "layers": layers}))).designs[0]
+                         for shape, layers in units)
+    fitted = calibrate([(tiny, 2e-6), (pool, 1e-3), (gated, 3e-3)], base, "float32", "f", "a test", merge=True)
+    assert set(fitted.kernels) == {"relu", "global_avgpool", "multiply"}
+    estimate = on_device(gated, DeviceSettings(), fitted).estimates
+    assert estimate[""].seconds == pytest.approx(3e-3, rel=1e-3)
+    assert estimate["branches1/multiply"].seconds == pytest.approx(2e-3, rel=1e-3)
+
+
+@pytest.mark.parametrize("activation, folds", [("relu6", True), ("hsigmoid", True), ("hswish", False),
+                                               ("silu", False), ("gelu", False)])
+def test_on_onnxruntime_only_the_activations_it_fuses_fold_into_a_conv(activation, folds):
+    """onnxruntime 1.32's optimised graph keeps Conv + HardSigmoid + Mul for a hardswish, QuickGelu for a SiLU."""
+    spec = f"input: [20, 20, 48]\nlayers: [{{conv: {{filters: 48, kernel: 3}}}}, batchnorm, {activation}]"
+    design = analyze(loads(spec)).designs[0]
+    last = design.rows[-1].path
+    assert (last in memory(design, fused=True, fold_adds=True).folded) is folds
+    assert last in memory(design, fused=True).folded  # --fused on any other device folds every activation
+
+
+def test_the_library_names_the_grids_it_knows():
+    with pytest.raises(CostcalcError, match="^'huge' is not a grid; one of tiny, small, full$"):
+        costcalc.calibrate_runtime("onnxruntime", grid="huge")
