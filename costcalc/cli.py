@@ -105,7 +105,8 @@ def check_convention(ctx, param, value):
 
 
 def convention_option(function):
-    return click.option("--convention", default="costcalc", show_default=True, metavar="NAME", callback=check_convention,
+    return click.option("--convention", default="costcalc", show_default=True, metavar="NAME",
+                        callback=check_convention,
                         help="How FLOPs are counted (costcalc, flops2x, fvcore, ptflops, thop); "
                              "`costcalc conventions` shows the rules.")(function)
 
@@ -154,7 +155,8 @@ def device_options(function, several: bool = False):
     function = click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True,
                             help="Samples per batch: activations, bytes and time scale; weights do not.")(function)
     function = click.option("--fused", is_flag=True,
-                            help="Fold batchnorm and activations into the conv before them (default: unfused).")(function)
+                            help="Fold batchnorm and activations into the conv before them "
+                                 "(default: unfused).")(function)
     return click.option("--weight-dtype", type=click.Choice(list(DTYPES)),
                         help="Element type of weights (default: --dtype).")(function)
 
@@ -182,7 +184,8 @@ def flags_given(ctx, *names: str) -> list[str]:
     """The flags among `names` (parameter names) that the command line gave, as typed: `--weight-dtype`."""
     from click.core import ParameterSource
 
-    return [f"--{name.replace('_', '-')}" for name in names if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
+    return [f"--{name.replace('_', '-')}" for name in names
+            if ctx.get_parameter_source(name) != ParameterSource.DEFAULT]
 
 
 def write_output(path: str, content: str | bytes) -> None:
@@ -239,10 +242,11 @@ def main():
               help="Instead of the report, FLOPs by operation kind under conventions A and B, side by side.")
 @click.option("--receptive-field", "receptive", is_flag=True,
               help="Add each row's receptive field: size, jump (effective stride) and offset, in input pixels.")
-@click.option("--memory", is_flag=True, help="Add bytes read and written, FLOP per byte and live memory (peak on the total row).")
+@click.option("--memory", is_flag=True,
+              help="Add bytes read and written, FLOP per byte and live memory (peak on the total row).")
 @device_options
-def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, depth, convention_diff, receptive, memory,
-           weight_dtype, fused, batch, device, devices_files):
+def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, depth, convention_diff, receptive,
+           memory, weight_dtype, fused, batch, device, devices_files):
     """A row per layer of each design, with subtotals per block and branch, and FLOPs by operation kind.
 
     \b
@@ -255,7 +259,8 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
     if convention_diff:
         from .tasks.convention_diff import convention_diff_file
 
-        first, second = convention_diff_file(spec, *convention_diff, input_shape, designs, DTYPES[dtype], settings)
+        one, other = convention_diff
+        first, second = convention_diff_file(spec, one, other, input_shape, designs, DTYPES[dtype], settings)
         emit(fmt, lambda: views.convention_diff_views(first, second),
              {"json": lambda: render.convention_diff_json(first, second)})
         return
@@ -297,10 +302,11 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
               help="Show the table by branch with every branch, or not at all (default: the branches designs share).")
 @click.option("--memory", is_flag=True, help="Add each design's bytes moved, peak activation memory and weights bytes.")
 @click.option("--training", "optimizer", type=click.Choice(OPTIMIZERS),
-              help="Add training MACs, FLOPs and memory (weights, gradients, this optimizer's state, saved activations).")
+              help="Add training MACs, FLOPs and memory (weights, gradients, this optimizer's state, saved "
+              "activations).")
 @lambda function: device_options(function, several=True)
-def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline, designs, depth, branches, memory, optimizer,
-            weight_dtype, fused, batch, device, devices_files):
+def compare(spec, fmt, input_shape, dtype, exact, convention, settings, baseline, designs, depth, branches, memory,
+            optimizer, weight_dtype, fused, batch, device, devices_files):
     """The designs of a spec side by side, with ratios to the baseline and costs by branch.
 
     \b
@@ -481,8 +487,8 @@ def explain(spec, designs, layer, fmt, receptive, settings, dtype, weight_dtype,
     from .teach import explain as boards
 
     loaded, analysis = load_and_analyze(spec, None, designs, dtype, convention, settings)
-    chosen = pick_devices((device,) if device else (), devices_files, loaded)
-    explanation = boards.explain(analysis, layer, receptive, *chosen,
+    chosen = pick_devices((device,) if device else (), devices_files, loaded)  # one at most
+    explanation = boards.explain(analysis, layer, receptive, chosen[0] if chosen else None,
                                  settings=DeviceSettings(dtype, weight_dtype, fused, batch),
                                  devices=origins(chosen, loaded))
     chunks = boards.text_chunks(explanation, console_width()) if fmt == "text" else boards.markdown_chunks(explanation)
@@ -560,13 +566,15 @@ def html_page():
               help="The design to draw (default: the spec's baseline); repeat it to draw several side by side, "
                    "or --design all for every design.")
 @click.option("--depth", type=click.IntRange(min=0), help="Fold rows deeper than N into their block's box.")
-@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Draw on this input instead of the spec's.")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+              help="Draw on this input instead of the spec's.")
 @set_option
 @click.option("--dtype", type=click.Choice(list(DTYPES)), default="float32", show_default=True,
               help="Element type of activations, for --device (and the page's activation bytes).")
 @device_options
 @click.pass_context
-def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device, devices_files):
+def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight_dtype, fused, batch, device,
+         devices_files):
     """A diagram of a design: layers and blocks as boxes filled by their share of the MACs, branches side by side.
 
     With --device, boxes are filled by their share of the estimated latency on that device, and show its time.
@@ -587,7 +595,8 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
     if (given := flags_given(ctx, "batch", "fused", "weight_dtype")) and not device:
         raise click.UsageError(f"{given[0]} changes only the latency fill, which needs a device: "
                                "add --device NAME (costcalc devices lists them)")
-    text = draw_file(spec, kind, designs, depth, input_shape, settings, DeviceSettings(dtype, weight_dtype, fused, batch),
+    text = draw_file(spec, kind, designs, depth, input_shape, settings,
+                     DeviceSettings(dtype, weight_dtype, fused, batch),
                      device, devices_files)
     write_output(output, text)
 
@@ -600,11 +609,13 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
               help="Where to write the model (.onnx) or the code (.py); - prints the code.")
 @click.option("--design", "-d", shell_complete=completion("designs"),
               help="The design to export (default: the spec's baseline).")
-@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input, help="Export for this input instead of the spec's.")
+@click.option("--input", "input_shape", metavar="H,W,C", callback=parse_input,
+              help="Export for this input instead of the spec's.")
 @set_option
 @click.option("--weights", type=click.Choice(["random", "zeros", "none"]), default="random", show_default=True,
               help="ONNX weights: seeded random values (the same file every time), zeros, or none (graph inputs "
-                   "with their shapes and no values, as torch.onnx.export(export_params=False): a small file to count).")
+                   "with their shapes and no values, as torch.onnx.export(export_params=False): a small file to "
+                   "count).")
 @click.option("--figures", is_flag=True,
               help="ONNX: put costcalc's figures on each node, and write NAME.netron.json beside NAME.onnx for Netron "
                    "(docs/bridges.md).")
@@ -612,8 +623,8 @@ def draw(ctx, spec, output, designs, depth, input_shape, settings, dtype, weight
               help="Element type of activations, for --figures (bytes moved, latency).")
 @device_options
 @click.pass_context
-def export_command(ctx, spec, target, output, design, input_shape, settings, weights, figures, dtype, weight_dtype, fused,
-                   batch, device, devices_files):
+def export_command(ctx, spec, target, output, design, input_shape, settings, weights, figures, dtype, weight_dtype,
+                   fused, batch, device, devices_files):
     """Write a design as an ONNX model, a PyTorch nn.Module or a Keras builder, to train or run it.
 
     ONNX tensors are NCHW: a spec's [H, W, C] input is [1, C, H, W]. Each node is named by its layer's path.
@@ -899,13 +910,15 @@ def parse_vary(ctx, param, values):
 @click.option("--plot", metavar="METRIC",
               type=click.Choice(("macs", "flops", "params", "activations", *SWEEP_ON_DEVICE)),
               help="Instead of the table, plot METRIC against a varied parameter.")
-@click.option("--x", "x_name", metavar="NAME", help="With --plot: the parameter along the x axis (default: the first varied).")
+@click.option("--x", "x_name", metavar="NAME",
+              help="With --plot: the parameter along the x axis (default: the first varied).")
 @click.option("--width", type=click.IntRange(min=40, max=400), default=72, show_default=True,
               help="With --plot: the plot's width in characters.")
 @limit_options
 @output_options
 @set_option
-@click.option("--memory", is_flag=True, help="Add each variant's bytes moved, peak activation memory and weights bytes.")
+@click.option("--memory", is_flag=True,
+              help="Add each variant's bytes moved, peak activation memory and weights bytes.")
 @click.option("--training", "optimizer", type=click.Choice(OPTIMIZERS),
               help="Add training FLOPs and memory with this optimizer (--max-train-memory alone counts adam's).")
 @lambda function: device_options(function, several=True)
@@ -926,7 +939,7 @@ def sweep(ctx, spec, vary, zipped, designs, plot, x_name, width, fmt, exact, dty
     \b
     Examples:
       costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32
-      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,0.75,1.0 --vary resolution=128:224:32 --plot macs
+      costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.5,1.0 --vary resolution=128:224:32 --plot macs
       costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --max-macs 300M
       costcalc sweep examples/zoo/mobilenet_v2_keras --vary alpha=0.35,0.5,1.0 --device jetson-nano --max-latency 20ms
       costcalc sweep examples/zoo/mobilenet_keras --vary alpha=0.25,0.5,1.0 --measure --max-latency 5ms

@@ -77,10 +77,10 @@ def _repeated(path: str, text: str) -> SpecError:
 
     def members(s_and_end, strict, scan_once, *_):
         text, end = s_and_end
-        seen = {}
+        seen: dict[str, int] = {}
         end = _skip(text, end)
         while text[end] == '"':
-            key, after = json.decoder.scanstring(text, end + 1, strict)
+            key, after = json.decoder.scanstring(text, end + 1, strict)  # type: ignore[attr-defined]  # not in typeshed
             if key in seen:
                 raise _Repeated(key, end, seen[key])
             seen[key] = end
@@ -89,8 +89,9 @@ def _repeated(path: str, text: str) -> SpecError:
             end = _skip(text, end + 1) if text[end] == "," else end
         return None, end + 1
 
-    decoder.parse_object = members
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    # json's pure-Python scanner, hooked where the C one cannot be; these internals are not in typeshed
+    decoder.parse_object = members  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     hint = "keep one (a JSON reader keeps the last, silently)"
     try:
         decoder.decode(text)
@@ -106,7 +107,7 @@ def _repeated(path: str, text: str) -> SpecError:
 def _skip(text: str, at: int) -> int:
     import json.decoder
 
-    return json.decoder.WHITESPACE.match(text, at).end()
+    return json.decoder.WHITESPACE.match(text, at).end()  # type: ignore[attr-defined]  # untyped in typeshed
 
 
 def _line_col(text: str, at: int) -> str:

@@ -39,7 +39,7 @@ def listing(names, limit: int = 160) -> str:
     text = ", ".join(names)
     if len(text) <= limit:
         return text
-    shown = []
+    shown: list[str] = []
     for name in names:
         if len(", ".join([*shown, name])) > limit:
             break

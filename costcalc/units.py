@@ -123,7 +123,7 @@ def readable(n: int | float) -> str:
     return f"{n:,}" if isinstance(n, int) else f"{n:.1f}"
 
 
-def readable_bytes(n: int, decimals: int = 1) -> str:
+def readable_bytes(n: int | float, decimals: int = 1) -> str:
     """Bytes in powers of 1024: 3211264 -> '3.1 MiB'."""
     for size, suffix in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
         if n >= size:
@@ -147,7 +147,7 @@ def quantity(n: int, unit: str = "", precision: int = 0) -> str:
     return readable_bytes(n, 1 + precision) if unit == "B" else f"{n:,}"
 
 
-def exact(n: int) -> str:
+def exact(n: int | float) -> str:
     """Full integer with thousands separators."""
     return f"{n:,}"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import operator
+from typing import Any, TypeGuard
 
 INT64_SAFE = 2**62
 """Integers below this in magnitude are exact in int64 with room to spare; beyond it, Python ints."""
@@ -26,7 +27,8 @@ class Varies(Exception):
         self.values = values
 
 
-def is_array(value) -> bool:
+def is_array(value) -> TypeGuard[Any]:
+    """Whether `value` is a numpy array (typed Any: numpy is not imported here)."""
     return getattr(value, "ndim", 0) > 0
 
 

@@ -32,7 +32,8 @@ class Result:
 
 
 def run(*args: str, columns: int | None = None) -> Result:
-    """Run costcalc in-process with no terminal and no colour, as CI sees it: COLUMNS unset (full width) or `columns`."""
+    """Run costcalc in-process with no terminal and no colour, as CI sees it: COLUMNS unset (full width) or
+    `columns`."""
     env = {"NO_COLOR": "1", "COLUMNS": None if columns is None else str(columns)}
     result = CliRunner(env=env).invoke(main, list(args), catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)

@@ -7,8 +7,9 @@ control characters, lost indents), and a command line (report, compare, check, e
 draw in every format, with hostile --max-* figures; sweep with hostile --vary ranges; check against
 a baseline file or a hostile `git:` revision; devices calibrate on a hostile timings file). A spec
 may carry its own `devices:` and a command may read a devices file, either with hostile figures
-(NaN, infinities, negative overheads, strings, deep nesting, thousands of kernel rows). `run_case` runs it with a time and memory guard;
-`problems` lists every way the answer breaks costcalc's contract (none is the goal):
+(NaN, infinities, negative overheads, strings, deep nesting, thousands of kernel rows). `run_case`
+runs it with a time and memory guard; `problems` lists every way the answer breaks costcalc's
+contract (none is the goal):
 
 - no traceback and an exit code of 0, 1 or 2;
 - errors: each line `FILE[:LINE:COL]: message`, at most 300 characters, no control character;
@@ -73,7 +74,8 @@ FORMATS = {
     "explain": ("text", "markdown"),
     "draw": ("svg",),
 }
-FIGURES = ("0", "1", "100", "10K", "50K", "600M", "10G", "1T", "1.5G", "2MiB", "99999999999999999999999999999", "1.0000000000000000000000000001M",
+FIGURES = ("0", "1", "100", "10K", "50K", "600M", "10G", "1T", "1.5G", "2MiB", "99999999999999999999999999999",
+           "1.0000000000000000000000000001M",
            "9" * 5000, "-1", "1e9", "x", "10%")
 
 FIGURE_VALUES = (1, 0.5, 19.5, 0, -1, -1000000, "-1e9", "1e3", float("nan"), float("inf"), -float("inf"), 1e-300,
@@ -195,7 +197,8 @@ def corrupted(draw, text: str) -> str:
     if action == "cut":
         return text[:at]
     if action == "char":
-        return text[:at] + draw(st.sampled_from(list("[]{}:-&*!|>%@`'\"\t\x07\x1b\x85\ufeff") + ["\n  ", "&a ", "*a "])) + text[at:]
+        return text[:at] + draw(st.sampled_from(list("[]{}:-&*!|>%@`'\"\t\x07\x1b\x85\ufeff")
+                                                + ["\n  ", "&a ", "*a "])) + text[at:]
     if action == "dedent":
         return text.replace("\n  ", "\n", 1)
     if action == "drop":
@@ -404,7 +407,8 @@ def output_problems(fmt: str, out: str) -> list[str]:
             cells = [cell for row in csv.reader(io.StringIO(out), strict=True) for cell in row]
         except csv.Error as exc:
             return found + [f"not csv: {exc}"]
-        return found + [f"formula cell {cell[:40]!r}" for cell in cells if cell.startswith(FORMULA) and not _number(cell)][:1]
+        return found + [f"formula cell {cell[:40]!r}" for cell in cells if cell.startswith(FORMULA)
+                        and not _number(cell)][:1]
     if fmt == "json":
         try:
             json.loads(out)
@@ -415,7 +419,8 @@ def output_problems(fmt: str, out: str) -> list[str]:
     if fmt == "markdown":
         found += _markdown_problems(out)
     if fmt == "github":
-        found += [f"github line: {line[:80]!r}" for line in out.splitlines() if not line.startswith(("::error ", "::warning ")) and
+        found += [f"github line: {line[:80]!r}" for line in out.splitlines()
+                  if not line.startswith(("::error ", "::warning ")) and
                   (": " not in line or "::" in line or re.search(r"##\[.*\]", line))][:1]
     return found
 

@@ -263,7 +263,8 @@ def run_action_case(case: ActionCase, folder: Path, run_action, original: str) -
     git(folder, "init", "-q", "-b", "main")
     git(folder, "add", ".")
     git(folder, "commit", "-qm", "base")
-    over = original.replace("filters: 16", "filters: 64").replace("budget: {macs: 20M, params: 50K}", "budget: {macs: 1M}")
+    over = original.replace("filters: 16", "filters: 64").replace("budget: {macs: 20M, params: 50K}",
+                                                                  "budget: {macs: 1M}")
     (folder / "models" / "net.yaml").write_text(over, encoding="utf-8")  # every design over its budget
     for name, text in case.files.items():
         (folder / "models" / name).write_text(text, encoding="utf-8")

@@ -44,11 +44,13 @@ LAYERS = {
     "ShiftedWindowAttention(32,[7,7],[3,3],2) padded": (WindowAttention(heads=2, window=(7, 7), shift=(3, 3)),
                                                         (16, 16, 32)),
     "ShiftedWindowAttentionV2(32,[8,8],[4,4],2)": (WindowAttention(heads=2, window=(8, 8), shift=(4, 4),
-                                                                   position_bias="continuous", cosine=True), (16, 16, 32)),
+                                                                   position_bias="continuous", cosine=True),
+                                                                   (16, 16, 32)),
 }
 
 
-@pytest.mark.parametrize("row", [r for r in rows("attention_layers.tsv") if r["layer"] in LAYERS], ids=lambda r: r["layer"])
+@pytest.mark.parametrize("row", [r for r in rows("attention_layers.tsv") if r["layer"] in LAYERS],
+                         ids=lambda r: r["layer"])
 def test_single_layers_as_each_tool_counts_them(row):
     op, shape = LAYERS[row["layer"]]
     out = op.infer(shape)

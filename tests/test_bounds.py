@@ -27,7 +27,8 @@ WRONG_TYPES = {
     "a block's layers that are a word": ("blocks:\n  b: {layers: relu}\nlayers: [b]\n",
                                          "3:15: expected a list of layers, got 'relu'; write layers as a YAML list:"
                                          " [relu, ...]"),
-    "layers: a number": ("layers: 3\n", "2:9: expected a list of layers, got 3; write layers as a YAML list: [relu, ...]"),
+    "layers: a number": ("layers: 3\n",
+                         "2:9: expected a list of layers, got 3; write layers as a YAML list: [relu, ...]"),
     "a design that is a number": ("designs:\n  a: ~\n  b: 7\n",
                                   "4:6: expected a list of layers, got 7; write layers as a YAML list: [relu, ...]"),
     "a branch that is a number": ("layers:\n  - branches: {a: 3, b: [relu]}\n",
@@ -70,7 +71,8 @@ def test_thops_adaptive_pool_beyond_a_float_is_counted_exactly_then_bounded(spec
     """thop divides in floating point; 10**400 / 1 overflowed with a traceback."""
     text = f"input: [{10**400}, 1, 1]\nlayers:\n  - adaptive_avgpool: {{output: 1, torch: module}}\n"
     assert refused(spec_file(text), "--convention", "thop") == (
-        "spec.yaml:3:5: adaptive_avgpool1 (adaptive_avgpool): counts beyond 10**100; sizes this large are surely a mistake")
+        "spec.yaml:3:5: adaptive_avgpool1 (adaptive_avgpool): counts beyond 10**100; sizes this large are surely a "
+        "mistake")
 
 
 def test_a_figure_flag_past_the_digit_limit(spec_file):
@@ -94,7 +96,8 @@ def test_a_limit_one_below_the_macs_is_over_budget(spec_file):
 
 def test_a_figure_that_is_not_whole_by_10_to_the_minus_28(spec_file):
     path = spec_file(HEAD + "layers: [relu]\nbudget: {macs: 1.0000000000000000000000000001M}\n")
-    assert refused(path) == "spec.yaml:3:16: budget macs: '1.0000000000000000000000000001M' is not a whole number of units"
+    assert refused(path) == ("spec.yaml:3:16: budget macs: '1.0000000000000000000000000001M' "
+                             "is not a whole number of units")
 
 
 # --- Files that are not regular files ------------------------------------------------------------------
@@ -132,7 +135,8 @@ def test_an_aliased_list_is_shared_not_copied_on_every_call(spec_file):
               "  b1:\n    layers: [b0, b0, b0, b0, b0, b0, b0, b0, b0, b0]\n"
               "  b2:\n    layers: [b1, b1, b1, b1, b1, b1, b1, b1, b1, b1]\n")
     started = time.perf_counter()
-    result = run("report", spec_file(HEAD + "blocks:\n" + blocks + "layers: [{b2: {repeat: 100}}]\n"), "--format", "csv")
+    result = run("report", spec_file(HEAD + "blocks:\n" + blocks + "layers: [{b2: {repeat: 100}}]\n"), "--format",
+                 "csv")
     assert result.code == 0 and time.perf_counter() - started < 5.0
 
 

@@ -36,8 +36,8 @@ def test_the_text_and_the_annotation_read_in_milliseconds_and_mebibytes():
     assert "│ naive   │ latency     │ 5.38 ms │ 5 ms on jetson-nano │ 107.7% │ over   │ --max-latency     │" in rows
     assert "│ naive   │ peak_memory │ 2.5 MiB │             2.0 MiB │ 124.4% │ over   │ --max-peak-memory │" in rows
     github = run(*ON_NANO, "--format", "github").out.splitlines()
-    assert github[0] == ("::error file=specs/googlenet_3a.yaml,title=costcalc over budget::naive: latency 5.38 ms is over "
-                         "its limit of 5 ms on jetson-nano (107.7%25), given by --max-latency")
+    assert github[0] == ("::error file=specs/googlenet_3a.yaml,title=costcalc over budget::naive: latency 5.38 ms "
+                         "is over its limit of 5 ms on jetson-nano (107.7%25), given by --max-latency")
 
 
 def test_json_gives_a_latency_in_seconds_and_bytes_as_exact_integers_each_with_its_unit():
@@ -54,8 +54,10 @@ def test_json_gives_a_latency_in_seconds_and_bytes_as_exact_integers_each_with_i
 def test_a_value_and_a_limit_that_would_read_the_same_get_the_digits_that_tell_them_apart():
     rows = run("check", ORIGINAL, "--design", "separable", "--device", "jetson-nano", "--max-peak-memory", "1204223",
                "--max-latency", "160170ns", columns=120).out.splitlines()
-    assert "│ separable │ peak_memory │ 1.148438 MiB │          1.148437 MiB │ 100.0% │ over   │ --max-peak-memory" in rows[7]
-    assert "│ separable │ latency     │       160 µs │ 160 µs on jetson-nano │ 100.0% │ pass   │ --max-latency    " in rows[6]
+    assert ("│ separable │ peak_memory │ 1.148438 MiB │          1.148437 MiB │ 100.0% │ over   "
+            "│ --max-peak-memory") in rows[7]
+    assert ("│ separable │ latency     │       160 µs │ 160 µs on jetson-nano │ 100.0% │ pass   "
+            "│ --max-latency    ") in rows[6]
     rows = run("check", ORIGINAL, "--design", "separable", "--device", "jetson-nano", "--max-latency", "160169ns",
                columns=120).out.splitlines()
     assert "│ separable │ latency │ 160.17 µs │ 160.169 µs on jetson-nano │ 100.0% │ over   │" in rows[6]
@@ -101,8 +103,9 @@ def test_a_device_growth_limit_reads_in_units_in_the_table_and_the_annotation():
     assert ("│ standard   │ weights_bytes growth │ 216.1 KiB │              664.1 KiB │ -64.0% │ pass   │"
             " --max-growth weights_bytes=64.0KiB │") in rows
     github = run(*GROWTH, "--format", "github").out.splitlines()
-    assert github[0] == (f"::error file={WIDER},title=costcalc over budget::bottleneck: latency grew 55.0%25 from 221 µs"
-                         " to 343 µs, over its limit of +5%25 (232 µs on jetson-nano), given by --max-growth latency=5%25")
+    assert github[0] == (f"::error file={WIDER},title=costcalc over budget::bottleneck: latency grew 55.0%25 from 221 "
+                         "µs to 343 µs, over its limit of +5%25 (232 µs on jetson-nano), given by --max-growth "
+                         "latency=5%25")
 
 
 def test_a_specs_growth_limit_on_latency(spec_file):

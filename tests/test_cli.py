@@ -128,7 +128,8 @@ layers:
   - relu6
   - relu
 """)
-    paths = [json_row["path"] for json_row in json.loads(run("report", path, "--format", "json").out)["designs"][0]["rows"]]
+    paths = [json_row["path"]
+             for json_row in json.loads(run("report", path, "--format", "json").out)["designs"][0]["rows"]]
     assert paths == ["stage2_1", "stage2_1/conv1", "conv2", "relu6_3", "relu4", "relu6_5", "relu6"]
 
 
@@ -162,7 +163,8 @@ def test_compare_shows_branches_only_where_designs_share_their_paths():
 
 
 def test_compare_depth_keeps_the_branches_at_most_that_deep():
-    paths = [b["path"] for b in json.loads(run("compare", INCEPTION, "--depth", "0", "--format", "json").out)["branches"]]
+    paths = [b["path"]
+             for b in json.loads(run("compare", INCEPTION, "--depth", "0", "--format", "json").out)["branches"]]
     assert paths == ["3a"]
     deeper = [b["path"] for b in json.loads(run("compare", INCEPTION, "--format", "json").out)["branches"]]
     assert deeper == ["3a", "3a/1x1", "3a/3x3", "3a/5x5", "3a/pool"]

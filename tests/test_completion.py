@@ -37,7 +37,8 @@ def test_design_names_come_from_the_spec(command):
     option = "--baseline" if command == "compare" else "--design"
     assert complete(command, "specs/bottleneck_5x5.yaml", option, "") == [
         ("standard", "plain"), ("bottleneck", "plain"), ("separable", "plain")]
-    assert complete(command, "specs/bottleneck_5x5.yaml", option, "s") == [("standard", "plain"), ("separable", "plain")]
+    assert complete(command, "specs/bottleneck_5x5.yaml", option, "s") == [("standard", "plain"),
+                                                                           ("separable", "plain")]
 
 
 def test_layer_paths_of_the_designs_asked_for():

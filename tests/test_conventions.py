@@ -65,9 +65,12 @@ def test_flops2x_is_twice_the_macs():
 SINGLE_LAYERS = {
     "Conv2d(8,16,3,p=1)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 1}"),
     "Conv2d(8,16,3,p=1,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 1, bias: false}"),
-    "Conv2d(8,16,3,s=2,p=1,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, stride: 2, padding: 1, bias: false}"),
-    "Conv2d(8,16,3,p=2,d=2,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 2, dilation: 2, bias: false}"),
-    "Conv2d(8,16,3,p=1,g=4,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 3, padding: 1, groups: 4, bias: false}"),
+    "Conv2d(8,16,3,s=2,p=1,bias=False)": ("[14, 14, 8]",
+                                          "conv: {filters: 16, kernel: 3, stride: 2, padding: 1, bias: false}"),
+    "Conv2d(8,16,3,p=2,d=2,bias=False)": ("[14, 14, 8]",
+                                          "conv: {filters: 16, kernel: 3, padding: 2, dilation: 2, bias: false}"),
+    "Conv2d(8,16,3,p=1,g=4,bias=False)": ("[14, 14, 8]",
+                                          "conv: {filters: 16, kernel: 3, padding: 1, groups: 4, bias: false}"),
     "Conv2d(8,8,3,p=1,g=8,bias=False) dw": ("[14, 14, 8]", "depthwise: {kernel: 3, padding: 1, bias: false}"),
     "Conv2d(8,8,3,p=1,g=8) dw+bias": ("[14, 14, 8]", "depthwise: {kernel: 3, padding: 1}"),
     "Conv2d(8,16,1,bias=False)": ("[14, 14, 8]", "conv: {filters: 16, kernel: 1, bias: false}"),
@@ -145,7 +148,8 @@ SINGLE_LAYERS = {
     "F.interpolate(x,scale_factor=2,nearest)": ("[14, 14, 8]", "resize: {scale: 2, torch: functional}"),
     "F.interpolate(x,size=(21,21),bilinear)": ("[14, 14, 8]",
                                                "resize: {size: [21, 21], mode: bilinear, torch: functional}"),
-    "F.interpolate(x,size=(7,7),bilinear)": ("[14, 14, 8]", "resize: {size: [7, 7], mode: bilinear, torch: functional}"),
+    "F.interpolate(x,size=(7,7),bilinear)": ("[14, 14, 8]",
+                                             "resize: {size: [7, 7], mode: bilinear, torch: functional}"),
     "ConvTranspose2d(8,16,3,s=2,p=1,op=1)": ("[14, 14, 8]", "conv_transpose: {filters: 16, kernel: 3, stride: 2, "
                                              "padding: 1, output_padding: 1}"),
     "ConvTranspose2d(8,16,2,s=2,bias=False)": ("[14, 14, 8]", "conv_transpose: {filters: 16, kernel: 2, stride: 2, "

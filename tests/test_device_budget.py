@@ -48,7 +48,8 @@ def test_durations_are_whole_nanoseconds():
 def test_a_spec_budget_of_device_metrics_is_checked_on_a_device(spec):
     result = run("check", spec, "--device", "a100", "--format", "json")
     assert result.code == 1
-    verdicts = {(v["design"], v["metric"]): (v["value"], v["limit"]) for v in json.loads(result.out)["specs"][0]["checks"]}
+    verdicts = {(v["design"], v["metric"]): (v["value"], v["limit"])
+                for v in json.loads(result.out)["specs"][0]["checks"]}
     assert verdicts == {
         ("standard", "latency"): (29_705e-9, 20_000e-9),  # 29.7046 µs, rounded up to whole nanoseconds, in seconds
         ("standard", "peak_memory"): (702_464, 2**20),

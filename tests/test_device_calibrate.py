@@ -60,10 +60,12 @@ def test_a_shape_far_from_every_timed_one_is_not_calibrated():
     assert samples.nearest((16, 1000, 2048)) is None  # 4 doublings: NEAR, not nearer
     assert samples.nearest((3136, 384, 96)) is None
     device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s",
-                                              "efficiency": {"compute": 0.5}, "kernels": {"dense": [[1, 1000, 2048, 0.02]]}}}},
+                                              "efficiency": {"compute": 0.5},
+                                              "kernels": {"dense": [[1, 1000, 2048, 0.02]]}}}},
                            "test")["d"]
     vector, mapped = (one_layer("dense: {units: 1000}", shape).rows[0] for shape in ("[2048]", "[56, 56, 2048]"))
-    assert (device.efficiency(vector), device.efficiency(mapped), device.efficiency(vector, batch=64)) == (0.02, 0.5, 0.5)
+    found = device.efficiency(vector), device.efficiency(mapped), device.efficiency(vector, batch=64)
+    assert found == (0.02, 0.5, 0.5)
 
 
 def base_device():
@@ -146,7 +148,8 @@ def test_devices_calibrate_prints_a_devices_file_that_reads_back(tmp_path, golde
     ('{"layers": []}', ": expected an object with a non-empty 'layers' list; see docs/latency.md, Calibrating"),
     ('{"layers": [\n  {"input": [8], "layer": "relu"}]}',
      ": layers[0]: expected input, layer and seconds, found {'input': [8], 'layer': 'relu'}"),
-    ('{"layers": [{"input": [8], "layer": "relu", "seconds": 0}]}', ": layers[0]: seconds is 0; give a positive number"),
+    ('{"layers": [{"input": [8], "layer": "relu", "seconds": 0}]}',
+     ": layers[0]: seconds is 0; give a positive number"),
     ('{"layers": [{"input": [8], "layer": "rellu", "seconds": 1}]}',
      ": layers[0]: unknown layer kind 'rellu'; did you mean 'relu'?"),
     ('{"layers": [{"input": [8], "layer": {"branches": {"a": [], "b": []}, "merge": "add"}, "seconds": 1}]}',
@@ -158,7 +161,8 @@ def test_devices_calibrate_prints_a_devices_file_that_reads_back(tmp_path, golde
      ": dtype 'int4' is not one of float32, float16, bfloat16, int8, float64"),
     ('{"layers": [' + ", ".join(['{"input": [8], "layer": "relu", "seconds": 1}'] * 1_001) + ']}',
      ": 1,001 timed layers, more than 1,000, the limit for a timings file; a few hundred layers calibrate a device"),
-    ('{"layers": [\n  {"input": [8], }]}', ":2:18: Expecting property name enclosed in double quotes; a timings file is JSON"),
+    ('{"layers": [\n  {"input": [8], }]}',
+     ":2:18: Expecting property name enclosed in double quotes; a timings file is JSON"),
 ])
 def test_a_bad_timings_file_is_refused_with_where_and_why(tmp_path, timings, message):
     path = tmp_path / "t.json"
@@ -192,7 +196,8 @@ def test_devices_names_what_a_calibrated_device_covers():
     assert out.rstrip().endswith("cpu-1-thread-calibrated: calibrated to layers timed on a runtime (costcalc devices "
                                  "calibrate)")
     assert "a device fitted to layers timed on a runtime: costcalc devices calibrate" in out
-    assert "| cpu-1-thread-calibrated | x86_64 Linux (measured) | 0.201994 | — | — | — | 45.391 | 100%† | 100% | 1.72 µs |" in out
+    assert ("| cpu-1-thread-calibrated | x86_64 Linux (measured) | 0.201994 | — | — | — | 45.391 | 100%† | 100% "
+            "| 1.72 µs |") in out
     assert "† calibrated: each kernel's efficiency by its shape; this one for the rest" in out
 
 

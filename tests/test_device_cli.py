@@ -33,9 +33,11 @@ def test_report_memory_in_json_gives_exact_bytes_and_the_peak_on_the_total_row()
 def test_report_memory_in_csv_table_and_markdown():
     lines = run("report", SPEC, "--memory", "--design", "separable", "--format", "csv").out.splitlines()
     assert lines[0].endswith(",bytes_read,weight_bytes_read,bytes_written,bytes_moved,intensity,live_bytes")
-    assert lines[-1].startswith("separable,,,total,") and lines[-1].endswith(",1204224,44672,702464,1951360,8.884,1204224")
+    assert lines[-1].startswith("separable,,,total,")
+    assert lines[-1].endswith(",1204224,44672,702464,1951360,8.884,1204224")
     table = run("report", SPEC, "--memory", "--design", "separable", "--exact").out
-    assert "│ depthwise1 │ depthwise │ 28×28×192 │  4,992 │ 3,763,200 │  43.9% │   602,112 │  19,968 │ 602,112 │    6.3 │ 1,204,224 │" in table
+    assert ("│ depthwise1 │ depthwise │ 28×28×192 │  4,992 │ 3,763,200 │  43.9% │   602,112 │  19,968 │ 602,112 "
+            "│    6.3 │ 1,204,224 │") in table
     markdown = run("report", SPEC, "--memory", "--design", "separable", "--format", "markdown").out
     assert "| read | weights | written | FLOP/B | live |" in markdown
 
@@ -90,7 +92,9 @@ def test_a_users_devices_file_adds_devices(tmp_path):
     assert totals["bound"] == "compute"
     path.write_text('{"devices": {"bad": {"tflops": {"float32": -1}, "bandwidth_gbs": 1, "source": "x"}}}')
     result = run("devices", "--devices", str(path))
-    assert (result.code, result.err) == (2, f"{path}: device 'bad': tflops.float32 is -1; give a positive number up to 1,000,000,000\n")
+    assert (result.code, result.err) == (2,
+                                         f"{path}: device 'bad': tflops.float32 is -1; give a positive number up to "
+                                         "1,000,000,000\n")
 
 
 def test_numpy_is_imported_by_measure_only():
@@ -120,7 +124,8 @@ def test_compare_on_two_devices_in_every_format():
     pi = designs["standard"]["latency_s"]["raspberry-pi-5"]
     assert pi == pytest.approx(designs["standard"]["totals"]["flops"] / (0.1536e12 * 0.5) + 5e-6)
     csv_lines = run(*args, "--format", "csv").out.splitlines()
-    assert csv_lines[0].endswith(",bytes_moved,peak_activation_bytes,weights_bytes,latency_s_a100,latency_s_raspberry-pi-5")
+    assert csv_lines[0].endswith(",bytes_moved,peak_activation_bytes,weights_bytes,latency_s_a100,"
+                                 "latency_s_raspberry-pi-5")
     assert csv_lines[1].startswith("standard,") and ",1316992,702464,614528," in csv_lines[1]
     table = run(*args).out
     assert "│ standard   │     1.3 MiB │   686.0 KiB │ 600.1 KiB │   29.7 µs │             3.14 ms │" in table
@@ -152,7 +157,8 @@ def test_explain_device_fused_says_what_is_folded(tmp_path):
     lines = run("explain", str(spec), "--device", "t4", "--fused", "--layer", "relu2").out.splitlines()
     # 256 activations at 8.1 TFLOP/s × 0.5
     assert (lines[-5], lines[-3:]) == ("  bytes = read + weights + written = 0 + 0 + 0 = 0",
-                                       ["  folded into the layer before it: compute 0.0632 ns, no memory time or overhead",
+                                       ["  folded into the layer before it: compute 0.0632 ns, no memory time or "
+                                        "overhead",
                                         "", "device t4: built-in"])
 
 
@@ -184,7 +190,8 @@ def test_compare_training_in_json_and_csv():
 def test_memory_columns_follow_the_receptive_field_columns():
     lines = run("report", "specs/googlenet_3a.yaml", "--design", "reduced", "--memory", "--receptive-field",
                 "--depth", "1", "--format", "csv").out.splitlines()
-    assert lines[0].endswith(",offset_width,bytes_read,weight_bytes_read,bytes_written,bytes_moved,intensity,live_bytes")
+    assert lines[0].endswith(",offset_width,bytes_read,weight_bytes_read,bytes_written,bytes_moved,intensity,"
+                             "live_bytes")
     assert lines[1] == ("reduced,3a,branches (concat),branches,0,28x28x192,28x28x256,128049152,257741568,163696,163696,"
                         "0,639744,2558976,5,5,1,1,0,0,4164608,654784,2558976,7378368,34.932,1906688")
 
@@ -253,7 +260,8 @@ def test_the_devices_json_is_a_devices_file(tmp_path):
     path.write_text(run("devices", "--format", "json").out)
     assert run("devices", "--devices", str(path), "--format", "json").out == run("devices", "--format", "json").out \
         .replace('"origin": "built-in"', f'"origin": "{path}"').replace(
-            '"assumed, no published measurement (docs/latency.md, The built-in devices)"', f'"as {path} gives them, else assumed"')
+            '"assumed, no published measurement (docs/latency.md, The built-in devices)"',
+            f'"as {path} gives them, else assumed"')
 
 
 def test_devices_shows_the_efficiencies_and_overhead_and_its_notes_fit_80_columns():

@@ -57,7 +57,8 @@ def test_no_input_gradient_before_the_first_weights():
                  "  - conv: {filters: 4, kernel: 1}\n")
     first, second = 4 * 4 * 2 * 3, 4 * 4 * 3 * 4
     found = training(design)
-    assert (found.forward_macs, found.input_grad_macs, found.weight_grad_macs) == (first + second, second, first + second)
+    assert (found.forward_macs, found.input_grad_macs, found.weight_grad_macs) == (first + second, second,
+                                                                                   first + second)
 
 
 def test_a_separable_first_layer_still_needs_its_pointwise_input_gradient():

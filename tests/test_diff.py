@@ -36,7 +36,8 @@ def test_totals_old_new_and_percent():
 
 def test_layers_that_changed_most_biggest_first():
     data = json.loads(run("diff", OLD, NEW, "--format", "json").out)
-    layers = {d["name"]: [(x["path"], x["old"] and x["old"]["macs"], x["new"] and x["new"]["macs"]) for x in d["layers"]]
+    layers = {d["name"]: [(x["path"], x["old"] and x["old"]["macs"], x["new"] and x["new"]["macs"])
+                          for x in d["layers"]]
               for d in data["designs"]}
     assert layers["bottleneck"] == [("conv2", 10_035_200, 28 * 28 * 32 * 24 * 25), ("conv1", 2_408_448, 3_612_672),
                                     ("relu3", None, 0)]
@@ -80,7 +81,8 @@ def test_unknown_design_exit_2():
 def test_bad_spec_exit_2(spec_file):
     path = spec_file("input: [28, 28, 3]\nlayers:\n  - conv: {filter: 3, kernel: 3}\n")
     result = run("diff", path, path)
-    assert (result.code, result.err) == (2, "spec.yaml:3:12: unknown option 'filter' for conv; did you mean 'filters'?\n")
+    assert (result.code, result.err) == (2,
+                                         "spec.yaml:3:12: unknown option 'filter' for conv; did you mean 'filters'?\n")
 
 
 def test_identical_specs_change_nothing():

@@ -41,7 +41,8 @@ def test_batch_scales_the_activations_parts_and_not_the_weights():
     weights = (614_528, 63_680)
     assert totals["weights_bytes"] == change(*weights)
     assert totals["peak_activation_bytes"] == change(4 * 702_464, 4 * 652_288)
-    assert totals["bytes_moved"] == change(4 * (1_316_992 - weights[0]) + weights[0], 4 * (866_496 - weights[1]) + weights[1])
+    assert totals["bytes_moved"] == change(4 * (1_316_992 - weights[0]) + weights[0],
+                                           4 * (866_496 - weights[1]) + weights[1])
     assert totals["bytes_moved"]["old"] == 3_424_384
     assert totals["macs"] == change(120_422_400, 12_443_648)  # per sample, as report's
 
@@ -69,7 +70,8 @@ def test_device_adds_the_latency_on_each_device_as_compare_estimates_it():
         run("compare", SPEC, "--device", "a100", "--device", "raspberry-pi-5", "--format", "json").out)["designs"]}
     for device in ("a100", "raspberry-pi-5"):
         old, new = compared["standard"][device], compared["bottleneck"][device]
-        assert totals["latency_s"][device] == {"old": old, "new": new, "change_percent": round(100 * (new - old) / old, 4)}
+        assert totals["latency_s"][device] == {"old": old, "new": new,
+                                               "change_percent": round(100 * (new - old) / old, 4)}
     # on the a100 every conv here is compute-bound: FLOPs / (19.5 TFLOP/s × 0.5) + 5 µs per layer
     a100 = totals["latency_s"]["a100"]
     assert a100["old"] == pytest.approx(totals["flops"]["old"] / (19.5e12 * 0.5) + 5e-6)

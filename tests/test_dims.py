@@ -93,6 +93,16 @@ def test_a_kernel_of_the_wrong_axes_is_one_line():
     assert "kernel [3, 3] gives 2 axes, the input has 3 ([time, height, width, channels])" in str(caught.value)
 
 
+def test_a_transposed_conv_takes_one_number_or_two_per_option(tmp_path):
+    """It is 2-D only: a kernel of one axis on an image is one positioned line, not a traceback."""
+    path = tmp_path / "spec.yaml"
+    path.write_text("input: [8, 8, 4]\nlayers:\n  - conv_transpose: {filters: 2, kernel: [1]}\n")
+    done = run("report", str(path))
+    assert (done.code, done.out) == (2, "")
+    assert done.err == (f"{path}:3:5: conv_transpose1 (conv_transpose) on [8, 8, 4]: kernel [1] gives 1 axis, the input"
+                        " has 2 ([height, width, channels]); give one number for every axis, or 2 of them\n")
+
+
 @pytest.mark.parametrize("args, message", [
     (("report", "--receptive-field"), "receptive fields are computed for images, not for the main design's input"
                                       " [32000×1] (a sequence or a clip)\n"),

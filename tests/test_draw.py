@@ -1,4 +1,5 @@
-"""Diagrams: the layout as geometry (columns, no overlaps, folding), the SVG as XML, the HTML page, the README picture."""
+"""Diagrams: the layout as geometry (columns, no overlaps, folding), the SVG as XML, the HTML page, the README
+picture."""
 
 import itertools
 import xml.etree.ElementTree as ET
@@ -162,7 +163,8 @@ def test_named_tensors_get_their_own_edges_around_what_they_skip():
     named = [(right.get(e.points[0]), right.get(e.points[-1])) for e in diagram.edges if len(e.points) == 4
              and e.points[0][1] != e.points[-1][1] and e.points[0] in right]
     # each block's input is what enters it: conv1, then the first block's merge; conv4 reads stem, not residual3
-    assert sorted(named) == [("conv1", "conv4"), ("conv1", "residual2/merge3"), ("residual2/merge3", "residual3/merge3")]
+    assert sorted(named) == [("conv1", "conv4"), ("conv1", "residual2/merge3"),
+                             ("residual2/merge3", "residual3/merge3")]
     conv4 = boxes["conv4"]
     assert not [e for e in diagram.edges if e.points[-1] == (conv4.x + conv4.w / 2, conv4.y)]  # no edge from above
     for edge in diagram.edges:  # a skip runs right of every box it passes

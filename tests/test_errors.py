@@ -114,7 +114,8 @@ CASES = {
     ),
     "unknown $argument": (
         HEAD + "layers:\n  - conv: {filters: $width, kernel: 3}\n",
-        "spec.yaml:3:21: unknown argument $width; $ names a block argument or a parameter (params:), and there are none here",
+        "spec.yaml:3:21: unknown argument $width; $ names a block argument or a parameter (params:), and there are "
+        "none here",
     ),
     "non-integral expression": (
         HEAD + 'layers:\n  - conv: {filters: "${65 / 2}", kernel: 3}\n',
@@ -130,7 +131,8 @@ CASES = {
         "spec.yaml:1:1: a spec needs layers or designs;"
         " write layers: [...] for one design, or designs: {name: [...]} for several",
     ),
-    "missing input": ("layers: []\n", "spec.yaml:1:1: the spec needs an input shape; add input: [height, width, channels]"),
+    "missing input": ("layers: []\n",
+                      "spec.yaml:1:1: the spec needs an input shape; add input: [height, width, channels]"),
     "boolean where an int belongs": (
         HEAD + "layers:\n  - conv: {filters: yes, kernel: 3}\n",
         "spec.yaml:3:21: conv option 'filters': expected a positive integer,"

@@ -145,7 +145,8 @@ def test_layer_shows_that_path_and_what_is_under_it():
 def test_unknown_layer_exit_2_with_a_suggestion():
     result = run("explain", "specs/googlenet_3a.yaml", "--layer", "3a/5x5/conv3")
     assert (result.code, result.out) == (2, "")
-    assert result.err == "--layer '3a/5x5/conv3' is not a path in specs/googlenet_3a.yaml; did you mean '3a/5x5/conv2'?\n"
+    assert result.err == ("--layer '3a/5x5/conv3' is not a path in specs/googlenet_3a.yaml; "
+                          "did you mean '3a/5x5/conv2'?\n")
 
 
 def test_unknown_design_exit_2():

@@ -44,7 +44,8 @@ def test_pytorch_code_is_one_module_with_an_attribute_per_layer_importing_only_t
     design = costcalc.analyze(costcalc.load(str(spec))).designs[0]
     layers = [row.path for row in design.rows if row.role == "layer"]
     namespace: dict = {}
-    exec(compile(ast.Module([node for node in tree.body if isinstance(node, ast.Assign)], []), "paths", "exec"), namespace)
+    exec(compile(ast.Module([node for node in tree.body if isinstance(node, ast.Assign)], []), "paths", "exec"),
+         namespace)
     assert [namespace["PATHS"][name] for name in attributes] == layers
 
 
@@ -87,9 +88,11 @@ def test_a_spec_s_names_reach_the_code_only_as_identifiers_and_string_literals(s
     text = code(spec_file(HOSTILE), target)
     tree = ast.parse(text)
     assert imports(text) == ({"torch", "torch.nn"} if target == "pytorch" else {"keras"})
-    assert not [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "system"]
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") == "system"]
     namespace: dict = {}
-    exec(compile(ast.Module([node for node in tree.body if isinstance(node, ast.Assign)], []), "paths", "exec"), namespace)
+    exec(compile(ast.Module([node for node in tree.body if isinstance(node, ast.Assign)], []), "paths", "exec"),
+         namespace)
     assert list(namespace["PATHS"].values()) == [
         "x'); import os; os.system('echo owned')  #", '"""\nimport os', "class", "1st/layer"]
     assert list(namespace["PATHS"]) == ["x_import_os_os_system_echo_owned_", "_import_os", "class_", "_1st_layer"]

@@ -105,7 +105,8 @@ def test_batchnorm_holds_four_weights_named_as_pytorch_names_them(tmp_path, spec
 def test_figures_go_on_each_node_and_into_a_netron_attachment(tmp_path):
     spec = SPECS / "bottleneck_5x5.yaml"
     path = export(tmp_path, spec, "--design", "bottleneck", "--figures", "--device", "a100")
-    nodes = {node.name: {entry.key: entry.value for entry in node.metadata_props} for node in onnx.load(str(path)).graph.node}
+    nodes = {node.name: {entry.key: entry.value for entry in node.metadata_props}
+             for node in onnx.load(str(path)).graph.node}
     report = run("report", str(spec), "-d", "bottleneck", "--memory", "--device", "a100", "--format", "json")
     for row in json.loads(report.out)["designs"][0]["rows"]:
         assert nodes[row["path"]] == {
@@ -115,7 +116,8 @@ def test_figures_go_on_each_node_and_into_a_netron_attachment(tmp_path):
     assert nodes["conv1"]["costcalc.latency_ns.a100"] == "5,496 (compute)"
     attachment = json.loads((tmp_path / "model.netron.json").read_text())
     assert attachment["signature"] == "netron:attachment"
-    assert attachment["metrics"][0] == {"kind": "node", "target": "conv1", "name": "costcalc.macs", "value": "2,408,448"}
+    assert attachment["metrics"][0] == {"kind": "node", "target": "conv1", "name": "costcalc.macs",
+                                        "value": "2,408,448"}
     assert {(item["target"], item["name"]): item["value"] for item in attachment["metrics"]} == {
         (path, name): value for path, entries in nodes.items() for name, value in entries.items() if entries}
 
@@ -145,7 +147,8 @@ def test_flags_that_do_not_fit_are_usage_errors(spec_file, flags, message):
 
 
 def test_an_unwritable_output_is_one_line(spec_file):
-    result = run("export", spec_file("input: [4]\nlayers: [dense: {units: 2}]\n"), "--to", "onnx", "-o", "no/such/m.onnx")
+    result = run("export", spec_file("input: [4]\nlayers: [dense: {units: 2}]\n"), "--to", "onnx", "-o",
+                 "no/such/m.onnx")
     assert (result.code, result.err) == (2, "no/such/m.onnx: cannot write: No such file or directory\n")
 
 

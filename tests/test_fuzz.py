@@ -77,7 +77,8 @@ def test_the_cases_reach_every_surface():
     ("plot", "title \x1b[2J\n", "raw control character '\\x1b'"),
     ("markdown", '### <img src="https://e.vil/x.png">\n', "markdown renders <img>"),
     ("markdown", "| a |\n|---|\n| [all budgets hold](https://e.vil) |\n", "markdown renders <a>"),
-    ("github", "::stop-commands::x.yaml: the budget holds\n", "github line: '::stop-commands::x.yaml: the budget holds'"),
+    ("github", "::stop-commands::x.yaml: the budget holds\n",
+     "github line: '::stop-commands::x.yaml: the budget holds'"),
     ("github", "##[add-mask]x.yaml: the budget holds\n", "github line: '##[add-mask]x.yaml: the budget holds'"),
 ])
 def test_the_guard_finds_outputs_that_act_on_their_reader(fmt, out, problem):

@@ -168,7 +168,8 @@ def test_a_block_adapts_to_its_input_repetition_by_repetition():
 
 
 def test_an_expression_reading_shapes_is_expanded_again_on_another_input():
-    text = HEAD + 'layers:\n  - conv: {filters: 4, kernel: 1}\n  - zeropad: {padding: ["${1 - in_height % 2}", 1, 0, 0]}\n'
+    text = HEAD + ('layers:\n  - conv: {filters: 4, kernel: 1}\n'
+                   '  - zeropad: {padding: ["${1 - in_height % 2}", 1, 0, 0]}\n')
     assert design(text).output == (18, 16, 4)  # even height: one more row on top
     assert design(text, (15, 15, 3)).output == (16, 15, 4)
 
@@ -216,7 +217,8 @@ ERRORS = {
         HEAD + "layers:\n  - {merge: add, from: [input, zzz]}\n",
         "spec.yaml:3:32: unknown tensor 'zzz'; tensors named here: input"),
     "forward reference": (
-        HEAD + "layers:\n  - conv: {filters: 4, kernel: 3, from: later}\n  - conv: {filters: 4, kernel: 3, as: later}\n",
+        HEAD + "layers:\n  - conv: {filters: 4, kernel: 3, from: later}\n"
+        "  - conv: {filters: 4, kernel: 3, as: later}\n",
         "spec.yaml:3:41: 'later' is read before it is named (at line 4, column 39);"
         " a layer reads only tensors named before it, in its own list or one around it"),
     "a name in another branch": (
@@ -225,10 +227,12 @@ ERRORS = {
         " a layer reads only tensors named before it, in its own list or one around it"),
     "a layer reading itself": (
         HEAD + "layers:\n  - conv: {filters: 4, kernel: 3, from: me, as: me}\n",
-        "spec.yaml:3:41: 'me' is the output of the layer that reads it: a cycle; read a tensor named before this layer"),
+        "spec.yaml:3:41: 'me' is the output of the layer that reads it: a cycle; "
+        "read a tensor named before this layer"),
     "a block reading its own output": (
         HEAD + "blocks:\n  b:\n    layers: [conv: {filters: 4, kernel: 1, from: out}]\nlayers:\n  - b: {as: out}\n",
-        "spec.yaml:4:50: 'out' is the output of the layer that reads it: a cycle; read a tensor named before this layer"),
+        "spec.yaml:4:50: 'out' is the output of the layer that reads it: a cycle; "
+        "read a tensor named before this layer"),
     "a name given twice": (
         HEAD + "layers:\n  - relu: {as: a}\n  - relu: {as: a}\n",
         "spec.yaml:4:16: 'a' already names a tensor here (at line 3); pick another name"),
@@ -244,7 +248,8 @@ ERRORS = {
         "spec.yaml:3:24: a merge reads two or more named tensors, got from: ['input']; write `from: [a, b]`"),
     "a merge of tensors that do not fit": (
         HEAD + "layers:\n  - conv: {filters: 4, kernel: 3, as: a}\n  - {merge: add, from: [input, a]}\n",
-        "spec.yaml:4:5: merge2 (add): add needs identical shapes in every branch: input gives 16×16×3, a gives 16×16×4"),
+        "spec.yaml:4:5: merge2 (add): add needs identical shapes in every branch: "
+        "input gives 16×16×3, a gives 16×16×4"),
     "an unknown key in a merge": (
         HEAD + "layers:\n  - {merge: add, from: [input, input], repeat: 2}\n",
         "spec.yaml:3:40: unknown key 'repeat' in a merge; known: merge, from, name, as, when, torch"),
@@ -264,7 +269,8 @@ ERRORS = {
         "input: [10]\nlayers:\n  - dense: {units: \"${in_height}\"}\n",
         "spec.yaml:3:20: in ${in_height}: unknown name 'in_height' in expression (the input's shape: in_channels)"),
     "a shape read after a layer that fails": (
-        HEAD + 'layers:\n  - conv: {filters: 4, kernel: 99, padding: valid}\n  - conv: {filters: "${in_channels}", kernel: 1}\n',
+        HEAD + 'layers:\n  - conv: {filters: 4, kernel: 99, padding: valid}\n'
+        '  - conv: {filters: "${in_channels}", kernel: 1}\n',
         "spec.yaml:3:5: conv1 (conv) on [16, 16, 3]: kernel 99×99 is larger than the padded input 16×16;"
         " use padding: same, more padding or a smaller kernel"),
     "a resize to the size of a tensor without height and width": (
@@ -369,6 +375,7 @@ layers:
 
 def test_a_layer_reading_a_named_tensor_starts_from_its_receptive_field():
     from costcalc.analyses.receptive import receptive_fields
-    fields = receptive_fields(design(UNET.replace("name: lateral}", "name: lateral, as: l}").replace("lateral_out", "l")))
+    renamed = UNET.replace("name: lateral}", "name: lateral, as: l}").replace("lateral_out", "l")
+    fields = receptive_fields(design(renamed))
     assert fields["lateral"] == fields["conv1"] and fields["lateral"].height.size == 3
     assert fields["joined"] == fields["conv1"]

@@ -28,7 +28,8 @@ def verdicts(result) -> dict:
 def test_a_wider_bottleneck_fails_a_ten_percent_gate_and_names_the_design_and_growth():
     result = run("check", WIDER, "--against", ORIGINAL, "--max-growth", "macs=10%")
     assert result.code == 1
-    assert "│ bottleneck │ macs growth │ 18,665,472 │  13,688,012 │ +50.0% │ over   │ --max-growth macs=10% │" in result.out
+    assert ("│ bottleneck │ macs growth │ 18,665,472 │  13,688,012 │ +50.0% │ over   "
+            "│ --max-growth macs=10% │") in result.out
     assert result.out.endswith("1 of 2 budgets exceeded\ngrowth not checked (not in the baseline): grouped\n")
 
 
@@ -118,7 +119,8 @@ NEW = "new since HEAD, growth not checked"
 
 @pytest.mark.parametrize("fmt, said", [
     ("text", f"─┘\nthe budget holds\n{NEW}\n"),
-    ("markdown", f"| main | macs | 2,408,448 | 3,000,000 | 80.3% | pass | model.yaml:4:16 |\n\nthe budget holds  \n{NEW}\n"),
+    ("markdown",
+     f"| main | macs | 2,408,448 | 3,000,000 | 80.3% | pass | model.yaml:4:16 |\n\nthe budget holds  \n{NEW}\n"),
     ("github", f"::warning file=model.yaml,title=costcalc no baseline::{NEW}\nmodel.yaml: the budget holds\n"),
     ("junit", f"<system-out>the budget holds; {NEW}</system-out>"),
 ], ids=["text", "markdown", "github", "junit"])
@@ -177,7 +179,8 @@ def test_settings_apply_to_a_file_baseline_too(spec_file):
     result = run("check", new, "--set", "r=8", "--against", base, "--max-growth", "macs=0", "--format", "json")
     # 28·28·192·8 = 1,204,224 MACs at r=8 on both sides, 4,816,896 here: +300%, not +0.0%
     assert result.code == 1
-    assert verdicts(result) == {("main", "macs"): (4_816_896, 1_204_224, True, {"baseline": 1_204_224, "allowed": "+0"})}
+    assert verdicts(result) == {("main", "macs"): (4_816_896, 1_204_224, True,
+                                                   {"baseline": 1_204_224, "allowed": "+0"})}
 
 
 def test_settings_apply_to_a_git_baseline_too(repository):

@@ -245,7 +245,8 @@ def test_branches_nested_through_blocks_are_refused_not_a_recursion_error(spec_f
 ONLY = "(only + - * / // %, comparisons, and, or, not, a if c else b, parentheses, min, max, round, int, ceil, floor)"
 EXPRESSIONS = {
     "attribute": ("(3).__class__", f"attribute is not allowed in an expression {ONLY}"),
-    "a builtin beyond the whitelist": ("abs(-3)", "only min, max, round, int, ceil and floor may be called in an expression"),
+    "a builtin beyond the whitelist": ("abs(-3)",
+                                       "only min, max, round, int, ceil and floor may be called in an expression"),
     "pow": ("pow(9, 99)", "only min, max, round, int, ceil and floor may be called in an expression"),
     "a lambda": ("(lambda: 3)()", "only min, max, round, int, ceil and floor may be called in an expression"),
     "a comprehension": ("min(1, [i for i in (2, 3)])", f"listcomp is not allowed in an expression {ONLY}"),
@@ -270,7 +271,8 @@ def test_expression_refusals(spec_file, expression, message):
 
 
 def test_an_undefined_name_in_a_block_lists_the_known_ones(spec_file):
-    text = HEAD + 'blocks:\n  b:\n    args: {width: 8, k: 3}\n    layers: [conv: {filters: "${widht * 2}", kernel: $k}]\n'
+    text = HEAD + ('blocks:\n  b:\n    args: {width: 8, k: 3}\n'
+                   '    layers: [conv: {filters: "${widht * 2}", kernel: $k}]\n')
     assert refused(spec_file(text + "layers: [b]\n")) == (
         "spec.yaml:5:30: in ${widht * 2}: unknown name 'widht' in expression (known: k, width)")
 

@@ -68,7 +68,8 @@ def test_a_functional_model_with_squeeze_and_excitation_and_a_skip(tmp_path):
         "depthwise: {kernel: 3, padding: same, bias: true, activation: swish, name: dw, as: dw}",
         "global_avgpool: {keepdims: true, name: se_squeeze}",
         "conv: {filters: 2, kernel: 1, padding: same, bias: true, activation: relu, name: se_reduce}",
-        "conv: {filters: 8, kernel: 1, padding: same, bias: true, activation: hsigmoid, name: se_expand, as: se_expand}",
+        "conv: {filters: 8, kernel: 1, padding: same, bias: true, activation: hsigmoid, name: se_expand, "
+        "as: se_expand}",
         "{merge: multiply, from: [dw, se_expand], name: se_excite, as: se_excite}",
         "{merge: add, from: [se_excite, stem_relu], name: add}",
         "global_maxpool: {keepdims: false, name: pool}",
@@ -84,7 +85,8 @@ def test_a_sequential_model_nested_and_a_keras_file(tmp_path):
         {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "stem_input"}},
         {"class_name": "Conv2D", "config": {"name": "stem_conv", "filters": 4, "kernel_size": [4, 4], "strides": [4, 4],
                                             "padding": "valid", "activation": "linear", "use_bias": True}},
-        {"class_name": "LayerNormalization", "config": {"name": "stem_ln", "axis": [-1], "center": True, "scale": True}},
+        {"class_name": "LayerNormalization",
+         "config": {"name": "stem_ln", "axis": [-1], "center": True, "scale": True}},
     ]}, "name": "stem", "inbound_nodes": [{"args": [tensor("input")], "kwargs": {}}]}
     scale = {"module": "keras.src.applications.convnext", "class_name": "LayerScale", "registered_name": "LayerScale",
              "config": {"name": "gamma", "projection_dim": 4}, "name": "gamma",
@@ -141,7 +143,9 @@ def test_refusals_name_the_layer(tmp_path):
 def test_not_a_keras_model(tmp_path):
     (tmp_path / "m.json").write_text('{"layers": []}')
     result = run("import", str(tmp_path / "m.json"))
-    assert (result.code, result.err) == (2, f"{tmp_path / 'm.json'}: not a Keras model's JSON (model.to_json()): 'config'\n")
+    assert (result.code, result.err) == (2,
+                                         f"{tmp_path / 'm.json'}: not a Keras model's JSON (model.to_json()): "
+                                         "'config'\n")
     (tmp_path / "m.keras").write_text("not a zip")
     result = run("import", str(tmp_path / "m.keras"))
     assert result.code == 2 and result.err.startswith(f"{tmp_path / 'm.keras'}: not a .keras file with a config.json (")
@@ -169,6 +173,7 @@ def test_resampling_padding_and_a_transposed_convolution(tmp_path):
     assert layers == ["zeropad: {padding: [0, 1, 2, 3], name: pad}", "crop: {cropping: [1, 0, 1, 1], name: crop}",
                       "resize: {scale: 2, mode: bilinear, name: up}",
                       "conv_transpose: {filters: 4, kernel: 3, stride: 2, padding: same, bias: true, name: convt}",
-                      "separable: {filters: 5, kernel: 3, padding: valid, multiplier: 2, bias: false, activation: relu, name: sep}"]
+                      "separable: {filters: 5, kernel: 3, padding: valid, multiplier: 2, bias: false, activation: "
+                      "relu, name: sep}"]
     # 4×4 → 5×9 → 4×7 → 8×14 → 16×28 (×4) → 14×26: Keras's counts
     assert totals == (3 * 4 * 9 + 4 + 4 * 2 * 9 + 8 * 5, 0, 8 * 14 * 3 * 4 * 9 + 14 * 26 * 8 * (9 + 5))

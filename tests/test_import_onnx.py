@@ -154,7 +154,8 @@ def test_squeeze_excitation_gating_and_silu(tmp_path):
              node("Conv", ["rr", "w2", "b2"], "e"), node("Sigmoid", ["e"], "g"), node("Mul", ["x1", "g"], "y")]
     inits = [weight("w1", 2, 3, 1, 1), weight("b1", 2), weight("w2", 3, 2, 1, 1), weight("b2", 3)]
     layers, totals = imported(tmp_path, model(nodes, inits))
-    assert layers == ["silu: {as: t1}", "global_avgpool: {keepdims: true}", "conv: {filters: 2, kernel: 1, padding: 0, bias: true}",
+    assert layers == ["silu: {as: t1}", "global_avgpool: {keepdims: true}",
+                      "conv: {filters: 2, kernel: 1, padding: 0, bias: true}",
                       "relu", "conv: {filters: 3, kernel: 1, padding: 0, bias: true}", "sigmoid: {as: t6}",
                       "{merge: multiply, from: [t1, t6]}"]
     assert totals == (8 + 9, 0, 12)
@@ -212,7 +213,8 @@ def test_channel_shuffle_and_shapes_computed_from_shape(tmp_path):
              node("Unsqueeze", ["n", "axes"], "n1"), node("Concat", ["n1", "minus"], "flat", axis=0),
              node("Reshape", ["c", "flat"])]
     inits = [weight("groups", value=np.array([1, 2, 2, 8, 8])), weight("back", value=np.array([1, 4, 8, 8])),
-             weight("zero", value=np.array(0)), weight("axes", value=np.array([0])), weight("minus", value=np.array([-1]))]
+             weight("zero", value=np.array(0)), weight("axes", value=np.array([0])),
+             weight("minus", value=np.array([-1]))]
     layers, _ = imported(tmp_path, model(nodes, inits, shape=(1, 4, 8, 8)))
     assert layers == ["channel_shuffle: {groups: 2}", "flatten"]
 
@@ -259,7 +261,8 @@ def test_what_cannot_be_expressed_is_refused_in_one_line_with_how_many_more(tmp_
 
 @pytest.mark.parametrize("nodes, inits, message", [
     ([node("Clip", [X, "lo", "hi"])], [scalar("lo", -1), scalar("hi", 1)],
-     "cannot import an unnamed node (Clip): it clips to [-1.0, 1.0]; costcalc knows [0, 6] (relu6) and [0, inf) (relu)"),
+     "cannot import an unnamed node (Clip): it clips to [-1.0, 1.0]; "
+     "costcalc knows [0, 6] (relu6) and [0, inf) (relu)"),
     ([node("Sub", [X, "mean"])], [weight("mean", 1, 3, 1, 1)],
      "cannot import an unnamed node (Sub): it is a Sub of a constant per channel, which costcalc cannot express "
      "(only a layer's bias or a layer scale)"),
@@ -286,7 +289,8 @@ def test_without_onnx_it_says_what_to_install(tmp_path, monkeypatch):
 
 def test_a_model_built_by_code_needs_torch_and_an_input(monkeypatch):
     result = run("import", "torchvision.models:resnet18")
-    assert (result.code, result.err) == (2, "'torchvision.models:resnet18': a model built by code needs --input H,W,C\n")
+    assert (result.code, result.err) == (2,
+                                         "'torchvision.models:resnet18': a model built by code needs --input H,W,C\n")
     monkeypatch.setitem(sys.modules, "torch", None)
     result = run("import", "torchvision.models:resnet18", "--input", "224,224,3")
     assert (result.code, result.err) == (
@@ -317,7 +321,8 @@ def test_hostile_node_names_and_file_names_become_safe_spec_names(tmp_path):
 
 
 def test_the_result_shows_in_jupyter_as_an_escaped_table():
-    analysis = costcalc.analyze(costcalc.loads("name: <b>x</b>\ninput: [4, 4, 2]\nlayers: [conv: {filters: 3, kernel: 1}]\n"))
+    analysis = costcalc.analyze(costcalc.loads("name: <b>x</b>\ninput: [4, 4, 2]\n"
+                                               "layers: [conv: {filters: 3, kernel: 1}]\n"))
     assert analysis._repr_html_() == (
         "<table><caption>&lt;b&gt;x&lt;/b&gt;</caption><tr><th>design</th><th>output</th><th>MACs</th><th>FLOPs</th>"
         "<th>params</th><th>trainable</th><th>activations</th></tr><tr><td>main</td><td>4×4×3</td><td>96</td>"
@@ -338,7 +343,8 @@ def test_a_constant_gamma_or_beta_is_scale_false_or_center_false(tmp_path):
     inits = [weight("three", value=np.array([3])), weight("s16", value=np.full(3, 0.5, np.float16)),
              *[weight(n, 3) for n in ("b", "m", "v", "m2", "v2")]]
     layers, totals = imported(tmp_path, model(nodes, inits))
-    assert layers == ["batchnorm: {scale: false}", "batchnorm: {center: false}", "layernorm: {scale: false, center: false}"]
+    assert layers == ["batchnorm: {scale: false}", "batchnorm: {center: false}",
+                      "layernorm: {scale: false, center: false}"]
     assert totals == (3 + 3, 12, 0)
 
 
@@ -423,8 +429,10 @@ def test_an_adaptive_pool_done_axis_by_axis_is_one_adaptive_pool(tmp_path):
         parts = []
         for i in range(out):
             bounds = [f"s{axis}{i}", f"e{axis}{i}", f"a{axis}"]
-            inits += [weight(bounds[0], value=np.array([i * 7 // out])), weight(bounds[1], value=np.array([-(-(i + 1) * 7 // out)]))]
-            nodes += [node("Slice", [x, *bounds], f"w{axis}{i}"), node("ReduceMean", [f"w{axis}{i}", f"a{axis}"], f"p{axis}{i}")]
+            inits += [weight(bounds[0], value=np.array([i * 7 // out])),
+                      weight(bounds[1], value=np.array([-(-(i + 1) * 7 // out)]))]
+            nodes += [node("Slice", [x, *bounds], f"w{axis}{i}"),
+                      node("ReduceMean", [f"w{axis}{i}", f"a{axis}"], f"p{axis}{i}")]
             parts.append(f"p{axis}{i}")
         inits.append(weight(f"a{axis}", value=np.array([axis])))
         x = "y" if axis == 3 else "h"

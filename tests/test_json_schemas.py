@@ -63,7 +63,8 @@ def test_check(args):
     ["specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml"],
     ["specs/bottleneck_5x5.yaml", "--design", "standard", "--design", "separable"],
     ["specs/bottleneck_5x5.yaml", "specs/googlenet_3a.yaml"],
-    ["specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml", "--device", "a100", "--device", "t4", "--batch", "2"],
+    ["specs/bottleneck_5x5.yaml", "tests/data/bottleneck_wider.yaml", "--device", "a100", "--device", "t4", "--batch",
+     "2"],
     ["specs/bottleneck_5x5.yaml", "--design", "standard", "--design", "separable", "--memory", "--fused"],
 ])
 def test_diff(args):
@@ -75,7 +76,8 @@ def test_conventions():
 
 
 @pytest.mark.parametrize("args", [
-    ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128:224:96", "--max-macs", "300M"],
+    ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128:224:96", "--max-macs",
+     "300M"],
     ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--vary", "resolution=128,224", "--zip"],
     ["specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--device", "jetson-nano", "--device", "a100",
      "--max-latency", "5ms", "--max-peak-memory", "2MiB", "--max-weights-bytes", "8MB", "--training", "momentum",

@@ -77,7 +77,8 @@ def test_the_costcalc_convention_of_each_kind():
         "rescaling: {scale: 2, offset: 1}": 2 * n, "prelu: {slopes: shared}": n, "gelu": n, "mish": n,
         "resize: {scale: 2}": 0, "resize: {scale: 2, mode: bilinear}": 7 * 4 * n,
         "channel_shuffle: {groups: 4}": 0, "crop: {cropping: 1}": 0, "slice: {start: 2}": 0,
-        "conv_transpose: {filters: 16, kernel: 3, stride: 2, activation: silu}": 2 * 14 * 14 * 8 * 16 * 9 + 2 * 28 * 28 * 16,
+        "conv_transpose: {filters: 16, kernel: 3, stride: 2, activation: silu}": (
+            2 * 14 * 14 * 8 * 16 * 9 + 2 * 28 * 28 * 16),
     }
     assert {layer: one_layer(shape, layer).total.flops for layer in expected} == expected
 

@@ -22,7 +22,8 @@ LOWER = {
     "bridges": {"base", "model", "spec", "count", "device"},
     "runtimes": {"base", "model", "spec", "count", "device", "bridges"},
     "tasks": {"base", "model", "spec", "count", "analyses", "show", "draw", "device", "bridges", "runtimes"},
-    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks", "bridges",
+    "cli": {"base", "model", "spec", "count", "analyses", "show", "teach", "draw", "device", "sweep", "tasks",
+            "bridges",
             "runtimes"},
 }
 """Each layer and the layers below it that it may import (its own modules aside). A subpackage is its own
@@ -129,8 +130,10 @@ def modules_after_command(*args: str) -> set[str]:
                           f"    main.main({list(args)!r}, standalone_mode=False)")
 
 
-NUMPY_FREE = (["report", "specs/zoo/mobilenet_keras.yaml", "--set", "alpha=0.5"], ["compare", "specs/zoo/mobilenet_keras.yaml"],
-              ["explain", "specs/zoo/mobilenet_keras.yaml"], ["check", "specs/zoo/mobilenet_keras.yaml", "--max-macs", "1G"],
+NUMPY_FREE = (["report", "specs/zoo/mobilenet_keras.yaml", "--set", "alpha=0.5"],
+              ["compare", "specs/zoo/mobilenet_keras.yaml"],
+              ["explain", "specs/zoo/mobilenet_keras.yaml"],
+              ["check", "specs/zoo/mobilenet_keras.yaml", "--max-macs", "1G"],
               ["diff", "specs/zoo/mobilenet_keras.yaml", "specs/zoo/mobilenet_keras.yaml"], ["devices"],
               ["draw", "specs/bottleneck_5x5.yaml", "-o", "-"],
               ["export", "specs/bottleneck_5x5.yaml", "--to", "pytorch", "-o", "-"])

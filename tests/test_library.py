@@ -66,7 +66,8 @@ def test_export_file_is_the_code_export_prints(monkeypatch):
 
 def test_export_file_writes_the_model_and_its_netron_attachment_as_export_does(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    exported = costcalc.export_file(SPEC, "onnx", "bottleneck", figures=True, on_device=costcalc.DeviceSettings(batch=8),
+    exported = costcalc.export_file(SPEC, "onnx", "bottleneck", figures=True,
+                                    on_device=costcalc.DeviceSettings(batch=8),
                                     device_name="a100")
     result = run("export", SPEC, "--to", "onnx", "-d", "bottleneck", "--figures", "--batch", "8", "--device", "a100",
                  "-o", str(tmp_path / "m.onnx"))
@@ -84,7 +85,8 @@ def test_convention_diff_file_is_the_two_analyses_report_sets_side_by_side(monke
     assert (first.convention, second.convention) == ("fvcore", "ptflops")
     assert first.designs[0].total.flops != second.designs[0].total.flops
     assert convention_diff_json(first, second) == run(
-        "report", "specs/zoo/resnet50_torchvision.yaml", "--convention-diff", "fvcore", "ptflops", "--format", "json").out
+        "report", "specs/zoo/resnet50_torchvision.yaml", "--convention-diff", "fvcore", "ptflops", "--format",
+        "json").out
 
 
 def test_diff_files_is_the_diff_diff_prints(monkeypatch):
@@ -105,4 +107,5 @@ def test_asking_for_a_design_the_analysis_lacks_names_the_ones_it_has():
     for call in (lambda: analysis.design("nope"), lambda: costcalc.compare(analysis, "nope")):
         with pytest.raises(costcalc.CostcalcError) as error:
             call()
-        assert str(error.value) == "no design 'nope' in specs/bottleneck_5x5.yaml; designs: standard, bottleneck, separable"
+        assert str(error.value) == ("no design 'nope' in specs/bottleneck_5x5.yaml; "
+                                    "designs: standard, bottleneck, separable")

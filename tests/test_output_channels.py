@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from costcalc.safe import github_text, json_visible, markdown_text, xml_text
 
 TERMINAL = "\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07\x1b]8;;https://e.vil\x07link\x1b]8;;\x07\x1b[2J\x9b2J\u202e"
-"""OSC 0 (the window's title), OSC 52 (the clipboard), OSC 8 (a link), CSI 2J (clear) in 7 and 8 bits, a bidi override."""
+"""OSC 0 (the window's title), OSC 52 (the clipboard), OSC 8 (a link), CSI 2J (clear) in 7 and 8 bits, a bidi
+override."""
 
 
 def quoted(text: str) -> str:
@@ -61,7 +62,8 @@ def test_a_bad_spec_is_said_once_by_its_annotation_not_raw_on_stderr(spec_file):
     result = run("check", "--format", "github", "--", bad, good)
     assert (result.code, result.err) == (2, "")
     assert result.out.splitlines() == [
-        "::error file=%3A%3Astop-commands%3A%3Abad.yaml,line=2,col=10,title=costcalc bad spec::unknown layer kind 'nope'",
+        "::error file=%3A%3Astop-commands%3A%3Abad.yaml,line=2,col=10,title=costcalc bad spec::unknown layer kind "
+        "'nope'",
         "::error file=good.yaml,line=3,col=16,title=costcalc over budget::main: macs 6,912 is over its limit of 1 "
         "(691200.0%25)",
         "good.yaml: 1 of 1 budgets exceeded"]
@@ -193,7 +195,8 @@ def test_a_carriage_return_in_a_device_name_reaches_no_csv_header(spec_file):
 
 
 def test_a_repeated_key_in_a_devices_file_is_refused_with_its_position(spec_file):
-    devices = devices_file(f'{{"devices": {{\n  "b": {{{BOARD},\n        "overhead_us": 5, "overhead_us": -1000000}}}}}}\n')
+    devices = devices_file(f'{{"devices": {{\n  "b": {{{BOARD},\n'
+                           '        "overhead_us": 5, "overhead_us": -1000000}}}\n')
     result = run("devices", "--devices", devices)
     assert (result.code, result.out) == (2, "")
     assert result.err == ("mine.json:3:27: duplicate key 'overhead_us', first given at 3:9; "
@@ -202,7 +205,8 @@ def test_a_repeated_key_in_a_devices_file_is_refused_with_its_position(spec_file
 
 def test_a_repeated_device_is_refused_too(spec_file):
     devices = devices_file(f'{{"devices": {{"b": {{{BOARD}}}, "b": {{{BOARD}}}}}}}')
-    assert run("devices", "--devices", devices).err.startswith("mine.json:1:106: duplicate key 'b', first given at 1:14;")
+    assert run("devices", "--devices", devices).err.startswith(
+        "mine.json:1:106: duplicate key 'b', first given at 1:14;")
 
 
 def test_a_repeated_key_in_a_timings_file_is_refused(spec_file):

@@ -146,7 +146,8 @@ def test_an_spdx_license_and_its_file_in_the_wheel_and_the_sdist(dist):
 def test_the_wheel_ships_every_spec_under_specs_once(dist):
     names = zipfile.ZipFile(next(dist.glob("*.whl"))).namelist()
     shipped = sorted(name for name in names if name.endswith(".yaml"))
-    assert shipped == sorted(f"costcalc/examples/{p.relative_to(ROOT / 'specs')}" for p in (ROOT / "specs").rglob("*.yaml"))
+    assert shipped == sorted(f"costcalc/examples/{p.relative_to(ROOT / 'specs')}"
+                             for p in (ROOT / "specs").rglob("*.yaml"))
 
 
 def test_a_shipped_example_runs_by_name_from_anywhere(installed, tmp_path):

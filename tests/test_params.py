@@ -56,7 +56,8 @@ def test_a_derived_parameter_can_be_set_itself():
 
 
 def test_an_argument_shadows_a_parameter_of_its_name(spec_file):
-    text = ("params: {k: 5}\ninput: [8, 8, 1]\nblocks:\n  b:\n    args: {k: 3}\n    layers: [conv: {filters: 1, kernel: $k}]\n"
+    text = ("params: {k: 5}\ninput: [8, 8, 1]\nblocks:\n  b:\n    args: {k: 3}\n    layers: [conv: "
+            "{filters: 1, kernel: $k}]\n"
             "layers:\n  - b\n  - conv: {filters: 1, kernel: $k}\n")
     rows = [row for row in analyze(loads(text)).design("main").rows if row.role == "layer"]
     assert [row.op.kernel for row in rows] == [(3, 3), (5, 5)]
@@ -76,10 +77,12 @@ def test_set_on_the_command_line(spec_file):
 
 @pytest.mark.parametrize("setting, message", [
     ("alpa=0.5", "spec.yaml:2:1: --set alpa: the spec has no parameter 'alpa'; did you mean 'alpha'?"),
-    ("depth=2", "spec.yaml:2:1: --set depth: the spec has no parameter 'depth'; its parameters are alpha, resolution, stem"),
+    ("depth=2",
+     "spec.yaml:2:1: --set depth: the spec has no parameter 'depth'; its parameters are alpha, resolution, stem"),
     ("resolution=1.5", "spec.yaml:2:1: --set resolution=1.5: parameter 'resolution' takes an integer"
                        " (its default is 32), got '1.5'"),
-    ("alpha=wide", "spec.yaml:2:1: --set alpha=wide: parameter 'alpha' takes a number (its default is 1.0), got 'wide'"),
+    ("alpha=wide",
+     "spec.yaml:2:1: --set alpha=wide: parameter 'alpha' takes a number (its default is 1.0), got 'wide'"),
     ("alpha=nan", "spec.yaml:2:1: --set alpha=nan: parameter 'alpha' takes a number (its default is 1.0), got 'nan'"),
 ])
 def test_a_bad_setting_is_one_line_naming_the_parameter(spec_file, setting, message):
@@ -95,7 +98,8 @@ def test_a_setting_without_equals_is_a_usage_error(spec_file):
 
 def test_a_spec_without_params_says_so(spec_file):
     out = run("report", spec_file("input: [4]\nlayers: [relu]\n"), "--set", "alpha=1")
-    assert out.err == "spec.yaml:1:1: --set alpha: the spec has no parameter 'alpha'; it declares none (params: {name: default})\n"
+    assert out.err == ("spec.yaml:1:1: --set alpha: the spec has no parameter 'alpha'; "
+                       "it declares none (params: {name: default})\n")
 
 
 @pytest.mark.parametrize("params, message", [

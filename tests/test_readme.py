@@ -197,7 +197,8 @@ def zoo_table() -> str:
             t = design.total
             label = path.name if len(designs) == 1 else f"{path.name} ({design.name})"
             shape = "×".join(map(str, design.input))
-            rows.append(f"| `{label}` | {shape} | {t.macs:,} | {t.params:,} | {t.trainable_params:,} | {t.non_trainable_params:,} |")
+            rows.append(f"| `{label}` | {shape} | {t.macs:,} | {t.params:,} | {t.trainable_params:,} | "
+                        f"{t.non_trainable_params:,} |")
     return "\n".join(rows)
 
 

@@ -27,7 +27,8 @@ def test_vgg16_last_conv_sees_196_and_last_pool_212_with_jump_32(design):
 
 def test_a_branch_module_takes_the_union_of_its_branches():
     fields, _ = fields_of(SPECS / "googlenet_3a.yaml", "reduced")
-    assert {path: fields[path].height.size for path in ("3a/1x1", "3a/3x3", "3a/5x5", "3a/pool", "3a/concat", "3a")} == {
+    assert {path: fields[path].height.size
+            for path in ("3a/1x1", "3a/3x3", "3a/5x5", "3a/pool", "3a/concat", "3a")} == {
         "3a/1x1": 1, "3a/3x3": 3, "3a/5x5": 5, "3a/pool": 3, "3a/concat": 5, "3a": 5}
     assert fields["3a"].height.first == -2
 
@@ -75,7 +76,8 @@ def back(layers, indices, sizes):
     """Input indices that output `indices` of a chain depend on; `sizes` are the chain's input sizes."""
     for layer, size in reversed(list(zip(layers, sizes))):
         if "branches" in layer:
-            indices = set().union(*(back(branch, indices, layer["sizes"][b]) for b, branch in enumerate(layer["branches"])))
+            indices = set().union(*(back(branch, indices, layer["sizes"][b])
+                                    for b, branch in enumerate(layer["branches"])))
             continue
         kernel, stride, dilation, padding = layer["k"], layer["s"], layer["d"], layer["p"]
         before = same_before(size, kernel, stride, dilation) if padding == "same" else padding[0]

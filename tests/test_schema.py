@@ -21,7 +21,8 @@ def errors(text: str) -> list[str]:
 def test_the_shipped_file_is_what_costcalc_schema_prints_and_the_code_generates():
     printed = run("schema").out
     assert json.loads(printed) == spec_schema()
-    assert SHIPPED.read_text(encoding="utf-8") == printed, "regenerate: costcalc schema > costcalc/schemas/spec.schema.json"
+    assert SHIPPED.read_text(encoding="utf-8") == printed, \
+        "regenerate: costcalc schema > costcalc/schemas/spec.schema.json"
     jsonschema.Draft202012Validator.check_schema(spec_schema())
 
 

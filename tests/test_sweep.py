@@ -73,7 +73,8 @@ def test_every_variant_equals_the_spec_set_one_by_one(path, vary):
 
 def keras_applications() -> list[dict]:
     """Keras's own figures, a row per model (tests/data/reference/keras_applications.tsv; its header says how)."""
-    lines = [line for line in (REFERENCE / "keras_applications.tsv").read_text().splitlines() if not line.startswith("#")]
+    lines = [line for line in (REFERENCE / "keras_applications.tsv").read_text().splitlines()
+             if not line.startswith("#")]
     return list(csv.DictReader(lines, delimiter="\t"))
 
 
@@ -149,7 +150,8 @@ def test_efficientnet_b0_to_b7_through_sweep_zip_equal_keras(groups):
 
 def test_efficientnet_widths_and_resolutions_are_one_group_and_exact(groups):
     """Widths and resolutions of either parity (correct_pad pads by parity) stay one group of arrays."""
-    result = of_file(EFFICIENTNET, [("width_coefficient", ["1.0", "1.1", "2.0"]), ("resolution", ["197", "224", "241"])])
+    result = of_file(EFFICIENTNET,
+                     [("width_coefficient", ["1.0", "1.1", "2.0"]), ("resolution", ["197", "224", "241"])])
     assert groups == [(3, 3)]
     text = EFFICIENTNET.read_text()
     for variant in result.variants:
@@ -324,7 +326,8 @@ def test_the_plot_draws_the_budget_line_where_a_limit_on_its_metric_exists(golde
 def test_the_plot_refuses_what_it_cannot_draw():
     out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--plot", "macs", "--x", "depth")
     assert (out.code, out.err) == (2, "--x depth: not a varied parameter; the varied are alpha\n")
-    out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--plot", "macs", "--format", "json")
+    out = run("sweep", "specs/zoo/mobilenet_keras.yaml", "--vary", "alpha=0.5,1.0", "--plot", "macs", "--format",
+              "json")
     assert out.code == 2 and "--plot draws text in place of the table; leave out --format" in out.err
     out = run("sweep", "specs/bottleneck_5x5.yaml", "--vary", "x=1")
     assert out.err == "specs/bottleneck_5x5.yaml:1:1: --vary x: the spec has no parameter 'x';" \

@@ -106,7 +106,8 @@ def test_a_bad_spec_on_a_cp1252_console_is_one_line_and_exit_2(tmp_path):
     spec.write_text("input: [8, 8, 3]\nlayers:\n  - conv: {filters→: 3}\n", encoding="utf-8")
     done = run_encoded(["report", str(spec)], "cp1252")
     assert (done.returncode, done.stdout) == (2, b"")
-    assert done.stderr.decode("cp1252") == f"{spec}:3:12: unknown option 'filters->' for conv; did you mean 'filters'?\n"
+    assert done.stderr.decode("cp1252") == (f"{spec}:3:12: unknown option 'filters->' for conv; "
+                                            "did you mean 'filters'?\n")
 
 
 def test_over_budget_on_a_cp1252_console_is_still_exit_1():

@@ -46,7 +46,8 @@ def test_a_sweep_range_too_fine_is_refused_before_it_is_divided(spec_file, vary,
 def test_zipped_values_are_bounded_as_a_grid_is(spec_file):
     many = ",".join(str(i) for i in range(1, 100_002))
     result = run("sweep", spec_file(SWEEP), "--vary", f"f={many}", "--vary", f"q={many}", "--zip")
-    assert (result.code, result.err) == (2, "spec.yaml:2:1: the zipped values make 100,001 variants, more than 100,000; "
+    assert (result.code, result.err) == (2,
+                                         "spec.yaml:2:1: the zipped values make 100,001 variants, more than 100,000; "
                                             "vary fewer values\n")
 
 
@@ -71,16 +72,19 @@ def test_a_varied_repeat_stops_at_the_limits_of_a_sweep(spec_file, monkeypatch):
     monkeypatch.setattr(evaluate, "MAX_SWEEP_BUILDS", 2_000)
     monkeypatch.setattr(evaluate, "MAX_SWEEP_LAYERS", 5_000)
     result = run("sweep", path, "--vary", "n=1:1000:1")
-    assert (result.code, result.err[:102]) == (2, "spec.yaml:1:1: the variants differ in structure (a repeat, a kernel, "
+    assert (result.code, result.err[:102]) == (2,
+                                               "spec.yaml:1:1: the variants differ in structure (a repeat, a kernel, "
                                                  "a rate): 99 builds of 5,047 layer")
 
 
-BLOCKS = "input: [8, 8, 4]\nblocks:\n  b: {layers: [relu]}\n  pair: {layers: [b, b]}\nlayers: [{pair: {repeat: 3000}}]\n"
+BLOCKS = ("input: [8, 8, 4]\nblocks:\n  b: {layers: [relu]}\n  pair: {layers: [b, b]}\n"
+          "layers: [{pair: {repeat: 3000}}]\n")
 
 
 @pytest.mark.parametrize("command", [["report", "--memory", "--device", "t4", "--format", "json"],
                                      ["check", "--device", "t4", "--max-latency", "1s", "--max-peak-memory", "1GiB"],
-                                     ["explain", "--device", "t4"], ["draw", "--device", "t4", "--depth", "0", "-o", "-"]])
+                                     ["explain", "--device", "t4"],
+                                     ["draw", "--device", "t4", "--depth", "0", "-o", "-"]])
 def test_device_and_memory_figures_are_linear_in_block_rows(spec_file, command):
     """9,000 group rows over 6,000 layers: each group's figures were the sum over every layer whose path it
     prefixes (54 million comparisons, over 30 s); now one pass, about a second."""

@@ -40,7 +40,8 @@ def readme_commands():
             yield ("diff", spec, "--design", old, "--design", new)
     yield from (("diff", old, new) for old, new in PAIRS)
     yield ("check", "specs/bottleneck_5x5.yaml", "--design", "bottleneck", "--design", "separable")
-    yield ("check", "tests/data/bottleneck_wider.yaml", "--against", "specs/bottleneck_5x5.yaml", "--max-growth", "macs=10%")
+    yield ("check", "tests/data/bottleneck_wider.yaml", "--against", "specs/bottleneck_5x5.yaml", "--max-growth",
+           "macs=10%")
     yield ("conventions",)
 
 

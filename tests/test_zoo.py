@@ -21,7 +21,8 @@ CONV_KINDS = ("conv", "depthwise", "separable")
 
 def table(name: str) -> dict[str, dict[str, int]]:
     lines = [line for line in (REFERENCE / name).read_text().splitlines() if not line.startswith("#")]
-    return {row["model"]: {k: int(v) for k, v in row.items() if k != "model"} for row in csv.DictReader(lines, delimiter="\t")}
+    return {row["model"]: {k: int(v) for k, v in row.items() if k != "model"}
+            for row in csv.DictReader(lines, delimiter="\t")}
 
 
 KERAS = table("keras.tsv")
@@ -145,11 +146,13 @@ def test_two_zoo_networks_side_by_side():
     assert "25,636,712" in lines["resnet50 (baseline)"]
 
 
-@pytest.mark.parametrize("name, single", [("mobilenet_v2", "mobilenet_v2_keras.yaml"), ("resnet50", "resnet50_keras.yaml")])
+@pytest.mark.parametrize("name, single",
+                         [("mobilenet_v2", "mobilenet_v2_keras.yaml"), ("resnet50", "resnet50_keras.yaml")])
 def test_side_by_side_designs_are_the_single_network_specs(name, single):
     """The two-network spec repeats each network's blocks: row for row, it must stay the same network."""
     pair, alone = design("mobilenet_v2_vs_resnet50.yaml", name), design(single)
-    assert [(r.path, r.kind, r.output, r.cost) for r in pair.rows] == [(r.path, r.kind, r.output, r.cost) for r in alone.rows]
+    assert [(r.path, r.kind, r.output, r.cost) for r in pair.rows] == [(r.path, r.kind, r.output, r.cost)
+                                                                       for r in alone.rows]
 
 
 def keras_at_197() -> dict[str, dict]:

@@ -110,7 +110,8 @@ def main(write: bool, named: list[str]) -> int:
             f" ({keras.backend.backend()} backend), {datetime.date.today().isoformat()}.",
             "# By tools/check_exports_in_frameworks.py --write: each design's `costcalc export --to pytorch` module",
             "# (parameters trainable unless frozen, frozen ones and buffers but num_batches_tracked non-trainable,",
-            "# MACs = FlopCounterMode / 2, batch 1) and `--to keras` builder (trainable_weights, non_trainable_weights;",
+            "# MACs = FlopCounterMode / 2, batch 1) and `--to keras` builder (trainable_weights, "
+            "non_trainable_weights;",
             "# no MACs). Output [H, W, C]; several named outputs `name:HxWxC` each.",
         ]
         lines = ["\t".join(COLUMNS), *("\t".join("" if v is None else str(v) for v in row) for row in rows)]

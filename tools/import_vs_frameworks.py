@@ -154,9 +154,12 @@ def write(rows) -> None:
     lines = ["# Made by tools/import_vs_frameworks.py --write: torch 2.14.1, torchvision 0.29.1, keras 3.15.1 (torch",
              "# backend), onnx 1.23.2; weights=None, a 224x224 input unless the model fixes another. params: torch's",
              "# parameters() and batchnorm running statistics (running_mean, running_var), or Keras's count_params();",
-             "# where the exporter folded batchnorm, torch's figures less 3 per folded channel (γ, β and two statistics",
-             "# become one bias of the conv before it; the batchnorms left in the file say how many were folded). trainable:",
-             "# torch's parameters(), Keras's trainable_weights. macs: FlopCounterMode's FLOPs / 2 (convolutions, matrix",
+             "# where the exporter folded batchnorm, torch's figures less 3 per folded channel "
+             "(γ, β and two statistics",
+             "# become one bias of the conv before it; the batchnorms left in the file say how many were "
+             "folded). trainable:",
+             "# torch's parameters(), Keras's trainable_weights. macs: FlopCounterMode's FLOPs / 2 "
+             "(convolutions, matrix",
              "# products). Files in tests/data/imports/ (ONNX without weights, Keras JSON).",
              "\t".join(COLUMNS)]
     for path, *figures in rows:

@@ -1,10 +1,10 @@
 """Measured PyTorch CPU inference latency of the torchvision zoo networks against costcalc's roofline estimate.
 
 Measures each network (batch 1, eval mode, torch.no_grad, a fixed number of threads, random
-weights) as the median of repeated runs after warm-up, the networks interleaved (measure_all), estimates it with costcalc on a
-device profile (from `costcalc devices measure`), and prints a Markdown table, the Spearman
-rank correlations of estimate and of MACs with the measured latency, and the median relative
-error of the estimate. torch is not a costcalc dependency; run it from a throwaway venv:
+weights) as the median of repeated runs after warm-up, the networks interleaved (measure_all),
+estimates it with costcalc on a device profile (from `costcalc devices measure`), and prints a
+Markdown table, the Spearman rank correlations of estimate and of MACs with the measured latency,
+and the median relative error of the estimate. torch is not a costcalc dependency; run it from a throwaway venv:
 
     python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 pyyaml
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/costcalc devices measure --name cpu > cpu.json
@@ -124,7 +124,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--tsv", help="also write model, params, MACs and measured seconds to this file")
-    parser.add_argument("--from-tsv", help="take the measured figures from this file (of --tsv) instead of timing torch")
+    parser.add_argument("--from-tsv",
+                        help="take the measured figures from this file (of --tsv) instead of timing torch")
     parser.add_argument("--held-out", action="store_true", help="the networks of HELD_OUT instead of NETWORKS")
     args = parser.parse_args()
     known = all_devices(tuple(args.devices))

@@ -107,12 +107,14 @@ def main() -> int:
         for mine, theirs in zip(times, found):
             mine += theirs
     seconds = [statistics.median(t) for t in times]
-    timed = [{"input": shape, "layer": layer, "seconds": float(f"{s:.4g}")} for (layer, shape), s in zip(layers, seconds)]
-    runtime = (f"torch {torch.__version__} CPU, {args.threads} thread(s), eval, batch 1, median of {args.rounds} rounds "
-               f"in each of {args.processes} processes, tools/time_torch_layers.py")
+    timed = [{"input": shape, "layer": layer, "seconds": float(f"{s:.4g}")}
+             for (layer, shape), s in zip(layers, seconds)]
+    runtime = (f"torch {torch.__version__} CPU, {args.threads} thread(s), eval, batch 1, median of "
+               f"{args.rounds} rounds in each of {args.processes} processes, tools/time_torch_layers.py")
     rows = ",\n".join("    " + json.dumps(t) for t in timed)
     with open(args.output, "w", encoding="utf-8") as handle:
-        handle.write(f'{{\n  "runtime": {json.dumps(runtime)},\n  "dtype": "float32",\n  "layers": [\n{rows}\n  ]\n}}\n')
+        handle.write(f'{{\n  "runtime": {json.dumps(runtime)},\n  "dtype": "float32",\n'
+                     f'  "layers": [\n{rows}\n  ]\n}}\n')
     return 0
 
 

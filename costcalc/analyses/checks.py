@@ -117,7 +117,8 @@ def growth_for(spec: Spec, design: str, flags: dict[str, Growth]) -> dict[str, G
 
 def totals(analysis: Analysis, device_figures: Totals | None = None) -> Totals:
     """An analysis as a baseline: each design's figure for each metric (and each of its `device_figures`)."""
-    return {d.name: {**{metric: getattr(d.total, metric) for metric in METRICS}, **(device_figures or {}).get(d.name, {})}
+    return {d.name: {**{metric: getattr(d.total, metric) for metric in METRICS},
+                     **(device_figures or {}).get(d.name, {})}
             for d in analysis.designs}
 
 

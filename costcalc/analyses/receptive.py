@@ -25,13 +25,14 @@ from fractions import Fraction
 
 from ..count.engine import DesignResult, Row
 from ..errors import CostcalcError
+from ..model.ops import Op
 
 
 @dataclass(frozen=True, slots=True)
 class Axis:
     """The field along one axis: size in input pixels, jump between neighbouring outputs, first pixel."""
 
-    size: int
+    size: int | Fraction
     jump: Fraction
     first: Fraction
 
@@ -54,6 +55,11 @@ class Field:
     whole: bool = False
     cause: str | None = None
 
+    @property
+    def axes(self) -> tuple[Axis, Axis] | None:
+        """Height and width, when the field is known and not whole."""
+        return None if self.height is None or self.width is None else (self.height, self.width)
+
 
 START = Field(Axis(1, Fraction(1), Fraction(0)), Axis(1, Fraction(1), Fraction(0)))
 WHOLE = Field(whole=True)
@@ -71,26 +77,28 @@ Step = tuple[int, int, int]
 
 def window(row: Row) -> tuple[Step, Step] | None:
     """The height and width steps of a layer that slides a window, or None."""
-    found = row.op.receptive_window(row.input)
+    found = row.op.receptive_window(row.input) if isinstance(row.op, Op) else None
     if found is None:
         return None
     kernel, stride, dilation, padding = found
     axes = []
     for size, k, s, d, side in zip(row.input[:2], kernel, stride, dilation, (0, 2)):
         span = d * (k - 1) + 1
-        axes.append((span, s, same_padding(size, span, s) if padding == "same" else padding[side]))
+        axes.append((span, s, same_padding(size, span, s) if isinstance(padding, str) else padding[side]))
     return axes[0], axes[1]
 
 
 def step(field: Field, row: Row) -> Field:
     """The field after one layer."""
-    if field.whole or field.height is None:
+    if field.whole or field.axes is None:
         return field
+    assert isinstance(row.op, Op), "a layer's row"
     if len(row.output) < 3 or row.op.mixes_positions:
         return WHOLE
     windows = window(row)
     if windows:
-        return Field(field.height.window(*windows[0]), field.width.window(*windows[1]))
+        height, width = field.axes
+        return Field(height.window(*windows[0]), width.window(*windows[1]))
     if row.output[:2] == row.input[:2]:
         return field  # elementwise on each pixel: batchnorm, activations, dense on [H, W, C], dropout
     return Field(cause=row.path)
@@ -106,9 +114,10 @@ def merge(fields: list[Field]) -> Field:
     """The field of a merge: the union of its branches' fields (unknown as the first unknown one is)."""
     if any(f.whole for f in fields):
         return WHOLE
-    if unknown := next((f for f in fields if f.height is None), None):
+    if unknown := next((f for f in fields if f.axes is None), None):
         return unknown
-    return Field(_union([f.height for f in fields]), _union([f.width for f in fields]))
+    known = [f.axes for f in fields if f.axes is not None]
+    return Field(_union([height for height, _ in known]), _union([width for _, width in known]))
 
 
 def receptive_fields(design: DesignResult) -> dict[str, Field]:

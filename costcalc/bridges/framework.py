@@ -40,7 +40,8 @@ def torch_module():
     try:
         import torch
     except ImportError:
-        raise CostcalcError("importing a PyTorch model needs torch (and onnx): pip install torch 'costcalc[onnx]'") from None
+        raise CostcalcError("importing a PyTorch model needs torch (and onnx): "
+                            "pip install torch 'costcalc[onnx]'") from None
     return torch
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..count.engine import DesignResult, Row
 from ..device.traffic import dataflow
 from ..errors import CostcalcError
-from ..model.ops import Shape
+from ..model.ops import Pool, Shape
 
 INPUT = "input"
 
@@ -57,7 +57,7 @@ def graph(design: DesignResult) -> Graph:
         if not getattr(step.row.op, "exported", True):
             raise CostcalcError(f"{step.row.path} ({step.row.kind}): export has no form for {step.row.kind} yet; "
                                 "report, explain and draw count it", step.row.where)
-        names[step.writes], shapes[step.row.path] = step.row.path, step.row.output
+        names[step.tensor], shapes[step.row.path] = step.row.path, step.row.output
         nodes.append(Node(step.row, tuple(names[t] for t in step.reads), step.row.path))
     outputs = {name: names[tensor] for name, tensor in zip(design.outputs, flow.outputs)}
     return Graph(design.name, start, design.input, tuple(nodes), names[flow.outputs[0]], design.output, shapes,
@@ -120,7 +120,8 @@ class CodeWriter:
 
 
 def pads(shape: Shape, kernel, stride, dilation, padding) -> list[int]:
-    """A window's padding as ONNX writes it, [top, left, bottom, right]; `same` as Keras pads, the smaller half first."""
+    """A window's padding as ONNX writes it, [top, left, bottom, right]; `same` as Keras pads, the smaller half
+    first."""
     if padding != "same":
         top, bottom, left, right = padding
         return [top, left, bottom, right]
@@ -136,11 +137,13 @@ def pool_pads(row: Row) -> list[int]:
     """A pool's padding; PyTorch's ceil_mode as the padding after that gives its size (ONNX's ceil_mode keeps a last
     window that starts in the padding, which PyTorch drops; Keras has no ceil_mode)."""
     op = row.op
+    assert isinstance(op, Pool), "a pool's row"
     stride = op.stride or op.size
     found = pads(row.input, op.size, stride, (1, 1), op.padding)
     if op.ceil_mode and op.padding != "same":
         for axis in (0, 1):
-            found[axis + 2] = max(0, (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - found[axis])
+            found[axis + 2] = max(0,
+                                  (row.output[axis] - 1) * stride[axis] + op.size[axis] - row.input[axis] - found[axis])
     return found
 
 

@@ -9,6 +9,8 @@ Names from the spec reach the code only as identifiers and `repr` string literal
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import __version__
 from ..errors import CostcalcError
 from ..model import merges, norms, ops, resampling
@@ -130,7 +132,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
     """The layer calls (text before `(x)`) that make the row, the last named `name`."""
     op, kind = row.op, type(row.op)
     if kind in (ops.Conv, ops.Depthwise, ops.Separable):
-        padding, before = _padding(writer.fresh(name + "_pad"), pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
+        padding, before = _padding(writer.fresh(name + "_pad"),
+                                   pads(row.input, op.kernel, op.stride, op.dilation, op.padding),
                                    op.padding == "same")
         common = {"strides": op.stride, "padding": padding, "dilation_rate": op.dilation, "use_bias": op.bias,
                   "activation": _activation(op.activation)}
@@ -141,7 +144,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
         return [*before, _layer("SeparableConv2D", op.filters, op.kernel, **common, depth_multiplier=op.multiplier,
                                 name=name)]
     if isinstance(op, ops.Pool):
-        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row), op.padding == "same" and not op.ceil_mode)
+        padding, before = _padding(writer.fresh(name + "_pad"), pool_pads(row),
+                                   op.padding == "same" and not op.ceil_mode)
         layer = "MaxPooling2D" if kind is ops.MaxPool else "AveragePooling2D"
         return [*before, _layer(layer, op.size, strides=op.stride or op.size, padding=padding, name=name,
                                 defaults={"padding": "valid"})]  # a pool's strides default to its size: always written
@@ -176,7 +180,8 @@ def _conv_transpose(row, writer: _Writer, name: str) -> list[str]:
         raise CostcalcError(f"{row.path} (conv_transpose): Keras's Conv2DTranspose has no groups", row.where)
     explicit = isinstance(op.padding, tuple)
     extra = (0, 0) if explicit and op.output_padding is None else op.output_padding
-    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride, padding="valid" if explicit else op.padding,
+    layer = _layer("Conv2DTranspose", op.filters, op.kernel, strides=op.stride,
+                   padding="valid" if explicit else op.padding,
                    output_padding=extra, dilation_rate=op.dilation, use_bias=op.bias,
                    activation=_activation(op.activation), name=name)
     if not (explicit and any(op.padding)):
@@ -225,7 +230,7 @@ def _layer_scale(row, helpers, name) -> str:
     return f"LayerScale(name={name!r})"
 
 
-SIMPLE = {
+SIMPLE: dict[type, Callable[..., str]] = {
     ops.Dense: lambda row, helpers, name: _layer("Dense", row.op.units, use_bias=row.op.bias,
                                                  activation=_activation(row.op.activation), name=name),
     ops.GlobalAvgPool: _global, ops.GlobalMaxPool: _global,

@@ -71,7 +71,8 @@ def import_keras_json(text: str, name: str = "model", input_shape=None, where: s
     except ImportRefusal as refusal:
         raise CostcalcError(f"{where}: {refusal}") from None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise CostcalcError(f"{where}: a layer's config is not as Keras 3 writes it ({type(exc).__name__}: {exc})") from None
+        raise CostcalcError(f"{where}: a layer's config is not as Keras 3 writes it "
+                            f"({type(exc).__name__}: {exc})") from None
     builder = importer.builder
     if builder is None:
         raise CostcalcError(f"{where}: the model has no input layer and no layers; nothing to import")
@@ -155,8 +156,8 @@ class KerasImporter:
         if cls == "Sequential":
             return self.sequential(config["layers"], sources[0])
         if config.get("trainable") is False and cls in WEIGHTED:
-            raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}) is frozen (trainable: false); a spec counts "
-                                "a layer's weights as Keras counts them in a trainable layer")
+            raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}) is frozen (trainable: false); a spec "
+                                "counts a layer's weights as Keras counts them in a trainable layer")
         if cls not in LAYERS:
             raise ImportRefusal(f"layer {brief(config.get('name'))} is a {cls}, which costcalc cannot express")
         name = safe_name(config.get("name", ""))
@@ -166,6 +167,7 @@ class KerasImporter:
             raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}): {refusal}") from None
 
     def layer(self, kind: str, options: dict, name, source: int) -> int:
+        assert self.builder is not None, "a layer comes after the input"
         return self.builder.layer(kind, options, name, source)
 
 
@@ -220,7 +222,8 @@ def with_activation(options: dict, config) -> dict:
 
 LAYERS: dict = {}
 keras = registrar(LAYERS)
-CONVOLUTIONS = {"Conv2D": ("conv", "groups", "groups"), "DepthwiseConv2D": ("depthwise", "depth_multiplier", "multiplier"),
+CONVOLUTIONS = {"Conv2D": ("conv", "groups", "groups"),
+                "DepthwiseConv2D": ("depthwise", "depth_multiplier", "multiplier"),
                 "SeparableConv2D": ("separable", "depth_multiplier", "multiplier"),
                 "Conv2DTranspose": ("conv_transpose", "output_padding", "output_padding")}
 """Keras's convolutions: costcalc's kind, and the option beyond kernel, strides, padding and dilation (Keras's name,
@@ -306,9 +309,8 @@ def activation(importer, cls, config, name, sources):
 def relu(importer, cls, config, name, sources):
     if config.get("threshold", 0):
         raise ImportRefusal("has a threshold, which costcalc cannot express")
-    if config.get("negative_slope", 0):
-        kind = "leaky_relu"
-    else:
+    kind: str | None = "leaky_relu"
+    if not config.get("negative_slope", 0):
         kind = {None: "relu", 6: "relu6"}.get(config.get("max_value"))  # 6.0 == 6, one key
     if kind is None:
         raise ImportRefusal(f"caps at {config.get('max_value')}; costcalc knows relu and relu6")

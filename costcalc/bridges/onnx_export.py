@@ -13,6 +13,7 @@ everything else (pads, scales, shapes) is a Constant node. `onnx` and numpy are 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .. import __version__
 from ..model import merges, norms, ops, resampling
@@ -76,12 +77,13 @@ class _Model:
         self.values = weights != "none"
         self.declared: list = []  # with --weights none: each weight a graph input with its shape, and no values
         self.shapes = shapes
-        self.nodes, self.initializers = [], []
+        self.nodes: list = []
+        self.initializers: list = []
         self.tensors: set[str] = set()
         self.node_names: set[str] = set()
         self.path = ""
         self.output: str | None = None
-        self.main: dict[str, object] = {}
+        self.main: dict[str, Any] = {}  # onnx's NodeProto
 
     def lower(self, node: Node) -> None:
         """A layer or merge's nodes; its last node writes the tensor named by its path."""
@@ -109,8 +111,9 @@ class _Model:
         return output
 
     def weight(self, what: str, shape, scale: float = 0.0, mean: float = 0.0, spread: float = 0.0) -> str:
-        """An initializer PATH.what: normal(mean, scale), or uniform around `mean` by ±spread; zeros with --weights zeros;
-        with --weights none, a graph input of its shape, as torch.onnx.export(export_params=False) writes."""
+        """An initializer PATH.what: normal(mean, scale), or uniform around `mean` by ±spread; zeros with
+        --weights zeros; with --weights none, a graph input of its shape, as
+        torch.onnx.export(export_params=False) writes."""
         import onnx
         from onnx import numpy_helper
 
@@ -210,9 +213,11 @@ def _dense(m: _Model, row, inputs) -> str:
 
 def _pool(m: _Model, row, inputs) -> str:
     op = row.op
-    attributes = {"kernel_shape": list(op.size), "strides": list(op.stride or op.size), "pads": pool_pads(row)}
+    attributes: dict[str, Any] = {"kernel_shape": list(op.size), "strides": list(op.stride or op.size),
+                                  "pads": pool_pads(row)}
     if isinstance(op, ops.AvgPool):
-        attributes["count_include_pad"] = int(op.padding != "same")  # Keras's same leaves the padding out; PyTorch counts it
+        # Keras's same leaves the padding out; PyTorch counts it
+        attributes["count_include_pad"] = int(op.padding != "same")
     return m.add("MaxPool" if isinstance(op, ops.MaxPool) else "AveragePool", inputs, main=True, **attributes)
 
 
@@ -241,7 +246,8 @@ def _adaptive_pool(m: _Model, row, inputs) -> str:
 
 def _batchnorm(m: _Model, row, inputs) -> str:
     op, channels = row.op, row.input[-1]
-    scale = m.weight("weight", (channels,), mean=1.0, spread=0.1) if op.scale else m.constant("scale", [1.0] * channels, False)
+    scale = (m.weight("weight", (channels,), mean=1.0, spread=0.1) if op.scale
+             else m.constant("scale", [1.0] * channels, False))
     bias = m.bias(channels) if op.center else m.constant("bias", [0.0] * channels, False)
     mean = m.weight("running_mean", (channels,), scale=0.1)
     var = m.weight("running_var", (channels,), mean=1.0, spread=0.5)
@@ -250,7 +256,8 @@ def _batchnorm(m: _Model, row, inputs) -> str:
 
 def _layernorm(m: _Model, row, inputs) -> str:
     op, channels = row.op, row.input[-1]
-    scale = m.weight("weight", (channels,), mean=1.0, spread=0.1) if op.scale else m.constant("scale", [1.0] * channels, False)
+    scale = (m.weight("weight", (channels,), mean=1.0, spread=0.1) if op.scale
+             else m.constant("scale", [1.0] * channels, False))
     biases = [m.bias(channels)] if op.center else []
     x = inputs[0]
     if len(row.input) == 3:  # over the channels at each position: channels last, then back

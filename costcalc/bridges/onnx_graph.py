@@ -7,7 +7,9 @@ Imported inside the functions that need it: onnx and numpy are loaded only by `c
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +111,7 @@ def _divide(a, b):
     return np.trunc(a / b).astype(np.result_type(a, b)) if np.issubdtype(np.result_type(a, b), np.integer) else a / b
 
 
-FOLDS = {
+FOLDS: dict[str, Callable[..., Any]] = {
     "Identity": lambda a, x: x,
     "Cast": lambda a, x: x.astype(_numpy_type(a["to"])),
     "Gather": lambda a, x, i: np.take(x, i, axis=a.get("axis", 0)),
@@ -134,7 +136,8 @@ FOLDS = {
     "Expand": lambda a, x, s: x * np.ones(tuple(int(d) for d in s), dtype=x.dtype),
     "Transpose": lambda a, x: np.transpose(x, a.get("perm")),
     "ConstantOfShape": lambda a, s: np.full(tuple(int(d) for d in s), _fill(a), dtype=_fill(a).dtype),
-    "ReduceProd": lambda a, x, *rest: np.prod(x, axis=_axes(a, (x, *rest), 1) or None, keepdims=bool(a.get("keepdims", 1))),
+    "ReduceProd": lambda a, x, *rest: np.prod(x, axis=_axes(a, (x, *rest), 1) or None,
+                                              keepdims=bool(a.get("keepdims", 1))),
 }
 """The shape arithmetic exporters emit, on constants: each node's values from its inputs' (a: its attributes)."""
 
@@ -162,7 +165,8 @@ def fold(node, inputs: list[Const]) -> Const:
     unknown = [c is not None and c.value is None for c in inputs]
     weight = inputs[0].weight if node.op_type in SHAPE_ONLY and inputs and inputs[0] is not None else None
     if any(unknown[:1]) and node.op_type in SHAPE_ONLY and not any(unknown[1:]):  # a weight moved about: only its shape
-        values = [np.broadcast_to(np.zeros((), np.float32), inputs[0].shape)] + [c.value for c in inputs[1:] if c is not None]
+        values = [np.broadcast_to(np.zeros((), np.float32), inputs[0].shape),
+                  *(c.value for c in inputs[1:] if c is not None)]
         return Const(FOLDS[node.op_type](attributes(node), *values).shape, weight=weight)
     values = [c.known(f"input {i + 1}") if c is not None else None for i, c in enumerate(inputs)]
     try:

@@ -70,21 +70,23 @@ class OnnxImporter:
             if any(d is None for d in dims):
                 raise ImportRefusal(f"the graph input {brief(weight.name)} has no fixed shape; a model has one input, "
                                     "its other graph inputs are weights of known shape")
-            self.values[weight.name] = Const(tuple(dims), weight=weight.name)
+            self.values[weight.name] = Const(tuple(d for d in dims if d is not None), weight=weight.name)
         dims = dims_of(data)
         if len(dims) not in (2, 4) or any(d is None for d in dims[1:]):
             raise ImportRefusal(f"the input {brief(data.name)} is {shape_text(dims)}; costcalc imports an image "
                                 "[N, C, H, W] (or [N, H, W, C]) or a vector [N, F] of fixed size")
         self.batch = dims[0] or 1
+        sizes = [d for d in dims[1:] if d is not None]  # every one, as checked above
         if len(dims) == 2:
             self.values[data.name] = Act(INPUT, ("N", 0))
-            return SpecBuilder((dims[1],))
+            return SpecBuilder((sizes[0],))
         users = self.consumers.get(data.name, [])
-        if len(users) == 1 and users[0].op_type == "Transpose" and list(attributes(users[0]).get("perm", ())) == [0, 3, 1, 2]:
+        if (len(users) == 1 and users[0].op_type == "Transpose"
+                and list(attributes(users[0]).get("perm", ())) == [0, 3, 1, 2]):
             self.values[data.name] = Act(INPUT, ("N", 0, 1, 2))  # channels last, as tf2onnx exports Keras
-            return SpecBuilder((dims[1], dims[2], dims[3]))
+            return SpecBuilder((sizes[0], sizes[1], sizes[2]))
         self.values[data.name] = Act(INPUT, NCHW)
-        return SpecBuilder((dims[2], dims[3], dims[1]))
+        return SpecBuilder((sizes[1], sizes[2], sizes[0]))
 
     # --- the walk ---
 
@@ -164,7 +166,8 @@ class OnnxImporter:
         if const is None:
             return False
         if not isinstance(const, Const):
-            raise ImportRefusal(f"reads the activation {brief(name)} where weights belong, which costcalc cannot express")
+            raise ImportRefusal(f"reads the activation {brief(name)} where weights belong, "
+                                "which costcalc cannot express")
         self.weights[name] = const.size
         return True
 
@@ -242,7 +245,8 @@ def layer_name(node) -> str | None:
     if len(parts) > 1 and parts[-1] == node.op_type:
         parts.pop()
     path: list[str] = []
-    for part in parts:  # the TorchScript exporter's scopes: /layer2/layer2.0/downsample/downsample.0 → layer2.0.downsample.0
+    # the TorchScript exporter's scopes: /layer2/layer2.0/downsample/downsample.0 → layer2.0.downsample.0
+    for part in parts:
         if path and part.startswith(path[-1] + "."):
             path[-1] = part
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..safe import brief
 from .onnx_graph import Const, attributes
@@ -111,7 +111,8 @@ def gemm(importer, node, a: Act, b, c=None) -> Act:
     bias = False
     if c is not None:
         if not isinstance(c, Const) or c.size != units:
-            raise ImportRefusal(f"adds a C of shape {list(getattr(c, 'shape', ()))} where costcalc expects a bias of {units}")
+            raise ImportRefusal(f"adds a C of shape {list(getattr(c, 'shape', ()))} where costcalc expects a bias of "
+                                f"{units}")
         bias = importer.use(node.input[2], c)
     return importer.add("dense", {"units": units, "bias": bias}, node, a)
 
@@ -173,7 +174,8 @@ def groupnorm(importer, node, x: Act, scale: Const, bias: Const) -> Act:
     channels = importer.shape(x)[-1]
     if scale.size != channels or bias.size != channels:
         raise ImportRefusal(f"has γ and β of {scale.size} and {bias.size} values for {channels} channels (opset 18's, "
-                            "one per group), which costcalc cannot express: costcalc's groupnorm learns one per channel")
+                            "one per group), which costcalc cannot express: costcalc's groupnorm learns one per "
+                            "channel")
     return importer.add("groupnorm", options, node, x)
 
 
@@ -207,13 +209,13 @@ def softmax(importer, node, x: Act) -> Act:
 @handles("Clip")
 def clip(importer, node, x: Act, low: Const | None = None, high: Const | None = None) -> Act:
     attrs = attributes(node)
-    low = float(low.known("Clip's min")) if low is not None else attrs.get("min")
-    high = float(high.known("Clip's max")) if high is not None else attrs.get("max")
-    if low == 0 and high == 6:
+    lowest = float(low.known("Clip's min")) if low is not None else attrs.get("min")
+    highest = float(high.known("Clip's max")) if high is not None else attrs.get("max")
+    if lowest == 0 and highest == 6:
         return importer.add("relu6", {}, node, x)
-    if low == 0 and (high is None or high == math.inf):
+    if lowest == 0 and (highest is None or highest == math.inf):
         return importer.add("relu", {}, node, x)
-    raise ImportRefusal(f"clips to [{low}, {high}]; costcalc knows [0, 6] (relu6) and [0, inf) (relu)")
+    raise ImportRefusal(f"clips to [{lowest}, {highest}]; costcalc knows [0, 6] (relu6) and [0, inf) (relu)")
 
 
 @handles("PRelu")
@@ -254,15 +256,15 @@ def global_pool(importer, node, x: Act) -> Act:
 @handles("ReduceMean", "ReduceMax")
 def reduce(importer, node, x: Act | Window, axes: Const | None = None) -> Act | Window:
     attrs = attributes(node)
-    axes = axes.known("the axes") if axes is not None else attrs.get("axes", ())
+    given = axes.known("the axes") if axes is not None else attrs.get("axes", ())
     if isinstance(x, Window):
-        if x.reduce or [int(a) % 4 for a in axes if -4 <= int(a) < 4] != [x.axis] or not attrs.get("keepdims", 1):
+        if x.reduce or [int(a) % 4 for a in given if -4 <= int(a) < 4] != [x.axis] or not attrs.get("keepdims", 1):
             raise ImportRefusal("reduces a slice other than over its axis, which costcalc cannot express")
         return Window(x.source, x.axis, x.start, x.end, node.op_type)
-    axes = sorted(int(a) % len(x.perm) for a in axes)
+    reduced = sorted(int(a) % len(x.perm) for a in given)
     spatial = sorted(i for i, p in enumerate(x.perm) if p in (0, 1))
-    if len(importer.shape(x)) != 3 or axes != spatial:
-        raise ImportRefusal(f"reduces axes {axes}; costcalc's global pools reduce the height and width")
+    if len(importer.shape(x)) != 3 or reduced != spatial:
+        raise ImportRefusal(f"reduces axes {reduced}; costcalc's global pools reduce the height and width")
     keep = bool(attrs.get("keepdims", 1))
     kind = "global_avgpool" if node.op_type == "ReduceMean" else "global_maxpool"
     perm = x.perm if keep else tuple("N" if p == "N" else 0 for p in x.perm if p not in (0, 1))
@@ -336,8 +338,8 @@ def normalization(importer, node, x: Act, mean: Const):
     prefix, _, _ = (mean.weight or "").rpartition(".mean")
     count = importer.values.get(prefix + ".count") if prefix else None
     if not isinstance(count, Const) or count.size != 1 or prefix + ".count" in importer.consumers:
-        raise ImportRefusal(f"is Keras's Normalization without its count of samples (a weight {brief(prefix + '.count')} "
-                            "of one value), which costcalc's normalization counts")
+        raise ImportRefusal("is Keras's Normalization without its count of samples (a weight "
+                            f"{brief(prefix + '.count')} of one value), which costcalc's normalization counts")
     for name, const in ((node.input[1], mean), (sqrt.input[0], variance), (prefix + ".count", count)):
         importer.use(name, const)
     importer.done.update((id(sqrt), id(div)))
@@ -406,7 +408,7 @@ def channel_shape(importer, node, act: Act, const: Const) -> None:
 
 
 @handles("Concat")
-def concat(importer, node, *inputs) -> Act:
+def concat(importer, node, *inputs) -> Act | Pooled:
     if any(isinstance(x, Window) for x in inputs):
         return pooled(importer, node, inputs)
     if not all(isinstance(x, Act) for x in inputs):
@@ -446,8 +448,10 @@ def crop(importer, node, x: Act | Pooled, *rest) -> Act | Window:
     """A Slice of the height and width by constant bounds, a step of 1: a crop (Keras's Cropping2D), or one window of
     an adaptive pool where a ReduceMean or ReduceMax over its axis alone reads it."""
     attrs = attributes(node)
+    bounds: list[Any]
     if rest:
-        bounds = [c.known(what) if c is not None else None for c, what in zip(rest, ("the starts", "the ends", "the axes", "the steps"))]
+        bounds = [c.known(what) if c is not None else None
+                  for c, what in zip(rest, ("the starts", "the ends", "the axes", "the steps"))]
     elif "starts" in attrs and "ends" in attrs:
         bounds = [attrs["starts"], attrs["ends"], attrs.get("axes")]
     else:
@@ -459,12 +463,14 @@ def crop(importer, node, x: Act | Pooled, *rest) -> Act | Window:
     shape, rank = importer.shape(act), len(act.perm)
     reducer = importer.consumers.get(node.output[0], [None])[0]
     if (act.perm == NCHW and len(axes) == 1 and int(axes[0]) in (-2, -1, 2, 3) and int(steps[0]) == 1 and reducer
-            and importer.only_reader(node.output[0], reducer.op_type) and reducer.op_type in ("ReduceMean", "ReduceMax")):
+            and importer.only_reader(node.output[0], reducer.op_type)
+            and reducer.op_type in ("ReduceMean", "ReduceMax")):
         axis = int(axes[0]) % 4
         begin, stop, _ = slice(int(starts[0]), int(ends[0])).indices(shape[axis - 2])
         return Window(x, axis, begin, stop)
     if isinstance(x, Pooled):
-        raise ImportRefusal("slices an adaptive pool's windows other than as its next axis, which costcalc cannot express")
+        raise ImportRefusal("slices an adaptive pool's windows other than as its next axis, "
+                            "which costcalc cannot express")
     if len(starts) == 1 and -rank <= int(axes[0]) < rank and x.perm[int(axes[0]) % rank] == len(shape) - 1:
         return channel_slice(importer, node, x, int(starts[0]), int(ends[0]), int(steps[0]))
     cropping = [0, 0, 0, 0]
@@ -549,13 +555,13 @@ def reshape(importer, node, x: Act | Grouped | Groups, target: Const) -> Act | G
 
 @handles("Squeeze", "Unsqueeze")
 def squeeze(importer, node, x: Act, axes: Const | None = None) -> Act:
-    axes = axes.known("the axes") if axes is not None else attributes(node).get("axes", ())
+    given = axes.known("the axes") if axes is not None else attributes(node).get("axes", ())
     dims = importer.onnx_shape(x)
     if node.op_type == "Squeeze":
-        drop = {int(a) % len(dims) for a in axes} or {i for i, d in enumerate(dims) if d == 1}
+        drop = {int(a) % len(dims) for a in given} or {i for i, d in enumerate(dims) if d == 1}
         dims = [d for i, d in enumerate(dims) if i not in drop]
     else:
-        for axis in sorted(int(a) % (len(dims) + len(axes)) for a in axes):
+        for axis in sorted(int(a) % (len(dims) + len(given)) for a in given):
             dims.insert(axis, 1)
     return reshape_to(importer, node, x, dims)
 
@@ -598,7 +604,8 @@ def grouped(importer, x: Act, dims: list[int]):
 
 
 def shuffled(importer, node, x: Grouped, dims: list[int]) -> Act:
-    if not x.swapped or dims not in (importer.onnx_shape(x.source), [importer.batch, -1, *importer.onnx_shape(x.source)[2:]]):
+    if not x.swapped or dims not in (importer.onnx_shape(x.source),
+                                     [importer.batch, -1, *importer.onnx_shape(x.source)[2:]]):
         raise ImportRefusal(f"reshapes channels split into {x.groups} groups to {dims}; costcalc expresses a channel "
                             "shuffle (reshape to groups, transpose 1 and 2, reshape back)")
     return importer.add("channel_shuffle", {"groups": x.groups}, node, x.source)
@@ -619,15 +626,16 @@ class Groups:
 def groups(importer, node, x: Act, dims: list[int]):
     now = importer.onnx_shape(x)
     if (x.perm == NCHW and len(dims) == 3 and dims[0] == now[0] and now[1] % dims[1] == 0
-            and dims[1] * dims[2] == math.prod(now[1:]) and importer.only_reader(node.output[0], "InstanceNormalization")):
+            and dims[1] * dims[2] == math.prod(now[1:])
+            and importer.only_reader(node.output[0], "InstanceNormalization")):
         return Groups(x, dims[1])
     return None
 
 
 def ungrouped(importer, node, x: Groups, dims: list[int]) -> Act:
     if x.norm is None or dims != importer.onnx_shape(x.source):
-        raise ImportRefusal(f"reshapes channels split into {x.groups} groups to {dims}; costcalc expresses a group norm "
-                            "(reshape to [N, g, -1], InstanceNormalization, reshape back)")
+        raise ImportRefusal(f"reshapes channels split into {x.groups} groups to {dims}; costcalc expresses a group "
+                            "norm (reshape to [N, g, -1], InstanceNormalization, reshape back)")
     return importer.add("groupnorm", {"groups": x.groups, "center": False, "scale": False}, x.norm, x.source)
 
 
@@ -662,8 +670,9 @@ def pooled(importer, node, windows) -> Pooled | Act:
     source = first.source.source if isinstance(first.source, Pooled) else first.source
     size = importer.shape(source)[axis - 2]
     expected = [(i * size // len(windows), -(-(i + 1) * size // len(windows))) for i in range(len(windows))]
-    if (not all(isinstance(w, Window) for w in windows) or [(w.start, w.end) for w in windows] != expected or any(w.source != first.source or w.axis != axis or w.reduce != first.reduce
-                                 or not w.reduce for w in windows)
+    if (not all(isinstance(w, Window) for w in windows) or [(w.start, w.end) for w in windows] != expected
+            or any(w.source != first.source or w.axis != axis or w.reduce != first.reduce or not w.reduce
+                   for w in windows)
             or axis != (3 if isinstance(first.source, Pooled) else 2)
             or isinstance(first.source, Pooled) and first.source.reduce != first.reduce):
         raise ImportRefusal("joins slices of an activation other than as the windows of an adaptive pool (along the "
@@ -689,7 +698,7 @@ def resize(importer, node, x: Act, *rest) -> Act:
         raise ImportRefusal(f"resizes with mode {brief(attrs.get('mode'))}; costcalc counts nearest and bilinear")
     scales = rest[1] if node.op_type == "Resize" and len(rest) > 1 else rest[0] if rest else None
     sizes = rest[2] if len(rest) > 2 else None
-    options = {"mode": mode} if mode != "nearest" else {}
+    options: dict[str, Any] = {"mode": mode} if mode != "nearest" else {}
     height, width = importer.shape(x)[:2]
     if sizes is not None:
         options["size"] = [int(d) for d in sizes.known("the sizes")[2:]]

@@ -9,6 +9,7 @@ code only as identifiers and `repr` string literals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from .. import __version__
@@ -306,7 +307,7 @@ def _dense(row, helpers) -> str:
     return f"nn.Linear({channels}, {op.units}, bias={op.bias})"
 
 
-SIMPLE = {
+SIMPLE: dict[type, Callable[..., str]] = {
     ops.Dense: _dense, ops.GlobalAvgPool: _global, ops.GlobalMaxPool: _global,
     ops.AdaptiveAvgPool: _adaptive, ops.AdaptiveMaxPool: _adaptive, ops.BatchNorm: _batchnorm, ops.PReLU: _prelu,
     ops.Flatten: lambda row, helpers: "nn.Flatten()",

@@ -344,8 +344,8 @@ def ptflops_window_attention(facts: Facts) -> dict[str, int]:
     return counts
 
 
-FREE_TOKENS = {Tokens: FREE, ClassToken: FREE, FirstToken: FREE, PositionEmbedding: FREE, PatchMerge: FREE,
-               StochasticDepth: FREE}
+FREE_TOKENS: dict[type, Rule | Counter] = {Tokens: FREE, ClassToken: FREE, FirstToken: FREE, PositionEmbedding: FREE,
+                                           PatchMerge: FREE, StochasticDepth: FREE}
 """Reshapes, concatenations, indexing and an addition: fvcore ignores them by name."""
 
 

@@ -121,7 +121,8 @@ class Analysis:
         for design in self.designs:
             if design.name == name:
                 return design
-        raise CostcalcError(f"no design {brief(name)} in {self.file}; designs: {', '.join(d.name for d in self.designs)}")
+        raise CostcalcError(f"no design {brief(name)} in {self.file}; designs: "
+                            f"{', '.join(d.name for d in self.designs)}")
 
     def _repr_html_(self) -> str:
         """Each design's totals as an HTML table, as Jupyter shows a result (names escaped)."""
@@ -168,7 +169,7 @@ class _Walker:
         self.keep = keep
         self.rows: list[Row] = []
         self.tensors: dict[str, Shape] = {}
-        self.known: dict[tuple[int, Shape], tuple] = {}
+        self.known: dict[tuple[int, Shape, bool], tuple] = {}
         """(id of an op, its input shape) → what layer() worked out for it: a repeated layer is counted once."""
 
     def design(self, name: str, nodes: tuple[Node, ...], shape: Shape, outputs: tuple[str, ...] = ()) -> DesignResult:
@@ -195,7 +196,8 @@ class _Walker:
     def node(self, node: Node, shape: Shape, prefix: str, depth: int) -> tuple[Shape, Cost]:
         if len(prefix) + len(node.name) > MAX_PATH_CHARS:
             raise LimitError(f"the path {brief(prefix + node.name)} is longer than {MAX_PATH_CHARS:,} characters, the"
-                             " limit for a row's path", node.where, "shorten the names of the enclosing blocks and branches")
+                             " limit for a row's path", node.where,
+                             "shorten the names of the enclosing blocks and branches")
         index = len(self.rows)  # where the node's own row goes
         if isinstance(node, Join):
             out, cost = self.join(node, prefix + node.name, depth)
@@ -252,8 +254,8 @@ class _Walker:
             _bounded(cost, f"{path} ({op.kind})", layer.where)
             with suppress(TypeError):
                 self.known[id(op), shape, layer.frozen] = out, work, cost, breakdown
-        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op, breakdown,
-                             sources, frozen=layer.frozen))
+        self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op,
+                             breakdown, sources, frozen=layer.frozen))
         return out, cost
 
     def branches(self, node: Branches, shape: Shape, path: str, depth: int) -> tuple[Shape, Cost]:

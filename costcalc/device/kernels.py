@@ -27,6 +27,7 @@ Sample = tuple[int, int, int, float]
 
 def kernel(row: Row, batch: int = 1) -> tuple[str, tuple[int, int, int]]:
     """The row's kernel name and its (M, N, K), M counting every sample of the batch."""
+    assert row.op is not None, "a layer or merge row"
     name, (m, n, k) = row.op.matmul(row.input, row.output)
     return name, (batch * m, n, k)
 

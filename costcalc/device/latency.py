@@ -67,7 +67,7 @@ def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, ba
             "": _sum(functools.reduce(_add, parts.values(), None))}
 
 
-Part = tuple[float, float, float, float, float, float]
+Part = tuple[float, ...]
 """An estimate as sums: compute, memory and overhead seconds, seconds, and the seconds of compute-bound and
 of memory-bound layers."""
 

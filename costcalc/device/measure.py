@@ -45,7 +45,8 @@ def measure_profile(name: str, seconds: float = 2.0, clock=time.perf_counter) ->
         "efficiency": {"compute": 1.0, "memory": 1.0},
         "overhead_us": round(overhead * 1e6, 3),
         "source": f"costcalc devices measure on {date.today().isoformat()}, numpy {np.__version__}: best of repeated "
-                  f"{n}x{n} float32 matmuls; a {source.nbytes // 2**20} MiB copy (read + write); a tiny add for overhead",
+                  f"{n}x{n} float32 matmuls; a {source.nbytes // 2**20} MiB copy (read + write); a tiny add for "
+                  "overhead",
     }
     return json.dumps({"devices": {name: device}}, indent=2) + "\n"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from typing import Any
 
 from ..errors import CostcalcError, Where
 from ..files import read_json
@@ -184,7 +185,8 @@ def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
     for name, samples in kernels.items():
         if not isinstance(samples, list) or not samples:
             raise CostcalcError(f"{what}: kernels.{name} is {brief(samples)}; give a list of rows",
-                                _at(kernels, name, where), hint="[M, N, K, efficiency]; see docs/latency.md, Calibrating")
+                                _at(kernels, name, where),
+                                hint="[M, N, K, efficiency]; see docs/latency.md, Calibrating")
         rows += len(samples)
     if rows > MAX_KERNEL_ROWS:
         raise CostcalcError(f"{what}: kernels hold {rows:,} rows, more than {MAX_KERNEL_ROWS:,}, the limit", where,
@@ -196,7 +198,7 @@ def _kernels(value, what: str, where: Where | None) -> dict[str, Samples]:
 def _fitted(value, what: str, where: Where | None) -> Fitted:
     """A fit: {dtype, efficiency, overhead_us, figures, held_out, median_error_percent, source}."""
     given = _mapping(value, what, where)
-    counts = [given.get(key) for key in ("figures", "held_out")]
+    counts: list[Any] = [given.get(key) for key in ("figures", "held_out")]
     if any(isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT for n in counts):
         raise CostcalcError(f"{what}: figures and held_out must be counts, not {brief(counts)}", where,
                             hint="how many published latencies the fit used, and how many it held out")
@@ -204,9 +206,10 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise CostcalcError(f"{what}.dtype is {brief(dtype)}; give the dtype the fit was made at",
                             where, hint=f"one of {', '.join(DTYPES)}")
-    return Fitted(dtype,
-                  *(share(shares.get(kind), f"{what}.efficiency.{kind}", where) for kind in DEFAULT_EFFICIENCY),
-                  figure(given.get("overhead_us"), f"{what}.overhead_us", where, low=0.0), *counts,
+    compute, memory = (share(shares.get(kind), f"{what}.efficiency.{kind}", where) for kind in DEFAULT_EFFICIENCY)
+    figures, held_out = counts
+    return Fitted(dtype, compute, memory, figure(given.get("overhead_us"), f"{what}.overhead_us", where, low=0.0),
+                  figures, held_out,
                   figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),
                   _text(given.get("source"), f"{what}.source", where))
 

@@ -30,7 +30,7 @@ from fractions import Fraction
 from operator import add
 
 from ..count.engine import DesignResult, Row, child_indices
-from ..model.ops import numel
+from ..model.ops import Op, numel
 from ..model.tree import INPUT
 
 FUSABLE_HOSTS = ("conv", "dense")
@@ -73,6 +73,13 @@ class Step:
     weights: int
     folded: bool = False
     bias_folded: bool = False
+
+    @property
+    def tensor(self) -> int:
+        """The tensor it writes (every step of an unfused flow writes one)."""
+        if self.writes is None:
+            raise ValueError(f"{self.row.path} is folded into the layer before it: it writes no tensor")
+        return self.writes
 
 
 @dataclass(slots=True)
@@ -143,7 +150,7 @@ def _folds(flow: Flow, host: Step, row: Row) -> bool:
 def _group(flow: Flow, rows, index: int, tensor: int, fused: bool,
            names: dict[str, int]) -> tuple[int, Step | None]:
     """A block or branch, which reads its own input as `input`."""
-    outer = names.get(INPUT)
+    outer = names[INPUT]
     names[INPUT] = tensor
     out = _sequence(flow, rows, child_indices(rows, index), tensor, fused, names)
     names[INPUT] = outer
@@ -173,7 +180,8 @@ def _write(flow: Flow, row: Row, reads: list[int]) -> int:
 
 def _fold(host: Step, row: Row) -> None:
     """A batchnorm folded into its host becomes the host's bias, if it had none."""
-    if row.op.category == "batchnorm" and not getattr(host.row.op, "bias", True) and not host.bias_folded:
+    batchnorm = isinstance(row.op, Op) and row.op.category == "batchnorm"
+    if batchnorm and not getattr(host.row.op, "bias", True) and not host.bias_folded:
         host.weights += host.row.output[-1]
         host.bias_folded = True
 
@@ -219,7 +227,8 @@ def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | 
     for step, in_use in zip(flow.steps, live_elements(flow)):
         read = sum(flow.sizes[t] for t in step.reads)
         written = 0 if step.writes is None else flow.sizes[step.writes]
-        traffic[step.row.path] = Traffic(read * activation_bytes, step.weights * weight_bytes, written * activation_bytes)
+        traffic[step.row.path] = Traffic(read * activation_bytes, step.weights * weight_bytes,
+                                         written * activation_bytes)
         live[step.row.path] = in_use * activation_bytes
     layers = [step.row.path for step in flow.steps]
     traffic.update(group_totals(design.rows, traffic, add, Traffic()))  # a group: the sum of its layers' traffic,
@@ -233,7 +242,8 @@ def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | 
 def group_totals(rows, values: dict, combine, empty) -> dict:
     """Each group row's path → `combine` folded over the `values` of the layers and merges inside it, in
     one pass: rows come in pre-order, so a group's own rows follow it, each deeper than it."""
-    totals, open_groups = {}, []  # the groups around the current row: [depth, path, total so far]
+    totals: dict[str, object] = {}
+    open_groups: list[list] = []  # the groups around the current row: [depth, path, total so far]
 
     def close() -> None:
         _, path, total = open_groups.pop()
@@ -260,9 +270,10 @@ def live_elements(flow: Flow) -> list[int]:
         for tensor in step.reads:
             last[tensor] = index
     last.update(dict.fromkeys(flow.outputs, len(flow.steps)))
-    live, in_use, result = {0}, flow.sizes[0], []
+    live, in_use = {0}, flow.sizes[0]
+    result: list[int] = []
     for index, step in enumerate(flow.steps):
-        if step.folded:  # runs inside its host, with the host's memory
+        if step.writes is None:  # folded: runs inside its host, with the host's memory
             result.append(result[-1])
             continue
         live.add(step.writes)

@@ -70,7 +70,7 @@ def training(design: DesignResult, batch: int = 1, optimizer: str = "adam", acti
     for step in flow.steps:
         row, inputs_need = step.row, any(needs_grad[t] for t in step.reads)
         trainable = row.cost.trainable_params > 0
-        needs_grad[step.writes] = inputs_need or trainable
+        needs_grad[step.tensor] = inputs_need or trainable
         forward += row.cost.macs
         weight_grad += row.cost.macs if trainable else 0
         if inputs_need:
@@ -78,8 +78,8 @@ def training(design: DesignResult, batch: int = 1, optimizer: str = "adam", acti
         elif isinstance(row.op, Separable) and trainable:
             input_grad += row.output[0] * row.output[1] * row.input[2] * row.op.multiplier * row.op.filters
     other = design.total.flops - sum(design.breakdown.get(kind, 0) for kind in MAC_KINDS)
-    trainable = design.total.trainable_params
+    trainable_params = design.total.trainable_params
     return Training(batch * forward, batch * input_grad, batch * weight_grad, batch * other,
-                    design.total.params * weight_bytes, trainable * weight_bytes,
-                    OPTIMIZER_STATES[optimizer] * trainable * weight_bytes,
+                    design.total.params * weight_bytes, trainable_params * weight_bytes,
+                    OPTIMIZER_STATES[optimizer] * trainable_params * weight_bytes,
                     batch * sum(flow.sizes) * activation_bytes)

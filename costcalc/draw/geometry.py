@@ -163,7 +163,8 @@ def diagram_of(design: DesignResult, depth: int | None = None, fill: Fill | None
     fill = fill or macs_fill(design)
 
     def box(row: Row, lines: tuple[str, ...] | None = None) -> _Part:
-        share, note = (0.0, "") if row.role == "input" else (fill.shares.get(row.path, 0.0), fill.notes.get(row.path, ""))
+        share, note = ((0.0, "") if row.role == "input"
+                       else (fill.shares.get(row.path, 0.0), fill.notes.get(row.path, "")))
         lines = lines or box_lines(row, fill.figures.get(row.path, ""))
         return _Part(BOX_W, BOX_H, (BOX_W / 2, 0), (BOX_W / 2, BOX_H),
                      [Box(0, 0, BOX_W, BOX_H, lines, share, row.role, row.path, note)])
@@ -235,7 +236,8 @@ def diagram_of(design: DesignResult, depth: int | None = None, fill: Fill | None
             part.edges += placed.edges
             join_y = merge_y - GAP_Y / 2
             part.edges.append(Edge(((width / 2, 0), (width / 2, fork_y), (placed.top[0], fork_y), placed.top)))
-            part.edges.append(Edge((placed.bottom, (placed.bottom[0], join_y), (width / 2, join_y), (width / 2, merge_y))))
+            part.edges.append(Edge((placed.bottom, (placed.bottom[0], join_y), (width / 2, join_y),
+                                    (width / 2, merge_y))))
             x += col.w + GAP_X
         part.boxes += merged.moved((width - merged.w) / 2, merge_y).boxes
         return part
@@ -246,7 +248,7 @@ def diagram_of(design: DesignResult, depth: int | None = None, fill: Fill | None
     width = max(BOX_W, body.w)
     top = head.moved((width - BOX_W) / 2, 0)
     parts = [top]
-    height = BOX_H
+    height: float = BOX_H
     if design.rows:
         rest = body.moved((width - body.w) / 2, BOX_H + GAP_Y)
         parts.append(rest)
@@ -258,7 +260,8 @@ def diagram_of(design: DesignResult, depth: int | None = None, fill: Fill | None
     width = max([width, *(max(x for x, _ in e.points) + LANE for e in named),
                  *(e.points[0][0] + CHAR_W * LABEL_SIZE / 14 * (len(e.label) + 1) for e in named)])
     margin = 16
-    whole = _Part(width, height, whole.top, whole.bottom, whole.boxes, whole.frames, whole.edges + named).moved(margin, margin)
+    whole = _Part(width, height, whole.top, whole.bottom, whole.boxes, whole.frames, whole.edges + named)
+    whole = whole.moved(margin, margin)
     return Diagram(width + 2 * margin, height + 2 * margin, tuple(whole.boxes), tuple(whole.frames), tuple(whole.edges),
                    fill.caption)
 

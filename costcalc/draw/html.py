@@ -63,7 +63,8 @@ def figures(design: DesignResult, analysis: Analysis) -> str:
     items = [("MACs", readable(total.macs)), ("FLOPs", readable(total.flops)), ("params", readable(total.params)),
              ("activations", readable_bytes(total.activation_bytes)),
              ("outputs" if len(design.outputs) > 1 else "output", design.outputs_text())]
-    cards = "".join(f'<div class="figure"><div class="value">{xml_text(v)}</div><div class="label">{xml_text(k)}</div></div>'
+    cards = "".join(f'<div class="figure"><div class="value">{xml_text(v)}</div>'
+                    f'<div class="label">{xml_text(k)}</div></div>'
                     for k, v in items)
     return f'<div class="figures">{cards}</div>'
 

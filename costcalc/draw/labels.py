@@ -17,7 +17,8 @@ def words(text: str) -> list[str]:
 
 
 def cut(text: str, cells: int) -> str:
-    """`text` within `cells` characters, cut after a whole word (`bottleneck…`); "" when not even its first word fits."""
+    """`text` within `cells` characters, cut after a whole word (`bottleneck…`); "" when not even its first word
+    fits."""
     if len(text) <= cells:
         return text
     kept = ""

@@ -37,6 +37,7 @@ def points(run: DesignOnDevice) -> list[tuple[str, str, float, float]]:
 def roofline_svg(run: DesignOnDevice) -> str:
     """The chart of a design on a device (`run.device`) as an SVG element."""
     found, design, dtype = points(run), run.design, run.settings.dtype
+    assert run.device is not None, "a run on a device"
     device = run.device.at(dtype)
     peak, bandwidth = device.peak(dtype), device.bytes_per_s
     roof, slope = peak * device.compute_efficiency, bandwidth * device.memory_efficiency
@@ -73,7 +74,8 @@ def roofline_svg(run: DesignOnDevice) -> str:
         _, y = at(10 ** x0, 10 ** exponent)
         out.append(f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + plot_w}" y2="{y}" stroke="#ddd"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end">{readable(10 ** exponent)}</text>')
-    out.append(f'<text x="{LEFT + plot_w / 2}" y="{H - 12}" text-anchor="middle">arithmetic intensity, FLOP per byte</text>')
+    out.append(f'<text x="{LEFT + plot_w / 2}" y="{H - 12}" text-anchor="middle">arithmetic intensity, FLOP per '
+               'byte</text>')
     out.append(f'<text x="18" y="{TOP + plot_h / 2}" text-anchor="middle" '
                f'transform="rotate(-90 18 {TOP + plot_h / 2})">FLOP/s</text>')
     out.append(roof_line(peak, bandwidth, ' stroke-dasharray="5 4" stroke-opacity="0.5"'))
@@ -87,9 +89,11 @@ def roofline_svg(run: DesignOnDevice) -> str:
     legend = [("depthwise", "depthwise"), ("conv", "conv, dense"), ("other", "other layers")]
     for i, (key, label) in enumerate(legend):
         y = TOP + 14 + 22 * i
-        out.append(f'<circle cx="{W - RIGHT + 24}" cy="{y - 4}" r="5" fill="{COLOURS[key]}" stroke="#222" stroke-width="0.5"/>')
+        out.append(f'<circle cx="{W - RIGHT + 24}" cy="{y - 4}" r="5" fill="{COLOURS[key]}" stroke="#222" '
+                   'stroke-width="0.5"/>')
         out.append(f'<text x="{W - RIGHT + 36}" y="{y}">{label}</text>')
-    out.append(f'<line x1="{W - RIGHT + 16}" y1="{TOP + 84}" x2="{W - RIGHT + 34}" y2="{TOP + 84}" stroke="#222" stroke-width="2"/>'
+    out.append(f'<line x1="{W - RIGHT + 16}" y1="{TOP + 84}" x2="{W - RIGHT + 34}" y2="{TOP + 84}" stroke="#222" '
+               'stroke-width="2"/>'
                f'<text x="{W - RIGHT + 40}" y="{TOP + 88}">roof at the</text>'
                f'<text x="{W - RIGHT + 40}" y="{TOP + 104}">efficiencies</text>')
     out.append(f'<line x1="{W - RIGHT + 16}" y1="{TOP + 126}" x2="{W - RIGHT + 34}" y2="{TOP + 126}" stroke="#222" '

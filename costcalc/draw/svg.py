@@ -21,7 +21,8 @@ HEADING_H = 32
 def backed(x: float, y: float, text: str, size: int, attributes: str) -> list[str]:
     """Text of `size` px at (x, y) on a white rectangle of its size, so that an edge passing under it leaves it
     readable in every renderer (a `paint-order` halo is lost in those without it: cairosvg, slide tools)."""
-    return [f'<rect class="text-back" x="{x - 3:g}" y="{y - size + 1:g}" width="{len(text) * CHAR_W * size / 14 + 6:g}" '
+    return [f'<rect class="text-back" x="{x - 3:g}" y="{y - size + 1:g}" '
+            f'width="{len(text) * CHAR_W * size / 14 + 6:g}" '
             f'height="{size + 4:g}" fill="#ffffff"/>',
             f'<text x="{x:g}" y="{y:g}" font-size="{size}" {attributes}>{xml_text(text)}</text>']
 
@@ -48,7 +49,8 @@ def legend(y: float, captions: list[str]) -> list[str]:
     for i, (label, colour) in enumerate(zip(labels, FILLS)):
         x = 16 + i * 70
         parts.append(f'<rect x="{x}" y="{y + 28}" width="60" height="24" fill="{colour}" stroke="#333"/>')
-        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" fill="{ink(colour)}">{xml_text(label)}</text>')
+        parts.append(f'<text x="{x + 30}" y="{y + 45}" text-anchor="middle" '
+                     f'fill="{ink(colour)}">{xml_text(label)}</text>')
     return parts
 
 

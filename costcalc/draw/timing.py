@@ -24,6 +24,7 @@ def latency_fill(run: DesignOnDevice, spec=None) -> Fill:
     """Each row's share of the design's estimated latency on its device (`run.device`) at its settings; the
     caption says where the device comes from (built-in, a --devices file, or `spec`'s devices:)."""
     design, device, found, estimates = run.design, run.device, run.memory, run.estimates
+    assert device is not None, "a run on a device"
     settings = run.settings
     dtype, weight_dtype, fused, batch = settings.dtype, settings.weights, settings.fused, settings.batch
     total = estimates[""].seconds
@@ -42,4 +43,5 @@ def note(row: Row, estimate: Estimate, share: float, total: float, device: Devic
     bound = BOUNDS[estimate.bound] if layer or estimate.bound == "—" else f"mostly {BOUNDS[estimate.bound]}"
     percent = "<0.1%" if 0 < share < 0.001 else ">99.9%" if 0.999 < share < 1 else f"{share:.1%}"
     return "\n".join((f"{row.path} · {row.kind}", *box_lines(row)[1:],
-                      f"{seconds(estimate.seconds)} on {device.name}, {bound}; {percent} of the design's {seconds(total)}"))
+                      f"{seconds(estimate.seconds)} on {device.name}, {bound}; {percent} of the design's "
+                      f"{seconds(total)}"))

@@ -193,7 +193,8 @@ class WindowAttention(Attention):
         return image(self.kind, shape)
 
     def padded(self, inp: Shape) -> tuple[int, int]:
-        return tuple(-(-side // window) * window for side, window in zip(inp[:2], self.window))
+        (height, width), (wh, ww) = inp[:2], self.window
+        return -(-height // wh) * wh, -(-width // ww) * ww
 
     def queries(self, inp: Shape) -> int:
         return math.prod(self.padded(inp))

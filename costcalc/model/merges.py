@@ -19,9 +19,9 @@ def same(a: Shape, b: Shape) -> bool:
 
 def _widest(shapes) -> Shape:
     """The first shape of the highest rank and, among those, of the most elements (in every variant of a sweep)."""
-    best = None
+    best: Shape = ()
     for shape in shapes:
-        if best is None or len(shape) > len(best) or (len(shape) == len(best) and one(numel(shape) > numel(best))):
+        if not best or len(shape) > len(best) or (len(shape) == len(best) and one(numel(shape) > numel(best))):
             best = shape
     return best
 
@@ -112,6 +112,7 @@ class Multiply(Merge):
             broadcast = same(shape, (widest[-1],)) or same(shape, (1, 1, widest[-1]))
             if not same(shape, widest) and not broadcast:
                 raise ShapeError(
-                    f"multiply needs identical shapes, or [C] / [1, 1, C] branches against [H, W, C]: {_listing(shapes)}"
+                    "multiply needs identical shapes, or [C] / [1, 1, C] branches against [H, W, C]: "
+                    f"{_listing(shapes)}"
                 )
         return widest

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import MISSING, fields
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from ..errors import ShapeError
 from ..record import record
@@ -26,8 +26,9 @@ from .spatial import Every, axes_of, per_axis, sides
 
 Shape = tuple[int, ...]
 OPS: dict[str, type[Op]] = {}
+AnOp = TypeVar("AnOp", bound="Op")
 
-Window = tuple[tuple[int, int], tuple[int, int], tuple[int, int], "opt.Padding"]
+Window = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], "opt.Padding"]
 """A window slid over height and width: kernel, stride, dilation, and padding (`same`, or top, bottom,
 left, right; negative where rows and columns are cut)."""
 MatMul = tuple[str, tuple[int, int, int]]
@@ -48,7 +49,7 @@ def register(cls):
     return cls
 
 
-def variant(base: type, name: str, kind: str, doc: str) -> type:
+def variant(base: type[AnOp], name: str, kind: str, doc: str) -> type[AnOp]:
     """A registered kind that differs from `base` only in its name (max or average pooling)."""
     return register(type(name, (base,), {"kind": kind, "__slots__": (), "__doc__": doc, "__module__": __name__}))
 
@@ -130,7 +131,8 @@ def image(kind: str, shape: Shape) -> Shape:
 def channel_groups(groups: int, shape: Shape) -> Shape:
     """Check that `groups` divides the channels (the last axis) of `shape`."""
     if shape[-1] % groups:
-        raise ShapeError(f"groups {groups} must divide the channels ({shape[-1]})", hint=f"use a divisor of {shape[-1]}")
+        raise ShapeError(f"groups {groups} must divide the channels ({shape[-1]})",
+                         hint=f"use a divisor of {shape[-1]}")
     return shape
 
 
@@ -359,7 +361,8 @@ class GlobalPool(Op):
         return {"pooling": numel(inp)}
 
 
-GlobalAvgPool = variant(GlobalPool, "GlobalAvgPool", "global_avgpool", "Global average pooling (Keras GlobalAveragePooling2D).")
+GlobalAvgPool = variant(GlobalPool, "GlobalAvgPool", "global_avgpool",
+                        "Global average pooling (Keras GlobalAveragePooling2D).")
 GlobalMaxPool = variant(GlobalPool, "GlobalMaxPool", "global_maxpool", "Global max pooling (Keras GlobalMaxPooling2D).")
 
 
@@ -394,7 +397,8 @@ class AdaptivePool(Op):
 
 AdaptiveAvgPool = variant(AdaptivePool, "AdaptiveAvgPool", "adaptive_avgpool",
                           "Adaptive average pooling (torch nn.AdaptiveAvgPool2d).")
-AdaptiveMaxPool = variant(AdaptivePool, "AdaptiveMaxPool", "adaptive_maxpool", "Adaptive max pooling (torch nn.AdaptiveMaxPool2d).")
+AdaptiveMaxPool = variant(AdaptivePool, "AdaptiveMaxPool", "adaptive_maxpool",
+                          "Adaptive max pooling (torch nn.AdaptiveMaxPool2d).")
 
 
 @register

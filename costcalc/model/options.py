@@ -107,7 +107,8 @@ def four_sides(value) -> tuple[int, int, int, int]:
             return value[0], value[0], value[1], value[1]
         if len(value) == 4:
             return tuple(value)
-    raise OptionError(f"expected a padding p, [ph, pw] or [top, bottom, left, right] of non-negative integers, got {_describe(value)}")
+    raise OptionError("expected a padding p, [ph, pw] or [top, bottom, left, right] of non-negative integers, got "
+                      f"{_describe(value)}")
 
 
 def padding(value) -> Padding:
@@ -218,7 +219,8 @@ TORCH_CALLS = ("module", "functional", "operator")
 def torch_call(value) -> str:
     """How PyTorch code invokes an op: read only by the conventions of PyTorch's counters."""
     if value not in TORCH_CALLS:
-        raise OptionError(f"expected module (nn.ReLU), functional (F.relu) or operator (torch.relu, x.mean, +), got {_describe(value)}")
+        raise OptionError("expected module (nn.ReLU), functional (F.relu) or operator (torch.relu, x.mean, +), got "
+                          f"{_describe(value)}")
     return value
 
 

@@ -23,6 +23,7 @@ from .ops import (
     register,
 )
 from .options import option
+from .spatial import per_axis
 
 BILINEAR = 7  # per output element: four neighbours weighted (4 multiplications) and summed (3 additions)
 
@@ -52,8 +53,9 @@ class Resize(Op):
         if len(given) != 1:
             raise ShapeError(f"resize takes one of {' or '.join(self.TARGETS)}, got {' and '.join(given) or 'neither'}",
                              hint="scale: 2 doubles the height and width; size: [H, W] sets them")
-        if given[0] == "scale":
+        if self.scale is not None:
             return height * self.scale[0], width * self.scale[1]
+        assert self.size is not None  # one of the two is given
         return self.size
 
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
@@ -75,6 +77,8 @@ class ConvTranspose(Sliding):
 
     def infer(self, shape: Shape) -> Shape:
         channels = image(self.kind, shape)[2]
+        for name in ("kernel", "stride", "dilation"):  # one number, or one per axis of the image's two
+            per_axis(getattr(self, name), 2, name)
         if channels % self.groups or self.filters % self.groups:
             raise ShapeError(
                 f"groups {self.groups} must divide both the input channels ({channels}) and filters ({self.filters})"
@@ -92,7 +96,7 @@ class ConvTranspose(Sliding):
                              "stride can give, it does not pad freely")
         if self.padding == "same":
             return size * stride if extra is None else (size - 1) * stride + extent % 2 + extra
-        if self.padding == "valid":
+        if isinstance(self.padding, str):  # valid
             return (size - 1) * stride + (max(extent, stride) if extra is None else extent + extra)
         before, after = self.padding[2 * axis:2 * axis + 2]
         out = (size - 1) * stride - before - after + extent + (extra or 0)

@@ -44,8 +44,9 @@ def per_axis(value: tuple[int, ...], axes: int, name: str) -> tuple[int, ...]:
         return tuple(value)
     if isinstance(value, Every):
         return (value[0],) * axes
-    raise ShapeError(f"{name} [{', '.join(map(str, value))}] gives {len(value)} axes, the input has {axes}"
-                     f" ({AXES[axes]})", hint=f"give one number for every axis, or {axes} of them")
+    given = f"{len(value)} axis" if len(value) == 1 else f"{len(value)} axes"
+    raise ShapeError(f"{name} [{', '.join(map(str, value))}] gives {given}, the input has {axes} ({AXES[axes]})",
+                     hint=f"give one number for every axis, or {axes} of them")
 
 
 def sides(padding: Padding, axes: int) -> Padding:

@@ -151,8 +151,8 @@ def verdict_dict(verdict: Verdict) -> dict:
         "used": verdict.used, "over": verdict.over,
         "line": verdict.where.line if verdict.where else None, "col": verdict.where.col if verdict.where else None,
         "source": source(verdict), "device": verdict.device,
-        "growth": {"baseline": json_figure(metric, verdict.baseline), "allowed": verdict.allowed} if verdict.growth
-        else None,
+        "growth": {"baseline": json_figure(metric, verdict.baseline), "allowed": verdict.allowed}
+        if verdict.growth and verdict.baseline is not None else None,
     }
 
 
@@ -229,7 +229,8 @@ def check_junit(checks: list[FileCheck], lines: bool = False) -> str:
         _count(suite, len(check.verdicts) + bool(check.error) + required, len(check.over) + required,
                int(bool(check.error)))
     suites = root.findall("testsuite")
-    _count(root, *(sum(int(s.get(key)) for s in suites) for key in ("tests", "failures", "errors")))
+    tests, failures, errors = (sum(int(s.get(key, "0")) for s in suites) for key in ("tests", "failures", "errors"))
+    _count(root, tests, failures, errors)
     for element in root.iter():  # XML 1.0 cannot hold most control characters, even escaped
         element.attrib.update((key, visible(value)) for key, value in element.attrib.items())
         element.text = element.text and visible(element.text)
@@ -242,7 +243,7 @@ def _baseline_case(case, check: FileCheck, lines: bool) -> None:
 
     if lines:
         case.set("file", check.file)
-    ET.SubElement(case, "failure", message=baseline_note(check), type="no baseline")
+    ET.SubElement(case, "failure", message=baseline_note(check) or "", type="no baseline")
 
 
 def _count(element, tests: int, failures: int, errors: int) -> None:

@@ -4,6 +4,7 @@ the devices table. What they show is computed in costcalc.device.figures."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from .. import __version__
 from ..device.figures import DesignOnDevice, Figures
@@ -15,6 +16,7 @@ from .jsontext import json_text
 from .render import JSON_FORMAT
 from .views import ExtraColumns, View, device_notes
 
+Key = TypeVar("Key")
 TITLES = ("read", "weights", "written", "FLOP/B", "live")
 KEYS = ("bytes_read", "weight_bytes_read", "bytes_written", "bytes_moved", "intensity", "live_bytes")
 DEVICE_TITLES = ("bound", "time")
@@ -47,7 +49,9 @@ def estimate_values(estimate: Estimate) -> tuple:
 def device_columns(runs: Iterable[DesignOnDevice], exact: bool = False, spec=None) -> ExtraColumns:
     """Each row's bytes, intensity and live memory (the total row's is the peak); with a device, bound and time
     (and where the device comes from: built-in, a --devices file or `spec`'s devices:)."""
-    table, data, device = {}, {}, None
+    table: dict[str, dict[str, tuple]] = {}
+    data: dict[str, dict[str, tuple]] = {}
+    device = None
     for run in runs:
         design, found, estimates, device, batch = run.design, run.memory, run.estimates, run.device, run.settings.batch
         flops = {row.path: batch * row.cost.flops for row in design.rows} | {"": batch * design.total.flops}
@@ -150,7 +154,8 @@ def devices_file(devices: dict[str, Device]) -> str:
 
 def figures_data(found: Figures) -> dict:
     """The figures as compare's and sweep's json give them."""
-    data = {"batch": found.batch, "bytes_moved": found.bytes_moved, "peak_activation_bytes": found.peak_activation_bytes,
+    data = {"batch": found.batch, "bytes_moved": found.bytes_moved,
+            "peak_activation_bytes": found.peak_activation_bytes,
             "weights_bytes": found.weights_bytes, "latency_s": found.latency_s}
     if trained := found.training:
         data["training"] = {
@@ -167,8 +172,8 @@ def figures_view(figures: dict[str, Figures], exact: bool, devices: dict[str, st
     where each device comes from."""
     first = next(iter(figures.values()))
     columns = ("design", *figures_titles(first))
-    view = View(f"on a device, a batch of {first.batch}: bytes moved, peak activation memory, weights, roofline latency",
-                columns,
+    view = View(f"on a device, a batch of {first.batch}: bytes moved, peak activation memory, weights, "
+                "roofline latency", columns,
                 right=tuple(range(1, len(columns))), notes=figures_notes(first, devices))
     for name, found in figures.items():
         view.rows.append(((name, *figures_cells(found, exact)), False))
@@ -196,9 +201,11 @@ def figures_notes(found: Figures, devices: dict[str, str] | None = None) -> tupl
     return (*notes, *device_notes(devices or {}))
 
 
-def figures_columns(figures: dict[str, Figures]) -> tuple[list[str], dict[str, list]]:
-    """The figures flattened for csv: a header and each design's values (latency_s_DEVICE per device)."""
-    header, rows = [], {}
+def figures_columns(figures: dict[Key, Figures]) -> tuple[list[str], dict[Key, list]]:
+    """The figures flattened for csv: a header and each design's (or variant's) values (latency_s_DEVICE per
+    device)."""
+    header: list[str] = []
+    rows: dict[Key, list] = {}
     for name, figured in figures.items():
         found = figures_data(figured)
         flat = {k: v for k, v in found.items() if k not in ("latency_s", "training")}

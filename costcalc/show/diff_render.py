@@ -69,8 +69,9 @@ def layers_view(design: DesignDiff, exact: bool) -> View:
     for layer in design.layers:
         cells = [layer.path, layer.kind]
         for metric in LAYER_METRICS:
-            cells += [amount(metric, layer.old and getattr(layer.old, metric), exact),
-                      amount(metric, layer.new and getattr(layer.new, metric), exact), signed(layer.delta(metric), exact)]
+            cells += [amount(metric, None if layer.old is None else getattr(layer.old, metric), exact),
+                      amount(metric, None if layer.new is None else getattr(layer.new, metric), exact),
+                      signed(layer.delta(metric), exact)]
         view.rows.append((tuple(cells), False))
     return view
 
@@ -85,7 +86,7 @@ def _optional(cost):
 
 def totals_json(design: DesignDiff, on_device: bool) -> dict:
     """Metric → old, new, change_percent; on a device, latency_s maps each device to its change too."""
-    totals = {}
+    totals: dict[str, dict] = {}
     for c in design.every_change:
         entry = {"old": c.old, "new": c.new, "change_percent": c.percent}
         if c.device is None:

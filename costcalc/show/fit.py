@@ -118,13 +118,14 @@ def record_lines(view: View, line_width: int) -> list[tuple[str, bool]]:
 
 
 def view_lines(view: View, line_width: int | None) -> list[tuple[str, bool]]:
-    """The view's title, table and notes in the layout that fits `line_width` (None: as built, boxed): (line, bold) pairs;
-    a view without columns has no table."""
+    """The view's title, table and notes in the layout that fits `line_width` (None: as built, boxed): (line, bold)
+    pairs; a view without columns has no table."""
     if not view.columns:
         def lines(text: str) -> list[str]:
             return [text] if line_width is None else wrap(text, line_width, hang=2)
 
-        return [*((line, True) for line in lines(view.title)), *((line, False) for n in view.notes for line in lines(n))]
+        return [*((line, True) for line in lines(view.title)),
+                *((line, False) for n in view.notes for line in lines(n))]
     if line_width is None:
         return [(view.title, True), *box_lines(view), *((note, False) for note in view.notes)]
     candidates = forms(view)

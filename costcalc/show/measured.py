@@ -21,6 +21,7 @@ def _error(estimated: float | None, measured: float) -> str:
 
 
 def measured_views(m: Measurement) -> list[View]:
+    rows: list[tuple[tuple[str, ...], bool]]
     rows = [((d.name, seconds(d.timed.median_s), f"{seconds(d.timed.low_s)} – {seconds(d.timed.high_s)}",
               seconds(d.estimated_s), f"{d.error_percent:+.1f}%"), False) for d in m.designs]
     notes = (_about(m), f"measured: the median of {m.designs[0].timed.rounds} interleaved rounds after a warm-up; "
@@ -29,6 +30,7 @@ def measured_views(m: Measurement) -> list[View]:
                   ("design", "measured", "rounds", "estimated", "error"), rows, notes=notes, right=(1, 2, 3, 4))]
     for d in m.designs:
         if d.layers:
+            layer_rows: list[tuple[tuple[str, ...], bool]]
             layer_rows = [((t.path or "(runtime's own nodes)", seconds(t.measured_s),
                             "" if t.estimated_s is None else seconds(t.estimated_s),
                             _error(t.estimated_s, t.measured_s)), False) for t in d.layers]

@@ -31,18 +31,18 @@ def text(height, width) -> str:
 def cells(field: Field) -> tuple[str, ...]:
     if field.whole:
         return (WHOLE, "", "")
-    if field.height is None:
+    if field.axes is None:
         return ("—", "—", "—")
-    h, w = field.height, field.width
+    h, w = field.axes
     return text(h.size, w.size), text(h.jump, w.jump), text(h.offset, w.offset)
 
 
 def values(field: Field) -> tuple:
     if field.whole:
         return (WHOLE,) * 2 + (None,) * 4
-    if field.height is None:
+    if field.axes is None:
         return (None,) * 6
-    h, w = field.height, field.width
+    h, w = field.axes
     return tuple(number(v) for v in (h.size, w.size, h.jump, w.jump, h.offset, w.offset))
 
 

@@ -85,7 +85,7 @@ def print_views(views: list[View], file=None) -> None:
         return
     from rich.text import Text
 
-    console.print(Text.assemble(*((text, "bold" if bold else None) for text, bold in parts)), end="")
+    console.print(Text.assemble(*((text, "bold") if bold else text for text, bold in parts)), end="")
 
 
 def shown(view: View) -> View:
@@ -123,8 +123,8 @@ def markdown(views: list[View]) -> str:
         lines = [title, "", "| " + " | ".join(map(markdown_text, view.columns)) + " |"]
         right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
         lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(view.columns))) + "|")
-        for cells, emphasis in view.rows:
-            cells = [markdown_text(c.strip(" ")) for c in cells]  # spaces only: a name's own tab is shown
+        for row, emphasis in view.rows:
+            cells = [markdown_text(c.strip(" ")) for c in row]  # spaces only: a name's own tab is shown
             if emphasis:
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
@@ -208,10 +208,12 @@ def report_json(analysis: Analysis, depth: int | None = None, extra: ExtraColumn
 
 def convention_diff_json(first: Analysis, second: Analysis) -> str:
     """Per design, FLOPs by operation kind under two conventions."""
-    designs = [{"name": one.name, "flops_by_kind": {first.convention: one.breakdown, second.convention: other.breakdown},
+    designs = [{"name": one.name,
+                "flops_by_kind": {first.convention: one.breakdown, second.convention: other.breakdown},
                 "flops": {first.convention: one.total.flops, second.convention: other.total.flops}}
                for one, other in zip(first.designs, second.designs)]
-    data = {**_header(first), "convention": None, "conventions": [first.convention, second.convention], "designs": designs}
+    data = {**_header(first), "convention": None, "conventions": [first.convention, second.convention],
+            "designs": designs}
     return json_text(data)
 
 
@@ -224,7 +226,8 @@ def conventions_json(conventions) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def compare_json(comparison: Comparison, more: dict[str, dict] | None = None, devices: dict[str, str] | None = None) -> str:
+def compare_json(comparison: Comparison, more: dict[str, dict] | None = None,
+                 devices: dict[str, str] | None = None) -> str:
     """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures);
     `devices`, where each device comes from."""
     analysis = comparison.analysis
@@ -266,7 +269,8 @@ def csv_text(header: list[str], rows) -> str:
 
 def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns | None = None) -> str:
     """A row per layer and group of each design, then a `total` row per design; `extra` adds columns."""
-    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS, *(extra.keys if extra else ())]
+    header = ["design", "path", "kind", "role", "depth", "input", "output", *COST_FIELDS,
+              *(extra.keys if extra else ())]
 
     def more(design: str, path: str) -> tuple:
         return tuple("" if v is None else v for v in extra.row_values(design, path)) if extra else ()

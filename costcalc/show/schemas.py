@@ -45,7 +45,8 @@ def record(properties: dict, optional=()) -> dict:
 
 
 COST = {name: COUNT for name in COST_FIELDS}
-FIELD_VALUE = {"anyOf": [NUMBER, {"type": "string", "pattern": "^-?[0-9]+/[0-9]+$"}, {"const": WHOLE}, {"type": "null"}]}
+FIELD_VALUE = {"anyOf": [NUMBER, {"type": "string", "pattern": "^-?[0-9]+/[0-9]+$"}, {"const": WHOLE},
+                         {"type": "null"}]}
 """A receptive field's size, jump or offset: a number, `p/q` where binary has no exact float, `all`, or null."""
 FIELDS = {name: FIELD_VALUE for name in FIELD_KEYS}  # with --receptive-field
 MEMORY = {**{name: COUNT for name in MEMORY_KEYS}, "intensity": nullable(NUMBER)}  # with --memory or --device
@@ -99,12 +100,14 @@ def compare() -> dict:
                     optional=(*on_device, "outputs"))
     branch = record({"path": TEXT, "role": {"enum": ["branch", "branches"]}, "designs": mapping(record(COST))})
     return document("costcalc compare --format json", {
-        **HEADER, "devices": DEVICES, "designs": array(design), "best": record({name: array(TEXT) for name in RATIO_METRICS}),
+        **HEADER, "devices": DEVICES, "designs": array(design),
+        "best": record({name: array(TEXT) for name in RATIO_METRICS}),
         "branches": array(branch)})
 
 
 def figure_in(unit: str) -> dict:
-    """A budget figure in json, by its unit (UNITS): seconds for a time, an exact integer (bytes or a count) otherwise."""
+    """A budget figure in json, by its unit (UNITS): seconds for a time, an exact integer (bytes or a count)
+    otherwise."""
     return {**NUMBER, "minimum": 0} if unit == "ns" else COUNT
 
 
@@ -149,7 +152,8 @@ def conventions() -> dict:
 def devices() -> dict:
     device = record({"title": TEXT, "tflops": mapping(NUMBER), "bandwidth_gbs": NUMBER, "estimated": array(TEXT),
                      "source": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
-                     "overhead_us": NUMBER, "kernels": mapping(array({"type": "array", "prefixItems": [COUNT, COUNT, COUNT, NUMBER],
+                     "overhead_us": NUMBER,
+                     "kernels": mapping(array({"type": "array", "prefixItems": [COUNT, COUNT, COUNT, NUMBER],
                                                                      "minItems": 4, "maxItems": 4})),
                      "fitted": record({"dtype": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
                                        "overhead_us": NUMBER, "figures": COUNT, "held_out": COUNT,
@@ -169,7 +173,8 @@ def sweep() -> dict:
     measured = record({"measured_s": NUMBER, "low_s": NUMBER, "high_s": NUMBER, "rounds": COUNT,
                        "error_percent": mapping(NUMBER)})
     variant = record({"values": mapping(NUMBER), "design": TEXT, **COST, **ON_A_DEVICE, "measured": measured,
-                      "limits": record({metric: figure_in(UNITS.get(metric, "")) for metric in (*METRICS, *DEVICE_METRICS)},
+                      "limits": record({metric: figure_in(UNITS.get(metric, ""))
+                                        for metric in (*METRICS, *DEVICE_METRICS)},
                                        optional=(*METRICS, *DEVICE_METRICS)),
                       "fits": nullable({"type": "boolean"})},
                      optional=(*ON_A_DEVICE, "measured"))

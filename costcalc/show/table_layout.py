@@ -4,8 +4,10 @@ A table can take several forms (as built; its ratios joined to their values; tur
 as columns: see show/fit.py), and be drawn in three styles: boxed (`│ a │ b │`), compact
 (columns a space apart) or, when no table fits, as a record per row. `layout` picks the first
 that fits the line's width, in this order: each form boxed, at full width or else with its columns
-squeezed (text wrapped at spaces, paths elided) down to their floors; the same compact; the first form compact in groups of columns, one table after the other, each led by
-the columns that name a row (design, varied parameters, layer path); then records. No width (output to a file or a pipe) is today's full width.
+squeezed (text wrapped at spaces, paths elided) down to their floors; the same compact; the first
+form compact in groups of columns, one table after the other, each led by the columns that name a
+row (design, varied parameters, layer path); then records. No width (output to a file or a pipe)
+is today's full width.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def split(form: Sequence[Column], line_width: int, number: int = 0, keys: int = 
     columns (at their floors, widened as far as every group allows); None when a group cannot fit."""
     if len(form) < keys + 2:
         return None
-    lead, groups = [column.floor for column in form[:keys]], [[]]
+    lead = [column.floor for column in form[:keys]]
+    groups: list[list[int]] = [[]]
     for i in range(keys, len(form)):
         beside = [*lead, *(form[j].width for j in groups[-1]), form[i].width]
         if groups[-1] and table_width(beside, COMPACT) > line_width:

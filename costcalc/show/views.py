@@ -63,7 +63,8 @@ class ExtraColumns:
     def __add__(self, other: ExtraColumns) -> ExtraColumns:
         """These columns, then `other`'s."""
         paths = {(d, p) for mine in (self.cells, other.cells) for d, rows in mine.items() for p in rows}
-        cells, values = {}, {}
+        cells: dict[str, dict[str, tuple]] = {}
+        values: dict[str, dict[str, tuple]] = {}
         for design, path in paths:
             cells.setdefault(design, {})[path] = self.row_cells(design, path) + other.row_cells(design, path)
             values.setdefault(design, {})[path] = self.row_values(design, path) + other.row_values(design, path)
@@ -77,7 +78,7 @@ def device_notes(devices: dict[str, str]) -> tuple[str, ...]:
     return tuple(f"device {name}: {origin}" for name, origin in devices.items())
 
 
-def figure(n: int, exact: bool) -> str:
+def figure(n: int | float, exact: bool) -> str:
     return exact_figure(n) if exact else readable(n)
 
 
@@ -116,7 +117,8 @@ def report_views(analysis: Analysis, depth: int | None = None, exact: bool = Fal
     views = []
     titles = extra.titles if extra else ()
     for design in analysis.designs:
-        title = f"{analysis.name or analysis.file} — {design.name}" if len(analysis.designs) > 1 or analysis.name else design.name
+        several = len(analysis.designs) > 1 or analysis.name
+        title = f"{analysis.name or analysis.file} — {design.name}" if several else design.name
         more = extra.row_cells if extra else lambda design, path: ()
         view = View(
             f"{title}: {format_shape(design.input)} → {output_cell(design)}",
@@ -151,8 +153,10 @@ def breakdown_view(design: DesignResult, analysis: Analysis, exact: bool) -> Vie
     view = View(f"{design.name}: FLOPs by operation kind, {analysis.convention} convention", ("kind", "FLOPs", "share"),
                 notes=summary(design, analysis), right=(1, 2))
     for kind in (kind for kind in KINDS if design.breakdown[kind]):
-        view.rows.append(((kind, figure(design.breakdown[kind], exact), share(design.breakdown[kind], design.total.flops)), False))
-    view.rows.append((("total", figure(design.total.flops, exact), share(design.total.flops, design.total.flops)), True))
+        view.rows.append(((kind, figure(design.breakdown[kind], exact),
+                           share(design.breakdown[kind], design.total.flops)), False))
+    view.rows.append((("total", figure(design.total.flops, exact), share(design.total.flops, design.total.flops)),
+                      True))
     return view
 
 
@@ -198,7 +202,8 @@ def compare_views(comparison: Comparison, exact: bool = False, per_sample: bool 
     ratios = tuple(i for i, column in enumerate(columns) if column.startswith("× "))
     view = View(title, tuple(columns), right=tuple(range(2, len(columns))), joins=ratios, transposable=True,
                 notes=(f"{BEST} best in its column; ratios are to {comparison.baseline.name}; "
-                       f"activations are the bytes of every layer's output at {analysis.bytes_per_element} bytes each",
+                       "activations are the bytes of every layer's output at "
+                       f"{analysis.bytes_per_element} bytes each",
                        *(f"{design.name}'s outputs: {design.outputs_text()}" for design in analysis.designs
                          if len(design.outputs) > 1)))
     best = {name: set(names) for name, names in comparison.best.items()}  # sets: linear in designs

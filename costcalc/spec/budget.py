@@ -78,7 +78,8 @@ def parse_limits(node, where: Where, params: dict) -> tuple[dict[str, Limit], di
     return limits, growth
 
 
-def parse_budgets(node, where: Where, designs, params: dict) -> tuple[dict[str, dict[str, Limit]], dict[str, dict[str, Growth]]]:
+def parse_budgets(node, where: Where, designs, params: dict) -> tuple[dict[str, dict[str, Limit]],
+                                                                      dict[str, dict[str, Growth]]]:
     """design → metric → Limit, and design → metric → Growth; a shared budget applies to every design."""
     if not isinstance(node, YMap):
         raise SpecError("budget maps metrics to limits, or design names to such mappings", where)
@@ -91,7 +92,8 @@ def parse_budgets(node, where: Where, designs, params: dict) -> tuple[dict[str, 
             known = [*designs, *METRICS, *DEVICE_METRICS]
             hint = did_you_mean(key, known) or f"designs: {', '.join(designs)}; metrics: {', '.join(METRICS)}"
             mixed = key in METRICS + DEVICE_METRICS or key == GROWTH
-            message = f"budget mixes metrics and design names ({brief(key)})" if mixed else f"unknown design {brief(key)} in budget"
+            message = (f"budget mixes metrics and design names ({brief(key)})" if mixed
+                       else f"unknown design {brief(key)} in budget")
             raise SpecError(message, node.key_where[key], None if mixed else hint)
         budgets[key], growth[key] = parse_limits(node[key], node.at(key), params)
     return budgets, growth

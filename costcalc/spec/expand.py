@@ -46,7 +46,8 @@ class Block:
 
 
 def split_item(item, where: Where) -> tuple[str, YMap | None]:
-    """A list item → (kind, options): `relu`, `{conv: {...}}`, `{branches: ..., merge: ...}` or `{merge: ..., from: ...}`."""
+    """A list item → (kind, options): `relu`, `{conv: {...}}`, `{branches: ..., merge: ...}` or
+    `{merge: ..., from: ...}`."""
     if isinstance(item, str):
         return item, None
     if isinstance(item, YMap) and "branches" in item:
@@ -142,7 +143,8 @@ class Expander:
             kind = self.kind_argument(kind, here, where)
         if kind not in OPS and kind not in self.blocks and kind not in ("branches", "merge", SPLIT):
             known = [*OPS, *self.blocks, "branches", SPLIT]
-            raise SpecError(f"unknown layer kind {brief(kind)}", where, merge_hint(kind, options) or did_you_mean(kind, known))
+            raise SpecError(f"unknown layer kind {brief(kind)}", where,
+                            merge_hint(kind, options) or did_you_mean(kind, known))
         saved = flow.shape, flow.failure
         source = None if kind == "merge" else self.read_from(options, here, flow)
         if not self.switched_on(options, here):
@@ -170,7 +172,9 @@ class Expander:
                 self.frozen = outer
             flow.pending = flow.pending[:len(flow.pending) - bool(alias)]
             if source is not None:  # nodes are made with no source: a copy only where `from:` gives one
-                nodes[0] = replace(nodes[0], source=source)
+                first = nodes[0]
+                assert not isinstance(first, Join), "a merge of named tensors is never repeated"
+                nodes[0] = replace(first, source=source)
         if alias:
             nodes[-1] = replace(nodes[-1], keep=alias)
             flow.name(alias, options.at("as"))
@@ -200,8 +204,9 @@ class Expander:
             if fixed and r < repeat:
                 self.charge((self.count - before) * (repeat - r), options.at("repeat"))
                 nodes += [replace(node, name=f"{name}.{k}") for k in range(r + 1, repeat + 1)]
-                for k in range(r + 1, repeat + 1 if isinstance(node, Layer) else 0):
-                    flow.advance(node.op, f"{name}.{k}", where)
+                if isinstance(node, Layer):
+                    for k in range(r + 1, repeat + 1):
+                        flow.advance(node.op, f"{name}.{k}", where)
                 break
         return nodes
 
@@ -228,7 +233,8 @@ class Expander:
         given = FREEZABLE in options
         value = self.reserved(options, FREEZABLE, scope, None) if given else None
         if not given and kind in OPS:
-            value = (self.defaults.get(kind) or {}).get(FREEZABLE)
+            kind_defaults = self.defaults.get(kind)
+            value = kind_defaults.get(FREEZABLE) if kind_defaults else None
         if value is None:
             return True
         where = options.at(FREEZABLE) if given else self.defaults[kind].at(FREEZABLE)
@@ -284,8 +290,8 @@ class Expander:
             if shape is None:
                 raise failure
             if len(shape) != 3:
-                raise SpecError(f"{key}: {brief(name)} is [{', '.join(map(str, shape))}], with no height and width", where,
-                                "name a tensor of [height, width, channels]")
+                raise SpecError(f"{key}: {brief(name)} is [{', '.join(map(str, shape))}], with no height and width",
+                                where, "name a tensor of [height, width, channels]")
             return list(shape[:2])
         return height_width
 
@@ -314,7 +320,8 @@ class Expander:
         for branch, layers in paths.items():
             if branch in ("merge", "torch") and not isinstance(layers, (YList, YMap)):
                 raise SpecError(f"{branch}: {brief(layers)} is inside branches:, where it reads as a branch named"
-                                f" {brief(branch)}", paths.key_where[branch], f"put {branch}: at the level of branches:")
+                                f" {brief(branch)}", paths.key_where[branch],
+                                f"put {branch}: at the level of branches:")
             if isinstance(layers, YMap):  # {when: ..., layers: [...]}: a branch switched by a condition
                 check_keys(layers, BRANCH_KEYS, "key", f" in branch {branch}")
                 if not self.switched_on(layers, here):
@@ -323,7 +330,8 @@ class Expander:
             body = self.sequence(branch_layers(layers), scope, stack, inner, paths.at(branch))
             groups.append(Group(checked_name(branch, paths.key_where[branch]), "branch", body, paths.at(branch)))
         if not groups:
-            raise SpecError("every branch is switched off", options.at("branches"), "a branches layer needs one branch or more")
+            raise SpecError("every branch is switched off", options.at("branches"),
+                            "a branches layer needs one branch or more")
         self.charge(1, where)
         flow.merge(merge, {key: (inner.shape, inner.failure) for key, inner in inners.items()},
                    f"{name} (branches)", where)
@@ -390,8 +398,8 @@ class Expander:
 
         Each block's least size is counted once: literal repeats multiply, a repeat that
         is an expression counts once, and what is malformed, nested too deeply or switched
-        by `when` counts nothing (the expansion reports it, or may leave it out). So the count never exceeds the expansion's,
-        and exponential blocks are refused at once instead of after 200,000 layers of work.
+        by `when` counts nothing (the expansion reports it, or may leave it out). So the count never exceeds the
+        expansion's, and exponential blocks are refused at once instead of after 200,000 layers of work.
         """
         sizes: dict[str, int] = {}
 
@@ -451,6 +459,7 @@ class Flow:
 
     def current(self) -> Shape:
         if self.shape is None:
+            assert self.failure is not None, "a shape fails with its failure"
             raise self.failure
         return self.shape
 
@@ -502,7 +511,8 @@ class Flow:
 
     def check_new(self, name: str, where: Where) -> None:
         if name == INPUT:
-            raise SpecError(f"{brief(INPUT)} names the input of each design, block and branch", where, "pick another name")
+            raise SpecError(f"{brief(INPUT)} names the input of each design, block and branch", where,
+                            "pick another name")
         previous = self.tensors.get(name)
         if previous is not None or name in self.pending:
             at = f" (at line {previous[2].line})" if previous and previous[2] else ""
@@ -555,7 +565,8 @@ def merge_hint(kind: str, options: YMap) -> str | None:
 
 
 def not_a_list(items, where: Where | None) -> SpecError:
-    return SpecError(f"expected a list of layers, got {brief(items)}", where, "write layers as a YAML list: [relu, ...]")
+    return SpecError(f"expected a list of layers, got {brief(items)}", where,
+                     "write layers as a YAML list: [relu, ...]")
 
 
 def checked_name(name, where: Where) -> str:
@@ -567,7 +578,8 @@ def checked_name(name, where: Where) -> str:
 
 
 def too_many_layers(where: Where) -> LimitError:
-    return LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", where, "lower a repeat or split the design")
+    return LimitError(f"the spec expands to more than {MAX_LAYERS:,} layers", where,
+                      "lower a repeat or split the design")
 
 
 @functools.cache
@@ -581,20 +593,22 @@ def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=
     """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults;
     `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options."""
     cls = OPS[kind]
-    fields, accepted = kind_options(cls)
+    fields, accepted = kind_options(cls)  # type: ignore[arg-type]  # a class is hashable; mypy checks Op.__hash__
     check_keys(options, accepted, "option", f" for {kind}")
     given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
              for key in options if key not in LAYER_KEYS}
     for key in cls.SIZED_BY_TENSOR:
         if sized and key in given and isinstance(given[key][0], str):
             given[key] = (sized(given[key][0], key, given[key][1]), given[key][1])
-    for key, value in (defaults or {}).items():
-        if key != FREEZABLE:
-            given.setdefault(key, (value, defaults.at(key)))
+    if defaults:
+        for key, value in defaults.items():
+            if key != FREEZABLE:
+                given.setdefault(key, (value, defaults.at(key)))
     missing = [key for key, f in fields.items() if f.default is MISSING and key not in given]
     if missing:
+        required = ", ".join(k for k, f in fields.items() if f.default is MISSING)
         raise SpecError(f"{kind} needs option {brief(missing[0])}", options.where,
-                        f"required options of {kind}: {', '.join(k for k, f in fields.items() if f.default is MISSING)}")
+                        f"required options of {kind}: {required}")
     values = {}
     for key, (value, where) in given.items():
         check = fields[key].metadata["check"]

@@ -12,6 +12,8 @@ import ast
 import functools
 import math
 import operator
+from collections.abc import Callable
+from typing import Any
 
 from ..limits import MAX_EXPRESSION_CHARS, MAX_INTEGER_DIGITS, within_digits
 from ..safe import brief
@@ -31,7 +33,7 @@ _BINARY = {
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
 }
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 _EQUALITY = (ast.Eq, ast.NotEq)
 _FUNCTIONS = {

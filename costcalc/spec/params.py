@@ -39,7 +39,8 @@ def parse_params(node, where: Where, settings: dict | None = None) -> dict:
     params: dict = {}
     for name, value in node.items():
         if not isinstance(name, str) or not re.match(_NAME, name):
-            raise SpecError(f"a parameter's name is a word of letters, digits and _, got {brief(name)}", node.key_where[name])
+            raise SpecError(f"a parameter's name is a word of letters, digits and _, got {brief(name)}",
+                            node.key_where[name])
         value = substitute(value, params, node.at(name))
         if not is_number(value) and not isinstance(value, bool):
             raise SpecError(f"parameter {brief(name)} must default to a number, true or false, got {brief(value)}",

@@ -36,7 +36,8 @@ STDIN = "-"
 
 def load(path: str | os.PathLike, settings=()) -> Spec:
     """Read and validate the spec at `path` (`-`: standard input, `examples/NAME`: a shipped spec), its
-    parameters set by `settings` ((name, text) pairs, as `--set`); raises SpecError (or ShapeError later, in analyze)."""
+    parameters set by `settings` ((name, text) pairs, as `--set`); raises SpecError (or ShapeError later, in
+    analyze)."""
     text, filename = read_text(path)
     return loads(text, filename, settings)
 

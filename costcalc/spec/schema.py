@@ -13,6 +13,7 @@ other single key is taken for a block call), shapes, and the values of expressio
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import MISSING
 
 from ..model import options as opt
@@ -48,7 +49,8 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "network_factor": {"type": "number", "minimum": 0.1, "maximum": 10,
                        "description": "whole networks' measured time / the sum of their layers' estimates"},
     "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"}}}
-GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE, {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
+GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,
+                          {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}
 
 
@@ -61,7 +63,7 @@ def _sides() -> dict:
     return {"anyOf": [NON_NEGATIVE, *_list(NON_NEGATIVE, 2, 4)]}
 
 
-CHECKERS = {
+CHECKERS: dict[Callable, Callable[[], tuple[dict, str]]] = {
     opt.positive_int: lambda: (POSITIVE, "a positive integer"),
     opt.spatial: lambda: ({"anyOf": [POSITIVE, *_list(POSITIVE, 1, 2, 3)]},
                           "a positive integer, or one per spatial axis: [height, width]; [length];"
@@ -117,7 +119,8 @@ def reserved() -> dict:
 
 def graph_keys() -> dict:
     return {"as": {"type": "string", "description": "names this output, for later layers to read with from:"},
-            "from": {"type": "string", "description": "reads the tensor of this name (or input) instead of the layer before"},
+            "from": {"type": "string",
+                     "description": "reads the tensor of this name (or input) instead of the layer before"},
             "when": {**valued({"type": "boolean"}), "description": "the layer is left out unless this is true"}}
 
 
@@ -156,7 +159,8 @@ def kind_schema(kind: str, strict: bool) -> dict:
     fields = OPS[kind].option_fields()
     properties = {n: option_schema(n, f) for n, f in fields.items()}
     for name in OPS[kind].SIZED_BY_TENSOR:
-        properties[name]["anyOf"].append({"type": "string", "description": "the name of a tensor: its height and width"})
+        properties[name]["anyOf"].append({"type": "string",
+                                          "description": "the name of a tensor: its height and width"})
     frozen = {"trainable": TRAINABLE} if OPS[kind].has_weights() else {}
     options = {"type": "object", "properties": {**properties, **reserved(), **frozen},
                "additionalProperties": False}
@@ -184,7 +188,8 @@ def branches_schema(variant: str) -> dict:
 def layers_schema(variant: str) -> dict:
     """A list of layers. `strict`: built-in kinds only, required options given; `open`: blocks may be called."""
     strict = variant == "strict"
-    bare = [kind for kind in OPS if strict is False or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
+    bare = [kind for kind in OPS if strict is False
+            or all(f.default is not MISSING for f in OPS[kind].option_fields().values())]
     items = [{"enum": bare, "description": "a kind with no required option, as a bare word"},
              *(kind_schema(kind, strict) for kind in OPS), branches_schema(variant), join_schema(), split_schema()]
     if not strict:
@@ -221,7 +226,8 @@ def spec_schema() -> dict:
                                           " [time, height, width, channels] (video)"},
         "layers": {"description": "one design (named main): a list of layers"},
         "designs": {"type": "object", "minProperties": 1, "description": "design name → its list of layers"},
-        "defaults": {"type": "object", "properties": {k: {"type": "object"} for k in OPS}, "additionalProperties": False,
+        "defaults": {"type": "object", "properties": {k: {"type": "object"} for k in OPS},
+                     "additionalProperties": False,
                      "description": "default options per built-in kind"},
         "blocks": {"type": "object", "additionalProperties": {
             "type": "object", "properties": {"args": {"type": ["object", "null"]}, "description": {"type": "string"},

@@ -40,6 +40,9 @@ class YList(list):
         self.where = where
         self.item_where: list[Where] = []
 
+    literal: bool
+    """Whether nothing in the list holds a `$`: set by spec/substitute.py when first asked."""
+
     def at(self, index: int) -> Where:
         return self.item_where[index] if index < len(self.item_where) else self.where
 

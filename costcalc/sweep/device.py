@@ -53,6 +53,7 @@ def device_figure(figures: Figures, metric: str) -> int:
     if metric == "latency":
         return math.ceil(max(figures.latency_s.values()) * 1e9)
     if metric == "train_memory":
+        assert figures.training is not None, "a training budget's figures count training"
         return figures.training.memory
     return getattr(figures, FIGURE_KEYS[metric])
 
@@ -67,7 +68,8 @@ def settled(on_device: OnDevice | None, limits: list[dict[str, Limit]]) -> OnDev
         return None
     if "latency" in limited and not (on_device.devices or on_device.measure):
         where = next(budget["latency"].where for budget in limits if "latency" in budget)
-        raise CostcalcError(f"{'' if where else flag_name('latency') + ': '}a latency limit needs a device to estimate on",
+        raise CostcalcError(f"{'' if where else flag_name('latency') + ': '}a latency limit needs a device to "
+                            "estimate on",
                             where, "give --device NAME (costcalc devices lists them)")
     if "train_memory" in limited and on_device.settings.optimizer is None:
         return replace(on_device, settings=replace(on_device.settings, optimizer="adam"))

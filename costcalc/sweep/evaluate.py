@@ -94,7 +94,7 @@ def _grouped(root: YMap, filename: str, names, rows: list[tuple], settings: dict
     if errors:  # the first variant in order that fails, whichever group met it first
         first = min(errors)
         raise _named(errors[first], names, rows[first])
-    return outcomes
+    return [outcome for outcome in outcomes if outcome is not None]  # every one, as no variant failed
 
 
 def _along(values: list, axis: int, axes: int):
@@ -161,10 +161,11 @@ def _float(value):
 
 def _float_nodes(nodes):
     """The nodes with every array in their ops as float64."""
-    result = []
+    result: list[Layer | Group | Branches] = []
     for node in nodes:
         if isinstance(node, Layer):
-            arrays = {f.name: _float(getattr(node.op, f.name)) for f in fields(node.op) if is_array(getattr(node.op, f.name))}
+            arrays = {f.name: _float(getattr(node.op, f.name)) for f in fields(node.op)
+                      if is_array(getattr(node.op, f.name))}
             result.append(replace(node, op=replace(node.op, **arrays)) if arrays else node)
         elif isinstance(node, Group):
             result.append(replace(node, children=_float_nodes(node.children)))
@@ -179,8 +180,8 @@ def _size(nodes) -> int:
     """The layers and merges of a built design."""
     total = 0
     for node in nodes:
-        total += _size(node.children) if isinstance(node, Group) else _size(node.branches) if isinstance(node, Branches) \
-            else 1
+        total += (_size(node.children) if isinstance(node, Group)
+                  else _size(node.branches) if isinstance(node, Branches) else 1)
     return total
 
 

@@ -60,7 +60,9 @@ def title(sweep: Sweep, metric: str) -> str:
         return f"{METRICS[metric]} on {sweep.measured.about}"
     if metric != "latency":
         return METRICS[metric]
-    devices = list(sweep.variants[0].on_device.latency_s)
+    on_device = sweep.variants[0].on_device
+    assert on_device is not None, "a latency plot's variants are figured on a device"
+    devices = list(on_device.latency_s)
     if len(devices) != 1:
         raise CostcalcError("--plot latency draws the estimate on one device; give one --device NAME")
     return f"{METRICS[metric]} on {devices[0]}"
@@ -92,10 +94,11 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
         raise CostcalcError(f"--x {x_name}: not a varied parameter; the varied are {', '.join(sweep.names)}")
     lines = lines_of(sweep, sweep.names.index(x_name), metric)
     if len(lines) > len(MARKERS):
-        raise CostcalcError(f"--plot draws at most {len(MARKERS)} lines, and this sweep has {len(lines)}; vary fewer values")
+        raise CostcalcError(f"--plot draws at most {len(MARKERS)} lines, and this sweep has {len(lines)}; vary fewer "
+                            "values")
     text = figure_text(metric)
     limits = limits_of(sweep, metric)
-    top = max(y for points in [*lines.values(), [(0, limit) for limit in limits]] for _, y in points) or 1
+    top = max([y for points in lines.values() for _, y in points] + limits) or 1
     labels = [text(top), text(top // 2), text(0), *map(text, limits)]
     margin = max(map(len, labels)) + 1
     columns = width - margin - 1
@@ -119,7 +122,8 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     for marker, points in zip(MARKERS, lines.values()):
         for x, y in points:
             grid[row(y)][column(x)] = marker
-    ticks = {0: labels[0], HEIGHT // 2: labels[1], HEIGHT - 1: labels[2], **{row(limit): text(limit) for limit in limits}}
+    ticks = {0: labels[0], HEIGHT // 2: labels[1], HEIGHT - 1: labels[2],
+             **{row(limit): text(limit) for limit in limits}}
     out = [f"{heading} against {x_name}"]
     for r, cells in enumerate(grid):
         out.append(ticks.get(r, "").rjust(margin) + ("┤" if r in ticks else "│") + "".join(cells).rstrip())
@@ -135,7 +139,8 @@ def plot_sweep(sweep: Sweep, metric: str, x_name: str | None, width: int) -> str
     out.append(x_name.rjust(width))
     budget = [f"{BUDGET * 2} budget: {METRICS[metric]} ≤ {text(limit)}" for limit in limits]
     if len(lines) > 1 or budget:
-        out += wrapped([*(f"{m} {label}" for m, label in zip(MARKERS, lines) if len(lines) > 1), *budget], margin + 1, width)
+        out += wrapped([*(f"{m} {label}" for m, label in zip(MARKERS, lines) if len(lines) > 1), *budget], margin + 1,
+                       width)
     if metric == "latency":  # the one figure that depends on the device: where it comes from
         out += device_notes(dict(sweep.devices))
     return visible("\n".join(out) + "\n", keep_newlines=True)

@@ -79,7 +79,7 @@ def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
         cells = [value_text(v) for v in variant.values] + ([variant.design] if several else [])
         bytes_text = figure(cost.activation_bytes, True) if exact else readable_bytes(cost.activation_bytes)
         cells += [figure(cost.macs, exact), figure(cost.flops, exact), figure(cost.params, exact), bytes_text]
-        cells += figures_cells(variant.on_device, exact) if on_device else ()
+        cells += figures_cells(variant.on_device, exact) if on_device and variant.on_device else ()
         if variant.measured and variant.on_device:
             cells += [seconds(variant.measured.median_s),
                       *(f"{variant.error_percent(d):+.1f}%" for d in variant.on_device.latency_s)]
@@ -123,10 +123,11 @@ def sweep_json(sweep: Sweep) -> str:
 def sweep_csv(sweep: Sweep) -> str:
     """A row per variant and design: the varied values, the design, every figure (device figures too, where
     computed; the measured time and each device's error, where measured), and fits (empty without a budget)."""
-    header, on_device = [], {}
+    header: list[str] = []
+    on_device: dict[int, list] = {}
     if sweep.variants[0].on_device:
-        header, on_device = figures_columns({i: v.on_device for i, v in enumerate(sweep.variants)})
-    measured = []
+        header, on_device = figures_columns({i: v.on_device for i, v in enumerate(sweep.variants) if v.on_device})
+    measured: list[str] = []
     if sweep.measured and (first := sweep.variants[0].on_device):
         measured = ["measured_s", "low_s", "high_s", *(f"error_percent_{d}" for d in first.latency_s)]
     rows = [[*map(value_text, variant.values), variant.design, *cost_dict(variant.cost).values(), *on_device.get(i, ()),

@@ -40,7 +40,10 @@ class Variant:
         nanoseconds, rounded up: the measured time where it was measured, else the estimate."""
         if metric == "latency" and self.measured:
             return math.ceil(self.measured.median_s * 1e9)
-        return getattr(self.cost, metric) if metric in METRICS else device_figure(self.on_device, metric)
+        if metric in METRICS:
+            return getattr(self.cost, metric)
+        assert self.on_device is not None, "a device metric's variants are figured on a device"
+        return device_figure(self.on_device, metric)
 
     def error_percent(self, device: str) -> float:
         """The estimate on `device` against the measured time, in percent of it (negative: estimated faster)."""
@@ -146,8 +149,8 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
                 return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
 
             found, devices = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention, runtime)
-    name = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
-    return Sweep(filename, name, names, tuple(found), convention, bytes_per_element, zipped,
+    title = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
+    return Sweep(filename, title, names, tuple(found), convention, bytes_per_element, zipped,
                  tuple(devices.items()) if on_device else (), measured_on)
 
 

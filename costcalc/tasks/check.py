@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from ..analyses.checks import FileCheck, device_metrics, evaluate, totals
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError, SpecError
+from ..model.tree import Growth, Limit
 from ..safe import brief
 
 
@@ -28,15 +30,19 @@ def check_file(path: str, flags: dict | None = None, designs=(), convention: str
         inside_tree(path)
         spec = load(path, settings)
         analysis = analyze(spec, None, designs or None, convention=convention)
-        baseline = old = new_since = None
+        baseline: dict[str, dict[str, int]] | None = None
+        old = new_since = None
         if against is not None:
-            baseline = read_baseline(against, path, settings, convention)
-            if baseline is None:  # the file is not in that revision: new, so every budget but growth
+            found = read_baseline(against, path, settings, convention)
+            if found is None:  # the file is not in that revision: new, so every budget but growth
                 baseline, new_since = {}, against[len(GIT):]
-            elif not isinstance(baseline, dict):
-                old = analyze(baseline, None, None, convention=convention)
+            elif isinstance(found, dict):
+                baseline = found
+            else:
+                old = analyze(found, None, None, convention=convention)
                 baseline = totals(old)
-        figures, devices, device = None, (), None
+        figures, device = None, None
+        devices: tuple[tuple[str, str], ...] = ()
         if needed := device_metrics(spec, flags, growth if against is not None else None):
             from ..device.budget import budget_figures
             from ..device.profiles import origins
@@ -44,8 +50,8 @@ def check_file(path: str, flags: dict | None = None, designs=(), convention: str
             name = device_name
             device = named_device(name, devices_files, spec) if name else None
             devices = tuple(origins([device]).items()) if name else ()
-            where = next((limits["latency"].where for limits in (*spec.budgets.values(), *spec.growth.values())
-                          if "latency" in limits), None)
+            every: list[Mapping[str, Limit | Growth]] = [*spec.budgets.values(), *spec.growth.values()]
+            where = next((limits["latency"].where for limits in every if "latency" in limits), None)
             flag = "--max-latency" if "latency" in flags else "--max-growth latency"
             figures = {d.name: budget_figures(d, needed, on_device, device, where, flag) for d in analysis.designs}
             if old is not None:  # the baseline's device figures, on the same device, batch and dtype

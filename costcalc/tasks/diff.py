@@ -24,7 +24,8 @@ def diff_files(old: str, new: str | None = None, designs=(), top: int = 10, conv
     loaded = _load(old, settings)
     analysis = analyze(loaded, None, list(designs) if new is None else None, bytes_per_element, convention)
     if new is None:
-        result = diffs.diff_designs(analysis, *designs, top=top)
+        first, second = designs
+        result = diffs.diff_designs(analysis, first, second, top=top)
     else:
         loaded = _load(new, settings)
         result = diffs.diff(analysis, analyze(loaded, None, None, bytes_per_element, convention), designs, top)

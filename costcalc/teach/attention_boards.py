@@ -72,7 +72,8 @@ def tokens(op: Tokens, inp: Shape, out: Shape) -> Board:
 def class_token(op: ClassToken, inp: Shape, out: Shape) -> Board:
     return Board(f"class_token before {format_shape(inp)} tokens", (formula("length", ((f("L", inp[0]),),),
                                                                             ((f("1", 1),),)),),
-                 (formula("trainable", ((f("C", inp[-1]),),)),), (f"{NO_MACS}: a learned token of C channels put first",))
+                 (formula("trainable", ((f("C", inp[-1]),),)),),
+                 (f"{NO_MACS}: a learned token of C channels put first",))
 
 
 def first_token(op: FirstToken, inp: Shape, out: Shape) -> Board:

@@ -3,7 +3,8 @@
 `EXPLAINERS` maps an op or merge class to the small function that writes its board;
 subclasses (the pools, the activations) inherit theirs. This module holds the boards of model/ops.py's
 kinds and of the merges; each other module of kinds has its own (norm_boards.py for model/norms.py,
-resampling_boards.py for model/resampling.py, attention_boards.py for model/attention.py), merged into `EXPLAINERS` here.
+resampling_boards.py for model/resampling.py, attention_boards.py for model/attention.py), merged
+into `EXPLAINERS` here.
 """
 
 from __future__ import annotations
@@ -92,8 +93,10 @@ def dense(op: Dense, inp: Shape, out: Shape) -> Board:
     macs = formula("MACs", (positions, (cin,), (cout,))) if positions else formula("MACs", ((cin, cout),))
     params = [((cin, cout),)] + ([((cout,),)] if op.bias else [])
     on = f" on {format_shape(inp)}" if positions else ""
-    notes = (f"applied to the last axis at each of the {math.prod(inp[:-1]):,} positions (as Keras)",) if positions else ()
-    return Board(f"dense, {inp[-1]:,} → {out[-1]:,} units{on}{activation_text(op)}", (), (macs, formula("params", *params)),
+    notes = ((f"applied to the last axis at each of the {math.prod(inp[:-1]):,} positions (as Keras)",)
+             if positions else ())
+    return Board(f"dense, {inp[-1]:,} → {out[-1]:,} units{on}{activation_text(op)}", (),
+                 (macs, formula("params", *params)),
                  notes)
 
 

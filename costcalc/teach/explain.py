@@ -1,8 +1,8 @@
 """Where the numbers come from: per layer the formula, the numbers put in and the result.
 
 Each row of a design gets its kind's board (boards.py) or, for a block or branch, the sum
-of its parts, told bottom-up: the parts first, then their sum; a design closes with its total, and several designs with the comparison in
-words. Text and Markdown renderings of the same boards.
+of its parts, told bottom-up: the parts first, then their sum; a design closes with its total,
+and several designs with the comparison in words. Text and Markdown renderings of the same boards.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..count.engine import Analysis, DesignResult, Row, child_indices
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
-from ..model.ops import Shape, format_shape
+from ..model.ops import Op, Shape, format_shape
 from ..safe import brief, markdown_text, visible
 from ..show.text import wrap_formula
 from ..show.views import device_notes, share
@@ -127,7 +127,7 @@ def board(design: DesignResult, index: int) -> Board:
     if row.role == "merge":
         return explainer(row.op)(row.op, branch_outputs(design, index), row.output)
     if row.role == "layer":
-        if len(row.input) in (2, 4) and row.op.category in ("conv", "pool"):
+        if len(row.input) in (2, 4) and isinstance(row.op, Op) and row.op.category in ("conv", "pool"):
             raise CostcalcError(f"explain's boards are written for images: {brief(row.path)} ({row.kind}) is on"
                                 f" [{format_shape(row.input)}], a sequence or a clip;"
                                 " report, compare and check count it")
@@ -208,9 +208,9 @@ def design_board(analysis: Analysis, design: DesignResult, layer: str | None, re
     if receptive:
         from ..analyses.receptive import receptive_steps
 
-        fields, rows = receptive_steps(design), {row.path: row for row in design.rows}
-        steps = tuple(replace(s, board=with_field(s.board, rows[s.path], fields)) if rows[s.path].role == "layer"
-                      else s for s in steps)
+        fields, by_path = receptive_steps(design), {row.path: row for row in design.rows}
+        steps = tuple(replace(s, board=with_field(s.board, by_path[s.path], fields))
+                      if by_path[s.path].role == "layer" else s for s in steps)
     if device:
         steps = with_roofline(steps, design, device, settings)
     total = None if layer else total_board(design, analysis.convention)

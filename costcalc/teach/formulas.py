@@ -94,7 +94,8 @@ def _pick(pair, names: tuple[str, str], axis: int) -> str:
 def _axis_size(axis: int, size: int, sides, kernel, stride, dilation, ceil_mode: bool) -> tuple[str, str, int]:
     """(symbols, numbers, value) of Ho or Wo for explicit padding, as the frameworks compute it."""
     before, after = sides[axis]
-    H, k, s, d = ("H", "W")[axis], ("kh", "kw")[axis], _pick(stride, ("sh", "sw"), axis), _pick(dilation, ("dh", "dw"), axis)
+    H, k = ("H", "W")[axis], ("kh", "kw")[axis]
+    s, d = _pick(stride, ("sh", "sw"), axis), _pick(dilation, ("dh", "dw"), axis)
     sym, num = [H], [str(size)]
     if before == after and before:
         p = "p" if sides[0] == sides[1] else ("ph", "pw")[axis]

@@ -29,7 +29,8 @@ def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimat
         f"efficiency {efficiency:g}{calibrated} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
         f"compute = FLOPs / (peak × efficiency) = {flops:,} / ({peak / 1e12:g}e12 × {efficiency:g})"
         f" = {seconds(estimate.compute_s)}",
-        f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × {device.memory_efficiency:g})"
+        f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × "
+        f"{device.memory_efficiency:g})"
         f" = {seconds(estimate.memory_s)}",
         f"time    = {'(' * bool(factor)}max(compute, memory) + overhead{')' * bool(factor)}{factor} = "
         f"{'(' * bool(factor)}max({seconds(estimate.compute_s)}, {seconds(estimate.memory_s)})"

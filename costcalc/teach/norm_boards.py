@@ -61,14 +61,16 @@ def normalization(op: Normalization, inp: Shape, out: Shape) -> Board:
                  (formula("non-trainable", ((f("2", 2), f("C", inp[-1])),), ((f("count", 1),),)),
                   formula("work", ((f("2", 2), *dims(out)),))),
                  (f"{NO_MACS}: (x − mean) / σ with a mean and a variance per channel and the number of samples "
-                  "they were adapted on, none trainable (Keras Normalization); a subtraction and a division per element",))
+                  "they were adapted on, none trainable (Keras Normalization); a subtraction and a division per "
+                  "element",))
 
 
 def rescaling(op: Rescaling, inp: Shape, out: Shape) -> Board:
     offset = f" + {op.offset}" if op.offset >= 0 else f" − {-op.offset}"
     return Board(f"rescaling x·{op.scale}{offset} on {format_shape(inp)}", (),
                  (formula("work", ((f("2", 2), *dims(out)),)),),
-                 (f"{NO_MACS}, no params: x·scale + offset with constants, a multiplication and an addition per element",))
+                 (f"{NO_MACS}, no params: x·scale + offset with constants, a multiplication and an addition "
+                  "per element",))
 
 
 EXPLAINERS = {

@@ -26,13 +26,14 @@ def field_lines(row: Row, before: Field, after: Field) -> tuple[tuple[Line, ...]
     if after.whole:
         spatial = len(row.output) == 3 and row.role == "layer"
         return (), (NOTES["statistics" if spatial else "whole"],) if not before.whole else ()
-    if after.height is None:
+    if after.axes is None or before.axes is None:  # a known field follows a known one
         inherited = f"receptive field: unknown, as it follows {after.cause}, whose field costcalc does not model"
         return (), (NOTES["unknown"] if after.cause == row.path else inherited,)
+    (height, width), (new_height, new_width) = before.axes, after.axes
     windows = window(row) if row.role == "layer" else None
-    if windows is None or any(a.jump.denominator != 1 or a.first.denominator != 1 for a in (before.height, before.width)):
-        return (), (f"receptive field {after.height.size}×{after.width.size}, jump {after.height.jump}, unchanged",)
-    if windows[0] == windows[1] and before.height == before.width:
-        return _axis_lines(before.height, after.height, *windows[0], ""), ()
-    return (*_axis_lines(before.height, after.height, *windows[0], " (h)"),
-            *_axis_lines(before.width, after.width, *windows[1], " (w)")), ()
+    if windows is None or any(a.jump.denominator != 1 or a.first.denominator != 1 for a in (height, width)):
+        return (), (f"receptive field {new_height.size}×{new_width.size}, jump {new_height.jump}, unchanged",)
+    if windows[0] == windows[1] and height == width:
+        return _axis_lines(height, new_height, *windows[0], ""), ()
+    return (*_axis_lines(height, new_height, *windows[0], " (h)"),
+            *_axis_lines(width, new_width, *windows[1], " (w)")), ()

@@ -16,13 +16,14 @@ def _both(height: Line, width: Line, symbols: str) -> tuple[Line, ...]:
 
 
 def resize(op: Resize, inp: Shape, out: Shape) -> Board:
+    lines: tuple[Line, ...] = ()
     if op.scale is not None:
-        lines = _both(*(formula(label, ((f(side, inp[axis]), f(s, op.scale[axis])),))
-                        for axis, (label, side, s) in enumerate((("Ho", "H", "sh"), ("Wo", "W", "sw")))), "H·s")
+        height, width = (formula(label, ((f(side, inp[axis]), f(s, op.scale[axis])),))
+                         for axis, (label, side, s) in enumerate((("Ho", "H", "sh"), ("Wo", "W", "sw"))))
+        lines = _both(height, width, "H·s")
         to = f"×{op.scale[0]}" if op.scale[0] == op.scale[1] else f"×{format_shape(op.scale)}"
     else:
-        lines = ()
-        to = f"to {format_shape(op.size)}"
+        to = f"to {format_shape(op.size or ())}"
     work = (formula("work", ((f(str(BILINEAR), BILINEAR), *dims(out)),)),) if op.mode == "bilinear" else ()
     how = ("four neighbours weighted and summed, 4 multiplications and 3 additions per output element"
            if op.mode == "bilinear" else "a copy of the nearest input element: no arithmetic")
@@ -42,7 +43,7 @@ def _transpose_side(op: ConvTranspose, size: int, axis: int, value: int) -> Line
     head, heads = f"({H} − 1)·s", f"({size} − 1)·{s}"
     if op.padding == "same":
         tail, tails = f" + ({kh} mod 2) + op", f" + {extent % 2} + {extra}"
-    elif op.padding == "valid":
+    elif isinstance(op.padding, str):  # valid
         tail, tails = (f" + max({span}, s)", f" + {max(extent, s)}") if extra is None else \
             (f" + {span} + op", f" + {spans} + {extra}")
     else:
