@@ -3,8 +3,6 @@ larger than MAX_FILE_BYTES or, for JSON, malformed or with a key repeated in an 
 
 from __future__ import annotations
 
-import json
-import json.scanner
 import os
 import stat
 
@@ -41,6 +39,8 @@ def too_large(filename: str, what: str = "a spec file", limit: int = MAX_FILE_BY
 
 def read_json(path: str, what: str):
     """The JSON value of the file `what` names ("a devices file")."""
+    import json  # here, not at import: a report reads no JSON (json's import compiles its reader's patterns)
+
     data = read_file(path, what)
     try:
         text = data.decode("utf-8")
@@ -71,6 +71,8 @@ def _unique(pairs: list) -> dict:
 def _repeated(path: str, text: str) -> SpecError:
     """The error for the first key repeated in `text`, positioned as the spec's are: found by reading the text
     again, object by object, in Python (a file with no repeated key is read once, by the C reader)."""
+    import json.scanner
+
     decoder = json.JSONDecoder()
 
     def members(s_and_end, strict, scan_once, *_):
@@ -103,6 +105,8 @@ def _repeated(path: str, text: str) -> SpecError:
 
 
 def _skip(text: str, at: int) -> int:
+    import json.decoder
+
     return json.decoder.WHITESPACE.match(text, at).end()  # type: ignore[attr-defined]  # untyped in typeshed
 
 

@@ -1,15 +1,17 @@
 """Frozen records that cost little to define: dataclasses whose methods are written once, here.
 
-Python 3.11 writes and compiles six functions for every `@dataclass(frozen=True)`, about 0.6 ms
-a class; the layer kinds and the spec tree, some forty classes, are defined on every run, which
-made them a fifth of a report's start-up (bench/startup.py). `@record` gives the same class
-(fields, `replace`, equality, hashing, repr, no assignment) with the shared methods below, and
-writes a class's __init__ when its first instance is made.
+Python 3.11's `@dataclass(frozen=True)` writes and compiles six functions for every class, and even
+without them its class processing costs about 0.4 ms a class (some 420,000 instructions); the layer
+kinds and the spec tree, some 120 classes, are defined on every run, which made them the largest part
+of a report's start-up (bench/startup.py). `@record` gives the same class (dataclass fields, so that
+`dataclasses.fields` and `replace` work; equality, hashing, repr, no assignment, slots) with the shared
+methods below, and writes a class's __init__ when its first instance is made.
 """
 
 from __future__ import annotations
 
-from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
+import dataclasses
+from dataclasses import MISSING, Field, FrozenInstanceError, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # tells type checkers that a record is a frozen dataclass (PEP 681); nothing at run time
@@ -18,24 +20,58 @@ else:
     def dataclass_transform(**_):
         return lambda decorator: decorator
 
+_FIELD = getattr(dataclasses, "_FIELD")  # the marker `dataclasses.fields` keeps a field by
+_PARAMS = getattr(dataclasses, "_DataclassParams")(False, False, False, False, False, False)
+
 
 @dataclass_transform(frozen_default=True, kw_only_default=False, field_specifiers=(field,))
 def record(cls=None, /, *, kw_only: bool = False):
     """`@dataclass(frozen=True, slots=True)` without generated code; `kw_only` as dataclass's."""
 
     def make(cls):
-        cls = dataclass(cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only)
-        every = fields(cls)
-        cls.__record__ = (tuple((f.name, f.default, f.default_factory) for f in every),
-                          tuple(f.name for f in every if not f.kw_only),
-                          tuple(f.name for f in every if f.compare),
-                          tuple(f.name for f in every if f.repr))
+        every: dict[str, Field] = {}
+        for base in cls.__mro__[-1:0:-1]:
+            every.update(getattr(base, "__dataclass_fields__", {}))
+        namespace = dict(cls.__dict__)
+        for name, annotation in namespace.get("__annotations__", {}).items():
+            if _is_class_var(annotation):
+                continue
+            value = namespace.pop(name, MISSING)
+            every[name] = _field(value if isinstance(value, Field) else field(default=value), name, annotation, kw_only)
+        inherited = {slot for base in cls.__mro__[1:-1] for slot in base.__dict__.get("__slots__", ())}
+        namespace["__slots__"] = tuple(name for name in every if name not in inherited)
+        namespace.pop("__dict__", None)
+        namespace.pop("__weakref__", None)
+        namespace.update(__dataclass_fields__=every, __dataclass_params__=_PARAMS,
+                         __match_args__=tuple(name for name, f in every.items() if f.init and not f.kw_only),
+                         __record__=(tuple((f.name, f.default, f.default_factory) for f in every.values()),
+                                     tuple(f.name for f in every.values() if not f.kw_only),
+                                     tuple(f.name for f in every.values() if f.compare),
+                                     tuple(f.name for f in every.values() if f.repr)))
         for name, method in METHODS.items():
-            if name not in cls.__dict__:
-                setattr(cls, name, method)
-        return cls
+            namespace.setdefault(name, method)
+        made = type(cls)(cls.__name__, cls.__bases__, namespace)
+        made.__qualname__ = cls.__qualname__
+        return made
 
     return make if cls is None else make(cls)
+
+
+def _is_class_var(annotation) -> bool:
+    """Whether an annotation (a string, under `from __future__ import annotations`) is a ClassVar."""
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar"))
+
+
+def _field(f: Field, name: str, annotation, kw_only: bool) -> Field:
+    """A field as dataclass completes it: named, typed, marked, kw_only given; a mutable default refused."""
+    f.name, f.type = name, annotation
+    f._field_type = _FIELD  # type: ignore[attr-defined]
+    if f.kw_only is MISSING:
+        f.kw_only = kw_only
+    if f.default is not MISSING and f.default.__class__.__hash__ is None:
+        raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
+    return f
 
 
 def _init(self, *args, **kwargs) -> None:

@@ -135,14 +135,14 @@ def csv_cell(value):
     return "'" + text if value.startswith(_FORMULA_STARTS) else text
 
 
-_MARKDOWN = re.compile(r"[\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_])")
+_MARKDOWN = r"[\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_])"  # compiled by `re` on first use
 """What Markdown (GitHub's) would read as markup: inline HTML and entities, links and images, code, emphasis
 and strikethrough, and a table cell's `|`; a `_` inside a word emphasises nothing and is left alone."""
 
 
 def markdown_text(text: str) -> str:
     """Text from a spec in Markdown, for a table cell, a heading or a line: one visible line, shown as itself."""
-    return _MARKDOWN.sub(r"\\\g<0>", visible(text))
+    return re.sub(_MARKDOWN, r"\\\g<0>", visible(text))
 
 
 def xml_text(text: str) -> str:

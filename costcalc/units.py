@@ -18,7 +18,7 @@ BYTE_SUFFIXES = {
     "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
 }
-_FIGURE = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
+_FIGURE = r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$"  # compiled by `re` on first use
 
 
 def parse_figure(value, byte_units: bool = False) -> int:
@@ -36,7 +36,7 @@ def parse_figure(value, byte_units: bool = False) -> int:
         if value < 0:
             raise ValueError(f"{value} is negative")
         return value
-    match = _FIGURE.match(str(value))
+    match = re.match(_FIGURE, str(value))
     if not match or match.group(2).lower() not in suffixes:
         raise ValueError(f"{brief(value)} is not a figure; write an integer, or a number with {accepted}")
     exact = _exact(match.group(1), value) * suffixes[match.group(2).lower()]
@@ -59,7 +59,7 @@ def _too_long() -> ValueError:
     return ValueError(f"more than {MAX_FIGURE_DIGITS:,} digits, the limit for a figure")
 
 
-_PERCENT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*%\s*$")
+_PERCENT = r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*%\s*$"
 
 
 AMOUNTS = {"": "0 or 10K", "B": "0 or 64KiB", "ns": "0ms or 500us"}
@@ -76,7 +76,7 @@ def parse_growth(value, unit: str = "") -> tuple[Fraction | None, int | None]:
 
     Raises ValueError with a message that says what is accepted.
     """
-    match = _PERCENT.match(value) if isinstance(value, str) else None
+    match = re.match(_PERCENT, value) if isinstance(value, str) else None
     if match:
         return _exact(match.group(1), value), None
     try:
@@ -97,7 +97,7 @@ def decimal_text(value: Fraction) -> str:
 
 
 DURATIONS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9}
-_DURATION = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s)\s*$")
+_DURATION = r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s)\s*$"
 
 
 def parse_duration(value) -> int:
@@ -105,7 +105,7 @@ def parse_duration(value) -> int:
 
     Raises ValueError with a message that says what is accepted.
     """
-    match = _DURATION.match(value) if isinstance(value, str) else None
+    match = re.match(_DURATION, value) if isinstance(value, str) else None
     if not match:
         raise ValueError(f"{brief(value)} is not a duration; write a number with ns, us, ms or s, such as 5ms")
     exact = _exact(match.group(1), value) * DURATIONS[match.group(2)]

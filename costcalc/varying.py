@@ -46,6 +46,8 @@ def one(value):
 
 def anywhere(condition) -> bool:
     """True when `condition` holds for one variant at least (a bool, or an array of them)."""
+    if condition.__class__ is bool:  # the common case, without asking for `ndim`
+        return condition
     return bool(condition.any()) if is_array(condition) else bool(condition)
 
 

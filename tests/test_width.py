@@ -8,7 +8,7 @@ from conftest import GOLDEN, ROOT, SEQUENCES_AND_CLIPS, SPECS, run
 from rich.cells import cell_len
 
 from costcalc.show.table_layout import BOX, COMPACT, RECORDS, Column, Layout, layout, split, squeeze, table_width
-from costcalc.show.text import elide_path, wrap, wrap_formula
+from costcalc.show.text import ONE_CELL, elide_path, width, wrap, wrap_formula
 
 WIDTHS = (60, 80, 100, 200)
 ALL_SPECS = [str(p.relative_to(ROOT)) for p in sorted(SPECS.glob("*.yaml")) + sorted((SPECS / "zoo").glob("*.yaml"))
@@ -239,3 +239,9 @@ def test_a_formula_breaks_before_an_operator_under_its_equals_sign():
     assert wrap_formula("  MACs = a + b + c = 1 + 2 + 3 = 6", 16) == [
         "  MACs = a + b", "       + c", "       = 1 + 2", "       + 3", "       = 6"]
     assert wrap_formula(line, 200) == [line]
+
+
+def test_the_characters_measured_without_rich_take_one_cell_in_rich():
+    assert [cell_len(char) for char in ONE_CELL] == [1] * len(ONE_CELL)
+    assert width("28×28×192 …") == cell_len("28×28×192 …") == 11
+    assert width("中文×") == cell_len("中文×") == 5  # a wide character still asks Rich

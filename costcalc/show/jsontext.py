@@ -8,23 +8,47 @@ line by the C encoder, from a generator, so the rows are never all held as dicts
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..safe import json_visible
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+def _unserializable(value):
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
-def _encode(value) -> str:
-    return json_visible(_ENCODER.encode(value))
+_C_ENCODER: Callable[[object, int], Iterable[str]] | None
+"""What `json.JSONEncoder(ensure_ascii=False).encode` runs, made once, without the circular-reference check (a
+report's data is a tree): `encode` made it again for every row, a third of a json report's writing. It is taken
+as json.encoder takes it, since importing `json` itself compiles its reader's patterns."""
+try:
+    from _json import encode_basestring as string
+    from _json import make_encoder
+
+    _C_ENCODER = make_encoder(None, _unserializable, string, None, ": ", ", ", False, False, True)
+except ImportError:  # a Python without json's C encoder
+    from json.encoder import py_encode_basestring as string
+
+    _C_ENCODER = None
+"""`string(text)`: a string as JSON text (ensure_ascii off), before `json_visible`."""
+
+
+def encode(value) -> str:
+    """`value` as one line of JSON text, as `json.dumps(ensure_ascii=False)` writes it, made visible."""
+    if _C_ENCODER is None:
+        import json
+
+        return json_visible(json.JSONEncoder(ensure_ascii=False).encode(value))
+    return json_visible("".join(_C_ENCODER(value, 0)))
 
 
 class Lines:
-    """A json list written one item per line; `items` may be a generator, read once."""
+    """A json list written one item per line; `items` may be a generator, read once; with `encoded`, its
+    items are their JSON text already (`encode`'s)."""
 
-    def __init__(self, items: Iterable):
+    def __init__(self, items: Iterable, encoded: bool = False):
         self.items = items
+        self.encoded = encoded
 
 
 def json_text(data) -> str:
@@ -40,7 +64,7 @@ def _write(value, pad: str, out: list[str]) -> None:
     if isinstance(value, dict) and value:
         out.append("{")
         for number, (key, item) in enumerate(value.items()):
-            out.append(f"{',' if number else ''}\n{inner}{_encode(str(key))}: ")
+            out.append(f"{',' if number else ''}\n{inner}{encode(str(key))}: ")
             _write(item, inner, out)
         out.append(f"\n{pad}}}")
     elif isinstance(value, (list, tuple)) and value:
@@ -51,8 +75,9 @@ def _write(value, pad: str, out: list[str]) -> None:
         out.append(f"\n{pad}]")
     elif isinstance(value, Lines):
         start = len(out)
-        out.extend(f"{',' if number else ''}\n{inner}{_encode(item)}" for number, item in enumerate(value.items))
+        texts = value.items if value.encoded else map(encode, value.items)
+        out.extend(f"{',' if number else ''}\n{inner}{text}" for number, text in enumerate(texts))
         out.insert(start, "[")
         out.append(f"\n{pad}]" if len(out) > start + 1 else "]")
     else:
-        out.append(_encode(value))
+        out.append(encode(value))

@@ -5,9 +5,7 @@ The JSON layout is documented in docs/json.md and versioned by its `format` fiel
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import re
 import sys
 from dataclasses import replace
@@ -15,9 +13,9 @@ from dataclasses import replace
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
-from ..safe import csv_cell, markdown_text, visible
+from ..safe import csv_cell, json_visible, markdown_text, visible
 from . import terminal
-from .jsontext import Lines, json_text
+from .jsontext import Lines, encode, json_text, string
 from .text import pad, width, wrap
 from .views import ExtraColumns, View
 
@@ -25,7 +23,7 @@ JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
 
 
-CONTROL_CODES = re.compile("[\x07\x08\x0b\x0c\x0d]")
+CONTROL_CODES = "[\x07\x08\x0b\x0c\x0d]"  # a pattern, compiled by `re` on first use
 """What Rich's strip_control_codes removes (its str.translate takes seconds over 100,000 rows)."""
 
 
@@ -83,7 +81,7 @@ def print_views(views: list[View], file=None) -> None:
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
     console = terminal.styling_console(stream)
     if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
-        stream.write(CONTROL_CODES.sub("", "".join(text for text, _ in parts)))
+        stream.write(re.sub(CONTROL_CODES, "", "".join(text for text, _ in parts)))
         return
     from rich.text import Text
 
@@ -161,13 +159,25 @@ def _header(analysis: Analysis) -> dict:
     }
 
 
-def row_dict(row: Row) -> dict:
-    return {
-        "path": row.path, "name": row.name, "kind": row.kind, "role": row.role, "depth": row.depth,
-        "input": list(row.input), "output": list(row.output), **cost_dict(row.cost),
-        "line": row.where.line if row.where else None,
-        **({"from": list(row.sources)} if row.sources else {}), **({"as": row.keep} if row.keep else {}),
-    }
+def row_json(row: Row, more: dict) -> str:
+    """A row as one line of JSON (docs/json.md), `more`'s keys after its own: the text the encoder writes for the
+    row's dict, written here (the dict and the encoder took two thirds of a json report's writing)."""
+    cost = row.cost
+    items = [f'"path": {string(row.path)}, "name": {string(row.name)}, "kind": {string(row.kind)}, '
+             f'"role": {string(row.role)}, "depth": {row.depth}, "input": {_ints(row.input)}, '
+             f'"output": {_ints(row.output)}',
+             *(f'"{name}": {getattr(cost, name)}' for name in COST_FIELDS),
+             f'"line": {row.where.line if row.where else "null"}']
+    if row.sources:
+        items.append(f'"from": [{", ".join(map(string, row.sources))}]')
+    if row.keep:
+        items.append(f'"as": {string(row.keep)}')
+    items += (f"{string(key)}: {encode(value)}" for key, value in more.items())
+    return json_visible("{" + ", ".join(items) + "}")
+
+
+def _ints(shape) -> str:
+    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | None = None) -> dict:
@@ -177,7 +187,8 @@ def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | N
     return {
         "name": design.name, "input": list(design.input), **output_dict(design),
         "totals": {**cost_dict(design.total), **more("")}, "flops_by_kind": design.breakdown,
-        "rows": Lines({**row_dict(r), **more(r.path)} for r in design.rows if depth is None or r.depth <= depth),
+        "rows": Lines((row_json(r, more(r.path)) for r in design.rows if depth is None or r.depth <= depth),
+                      encoded=True),
     }
 
 
@@ -207,6 +218,8 @@ def convention_diff_json(first: Analysis, second: Analysis) -> str:
 
 
 def conventions_json(conventions) -> str:
+    import json
+
     data = [{"name": c.name, "description": c.description, "flops_per_mac": c.flops_per_mac, "rules": c.summary,
              "no_rule": {kind: list(forms) for kind, forms in c.no_rule.items()}} for c in conventions]
     return json.dumps({"costcalc": __version__, "format": JSON_FORMAT, "conventions": data}, indent=2,
@@ -246,6 +259,8 @@ def _csv_output(design: DesignResult) -> str:
 def csv_text(header: list[str], rows) -> str:
     """A header and rows as CSV text with exact integers; no cell runs as a spreadsheet formula."""
     out = io.StringIO()
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(map(csv_cell, header))
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)

@@ -11,11 +11,16 @@ ELLIPSIS = "…"
 OPERATORS = "+·−≈"  # where a formula may break, after `=`
 
 
+ONE_CELL = "×…·−≈★█▏▎▍▌▋▊▉→—–µ"
+"""Characters costcalc writes that take one cell each, as Rich measures them (tests/test_width.py checks)."""
+_AS_ASCII = str.maketrans(dict.fromkeys(ONE_CELL, "x"))
+
+
 def width(text: str) -> int:
     """Cells that `text` takes on a terminal (its widest line)."""
     if "\n" in text:
         return max(map(width, text.split("\n")))
-    if text.isascii():
+    if text.isascii() or text.translate(_AS_ASCII).isascii():  # a shape's `×`: no need to load Rich's tables
         return len(text)
     from rich.cells import cell_len
 

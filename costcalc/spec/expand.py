@@ -171,9 +171,10 @@ class Expander:
             finally:
                 self.frozen = outer
             flow.pending = flow.pending[:len(flow.pending) - bool(alias)]
-            first = nodes[0]
-            assert not isinstance(first, Join), "a merge of named tensors is never repeated"
-            nodes[0] = replace(first, source=source)
+            if source is not None:  # nodes are made with no source: a copy only where `from:` gives one
+                first = nodes[0]
+                assert not isinstance(first, Join), "a merge of named tensors is never repeated"
+                nodes[0] = replace(first, source=source)
         if alias:
             nodes[-1] = replace(nodes[-1], keep=alias)
             flow.name(alias, options.at("as"))

@@ -11,8 +11,8 @@ from ..suggest import did_you_mean
 from .substitute import substitute
 from .yamlload import YMap
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INT = re.compile(r"^[+-]?[0-9][0-9_]*$")
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"  # patterns compiled by `re` on first use, not at import
+_INT = r"^[+-]?[0-9][0-9_]*$"
 
 
 def is_number(value) -> bool:
@@ -38,7 +38,7 @@ def parse_params(node, where: Where, settings: dict | None = None) -> dict:
         raise SpecError(f"--set {name}: the spec has no parameter {brief(name)}", where, hint)
     params: dict = {}
     for name, value in node.items():
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not re.match(_NAME, name):
             raise SpecError(f"a parameter's name is a word of letters, digits and _, got {brief(name)}",
                             node.key_where[name])
         value = substitute(value, params, node.at(name))
@@ -66,7 +66,7 @@ def number(name: str, text: str, default):
         what = ("true or false" if isinstance(default, bool) else "an integer" if isinstance(default, int)
                 else "a number")
         raise ValueError(f"parameter {brief(name)} takes {what} (its default is {shown(default)}), got {brief(text)}")
-    if _INT.match(text):
+    if re.match(_INT, text):
         return int(text)
     try:
         value = float(text)
