@@ -91,3 +91,16 @@ def test_a_run_on_onnxruntime_gives_a_row_per_network():
     assert float(row["measured_s"]) > 0 and float(row["estimated_s"]) > 0
     assert "| mobilenet_keras | 568,740,352 |" in run_markdown([row])
     assert run_markdown([row]).endswith("Spearman with the measured times: estimate —, MACs —\n")  # one network
+
+
+def test_two_runs_started_in_the_same_minute_stay_two(tmp_path):
+    """The campaign ran onnxruntime at 2 threads and torch at 1 thread both from 09:07: keyed by the minute alone,
+    they were one run of 28 networks."""
+    row = {"run": "2026-12-05 09:07", "version": "1", "device": "d", "load_before": "1", "load_after": "1",
+           "network": "resnet50", "macs": "1", "measured_s": "2", "low_s": "1", "high_s": "3", "estimated_s": "2"}
+    rows = [{**row, "runtime": "onnxruntime", "threads": "2"}, {**row, "runtime": "torch", "threads": "1"}]
+    path = tmp_path / "runs.tsv"
+    path.write_text("\n".join("\t".join(r[c] for c in COLUMNS) for r in [dict(zip(COLUMNS, COLUMNS)), *rows]) + "\n")
+    runs = read_runs(path)
+    assert [len(found) for found in runs.values()] == [1, 1]
+    assert runs_table(runs).count("| 2026-12-05 09:07 |") == 2

@@ -99,15 +99,21 @@ def tsv(rows: list[dict[str, str]], header: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_runs(path: Path = RUNS) -> dict[str, list[dict[str, str]]]:
-    """Each run's rows, by its `run` (in the file's order), from a TSV of COLUMNS."""
+RunKey = tuple[str, str, str, str, str]
+"""What tells runs apart: when it started (to the minute), runtime, its version, threads and device."""
+
+
+def read_runs(path: Path = RUNS) -> dict[RunKey, list[dict[str, str]]]:
+    """Each run's rows, by its start and what it ran (in the file's order), from a TSV of COLUMNS: two runs may
+    start in the same minute."""
     lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
     assert tuple(lines[0]) == COLUMNS, f"{path}: the header is not {COLUMNS}"
-    runs: dict[str, list[dict[str, str]]] = {}
+    runs: dict[RunKey, list[dict[str, str]]] = {}
     for cells in lines[1:]:
         row = dict(zip(COLUMNS, cells))
-        runs.setdefault(row["run"], []).append(row)
+        key = (row["run"], row["runtime"], row["version"], row["threads"], row["device"])
+        runs.setdefault(key, []).append(row)
     return runs
 
 
@@ -158,12 +164,12 @@ def run_markdown(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def runs_table(runs: dict[str, list[dict[str, str]]]) -> str:
+def runs_table(runs: dict[RunKey, list[dict[str, str]]]) -> str:
     """Every run, a line each, as docs/latency.md holds it."""
     lines = ["| run (UTC) | runtime | threads | device | load before / after | networks | within ±10% "
              "| median \\|error\\| | Spearman estimate | Spearman MACs |",
              "|---|---|---:|---|---|---:|---:|---:|---:|---:|"]
-    for run, rows in runs.items():
+    for (run, *_), rows in runs.items():
         first, found = rows[0], summary(rows)
         lines.append(f"| {run} | {first['runtime']} {first['version']} | {first['threads']} | {first['device']} | "
                      f"{first['load_before']} / {first['load_after']} | {found.networks} | {found.within} "
