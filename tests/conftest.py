@@ -71,3 +71,15 @@ settings.register_profile("default", max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("long", settings.get_profile("default"), max_examples=8000)
 settings.load_profile(os.environ.get("COSTCALC_HYPOTHESIS", "default"))
+
+
+def assert_refused(spec_file, text: str, message: str) -> None:
+    """The library raises `message` for the spec `text`, and `costcalc report` prints it alone, exit 2."""
+    from costcalc import analyze, loads
+    from costcalc.errors import CostcalcError
+
+    with pytest.raises(CostcalcError) as caught:
+        analyze(loads(text, "spec.yaml"))
+    assert str(caught.value) == message
+    result = run("report", spec_file(text))
+    assert (result.code, result.out, result.err) == (2, "", message + "\n")

@@ -5,10 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run
+from conftest import assert_refused, run
 
 from costcalc import analyze, loads
-from costcalc.errors import CostcalcError
 
 HEAD = "input: [16, 16, 3]\n"
 
@@ -302,11 +301,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("text, message", ERRORS.values(), ids=ERRORS.keys())
 def test_errors(spec_file, text, message):
-    with pytest.raises(CostcalcError) as caught:
-        analyze(loads(text, "spec.yaml"))
-    assert str(caught.value) == message
-    result = run("report", spec_file(text))
-    assert (result.code, result.out, result.err) == (2, "", message + "\n")
+    assert_refused(spec_file, text, message)
 
 
 # --- The examples of docs/spec-format.md ------------------------------------------------------

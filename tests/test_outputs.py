@@ -5,10 +5,9 @@ import csv
 import json
 
 import pytest
-from conftest import ROOT, run
+from conftest import ROOT, assert_refused, run
 
 from costcalc import analyze, load, loads
-from costcalc.errors import CostcalcError
 
 PYRAMID = """\
 input: [64, 64, 3]
@@ -139,11 +138,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("text, message", ERRORS.values(), ids=ERRORS.keys())
 def test_errors(spec_file, text, message):
-    with pytest.raises(CostcalcError) as caught:
-        analyze(loads(text, "spec.yaml"))
-    assert str(caught.value) == message
-    result = run("report", spec_file(text))
-    assert (result.code, result.out, result.err) == (2, "", message + "\n")
+    assert_refused(spec_file, text, message)
 
 
 def test_the_docs_example_gives_what_the_docs_say(spec_file):
