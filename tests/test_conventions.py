@@ -345,3 +345,20 @@ def test_a_kind_registered_later_is_listed_as_unknown_to_every_tool(monkeypatch)
     assert CONVENTIONS["costcalc"].count(facts) == {"activation": 128}
     assert "squareplus" not in CONVENTIONS["costcalc"].no_rule
     assert CONVENTIONS["flops2x"].no_rule == {}
+
+
+def test_a_rule_may_see_some_layers_of_a_kind_and_lists_the_others():
+    """thop hooks Swin V2's position-bias MLP modules and nothing of Swin V1's attention: a V2 window attention
+    counts the MLP's MACs, a V1 one is unknown to thop (counted 0, and said so), not a silent 0."""
+    from costcalc.count.conventions import Facts
+    from costcalc.model.attention import WindowAttention
+
+    thop, shape = CONVENTIONS["thop"], (14, 14, 32)
+    v1 = WindowAttention(heads=2, window=(7, 7), shift=(3, 3))
+    v2 = WindowAttention(heads=2, window=(7, 7), shift=(3, 3), position_bias="continuous", cosine=True)
+    counts = [thop.count(Facts(op, shape, shape, op.macs(shape, shape), op.work(shape, shape))) for op in (v1, v2)]
+    assert counts == [{}, {"dense": 13 * 13 * (2 + 2) * 512}]
+    assert (thop.unknown(v1), thop.unknown(v2)) == (True, False)
+    assert "window_attention" not in thop.no_rule
+    assert thop.no_rule_lines()[-1] == "  window_attention with position_bias: table (Swin V1's attention: no module" \
+                                       " thop hooks)"

@@ -95,10 +95,17 @@ Counter = Callable[[Facts[Any]], dict[str, int]]  # a rule's function reads the 
 
 @record
 class Rule:
-    """How a tool counts a layer kind, and the calls of it (`torch`) that the tool sees."""
+    """How a tool counts a layer kind, and the calls of it (`torch`) that the tool sees; `sees`, where only some
+    layers of the kind reach the tool (the others it has no rule for), and `unseen`, those others in words."""
 
     count: Counter
     forms: tuple[str, ...] = EVERY_FORM
+    sees: Callable[[Any], bool] | None = None
+    unseen: str = ""
+
+    def knows(self, op: Op | Merge) -> bool:
+        """Whether the tool sees this layer, as PyTorch code calls it."""
+        return call_form(op) in self.forms and (self.sees is None or self.sees(op))
 
 
 def seen(count: Counter, *forms: str) -> Rule:
@@ -144,13 +151,14 @@ class Convention:
     def count(self, facts: Facts[Op | Merge]) -> dict[str, int]:
         """Counts by operation kind (zeros left out) for one layer or merge."""
         rule = self.rule(type(facts.op))
-        if rule is None or call_form(facts.op) not in rule.forms:
+        if rule is None or not rule.knows(facts.op):
             return {}
         return {kind: n for kind, n in rule.count(facts).items() if anywhere(n)}
 
     def unknown(self, op: Op | Merge) -> bool:
         """Whether the tool has no rule for this op, as PyTorch code calls it (`torch`)."""
-        return call_form(op) in self.no_rule.get(op.kind, ())
+        rule = self.rule(type(op))
+        return rule is None or not rule.knows(op)
 
     @property
     def no_rule(self) -> dict[str, tuple[str, ...]]:
@@ -163,17 +171,25 @@ class Convention:
                 missing[kind] = forms
         return missing
 
+    @property
+    def partly(self) -> dict[str, str]:
+        """Each layer kind the tool sees only some layers of, with the others in words."""
+        return {kind: rule.unseen for kind, cls in {**OPS, **MERGES}.items()
+                if (rule := self.rule(cls)) is not None and rule.sees is not None}
+
     def no_rule_lines(self) -> tuple[str, ...]:
         """The layer kinds the tool does not know, grouped by how PyTorch code calls them."""
         groups: dict[tuple[str, ...], list[str]] = {}
         for kind, forms in self.no_rule.items():
             groups.setdefault(forms, []).append(kind)
-        if not groups:
+        partly = [f"  {kind} with {unseen}" for kind, unseen in self.partly.items()]
+        if not groups and not partly:
             return ()
         return (f"{self.name} has no rule for these layer kinds, and counts them 0 without knowing them:",
                 *(f"  {', '.join(kinds)} "
                   + ("(however called)" if forms == EVERY_FORM else f"(torch: {' or '.join(forms)})")
-                  for forms, kinds in sorted(groups.items(), key=lambda group: -len(group[0]))))
+                  for forms, kinds in sorted(groups.items(), key=lambda group: -len(group[0]))),
+                *partly)
 
 
 def macs(per_mac: int) -> Counter:
@@ -393,6 +409,12 @@ def ptflops_token_maxpool(facts: Facts) -> dict[str, int]:
     return {"pooling": 2 * (facts.inp[0] - 1) * facts.inp[-1]}
 
 
+def thop_window_attention(facts: Facts[WindowAttention]) -> dict[str, int]:
+    """thop hooks only modules called as modules: of Swin V2's attention, the continuous position bias MLP's
+    nn.Linear (their MACs); the projections (F.linear), QK^T and AV it does not see."""
+    return {"dense": facts.op.bias_mlp_macs(facts.inp)}
+
+
 def module_projections(with_bias: bool) -> Counter:
     """MaxViT's attention as hooks on its nn.Linear modules see it (to_qkv and merge): their MACs, with ptflops
     the biases (1 per output element) and F.softmax (1 per logit); torch.einsum unseen."""
@@ -485,9 +507,12 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
          AdaptiveAvgPool: seen(thop_adaptive_average, "module"), LayerNorm: seen(thop_layernorm, "module"),
          Resize: seen(thop_resize, "module"), Dropout: FREE, ZeroPad: FREE,
          PartitionAttention: module_projections(False), PoolingAttention: thop_pooling_attention,
+         WindowAttention: Rule(thop_window_attention, sees=lambda op: op.position_bias == "continuous",
+                               unseen="position_bias: table (Swin V1's attention: no module thop hooks)"),
          TokenMaxPool: MODULE_FREE},
         {"conv": "1 per MAC; conv_transpose: Ho·Wo·Cout · (Cin/groups) · kh·kw, by output, not input",
-         "dense": "1 per MAC; partition_attention: the projections (modules) only",
+         "dense": "1 per MAC; partition_attention: the projections (modules) only; window_attention: V2's bias MLP"
+                  " modules only",
          "batchnorm": "4 per element (2 without affine)",
          "norm": "layernorm module: 4 per element (2 without affine)",
          "activation": "softmax module: 3n − 1 per n elements; prelu module: 1 per element; others none",

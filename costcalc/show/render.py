@@ -221,7 +221,8 @@ def conventions_json(conventions) -> str:
     import json
 
     data = [{"name": c.name, "description": c.description, "flops_per_mac": c.flops_per_mac, "rules": c.summary,
-             "no_rule": {kind: list(forms) for kind, forms in c.no_rule.items()}} for c in conventions]
+             "no_rule": {kind: list(forms) for kind, forms in c.no_rule.items()}, "partly": c.partly}
+            for c in conventions]
     return json.dumps({"costcalc": __version__, "format": JSON_FORMAT, "conventions": data}, indent=2,
                       ensure_ascii=False) + "\n"
 

@@ -145,7 +145,7 @@ def diff() -> dict:
 def conventions() -> dict:
     convention = record({"name": TEXT, "description": TEXT, "flops_per_mac": COUNT,
                          "rules": mapping(TEXT, {"enum": list(KINDS)}),
-                         "no_rule": mapping(array(TEXT))})
+                         "no_rule": mapping(array(TEXT)), "partly": mapping(TEXT)})
     return document("costcalc conventions --format json", {**STAMP, "conventions": array(convention)})
 
 
