@@ -107,7 +107,7 @@ def check_convention(ctx, param, value):
 def convention_option(function):
     return click.option("--convention", default="costcalc", show_default=True, metavar="NAME",
                         callback=check_convention,
-                        help="How FLOPs are counted (costcalc, flops2x, fvcore, ptflops, thop); "
+                        help="How FLOPs are counted (costcalc, flops2x, flopcounter, fvcore, ptflops, thop); "
                              "`costcalc conventions` shows the rules.")(function)
 
 

@@ -225,7 +225,8 @@ def commands(draw) -> list[str]:
     if command in ("report", "compare", "diff") and draw(st.booleans()):
         args.append("--exact")
     if command in ("report", "check", "explain") and draw(st.booleans()):
-        args += ["--convention", draw(st.sampled_from(["costcalc", "fvcore", "ptflops", "thop", "flops2x"]))]
+        conventions = ["costcalc", "fvcore", "ptflops", "thop", "flops2x", "flopcounter"]
+        args += ["--convention", draw(st.sampled_from(conventions))]
     if command == "report" and draw(st.booleans()):
         args.append(draw(st.sampled_from(["--receptive-field", "--memory", "--device=t4", "--device=a100"])))
     if command == "diff" and draw(st.booleans()):

@@ -84,6 +84,7 @@ def test_single_layers_as_each_tool_counts_them(row):
     assert sum(CONVENTIONS["fvcore"].count(facts).values()) == int(row["fvcore"])
     assert sum(CONVENTIONS["ptflops"].count(facts).values()) == int(row["ptflops"])
     assert sum(CONVENTIONS["thop"].count(facts).values()) == int(row["thop"])
+    assert sum(CONVENTIONS["flopcounter"].count(facts).values()) == int(row["flop_counter_mode"])
     assert sum(CONVENTIONS["flops2x"].count(facts).values()) == int(row["flop_counter_mode"]) or \
         row["layer"].startswith("MultiheadAttention")  # FlopCounterMode counts the fused MHA 0 on CPU
 

@@ -128,6 +128,16 @@ def test_costcalc_counts_what_the_frameworks_count_in_the_exported_code():
             assert int(row["macs"]) == design.total.macs, row
 
 
+def test_the_flopcounter_convention_is_flopcountermode_on_every_exported_design():
+    """FlopCounterMode's FLOPs of each shipped design's PyTorch code (exports.tsv: its MACs, FLOPs / 2) are what
+    `--convention flopcounter` gives."""
+    rows = [row for row in reference_rows() if row["framework"] == "pytorch"]
+    for row in rows:
+        design = costcalc.analyze(costcalc.load(str(ROOT / row["spec"])), designs=[row["design"]],
+                                  convention="flopcounter").designs[0]
+        assert design.total.flops == 2 * int(row["macs"]), row
+
+
 def test_the_pytorch_code_builds_in_pytorch_with_costcalc_s_counts():
     torch = pytest.importorskip("torch", reason="torch is not installed: the reference figures stand in")
     from torch.utils.flop_counter import FlopCounterMode

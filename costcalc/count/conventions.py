@@ -458,6 +458,12 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         {"conv": "2 per MAC", "dense": "2 per MAC (attention's too)"},
     ),
     Convention(
+        "flopcounter", "PyTorch's FlopCounterMode on a CPU: 2 per MAC of the products it sees", 2,
+        {Sliding: macs(2), Dense: macs(2), Attention: macs(2), SelfAttention: seen(nothing), Op: FREE, Merge: FREE},
+        {"conv": "2 per MAC", "dense": "2 per MAC (window, partition and pooling attention's too: their matmuls and "
+                                      "einsums); self_attention: none (the fused multi-head attention, 0 on a CPU)"},
+    ),
+    Convention(
         "fvcore", "fvcore's FlopCountAnalysis (total): a MAC counts one", 1,
         {Sliding: macs(1), Dense: macs(1), BatchNorm: batchnorm(2), LayerNorm: fvcore_norm, GroupNorm: fvcore_norm,
          GlobalAvgPool: seen(fvcore_average_pool, *BY_CALL), AdaptiveAvgPool: seen(fvcore_average_pool, *BY_CALL),
