@@ -22,6 +22,16 @@ EXPORTABLE = [path for path in sorted(SPECS.rglob("*.yaml")) if path.name not in
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+def subcommands(command) -> dict:
+    """A group's commands by name (costcalc's own are loaded as click asks for them), or {} for a command."""
+    import click
+
+    if not isinstance(command, click.Group):
+        return {}
+    ctx = click.Context(command)
+    return {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from current output")
 

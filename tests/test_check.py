@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import ROOT, run
 
-from costcalc.cli import LIMIT_FLAGS
+from costcalc.commands.options import LIMIT_FLAGS
 from costcalc.model.tree import METRICS
 
 BUDGETS = "tests/data/budgets.yaml"

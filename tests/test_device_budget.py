@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import ROOT, run
 
-from costcalc.cli import DEVICE_LIMIT_FLAGS
+from costcalc.commands.options import DEVICE_LIMIT_FLAGS
 from costcalc.errors import SpecError
 from costcalc.model.tree import DEVICE_METRICS
 from costcalc.spec.reader import loads

@@ -5,7 +5,7 @@ import json
 import shlex
 
 import pytest
-from conftest import run
+from conftest import run, subcommands
 
 from costcalc.cli import main
 from costcalc.device import measure
@@ -14,7 +14,7 @@ from costcalc.device import measure
 def commands(command=main, words=()):
     """(the words that name it, the command) for costcalc and every command and subcommand."""
     yield words, command
-    for name, sub in getattr(command, "commands", {}).items():
+    for name, sub in subcommands(command).items():
         yield from commands(sub, (*words, name))
 
 
@@ -89,12 +89,12 @@ def test_the_calibrate_help_shows_a_timings_file_that_calibrates(tmp_path, monke
     assert list(json.loads(result.out)["devices"]) == ["t4-calibrated"]
 
 
-@pytest.mark.parametrize("words", [words for words, command in COMMANDS if hasattr(command, "commands")],
-                         ids=[i for i, (_, c) in zip(IDS, COMMANDS) if hasattr(c, "commands")])
+@pytest.mark.parametrize("words", [words for words, command in COMMANDS if subcommands(command)],
+                         ids=[i for i, (_, c) in zip(IDS, COMMANDS) if subcommands(c)])
 def test_every_summary_is_whole_on_one_line(words):
     """click cuts a long first sentence to `...`; each command says what it does in a line of 80 columns."""
     listing = run(*words, "--help").out.split("\nCommands:\n")[1].splitlines()
-    names = dict(COMMANDS)[words].commands
+    names = subcommands(dict(COMMANDS)[words])
     assert [line.split()[0] for line in listing] == sorted(names)
     assert [line for line in listing if line.endswith("...") or len(line) > 80] == []
 

@@ -26,9 +26,11 @@ LOWER = {
             "bridges",
             "runtimes"},
 }
+LOWER["commands"] = LOWER["cli"] | {"cli"}
 """Each layer and the layers below it that it may import (its own modules aside). A subpackage is its own
 layer; a top-level module is `cli` if it is an entry point (ENTRY_POINTS), else `base` (errors, safe, ...,
-and the package's version in __init__)."""
+and the package's version in __init__). `commands/` holds the commands themselves, which the `cli` group loads
+by name when one runs: they may import what `cli` may, and the entry points (its exit codes, `complete`)."""
 
 ENTRY_POINTS = {"cli", "__main__", "complete"}
 

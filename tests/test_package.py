@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, subcommands
 
 import costcalc
 
@@ -113,15 +113,12 @@ def test_a_command_whose_extra_is_missing_says_what_to_install(installed, tmp_pa
 
 def test_the_wheel_runs_every_command_and_subcommand():
     """COMMANDS above holds each command of the CLI (and each of a group's subcommands) at least once."""
-    import click
-
     from costcalc.cli import main
 
     def names(group, prefix=()):
-        for name, command in group.commands.items():
+        for name, command in subcommands(group).items():
             yield (*prefix, name)
-            if isinstance(command, click.Group):
-                yield from names(command, (*prefix, name))
+            yield from names(command, (*prefix, name))
 
     commands = [*COMMANDS, *map(list, WITHOUT_EXTRAS)]
     run = {tuple(command[:2]) for command in commands} | {tuple(command[:1]) for command in commands}
