@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import MISSING, Field, FrozenInstanceError, field
+from types import MemberDescriptorType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # tells type checkers that a record is a frozen dataclass (PEP 681); nothing at run time
@@ -84,7 +85,7 @@ def _init(self, *args, **kwargs) -> None:
 
 def _compile_init(cls):
     every, positional, _, _ = cls.__record__
-    names: dict = {"MISSING": MISSING, "setter": object.__setattr__}
+    names: dict = {"MISSING": MISSING}
     params, body = [], []
     for name, default, factory in every:
         if name not in positional and "*" not in params:
@@ -98,13 +99,21 @@ def _compile_init(cls):
             params.append(f"{name}=default_{name}")
         else:
             params.append(name)
-        body.append(f"    setter(self, {name!r}, {name})")
+        names[f"set_{name}"] = _slot(cls, name).__set__
+        body.append(f"    set_{name}(self, {name})")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body or ["    pass"]), names)
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+def _slot(cls, name: str):
+    """The slot that holds field `name`: __init__ sets it directly, not through object.__setattr__ (which looks
+    the name up on every call: a third of the time a record took to make)."""
+    return next(klass.__dict__[name] for klass in cls.__mro__
+                if isinstance(klass.__dict__.get(name), MemberDescriptorType))
 
 
 def _compared(self) -> tuple:

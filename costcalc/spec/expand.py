@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections import ChainMap
-from dataclasses import MISSING, dataclass, replace
+from collections.abc import Mapping
+from dataclasses import MISSING, replace
 
 from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_NAME_CHARS
@@ -112,7 +113,7 @@ class Expander:
 
     def design(self, items, shape: Shape, outputs: Outputs = ()) -> tuple[Node, ...]:
         """A design's list of layers over its input, ending in the named `outputs` if it has them."""
-        flow = Flow.start(shape, declared_names(items, self.blocks), declared_names(items, self.blocks, "name"))
+        flow = Flow.start(shape, *declared_names(items, self.blocks))
         nodes = self.sequence(items, self.params, (), flow)
         if outputs:
             check_outputs(nodes, outputs, flow)
@@ -410,12 +411,11 @@ class Expander:
                     kind, options = split_item(item, items.at(index))
                 except SpecError:
                     continue
-                options = options if options is not None else YMap(items.at(index))
-                repeat = options.get("repeat", 1)
+                repeat = options.get("repeat", 1) if options is not None else 1  # no empty YMap made per layer
                 repeat = repeat if is_int(repeat) and repeat > 1 else 1
-                if "when" in options:
+                if options is not None and "when" in options:
                     size = 0
-                elif kind == "branches" and isinstance(options.get("branches"), YMap):
+                elif kind == "branches" and options is not None and isinstance(options.get("branches"), YMap):
                     size = 1 + sum(least(branch_layers(layers), depth + 1) for layers in options["branches"].values()
                                    if not isinstance(layers, YMap))
                 elif kind in self.blocks:
@@ -426,7 +426,8 @@ class Expander:
                     size = kind in OPS
                 total += size * repeat
                 if total > MAX_LAYERS:
-                    raise too_many_layers(options.at("repeat") if repeat > 1 else items.at(index))
+                    raise too_many_layers(options.at("repeat") if options is not None and repeat > 1
+                                          else items.at(index))
             return total
 
         overall = 0
@@ -439,19 +440,21 @@ class Expander:
 Tensor = tuple  # (shape or None, the ShapeError that left it unknown or None)
 
 
-@dataclass(slots=True)
 class Flow:
     """A list of layers as it expands: the shape of its current tensor (None once a shape
     failed, with that failure), the tensors it may read by name, the `as` names of the items
     being built around it, every name the design declares (for forward references), and its layers'
-    literal `name:`s (for a hint when one is read as a tensor)."""
+    literal `name:`s (for a hint when one is read as a tensor). A plain class: a dataclass would compile
+    its methods at every start-up."""
 
-    shape: Shape | None
-    failure: ShapeError | None
-    tensors: ChainMap  # name → (shape, failure, where named); one map per list, over those around it
-    pending: tuple[str, ...]
-    declared: dict[str, Where]
-    layer_names: dict[str, Where]
+    __slots__ = ("shape", "failure", "tensors", "pending", "declared", "layer_names")
+
+    def __init__(self, shape: Shape | None, failure: ShapeError | None, tensors: ChainMap, pending: tuple[str, ...],
+                 declared: dict[str, Where], layer_names: dict[str, Where]):
+        self.shape, self.failure = shape, failure
+        self.tensors = tensors  # name → (shape, failure, where named); one map per list, over those around it
+        self.pending = pending
+        self.declared, self.layer_names = declared, layer_names
 
     @classmethod
     def start(cls, shape: Shape, declared: dict[str, Where], layer_names: dict[str, Where]) -> Flow:
@@ -527,10 +530,10 @@ def cycle(name: str, where: Where) -> SpecError:
                      "read a tensor named before this layer")
 
 
-def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str, Where]:
-    """Every literal `as:` (or other `key`) name in a list of layers, its branches and the blocks it calls
-    (first place)."""
-    found: dict[str, Where] = {}
+def declared_names(items, blocks: dict[str, Block]) -> tuple[dict[str, Where], dict[str, Where]]:
+    """Every literal `as:` name and every literal `name:` in a list of layers, its branches and the blocks it calls
+    (first place), in one walk."""
+    found: dict[str, dict[str, Where]] = {"as": {}, "name": {}}
     seen: set[str] = set()
 
     def scan(items, depth: int) -> None:
@@ -539,12 +542,13 @@ def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str
                 kind, options = split_item(item, items.at(index))
             except SpecError:
                 continue  # the expansion reports it
-            options = options if options is not None else YMap(items.at(index))
-            value = options.get(key)
-            for i, name in enumerate(value if kind == SPLIT and isinstance(value, YList) else [value]):
-                if isinstance(name, str):
-                    found.setdefault(name, value.at(i) if isinstance(value, YList) else options.at(key))
-            if kind == "branches" and isinstance(options.get("branches"), YMap):
+            if options is not None:  # a kind alone names nothing
+                for key, names in found.items():
+                    value = options.get(key)
+                    for i, name in enumerate(value if kind == SPLIT and isinstance(value, YList) else [value]):
+                        if isinstance(name, str):
+                            names.setdefault(name, value.at(i) if isinstance(value, YList) else options.at(key))
+            if kind == "branches" and options is not None and isinstance(options.get("branches"), YMap):
                 for layers in options["branches"].values():
                     scan(branch_layers(layers), depth + 1)
             elif kind in blocks and kind not in seen:
@@ -552,7 +556,7 @@ def declared_names(items, blocks: dict[str, Block], key: str = "as") -> dict[str
                 scan(blocks[kind].layers, depth + 1)
 
     scan(items, 0)
-    return found
+    return found["as"], found["name"]
 
 
 def merge_hint(kind: str, options: YMap) -> str | None:
@@ -589,7 +593,7 @@ def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
     return fields, (*fields, *(key for key in LAYER_KEYS if key != FREEZABLE or cls.has_weights()))
 
 
-def make_op(kind: str, options: YMap, scope: dict, defaults: YMap | None, sized=None):
+def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, sized=None):
     """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults;
     `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options."""
     cls = OPS[kind]

@@ -12,7 +12,7 @@ import ast
 import functools
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..limits import MAX_EXPRESSION_CHARS, MAX_INTEGER_DIGITS, within_digits
@@ -48,7 +48,7 @@ class ExpressionError(ValueError):
     """An expression outside the whitelist, an unknown name, or a value that cannot be computed."""
 
 
-def evaluate(text: str, names: dict) -> Value:
+def evaluate(text: str, names: Mapping) -> Value:
     """The value of `text` with `names` bound; raises ExpressionError."""
     if len(text) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
@@ -73,7 +73,7 @@ def _parse(text: str) -> ast.AST:
         raise ExpressionError(f"not an arithmetic expression: {brief(text)}") from None
 
 
-def _walk(node: ast.AST, names: dict) -> Value:
+def _walk(node: ast.AST, names: Mapping) -> Value:
     if isinstance(node, ast.Constant):
         return _scalar(node.value)
     if isinstance(node, ast.Name):
@@ -101,7 +101,7 @@ _LITERALS = {"true": True, "false": False, "True": True, "False": False}
 """YAML's booleans, and Python's, as an expression writes them."""
 
 
-def _name(name: str, names: dict) -> Value:
+def _name(name: str, names: Mapping) -> Value:
     if name not in names and name in _LITERALS:
         return _LITERALS[name]
     if name in names:
@@ -116,7 +116,7 @@ def _name(name: str, names: dict) -> Value:
     raise ExpressionError(f"unknown name {brief(name)} in expression (known: {known})")
 
 
-def _logic(node: ast.BoolOp, names: dict) -> bool:
+def _logic(node: ast.BoolOp, names: Mapping) -> bool:
     """`and` / `or` on booleans, short-circuiting as Python does."""
     word = "and" if isinstance(node.op, ast.And) else "or"
     for operand in node.values:
@@ -126,7 +126,7 @@ def _logic(node: ast.BoolOp, names: dict) -> bool:
     return word == "and"
 
 
-def _compare(node: ast.Compare, names: dict) -> bool:
+def _compare(node: ast.Compare, names: Mapping) -> bool:
     """A comparison, chained as Python's (`0 < a <= 8`): order on numbers, equality on any value."""
     left = _walk(node.left, names)
     for op, right_node in zip(node.ops, node.comparators):
@@ -144,7 +144,7 @@ def _compare(node: ast.Compare, names: dict) -> bool:
     return True
 
 
-def _call(node: ast.Call, names: dict) -> Number:
+def _call(node: ast.Call, names: Mapping) -> Number:
     name = node.func.id if isinstance(node.func, ast.Name) else None
     if name not in _FUNCTIONS or node.keywords:
         raise ExpressionError("only min, max, round, int, ceil and floor may be called in an expression")

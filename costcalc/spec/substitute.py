@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ..errors import LimitError, SpecError, Where
 from ..limits import MAX_STRING_CHARS, MAX_SUBSTITUTED_ITEMS
@@ -16,15 +17,18 @@ _WHOLE_EXPR = re.compile(r"^\$\{([^{}]*)\}$")
 _INNER_EXPR = re.compile(r"\$\{([^{}]*)\}")
 
 
-class Scope(dict):
+class Scope(Mapping):
     """Arguments by name, plus in_height, in_width and in_channels: the shape of the input of the
     layer being read, asked of `shape` only when an expression reads one of them.
 
-    Iterating lists the arguments only, so messages name what the spec declared.
+    Iterating lists the arguments only, so messages name what the spec declared. It reads `args`, not a copy:
+    one is made for every layer.
     """
 
-    def __init__(self, args: dict, shape):
-        super().__init__(args)
+    __slots__ = ("args", "shape")
+
+    def __init__(self, args: Mapping, shape):
+        self.args = args
         self.shape = shape
 
     def dims(self) -> dict:
@@ -32,12 +36,18 @@ class Scope(dict):
         return dict(zip(SHAPE_NAMES[-len(shape):], shape)) if len(shape) in (1, 3) else {}
 
     def __contains__(self, key) -> bool:
-        return super().__contains__(key) or (key in SHAPE_NAMES and key in self.dims())
+        return key in self.args or (key in SHAPE_NAMES and key in self.dims())
 
     def __getitem__(self, key):
-        if super().__contains__(key) or key not in SHAPE_NAMES:
-            return super().__getitem__(key)
+        if key in self.args or key not in SHAPE_NAMES:
+            return self.args[key]
         return self.dims()[key]
+
+    def __iter__(self):
+        return iter(self.args)
+
+    def __len__(self) -> int:
+        return len(self.args)
 
 
 def integral(value):
@@ -45,7 +55,7 @@ def integral(value):
     return int(value) if isinstance(value, float) and value.is_integer() else integral_array(value)
 
 
-def substitute(value, scope: dict, where: Where):
+def substitute(value, scope: Mapping, where: Where):
     """`value` with every `$name` and `${...}` in it resolved against `scope`."""
     if isinstance(value, str) and "$" in value:
         return _substitute_text(value, scope, where)
@@ -70,7 +80,7 @@ def _literal(items: YList) -> bool:
     return items.literal
 
 
-def _substitute_text(text: str, scope: dict, where: Where):
+def _substitute_text(text: str, scope: Mapping, where: Where):
     whole = _WHOLE_ARG.match(text)
     if whole:
         name = whole.group(1)
@@ -93,14 +103,14 @@ def _text(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _evaluate(text: str, scope: dict, where: Where):
+def _evaluate(text: str, scope: Mapping, where: Where):
     try:
         return evaluate(text, scope)
     except ExpressionError as exc:
         raise SpecError(f"in ${{{text}}}: {exc}", where) from None
 
 
-def _known(name: str, scope: dict) -> str:
+def _known(name: str, scope: Mapping) -> str:
     if not scope:
         return "$ names a block argument or a parameter (params:), and there are none here"
     return did_you_mean(name, scope) or f"the arguments and parameters here are {', '.join(scope)}"
