@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import field, replace
 
 from ..errors import CostcalcError, LimitError, ShapeError, Where
@@ -237,10 +236,14 @@ class _Walker:
 
     def layer(self, layer: Layer, shape: Shape, path: str, depth: int, sources=()) -> tuple[Shape, Cost]:
         op = layer.op
+        key = (id(op), shape, layer.frozen)  # the spec holds its ops: ids stay theirs
         try:
-            # the spec holds its ops: ids stay theirs
-            out, work, cost, breakdown = self.known[id(op), shape, layer.frozen]
-        except (KeyError, TypeError):  # not met yet, or sizes that are arrays (a sweep): unhashable
+            known = self.known.get(key)
+        except TypeError:  # sizes that are arrays (a sweep): unhashable
+            key, known = None, None
+        if known is not None:
+            out, work, cost, breakdown = known
+        else:
             try:
                 out = op.infer(shape)
             except ShapeError as exc:
@@ -252,8 +255,8 @@ class _Walker:
                 trainable, fixed = 0, trainable + fixed
             cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), trainable, fixed)
             _bounded(cost, f"{path} ({op.kind})", layer.where)
-            with suppress(TypeError):
-                self.known[id(op), shape, layer.frozen] = out, work, cost, breakdown
+            if key is not None:
+                self.known[key] = out, work, cost, breakdown
         self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op,
                              breakdown, sources, frozen=layer.frozen))
         return out, cost

@@ -110,6 +110,8 @@ class Expander:
         self.reads_shape = False
         self.frozen = False
         """Whether the item being built is inside a block call or `branches` written `trainable: false`."""
+        self.ops: dict = {}
+        """The ops made, by kind and option values (make_op)."""
 
     def design(self, items, shape: Shape, outputs: Outputs = ()) -> tuple[Node, ...]:
         """A design's list of layers over its input, ending in the named `outputs` if it has them."""
@@ -279,7 +281,8 @@ class Expander:
         self.charge(1, where)  # every expansion counts, a block that expands to nothing too
         if kind in self.blocks:
             return self.call(self.blocks[kind], options, scope, stack, name, where, flow)
-        op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow))
+        op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow),
+                     self.ops)
         flow.advance(op, name, where)
         return Layer(name, op, where, frozen=self.frozen)
 
@@ -593,16 +596,17 @@ def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
     return fields, (*fields, *(key for key in LAYER_KEYS if key != FREEZABLE or cls.has_weights()))
 
 
-def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, sized=None):
+def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, sized, made: dict):
     """The op of a built-in kind from its options, over `defaults`, over the kind's own defaults;
-    `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options."""
+    `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options. `made` keeps
+    the ops made so far by their option values: layers that are alike share one op."""
     cls = OPS[kind]
     fields, accepted = kind_options(cls)  # type: ignore[arg-type]  # a class is hashable; mypy checks Op.__hash__
     check_keys(options, accepted, "option", f" for {kind}")
     given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
              for key in options if key not in LAYER_KEYS}
     for key in cls.SIZED_BY_TENSOR:
-        if sized and key in given and isinstance(given[key][0], str):
+        if key in given and isinstance(given[key][0], str):
             given[key] = (sized(given[key][0], key, given[key][1]), given[key][1])
     if defaults:
         for key, value in defaults.items():
@@ -613,6 +617,13 @@ def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, siz
         required = ", ".join(k for k, f in fields.items() if f.default is MISSING)
         raise SpecError(f"{kind} needs option {brief(missing[0])}", options.where,
                         f"required options of {kind}: {required}")
+    try:  # a kind with the same option values had its op made already: the engine counts it once per input too
+        key_of_op = (cls, *((key, type(value), value) for key, (value, _) in given.items()))
+        found = made.get(key_of_op)
+    except TypeError:  # a list or a sweep's array: not hashable
+        key_of_op, found = None, None
+    if found is not None:
+        return found
     values = {}
     for key, (value, where) in given.items():
         check = fields[key].metadata["check"]
@@ -622,4 +633,7 @@ def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, siz
             values[key] = check(value)
         except OptionError as exc:
             raise SpecError(f"{kind} option {brief(key)}: {exc}", where) from None
-    return cls(**values)
+    op = cls(**values)
+    if key_of_op is not None:
+        made[key_of_op] = op
+    return op
