@@ -121,7 +121,7 @@ class Expander:
             check_outputs(nodes, outputs, flow)
         return nodes
 
-    def sequence(self, items, scope: dict, stack: tuple[str, ...], flow: Flow,
+    def sequence(self, items, scope: Mapping, stack: tuple[str, ...], flow: Flow,
                  where: Where | None = None) -> tuple[Node, ...]:
         if items is None:
             return ()
@@ -148,6 +148,14 @@ class Expander:
             known = [*OPS, *self.blocks, "branches", SPLIT]
             raise SpecError(f"unknown layer kind {brief(kind)}", where,
                             merge_hint(kind, options) or did_you_mean(kind, known))
+        if kind not in ("merge", SPLIT) and options.keys().isdisjoint(LAYER_KEYS):  # most layers: one, named by place
+            return self.repeated(kind, options, here, stack, checked_name(generated_name(kind, position), where),
+                                 where, flow, 1)
+        return self.keyed_item(kind, options, scope, stack, position, where, flow, here)
+
+    def keyed_item(self, kind: str, options: YMap, scope, stack, position: int, where: Where, flow: Flow,
+                   here: Scope) -> list[Node]:
+        """An item that gives `when`, `from`, `name`, `repeat`, `as` or `trainable`, or a merge or a split."""
         saved = flow.shape, flow.failure
         source = None if kind == "merge" else self.read_from(options, here, flow)
         if not self.switched_on(options, here):
@@ -167,13 +175,11 @@ class Expander:
         elif kind == SPLIT:
             nodes = [replace(self.split(options, here, str(name), flow, where), source=source)]
         else:
-            flow.pending = (*flow.pending, *([alias] if alias else []))
-            outer, self.frozen = self.frozen, self.frozen or not self.trainable(kind, options, here)
-            try:
-                nodes = self.repeated(kind, options, scope, stack, str(name), where, flow, repeat)
-            finally:
-                self.frozen = outer
-            flow.pending = flow.pending[:len(flow.pending) - bool(alias)]
+            if alias:
+                flow.pending = (*flow.pending, alias)
+            nodes = self.repeated(kind, options, here, stack, str(name), where, flow, repeat)
+            if alias:
+                flow.pending = flow.pending[:-1]
             if source is not None:  # nodes are made with no source: a copy only where `from:` gives one
                 first = nodes[0]
                 assert not isinstance(first, Join), "a merge of named tensors is never repeated"
@@ -193,9 +199,18 @@ class Expander:
         flow.shape, flow.failure = flow.lookup(source, options.at("from"))
         return source
 
-    def repeated(self, kind: str, options: YMap, scope, stack, name: str, where: Where, flow: Flow,
+    def repeated(self, kind: str, options: YMap, scope: Scope, stack, name: str, where: Where, flow: Flow,
                  repeat: int) -> list[Node]:
-        """`repeat` copies in sequence; each is expanded on its own input unless that cannot matter."""
+        """`repeat` copies in sequence; each is expanded on its own input unless that cannot matter. `scope` reads
+        the shape of `flow`."""
+        outer, self.frozen = self.frozen, self.frozen or not self.trainable(kind, options, scope)
+        try:
+            return self.copies(kind, options, scope, stack, name, where, flow, repeat)
+        finally:
+            self.frozen = outer
+
+    def copies(self, kind: str, options: YMap, scope: Scope, stack, name: str, where: Where, flow: Flow,
+               repeat: int) -> list[Node]:
         nodes: list[Node] = []
         for r in range(1, repeat + 1):
             before, reads, shape = self.count, self.reads_shape, flow.shape
@@ -275,14 +290,13 @@ class Expander:
         if self.count > MAX_LAYERS:
             raise too_many_layers(where)
 
-    def build(self, kind: str, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Node:
+    def build(self, kind: str, options: YMap, scope: Scope, stack, name: str, where: Where, flow: Flow) -> Node:
         if kind == "branches":
             return self.branches(options, scope, stack, name, where, flow)
         self.charge(1, where)  # every expansion counts, a block that expands to nothing too
         if kind in self.blocks:
             return self.call(self.blocks[kind], options, scope, stack, name, where, flow)
-        op = make_op(kind, options, Scope(scope, self.watch(flow)), self.defaults.get(kind), self.sized(flow),
-                     self.ops)
+        op = make_op(kind, options, scope, self.defaults.get(kind), self.sized(flow), self.ops)
         flow.advance(op, name, where)
         return Layer(name, op, where, frozen=self.frozen)
 
@@ -312,13 +326,12 @@ class Expander:
                             options.at("torch")) from None
         return MERGES[merge](torch=torch)
 
-    def branches(self, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Branches:
+    def branches(self, options: YMap, here: Scope, stack, name: str, where: Where, flow: Flow) -> Branches:
         check_keys(options, BRANCHES_KEYS, "key", " in branches")
         stack = self.deeper(stack, "branches", where)
         paths = options.get("branches")
         if not isinstance(paths, YMap) or not paths:
             raise SpecError("branches takes a mapping of branch name to a list of layers", options.at("branches"))
-        here = Scope(scope, self.watch(flow))
         merge = self.merge_of(options, here)
         groups, inners = [], {}
         for branch, layers in paths.items():
@@ -331,7 +344,7 @@ class Expander:
                 if not self.switched_on(layers, here):
                     continue
             inners[str(branch)] = inner = flow.enter()
-            body = self.sequence(branch_layers(layers), scope, stack, inner, paths.at(branch))
+            body = self.sequence(branch_layers(layers), here.args, stack, inner, paths.at(branch))
             groups.append(Group(checked_name(branch, paths.key_where[branch]), "branch", body, paths.at(branch)))
         if not groups:
             raise SpecError("every branch is switched off", options.at("branches"),
@@ -379,10 +392,9 @@ class Expander:
             raise LimitError(f"blocks and branches nest more than {MAX_BLOCK_DEPTH} deep", where)
         return (*stack, name)
 
-    def call(self, block: Block, options: YMap, scope, stack, name: str, where: Where, flow: Flow) -> Group:
+    def call(self, block: Block, options: YMap, caller: Scope, stack, name: str, where: Where, flow: Flow) -> Group:
         inner = self.deeper(stack, block.name, where)
         check_keys(options, [*block.args, *LAYER_KEYS], "argument", f" for block {block.name}")
-        caller = Scope(scope, self.watch(flow))
         args: dict = dict(self.params)
         for arg, default in block.args.items():
             if arg in options:
