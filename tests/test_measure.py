@@ -8,9 +8,11 @@ import jsonschema
 import pytest
 from conftest import ROOT, run
 
+from costcalc.count.engine import analyze
 from costcalc.device.measured import Timed
 from costcalc.errors import CostcalcError
 from costcalc.runtimes import need, path_of
+from costcalc.spec.reader import load
 from costcalc.tasks.measure import MAX_MEASURED, measure_designs
 
 SPEC = "specs/bottleneck_5x5.yaml"
@@ -80,6 +82,18 @@ def test_measure_on_torch():
     data = json.loads(result.out)
     assert [d["name"] for d in data["designs"]] == ["standard", "bottleneck", "separable"]
     assert (data["runtime"], data["fused"]) == ("torch", False)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed: the torch runtime")
+def test_torch_layer_times_leave_merges_to_forward():
+    from costcalc.runtimes.pytorch import TorchRuntime
+
+    design = analyze(load(str(ROOT / "specs" / "torchvision" / "resnets.yaml"))).design("resnet18")
+    found = TorchRuntime(1).layer_seconds(design, runs=1)
+    merges = {row.path for row in design.rows if row.role == "merge"}
+    layers = {row.path for row in design.rows if row.role == "layer"}
+    assert merges and not merges & set(found)
+    assert {path for path in found if path} <= layers and found[""] >= 0
 
 
 def test_an_unknown_runtime_is_one_line():

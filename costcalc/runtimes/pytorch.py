@@ -47,14 +47,17 @@ class TorchRuntime(Runtime):
 
     def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
         """Each row's mean time per run, between forward hooks before and after its module; what `forward` does
-        outside the modules (merges, padding) goes under ""."""
+        outside the modules (merges, which are tensors of `forward` and no module; padding) goes under ""."""
         import torch
 
         model, paths, x = self.module(design, batch)
         spent: dict[str, float] = {}
         started: dict[str, float] = {}
+        modules = dict(model.named_children())
         for attribute, path in paths.items():
-            layer = getattr(model, attribute)
+            if attribute not in modules:  # a merge
+                continue
+            layer = modules[attribute]
             layer.register_forward_pre_hook(lambda _m, _i, path=path: started.__setitem__(path, time.perf_counter()))
             layer.register_forward_hook(lambda _m, _i, _o, path=path: spent.__setitem__(
                 path, spent.get(path, 0.0) + time.perf_counter() - started[path]))
