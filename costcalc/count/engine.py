@@ -238,9 +238,9 @@ class _Walker:
         op = layer.op
         key = (id(op), shape, layer.frozen)  # the spec holds its ops: ids stay theirs
         try:
-            known = self.known.get(key)
-        except TypeError:  # sizes that are arrays (a sweep): unhashable
-            key, known = None, None
+            known, hashable = self.known.get(key), True
+        except TypeError:  # sizes that are arrays (a sweep)
+            known, hashable = None, False
         if known is not None:
             out, work, cost, breakdown = known
         else:
@@ -255,7 +255,7 @@ class _Walker:
                 trainable, fixed = 0, trainable + fixed
             cost, breakdown = self.cost(Facts(op, shape, out, op.macs(shape, out), work), trainable, fixed)
             _bounded(cost, f"{path} ({op.kind})", layer.where)
-            if key is not None:
+            if hashable:
                 self.known[key] = out, work, cost, breakdown
         self.rows.append(Row(path, layer.name, op.kind, "layer", depth, shape, out, cost, work, layer.where, op,
                              breakdown, sources, frozen=layer.frozen))
