@@ -29,6 +29,8 @@ JOIN_KEYS = ("merge", "from", "name", "as", "when", "torch")
 FREEZABLE = "trainable"
 """The key a layer with weights, a block call, a `branches` and `defaults` take: `trainable: false` freezes."""
 BRANCH_KEYS = ("when", "layers")
+NAMING = ("from", "as")
+"""The keys by which a layer reads or names a tensor."""
 
 
 def branch_layers(value):
@@ -112,6 +114,10 @@ class Expander:
         """Whether the item being built is inside a block call or `branches` written `trainable: false`."""
         self.ops: dict = {}
         """The ops made, by kind and option values (make_op)."""
+        self.calls: dict[tuple, tuple] = {}
+        """The block calls expanded, by what their layers depend on (call_key): their layers, the shape and failure
+        they end in, the expansions they counted and whether they read a shape."""
+        self.contained: dict[str, bool] = {}
 
     def design(self, items, shape: Shape, outputs: Outputs = ()) -> tuple[Node, ...]:
         """A design's list of layers over its input, ending in the named `outputs` if it has them."""
@@ -404,10 +410,61 @@ class Expander:
                                 f"give it: `{block.name}: {{{arg}: ...}}`")
             else:
                 args[arg] = substitute(default, Scope(args, self.watch(flow)), block.args.at(arg))
+        key = self.call_key(block, args, len(inner), flow)
+        if key in self.calls:  # expanded before on the same arguments and input: the same layers, under this name
+            children, shape, failure, layers, reads = self.calls[key]
+            self.charge(layers, where)
+            self.reads_shape |= reads
+            flow.shape, flow.failure = shape, failure
+            return Group(name, block.name, children, where)
+        before, reads_before, self.reads_shape = self.count, self.reads_shape, False
         body = flow.enter()
         group = Group(name, block.name, self.sequence(block.layers, args, inner, body), where)
         flow.follow(body)
+        if key is not None:
+            self.calls[key] = group.children, flow.shape, flow.failure, self.count - before, self.reads_shape
+        self.reads_shape |= reads_before
         return group
+
+    def call_key(self, block: Block, args: dict, depth: int, flow: Flow) -> tuple | None:
+        """All that a call's layers depend on, for a block that reads and names no tensor, on an input with a shape;
+        else (or for an argument that is a list or a sweep's array) None."""
+        if flow.shape is None or not self.self_contained(block.name, 0):
+            return None
+        key = (block.name, depth, self.frozen, flow.shape, *((arg, type(v), v) for arg, v in args.items()))
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def self_contained(self, name: str, depth: int) -> bool:
+        """Whether block `name` has no `from`, `as`, merge or split, nor calls a block that has (worked out once;
+        not, for blocks nested deeper than a spec may nest them)."""
+        if name not in self.contained:
+            self.contained[name] = False  # while it is looked at: a block that calls itself is not
+            self.contained[name] = self.names_nothing(self.blocks[name].layers, depth + 1)
+        return self.contained[name]
+
+    def names_nothing(self, items, depth: int) -> bool:
+        """Whether a list of layers, its branches and the blocks it calls have no `from`, `as`, merge or split."""
+        if depth > MAX_BLOCK_DEPTH:
+            return False
+        for index, item in enumerate(items if isinstance(items, YList) else ()):
+            try:
+                kind, options = split_item(item, items.at(index))
+            except SpecError:
+                return False
+            if kind in ("merge", SPLIT) or "$" in kind or options is not None and not options.keys().isdisjoint(NAMING):
+                return False
+            if kind == "branches":
+                paths = options.get("branches") if options is not None else None
+                if not isinstance(paths, YMap) or not all(self.names_nothing(branch_layers(layers), depth + 1)
+                                                          for layers in paths.values()):
+                    return False
+            elif kind in self.blocks and not self.self_contained(kind, depth):
+                return False
+        return True
 
     def refuse_bombs(self, lists) -> None:
         """Refuse, before expanding anything, lists that surely expand beyond MAX_LAYERS.
