@@ -9,6 +9,7 @@ import io
 import re
 import sys
 from dataclasses import replace
+from operator import attrgetter
 
 from .. import __version__
 from ..analyses.compare import METRICS, Comparison
@@ -21,8 +22,10 @@ from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
-_COST_JSON = ", ".join(f'"{name}": {{0.{name}}}' for name in COST_FIELDS)
-"""A cost's figures as json, by str.format: one call per row reads them all."""
+_COST_JSON = ", ".join(f'"{name}": %s' for name in COST_FIELDS)
+_COST_FIGURES = attrgetter(*COST_FIELDS)
+"""A cost's figures as json: `_COST_JSON % _COST_FIGURES(cost)`, two C calls per row (a third of a row's writing
+took each figure by name)."""
 
 
 CONTROL_CODES = "[\x07\x08\x0b\x0c\x0d]"  # a pattern, compiled by `re` on first use
@@ -167,7 +170,7 @@ def row_json(row: Row, more: dict) -> str:
     items = [f'"path": {string(row.path)}, "name": {string(row.name)}, "kind": {string(row.kind)}, '
              f'"role": {string(row.role)}, "depth": {row.depth}, "input": {_ints(row.input)}, '
              f'"output": {_ints(row.output)}',
-             _COST_JSON.format(row.cost),
+             _COST_JSON % _COST_FIGURES(row.cost),
              f'"line": {row.where.line if row.where else "null"}']
     if row.sources:
         items.append(f'"from": [{", ".join(map(string, row.sources))}]')
@@ -178,7 +181,7 @@ def row_json(row: Row, more: dict) -> str:
 
 
 def _ints(shape) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
+    return str(list(shape))  # a list of ints prints as its JSON
 
 
 def design_dict(design: DesignResult, depth: int | None, extra: ExtraColumns | None = None) -> dict:
