@@ -819,8 +819,8 @@ def calibrate(ctx, timings, runtime, threads, budget, grid_name, base, devices_f
     add that onnxruntime folds into them), and 14 whole networks, layer by layer in the runtime's
     profiler, and prints the calibrated device: it records the runtime, its version, the threads, this
     machine and the date. A progress bar shows on a terminal. Its base is --device, or this machine as
-    `costcalc devices measure` finds it. It takes about a minute; --budget stops the grid sooner. Estimate with --fused on a
-    device made on onnxruntime, as onnxruntime runs layers.
+    `costcalc devices measure` finds it. It takes about a minute; --budget stops the grid sooner.
+    Estimate with --fused on a device made on onnxruntime, as onnxruntime runs layers.
 
     \b
       costcalc devices calibrate --runtime onnxruntime --threads 1 > ort.json

@@ -209,6 +209,31 @@ layers:
     assert "global_avgpool" not in fitted.kernels
 
 
+def test_an_add_folds_into_the_last_conv_of_a_block_and_of_a_named_tensor_it_alone_reads():
+    """onnxruntime fuses a conv with the add that is its one reader, however the spec groups them: the residual's
+    conv inside a block (torchvision's ResNets), or named with `as:` and merged by name (torchvision's
+    MobileNetV3). Where another row reads the named tensor too, the conv's output is kept and the add is its own."""
+    in_block = analyze(loads("""input: [20, 20, 48]
+blocks:
+  path: {layers: [{conv: {filters: 48, kernel: 3, bias: false}}, batchnorm]}
+layers:
+  - branches: {shortcut: [], residual: [path: {}]}
+    merge: add
+  - relu
+""")).designs[0]
+    assert {"branches1/add", "relu2"} <= memory(in_block, fused=True, fold_adds=True).folded
+    named = """input: [20, 20, 48]
+layers:
+  - {conv: {filters: 48, kernel: 1, bias: false}}
+  - {batchnorm: {as: result}}
+  - {merge: add, from: [result, input]}
+"""
+    folded = memory(analyze(loads(named)).designs[0], fused=True, fold_adds=True).folded
+    assert folded == {"batchnorm2", "merge3"}
+    read_twice = analyze(loads(named + "  - {conv: {filters: 8, kernel: 1, from: result}}\n")).designs[0]
+    assert memory(read_twice, fused=True, fold_adds=True).folded == {"batchnorm2"}
+
+
 @pytest.mark.parametrize("activation, folds", [("relu6", True), ("hsigmoid", True), ("hswish", False),
                                                ("silu", False), ("gelu", False)])
 def test_on_onnxruntime_only_the_activations_it_fuses_fold_into_a_conv(activation, folds):
