@@ -31,7 +31,9 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     saved = tmp_path / "ort.json"
     saved.write_text(result.out)
     device = read_devices(str(saved))["ort"]
-    assert (device.fusion, set(device.kernels)) == ("onnxruntime", {"conv", "depthwise", "dense", "add", "relu"})
+    # the grid's kernels, and the pointwise convs ("conv 1x1") of the tiny network profiled whole
+    assert (device.fusion, set(device.kernels)) == ("onnxruntime", {"conv", "depthwise", "dense", "add", "relu",
+                                                                    "conv 1x1"})
     made = device.calibrated_on
     assert (made["runtime"], made["threads"], made["version"]) == ("onnxruntime", 1, importlib.import_module(
         "onnxruntime").__version__)
@@ -176,6 +178,60 @@ def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates()
     estimate = on_device(gated, DeviceSettings(), fitted).estimates
     assert estimate[""].seconds == pytest.approx(3e-3, rel=1e-3)
     assert estimate["branches1/multiply"].seconds == pytest.approx(2e-3, rel=1e-3)
+
+
+def test_a_network_profiled_whole_gives_a_row_per_fused_unit_at_its_own_shape():
+    """On onnxruntime a conv's batchnorm, ReLU and the add after it are one unit: the profiler's seconds of their
+    rows add up, and the unit's efficiency is its FLOPs at the peak over its time less the overhead. A layer the
+    profiler gave no time gives no row."""
+    base = parse_devices({"devices": {"b": {"tflops": {"float32": 1}, "bandwidth_gbs": 1000, "source": "s",
+                                            "efficiency": {"memory": 1}}}}, "test")["b"]
+    network = analyze(loads("""input: [28, 28, 64]
+layers:
+  - branches: {shortcut: [], residual: [{conv: {filters: 64, kernel: 3, bias: false, name: c}}, batchnorm]}
+    merge: add
+  - relu
+  - {conv: {filters: 32, kernel: 1, name: p}}
+  - global_avgpool
+""")).designs[0]
+    paths = [row.path for row in network.rows if row.role in ("layer", "merge")]
+    assert paths == ["branches1/residual/c", "branches1/residual/batchnorm2", "branches1/add", "relu2", "p",
+                     "global_avgpool4"]
+    seconds = dict(zip(paths, (1e-3, 2e-4, 3e-4, 0.0, 4e-4, 0.0)))
+    tiny = analyze(loads("input: [1, 1, 8]\nlayers: [relu]")).designs[0]
+    fitted = calibrate([(tiny, 1e-5)], base, "float32", "f", "a test", fusion="onnxruntime", merge=True,
+                       networks=[(network, seconds)])
+    flops = {row.path: row.cost.flops for row in network.rows}
+    unit, overhead = sum(flops[path] for path in paths[:4]), fitted.overhead_s
+    assert fitted.kernels["conv"] == ((784, 64, 576, float(f"{unit / 1e12 / (1.5e-3 - overhead):.4g}")),)
+    pointwise = flops["p"] / 1e12 / (4e-4 - overhead)
+    assert fitted.kernels["conv 1x1"] == ((784, 32, 64, float(f"{pointwise:.4g}")),)
+    assert "global_avgpool" not in fitted.kernels
+
+
+def test_an_add_folds_into_the_last_conv_of_a_block_and_of_a_named_tensor_it_alone_reads():
+    """onnxruntime fuses a conv with the add that is its one reader, however the spec groups them: the residual's
+    conv inside a block (torchvision's ResNets), or named with `as:` and merged by name (torchvision's
+    MobileNetV3). Where another row reads the named tensor too, the conv's output is kept and the add is its own."""
+    in_block = analyze(loads("""input: [20, 20, 48]
+blocks:
+  path: {layers: [{conv: {filters: 48, kernel: 3, bias: false}}, batchnorm]}
+layers:
+  - branches: {shortcut: [], residual: [path: {}]}
+    merge: add
+  - relu
+""")).designs[0]
+    assert {"branches1/add", "relu2"} <= memory(in_block, fused=True, fold_adds=True).folded
+    named = """input: [20, 20, 48]
+layers:
+  - {conv: {filters: 48, kernel: 1, bias: false}}
+  - {batchnorm: {as: result}}
+  - {merge: add, from: [result, input]}
+"""
+    folded = memory(analyze(loads(named)).designs[0], fused=True, fold_adds=True).folded
+    assert folded == {"batchnorm2", "merge3"}
+    read_twice = analyze(loads(named + "  - {conv: {filters: 8, kernel: 1, from: result}}\n")).designs[0]
+    assert memory(read_twice, fused=True, fold_adds=True).folded == {"batchnorm2"}
 
 
 @pytest.mark.parametrize("activation, folds", [("relu6", True), ("hsigmoid", True), ("hswish", False),

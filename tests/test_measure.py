@@ -12,7 +12,8 @@ from costcalc.count.engine import analyze
 from costcalc.device.measured import Timed
 from costcalc.errors import CostcalcError
 from costcalc.runtimes import need, path_of
-from costcalc.spec.reader import load
+from costcalc.runtimes.onnx_rt import OnnxRuntime, renamed
+from costcalc.spec.reader import load, loads
 from costcalc.tasks.measure import MAX_MEASURED, measure_designs
 
 SPEC = "specs/bottleneck_5x5.yaml"
@@ -62,6 +63,18 @@ def test_a_runtime_node_maps_to_its_row_by_path():
     assert path_of("conv10", paths) == "conv10"
     assert path_of("layer1.0/add/residual/conv1:Relu", paths) == "layer1.0/add/residual/conv1"
     assert path_of("ReorderInput", paths) is None
+
+
+def test_nodes_the_optimiser_named_go_to_the_next_row_that_runs_alone():
+    """onnxruntime runs a hardswish after a conv as nodes it names itself (HardSigmoid_2, Mul_3): their time is
+    the hardswish's, the row after the conv's unit (its batchnorm folds in) with no node of its own."""
+    spec = "input: [8, 8, 16]\nlayers: [{conv: {filters: 16, kernel: 1}}, batchnorm, hswish, relu6]"
+    design = analyze(loads(spec)).designs[0]
+    names = ["ReorderInput", "batchnorm2_nchwc", "HardSigmoid_2", "Mul_3", "relu6_4", "ReorderOutput", "model_run"]
+    assert renamed(design, names) == {"ReorderInput": "", "batchnorm2_nchwc": "batchnorm2", "HardSigmoid_2": "hswish3",
+                                      "Mul_3": "hswish3", "relu6_4": "relu6_4", "ReorderOutput": "", "model_run": ""}
+    timed = OnnxRuntime(1).layer_seconds(analyze(loads(spec.replace(", relu6", ""))).designs[0], runs=2)
+    assert timed["hswish3"] > 0 and set(timed) <= {"", "conv1", "batchnorm2", "hswish3"}
 
 
 def test_the_spread_of_rounds():

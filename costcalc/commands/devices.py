@@ -87,11 +87,11 @@ def calibrate(ctx, timings, runtime, threads, budget, grid_name, base, devices_f
 
     With --runtime onnxruntime or torch, costcalc times a grid of single layers itself, each exported
     as `costcalc measure` exports designs (on onnxruntime, convolutions with the batchnorm, activation or
-    add that onnxruntime folds into them), then a few whole networks, and prints the calibrated device:
-    it records the runtime, its version, the threads, this machine and the date. A progress bar shows
-    on a terminal. Its base is --device, or this machine as `costcalc devices measure` finds it.
-    The small grid takes about half a minute; --budget stops it sooner. Estimate with --fused on a
-    device made on onnxruntime, as onnxruntime runs layers.
+    add that onnxruntime folds into them), and 14 whole networks, layer by layer in the runtime's
+    profiler, and prints the calibrated device: it records the runtime, its version, the threads, this
+    machine and the date. A progress bar shows on a terminal. Its base is --device, or this machine as
+    `costcalc devices measure` finds it. It takes about a minute; --budget stops the grid sooner.
+    Estimate with --fused on a device made on onnxruntime, as onnxruntime runs layers.
 
     \b
       costcalc devices calibrate --runtime onnxruntime --threads 1 > ort.json

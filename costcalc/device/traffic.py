@@ -91,6 +91,8 @@ class Flow:
     outputs: list[int] = field(default_factory=list)
     """The tensors the design ends in: its last, or each of its named outputs (`outputs:`)."""
     fold_adds: bool = False
+    readers: dict[int, int] = field(default_factory=dict)
+    """How many rows read each named tensor (`as:`) by its name (`from:`), by tensor."""
 
     def tensor(self, elements: int) -> int:
         self.sizes.append(elements)
@@ -126,15 +128,16 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
             host = flow.steps[-1] if row.op.category in FUSABLE_HOSTS else None
             tensor = written
         elif row.role == "merge":  # a merge of named tensors
-            tensor, host = _write(flow, row, [names[name] for name in row.sources]), None
+            tensor, host = _merge(flow, row, [(names[name], _host_of(flow, names[name])) for name in row.sources])
         elif row.role == "branches":
             kids = child_indices(rows, i)
             ends = [_group(flow, rows, k, tensor, fused, names) for k in kids if rows[k].role != "merge"]
             tensor, host = _merge(flow, next(rows[k] for k in kids if rows[k].role == "merge"), ends)
-        else:
-            tensor, host = _group(flow, rows, i, tensor, fused, names)[0], None
+        else:  # a block: what follows it folds into its last layer as into any other
+            tensor, host = _group(flow, rows, i, tensor, fused, names)
         if row.keep:  # named: a later row reads this very tensor, so nothing folds into it
             names[row.keep], host = tensor, None
+            flow.readers[tensor] = _readers(rows, i, row.keep)
     return tensor, host
 
 
@@ -169,6 +172,23 @@ def _merge(flow: Flow, row: Row, ends: list[tuple[int, Step | None]]) -> tuple[i
         flow.steps.append(Step(row, [], None, 0, folded=True))
         return host.writes, host
     return _write(flow, row, reads), None
+
+
+def _readers(rows, index: int, name: str) -> int:
+    """How many rows after `index` read the tensor it names `name`, until a row names another one so."""
+    count = 0
+    for row in rows[index + 1:]:
+        count += name in row.sources
+        if row.keep == name:
+            break
+    return count
+
+
+def _host_of(flow: Flow, tensor: int) -> Step | None:
+    """The step that ran last, where it wrote the named `tensor` and the merge at hand is the one row to read it
+    (a runtime fuses a conv with the add after it only where the add is the conv's one reader); else None."""
+    last = next((step for step in reversed(flow.steps) if not step.folded), None)
+    return last if last is not None and last.writes == tensor and flow.readers.get(tensor) == 1 else None
 
 
 def _write(flow: Flow, row: Row, reads: list[int]) -> int:

@@ -79,8 +79,20 @@ STEMS: tuple[Unit, ...] = (([160, 160, 3], [{"conv": {"filters": 32, "kernel": 3
                            ([1, 1, 8], ["relu"]))
 """The 3-channel stems and a ReLU on 8 numbers, whose time is the per-layer overhead."""
 
-NETWORKS = (("examples/zoo/mobilenet_v2_torchvision", None), ("examples/torchvision/resnets", "resnet18"))
-"""The whole networks timed to learn the gap between the sum of their layers and the whole (spec, design)."""
+NETWORKS = (("examples/zoo/mobilenet_v2_torchvision", None), ("examples/torchvision/resnets", "resnet18"),
+            ("examples/torchvision/mobilenet_v3", "mobilenet_v3_large"),
+            ("examples/torchvision/mobilenet_v3", "mobilenet_v3_small"),
+            ("examples/torchvision/mobilenet_v3", "deeplabv3_mobilenet_v3_large"),
+            ("examples/torchvision/shufflenets", None), ("examples/torchvision/squeezenets", "squeezenet1_1"),
+            ("examples/torchvision/efficientnets", "b"), ("examples/torchvision/regnets", None),
+            ("examples/torchvision/alexnet", None), ("examples/torchvision/resnets", "wide_resnet50_2"),
+            ("examples/keras/xception", None), ("examples/zoo/mobilenet_v2_keras", None),
+            ("examples/keras/mobilenet_v3", "large"))
+"""The whole networks timed (spec, design; None: the first), whole and layer by layer by the runtime's profiler:
+each layer timed inside a network is a timing of its kernel at its shape, with the network's layout and caches
+around it, and the wholes give the gap between the sum of the layers and the whole. Together they run every
+kernel family the zoo uses at the shapes networks have (separable, grouped, dilated, 5×5 depthwise, SE, hardswish,
+channel shuffle, resize); none is on the held-out list of docs/latency.md."""
 TINY_NETWORKS = (("examples/bottleneck_5x5", "separable"),)
 
 GRIDS = {"tiny": 1, "small": 3, "full": len(POINTS)}

@@ -1,7 +1,8 @@
-"""Timing the calibration grid (grid.py) and a few whole networks on a runtime, for `devices calibrate --runtime`.
+"""Timing the calibration grid (grid.py) and whole networks on a runtime, for `devices calibrate --runtime`.
 
 Each unit is built as `measure` builds a design (its export, run by the runtime), called once to warm up,
-then timed in three rounds of enough calls to last about 10 ms (a network: five of 0.1 s); its figure is
+then timed in three rounds of enough calls to last about 10 ms (a network: five of 0.1 s, then ten runs under the
+runtime's profiler for its layers' times); its figure is
 the fastest round's median, since other work on a shared machine only ever slows a round down. At one thread
 the runtime computes on the calling thread, and a call is timed by that thread's CPU time: on a loaded
 machine the wall clock counts the time other processes hold the core, which falls on a 100 ms network far
@@ -57,13 +58,18 @@ def time_units(runtime: Runtime, units: list[Unit], budget_s: float,
     return timed
 
 
-def time_networks(runtime: Runtime, networks) -> list[tuple[DesignResult, float]]:
-    """Each (spec, design or None: the first) as a design and the seconds a run of it took on `runtime`."""
+def time_networks(runtime: Runtime, networks,
+                  progress: Progress | None = None) -> list[tuple[DesignResult, float, dict[str, float]]]:
+    """Each (spec, design or None: the first) as a design, the seconds a run of it took on `runtime`, and each
+    of its rows' seconds by the runtime's profiler (`Runtime.layer_seconds`)."""
     from ..count.engine import analyze
     from ..spec.reader import load
 
     timed = []
     for spec, name in networks:
         design = analyze(load(spec), designs=[name] if name else None).designs[0]
-        timed.append((design, seconds_of(runtime.build(design), runtime.threads, target_s=0.1, rounds=5)))
+        whole = seconds_of(runtime.build(design), runtime.threads, target_s=0.1, rounds=5)
+        timed.append((design, whole, runtime.layer_seconds(design)))
+        if progress:
+            progress(len(timed), len(networks))
     return timed

@@ -60,25 +60,51 @@ class OnnxRuntime(Runtime):
 
     def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
         """Each row's median time per run by onnxruntime's profiler, after a warm-up run: a node's kernel time goes
-        to the row its name begins with (a fused conv1_nchwc to conv1); nodes of no row (layout reorders) to ""."""
+        to the row its name begins with (a fused conv1_nchwc to conv1). A node the optimiser made and named
+        (HardSigmoid_2 and Mul_3 of a hardswish after a conv) goes to the next row that runs as a layer of its own
+        and has no node named after it (`renamed`); layout reorders, and nodes that follow no row, to ""."""
         import statistics
 
-        paths = [row.path for row in design.rows]
         with tempfile.TemporaryDirectory() as folder:
             session, feed = self.session(design, batch, os.path.join(folder, "profile"))
             for _ in range(runs + 1):
                 session.run(None, feed)
             with open(session.end_profiling(), encoding="utf-8") as handle:
                 events = json.load(handle)
+        nodes = [(event["name"].removesuffix("_kernel_time"), event["dur"] * 1e-6) for event in events
+                 if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time")
+                 or event.get("cat") == "Session" and event.get("name") == "model_run"]
         per_run: list[dict[str, float]] = []
         current: dict[str, float] = {}
-        for event in events:  # a run's node events come before its model_run event
-            name = event.get("name", "")
-            if event.get("cat") == "Session" and name == "model_run":
+        owner = renamed(design, [name for name, _ in nodes])
+        for name, seconds in nodes:  # a run's node events come before its model_run event
+            if name == "model_run":
                 per_run.append(current)
                 current = {}
-            elif event.get("cat") == "Node" and name.endswith("_kernel_time"):
-                path = path_of(name[: -len("_kernel_time")], paths) or ""
-                current[path] = current.get(path, 0.0) + event["dur"] * 1e-6
+            else:
+                current[owner[name]] = current.get(owner[name], 0.0) + seconds
         timed = per_run[1:] or per_run
         return {path: statistics.median(run.get(path, 0.0) for run in timed) for path in {p for r in timed for p in r}}
+
+
+def renamed(design: DesignResult, names: list[str]) -> dict[str, str]:
+    """The row path each node name stands for, in the order the nodes ran (path_of); a name of no row that follows
+    a row's node stands for the next row after that one (in the order of evaluation, onnxruntime's fusion) that
+    runs on its own and has no node of its own, else for ""; a layout reorder for ""."""
+    from ..device.traffic import memory
+
+    found = memory(design, fused=True, fold_adds=True)
+    host: dict[str, str] = {}  # each step → the step it runs in: itself, or the one it folds into
+    for path in found.steps:
+        host[path] = host[found.steps[found.steps.index(path) - 1]] if path in found.folded and host else path
+    steps = [path for path in found.steps if path not in found.folded]
+    owner = {name: path_of(name, [row.path for row in design.rows]) or "" for name in names}
+    own = {host.get(path) for path in owner.values()}
+    last = None
+    for name in names:
+        if owner[name] in host:
+            last = host[owner[name]]
+        elif last is not None and not name.startswith("Reorder") and name != "model_run":
+            after = steps[steps.index(last) + 1:]
+            owner[name] = next((path for path in after if path not in own), "")
+    return owner

@@ -32,10 +32,11 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
                       name: str | None = None, grid: str = "small", budget_s: float = 300.0,
                       progress=None) -> tuple[Device, int]:
     """A device fitted to the `grid` (tiny, small or full; runtimes/grid.py) timed here on `runtime` at `threads`
-    until `budget_s` seconds are spent in all (the first unit is always timed), and to a few whole networks (its
-    `network_factor`); based on `device` (default: this machine as `devices measure` finds it now, timed as the
-    grid is), named `name` (default: RUNTIME-N-thread(s)). Returns the device and how many units of the grid were
-    timed; `progress(done, total)` is called after each."""
+    until `budget_s` seconds are spent in all (the first unit is always timed), and to the layers of whole networks
+    timed by the runtime's profiler (grid.NETWORKS; their wholes give its `network_factor`); based on `device`
+    (default: this machine as `devices measure` finds it now, timed as the grid is), named `name` (default:
+    RUNTIME-N-thread(s)). Returns the device and how many units of the grid were timed; `progress(done, total)` is
+    called after each network and unit."""
     import datetime
     import os
     import platform
@@ -54,19 +55,22 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
     clock = time.thread_time if threads == 1 else time.perf_counter
     base = device or this_machine(1.0, clock)
-    whole = time_networks(opened, networks(grid))
-    units = units_of(grid, opened.fuses)
-    timed = time_units(opened, units, deadline - time.monotonic(), progress)
+    nets, units = networks(grid), units_of(grid, opened.fuses)
+    total = len(nets) + len(units)
+    whole = time_networks(opened, nets, (lambda done, _: progress(done, total)) if progress else None)
+    timed = time_units(opened, units, deadline - time.monotonic(),
+                       (lambda done, _: progress(len(nets) + done, total)) if progress else None)
     name = name or f"{opened.name}-{threads}-thread{'s' * (threads != 1)}"
     fusion = opened.name if opened.fuses else None
     how = "this thread's CPU time" if threads == 1 else "the wall clock"
     fitted = fit(timed, base, "float32", name, f"{opened.about} ({grid} grid, {len(timed)} of {len(units)} units, "
                  f"timed by {how})",
-                 fusion=fusion, merge=True)
+                 fusion=fusion, merge=True, networks=[(design, layers) for design, _, layers in whole])
     made = {"runtime": opened.name, "version": opened.version, "threads": threads,
             "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
             "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
-    return replace(fitted, network_factor=network_factor(whole, fitted, opened.fuses), calibrated_on=made), len(timed)
+    factor = network_factor([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
+    return replace(fitted, network_factor=factor, calibrated_on=made), len(timed)
 
 
 def network_factor(whole, device: Device, fused: bool) -> float:
