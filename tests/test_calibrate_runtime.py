@@ -234,6 +234,18 @@ layers:
     assert memory(read_twice, fused=True, fold_adds=True).folded == {"batchnorm2"}
 
 
+def test_a_zero_padding_folds_into_the_conv_after_it_on_onnxruntime():
+    """Keras pads before a valid strided conv; onnxruntime's pad fusion makes the conv pad as it reads. Before a
+    pooling it stays, and only a device of onnxruntime folds it."""
+    design = analyze(loads("""input: [21, 21, 16]
+layers: [{zeropad: {padding: [0, 1, 0, 1]}}, {depthwise: {kernel: 3, stride: 2}}, {zeropad: {padding: 1}},
+         {maxpool: {size: 3, stride: 2}}]
+""")).designs[0]
+    folded, plain = memory(design, fused=True, fold_adds=True), memory(design, fused=True)
+    assert (folded.folded, plain.folded) == ({"zeropad1"}, frozenset())
+    assert folded.traffic["depthwise2"].read == plain.traffic["depthwise2"].read - 4 * (22 * 22 - 21 * 21) * 16
+
+
 @pytest.mark.parametrize("activation, folds", [("relu6", True), ("hsigmoid", True), ("hswish", False),
                                                ("silu", False), ("gelu", False)])
 def test_on_onnxruntime_only_the_activations_it_fuses_fold_into_a_conv(activation, folds):

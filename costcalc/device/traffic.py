@@ -12,7 +12,8 @@ writes nothing and its tensor is the host's; the host reads the folded batchnorm
 among them, if that conv wrote one of the add's inputs (the conv reads the other inputs as well and
 writes the sum, and an activation after the add folds into it in turn), and of the activations only
 those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a hardswish, SiLU or GELU
-after a conv runs as a layer of its own).
+after a conv runs as a layer of its own); a zero padding right before a conv folds too (the conv pads
+its input as it reads it: onnxruntime's pad fusion, Keras's ZeroPadding2D before a valid conv).
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
@@ -119,6 +120,9 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
         row = rows[i]
         if row.sources and row.role != "merge":  # `from:` reads a named tensor, not the row before
             tensor, host = names[row.sources[0]], None
+        if row.role == "layer" and flow.fold_adds and _pads_the_next_conv(rows, indices, i):
+            flow.steps.append(Step(row, [], None, 0, folded=True))  # the conv reads its input and pads as it goes
+            continue
         if row.role == "layer" and fused and host is not None and _folds(flow, host, row):
             _fold(host, row)
             flow.steps.append(Step(row, [], None, 0, folded=True))
@@ -172,6 +176,16 @@ def _merge(flow: Flow, row: Row, ends: list[tuple[int, Step | None]]) -> tuple[i
         flow.steps.append(Step(row, [], None, 0, folded=True))
         return host.writes, host
     return _write(flow, row, reads), None
+
+
+def _pads_the_next_conv(rows, indices: list[int], index: int) -> bool:
+    """Whether rows[index] is a zero padding that onnxruntime folds into the conv after it (its pad fusion): the
+    conv is the next row of the sequence, and reads the padding's output, which is named for no one else."""
+    row, at = rows[index], indices.index(index)
+    following = rows[indices[at + 1]] if at + 1 < len(indices) else None
+    return (getattr(row.op, "kind", "") == "zeropad" and not row.keep and following is not None
+            and following.role == "layer" and not following.sources
+            and getattr(following.op, "category", "") in ADD_HOSTS)
 
 
 def _readers(rows, index: int, name: str) -> int:
@@ -293,8 +307,8 @@ def live_elements(flow: Flow) -> list[int]:
     live, in_use = {0}, flow.sizes[0]
     result: list[int] = []
     for index, step in enumerate(flow.steps):
-        if step.writes is None:  # folded: runs inside its host, with the host's memory
-            result.append(result[-1])
+        if step.writes is None:  # folded: runs inside its host, with its memory (a padding first: the input)
+            result.append(result[-1] if result else in_use)
             continue
         live.add(step.writes)
         in_use += flow.sizes[step.writes]
