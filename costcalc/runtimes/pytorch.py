@@ -46,8 +46,12 @@ class TorchRuntime(Runtime):
         return run
 
     def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
-        """Each row's mean time per run, between forward hooks before and after its module; what `forward` does
-        outside the modules (merges, which are tensors of `forward` and no module; padding) goes under ""."""
+        """Each row's median time over `runs` runs, between forward hooks before and after its module (a median,
+        since a run another process interrupts is slow in one layer); what `forward` does outside the modules
+        (merges, which are tensors of `forward` and no module; padding) goes under "", the median run's time less
+        its layers'."""
+        import statistics
+
         import torch
 
         model, paths, x = self.module(design, batch)
@@ -61,13 +65,15 @@ class TorchRuntime(Runtime):
             layer.register_forward_pre_hook(lambda _m, _i, path=path: started.__setitem__(path, time.perf_counter()))
             layer.register_forward_hook(lambda _m, _i, _o, path=path: spent.__setitem__(
                 path, spent.get(path, 0.0) + time.perf_counter() - started[path]))
+        per_run, wholes = [], []
         with torch.no_grad():
             model(x)
-            spent.clear()
-            start = time.perf_counter()
             for _ in range(runs):
+                spent.clear()
+                start = time.perf_counter()
                 model(x)
-            whole = time.perf_counter() - start
-        found = {path: seconds / runs for path, seconds in spent.items()}
-        found[""] = max(0.0, whole / runs - sum(found.values()))
+                wholes.append(time.perf_counter() - start)
+                per_run.append(dict(spent))
+        found = {path: statistics.median(run[path] for run in per_run) for path in per_run[0]}
+        found[""] = max(0.0, statistics.median(wholes) - sum(found.values()))
         return found
