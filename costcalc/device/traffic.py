@@ -11,8 +11,8 @@ writes nothing and its tensor is the host's; the host reads the folded batchnorm
 (`fold_adds`), folding follows what it fuses: an add of branches folds into the conv that ran last
 among them, if that conv wrote one of the add's inputs (the conv reads the other inputs as well and
 writes the sum, and an activation after the add folds into it in turn), and of the activations only
-those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a hardswish, SiLU or GELU
-after a conv runs as a layer of its own); a zero padding right before a conv folds too (the conv pads
+those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a SiLU or GELU after a conv
+runs as a layer of its own); a zero padding right before a conv folds too (the conv pads
 its input as it reads it: onnxruntime's pad fusion, Keras's ZeroPadding2D before a valid conv).
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
@@ -37,9 +37,10 @@ from ..model.tree import INPUT
 FUSABLE_HOSTS = ("conv", "dense")
 FOLDABLE = ("batchnorm", "activation")
 ADD_HOSTS = ("conv",)
-ORT_CONV_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "leaky_relu", "tanh")
-"""The activations onnxruntime 1.32 fuses into the conv before them (its optimised graphs: Conv with an
-activation; hardswish stays HardSigmoid and Mul, SiLU and swish QuickGelu, GELU and ELU their own nodes)."""
+ORT_CONV_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "hswish", "leaky_relu", "tanh")
+"""The activations onnxruntime 1.32 fuses into the conv before them (its profile: one Conv node; a hardswish too,
+except as the graph's last node, where it stays HardSigmoid and Mul; SiLU and swish run as QuickGelu, GELU and
+ELU as their own nodes)."""
 """The layers an add folds into where the runtime folds adds (onnxruntime's fused Conv with a sum)."""
 
 
