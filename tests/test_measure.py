@@ -3,6 +3,7 @@ installed. Times vary with the machine, so the tests check what is timed and how
 
 import importlib.util
 import json
+import time
 
 import jsonschema
 import pytest
@@ -13,6 +14,7 @@ from costcalc.device.measured import Timed
 from costcalc.errors import CostcalcError
 from costcalc.runtimes import need, path_of
 from costcalc.runtimes.onnx_rt import OnnxRuntime, renamed
+from costcalc.runtimes.timing import interleaved
 from costcalc.spec.reader import load, loads
 from costcalc.tasks.measure import MAX_MEASURED, measure_designs
 
@@ -79,6 +81,20 @@ def test_nodes_the_optimiser_named_go_to_the_next_row_that_runs_alone():
 
 def test_the_spread_of_rounds():
     assert Timed(2.0, 1.5, 2.5, 3).spread_percent == 50.0
+
+
+def test_designs_timed_in_turn_rest_between_turns_where_the_runtime_asks():
+    calls: list[tuple[str, float]] = []
+    runs = {name: (lambda name=name: calls.append((name, time.perf_counter()))) for name in ("a", "b")}
+    interleaved(runs, rounds=2, target_s=0.0, settle_s=0.02)
+    turns = [(before, after) for before, after in zip(calls, calls[1:]) if before[0] != after[0]]
+    assert [(b[0], a[0]) for b, a in turns] == [("a", "b"), ("b", "a"), ("a", "b"), ("b", "a")]
+    assert min(after[1] - before[1] for before, after in turns) >= 0.02
+    alone: list[float] = []
+    start = time.perf_counter()
+    interleaved({"a": lambda: alone.append(time.perf_counter())}, rounds=2, target_s=0.0, settle_s=10.0)
+    assert time.perf_counter() - start < 5  # one design: nothing ran before it, no rest
+    assert (OnnxRuntime(1).settle_s, OnnxRuntime(2).settle_s) == (0.0, 0.1)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")

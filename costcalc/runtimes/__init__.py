@@ -26,6 +26,9 @@ class Runtime:
     version = ""
     fuses = False
     """Whether the runtime folds batchnorms and activations into the conv before them (estimated --fused)."""
+    settle_s = 0.0
+    """Seconds to wait before timing a design after another one ran: the threads a runtime keeps for each built
+    design may spin on after its run, taking a core from the next one's."""
 
     def __init__(self, threads: int):
         self.threads = threads

@@ -22,6 +22,9 @@ class OnnxRuntime(Runtime):
 
         super().__init__(threads)
         self.version = onnxruntime.__version__
+        # Each session has its own thread pool, whose threads spin for a while after a run: timed right after
+        # another session, MobileNet (Keras) took 5.4 to 8.0 ms at 2 threads on 2 cores, 3.7 ms alone or 0.1 s later.
+        self.settle_s = 0.1 if threads > 1 else 0.0
 
     def session(self, design: DesignResult, batch: int, profile_prefix: str | None = None):
         """An InferenceSession of the design at a batch, and its input: random numbers of a fixed seed."""

@@ -28,15 +28,20 @@ def calls_for(run: Callable[[], object], target_s: float = 0.05, most: int = 50)
     return max(3, min(most, int(target_s / once)))
 
 
-def interleaved(runs: dict[str, Callable[[], object]], rounds: int = 7, target_s: float = 0.05) -> dict[str, Timed]:
-    """Each call timed in `rounds` rounds, the calls in a rotated order in each, after two warm-up calls each."""
+def interleaved(runs: dict[str, Callable[[], object]], rounds: int = 7, target_s: float = 0.05,
+                settle_s: float = 0.0) -> dict[str, Timed]:
+    """Each call timed in `rounds` rounds, the calls in a rotated order in each, after two warm-up calls each;
+    with several calls, `settle_s` seconds of rest before each call's turn (`Runtime.settle_s`)."""
     names = list(runs)
+    rest = settle_s if len(names) > 1 else 0.0
     calls = {}
     for name in names:
+        time.sleep(rest)
         runs[name]()
         calls[name] = calls_for(runs[name], target_s)
     medians: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
         for name in names[index % len(names):] + names[:index % len(names)]:
+            time.sleep(rest)
             medians[name].append(median_seconds(runs[name], calls[name]))
     return {name: Timed(statistics.median(found), min(found), max(found), rounds) for name, found in medians.items()}

@@ -204,6 +204,6 @@ def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, b
         from ..runtimes.timing import interleaved
 
         assert on_device.measure
-        timed = interleaved(runs, on_device.measure.rounds)
+        timed = interleaved(runs, on_device.measure.rounds, settle_s=runtime.settle_s)
     return [replace(variant, on_device=figures[variant.values, variant.design],
                     measured=timed.get(repr((variant.values, variant.design)))) for variant in found], whence

@@ -20,7 +20,7 @@ def measure_designs(designs, runtime, device: Device, origin: str, spec: str, ba
         raise CostcalcError(f"{len(designs)} designs or variants to measure, more than {MAX_MEASURED}: each is timed "
                             "for seconds", hint="pick fewer with --design, or fewer --vary values")
     settings = DeviceSettings(fused=runtime.fuses, batch=batch)
-    timed = interleaved({d.name: runtime.build(d, batch) for d in designs}, rounds)
+    timed = interleaved({d.name: runtime.build(d, batch) for d in designs}, rounds, settle_s=runtime.settle_s)
     found = []
     for design in designs:
         estimates = on_device(design, settings, device).estimates
