@@ -167,6 +167,31 @@ def test_set_and_input_export_the_design_the_report_shows(tmp_path):
     assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [1, 3, 96, 96]
 
 
+def test_a_design_of_several_outputs_names_each_graph_output_as_outputs_does(tmp_path, spec_file):
+    spec = spec_file("input: [8, 8, 3]\noutputs: [p5, p4, head]\nlayers:\n"
+                     "  - conv: {filters: 4, kernel: 3, stride: 2, name: p4, as: c4}\n"
+                     "  - conv: {filters: 4, kernel: 1, name: head, as: p5}\n"
+                     "  - conv: {filters: 4, kernel: 3, from: c4, as: p4}\n"
+                     "  - maxpool: {size: 1, stride: 2, from: p5, as: head}\n")
+    model = onnx.load(str(export(tmp_path, spec)))
+    onnx.checker.check_model(model, full_check=True)
+    assert [(o.name, [d.dim_value for d in o.type.tensor_type.shape.dim]) for o in model.graph.output] == [
+        ("p5", [1, 4, 4, 4]), ("p4~2", [1, 4, 4, 4]), ("head~2", [1, 4, 2, 2])]  # p4 and head are layers' paths
+    assert [(node.name, list(node.input), list(node.output)) for node in model.graph.node
+            if node.op_type == "Identity"] == [("head:output", ["head"], ["p5"]), ("conv3:output", ["conv3"], ["p4~2"]),
+                                               ("maxpool4:output", ["maxpool4"], ["head~2"])]
+    onnxruntime = pytest.importorskip("onnxruntime", reason="running the model needs onnxruntime (a test extra)")
+    session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    found = session.run(None, {"input": [[[[0.5] * 8] * 8] * 3]})
+    assert [o.name for o in session.get_outputs()] == ["p5", "p4~2", "head~2"]
+    assert [list(value.shape) for value in found] == [[1, 4, 4, 4], [1, 4, 4, 4], [1, 4, 2, 2]]
+
+
+def test_fpn_outputs_are_named_as_torchvision_names_them(tmp_path):
+    model = onnx.load(str(export(tmp_path, SPECS / "torchvision" / "fpn.yaml", "--weights", "none")))
+    assert [o.name for o in model.graph.output] == ["0", "1", "2", "3", "pool"]
+
+
 def test_a_layer_named_like_a_helper_node_keeps_its_name(tmp_path, spec_file):
     spec = spec_file("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 3, activation: relu, name: a}\n"
                      "  - relu: {name: 'a:Relu'}\n  - relu: {name: output}\n")

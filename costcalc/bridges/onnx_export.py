@@ -37,21 +37,14 @@ def export(design: Graph, weights: str = "random", figures: dict[str, dict[str, 
     if design.output == design.input:  # no layer, or none on the way: ONNX needs a node to write the output
         model.output = model.fresh("output", model.tensors)
         model.add("Identity", [design.input], model.output, name=model.output)
+    outputs = model.name_outputs(design) if design.outputs else [(model.output or design.output, design.output_shape)]
     model.annotate(figures or {})
     graph = onnx.helper.make_graph(
         model.nodes, design.name or "design", [_value(design.input, design.input_shape), *model.declared],
-        _outputs(design, model.output), model.initializers, doc_string=title)
+        [_value(name, shape) for name, shape in outputs], model.initializers, doc_string=title)
     result = onnx.helper.make_model(graph, producer_name="costcalc", producer_version=__version__,
                                     opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
     return result.SerializeToString()
-
-
-def _outputs(design: Graph, written: str | None) -> list:
-    """The graph's outputs: the design's last tensor (or `written`, an Identity of the input), or each named
-    output's tensor, in the order of `outputs:`."""
-    if design.outputs:
-        return [_value(tensor, design.shapes[tensor]) for tensor in design.outputs.values()]
-    return [_value(written or design.output, design.output_shape)]
 
 
 def nchw(shape: tuple[int, ...]) -> list[int]:
@@ -93,6 +86,16 @@ class _Model:
         if len(self.nodes) == start or self.nodes[-1].output[0] != result:
             self.add("Identity", [result], main=len(self.nodes) == start)
         self.nodes[-1].output[0] = node.output
+
+    def name_outputs(self, design: Graph) -> list[tuple[str, tuple[int, ...]]]:
+        """Each named output (`outputs:`) as the graph's output of its name, in their order: an Identity of its
+        layer's tensor where that is named otherwise (by its path), named `PATH:output`."""
+        named = []
+        for name, tensor in design.outputs.items():
+            if name != tensor:
+                name = self.add("Identity", [tensor], self.fresh(name, self.tensors), name=f"{tensor}:output")
+            named.append((name, design.shapes[tensor]))
+        return named
 
     def fresh(self, name: str, taken: set[str]) -> str:
         return unique(name, taken, "~")
