@@ -177,3 +177,66 @@ def test_resampling_padding_and_a_transposed_convolution(tmp_path):
                       "relu, name: sep}"]
     # 4×4 → 5×9 → 4×7 → 8×14 → 16×28 (×4) → 14×26: Keras's counts
     assert totals == (3 * 4 * 9 + 4 + 4 * 2 * 9 + 8 * 5, 0, 8 * 14 * 3 * 4 * 9 + 14 * 26 * 8 * (9 + 5))
+
+
+def op(cls: str, name: str, source: str, *key, **config) -> dict:
+    """A keras.ops call in a Functional model (module keras.src.ops.numpy), as Keras 3.15 writes one: its tensor,
+    then the rest of its arguments (a GetItem's key) in the inbound node."""
+    return {"module": "keras.src.ops.numpy", "class_name": cls, "config": {"name": name, **config}, "name": name,
+            "inbound_nodes": [{"args": [tensor(source), *key], "kwargs": {}}]}
+
+
+def cut(start=None, stop=None, step=None) -> dict:
+    return {"class_name": "__slice__", "config": {"start": start, "stop": stop, "step": step}}
+
+
+ELLIPSIS = {"class_name": "__ellipsis__", "config": {}}
+
+
+def test_a_channel_split_and_slices_read_the_channels_keras_names(tmp_path):
+    """ShuffleNetV2's unit: ops.split in two, one half through a 1×1 conv, joined again; then the channels cut at
+    indices, and x[..., 2:] and x[:, :, :, -4:] (the key as Keras 3.15.1's model.to_json() writes it)."""
+    conv = layer("Conv2D", "conv", ["halves"], filters=8, kernel_size=[1, 1], strides=[1, 1], padding="same",
+                 activation="relu", use_bias=False)
+    conv["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = ["halves", 0, 1]
+    join = layer("Concatenate", "join", ["halves", "conv"], axis=-1)
+    join["inbound_nodes"][0]["args"][0][0]["config"]["keras_history"] = ["halves", 0, 0]
+    thirds = op("Split", "thirds", "join", indices_or_sections=[4, 12], axis=-1)
+    last = layer("Add", "sum", ["thirds", "tail"])
+    last["inbound_nodes"][0]["args"][0][0]["config"]["keras_history"] = ["thirds", 0, 2]
+    model = functional([op("Split", "halves", "input", indices_or_sections=2, axis=-1), conv, join, thirds,
+                        op("GetItem", "rest", "join", [ELLIPSIS, cut(start=2)]),
+                        op("GetItem", "tail", "rest", [cut(), cut(), cut(), cut(start=-4)]), last], shape=(8, 8, 16))
+    layers, totals = imported(tmp_path, model)
+    assert layers == [
+        "slice: {start: 0, end: 8, name: halves_0, as: halves_0}",
+        "slice: {start: 8, end: 16, name: halves_1, from: input}",
+        "conv: {filters: 8, kernel: 1, padding: same, bias: false, activation: relu, name: conv, as: conv}",
+        "{merge: concat, from: [halves_0, conv], name: join, as: join}",
+        "slice: {start: 0, end: 4, name: thirds_0}", "slice: {start: 4, end: 12, name: thirds_1, from: join}",
+        "slice: {start: 12, end: 16, name: thirds_2, from: join, as: thirds_2}",
+        "slice: {start: 2, end: 16, name: rest, from: join}", "slice: {start: 10, end: 14, name: tail, as: tail}",
+        "{merge: add, from: [thirds_2, tail], name: sum}"]
+    assert totals == (64, 0, 64 * 64)  # Keras 3.15.1's count_params() of this model: 64; the 1×1 conv's 8·8 a position
+
+
+def test_splits_and_slices_costcalc_cannot_read_are_refused_by_name(tmp_path):
+    for step, message in (
+        (op("Split", "s", "input", indices_or_sections=3, axis=-1),
+         "layer 's' (Split): splits 16 channels into 3 equal parts, which do not divide them"),
+        (op("Split", "s", "input", indices_or_sections=[8, 4], axis=-1),
+         "layer 's' (Split): cuts 16 channels at [8, 4], which leaves a part empty"),
+        (op("Split", "s", "input", indices_or_sections=2, axis=1),
+         "layer 's' (Split): works along axis 1; costcalc splits the channels (axis -1)"),
+        (op("GetItem", "g", "input", [cut(), cut(1, 3)]),
+         "layer 'g' (GetItem): takes x[:, 1:3] of a [8, 8, 16] tensor; costcalc reads a range of the channels "
+         "(x[..., a:b])"),
+        (op("GetItem", "g", "input", [ELLIPSIS, 3]),
+         "layer 'g' (GetItem): takes x[..., 3] of a [8, 8, 16] tensor; costcalc reads a range of the channels "
+         "(x[..., a:b])"),
+        (op("GetItem", "g", "input", [ELLIPSIS, cut(0, 16, 2)]),
+         "layer 'g' (GetItem): takes channels 0 to 16 by 2; costcalc reads a non-empty range, step 1"),
+    ):
+        (tmp_path / "m.json").write_text(functional([step], shape=(8, 8, 16)))
+        result = run("import", str(tmp_path / "m.json"))
+        assert (result.code, result.out, result.err) == (2, "", f"{tmp_path / 'm.json'}: {message}\n")

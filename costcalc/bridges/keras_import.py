@@ -95,6 +95,8 @@ class KerasImporter:
         self.input_shape = tuple(input_shape) if input_shape else None
         self.builder: SpecBuilder | None = None
         self.tensors: dict[tuple, int] = {}
+        self.arguments: list = []
+        """The arguments of the call being read, as its inbound node holds them (an op's key, beside its tensors)."""
 
     def start(self, batch_shape) -> None:
         shape = tuple(batch_shape[1:])
@@ -120,7 +122,10 @@ class KerasImporter:
                 raise ImportRefusal(f"layer {brief(name)} ({layer['class_name']}) is called {len(nodes)} times; "
                                     "costcalc imports layers called once")
             sources = [self.tensor(history) for history in histories(nodes[0])]
-            self.tensors[(name, 0, 0)] = self.call(layer, sources)
+            self.arguments = nodes[0].get("args", [])
+            made = self.call(layer, sources)
+            for index, tensor in enumerate(made if isinstance(made, list) else [made]):
+                self.tensors[(name, 0, index)] = tensor
 
     def outputs(self, ends) -> None:
         """A model of several outputs (`output_layers`: a list, or a dict by name) ends in `outputs:`, each named
@@ -149,6 +154,9 @@ class KerasImporter:
             if self.builder is None:
                 self.start(layer.get("build_config", {}).get("input_shape") or [None])
             source = self.call(layer, [source])
+            if isinstance(source, list):
+                raise ImportRefusal(f"a Sequential model splits at {brief(layer['config'].get('name'))}; "
+                                    "costcalc reads a split in a Functional model")
         return source
 
     def call(self, layer, sources: list[int]) -> int:
@@ -403,6 +411,72 @@ def reshape(importer, cls, config, name, sources):
     if len(target) == 1:
         return importer.layer("flatten", {}, name, sources[0])
     raise ImportRefusal(f"reshapes {list(shape)} to {target}, which costcalc cannot express")
+
+
+@keras("Split")
+def split(importer, cls, config, name, sources):
+    """`keras.ops.split` of the channels: a slice per part, each a tensor of its own (equal parts, or cut at the
+    indices given, as numpy cuts)."""
+    channels = channel_count(importer.builder.shape(sources[0]), config.get("axis", 0))
+    cuts = config["indices_or_sections"]
+    if isinstance(cuts, int):
+        if cuts < 1 or channels % cuts:
+            raise ImportRefusal(f"splits {channels} channels into {cuts} equal parts, which do not divide them")
+        bounds = [channels * part // cuts for part in range(cuts + 1)]
+    else:
+        bounds = [0, *(slice(int(cut)).indices(channels)[1] for cut in cuts), channels]
+    if any(end <= start for start, end in zip(bounds, bounds[1:])):
+        raise ImportRefusal(f"cuts {channels} channels at {brief(cuts)}, which leaves a part empty")
+    return [importer.layer("slice", {"start": start, "end": end}, f"{name}_{part}" if name else None, sources[0])
+            for part, (start, end) in enumerate(zip(bounds, bounds[1:]))]
+
+
+@keras("GetItem")
+def get_item(importer, cls, config, name, sources):
+    """`x[..., a:b]` (or `x[:, :, :, a:b]`): a slice of the channels; a key that takes anything else is refused."""
+    shape = importer.builder.shape(sources[0])
+    key = importer.arguments[1] if len(importer.arguments) > 1 else None
+    items: list = list(key) if isinstance(key, list) else [key]
+    if items and items[0] == ELLIPSIS:
+        items = [ALL] * (len(shape) + 1 - len(items[1:])) + items[1:]
+    items += [ALL] * (len(shape) + 1 - len(items))
+    last = items[-1]
+    if len(items) != len(shape) + 1 or any(item != ALL for item in items[:-1]) or not _is_slice(last):
+        raise ImportRefusal(f"takes x[{key_text(key)}] of a {list(shape)} tensor; costcalc reads a range of the "
+                            "channels (x[..., a:b])")
+    if last == ALL:
+        return sources[0]
+    start, end, step = slice(*(last["config"][bound] for bound in ("start", "stop", "step"))).indices(shape[-1])
+    if step != 1 or end <= start:
+        raise ImportRefusal(f"takes channels {start} to {end} by {step}; costcalc reads a non-empty range, step 1")
+    return importer.layer("slice", {"start": start, "end": end}, name, sources[0])
+
+
+ALL = {"class_name": "__slice__", "config": {"start": None, "stop": None, "step": None}}
+"""A key's `:` and `...`, as Keras writes them."""
+ELLIPSIS = {"class_name": "__ellipsis__", "config": {}}
+
+
+def key_text(key) -> str:
+    """A GetItem's key as Python writes it (`..., 2:`), its parts made visible."""
+    def part(item) -> str:
+        if _is_slice(item):
+            bounds = [item["config"].get(end) for end in ("start", "stop", "step")]
+            return ":".join("" if bound is None else brief(bound) for bound in bounds).removesuffix(":")
+        return "..." if item == ELLIPSIS else brief(item)
+
+    return ", ".join(map(part, key if isinstance(key, list) else [key]))
+
+
+def _is_slice(item) -> bool:
+    return isinstance(item, dict) and item.get("class_name") == "__slice__"
+
+
+def channel_count(shape, axis) -> int:
+    """The channels of a tensor an op works on along `axis` (Keras counting the batch axis), or refused."""
+    if not isinstance(axis, int) or axis % (len(shape) + 1) != len(shape):
+        raise ImportRefusal(f"works along axis {brief(axis)}; costcalc splits the channels (axis -1)")
+    return shape[-1]
 
 
 MERGES = {"Add": "add", "Multiply": "multiply", "Concatenate": "concat"}
