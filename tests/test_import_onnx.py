@@ -230,6 +230,22 @@ def test_resize_pad_dropout_and_identity(tmp_path):
     assert totals == (0, 0, 0)
 
 
+def test_a_resize_of_height_and_width_alone_and_a_shuffle_that_keeps_the_batch(tmp_path):
+    """As costcalc's exporter writes them since they run at any batch: sizes for axes 2 and 3, reshapes by 0."""
+    nodes = [node("Resize", [X, "", "", "sizes"], "s", axes=[2, 3]), node("Resize", ["s", "", "scales"], "r",
+                                                                            axes=[-2, -1], mode="linear"),
+             node("Reshape", ["r", "groups"], "g"), node("Transpose", ["g"], "t", perm=[0, 2, 1, 3, 4]),
+             node("Reshape", ["t", "back"], "y")]
+    inits = [weight("sizes", value=np.array([6, 10])), weight("scales", value=np.array([2, 2], dtype=np.float32)),
+             weight("groups", value=np.array([0, 2, 2, 12, 20])), weight("back", value=np.array([0, 4, 12, 20]))]
+    layers, _ = imported(tmp_path, model(nodes, inits, shape=(1, 4, 8, 8), opset=21))
+    assert layers == ["resize: {size: [6, 10]}", "resize: {mode: bilinear, scale: 2}", "channel_shuffle: {groups: 2}"]
+    onnx_model = model([node("Resize", [X, "", "", "sizes"], "y", axes=[1, 2])], [weight("sizes", value=[6, 10])],
+                       opset=21)
+    assert refusal(tmp_path, onnx_model) == ("m.onnx: cannot import an unnamed node (Resize): it resizes along axes "
+                                             "[1, 2]; costcalc resizes height and width\n")
+
+
 def test_a_channels_last_input_as_tf2onnx_writes_keras_models(tmp_path):
     nodes = [node("Transpose", [X], "t", perm=[0, 3, 1, 2]), node("Conv", ["t", "w"], "y", kernel_shape=[3, 3])]
     path = tmp_path / "m.onnx"

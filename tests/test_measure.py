@@ -52,6 +52,15 @@ def test_measure_csv_and_a_batch():
     assert row.startswith("bottleneck,,")
 
 
+def test_a_batch_runs_through_the_layers_the_export_reshapes_or_resizes(spec_file):
+    spec = spec_file("input: [8, 8, 16]\nlayers:\n  - channel_shuffle: {groups: 2}\n  - resize: {size: [12, 12]}\n"
+                     "  - groupnorm: {groups: 4, scale: false, center: false}\n")
+    result = run("measure", str(spec), "--batch", "3", "--rounds", "1", "--device", "a100", "--format", "json")
+    assert (result.code, result.err) == (0, "")  # it stopped with a traceback from onnxruntime: shapes of batch 1
+    data = json.loads(result.out)
+    assert data["batch"] == 3 and data["designs"][0]["measured_s"] > 0
+
+
 def test_more_designs_than_the_limit_are_refused():
     with pytest.raises(CostcalcError) as error:
         measure_designs([None] * (MAX_MEASURED + 1), None, None, "", SPEC)

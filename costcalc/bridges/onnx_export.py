@@ -276,10 +276,10 @@ def _groupnorm(m: _Model, row, inputs) -> str:
     if op.scale and op.center:
         scale, bias = m.weight("weight", (channels,), mean=1.0, spread=0.1), m.bias(channels)
         return m.add("GroupNormalization", [inputs[0], scale, bias], main=True, num_groups=op.groups, epsilon=1e-5)
-    groups = m.add("Reshape", [inputs[0], m.constant("groups", [1, op.groups, -1])])
+    groups = m.add("Reshape", [inputs[0], m.constant("groups", [0, op.groups, -1])])  # 0: the batch, as it comes
     ones, zeros = m.constant("ones", [1.0] * op.groups, False), m.constant("zeros", [0.0] * op.groups, False)
     y = m.add("InstanceNormalization", [groups, ones, zeros], main=True, epsilon=1e-5)
-    y = m.add("Reshape", [y, m.constant("shape", nchw(row.input))])
+    y = m.add("Reshape", [y, m.constant("shape", [0, *nchw(row.input)[1:]])])
     if op.scale:
         y = m.add("Mul", [y, m.weight("weight", _channel_shape(row), mean=1.0, spread=0.1)])
     return m.add("Add", [y, m.weight("bias", _channel_shape(row), scale=0.01)]) if op.center else y
@@ -340,10 +340,10 @@ def _resize(m: _Model, row, inputs) -> str:
     modes = ({"mode": "linear", "coordinate_transformation_mode": "half_pixel"} if op.mode == "bilinear" else
              {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"})
     if op.scale is not None:
-        targets = ["", m.constant("scales", [1.0, 1.0, float(op.scale[0]), float(op.scale[1])], False)]
-    else:
-        targets = ["", "", m.constant("sizes", nchw(row.output))]
-    return m.add("Resize", [inputs[0], *targets], main=True, **modes)
+        scales = m.constant("scales", [1.0, 1.0, float(op.scale[0]), float(op.scale[1])], False)
+        return m.add("Resize", [inputs[0], "", scales], main=True, **modes)
+    sizes = m.constant("sizes", list(row.output[:2]))  # height and width alone, so that any batch runs
+    return m.add("Resize", [inputs[0], "", "", sizes], main=True, axes=[2, 3], **modes)
 
 
 def _conv_transpose(m: _Model, row, inputs) -> str:
@@ -369,10 +369,10 @@ def _conv_transpose(m: _Model, row, inputs) -> str:
 
 def _channel_shuffle(m: _Model, row, inputs) -> str:
     groups, shape = row.op.groups, nchw(row.input)
-    split = [1, groups, shape[1] // groups, *shape[2:]]
+    split = [0, groups, shape[1] // groups, *shape[2:]]  # 0: the batch, as it comes
     y = m.add("Reshape", [inputs[0], m.constant("groups", split)])
     y = m.add("Transpose", [y], main=True, perm=[0, 2, 1, *range(3, len(split))])
-    return m.add("Reshape", [y, m.constant("shape", shape)])
+    return m.add("Reshape", [y, m.constant("shape", [0, *shape[1:]])])
 
 
 def _concat(m: _Model, row, inputs) -> str:

@@ -539,13 +539,16 @@ def flatten(importer, node, x: Act) -> Act:
 @handles("Reshape")
 def reshape(importer, node, x: Act | Grouped | Groups, target: Const) -> Act | Grouped | Groups:
     dims = [int(d) for d in target.known("the new shape")]
-    if isinstance(x, Grouped):
-        return shuffled(importer, node, x, dims)
-    source = x.source if isinstance(x, Groups) else x
+    source = x if isinstance(x, Act) else x.source
     now = importer.onnx_shape(source)
-    if isinstance(x, Groups):
+    if isinstance(x, Grouped):
+        split = [now[1] // x.groups, x.groups] if x.swapped else [x.groups, now[1] // x.groups]
+        now = [now[0], *split, *now[2:]]
+    elif isinstance(x, Groups):
         now = [now[0], x.groups, math.prod(now[1:]) // x.groups]
     dims = [now[i] if d == 0 and not attributes(node).get("allowzero", 0) else d for i, d in enumerate(dims)]
+    if isinstance(x, Grouped):
+        return shuffled(importer, node, x, dims)
     if dims.count(-1) == 1:
         dims[dims.index(-1)] = math.prod(now) // math.prod(d for d in dims if d != -1)
     if isinstance(x, Groups):
@@ -694,16 +697,20 @@ def resize(importer, node, x: Act, *rest) -> Act:
     mode = attrs.get("mode", b"nearest")
     mode = {"nearest": "nearest", "linear": "bilinear", "bilinear": "bilinear"}.get(
         mode.decode() if isinstance(mode, bytes) else mode)
-    if mode is None or "axes" in attrs:
+    if mode is None:
         raise ImportRefusal(f"resizes with mode {brief(attrs.get('mode'))}; costcalc counts nearest and bilinear")
+    axes = [int(a) % 4 for a in attrs.get("axes", [0, 1, 2, 3])]
+    if axes not in ([0, 1, 2, 3], [2, 3]):
+        raise ImportRefusal(f"resizes along axes {brief(attrs['axes'])}; costcalc resizes height and width")
     scales = rest[1] if node.op_type == "Resize" and len(rest) > 1 else rest[0] if rest else None
     sizes = rest[2] if len(rest) > 2 else None
+    spatial = len(axes) - 2  # where height and width begin in the scales or sizes
     options: dict[str, Any] = {"mode": mode} if mode != "nearest" else {}
     height, width = importer.shape(x)[:2]
     if sizes is not None:
-        options["size"] = [int(d) for d in sizes.known("the sizes")[2:]]
+        options["size"] = [int(d) for d in sizes.known("the sizes")[spatial:]]
     elif scales is not None and scales.size:
-        sh, sw = [float(s) for s in scales.known("the scales")[2:]]
+        sh, sw = [float(s) for s in scales.known("the scales")[spatial:]]
         if sh.is_integer() and sw.is_integer():
             options["scale"] = pair([sh, sw])
         else:

@@ -50,8 +50,7 @@ class OnnxRuntime(Runtime):
             session = onnxruntime.InferenceSession(model.SerializeToString(), options,
                                                    providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own classes, one per failure
-            raise CostcalcError(f"onnxruntime cannot run design {design.name} at batch {batch}: "
-                                f"{str(error).splitlines()[0][:200]}") from None
+            raise cannot_run(design, batch, error) from None
         first = session.get_inputs()[0]
         shape = [batch, *(d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:])]
         x = numpy.random.default_rng(0).standard_normal(shape).astype(numpy.float32)
@@ -59,7 +58,14 @@ class OnnxRuntime(Runtime):
 
     def build(self, design: DesignResult, batch: int = 1) -> Callable[[], object]:
         session, feed = self.session(design, batch)
-        return lambda: session.run(None, feed)
+
+        def run():
+            try:
+                return session.run(None, feed)
+            except Exception as error:  # as in `session`
+                raise cannot_run(design, batch, error) from None
+
+        return run
 
     def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
         """Each row's median time per run by onnxruntime's profiler, after a warm-up run: a node's kernel time goes
@@ -88,6 +94,11 @@ class OnnxRuntime(Runtime):
                 current[owner[name]] = current.get(owner[name], 0.0) + seconds
         timed = per_run[1:] or per_run
         return {path: statistics.median(run.get(path, 0.0) for run in timed) for path in {p for r in timed for p in r}}
+
+
+def cannot_run(design: DesignResult, batch: int, error: Exception) -> CostcalcError:
+    return CostcalcError(f"onnxruntime cannot run design {design.name} at batch {batch}: "
+                         f"{str(error).splitlines()[0][:200]}")
 
 
 def renamed(design: DesignResult, names: list[str]) -> dict[str, str]:
