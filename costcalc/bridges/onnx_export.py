@@ -247,10 +247,16 @@ def _adaptive_pool(m: _Model, row, inputs) -> str:
     return x
 
 
+def _gamma(m: _Model, op, channels: int) -> str:
+    """A norm's γ: its weight, or ones where it has none (`scale: false`), which ONNX's norms still take."""
+    if op.scale:
+        return m.weight("weight", (channels,), mean=1.0, spread=0.1)
+    return m.constant("scale", [1.0] * channels, False)
+
+
 def _batchnorm(m: _Model, row, inputs) -> str:
     op, channels = row.op, row.input[-1]
-    scale = (m.weight("weight", (channels,), mean=1.0, spread=0.1) if op.scale
-             else m.constant("scale", [1.0] * channels, False))
+    scale = _gamma(m, op, channels)
     bias = m.bias(channels) if op.center else m.constant("bias", [0.0] * channels, False)
     mean = m.weight("running_mean", (channels,), scale=0.1)
     var = m.weight("running_var", (channels,), mean=1.0, spread=0.5)
@@ -259,8 +265,7 @@ def _batchnorm(m: _Model, row, inputs) -> str:
 
 def _layernorm(m: _Model, row, inputs) -> str:
     op, channels = row.op, row.input[-1]
-    scale = (m.weight("weight", (channels,), mean=1.0, spread=0.1) if op.scale
-             else m.constant("scale", [1.0] * channels, False))
+    scale = _gamma(m, op, channels)
     biases = [m.bias(channels)] if op.center else []
     x = inputs[0]
     if len(row.input) == 3:  # over the channels at each position: channels last, then back
