@@ -17,7 +17,7 @@ from ..count.engine import Analysis, Cost, DesignResult, Row
 from ..safe import csv_cell, json_visible, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, encode, json_text, string
-from .text import pad, width, wrap
+from .text import one_cell_each, pad, width, wrap
 from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
@@ -57,8 +57,12 @@ def box_lines(view: View) -> list[tuple[str, bool]]:
     """The view as a box-drawn table (the look of Rich's default box): (line, emphasis) pairs."""
     widths = column_widths(view)
     right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
+    line = "│ " + " │ ".join(f"{{:{'>' if i in right else '<'}{w}}}" for i, w in enumerate(widths)) + " │"
 
     def lines(cells) -> list[str]:
+        text = "".join(cells)
+        if "\n" not in text and one_cell_each(text):  # most rows: `str.format` pads them, in one call
+            return [line.format(*cells)]
         return ["│ " + " │ ".join(padded) + " │" for padded in cell_lines(cells, widths, right)]
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
