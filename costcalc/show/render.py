@@ -48,9 +48,9 @@ def column_widths(view: View) -> list[int]:
 
 
 def _widest(column: tuple[str, ...]) -> int:
-    """The widest cell of a column: at C speed where every cell is one line of ASCII (one cell per character)."""
+    """The widest cell of a column: at C speed where every cell is one line of one-cell characters."""
     joined = "".join(column)
-    return max(map(len, column)) if joined.isascii() and "\n" not in joined else max(map(width, column))
+    return max(map(len, column)) if "\n" not in joined and one_cell_each(joined) else max(map(width, column))
 
 
 def box_lines(view: View) -> list[tuple[str, bool]]:
@@ -99,7 +99,8 @@ def print_views(views: list[View], file=None) -> None:
 
 def shown(view: View) -> View:
     """`view` with the control characters of its text escaped: names from a spec may hold ESC or newlines."""
-    rows = [(tuple(map(visible, cells)), emphasis) for cells, emphasis in view.rows]
+    rows = [(cells if "".join(cells).isprintable() else tuple(map(visible, cells)), emphasis)  # most rows: as they are
+            for cells, emphasis in view.rows]
     return replace(view, title=visible(view.title), columns=tuple(map(visible, view.columns)), rows=rows,
                    notes=tuple(map(visible, view.notes)))
 
