@@ -28,10 +28,6 @@ _COST_FIGURES = attrgetter(*COST_FIELDS)
 took each figure by name)."""
 
 
-CONTROL_CODES = "[\x07\x08\x0b\x0c\x0d]"  # a pattern, compiled by `re` on first use
-"""What Rich's strip_control_codes removes (its str.translate takes seconds over 100,000 rows)."""
-
-
 def cell_lines(cells, widths, right) -> list[list[str]]:
     """A row's cells padded to their column's width, one list per line (a cell may hold several lines)."""
     if not any("\n" in cell for cell in cells):  # one line each: most rows
@@ -89,8 +85,9 @@ def print_views(views: list[View], file=None) -> None:
             parts.append(("\n", False))
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
     console = terminal.styling_console(stream)
-    if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
-        stream.write(re.sub(CONTROL_CODES, "", "".join(text for text, _ in parts)))
+    if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows; nothing for its
+        # strip_control_codes to remove either, since `shown` escaped every control character
+        stream.write("".join(text for text, _ in parts))
         return
     from rich.text import Text
 
