@@ -10,15 +10,18 @@ import re
 import sys
 from dataclasses import replace
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
 from ..safe import csv_cell, json_visible, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, encode, json_text, string
 from .text import one_cell_each, pad, width, wrap
-from .views import ExtraColumns, View
+
+if TYPE_CHECKING:  # a json or csv report imports neither the views nor the comparisons
+    from ..analyses.compare import Comparison
+    from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
@@ -237,6 +240,8 @@ def compare_json(comparison: Comparison, more: dict[str, dict] | None = None,
                  devices: dict[str, str] | None = None) -> str:
     """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures);
     `devices`, where each device comes from."""
+    from ..analyses.compare import METRICS
+
     analysis = comparison.analysis
     designs = [
         {"name": d.name, **output_dict(d), "totals": cost_dict(d.total),
@@ -295,6 +300,8 @@ def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns
 
 def compare_csv(comparison: Comparison, more: tuple[list[str], dict[str, list]] | None = None) -> str:
     """The designs, one per row; `more` is (header, values by design) of further columns."""
+    from ..analyses.compare import METRICS
+
     extra_header, extra = more or ([], {})
     header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS), *extra_header]
     rows = [
