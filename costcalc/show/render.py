@@ -5,6 +5,7 @@ The JSON layout is documented in docs/json.md and versioned by its `format` fiel
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import sys
@@ -21,6 +22,7 @@ from .text import one_cell_each, pad, width, wrap
 
 if TYPE_CHECKING:  # a json or csv report imports neither the views nor the comparisons
     from ..analyses.compare import Comparison
+    from ..model.ops import Shape
     from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
@@ -185,7 +187,8 @@ def row_json(row: Row, more: dict) -> str:
     return json_visible("{" + ", ".join(items) + "}")
 
 
-def _ints(shape) -> str:
+@functools.lru_cache(maxsize=4096)  # layers repeat their shapes: a look-up takes a fifth of the writing
+def _ints(shape: Shape) -> str:
     return str(list(shape))  # a list of ints prints as its JSON
 
 
