@@ -183,7 +183,8 @@ def row_json(row: Row, more: dict) -> str:
         items.append(f'"from": [{", ".join(map(string, row.sources))}]')
     if row.keep:
         items.append(f'"as": {string(row.keep)}')
-    items += (f"{string(key)}: {encode(value)}" for key, value in more.items())
+    if more:
+        items += (f"{string(key)}: {encode(value)}" for key, value in more.items())
     return json_visible("{" + ", ".join(items) + "}")
 
 
