@@ -94,11 +94,13 @@ def _set_fields(self, args: tuple, kwargs: dict) -> None:
     """What a class's own __init__ does, for any class: each field from the arguments, else its default."""
     cls = type(self)
     every, positional, _, _ = cls.__record__
-    if len(args) > len(positional):
-        raise TypeError(f"{cls.__qualname__}() takes {len(positional)} positional arguments but {len(args)} were given")
-    values = dict(zip(positional, args))
+    names = [name for name, _, _ in every]
+    leading = next((i for i, name in enumerate(names) if name not in positional), len(names))  # before the `*`
+    if len(args) > leading:
+        raise TypeError(f"{cls.__qualname__}() takes {leading} positional arguments but {len(args)} were given")
+    values = dict(zip(names, args))
     for name, value in kwargs.items():
-        if name in values or all(name != known for known, _, _ in every):
+        if name in values or name not in names:
             raise TypeError(f"{cls.__qualname__}() got an unexpected or repeated argument {name!r}")
         values[name] = value
     for name, default, factory in every:
