@@ -5,7 +5,7 @@ without them its class processing costs about 0.4 ms a class (some 420,000 instr
 kinds and the spec tree, some 120 classes, are defined on every run, which made them the largest part
 of a report's start-up (bench/startup.py). `@record` gives the same class (dataclass fields, so that
 `dataclasses.fields` and `replace` work; equality, hashing, repr, no assignment, slots) with the shared
-methods below, and writes a class's __init__ when its first instance is made.
+methods below, and writes a class's __init__ when its second instance is made.
 """
 
 from __future__ import annotations
@@ -76,11 +76,45 @@ def _field(f: Field, name: str, annotation, kw_only: bool) -> Field:
 
 
 def _init(self, *args, **kwargs) -> None:
-    """The first instance of a class writes its __init__, as dataclass would have, and runs it: the classes a
-    run never makes cost nothing to compile."""
+    """A class's first instance sets its fields here: most classes a report uses (layer kinds, a spec, its analysis)
+    make one, and compiling an __init__ takes 15 to 130 µs. The second writes the class's own."""
+    _set_fields(self, args, kwargs)
+    type(self).__init__ = _compiling_init
+
+
+def _compiling_init(self, *args, **kwargs) -> None:
+    """A class's second instance writes its __init__, as dataclass would have, and runs it: the classes a run
+    never makes, or makes once, cost nothing to compile."""
     init = _compile_init(type(self))
     type(self).__init__ = init
     init(self, *args, **kwargs)
+
+
+def _set_fields(self, args: tuple, kwargs: dict) -> None:
+    """What a class's own __init__ does, for any class: each field from the arguments, else its default."""
+    cls = type(self)
+    every, positional, _, _ = cls.__record__
+    names = [name for name, _, _ in every]
+    leading = next((i for i, name in enumerate(names) if name not in positional), len(names))  # before the `*`
+    if len(args) > leading:
+        raise TypeError(f"{cls.__qualname__}() takes {leading} positional arguments but {len(args)} were given")
+    values = dict(zip(names, args))
+    for name, value in kwargs.items():
+        if name in values or name not in names:
+            raise TypeError(f"{cls.__qualname__}() got an unexpected or repeated argument {name!r}")
+        values[name] = value
+    for name, default, factory in every:
+        if name in values:
+            value = values[name]
+        elif default is not MISSING:
+            value = default
+        elif factory is not MISSING:
+            value = factory()
+        else:
+            raise TypeError(f"{cls.__qualname__}() missing required argument: {name!r}")
+        _slot(cls, name).__set__(self, value)
+    if hasattr(cls, "__post_init__"):
+        self.__post_init__()
 
 
 def _compile_init(cls):

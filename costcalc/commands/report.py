@@ -30,9 +30,10 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
       costcalc report examples/googlenet_3a --design reduced --depth 1
       costcalc report examples/zoo/resnet50_torchvision --convention-diff fvcore ptflops
     """
-    from ..show import render, views
+    from ..show import render
 
     if convention_diff:
+        from ..show import views
         from ..tasks.convention_diff import convention_diff_file
 
         one, other = convention_diff
@@ -61,7 +62,13 @@ def report(spec, fmt, input_shape, dtype, exact, convention, settings, designs, 
 
             def roofline(design):
                 return roofline_svg(runs[design.name])
-    emit(fmt, lambda: views.report_views(analysis, depth, exact, extra),
+
+    def table():
+        from ..show.views import report_views  # not imported by a json or csv report
+
+        return report_views(analysis, depth, exact, extra)
+
+    emit(fmt, table,
          {"json": lambda: render.report_json(analysis, depth, extra),
           "csv": lambda: render.report_csv(analysis, depth, extra),
           "html": lambda: html_page().report_page(analysis, depth, exact, extra, roofline)})

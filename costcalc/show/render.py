@@ -5,20 +5,25 @@ The JSON layout is documented in docs/json.md and versioned by its `format` fiel
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import sys
 from dataclasses import replace
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..analyses.compare import METRICS, Comparison
 from ..count.engine import Analysis, Cost, DesignResult, Row
 from ..safe import csv_cell, json_visible, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, encode, json_text, string
-from .text import pad, width, wrap
-from .views import ExtraColumns, View
+from .text import one_cell_each, pad, width, wrap
+
+if TYPE_CHECKING:  # a json or csv report imports neither the views nor the comparisons
+    from ..analyses.compare import Comparison
+    from ..model.ops import Shape
+    from .views import ExtraColumns, View
 
 JSON_FORMAT = 1
 COST_FIELDS = ("macs", "flops", "params", "trainable_params", "non_trainable_params", "activations", "activation_bytes")
@@ -26,10 +31,6 @@ _COST_JSON = ", ".join(f'"{name}": %s' for name in COST_FIELDS)
 _COST_FIGURES = attrgetter(*COST_FIELDS)
 """A cost's figures as json: `_COST_JSON % _COST_FIGURES(cost)`, two C calls per row (a third of a row's writing
 took each figure by name)."""
-
-
-CONTROL_CODES = "[\x07\x08\x0b\x0c\x0d]"  # a pattern, compiled by `re` on first use
-"""What Rich's strip_control_codes removes (its str.translate takes seconds over 100,000 rows)."""
 
 
 def cell_lines(cells, widths, right) -> list[list[str]]:
@@ -48,17 +49,21 @@ def column_widths(view: View) -> list[int]:
 
 
 def _widest(column: tuple[str, ...]) -> int:
-    """The widest cell of a column: at C speed where every cell is one line of ASCII (one cell per character)."""
+    """The widest cell of a column: at C speed where every cell is one line of one-cell characters."""
     joined = "".join(column)
-    return max(map(len, column)) if joined.isascii() and "\n" not in joined else max(map(width, column))
+    return max(map(len, column)) if "\n" not in joined and one_cell_each(joined) else max(map(width, column))
 
 
 def box_lines(view: View) -> list[tuple[str, bool]]:
     """The view as a box-drawn table (the look of Rich's default box): (line, emphasis) pairs."""
     widths = column_widths(view)
     right = set(view.right)  # a set: a compare of 10,000 designs has 20,000 columns
+    line = "│ " + " │ ".join(f"{{:{'>' if i in right else '<'}{w}}}" for i, w in enumerate(widths)) + " │"
 
     def lines(cells) -> list[str]:
+        text = "".join(cells)
+        if "\n" not in text and one_cell_each(text):  # most rows: `str.format` pads them, in one call
+            return [line.format(*cells)]
         return ["│ " + " │ ".join(padded) + " │" for padded in cell_lines(cells, widths, right)]
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
@@ -85,8 +90,9 @@ def print_views(views: list[View], file=None) -> None:
             parts.append(("\n", False))
         parts += [(line + "\n", bold) for line, bold in view_lines(view, cells)]
     console = terminal.styling_console(stream)
-    if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows
-        stream.write(re.sub(CONTROL_CODES, "", "".join(text for text, _ in parts)))
+    if console is None:  # piped: nothing to style, and Rich would take seconds over 100,000 rows; nothing for its
+        # strip_control_codes to remove either, since `shown` escaped every control character
+        stream.write("".join(text for text, _ in parts))
         return
     from rich.text import Text
 
@@ -95,7 +101,8 @@ def print_views(views: list[View], file=None) -> None:
 
 def shown(view: View) -> View:
     """`view` with the control characters of its text escaped: names from a spec may hold ESC or newlines."""
-    rows = [(tuple(map(visible, cells)), emphasis) for cells, emphasis in view.rows]
+    rows = [(cells if "".join(cells).isprintable() else tuple(map(visible, cells)), emphasis)  # most rows: as they are
+            for cells, emphasis in view.rows]
     return replace(view, title=visible(view.title), columns=tuple(map(visible, view.columns)), rows=rows,
                    notes=tuple(map(visible, view.notes)))
 
@@ -176,11 +183,13 @@ def row_json(row: Row, more: dict) -> str:
         items.append(f'"from": [{", ".join(map(string, row.sources))}]')
     if row.keep:
         items.append(f'"as": {string(row.keep)}')
-    items += (f"{string(key)}: {encode(value)}" for key, value in more.items())
+    if more:
+        items += (f"{string(key)}: {encode(value)}" for key, value in more.items())
     return json_visible("{" + ", ".join(items) + "}")
 
 
-def _ints(shape) -> str:
+@functools.lru_cache(maxsize=4096)  # layers repeat their shapes: a look-up takes a fifth of the writing
+def _ints(shape: Shape) -> str:
     return str(list(shape))  # a list of ints prints as its JSON
 
 
@@ -235,6 +244,8 @@ def compare_json(comparison: Comparison, more: dict[str, dict] | None = None,
                  devices: dict[str, str] | None = None) -> str:
     """The comparison; `more` adds, by design name, keys to each design (costcalc.show.device's figures);
     `devices`, where each device comes from."""
+    from ..analyses.compare import METRICS
+
     analysis = comparison.analysis
     designs = [
         {"name": d.name, **output_dict(d), "totals": cost_dict(d.total),
@@ -293,6 +304,8 @@ def report_csv(analysis: Analysis, depth: int | None = None, extra: ExtraColumns
 
 def compare_csv(comparison: Comparison, more: tuple[list[str], dict[str, list]] | None = None) -> str:
     """The designs, one per row; `more` is (header, values by design) of further columns."""
+    from ..analyses.compare import METRICS
+
     extra_header, extra = more or ([], {})
     header = ["design", "output", *COST_FIELDS, *(f"{name}_ratio" for name in METRICS), *extra_header]
     rows = [

@@ -13,12 +13,13 @@ is today's full width.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from ..record import record
 
 BOX, COMPACT, RECORDS = "box", "compact", "records"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Column:
     """A column's width in cells: `width` its widest line, `floor` the narrowest it can be squeezed to."""
 
@@ -26,7 +27,7 @@ class Column:
     floor: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layout:
     """Which form, in which style, the width of each of its columns (none for records), and, for a table
     split in groups, the columns of each group after the first column."""

@@ -13,14 +13,20 @@ OPERATORS = "+·−≈"  # where a formula may break, after `=`
 
 ONE_CELL = "×…·−≈★█▏▎▍▌▋▊▉→—–µ"
 """Characters costcalc writes that take one cell each, as Rich measures them (tests/test_width.py checks)."""
-_AS_ASCII = str.maketrans(dict.fromkeys(ONE_CELL, "x"))
+_WIDER = f"[^\\x00-\\x7f{ONE_CELL}]"  # a pattern, compiled by `re` on first use (`str.translate` took 3 µs a row)
+
+
+def one_cell_each(text: str) -> bool:
+    """Whether each character of `text` takes one cell (ASCII, or a shape's `×`): then `len` is its width, and
+    `str.ljust` pads it. No need to load Rich's tables."""
+    return text.isascii() or re.search(_WIDER, text) is None
 
 
 def width(text: str) -> int:
     """Cells that `text` takes on a terminal (its widest line)."""
     if "\n" in text:
         return max(map(width, text.split("\n")))
-    if text.isascii() or text.translate(_AS_ASCII).isascii():  # a shape's `×`: no need to load Rich's tables
+    if one_cell_each(text):
         return len(text)
     from rich.cells import cell_len
 

@@ -659,10 +659,12 @@ def too_many_layers(where: Where) -> LimitError:
 
 
 @functools.cache
-def kind_options(cls) -> tuple[dict, tuple[str, ...]]:
-    """A kind's option fields and the keys its layers accept (worked out once per kind)."""
+def kind_options(cls) -> tuple[dict, tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """A kind's option fields, the keys its layers accept (in order, and as a set) and its required options (worked
+    out once per kind)."""
     fields = cls.option_fields()
-    return fields, (*fields, *(key for key in LAYER_KEYS if key != FREEZABLE or cls.has_weights()))
+    accepted = (*fields, *(key for key in LAYER_KEYS if key != FREEZABLE or cls.has_weights()))
+    return fields, accepted, frozenset(accepted), tuple(key for key, f in fields.items() if f.default is MISSING)
 
 
 def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, sized, made: dict):
@@ -670,10 +672,11 @@ def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, siz
     `sized(name, key, where)` gives [height, width] of a named tensor for SIZED_BY_TENSOR options. `made` keeps
     the ops made so far by their option values: layers that are alike share one op."""
     cls = OPS[kind]
-    fields, accepted = kind_options(cls)  # type: ignore[arg-type]  # a class is hashable; mypy checks Op.__hash__
-    check_keys(options, accepted, "option", f" for {kind}")
-    given = {key: (substitute(options[key], scope, options.at(key)), options.at(key))
-             for key in options if key not in LAYER_KEYS}
+    fields, accepted, known, required = kind_options(cls)  # type: ignore[arg-type]  # mypy checks Op.__hash__
+    if not known.issuperset(options):
+        check_keys(options, accepted, "option", f" for {kind}")
+    given = {key: (substitute(value, scope, where := options.at(key)), where)
+             for key, value in options.items() if key not in LAYER_KEYS}
     for key in cls.SIZED_BY_TENSOR:
         if key in given and isinstance(given[key][0], str):
             given[key] = (sized(given[key][0], key, given[key][1]), given[key][1])
@@ -681,11 +684,10 @@ def make_op(kind: str, options: YMap, scope: Mapping, defaults: YMap | None, siz
         for key, value in defaults.items():
             if key != FREEZABLE:
                 given.setdefault(key, (value, defaults.at(key)))
-    missing = [key for key, f in fields.items() if f.default is MISSING and key not in given]
+    missing = [key for key in required if key not in given]
     if missing:
-        required = ", ".join(k for k, f in fields.items() if f.default is MISSING)
         raise SpecError(f"{kind} needs option {brief(missing[0])}", options.where,
-                        f"required options of {kind}: {required}")
+                        f"required options of {kind}: {', '.join(required)}")
     try:  # a kind with the same option values had its op made already: the engine counts it once per input too
         key_of_op = (cls, *((key, type(value), value) for key, (value, _) in given.items()))
         found = made.get(key_of_op)
