@@ -67,6 +67,20 @@ def test_every_shipped_spec_writes_code_that_compiles(spec):
             assert imports(keras) == {"keras"}
 
 
+def test_keras_code_uses_keras_s_own_layers_and_ops_only():
+    """A shuffle is Reshape, Permute and Reshape, a slice `x[..., a:b]`: no Lambda, no class of costcalc's but
+    ConvNeXt's LayerScale, so `costcalc import` reads Keras's JSON of the model back (test_import_keras.py)."""
+    text = code(DATA / "every_kind_keras.yaml", "keras")
+    assert [line.strip() for line in text.splitlines() if "channel_shuffle29" in line and "=" in line] == [
+        "channel_shuffle29 = layers.Reshape((8, 8, 2, 4), name='channel_shuffle29_groups')(prelu28)",
+        "channel_shuffle29 = layers.Permute((1, 2, 4, 3), name='channel_shuffle29_swap')(channel_shuffle29)",
+        "channel_shuffle29 = layers.Reshape((8, 8, 8), name='channel_shuffle29')(channel_shuffle29)",
+        "split30_half1 = channel_shuffle29[..., 0:4]", "split30_half2 = channel_shuffle29[..., 4:8]"]
+    assert "slice31 = split30_half2[..., 1:3]" in text
+    assert "Lambda" not in text and [line for line in text.splitlines() if line.startswith("class ")] == [
+        "class LayerScale(layers.Layer):"]
+
+
 def test_keras_refuses_what_it_has_no_layer_for_in_one_line():
     spec = DATA / "every_kind.yaml"
     result = run("export", str(spec), "--to", "keras", "-o", "-")

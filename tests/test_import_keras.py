@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 from conftest import run
 
 import costcalc
+
+DATA = Path(__file__).parent / "data"
 
 
 def tensor(name: str) -> dict:
@@ -125,15 +128,81 @@ def test_the_normalisations_split_as_keras_splits_them(tmp_path):
     assert totals == (3 + 3, 7 + 6, 0)
 
 
+def test_a_frozen_layer_is_trainable_false_and_its_weights_non_trainable(tmp_path):
+    """Keras's `trainable: false` (a conv with its ReLU, and a batchnorm): every weight non-trainable, as Keras's
+    non_trainable_weights hold them; a frozen layer of no weights needs nothing."""
+    conv = layer("Conv2D", "conv", ["input"], filters=4, kernel_size=3, padding="same", activation="relu",
+                 use_bias=True)
+    norm = layer("BatchNormalization", "bn", ["conv"], axis=-1, center=True, scale=True)
+    act = layer("ReLU", "act", ["bn"])
+    for frozen in (conv, norm, act):
+        frozen["config"]["trainable"] = False
+    layers, totals = imported(tmp_path, functional([conv, norm, act, layer("Dense", "head", ["act"], units=2,
+                                                                         activation="linear", use_bias=False)]))
+    assert layers == ["conv: {filters: 4, kernel: 3, padding: same, bias: true, activation: relu, trainable: false, "
+                      "name: conv}", "batchnorm: {trainable: false, name: bn}", "relu: {name: act}",
+                      "dense: {units: 2, bias: false, name: head}"]
+    assert totals == (8, 27 * 4 + 4 + 4 * 4, 32 * 32 * (27 * 4 + 4 * 2))
+
+
+def test_the_json_keras_writes_of_an_exported_model_imports_to_the_same_counts():
+    """tests/data/every_kind_keras.yaml exported (`export --to keras`), built by Keras 3.15.1 and written by its
+    model.to_json() (tools/check_exports_in_frameworks.py --write), imported back: its shuffle (Reshape, Permute,
+    Reshape), split and slices (x[..., a:b]) and transposed convolution's output padding read as the spec wrote
+    them, and the counts are the spec's."""
+    result = run("import", str(DATA / "imports" / "every_kind_keras_export.json"))
+    assert (result.code, result.err) == (0, "")
+    lines = [line[4:] for line in result.out.splitlines() if line.startswith("  - ")]
+    assert "channel_shuffle: {groups: 2, name: channel_shuffle29, as: channel_shuffle29}" in lines
+    assert lines[lines.index("channel_shuffle: {groups: 2, name: channel_shuffle29, as: channel_shuffle29}") + 1:][:3] \
+        == ["slice: {start: 0, end: 4, name: get_item_26, as: get_item_26}",  # Keras numbers its ops per process
+            "slice: {start: 4, end: 8, name: get_item_27, from: channel_shuffle29, as: get_item_27}",
+            "{merge: concat, from: [get_item_26, get_item_27], name: merge32}"]
+    assert ("conv_transpose: {filters: 8, kernel: 3, stride: 2, padding: valid, output_padding: 1, bias: true, "
+            "name: conv_transpose20}") in lines
+    again = costcalc.analyze(costcalc.loads(result.out)).designs[0].total
+    spec = costcalc.analyze(costcalc.load(str(DATA / "every_kind_keras.yaml"))).designs[0].total
+    assert (again.trainable_params, again.non_trainable_params, again.macs) == (
+        spec.trainable_params, spec.non_trainable_params, spec.macs) == (31_887, 113, 5_016_560)
+
+
+GROUPS = layer("Reshape", "groups", ["input"], target_shape=[32, 32, 3, 1])
+"""The input's 3 channels in 3 groups of 1: the first step of a channel shuffle."""
+
+
+def test_a_shuffle_is_three_layers_and_groups_undone_are_nothing(tmp_path):
+    """A channel shuffle as Keras ShuffleNets write it (Reshape to groups, Permute the two, Reshape back) is one
+    `channel_shuffle`; a Reshape to groups and straight back moves no channel."""
+    layers, totals = imported(tmp_path, functional([
+        layer("Reshape", "groups", ["input"], target_shape=[4, 4, 2, 3]),
+        layer("Permute", "swap", ["groups"], dims=[1, 2, 4, 3]),
+        layer("Reshape", "shuffle", ["swap"], target_shape=[4, 4, 6]),
+        layer("Reshape", "again", ["shuffle"], target_shape=[4, 4, 3, 2]),
+        layer("Reshape", "back", ["again"], target_shape=[4, 4, 6]),
+        layer("Conv2D", "c", ["back"], filters=2, kernel_size=1, activation="linear", use_bias=False)],
+        shape=(4, 4, 6)))
+    assert layers == ["channel_shuffle: {groups: 2, name: shuffle}",
+                      "conv: {filters: 2, kernel: 1, padding: valid, bias: false, name: c}"]
+    assert totals == (12, 0, 16 * 12)
+
+
 def test_refusals_name_the_layer(tmp_path):
-    frozen = layer("Conv2D", "frozen", ["input"], filters=4, kernel_size=3, padding="same", activation="linear")
-    frozen["config"]["trainable"] = False
     for layers, message in (
         ([layer("Lambda", "custom", ["input"])], "layer 'custom' is a Lambda, which costcalc cannot express"),
-        ([frozen], "layer 'frozen' (Conv2D) is frozen (trainable: false); a spec counts a layer's weights as Keras "
-                   "counts them in a trainable layer"),
         ([layer("Activation", "act", ["input"], activation="selu")],
          "layer 'act' (Activation): has the activation 'selu', which costcalc cannot express"),
+        ([GROUPS, layer("Conv2D", "c", ["groups"], filters=4, kernel_size=1, activation="linear")],
+         "layer 'c' (Conv2D) reads channels reshaped into groups; costcalc reads them only in a channel shuffle "
+         "(Reshape, Permute, Reshape back)"),
+        ([layer("Permute", "p", ["input"], dims=[2, 1, 3])],
+         "layer 'p' (Permute): permutes the axes as [2, 1, 3]; costcalc reads a Permute only in a channel shuffle "
+         "(Reshape to [.., groups, C/groups], swap the two, Reshape back)"),
+        ([GROUPS, layer("Permute", "p", ["groups"], dims=[1, 2, 4, 3]),
+          layer("Reshape", "r", ["p"], target_shape=[32, 96])],
+         "layer 'r' (Reshape): reshapes the channels in 3 groups to [32, 96]; costcalc reads them back to the shape "
+         "they had (a channel shuffle)"),
+        ([GROUPS], "the model ends in its channels reshaped into groups; costcalc reads them only in a channel "
+                   "shuffle (Reshape, Permute, Reshape back)"),
     ):
         (tmp_path / "m.json").write_text(functional(layers))
         result = run("import", str(tmp_path / "m.json"))

@@ -5,10 +5,11 @@ Keras can build it), the code of `costcalc export --to pytorch` and `--to keras`
 frameworks: PyTorch's parameters (trainable unless frozen), frozen ones and buffers but num_batches_tracked
 (non-trainable), MACs (torch.utils.flop_counter.FlopCounterMode's FLOPs / 2, batch 1, eval) and output shape (each
 one's, where the design names several outputs); Keras's trainable_weights, non_trainable_weights and
-`model.output.shape`.
-The figures, with their provenance, go to tests/data/reference/exports.tsv, which
-tests/test_export_code.py checks costcalc against (without torch or Keras). Run it where torch and
-Keras are installed:
+`model.output.shape`; and Keras's `model.to_json()` of each, imported back by `costcalc import`, must give the
+design's parameters and MACs again (a difference is printed, not written); --write keeps that JSON of
+tests/data/every_kind_keras.yaml's model in tests/data/imports/ for tests/test_import_keras.py. The figures,
+with their provenance, go to tests/data/reference/exports.tsv, which tests/test_export_code.py checks costcalc
+against (without torch or Keras). Run it where torch and Keras are installed:
 
     python tools/check_exports_in_frameworks.py [--write] [SPEC ...]   (KERAS_BACKEND defaults to torch)
 
@@ -34,6 +35,9 @@ from costcalc.bridges.pytorch_export import module_code  # noqa: E402
 from costcalc.tasks.export import refuse_sequences_and_clips  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "data" / "reference" / "exports.tsv"
+ROUND_TRIP = ROOT / "tests" / "data" / "every_kind_keras.yaml"
+ROUND_TRIP_JSON = ROOT / "tests" / "data" / "imports" / "every_kind_keras_export.json"
+"""Keras's JSON of every_kind_keras.yaml's exported model, which tests/test_import_keras.py imports without Keras."""
 COLUMNS = ("spec", "design", "framework", "trainable", "non_trainable", "macs", "output")
 
 
@@ -58,8 +62,8 @@ def in_torch(code: str):
     with torch.no_grad(), counter:
         out = model(torch.zeros(space["INPUT"]))
     shapes = {name: tuple(y.shape[1:]) for name, y in (out.items() if isinstance(out, dict) else [("", out)])}
-    return trainable, frozen + buffers, counter.get_total_flops() // 2, outputs_text(
-        {name: (*shape[1:], shape[0]) if len(shape) == 3 else shape for name, shape in shapes.items()})
+    return (trainable, frozen + buffers, counter.get_total_flops() // 2, outputs_text(
+        {name: (*shape[1:], shape[0]) if len(shape) == 3 else shape for name, shape in shapes.items()})), None
 
 
 def outputs_text(shapes: dict) -> str:
@@ -76,8 +80,16 @@ def in_keras(code: str):
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     fixed = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     out = model.output
-    return trainable, fixed, None, outputs_text({name: tuple(y.shape[1:]) for name, y in out.items()} if isinstance(
-        out, dict) else {"": tuple(out.shape[1:])})
+    return (trainable, fixed, None, outputs_text({name: tuple(y.shape[1:]) for name, y in out.items()} if isinstance(
+        out, dict) else {"": tuple(out.shape[1:])})), model.to_json()
+
+
+def reimported(text: str) -> tuple:
+    """`costcalc import` of a Keras model's JSON: its trainable and non-trainable parameters and MACs."""
+    from costcalc.bridges.keras_import import import_keras_json
+
+    total = costcalc.analyze(costcalc.loads(import_keras_json(text).text)).designs[0].total
+    return total.trainable_params, total.non_trainable_params, total.macs
 
 
 def main(write: bool, named: list[str]) -> int:
@@ -91,17 +103,26 @@ def main(write: bool, named: list[str]) -> int:
             expected = (design.total.trainable_params, design.total.non_trainable_params, design.total.macs,
                         outputs_text(design.outputs or {"": design.output}))
             title = f"{spec} — {design.name}"
-            for framework, count, write in (("pytorch", in_torch, module_code), ("keras", in_keras, builder_code)):
+            for framework, count, code_of in (("pytorch", in_torch, module_code), ("keras", in_keras, builder_code)):
                 try:
                     refuse_sequences_and_clips(design, framework)
-                    code = write(graph(design), title)
+                    code = code_of(graph(design), title)
                 except costcalc.CostcalcError as refused:  # a layer the framework has no form for
                     print(spec, design.name, framework, f"refused: {refused}", sep="\t", flush=True)
                     continue
-                found = count(code)
+                found, saved = count(code)
                 rows.append((spec, design.name, framework, *found))
                 if any(f is not None and f != e for f, e in zip(found, expected)):
                     wrong.append(f"{spec} {design.name} {framework}: {found} != costcalc's {expected}")
+                if saved is not None and write and path == ROUND_TRIP:
+                    ROUND_TRIP_JSON.write_text(saved + "\n", encoding="utf-8")
+                if saved is not None:  # Keras's JSON of the built model, imported back: the same counts
+                    try:
+                        again = reimported(saved)
+                    except costcalc.CostcalcError as refused:
+                        again = f"refused: {refused}"
+                    if again != expected[:3]:
+                        wrong.append(f"{spec} {design.name} keras, imported back: {again} != costcalc's {expected[:3]}")
                 print(*rows[-1], sep="\t", flush=True)
     print("\n".join(wrong) or "every framework count equals costcalc's")
     if write and not named:

@@ -25,19 +25,6 @@ ACTIVATIONS = {"swish": "silu", "hswish": "hard_silu", "hsigmoid": "hard_sigmoid
 """costcalc's activation names that Keras spells otherwise."""
 
 HELPERS = {
-    "ChannelSlice": '''class ChannelSlice(layers.Layer):
-    """A range of the channels, start up to end (a part of a split): no weights."""
-
-    def __init__(self, start, end, **kwargs):
-        super().__init__(**kwargs)
-        self.start, self.end = start, end
-
-    def call(self, x):
-        return x[..., self.start:self.end]
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.end - self.start)
-''',
     "LayerScale": '''class LayerScale(layers.Layer):
     """A learned multiplier per channel (ConvNeXt's layer scale)."""
 
@@ -94,6 +81,10 @@ class _Writer(CodeWriter):
             self.lines.append(f"{name} = {layer}([{', '.join(inputs)}])")
             return
         source = inputs[0]
+        if isinstance(row.op, resampling.Slice):  # a keras.ops call, not a layer: Keras names it get_item
+            end = row.input[-1] if row.op.end is None else row.op.end
+            self.lines.append(f"{name} = {source}[..., {row.op.start}:{end}]")
+            return
         made = _layers(row, self, name)
         if row.frozen:  # trainable: false, as Keras's own argument of every layer
             made[-1] = made[-1][:-1] + ", trainable=False)"
@@ -151,6 +142,8 @@ def _layers(row, writer: _Writer, name: str) -> list[str]:
                                 defaults={"padding": "valid"})]  # a pool's strides default to its size: always written
     if kind is resampling.ConvTranspose:
         return _conv_transpose(row, writer, name)
+    if kind is resampling.ChannelShuffle:
+        return _channel_shuffle(row, writer, name)
     return [SIMPLE[kind](row, writer.helpers, name)]
 
 
@@ -202,12 +195,14 @@ def _resize(row, helpers, name) -> str:
     return _layer("Resizing", row.output[0], row.output[1], interpolation=op.mode, name=name)
 
 
-def _channel_shuffle(row, helpers, name) -> str:
-    """Keras has no shuffle layer: a Lambda that reshapes to [.., groups, C/groups], swaps them and reshapes back."""
-    groups, channels = row.op.groups, row.input[-1]
-    split = (-1, *row.input[:-1], groups, channels // groups)
-    return (f"layers.Lambda(lambda t: keras.ops.reshape(keras.ops.swapaxes(keras.ops.reshape(t, {split}), -1, -2), "
-            f"{(-1, *row.input)}), name={name!r})")
+def _channel_shuffle(row, writer: _Writer, name: str) -> list[str]:
+    """Keras has no shuffle layer: a Reshape to [..., groups, C/groups], a Permute of those two axes and a Reshape
+    back, as Keras ShuffleNets write it (`costcalc import` reads the three as one shuffle)."""
+    shape, groups = tuple(row.input), row.op.groups
+    rank = len(shape)
+    return [_layer("Reshape", (*shape[:-1], groups, shape[-1] // groups), name=writer.fresh(name + "_groups")),
+            _layer("Permute", (*range(1, rank), rank + 1, rank), name=writer.fresh(name + "_swap")),
+            _layer("Reshape", shape, name=name)]
 
 
 def _sides(four) -> tuple:
@@ -217,12 +212,6 @@ def _sides(four) -> tuple:
 
 def _activation_layer(kind: str):
     return lambda row, helpers, name: _layer("Activation", _activation(kind), name=name)
-
-
-def _slice(row, helpers, name) -> str:
-    helpers.add("ChannelSlice")
-    end = row.input[-1] if row.op.end is None else row.op.end
-    return f"ChannelSlice({row.op.start}, {end}, name={name!r})"
 
 
 def _layer_scale(row, helpers, name) -> str:
@@ -250,7 +239,6 @@ SIMPLE: dict[type, Callable[..., str]] = {
     norms.Rescaling: lambda row, helpers, name: _layer("Rescaling", float(row.op.scale), offset=float(row.op.offset),
                                                        name=name),
     resampling.Resize: _resize,
-    resampling.ChannelShuffle: _channel_shuffle, resampling.Slice: _slice,
     resampling.Crop: lambda row, helpers, name: _layer("Cropping2D", _sides(row.op.cropping), name=name),
     **{ops.OPS[kind]: _activation_layer(kind) for kind in ops.OPS
        if ops.OPS[kind].category == "activation" and kind != "prelu"},

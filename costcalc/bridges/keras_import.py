@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from dataclasses import dataclass
 
 from ..errors import CostcalcError
 from ..files import read_file
 from ..limits import MAX_FILE_BYTES
+from ..model.ops import OPS
 from ..model.options import ACTIVATIONS
 from ..safe import brief
 from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, registrar, safe_name
@@ -23,8 +25,6 @@ from .spec_writer import INPUT, Imported, ImportRefusal, SpecBuilder, registrar,
 KERAS_ACTIVATIONS = {"linear": None, "swish": "swish", "silu": "silu", "hard_sigmoid": "hsigmoid",
                      "hard_silu": "hswish", "hard_swish": "hswish", **{name: name for name in ACTIVATIONS}}
 """Keras's activation names → costcalc's (None: none)."""
-WEIGHTED = {"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "Dense", "BatchNormalization",
-            "LayerNormalization", "GroupNormalization", "PReLU", "LayerScale"}
 
 
 def import_keras_file(path: str, input_shape=None) -> Imported:
@@ -64,7 +64,7 @@ def import_keras_json(text: str, name: str = "model", input_shape=None, where: s
     importer = KerasImporter(input_shape)
     try:
         if model.get("class_name") == "Sequential":
-            importer.sequential(layers, INPUT, first=True)
+            ended(importer.sequential(layers, INPUT, first=True))
         else:
             importer.functional(layers)
             importer.outputs(config.get("output_layers"))
@@ -131,9 +131,11 @@ class KerasImporter:
         """A model of several outputs (`output_layers`: a list, or a dict by name) ends in `outputs:`, each named
         as the model names it (its key, else its layer)."""
         named = ends if isinstance(ends, dict) else {end[0]: end for end in ends or () if isinstance(end, list)}
-        if len(named) < 2 or self.builder is None:
+        if self.builder is None:
             return
-        tensors = {self.tensor(history): str(name) for name, history in named.items()}
+        tensors = {ended(self.tensor(history)): str(name) for name, history in named.items()}
+        if len(named) < 2:
+            return
         if len(tensors) < len(named) or INPUT in tensors:
             raise ImportRefusal("two of the model's outputs are the same tensor, or one is its input; a spec names"
                                 " each output once, made by a layer")
@@ -163,16 +165,22 @@ class KerasImporter:
         cls, config = layer["class_name"], layer["config"]
         if cls == "Sequential":
             return self.sequential(config["layers"], sources[0])
-        if config.get("trainable") is False and cls in WEIGHTED:
-            raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}) is frozen (trainable: false); a spec "
-                                "counts a layer's weights as Keras counts them in a trainable layer")
         if cls not in LAYERS:
             raise ImportRefusal(f"layer {brief(config.get('name'))} is a {cls}, which costcalc cannot express")
         name = safe_name(config.get("name", ""))
+        if cls not in ("Reshape", "Permute") and any(isinstance(source, Grouped) for source in sources):
+            raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}) reads channels reshaped into groups; "
+                                "costcalc reads them only in a channel shuffle (Reshape, Permute, Reshape back)")
+        made = len(self.builder.items) if self.builder else 0
         try:
-            return LAYERS[cls](self, cls, config, name, sources)
+            tensors = LAYERS[cls](self, cls, config, name, sources)
         except ImportRefusal as refusal:
             raise ImportRefusal(f"layer {brief(config.get('name'))} ({cls}): {refusal}") from None
+        if config.get("trainable") is False and self.builder:  # frozen: its weights are non-trainable, as Keras's
+            for item in self.builder.items[made:]:
+                if item.kind in OPS and OPS[item.kind].has_weights():
+                    item.options["trainable"] = False
+        return tensors
 
     def layer(self, kind: str, options: dict, name, source: int) -> int:
         assert self.builder is not None, "a layer comes after the input"
@@ -230,20 +238,20 @@ def with_activation(options: dict, config) -> dict:
 
 LAYERS: dict = {}
 keras = registrar(LAYERS)
-CONVOLUTIONS = {"Conv2D": ("conv", "groups", "groups"),
-                "DepthwiseConv2D": ("depthwise", "depth_multiplier", "multiplier"),
-                "SeparableConv2D": ("separable", "depth_multiplier", "multiplier"),
-                "Conv2DTranspose": ("conv_transpose", "output_padding", "output_padding")}
+CONVOLUTIONS = {"Conv2D": ("conv", "groups", "groups", 1),
+                "DepthwiseConv2D": ("depthwise", "depth_multiplier", "multiplier", 1),
+                "SeparableConv2D": ("separable", "depth_multiplier", "multiplier", 1),
+                "Conv2DTranspose": ("conv_transpose", "output_padding", "output_padding", None)}
 """Keras's convolutions: costcalc's kind, and the option beyond kernel, strides, padding and dilation (Keras's name,
-costcalc's), written where it is not its default."""
+costcalc's, Keras's default), written where it is not the default."""
 
 
 @keras(*CONVOLUTIONS)
 def convolution(importer, cls, config, name, sources):
-    kind, key, option = CONVOLUTIONS[cls]
+    kind, key, option, default = CONVOLUTIONS[cls]
     options = {"filters": config["filters"]} if "filters" in config and kind != "depthwise" else {}
     options.update(sliding(config))
-    if config.get(key) not in (None, 1, [1, 1]):
+    if config.get(key, default) != default:
         options[option] = pair(config[key]) if option == "output_padding" else config[key]
     return importer.layer(kind, with_activation(options, config), name, sources[0])
 
@@ -398,19 +406,60 @@ def identity(importer, cls, config, name, sources):
 
 @keras("Reshape")
 def reshape(importer, cls, config, name, sources):
-    """[C] → [1, 1, C] after a global pool (squeeze-and-excitation) is the pool with keepdims; [..] → [n] a flatten."""
-    shape, target = importer.builder.shape(sources[0]), list(config["target_shape"])
+    """[C] → [1, 1, C] after a global pool (squeeze-and-excitation) is the pool with keepdims; [..] → [n] a flatten;
+    [.., C] → [.., groups, C/groups] begins a channel shuffle (`Grouped`), and back to [.., C] after its Permute
+    ends one."""
+    source, target = sources[0], list(config["target_shape"])
+    if isinstance(source, Grouped):
+        if target != list(importer.builder.shape(source.source)):
+            raise ImportRefusal(f"reshapes the channels in {source.groups} groups to {target}; costcalc reads them "
+                                "back to the shape they had (a channel shuffle)")
+        return importer.layer("channel_shuffle", {"groups": source.groups}, name, source.source) if source.swapped \
+            else source.source
+    shape = importer.builder.shape(source)
     items = importer.builder.items
     if target == list(shape):
-        return sources[0]
-    pooled = sources[0] == len(items) - 1 and items[-1].kind.startswith("global_")
+        return source
+    pooled = source != INPUT and source == len(items) - 1 and items[-1].kind.startswith("global_")
     if target == [1, 1, shape[-1]] and len(shape) == 1 and pooled:
-        items[sources[0]].options["keepdims"] = True
-        items[sources[0]].shape = (1, 1, shape[-1])
-        return sources[0]
+        items[source].options["keepdims"] = True
+        items[source].shape = (1, 1, shape[-1])
+        return source
     if len(target) == 1:
-        return importer.layer("flatten", {}, name, sources[0])
+        return importer.layer("flatten", {}, name, source)
+    if target[:-2] == list(shape[:-1]) and len(target) == len(shape) + 1 and target[-2] * target[-1] == shape[-1] \
+            and min(target[-2:]) > 0:
+        return Grouped(source, target[-2])
     raise ImportRefusal(f"reshapes {list(shape)} to {target}, which costcalc cannot express")
+
+
+@keras("Permute")
+def permute(importer, cls, config, name, sources):
+    """The swap of a channel shuffle's two last axes; any other permutation is refused."""
+    source, dims = sources[0], list(config["dims"])
+    rank = len(importer.builder.shape(source.source)) if isinstance(source, Grouped) else 0
+    if not isinstance(source, Grouped) or source.swapped or dims != [*range(1, rank), rank + 1, rank]:
+        raise ImportRefusal(f"permutes the axes as {dims}; costcalc reads a Permute only in a channel shuffle "
+                            "(Reshape to [.., groups, C/groups], swap the two, Reshape back)")
+    return Grouped(source.source, source.groups, swapped=True)
+
+
+def ended(tensor):
+    """A model's output, which a spec's design ends in: a tensor of its own, not one reshaped into groups."""
+    if isinstance(tensor, Grouped):
+        raise ImportRefusal("the model ends in its channels reshaped into groups; costcalc reads them only in a "
+                            "channel shuffle (Reshape, Permute, Reshape back)")
+    return tensor
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A tensor's channels reshaped into `groups` groups (the middle of a channel shuffle; `swapped` after its
+    Permute): no costcalc tensor, only a Reshape or Permute may read it."""
+
+    source: int
+    groups: int
+    swapped: bool = False
 
 
 @keras("Split")
