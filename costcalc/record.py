@@ -3,17 +3,18 @@
 Python 3.11's `@dataclass(frozen=True)` writes and compiles six functions for every class, and even
 without them its class processing costs about 0.4 ms a class (some 420,000 instructions); the layer
 kinds and the spec tree, some 120 classes, are defined on every run, which made them the largest part
-of a report's start-up (bench/startup.py). `@record` gives the same class (dataclass fields, so that
-`dataclasses.fields` and `replace` work; equality, hashing, repr, no assignment, slots) with the shared
-methods below, and writes a class's __init__ when its second instance is made.
+of a report's start-up (bench/startup.py). `@record` gives the same class (fields declared as a
+dataclass's, equality, hashing, repr, no assignment, slots) with the shared methods below, and writes a
+class's __init__ when its second instance is made. It does not import `dataclasses` (3.7 M instructions
+with the `copy` module it brings): a record's `field`, `fields` and `replace` are this module's, which
+also serve any dataclass, and `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` find a
+record's `__dataclass_fields__` when first asked (`_DataclassFields`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import MISSING, Field, FrozenInstanceError, field
-from types import MemberDescriptorType
-from typing import TYPE_CHECKING
+from types import MappingProxyType, MemberDescriptorType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # tells type checkers that a record is a frozen dataclass (PEP 681); nothing at run time
     from typing_extensions import dataclass_transform
@@ -21,8 +22,88 @@ else:
     def dataclass_transform(**_):
         return lambda decorator: decorator
 
-_FIELD = getattr(dataclasses, "_FIELD")  # the marker `dataclasses.fields` keeps a field by
-_PARAMS = getattr(dataclasses, "_DataclassParams")(False, False, False, False, False, False)
+T = TypeVar("T")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""No default given (as `dataclasses.MISSING`)."""
+
+
+class FrozenInstanceError(AttributeError):
+    """An assignment to a record's field."""
+
+
+class Field:
+    """One field of a record, as `dataclasses.Field` describes one: its name, type, default or default factory,
+    whether __init__ takes it by keyword only, and whether equality and repr read it."""
+
+    __slots__ = ("name", "type", "default", "default_factory", "init", "repr", "compare", "kw_only", "metadata")
+
+    def __init__(self, default, default_factory, repr: bool, compare: bool, metadata, kw_only):
+        if default is not MISSING and default_factory is not MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.name: str = ""
+        self.type: Any = None
+        self.default, self.default_factory, self.init = default, default_factory, True
+        self.repr, self.compare, self.kw_only = repr, compare, kw_only
+        self.metadata = MappingProxyType(dict(metadata or {}))
+
+    def __repr__(self) -> str:
+        return f"Field(name={self.name!r}, default={self.default!r}, kw_only={self.kw_only!r})"
+
+
+def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool = True, compare: bool = True,
+          metadata=None, kw_only: Any = MISSING) -> Any:
+    """A record's field with a default, a default factory, or left out of repr or equality (as `dataclasses.field`)."""
+    return Field(default, default_factory, repr, compare, metadata, kw_only)
+
+
+def fields(class_or_instance) -> tuple:
+    """A record's fields in order (a dataclass's, for any other)."""
+    every = getattr(class_or_instance, "__record_fields__", None)
+    if every is None:
+        import dataclasses
+
+        return dataclasses.fields(class_or_instance)
+    return tuple(every.values())
+
+
+def replace(obj: T, /, **changes) -> T:
+    """A copy of a record with `changes` to its fields (`dataclasses.replace`, which serves any other dataclass)."""
+    layout = getattr(type(obj), "__record__", None)
+    if layout is None:
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    for name, _, _ in layout[0]:
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return type(obj)(**changes)
+
+
+class _DataclassFields:
+    """A record class's `__dataclass_fields__`, made when first read: `dataclasses.fields`, `replace`, `asdict`
+    and `is_dataclass` serve records as they serve dataclasses; a run that never calls them never imports them."""
+
+    def __get__(self, obj, cls) -> dict:
+        import dataclasses
+
+        made: dict[str, Any] = {}
+        for f in cls.__record_fields__.values():
+            given: dict[str, Any] = {"default": f.default, "default_factory": f.default_factory, "kw_only": f.kw_only}
+            mapped: dict[str, Any] = {key: dataclasses.MISSING if value is MISSING else value
+                                      for key, value in given.items()}
+            theirs: Any = dataclasses.field(**mapped, repr=f.repr, compare=f.compare, metadata=f.metadata)
+            theirs.name, theirs.type = f.name, f.type
+            theirs._field_type = getattr(dataclasses, "_FIELD")  # how dataclasses.fields() tells a field
+            made[f.name] = theirs
+        setattr(cls, "__dataclass_fields__", made)  # the class's own entry: a subclass has its own
+        return made
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=False, field_specifiers=(field,))
@@ -32,19 +113,21 @@ def record(cls=None, /, *, kw_only: bool = False):
     def make(cls):
         every: dict[str, Field] = {}
         for base in cls.__mro__[-1:0:-1]:
-            every.update(getattr(base, "__dataclass_fields__", {}))
+            every.update(getattr(base, "__record_fields__", {}))
         namespace = dict(cls.__dict__)
         for name, annotation in namespace.get("__annotations__", {}).items():
             if _is_class_var(annotation):
                 continue
             value = namespace.pop(name, MISSING)
+            if type(value).__module__ == "dataclasses":
+                raise TypeError(f"{cls.__name__}.{name}: a record's field is costcalc.record.field, not dataclasses'")
             every[name] = _field(value if isinstance(value, Field) else field(default=value), name, annotation, kw_only)
         inherited = {slot for base in cls.__mro__[1:-1] for slot in base.__dict__.get("__slots__", ())}
         namespace["__slots__"] = tuple(name for name in every if name not in inherited)
         namespace.pop("__dict__", None)
         namespace.pop("__weakref__", None)
-        namespace.update(__dataclass_fields__=every, __dataclass_params__=_PARAMS,
-                         __match_args__=tuple(name for name, f in every.items() if f.init and not f.kw_only),
+        namespace.update(__record_fields__=every, __dataclass_fields__=_DataclassFields(),
+                         __match_args__=tuple(name for name, f in every.items() if not f.kw_only),
                          __record__=(tuple((f.name, f.default, f.default_factory) for f in every.values()),
                                      tuple(f.name for f in every.values() if not f.kw_only),
                                      tuple(f.name for f in every.values() if f.compare),
@@ -65,9 +148,8 @@ def _is_class_var(annotation) -> bool:
 
 
 def _field(f: Field, name: str, annotation, kw_only: bool) -> Field:
-    """A field as dataclass completes it: named, typed, marked, kw_only given; a mutable default refused."""
+    """A field as dataclass completes it: named, typed, kw_only given; a mutable default refused."""
     f.name, f.type = name, annotation
-    f._field_type = _FIELD  # type: ignore[attr-defined]
     if f.kw_only is MISSING:
         f.kw_only = kw_only
     if f.default is not MISSING and f.default.__class__.__hash__ is None:
@@ -93,7 +175,7 @@ def _compiling_init(self, *args, **kwargs) -> None:
 def _set_fields(self, args: tuple, kwargs: dict) -> None:
     """What a class's own __init__ does, for any class: each field from the arguments, else its default."""
     cls = type(self)
-    every, positional, _, _ = cls.__record__
+    every, positional = cls.__record__[:2]
     names = [name for name, _, _ in every]
     leading = next((i for i, name in enumerate(names) if name not in positional), len(names))  # before the `*`
     if len(args) > leading:
@@ -118,7 +200,7 @@ def _set_fields(self, args: tuple, kwargs: dict) -> None:
 
 
 def _compile_init(cls):
-    every, positional, _, _ = cls.__record__
+    every, positional = cls.__record__[:2]
     names: dict = {"MISSING": MISSING}
     params, body = [], []
     for name, default, factory in every:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..model.attention import (
@@ -58,7 +57,7 @@ from ..model.ops import (
     numel,
 )
 from ..model.resampling import ConvTranspose, Crop, Resize, Slice
-from ..record import record
+from ..record import field, record
 from ..varying import anywhere
 
 if TYPE_CHECKING:

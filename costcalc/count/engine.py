@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import field, replace
-
 from ..errors import CostcalcError, LimitError, ShapeError, Where
 from ..limits import MAX_COUNT, MAX_PATH_CHARS
 from ..model.merges import Merge, operands
 from ..model.ops import Op, Shape, format_shape, numel
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node, Spec
-from ..record import record
+from ..record import field, record, replace
 from ..safe import brief
 from ..varying import anywhere
 from .conventions import CONVENTIONS, KINDS, Convention, Facts

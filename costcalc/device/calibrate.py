@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import replace
 
 from ..count.engine import DesignResult
+from ..record import replace
 from .kernels import Samples, kernel
 from .profiles import Device, entry, parse_devices
 from .settings import DTYPES

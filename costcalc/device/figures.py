@@ -3,10 +3,11 @@ and roofline estimate (`DesignOnDevice`), and a design's totals there (`Figures`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..analyses.diff import Change, DesignDiff, Diff
 from ..count.engine import Analysis, DesignResult
+from ..record import replace
 from .latency import Estimate, latency
 from .profiles import Device, origins
 from .settings import DeviceSettings

@@ -19,7 +19,7 @@ their layers' estimates, which every design's latency is multiplied by.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -34,6 +34,7 @@ from ..limits import (
     MIN_EFFICIENCY,
     MIN_NETWORK_FACTOR,
 )
+from ..record import replace
 from ..safe import brief
 from ..suggest import did_you_mean
 from .kernels import Sample, Samples, kernel

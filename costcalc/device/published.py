@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..count.engine import DesignResult
+from ..record import replace
 from .figures import on_device
 from .profiles import DEFAULT_EFFICIENCY, DEFAULT_OVERHEAD_US, Device
 from .settings import DeviceSettings

@@ -14,11 +14,10 @@ matrix multiply), `receptive_window` and `mixes_positions` (its receptive field)
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, fields
 from typing import ClassVar, TypeVar
 
 from ..errors import ShapeError
-from ..record import record
+from ..record import MISSING, fields, record
 from ..varying import anywhere, gcd
 from . import options as opt
 from .options import option

@@ -6,8 +6,7 @@ adds the position. Booleans and floats are never accepted where an integer belon
 
 from __future__ import annotations
 
-from dataclasses import MISSING, field
-
+from ..record import MISSING, field
 from ..safe import brief
 from ..suggest import did_you_mean
 from ..varying import is_array

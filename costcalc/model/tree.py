@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from ..errors import Where
-from ..record import record
+from ..record import field, record
 from ..units import decimal_text
 from .merges import Merge
 from .ops import Op, Shape

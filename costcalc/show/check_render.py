@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .. import __version__
 from ..analyses.checks import CannotCheck, FileCheck, Verdict
 from ..model.tree import UNITS
+from ..record import replace
 from ..safe import github_data, github_plain, github_property, github_text, one_line, visible
 from ..units import quantity
 from .jsontext import json_text

@@ -4,8 +4,7 @@ groups of columns, records)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from ..record import replace
 from .render import box_lines, cell_lines, column_widths
 from .table_layout import BOX, RECORDS, Column, layout
 from .text import indent_of, pad, width, wrap

@@ -9,12 +9,12 @@ import functools
 import io
 import re
 import sys
-from dataclasses import replace
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..count.engine import Analysis, Cost, DesignResult, Row
+from ..record import replace
 from ..safe import csv_cell, json_visible, markdown_text, visible
 from . import terminal
 from .jsontext import Lines, encode, json_text, string

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from ..analyses.compare import METRICS, Comparison, metric
 from ..count.conventions import KINDS
 from ..count.engine import Analysis, Cost, DesignResult
 from ..model.ops import format_shape
-from ..record import record
+from ..record import field, record
 from ..units import exact as exact_figure
 from ..units import ratio as ratio_text
 from ..units import readable, readable_bytes

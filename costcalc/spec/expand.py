@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections import ChainMap
 from collections.abc import Mapping
-from dataclasses import MISSING, replace
 
 from ..errors import LimitError, ShapeError, SpecError, Where
 from ..limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_NAME_CHARS
@@ -14,7 +13,7 @@ from ..model.ops import OPS, Shape
 from ..model.options import VECTORISED, OptionError, is_int, torch_call
 from ..model.resampling import Slice
 from ..model.tree import INPUT, Branches, Group, Join, Layer, Node
-from ..record import record
+from ..record import MISSING, record, replace
 from ..safe import brief
 from ..suggest import check_keys, did_you_mean
 from ..varying import one

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import MISSING
 
 from ..model import options as opt
 from ..model.merges import MERGES
 from ..model.ops import OPS
 from ..model.tree import DEVICE_METRICS, METRICS
+from ..record import MISSING
 from .budget import GROWTH
 from .expand import BRANCHES_KEYS, JOIN_KEYS
 from .reader import TOP_KEYS, VERSIONS

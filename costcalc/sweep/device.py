@@ -11,12 +11,13 @@ asked.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..device.figures import Figures
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
 from ..model.tree import DEVICE_METRICS, Limit
+from ..record import replace
 from ..show.check_render import flag_name
 
 FIGURE_KEYS = {"bytes_moved": "bytes_moved", "peak_memory": "peak_activation_bytes", "weights_bytes": "weights_bytes"}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import fields, replace
 
 import numpy
 
@@ -23,6 +22,7 @@ from ..count.engine import Analysis, Cost, analyze
 from ..errors import CostcalcError
 from ..limits import MAX_SWEEP_BUILDS, MAX_SWEEP_LAYERS
 from ..model.tree import Branches, Group, Layer, Spec
+from ..record import fields, replace
 from ..spec.reader import build, spec_params
 from ..spec.yamlload import YMap
 from ..varying import INT64_SAFE, Varies, is_array

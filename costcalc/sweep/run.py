@@ -6,7 +6,7 @@ import contextlib
 import gc
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..analyses.checks import limits_for
 from ..count.engine import Cost, analyze
@@ -16,6 +16,7 @@ from ..device.profiles import origins, pick
 from ..errors import CostcalcError
 from ..limits import MAX_MEASURED
 from ..model.tree import METRICS, Spec
+from ..record import replace
 from ..spec.reader import build, params_where, parse, spec_params
 from .device import OnDevice, device_figure, settled
 from .evaluate import evaluate, rows_of

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from ..device.profiles import Device
 from ..device.settings import DTYPES
 from ..errors import CostcalcError
+from ..record import replace
 from ..safe import brief
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from ..analyses.checks import FileCheck, device_metrics, evaluate, totals
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError, SpecError
 from ..model.tree import Growth, Limit
+from ..record import replace
 from ..safe import brief
 
 

@@ -8,13 +8,14 @@ and several designs with the comparison in words. Text and Markdown renderings o
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..count.engine import Analysis, DesignResult, Row, child_indices
 from ..device.settings import DeviceSettings
 from ..errors import CostcalcError
 from ..model.ops import Op, Shape, format_shape
+from ..record import replace
 from ..safe import brief, markdown_text, visible
 from ..show.text import wrap_formula
 from ..show.views import device_notes, share

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..device.latency import Estimate
 from ..device.profiles import Device
 from ..device.traffic import Traffic
+from ..record import replace
 from ..units import seconds
 from .formulas import Board, Line
 
