@@ -67,6 +67,14 @@ def test_every_shipped_spec_writes_code_that_compiles(spec):
             assert imports(keras) == {"keras"}
 
 
+def test_pytorch_code_shuffles_as_torchvision_does():
+    """nn.ChannelShuffle gives the same tensor, but torch.onnx.export (TorchScript, opset 17) cannot write it: the
+    code's Shuffle is torchvision's view, transpose and view."""
+    text = code(DATA / "every_kind.yaml", "pytorch")
+    assert "= nn.ChannelShuffle(" not in text and "self.channel_shuffle29 = Shuffle(2)" in text
+    assert "x = x.view(n, self.groups, c // self.groups, *rest).transpose(1, 2)" in text
+
+
 def test_keras_code_uses_keras_s_own_layers_and_ops_only():
     """A shuffle is Reshape, Permute and Reshape, a slice `x[..., a:b]`: no Lambda, no class of costcalc's but
     ConvNeXt's LayerScale, so `costcalc import` reads Keras's JSON of the model back (test_import_keras.py)."""

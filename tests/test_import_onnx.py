@@ -230,6 +230,22 @@ def test_resize_pad_dropout_and_identity(tmp_path):
     assert totals == (0, 0, 0)
 
 
+def test_negative_pads_are_a_crop_and_a_scalar_zero_is_a_rescaling(tmp_path):
+    """torch's F.pad by negative amounts (costcalc's own PyTorch export of a crop, through torch.onnx.export) crops;
+    an Add, Sub or Mul of the scalar 0 is a rescaling (it stopped the import with a ZeroDivisionError)."""
+    nodes = [node("Pad", [X, "crops"], "p"), node("Add", ["p", "zero"], "a"), node("Sub", ["a", "zero"], "s"),
+             node("Mul", ["s", "zero"], "y")]
+    inits = [weight("crops", value=np.array([0, 0, -1, -2, 0, 0, -3, -1])), scalar("zero", 0)]
+    layers, totals = imported(tmp_path, model(nodes, inits))
+    assert layers == ["crop: {cropping: [1, 3, 2, 1]}", "rescaling: {scale: 1}", "rescaling: {scale: 1}",
+                      "rescaling: {scale: 0.0}"]
+    assert totals == (0, 0, 0)
+    mixed = model([node("Pad", [X, "pads"])], [weight("pads", value=np.array([0, 0, 1, -1, 0, 0, 0, 0]))])
+    assert refusal(tmp_path, mixed) == ("m.onnx: cannot import an unnamed node (Pad): it pads [0, 0, 1, -1, 0, 0, 0, "
+                                        "0]; costcalc pads height and width only, or crops them (negative pads: "
+                                        "torch's F.pad), not both in one\n")
+
+
 def test_a_resize_of_height_and_width_alone_and_a_shuffle_that_keeps_the_batch(tmp_path):
     """As costcalc's exporter writes them since they run at any batch: sizes for axes 2 and 3, reshapes by 0."""
     nodes = [node("Resize", [X, "", "", "sizes"], "s", axes=[2, 3]), node("Resize", ["s", "", "scales"], "r",
@@ -362,6 +378,20 @@ def test_a_constant_gamma_or_beta_is_scale_false_or_center_false(tmp_path):
     assert layers == ["batchnorm: {scale: false}", "batchnorm: {center: false}",
                       "layernorm: {scale: false, center: false}"]
     assert totals == (3 + 3, 12, 0)
+
+
+def test_a_weight_and_a_bias_after_a_normalisation_without_them_are_its_gamma_and_beta(tmp_path):
+    """PyTorch's BatchNorm2d(affine=False), then · γ and + β per channel of its own (costcalc's PyTorch export of a
+    Keras batchnorm with β only, or with both), through torch.onnx.export: the batchnorm's scale and center."""
+    nodes = [constant("ones", [1.0] * 3), constant("zeros", [0.0] * 3),
+             node("BatchNormalization", [X, "ones", "zeros", "m", "v"], "n1"), node("Add", ["n1", "beta"], "a"),
+             node("BatchNormalization", ["a", "ones", "zeros", "m2", "v2"], "n2"), node("Mul", ["n2", "gamma"], "g"),
+             node("Add", ["g", "beta2"], "y")]
+    inits = [*[weight(n, 3) for n in ("m", "v", "m2", "v2")],
+             *[weight(n, 1, 3, 1, 1) for n in ("beta", "gamma", "beta2")]]
+    layers, totals = imported(tmp_path, model(nodes, inits))
+    assert layers == ["batchnorm: {scale: false}", "batchnorm"]
+    assert totals == (3 + 6, 12, 0)
 
 
 def test_a_constant_gamma_other_than_ones_is_refused(tmp_path):

@@ -369,8 +369,8 @@ def rescaling(importer, node, act: Act, value: float, first: bool) -> Act:
     """An activation with a scalar (x·c, x/c, x+c, x−c, c−x) as Keras's Rescaling: no weights."""
     if not math.isfinite(value) or (node.op_type == "Div" and (value == 0 or not first)):
         raise ImportRefusal(f"divides by an activation or by {value}, which costcalc cannot express")
-    scale, offset = {"Mul": (value, 0), "Div": (1 / value if first else 0, 0), "Add": (1, value),
-                     "Sub": (1, -value) if first else (-1, value)}[node.op_type]
+    scale, offset = {"Mul": (value, 0), "Add": (1, value), "Sub": (1, -value) if first else (-1, value)}.get(
+        node.op_type) or (1 / value, 0)  # a Div by a scalar not 0, past the refusal above
     producer = importer.builder.items[act.tensor] if act.tensor >= 0 else None
     if (offset and producer and producer.kind == "rescaling" and "offset" not in producer.options
             and len(importer.consumers.get(node.input[0 if first else 1], [])) == 1):  # x·s then + o: one rescaling
@@ -380,20 +380,30 @@ def rescaling(importer, node, act: Act, value: float, first: bool) -> Act:
 
 
 def per_channel(importer, node, act: Act, const: Const, name: str) -> Act:
-    """A weight per channel: a bias after a MatMul or a bias-free conv, or a layer scale."""
+    """A weight per channel: a bias after a MatMul or a bias-free conv, the γ or β of a normalisation that has none
+    (PyTorch's affine=False, then a weight and a bias of its own), or a layer scale."""
     channel_shape(importer, node, act, const)
     items = importer.builder.items
     producer = items[act.tensor] if act.tensor >= 0 else None
-    if (node.op_type == "Add" and producer and producer.options.get("bias") is False
-            and len(importer.consumers.get(node.input[0 if name == node.input[1] else 1], [])) == 1):
+    alone = len(importer.consumers.get(node.input[0 if name == node.input[1] else 1], [])) == 1
+    if node.op_type == "Add" and producer and producer.options.get("bias") is False and alone:
         importer.use(name, const)
         producer.options["bias"] = True
+        return act
+    if producer and producer.kind in NORMS and alone and producer.options.get("center") is False and (
+            node.op_type == "Add" or (node.op_type == "Mul" and producer.options.get("scale") is False)):
+        importer.use(name, const)
+        del producer.options["center" if node.op_type == "Add" else "scale"]  # true: the default
         return act
     if node.op_type == "Mul":
         importer.use(name, const)
         return importer.add("layer_scale", {}, node, act)
     raise ImportRefusal(f"is a {node.op_type} of a constant per channel, which costcalc cannot express "
                         "(only a layer's bias or a layer scale)")
+
+
+NORMS = ("batchnorm", "layernorm", "groupnorm")
+"""The normalisations whose γ (`scale`) and β (`center`) a Mul and an Add per channel after them can be."""
 
 
 def channel_shape(importer, node, act: Act, const: Const) -> None:
@@ -727,6 +737,10 @@ def pad(importer, node, x: Act, pads: Const | None = None, *rest) -> Act:
         raise ImportRefusal("pads given axes; costcalc reads pads over all four axes")
     values = [int(p) for p in (pads.known("the pads") if pads is not None else attributes(node)["pads"])]
     begin, end = values[:4], values[4:]
-    if begin[:2] != [0, 0] or end[:2] != [0, 0] or min(values) < 0:
-        raise ImportRefusal(f"pads {values}; costcalc pads height and width only, by non-negative amounts")
-    return importer.add("zeropad", {"padding": [begin[2], end[2], begin[3], end[3]]}, node, x)
+    sides = [begin[2], end[2], begin[3], end[3]]
+    if begin[:2] != [0, 0] or end[:2] != [0, 0] or (min(sides) < 0 < max(sides)):
+        raise ImportRefusal(f"pads {values}; costcalc pads height and width only, or crops them (negative pads: "
+                            "torch's F.pad), not both in one")
+    if min(sides) < 0:
+        return importer.add("crop", {"cropping": [-side for side in sides]}, node, x)
+    return importer.add("zeropad", {"padding": sides}, node, x)

@@ -40,6 +40,19 @@ HELPERS = {
     def forward(self, x):
         return x.narrow(1, self.start, self.length)
 ''',
+    "Shuffle": '''class Shuffle(nn.Module):
+    """ShuffleNet's channel shuffle as torchvision writes it (view, transpose, view): nn.ChannelShuffle's result,
+    in operations torch.onnx.export's TorchScript exporter can write (nn.ChannelShuffle it cannot, at opset 17)."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x):
+        n, c, *rest = x.shape
+        x = x.view(n, self.groups, c // self.groups, *rest).transpose(1, 2)
+        return x.reshape(n, c, *rest)
+''',
     "Scale": '''class Scale(nn.Module):
     """A learned multiplier per channel (ConvNeXt's layer scale)."""
 
@@ -317,7 +330,7 @@ SIMPLE: dict[type, Callable[..., str]] = {
     norms.Normalization: _helper("Normalization", lambda row: _channel_shape(row)),
     norms.Rescaling: _helper("Rescaling", lambda row: f"{float(row.op.scale)!r}, {float(row.op.offset)!r}"),
     resampling.Resize: _resize, resampling.ConvTranspose: _conv_transpose,
-    resampling.ChannelShuffle: lambda row, helpers: f"nn.ChannelShuffle({row.op.groups})",
+    resampling.ChannelShuffle: _helper("Shuffle", lambda row: f"{row.op.groups}"),
     resampling.Crop: _crop, resampling.Slice: _helper("Narrow", lambda row: f"{row.op.start}, {row.output[-1]}"),
     **{ops.OPS[kind]: (lambda module: lambda row, helpers: module)(module) for kind, module in ACTIVATIONS.items()},
 }
