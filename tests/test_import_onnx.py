@@ -305,6 +305,21 @@ def test_refusals_say_what_the_format_lacks(tmp_path, nodes, inits, message):
     assert refusal(tmp_path, model(nodes, inits)) == f"m.onnx: {message}\n"
 
 
+@pytest.mark.parametrize("nodes, inits, message", [
+    ([node("Add", [X])], [],
+     "cannot import an unnamed node (Add): it has 1 input, where ONNX's Add (opset 17) takes 2"),
+    ([node("Reshape", [X, X])], [],
+     "cannot import an unnamed node (Reshape): it takes 'x' from the activations (a value the model computes as it "
+     "runs), which costcalc cannot express"),
+    ([node("Concat", [X, X])], [],
+     "cannot import an unnamed node (Concat): it is not as ONNX defines a Concat (KeyError: 'axis')"),
+])
+def test_a_file_no_checker_passed_is_refused_in_one_line(tmp_path, nodes, inits, message):
+    """Found by mutating the files of tests/data/imports (an input dropped, an attribute changed): each stopped the
+    import with a traceback."""
+    assert refusal(tmp_path, model(nodes, inits)) == f"m.onnx: {message}\n"
+
+
 def test_a_file_that_is_not_onnx(tmp_path):
     path = tmp_path / "m.onnx"
     path.write_bytes(b"\xff\xfe not a protobuf")

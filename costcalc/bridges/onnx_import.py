@@ -11,6 +11,8 @@ the walk goes on past it (its outputs unknown) to count how many more there are.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from dataclasses import dataclass
 
@@ -104,10 +106,14 @@ class OnnxImporter:
             except ImportRefusal as refusal:
                 self.refusals.append((node, str(refusal)))
                 self.unknown.update(node.output)
+            except (KeyError, IndexError, TypeError, ValueError, ArithmeticError) as exc:  # a file no checker passed
+                self.refusals.append((node, f"is not as ONNX defines a {node.op_type} ({type(exc).__name__}: {exc})"))
+                self.unknown.update(node.output)
 
     def visit(self, node) -> None:
         if node.domain not in ONNX_DOMAINS:
             raise ImportRefusal(f"is an operator of the domain {brief(node.domain)}, not standard ONNX")
+        self.check_inputs(node)
         inputs = [self.value(name) for name in node.input]
         present = [value for value in inputs if value is not None]
         marker = next((value for value in present if isinstance(value, MARKERS)), None)
@@ -123,6 +129,10 @@ class OnnxImporter:
         elif node.op_type in HANDLERS:
             if isinstance(inputs[0], Const) and node.op_type not in EITHER_FIRST:
                 raise ImportRefusal("reads a constant where costcalc expects the activation")
+            for needed, value, name in zip(constant_inputs(HANDLERS[node.op_type]), inputs, node.input):
+                if needed and isinstance(value, Act):
+                    raise ImportRefusal(f"takes {brief(name)} from the activations (a value the model computes as it "
+                                        "runs), which costcalc cannot express")
             result = HANDLERS[node.op_type](self, node, *inputs)
         else:
             raise ImportRefusal("is an operator costcalc cannot express")
@@ -131,6 +141,21 @@ class OnnxImporter:
                 raise ImportRefusal(f"has its output {brief(extra)} read, which costcalc cannot express "
                                     "(only the first output of an operator)")
         self.values[node.output[0]] = result
+
+    def check_inputs(self, node) -> None:
+        """Refuse a node given more or fewer inputs than its operator takes at the model's opset."""
+        from onnx.defs import SchemaError, get_schema
+
+        try:
+            schema = get_schema(node.op_type, self.opset, "")
+        except SchemaError:
+            return  # an operator ONNX does not know: refused further on by name
+        given = len(node.input)
+        if not schema.min_input <= given <= schema.max_input:
+            low, high = schema.min_input, schema.max_input
+            takes = f"{low}" if low == high else f"at least {low}" if high > 1000 else f"{low} to {high}"
+            raise ImportRefusal(f"has {given} input{'s' if given != 1 else ''}, where ONNX's {node.op_type} (opset "
+                                f"{self.opset}) takes {takes}")
 
     def value(self, name: str):
         if not name:
@@ -252,6 +277,15 @@ def layer_name(node) -> str | None:
         else:
             path.append(part)
     return safe_name(".".join(path))
+
+
+@functools.cache
+def constant_inputs(handler) -> tuple[bool, ...]:
+    """For each input a handler takes, whether it must be a constant (annotated `Const`, not `Act`): a Reshape's
+    shape, a Pad's pads."""
+    parameters = list(inspect.signature(handler).parameters.values())[2:]
+    return tuple(p.kind is p.POSITIONAL_OR_KEYWORD and "Const" in str(p.annotation) and "Act" not in str(p.annotation)
+                 for p in parameters)
 
 
 def refusal_error(filename: str, refusals) -> CostcalcError:
