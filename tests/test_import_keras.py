@@ -209,6 +209,20 @@ def test_refusals_name_the_layer(tmp_path):
         assert (result.code, result.out, result.err) == (2, "", f"{tmp_path / 'm.json'}: {message}\n")
 
 
+def test_a_malformed_model_is_one_line(tmp_path):
+    """Found by mutating the JSON files of tests/data/imports: each stopped the import with a traceback."""
+    join = layer("Concatenate", "join", ["input"], axis=-1)
+    join["inbound_nodes"][0]["args"] = [[]]
+    odd = layer("ReLU", "odd", ["input"])
+    odd["config"] = ["not", "a", "mapping"]
+    for layers, message in (([join], "layer 'join' (Concatenate): joins no tensors"),
+                            ([odd], "a layer's config is not as Keras 3 writes it (AttributeError: 'list' object has "
+                                    "no attribute 'get')")):
+        (tmp_path / "m.json").write_text(functional(layers))
+        result = run("import", str(tmp_path / "m.json"))
+        assert (result.code, result.out, result.err) == (2, "", f"{tmp_path / 'm.json'}: {message}\n")
+
+
 def test_not_a_keras_model(tmp_path):
     (tmp_path / "m.json").write_text('{"layers": []}')
     result = run("import", str(tmp_path / "m.json"))

@@ -70,7 +70,7 @@ def import_keras_json(text: str, name: str = "model", input_shape=None, where: s
             importer.outputs(config.get("output_layers"))
     except ImportRefusal as refusal:
         raise CostcalcError(f"{where}: {refusal}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise CostcalcError(f"{where}: a layer's config is not as Keras 3 writes it "
                             f"({type(exc).__name__}: {exc})") from None
     builder = importer.builder
@@ -534,6 +534,8 @@ MERGES = {"Add": "add", "Multiply": "multiply", "Concatenate": "concat"}
 @keras(*MERGES)
 def merge(importer, cls, config, name, sources):
     kind = MERGES[cls]
+    if not sources:
+        raise ImportRefusal("joins no tensors")
     if kind == "concat" and config.get("axis", -1) not in (-1, len(importer.builder.shape(sources[0]))):
         raise ImportRefusal(f"joins along axis {config['axis']}, not the channels")
     if len(sources) == 1:
