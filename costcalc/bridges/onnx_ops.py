@@ -369,8 +369,11 @@ def rescaling(importer, node, act: Act, value: float, first: bool) -> Act:
     """An activation with a scalar (x·c, x/c, x+c, x−c, c−x) as Keras's Rescaling: no weights."""
     if not math.isfinite(value) or (node.op_type == "Div" and (value == 0 or not first)):
         raise ImportRefusal(f"divides by an activation or by {value}, which costcalc cannot express")
-    scale, offset = {"Mul": (value, 0), "Add": (1, value), "Sub": (1, -value) if first else (-1, value)}.get(
-        node.op_type) or (1 / value, 0)  # a Div by a scalar not 0, past the refusal above
+    if node.op_type == "Div":  # by a scalar other than 0, past the refusal above
+        scale, offset = 1 / value, 0
+    else:
+        scale, offset = {"Mul": (value, 0), "Add": (1, value),
+                         "Sub": (1, -value) if first else (-1, value)}[node.op_type]
     producer = importer.builder.items[act.tensor] if act.tensor >= 0 else None
     if (offset and producer and producer.kind == "rescaling" and "offset" not in producer.options
             and len(importer.consumers.get(node.input[0 if first else 1], [])) == 1):  # x·s then + o: one rescaling
