@@ -93,15 +93,17 @@ class _DataclassFields:
     def __get__(self, obj, cls) -> dict:
         import dataclasses
 
+        def theirs(value: Any) -> Any:
+            return dataclasses.MISSING if value is MISSING else value
+
         made: dict[str, Any] = {}
         for f in cls.__record_fields__.values():
-            given: dict[str, Any] = {"default": f.default, "default_factory": f.default_factory, "kw_only": f.kw_only}
-            mapped: dict[str, Any] = {key: dataclasses.MISSING if value is MISSING else value
-                                      for key, value in given.items()}
-            theirs: Any = dataclasses.field(**mapped, repr=f.repr, compare=f.compare, metadata=f.metadata)
-            theirs.name, theirs.type = f.name, f.type
-            theirs._field_type = getattr(dataclasses, "_FIELD")  # how dataclasses.fields() tells a field
-            made[f.name] = theirs
+            made[f.name] = given = dataclasses.field(default=theirs(f.default),
+                                                     default_factory=theirs(f.default_factory),
+                                                     kw_only=theirs(f.kw_only), repr=f.repr, compare=f.compare,
+                                                     metadata=f.metadata)
+            given.name, given.type = f.name, f.type
+            given._field_type = getattr(dataclasses, "_FIELD")  # type: ignore[attr-defined]  # how fields() tells one
         setattr(cls, "__dataclass_fields__", made)  # the class's own entry: a subclass has its own
         return made
 

@@ -369,6 +369,8 @@ def rescaling(importer, node, act: Act, value: float, first: bool) -> Act:
     """An activation with a scalar (x·c, x/c, x+c, x−c, c−x) as Keras's Rescaling: no weights."""
     if not math.isfinite(value) or (node.op_type == "Div" and (value == 0 or not first)):
         raise ImportRefusal(f"divides by an activation or by {value}, which costcalc cannot express")
+    scale: float
+    offset: float
     if node.op_type == "Div":  # by a scalar other than 0, past the refusal above
         scale, offset = 1 / value, 0
     else:
