@@ -79,6 +79,10 @@ MIN_NETWORK_FACTOR, MAX_NETWORK_FACTOR = 0.1, 10.0
 """The range of a device's `network_factor` (whole networks' measured time over the sum of their layers'
 estimates, `devices calibrate --runtime`): a factor outside it says the calibration went wrong."""
 
+MAX_NETWORK_SLOPE = 1.0
+"""The largest size, either way, of a device's `network_slope` (how its network factor grows with a design's MACs:
+× (MACs / 1e9) to this power); with the factor held within its range, every latency stays finite."""
+
 MAX_KERNEL_ROWS = MAX_TIMED_LAYERS
 """The most [M, N, K, efficiency] rows a device's `kernels` may hold, all kernels together (a timed
 layer gives at most one row)."""

@@ -1,7 +1,7 @@
 """Hostile input, round two (issue 12): each class the fuzzer found, refused at its root with its exact line.
 
 Tracebacks from wrong YAML types, non-string keys, integers past Python's 4,300-digit limit,
-floats past their range; hangs from round(), growing defaults, empty blocks repeated 10⁹ times,
+floats past their range; hangs from round(), growing defaults, empty blocks repeated 1e9 times,
 aliased lists, FIFOs; memory from long strings; messages on two lines or without a position;
 wrong verdicts from 28-digit decimals; junit that no parser reads; compare quadratic in designs.
 """

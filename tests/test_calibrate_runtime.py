@@ -4,6 +4,7 @@ check what is timed and recorded, not the figures; the base device is a fixed on
 
 import importlib.util
 import json
+import math
 
 import jsonschema
 import pytest
@@ -14,11 +15,14 @@ from costcalc.count.engine import analyze
 from costcalc.device.calibrate import calibrate
 from costcalc.device.figures import on_device
 from costcalc.device.profiles import builtin_devices, parse_devices, read_devices
+from costcalc.device.profiles import entry as entry_of
 from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
 from costcalc.errors import CostcalcError
 from costcalc.runtimes.grid import FAMILIES, GRIDS, POINTS, grid
+from costcalc.show.device import calibrated_on
 from costcalc.spec.reader import loads
+from costcalc.tasks.calibrate import network_factor
 
 BASE = ROOT / "tests" / "data" / "calibrate" / "base.json"
 
@@ -162,6 +166,46 @@ def test_the_network_factor_multiplies_every_layer_and_explain_shows_it(tmp_path
                  str(saved))
     assert result.code == 0, result.err
     assert "  time    = (max(compute, memory) + overhead) × network factor 1.25 = (max(" in result.out
+
+
+def test_the_network_slope_scales_the_factor_with_a_design_s_macs(tmp_path):
+    """network_factor 1.25 and network_slope 0.5: a design of M MACs takes 1.25 × (M / 1e9)^0.5 times its layers'
+    sum; explain shows that factor, the listing the rule, and the devices file keeps the slope."""
+    design = analyze(loads("input: [20, 20, 48]\nlayers: [{conv: {filters: 48, kernel: 3}}, relu]")).designs[0]
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s"}
+    devices = parse_devices({"devices": {"one": entry, "two": {**entry, "network_factor": 1.25,
+                                                               "network_slope": 0.5}}}, "test")
+    one, two = (on_device(design, DeviceSettings(), devices[n]).estimates for n in ("one", "two"))
+    factor = 1.25 * (design.total.macs / 1e9) ** 0.5  # 8,294,400 MACs: 0.1138
+    assert all(two[p].seconds == pytest.approx(factor * one[p].seconds) for p in one)
+    assert entry_of(devices["two"])["network_slope"] == 0.5 and "network_slope" not in entry_of(devices["one"])
+    saved = tmp_path / "two.json"
+    saved.write_text(json.dumps({"devices": {"two": {**entry, "network_factor": 1.25, "network_slope": 0.5}}}))
+    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
+                 str(saved))
+    assert result.code == 0, result.err
+    assert "× network factor 0.433774 = (max(" in result.out  # 1.25 × (120,422,400 / 1e9)^0.5
+    assert calibrated_on(devices["two"]) == ("; network factor 1.25 × (MACs / 1e9)^0.5 (every design's latency × it, "
+                                             "at the design's MACs)")
+    for slope in (2, "0.5", True):
+        with pytest.raises(CostcalcError, match=r"network_slope is .*; give a number from -1 to 1"):
+            parse_devices({"devices": {"bad": {**entry, "network_slope": slope}}}, "test")
+
+
+def test_the_network_factor_is_a_line_through_the_networks_sizes():
+    """Networks timed at 1.3 × (MACs / 1e9)^0.2 their estimate give that factor and slope; two networks, their
+    geometric mean and slope 0."""
+    device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s"}}},
+                           "test")["d"]
+    designs = [analyze(loads(f"input: [{side}, {side}, 32]\nlayers: [{{conv: {{filters: 32, kernel: 3}}}}]")).designs[0]
+               for side in (8, 16, 32, 64)]
+    estimate = {d.name + str(d.total.macs): on_device(d, DeviceSettings(), device).estimates[""].seconds
+                for d in designs}
+    whole = [(d, estimate[d.name + str(d.total.macs)] * 1.3 * (d.total.macs / 1e9) ** 0.2) for d in designs]
+    assert network_factor(whole, device, False) == (1.3, 0.2)
+    assert network_factor(whole[:2], device, False) == (pytest.approx(1.3 * math.sqrt(
+        (designs[0].total.macs / 1e9) ** 0.2 * (designs[1].total.macs / 1e9) ** 0.2), rel=1e-3), 0.0)
+    assert network_factor([], device, False) == (1.0, 0.0)
 
 
 def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates():

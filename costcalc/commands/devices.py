@@ -151,6 +151,7 @@ def calibrate_on(runtime: str, threads: int, device, name: str | None, grid: str
             task = bar.add_task(f"timing layers on {runtime}", total=None)
             calibrated, timed = calibrate_runtime(runtime, threads, device, name, grid, budget,
                                                   lambda done, total: bar.update(task, completed=done, total=total))
+    slope = f" × (MACs / 1e9)^{calibrated.network_slope:g}" if calibrated.network_slope else ""
     click.echo(f"calibrated {calibrated.name} on {timed} timed units of the {grid} grid, network factor "
-               f"{calibrated.network_factor:g}", err=True)
+               f"{calibrated.network_factor:g}{slope}", err=True)
     return calibrated

@@ -8,7 +8,8 @@ A layer folded into the one before it (fused) adds its compute time to the desig
 memory time or overhead; on a device calibrated with the runtime's fused units (`fusion`), at
 the efficiency of the layer it folds into, whose timings held its work. A device calibrated on
 a runtime multiplies each layer's time by its `network_factor` (whole networks' measured time over
-the sum of their layers' estimates). A group's time is the sum of its layers'; its bound is the one
+the sum of their layers' estimates; at the design's size, where the device has a `network_slope`).
+A group's time is the sum of its layers'; its bound is the one
 that most of its time is bound by. Times are estimates in seconds (floats), never counts.
 """
 
@@ -53,7 +54,7 @@ def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, ba
     fused, with adds folded too where the device's runtime folds them."""
     if device.folds_adds:
         memory = memory.with_adds_folded(design)
-    rows, device = {row.path: row for row in design.rows}, device.at(dtype)
+    rows, device = {row.path: row for row in design.rows}, device.at(dtype).for_design(design.total.macs)
     layers, efficiency = {}, device.compute_efficiency
     for path in memory.steps:
         folded = path in memory.folded

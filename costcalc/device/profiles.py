@@ -30,6 +30,7 @@ from ..limits import (
     MAX_DEVICE_FIGURE,
     MAX_KERNEL_ROWS,
     MAX_NETWORK_FACTOR,
+    MAX_NETWORK_SLOPE,
     MIN_DEVICE_FIGURE,
     MIN_EFFICIENCY,
     MIN_NETWORK_FACTOR,
@@ -82,9 +83,22 @@ class Device:
     fusion: str | None = None
     """The runtime whose folding the device's estimates follow where fused (onnxruntime: adds too), or None."""
     network_factor: float = 1.0
-    """Whole networks' measured time over the sum of their layers' estimates: every design's latency × this."""
+    """Whole networks' measured time over the sum of their layers' estimates, for a design of 1e9 MACs: every
+    design's latency × this (× its size's term, `network_slope`)."""
     calibrated_on: dict | None = field(default=None, compare=False)
     """Where a device calibrated on a runtime was made (CALIBRATED_ON's keys), or None."""
+    network_slope: float = 0.0
+    """How the network factor grows with a design's size: a design of M MACs takes network_factor × (M / 1e9) to
+    this power (0: one factor for every design)."""
+
+    def for_design(self, macs: int) -> Device:
+        """The device as it estimates a design of `macs` MACs a sample: its network factor at that size, within
+        the range a factor may take."""
+        if not self.network_slope or macs <= 0:
+            return self
+        factor = self.network_factor * (macs / 1e9) ** self.network_slope
+        return replace(self, network_factor=min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)),
+                       network_slope=0.0)
 
     @property
     def folds_adds(self) -> bool:
@@ -157,7 +171,7 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
                   efficiency["memory"], overhead * 1e-6, origin,
                   _kernels(entry.get("kernels", {}), what, at("kernels")),
                   _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None,
-                  *_calibration(entry, what, at))
+                  **_calibration(entry, what, at))
 
 
 _HINT = "give tflops (per dtype), bandwidth_gbs and source; see docs/latency.md"
@@ -215,8 +229,8 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
                   _text(given.get("source"), f"{what}.source", where))
 
 
-def _calibration(entry: dict, what: str, at) -> tuple[str | None, float, dict | None]:
-    """A runtime calibration's `fusion`, `network_factor` and `calibrated_on`, each checked."""
+def _calibration(entry: dict, what: str, at) -> dict:
+    """A runtime calibration's `fusion`, `network_factor`, `network_slope` and `calibrated_on`, each checked."""
     fusion = entry.get("fusion")
     if fusion is not None and fusion not in FUSIONS:
         raise CostcalcError(f"{what}: fusion is {brief(fusion)}; give the runtime whose fusion the estimates follow",
@@ -226,12 +240,18 @@ def _calibration(entry: dict, what: str, at) -> tuple[str | None, float, dict | 
             MIN_NETWORK_FACTOR <= factor <= MAX_NETWORK_FACTOR):
         raise CostcalcError(f"{what}: network_factor is {brief(factor)}; give a number from {MIN_NETWORK_FACTOR:g} "
                             f"to {MAX_NETWORK_FACTOR:g}", at("network_factor"))
+    slope = entry.get("network_slope", 0.0)
+    if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not -MAX_NETWORK_SLOPE <= slope <= \
+            MAX_NETWORK_SLOPE:
+        raise CostcalcError(f"{what}: network_slope is {brief(slope)}; give a number from {-MAX_NETWORK_SLOPE:g} to "
+                            f"{MAX_NETWORK_SLOPE:g}", at("network_slope"))
     made = entry.get("calibrated_on")
     if made is not None and (not isinstance(made, dict) or set(made) != set(CALIBRATED_ON) or not all(
             isinstance(made[key], kind) and not isinstance(made[key], bool) for key, kind in CALIBRATED_ON.items())):
         raise CostcalcError(f"{what}: calibrated_on is {brief(made)}", at("calibrated_on"),
                             hint=f"give {', '.join(CALIBRATED_ON)} (costcalc devices calibrate --runtime writes it)")
-    return fusion, float(factor), dict(made) if made is not None else None
+    return {"fusion": fusion, "network_factor": float(factor), "network_slope": float(slope),
+            "calibrated_on": dict(made) if made is not None else None}
 
 
 def entry(device: Device) -> dict:
@@ -248,6 +268,8 @@ def entry(device: Device) -> dict:
         fields["fusion"] = device.fusion
     if device.network_factor != 1.0:
         fields["network_factor"] = device.network_factor
+    if device.network_slope:
+        fields["network_slope"] = device.network_slope
     if device.calibrated_on:
         fields["calibrated_on"] = dict(device.calibrated_on)
     if device.kernels:

@@ -82,7 +82,10 @@ def calibrated_on(device: Device) -> str:
                     f"{made['machine']} ({made['cpus']} CPUs), {made['date']}")
     if device.fusion:
         said.append(f"fused as {device.fusion} runs layers")
-    if device.network_factor != 1:
+    if device.network_slope:
+        said.append(f"network factor {device.network_factor:g} × (MACs / 1e9)^{device.network_slope:g} (every "
+                    "design's latency × it, at the design's MACs)")
+    elif device.network_factor != 1:
         said.append(f"network factor {device.network_factor:g} (every design's latency × it)")
     return "".join(f"; {part}" for part in said)
 

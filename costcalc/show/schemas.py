@@ -158,11 +158,11 @@ def devices() -> dict:
                      "fitted": record({"dtype": TEXT, "efficiency": record({"compute": NUMBER, "memory": NUMBER}),
                                        "overhead_us": NUMBER, "figures": COUNT, "held_out": COUNT,
                                        "median_error_percent": NUMBER, "source": TEXT}),
-                     "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER,
+                     "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER, "network_slope": NUMBER,
                      "calibrated_on": record({"runtime": TEXT, "version": TEXT, "threads": COUNT, "machine": TEXT,
                                               "cpus": COUNT, "date": TEXT}),
                      "origin": TEXT, "efficiency_from": TEXT},
-                    optional=("kernels", "fitted", "fusion", "network_factor", "calibrated_on"))
+                    optional=("kernels", "fitted", "fusion", "network_factor", "network_slope", "calibrated_on"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

@@ -47,7 +47,10 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
                     "prefixItems": [*[{"type": "integer", "minimum": 1}] * 3, {**POSITIVE_NUMBER, "maximum": 1}]}}},
     "fusion": {"enum": ["onnxruntime"], "description": "the runtime whose fusion the estimates follow"},
     "network_factor": {"type": "number", "minimum": 0.1, "maximum": 10,
-                       "description": "whole networks' measured time / the sum of their layers' estimates"},
+                       "description": "whole networks' measured time / the sum of their layers' estimates, "
+                                      "for a design of 1e9 MACs"},
+    "network_slope": {"type": "number", "minimum": -1, "maximum": 1,
+                      "description": "the factor × (MACs / 1e9) to this power, for a design of other MACs"},
     "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,
                           {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],

@@ -69,20 +69,28 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     made = {"runtime": opened.name, "version": opened.version, "threads": threads,
             "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
             "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
-    factor = network_factor([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
-    return replace(fitted, network_factor=factor, calibrated_on=made), len(timed)
+    factor, slope = network_factor([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
+    return replace(fitted, network_factor=factor, network_slope=slope, calibrated_on=made), len(timed)
 
 
-def network_factor(whole, device: Device, fused: bool) -> float:
-    """The geometric mean over the timed networks of measured time / estimated time (4 significant digits; 1
-    without networks), clamped to the range a device may hold."""
+def network_factor(whole, device: Device, fused: bool) -> tuple[float, float]:
+    """How the timed networks' measured time over their estimate goes with their size: the least-squares line of
+    its logarithm against that of their MACs / 1e9, as (the factor at 1e9 MACs, 4 significant digits; the slope,
+    3 decimals). Without three networks of different sizes, the geometric mean and slope 0 (1 without networks).
+    Both clamped to the range a device may hold."""
     from ..device.figures import on_device
     from ..device.settings import DeviceSettings
-    from ..limits import MAX_NETWORK_FACTOR, MIN_NETWORK_FACTOR
+    from ..limits import MAX_NETWORK_FACTOR, MAX_NETWORK_SLOPE, MIN_NETWORK_FACTOR
 
     if not whole:
-        return 1.0
-    logs = [math.log(seconds / on_device(design, DeviceSettings(fused=fused), device).estimates[""].seconds)
-            for design, seconds in whole]
-    factor = math.exp(sum(logs) / len(logs))
-    return float(f"{min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)):.4g}")
+        return 1.0, 0.0
+    sizes = [math.log(design.total.macs / 1e9) for design, _ in whole]
+    ratios = [math.log(seconds / on_device(design, DeviceSettings(fused=fused), device).estimates[""].seconds)
+              for design, seconds in whole]
+    mean_size, mean_ratio = sum(sizes) / len(sizes), sum(ratios) / len(ratios)
+    spread = sum((x - mean_size) ** 2 for x in sizes)
+    slope = 0.0 if len(whole) < 3 or spread == 0 else sum(
+        (x - mean_size) * (y - mean_ratio) for x, y in zip(sizes, ratios)) / spread
+    slope = round(min(MAX_NETWORK_SLOPE, max(-MAX_NETWORK_SLOPE, slope)), 3)
+    factor = math.exp(mean_ratio - slope * mean_size)
+    return float(f"{min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)):.4g}"), slope
