@@ -6,8 +6,8 @@ kinds and the spec tree, some 120 classes, are defined on every run, which made 
 of a report's start-up (bench/startup.py). `@record` gives the same class (fields declared as a
 dataclass's, equality, hashing, repr, no assignment, slots) with the shared methods below, and writes a
 class's __init__ when its second instance is made. It does not import `dataclasses` (3.7 M instructions
-with the `copy` module it brings): a record's `field`, `fields` and `replace` are this module's, which
-also serve any dataclass, and `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` find a
+with the `copy` module it brings): a record's `field`, `fields` and `replace` are this module's (`replace`
+serves any dataclass too), and `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` find a
 record's `__dataclass_fields__` when first asked (`_DataclassFields`).
 """
 
@@ -64,13 +64,8 @@ def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool 
 
 
 def fields(class_or_instance) -> tuple:
-    """A record's fields in order (a dataclass's, for any other)."""
-    every = getattr(class_or_instance, "__record_fields__", None)
-    if every is None:
-        import dataclasses
-
-        return dataclasses.fields(class_or_instance)
-    return tuple(every.values())
+    """A record's fields in order."""
+    return tuple(class_or_instance.__record_fields__.values())
 
 
 def replace(obj: T, /, **changes) -> T:

@@ -91,10 +91,11 @@ def in_keras(code: str):
 
 def keras_back(text: str) -> tuple | str:
     """`costcalc import` of a Keras model's JSON: its trainable and non-trainable parameters and MACs."""
+    from costcalc.bridges.framework import analyzed
     from costcalc.bridges.keras_import import import_keras_json
 
     try:
-        total = costcalc.analyze(costcalc.loads(import_keras_json(text).text)).designs[0].total
+        total = analyzed(import_keras_json(text)).designs[0].total
     except costcalc.CostcalcError as refused:
         return f"refused: {refused}"
     return total.trainable_params, total.non_trainable_params, total.macs
