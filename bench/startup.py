@@ -1,6 +1,6 @@
 """Start-up against the libraries costcalc cannot do without (issue 26 item 7).
 
-    python bench/startup.py                  # medians of 7 whole processes: wall and CPU seconds
+    python bench/startup.py                  # medians of 7 whole processes, cases in turn: wall and CPU s
     python bench/startup.py --instructions   # instructions executed, under valgrind: the same on a busy machine
 
 Cases: `import click`, `import click, rich, yaml` (the floor of any report), `costcalc --version`,
@@ -19,6 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "zoo" / "inception_v3_keras.yaml"
@@ -37,13 +38,13 @@ def cases(python: str) -> dict[str, list[str]]:
 
 
 def timed(command: list[str], env: dict) -> tuple[float, float]:
-    """Wall and CPU seconds of one process."""
+    """Wall and CPU seconds of one process (`time.perf_counter`: `os.times().elapsed` counts in 10 ms ticks)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = os.times().elapsed
+    start = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, env=env, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return os.times().elapsed - start, cpu
+    return time.perf_counter() - start, cpu
 
 
 def instructions(command: list[str], env: dict) -> float:
@@ -60,13 +61,16 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true", help="Count instructions under valgrind instead.")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    figures = {}
-    for name, command in cases(args.python).items():
-        if args.instructions:
-            figures[name] = (instructions(command, env),)
-        else:
-            runs = [timed(command, env) for _ in range(args.runs)]
-            figures[name] = (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
+    commands = cases(args.python)
+    if args.instructions:
+        figures = {name: (instructions(command, env),) for name, command in commands.items()}
+    else:
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.runs):  # round by round, so that a slower minute of the machine weighs on every case
+            for name, command in commands.items():
+                runs[name].append(timed(command, env))
+        figures = {name: (statistics.median(w for w, _ in times), statistics.median(c for _, c in times))
+                   for name, times in runs.items()}
     unit = "M instructions" if args.instructions else "median wall s, median CPU s"
     floor, click = figures["import click, rich, yaml"], figures["import click"]
     print(f"| case | {unit} | / click, rich, yaml | / click |\n| --- | ---: | ---: | ---: |")
