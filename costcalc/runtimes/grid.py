@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..model import options
+
 Unit = tuple[list[int], list]
 """A timed unit: its input [H, W, C] (or [features]) and its layers."""
 
@@ -24,8 +26,8 @@ POINTS = ((40, 96), (20, 192), (80, 48), (10, 384), (40, 192), (20, 48), (80, 96
 MAX_MACS = 800_000_000
 """A unit above this many MACs is left out (it would take long and the smaller ones speak for it)."""
 
-ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "swish", "hswish", "hsigmoid", "softmax", "gelu", "silu",
-               "leaky_relu", "elu", "mish", {"prelu": {"slopes": "channel"}})
+ACTIVATIONS = (*options.ACTIVATIONS, {"prelu": {"slopes": "channel"}})
+"""Every activation kind, each timed as a layer of its own: one added to `model/options.py` is timed too."""
 FUSED_TAILS = ("relu", "relu6")
 """The activations a fused conv unit ends with, in turn: the ones networks use most of those onnxruntime fuses
 into the conv (device/traffic.py, ORT_CONV_ACTIVATIONS); the others run as layers of their own, and are
