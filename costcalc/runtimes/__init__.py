@@ -66,6 +66,8 @@ def open_runtime(name: str, threads: int = 1, command: str = "costcalc measure")
 
 def path_of(node: str, paths: list[str]) -> str | None:
     """The report path a runtime's node name stands for: the longest path that the name is, or begins with
-    followed by `:` or `_` (onnxruntime's fused and reordered nodes: conv1_nchwc), else None."""
+    followed by `:` or `_` (onnxruntime's fused and reordered nodes: conv1_nchwc), else None. onnxruntime names
+    the node of a Gemm and the activation it fuses `fused NAME` after the Gemm's."""
+    node = node.removeprefix("fused ")
     found = [p for p in paths if node == p or (node.startswith(p) and node[len(p)] in ":_.")]
     return max(found, key=len, default=None)
