@@ -117,6 +117,18 @@ def test_what_is_not_written_for_sequences_is_one_line(tmp_path, args, message):
     assert (result.code, result.out, result.err) == (2, "", message)
 
 
+@pytest.mark.parametrize("to", ["onnx", "pytorch", "keras"])
+def test_a_dense_layer_on_a_sequence_is_not_exported(tmp_path, to):
+    """Not only the layers that slide or pool: a dense layer on [L, C] has no form in the exports either."""
+    path = tmp_path / "spec.yaml"
+    path.write_text("input: [4, 16]\nlayers: [{dense: {units: 8}}, relu]\n")
+    result = run("export", str(path), "--to", to, "-o", str(tmp_path / "model"))
+    assert (result.code, result.out, result.err) == (2, "", f"export --to {to} writes images' layers, not 1-D ones: "
+                                                            "'dense1' (dense) is on [4×16]; report, compare and check"
+                                                            " count it\n")
+    assert not (tmp_path / "model").exists()
+
+
 VIDEO = [(design, size) for design in ("r3d_18", "mc3_18", "r2plus1d_18") for size in ("16x112x112", "8x128x171")]
 
 

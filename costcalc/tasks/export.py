@@ -21,9 +21,10 @@ class Exported:
 
 
 def refuse_sequences_and_clips(design, to: str) -> None:
-    """One line for the first layer that slides or pools over a sequence or a clip: exports write 2-D layers."""
+    """One line for the first layer on a sequence or a clip: exports write layers on images and vectors (a dense
+    layer on [L, C] would have been written as a Gemm that no runtime can load)."""
     for row in design.rows:
-        if row.role == "layer" and len(row.input) in (2, 4) and row.op.category in ("conv", "pool"):
+        if row.role == "layer" and len(row.input) in (2, 4):
             axes = "1-D" if len(row.input) == 2 else "3-D"
             raise CostcalcError(f"export --to {to} writes images' layers, not {axes} ones: {brief(row.path)}"
                                 f" ({row.kind}) is on [{'×'.join(map(str, row.input))}];"
