@@ -302,6 +302,24 @@ def test_on_onnxruntime_only_the_activations_it_fuses_fold_into_a_conv(activatio
     assert last in memory(design, fused=True).folded  # --fused on any other device folds every activation
 
 
+ON_A_VECTOR = {"relu": True, "sigmoid": True, "tanh": True, "hsigmoid": True, "leaky_relu": True, "elu": True,
+               "relu6": False, "hswish": False, "silu": False, "gelu": False, "softmax": False, "batchnorm": False}
+ON_A_MAP = {"relu": True, "relu6": True, "hswish": True, "batchnorm": True, "gelu": False, "silu": False,
+            "elu": False, "softmax": False}
+
+
+@pytest.mark.parametrize("shape, layer, folds", [("[64]", layer, folds) for layer, folds in ON_A_VECTOR.items()]
+                         + [("[8, 8, 16]", layer, folds) for layer, folds in ON_A_MAP.items()])
+def test_on_onnxruntime_what_folds_into_a_dense_layer_is_what_it_fuses(shape, layer, folds):
+    """onnxruntime 1.32's profile: a dense layer on a vector is a Gemm, fused with ReLU, sigmoid, tanh, hard
+    sigmoid, leaky ReLU and ELU into one FusedGemm; ReLU6 (Clip), a hardswish, SiLU, GELU, softmax and a batchnorm
+    after it run as nodes of their own. On a feature map the export writes a 1×1 Conv, which fuses as a conv."""
+    spec = f"input: {shape}\nlayers: [{{dense: {{units: 32}}}}, {layer}, {{dense: {{units: 8}}}}]"
+    design = analyze(loads(spec)).designs[0]
+    assert (design.rows[1].path in memory(design, fused=True, fold_adds=True).folded) is folds
+    assert design.rows[1].path in memory(design, fused=True).folded  # on any other device with --fused
+
+
 def test_the_library_names_the_grids_it_knows():
     with pytest.raises(CostcalcError, match="^'huge' is not a grid; one of tiny, small, full$"):
         costcalc.calibrate_runtime("onnxruntime", grid="huge")

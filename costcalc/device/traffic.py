@@ -37,11 +37,14 @@ from ..model.tree import INPUT
 FUSABLE_HOSTS = ("conv", "dense")
 FOLDABLE = ("batchnorm", "activation")
 ADD_HOSTS = ("conv",)
-ORT_CONV_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "hswish", "leaky_relu", "tanh")
-"""The activations onnxruntime 1.32 fuses into the conv before them (its profile: one Conv node; a hardswish too,
-except as the graph's last node, where it stays HardSigmoid and Mul; SiLU and swish run as QuickGelu, GELU and
-ELU as their own nodes)."""
 """The layers an add folds into where the runtime folds adds (onnxruntime's fused Conv with a sum)."""
+ORT_CONV_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "hswish", "leaky_relu", "tanh")
+"""The activations onnxruntime 1.32 fuses into the conv before them, or into a dense layer on a feature map, which
+the export writes as a 1×1 conv (its profile: one Conv node; a hardswish too, except as the graph's last node,
+where it stays HardSigmoid and Mul; SiLU and swish run as QuickGelu, GELU and ELU as their own nodes)."""
+ORT_GEMM_ACTIVATIONS = ("relu", "sigmoid", "hsigmoid", "leaky_relu", "tanh", "elu")
+"""The activations onnxruntime 1.32 fuses into a dense layer on a vector (one FusedGemm node); ReLU6 runs as Clip,
+a hardswish as HardSigmoid and Mul, and a batchnorm after it as a node of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +150,15 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
 
 
 def _folds(flow: Flow, host: Step, row: Row) -> bool:
-    """Whether `row` folds into `host`: a batchnorm or activation does; on onnxruntime, into a conv, only a
-    batchnorm or an activation it fuses."""
-    category = getattr(row.op, "category", "")
-    if flow.fold_adds and category == "activation" and getattr(host.row.op, "category", "") == "conv":
-        return getattr(row.op, "kind", "") in ORT_CONV_ACTIVATIONS
-    return category in FOLDABLE
+    """Whether `row` folds into `host`: a batchnorm or activation does; on onnxruntime, only what it fuses: into a
+    dense layer on a vector an activation of ORT_GEMM_ACTIVATIONS, into any other host a batchnorm or an activation
+    of ORT_CONV_ACTIVATIONS."""
+    category, kind = getattr(row.op, "category", ""), getattr(row.op, "kind", "")
+    if not flow.fold_adds:
+        return category in FOLDABLE
+    if len(host.row.output) == 1:  # a dense layer on a vector: a Gemm
+        return category == "activation" and kind in ORT_GEMM_ACTIVATIONS
+    return category == "batchnorm" or category == "activation" and kind in ORT_CONV_ACTIVATIONS
 
 
 def _group(flow: Flow, rows, index: int, tensor: int, fused: bool,
