@@ -12,7 +12,8 @@ writes nothing and its tensor is the host's; the host reads the folded batchnorm
 among them, if that conv wrote one of the add's inputs (the conv reads the other inputs as well and
 writes the sum, and an activation after the add folds into it in turn), and of the activations only
 those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a SiLU or GELU after a conv
-runs as a layer of its own), or into a dense layer on a vector (ORT_GEMM_ACTIVATIONS, no batchnorm); a zero padding right before a conv folds too (the conv pads
+runs as a layer of its own), or into a dense layer on a vector
+(ORT_GEMM_ACTIVATIONS, no batchnorm); a zero padding right before a conv folds too (the conv pads
 its input as it reads it: onnxruntime's pad fusion, Keras's ZeroPadding2D before a valid conv).
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
