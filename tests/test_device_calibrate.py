@@ -8,7 +8,7 @@ from conftest import ROOT, run
 
 from costcalc.count.engine import analyze
 from costcalc.device.calibrate import calibrate
-from costcalc.device.kernels import Samples, kernel
+from costcalc.device.kernels import Samples, kernel, stages
 from costcalc.device.latency import latency
 from costcalc.device.profiles import parse_devices, read_devices
 from costcalc.device.traffic import memory
@@ -112,6 +112,44 @@ def test_a_calibrated_kernel_sets_the_compute_time_and_others_keep_the_device_ef
     assert first.efficiency == 0.25 and first.compute_s == pytest.approx(25_690_112 / (2e12 * 0.25))
     assert second.efficiency == 0.5 and second.compute_s == pytest.approx(231_211_008 / (2e12 * 0.5))
     assert first.seconds == pytest.approx(first.compute_s + 1e-6)
+
+
+def test_a_separable_layer_runs_as_a_depthwise_then_a_1x1_conv_and_others_as_their_one_kernel():
+    separable = one_layer("separable: {filters: 64, kernel: 3, multiplier: 2}", "[14, 14, 32]").rows[0]
+    assert stages(separable) == [("depthwise", (196, 2, 9), 196 * 64 * 9), ("conv 1x1", (196, 64, 64), 196 * 64 * 64)]
+    assert stages(separable, batch=4) == [("depthwise", (784, 2, 9), 4 * 196 * 64 * 9),
+                                          ("conv 1x1", (784, 64, 64), 4 * 196 * 64 * 64)]
+    assert separable.cost.macs == 196 * 64 * 9 + 196 * 64 * 64
+    conv = one_layer("conv: {filters: 64, kernel: 3}", "[14, 14, 32]").rows[0]
+    assert stages(conv) == [("conv", (196, 64, 288), 196 * 64 * 288)]
+
+
+def test_a_separable_layer_takes_each_kernels_efficiency_for_its_part_and_an_overhead_for_each():
+    """Its compute time is the depthwise part's at the depthwise rows' efficiency plus the pointwise part's at the
+    1×1 conv rows': 2 × 56,448 FLOPs at 0.1 and 2 × 401,408 at 0.4 of 2 TFLOP/s, and two overheads of 1 µs."""
+    data = {"devices": {"fitted": {"tflops": {"float32": 2}, "bandwidth_gbs": 100, "source": "s",
+                                   "efficiency": {"compute": 0.5, "memory": 1}, "overhead_us": 1,
+                                   "kernels": {"depthwise": [[196, 1, 9, 0.1]], "conv 1x1": [[196, 64, 32, 0.4]]}}}}
+    device = parse_devices(data, "test")["fitted"]
+    design = one_layer("separable: {filters: 64, kernel: 3, bias: false}", "[14, 14, 32]")
+    found = latency(design, memory(design), device, "float32")[design.rows[0].path]
+    assert found.compute_s == pytest.approx(112_896 / (2e12 * 0.1) + 802_816 / (2e12 * 0.4))
+    assert found.efficiency == pytest.approx(915_712 / (112_896 / 0.1 + 802_816 / 0.4))
+    assert (found.overhead_s, found.seconds) == (2e-6, pytest.approx(found.compute_s + 2e-6))
+    del data["devices"]["fitted"]["kernels"]
+    uncalibrated = latency(design, memory(design), parse_devices(data, "test")["fitted"], "float32")
+    assert (uncalibrated[design.rows[0].path].overhead_s, uncalibrated[design.rows[0].path].efficiency) == (2e-6, 0.5)
+
+
+def test_a_timed_separable_layer_gives_no_row_since_its_time_does_not_say_which_kernel_took_it(tmp_path):
+    timings = tmp_path / "t.json"
+    timings.write_text(json.dumps({"layers": [
+        {"input": [1, 1, 8], "layer": "relu", "seconds": 1.00064e-6},
+        {"input": [14, 14, 32], "layer": {"separable": {"filters": 64, "kernel": 3}}, "seconds": 40e-6},
+        {"input": [14, 14, 32], "layer": {"depthwise": {"kernel": 3}}, "seconds": 10e-6}]}))
+    result = run("devices", "calibrate", str(timings), "--devices", str(DATA / "base.json"), "--device", "round")
+    assert result.code == 0, result.err
+    assert sorted(json.loads(result.out)["devices"]["round-calibrated"]["kernels"]) == ["depthwise", "relu"]
 
 
 @pytest.mark.parametrize("kernels, message", [

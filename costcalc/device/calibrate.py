@@ -11,12 +11,12 @@ memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak,
 
 Each layer's efficiency becomes a row [M, N, K, efficiency] of its kernel (kernels.py) (with `merge`, as
 `devices calibrate --runtime` fits: the units timed at one kernel and shape, one row of their median
-efficiency); a layer without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be
-slow at. A layer timed inside a whole network by the runtime's profiler (`in_context`) gives a row the same
-way, at the overhead and peak the single layers gave: the network's own shapes, with its layout and caches
-around them. The
-calibrated device keeps the base's bandwidth, memory efficiency and compute efficiency (for the
-kernels it has no timings of).
+efficiency); a layer without FLOPs (flatten, dropout, zero padding) gives none, having no arithmetic to be slow
+at, nor does one that runs as two kernels (a separable layer), whose time does not say which took it. A layer
+timed inside a whole network by the runtime's profiler (`in_context`) gives a row the same way, at the overhead
+and peak the single layers gave: the network's own shapes, with its layout and caches around them. The
+calibrated device keeps the base's bandwidth, memory efficiency and compute efficiency (for the kernels it has
+no timings of).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from ..count.engine import DesignResult
 from ..record import replace
-from .kernels import Samples, kernel
+from .kernels import Samples, kernel, stages
 from .profiles import Device, entry, parse_devices
 from .settings import DTYPES
 from .traffic import memory
@@ -71,6 +71,8 @@ def _fit(measured: list[tuple], base: Device, dtype: str, merge: bool, layers: S
     kernels: dict[str, dict[tuple, list[float]]] = {}  # kernel → (shape, and unless merged its unit) → efficiencies
     for index, (row, flops, streaming, _, seconds, _) in enumerate([*measured, *layers]):
         if not flops:  # no arithmetic to be efficient at: its time is its memory time and the overhead
+            continue
+        if len(stages(row)) > 1:
             continue
         compute, rest = flops / peak, seconds - overhead
         slower = rest > max(compute, streaming) * (1 + 1e-9)  # past rounding

@@ -2,11 +2,12 @@
 
 Every layer is named by its kernel (its kind; a conv is `conv 1x1`, `conv grouped` or `conv`)
 and sized by the dimensions of the matrix multiply it is, per group: M output positions, N
-outputs per position, K inputs per output (a pool: its window; an elementwise layer: 1). A
-device calibrated with `costcalc devices calibrate` carries, per kernel, the compute efficiency
-that timed layers of it reached at their shapes; a layer takes that of the nearest timed shape
-of its kernel (in log2 of M, N and K) if one is nearer than NEAR, and otherwise (a kernel the
-device has no timings of, or a shape far from them all) runs at the device's compute efficiency.
+outputs per position, K inputs per output (a pool: its window; an elementwise layer: 1); a
+separable layer runs as two kernels, a depthwise and a 1×1 conv (`stages`). A device calibrated
+with `costcalc devices calibrate` carries, per kernel, the compute efficiency that timed layers
+of it reached at their shapes; a layer takes that of the nearest timed shape of its kernel (in
+log2 of M, N and K) if one is nearer than NEAR, and otherwise (a kernel the device has no
+timings of, or a shape far from them all) runs at the device's compute efficiency.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ def kernel(row: Row, batch: int = 1) -> tuple[str, tuple[int, int, int]]:
     assert row.op is not None, "a layer or merge row"
     name, (m, n, k) = row.op.matmul(row.input, row.output)
     return name, (batch * m, n, k)
+
+
+def stages(row: Row, batch: int = 1) -> list[tuple[str, tuple[int, int, int], int]]:
+    """The kernels the row runs as, one after the other (a separable layer: a depthwise, then a 1×1 conv), each
+    named and sized as `kernel` gives a row's, with its MACs for the batch."""
+    assert row.op is not None, "a layer or merge row"
+    return [(name, (batch * m, n, k), batch * macs)
+            for (name, (m, n, k)), macs in row.op.stages(row.input, row.output)]
 
 
 class Samples(tuple):

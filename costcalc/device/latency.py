@@ -2,8 +2,10 @@
 
     compute time = FLOPs / (peak FLOP/s at the dtype × compute efficiency of the layer's kernel)
     memory time  = bytes moved / (bandwidth × memory efficiency)
-    layer time   = max(compute time, memory time) + overhead per layer
+    layer time   = max(compute time, memory time) + overhead per kernel it runs as
 
+A separable layer runs as two kernels, a depthwise and a 1×1 conv (`kernels.stages`): two overheads, and the
+efficiency their times give together (`Device.efficiency`).
 A layer folded into the one before it (fused) adds its compute time to the design and no
 memory time or overhead; on a device calibrated with the runtime's fused units (`fusion`), at
 the efficiency of the layer it folds into, whose timings held its work. A device calibrated on
@@ -19,6 +21,7 @@ import functools
 from dataclasses import dataclass
 
 from ..count.engine import DesignResult
+from .kernels import stages
 from .profiles import Device
 from .traffic import Memory, group_totals
 
@@ -37,16 +40,16 @@ class Estimate:
 
 
 def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: bool = False,
-                   efficiency: float | None = None) -> Estimate:
-    """One layer's estimate, at `efficiency` (default: the device's compute efficiency)."""
+                   efficiency: float | None = None, kernels: int = 1) -> Estimate:
+    """One layer's estimate, at `efficiency` (default: the device's compute efficiency), with the overhead of each
+    of the `kernels` it runs as."""
     efficiency = device.compute_efficiency if efficiency is None else efficiency
     compute, factor = flops / (device.peak(dtype) * efficiency), device.network_factor
     if folded:
         return Estimate(compute, 0.0, 0.0, compute * factor, "fused", efficiency)
-    memory = moved / (device.bytes_per_s * device.memory_efficiency)
+    memory, overhead = moved / (device.bytes_per_s * device.memory_efficiency), device.overhead_s * kernels
     bound = "compute" if compute >= memory else "memory"
-    return Estimate(compute, memory, device.overhead_s, (max(compute, memory) + device.overhead_s) * factor, bound,
-                    efficiency)
+    return Estimate(compute, memory, overhead, (max(compute, memory) + overhead) * factor, bound, efficiency)
 
 
 def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, batch: int = 1) -> dict[str, Estimate]:
@@ -61,7 +64,7 @@ def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, ba
         if not (folded and device.fusion):  # a folded layer's work was timed in its host's, on such a device
             efficiency = device.efficiency(rows[path], batch)
         layers[path] = layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
-                                      folded, efficiency)
+                                      folded, efficiency, len(stages(rows[path])))
     parts = {path: _part(estimate) for path, estimate in layers.items()}
     groups = group_totals(design.rows, parts, _add, None)
     return {**layers, **{path: _sum(part) for path, part in groups.items()},

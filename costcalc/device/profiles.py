@@ -38,7 +38,7 @@ from ..limits import (
 from ..record import replace
 from ..safe import brief
 from ..suggest import did_you_mean
-from .kernels import Sample, Samples, kernel
+from .kernels import Sample, Samples, stages
 from .settings import DTYPES
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
@@ -122,10 +122,17 @@ class Device:
 
     def efficiency(self, row, batch: int = 1) -> float:
         """The compute efficiency of `row`'s kernel at its shape: calibrated if the device has timings of
-        that kernel near that shape (kernels.NEAR), else the device's compute efficiency."""
+        that kernel near that shape (kernels.NEAR), else the device's compute efficiency. A row that runs as
+        several kernels (a separable layer) takes theirs as their times add: its MACs over the sum of each
+        kernel's MACs over its efficiency."""
         if not self.kernels:
             return self.compute_efficiency
-        name, shape = kernel(row, batch)
+        found = [(macs, self._efficiency(name, shape)) for name, shape, macs in stages(row, batch)]
+        if len(found) == 1:
+            return found[0][1]
+        return sum(macs for macs, _ in found) / sum(macs / efficiency for macs, efficiency in found)
+
+    def _efficiency(self, name: str, shape: tuple[int, int, int]) -> float:
         found = self.kernels[name].nearest(shape) if name in self.kernels else None
         return self.compute_efficiency if found is None else found
 

@@ -47,6 +47,10 @@ class Merge:
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
         return elementwise(self.kind, out)
 
+    def stages(self, inp: Shape, out: Shape) -> tuple[tuple[MatMul, int], ...]:
+        """One kernel, of no MACs (as Op.stages)."""
+        return ((self.matmul(inp, out), 0),)
+
 
 def operands(shapes: dict[str, Shape], names) -> dict[str, Shape]:
     """The inputs of a merge of named tensors, by name; a tensor read twice is `x` and `x (2)`."""

@@ -6,8 +6,9 @@ a window take one, two or three spatial axes, model/spatial.py):
 non-trainable parameters, and `work` the elementwise operations that are not MACs
 (bias additions, normalisation, activations, pooling), which a FLOP convention weighs.
 It also says what the analyses ask of it: `matmul` (the kernel it runs on a device, as a
-matrix multiply), `receptive_window` and `mixes_positions` (its receptive field), and
-`family` (its colour on a roofline chart), so that no analysis tells kinds apart itself.
+matrix multiply; `stages`, the kernels it runs as, one after the other), `receptive_window` and
+`mixes_positions` (its receptive field), and `family` (its colour on a roofline chart), so that no
+analysis tells kinds apart itself.
 `OPS` maps a kind's name to its class; the engine never asks for a kind by name.
 """
 
@@ -103,6 +104,10 @@ class Op:
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
         return elementwise(self.kind, out)
+
+    def stages(self, inp: Shape, out: Shape) -> tuple[tuple[MatMul, int], ...]:
+        """The kernels it runs as, one after the other, each with its MACs per sample: its one `matmul`."""
+        return ((self.matmul(inp, out), self.macs(inp, out)),)
 
     def receptive_window(self, inp: Shape) -> Window | None:
         """The window it slides, or None: none (elementwise), or a field costcalc does not model."""
@@ -280,6 +285,12 @@ class Separable(Sliding):
 
     def matmul(self, inp: Shape, out: Shape) -> MatMul:
         return self.kind, (numel(out[:-1]), self.filters, inp[-1] * self.multiplier)
+
+    def stages(self, inp: Shape, out: Shape) -> tuple[tuple[MatMul, int], ...]:
+        """A depthwise kernel, then a 1×1 conv on its output: two nodes (or ops) in every runtime it exports to."""
+        positions, middle, taps = numel(out[:-1]), inp[-1] * self.multiplier, self.taps(inp)
+        return ((("depthwise", (positions, self.multiplier, taps)), positions * middle * taps),
+                (("conv 1x1", (positions, self.filters, middle)), positions * middle * self.filters))
 
 
 @register
