@@ -14,12 +14,14 @@ import costcalc
 from costcalc.count.engine import analyze
 from costcalc.device.calibrate import calibrate
 from costcalc.device.figures import on_device
+from costcalc.device.kernels import kernel, stages
 from costcalc.device.profiles import builtin_devices, parse_devices, read_devices
 from costcalc.device.profiles import entry as entry_of
 from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
 from costcalc.errors import CostcalcError
 from costcalc.runtimes.grid import FAMILIES, GRIDS, POINTS, grid
+from costcalc.runtimes.onnx_rt import OnnxRuntime
 from costcalc.show.device import calibrated_on
 from costcalc.spec.reader import loads
 from costcalc.tasks.calibrate import network_factor
@@ -49,9 +51,77 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     schema = json.loads((ROOT / "costcalc" / "schemas" / "output-devices.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
     assert data["devices"]["ort"]["calibrated_on"] == made and data["devices"]["ort"]["fusion"] == "onnxruntime"
+    assert device.channel_block == OnnxRuntime(1).channel_block()  # this machine's, whatever its instructions
     listed = run("devices", "--devices", str(saved), "--format", "markdown").out
     assert "ort: calibrated to layers timed on a runtime (costcalc devices calibrate); on onnxruntime " in listed
-    assert f"fused as onnxruntime runs layers; network factor {device.network_factor:g}" in listed
+    blocks = (f"channels in blocks of {device.channel_block} (pools on others run unblocked); "
+              if device.channel_block else "")
+    assert f"fused as onnxruntime runs layers; {blocks}network factor {device.network_factor:g}" in listed
+
+
+def pooled(channels: int):
+    return analyze(loads(f"input: [8, 8, {channels}]\nlayers: [{{conv: {{filters: {channels}, kernel: 1}}}}, "
+                         "{avgpool: {size: 3, stride: 1, padding: same}}]")).designs[0]
+
+
+def test_onnxruntime_s_channel_block_is_the_one_its_layout_pools_in(tmp_path):
+    """The block found divides the channels of every pool onnxruntime runs in its NCHWc layout: a pool on three
+    blocks joins it, one on three and a half does not (on a machine without the layout, no pool joins it)."""
+    import onnx
+
+    runtime = OnnxRuntime(1)
+    block = runtime.channel_block()
+
+    def blocked(channels: int) -> bool:
+        path = str(tmp_path / f"{channels}.onnx")
+        runtime.session(pooled(channels), 1, optimized=path)
+        return any(node.op_type == "AveragePool" and node.domain == "com.microsoft.nchwc"
+                   for node in onnx.load(path).graph.node)
+
+    if block is None:
+        assert not blocked(48) and not blocked(64)
+    else:
+        assert block in (4, 8, 16, 32, 64) and blocked(3 * block) and not blocked(3 * block + block // 2)
+        assert block < 8 or not blocked(block // 2)
+
+
+@pytest.mark.parametrize("layer, shape, block, name", [
+    ("avgpool: {size: 3, stride: 1, padding: same}", "[28, 28, 44]", 16, "avgpool unblocked"),
+    ("avgpool: {size: 3, stride: 1, padding: same}", "[28, 28, 88]", 16, "avgpool unblocked"),
+    ("avgpool: {size: 3, stride: 1, padding: same}", "[28, 28, 88]", 8, "avgpool"),
+    ("avgpool: {size: 3, stride: 1, padding: same}", "[28, 28, 44]", None, "avgpool"),
+    ("maxpool: {size: 3, stride: 2}", "[56, 56, 24]", 16, "maxpool unblocked"),
+    ("maxpool: {size: 3, stride: 2}", "[56, 56, 64]", 16, "maxpool"),
+    ("conv: {filters: 44, kernel: 1}", "[28, 28, 44]", 16, "conv 1x1"),
+    ("global_avgpool", "[7, 7, 44]", 16, "global_avgpool"),
+])
+def test_a_pool_on_channels_the_block_does_not_divide_runs_the_unblocked_kernel(layer, shape, block, name):
+    row = analyze(loads(f"input: {shape}\nlayers: [{{{layer}}}]" if ":" in layer else
+                        f"input: {shape}\nlayers: [{layer}]")).designs[0].rows[0]
+    assert kernel(row, block=block)[0] == name and stages(row, block=block)[0][0] == name
+
+
+def test_a_device_with_a_channel_block_takes_the_unblocked_rows_for_such_pools_and_keeps_it():
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s", "channel_block": 16,
+             "kernels": {"avgpool": [[784, 48, 9, 0.5]], "avgpool unblocked": [[784, 48, 9, 0.01]]}}
+    device = parse_devices({"devices": {"d": entry}}, "test")["d"]
+    on = {c: analyze(loads(f"input: [28, 28, {c}]\nlayers: [{{avgpool: {{size: 3, stride: 1, padding: same}}}}]"))
+          .designs[0].rows[0] for c in (44, 48)}
+    assert (device.efficiency(on[44]), device.efficiency(on[48])) == (0.01, 0.5)
+    assert entry_of(device)["channel_block"] == 16 and "channel_block" not in entry_of(builtin_devices()["a100"])
+    for block in (0, "16", True, 2048):
+        with pytest.raises(CostcalcError, match=r"channel_block is .*; give the channels a block holds, 1 to 1024"):
+            parse_devices({"devices": {"bad": {**entry, "channel_block": block}}}, "test")
+
+
+def test_a_runtime_that_blocks_channels_times_the_pools_at_half_a_block_more_too():
+    plain, blocked = grid("small", True), grid("small", True, 16)
+    extra = [unit for unit in blocked if unit not in plain]
+    assert len(blocked) == len(plain) + len(extra) == 171
+    assert sorted((shape[2], next(iter(layers[0]))) for shape, layers in extra) == [
+        (56, "avgpool"), (56, "maxpool"), (104, "avgpool"), (104, "maxpool"), (200, "avgpool"), (200, "maxpool")]
+    by_eight = {shape[-1] for shape, _ in grid("small", True, 8)} - {shape[-1] for shape, _ in plain}
+    assert sorted(by_eight) == [52, 100, 196] and grid("small", True, 1) == plain
 
 
 @pytest.mark.parametrize("threads, clock", [(1, "this thread's CPU time"), (2, "the wall clock")])

@@ -76,7 +76,7 @@ def _fit(measured: list[tuple], base: Device, dtype: str, merge: bool, layers: S
             continue
         compute, rest = flops / peak, seconds - overhead
         slower = rest > max(compute, streaming) * (1 + 1e-9)  # past rounding
-        kernel_name, shape = kernel(row)
+        kernel_name, shape = kernel(row, block=base.channel_block)
         key = shape if merge else (*shape, index)
         kernels.setdefault(kernel_name, {}).setdefault(key, []).append(compute / rest if slower else 1.0)
     rows = {k: Samples((*key[:3], float(f"{statistics.median(found):.4g}")) for key, found in shapes.items())

@@ -12,8 +12,9 @@ published latencies of whole networks at one dtype holds them in `fitted`, which
 that dtype (`Device.at`; published.py, docs/latency.md). A device calibrated on a runtime
 (`devices calibrate --runtime`) says what it was made on (`calibrated_on`: runtime, version, threads,
 machine, CPUs, date), which runtime's fusion its estimates follow (`fusion`: onnxruntime folds adds
-into the conv before them too) and `network_factor`, whole networks' measured time over the sum of
-their layers' estimates, which every design's latency is multiplied by.
+into the conv before them too), `network_factor`, whole networks' measured time over the sum of
+their layers' estimates, which every design's latency is multiplied by, and `channel_block`, the
+channels its runtime's layout blocks together (kernels.BLOCKED).
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ class Device:
     network_slope: float = 0.0
     """How the network factor grows with a design's size: a design of M MACs takes network_factor × (M / 1e9) to
     this power (0: one factor for every design)."""
+    channel_block: int | None = None
+    """The channels the runtime's blocked layout holds together (onnxruntime's NCHWc on AVX-512: 16), whose pools
+    on channels it does not divide run another kernel (kernels.BLOCKED); None where it blocks none."""
 
     def for_design(self, macs: int) -> Device:
         """The device as it estimates a design of `macs` MACs a sample: its network factor at that size, within
@@ -127,7 +131,7 @@ class Device:
         kernel's MACs over its efficiency."""
         if not self.kernels:
             return self.compute_efficiency
-        found = [(macs, self._efficiency(name, shape)) for name, shape, macs in stages(row, batch)]
+        found = [(macs, self._efficiency(name, shape)) for name, shape, macs in stages(row, batch, self.channel_block)]
         if len(found) == 1:
             return found[0][1]
         return sum(macs for macs, _ in found) / sum(macs / efficiency for macs, efficiency in found)
@@ -237,7 +241,8 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
 
 
 def _calibration(entry: dict, what: str, at) -> dict:
-    """A runtime calibration's `fusion`, `network_factor`, `network_slope` and `calibrated_on`, each checked."""
+    """A runtime calibration's `fusion`, `network_factor`, `network_slope`, `calibrated_on` and `channel_block`, each
+    checked."""
     fusion = entry.get("fusion")
     if fusion is not None and fusion not in FUSIONS:
         raise CostcalcError(f"{what}: fusion is {brief(fusion)}; give the runtime whose fusion the estimates follow",
@@ -252,13 +257,17 @@ def _calibration(entry: dict, what: str, at) -> dict:
             MAX_NETWORK_SLOPE:
         raise CostcalcError(f"{what}: network_slope is {brief(slope)}; give a number from {-MAX_NETWORK_SLOPE:g} to "
                             f"{MAX_NETWORK_SLOPE:g}", at("network_slope"))
+    block = entry.get("channel_block")
+    if block is not None and (isinstance(block, bool) or not isinstance(block, int) or not 1 <= block <= 1024):
+        raise CostcalcError(f"{what}: channel_block is {brief(block)}; give the channels a block holds, 1 to 1024",
+                            at("channel_block"), hint="costcalc devices calibrate --runtime writes it; or leave it out")
     made = entry.get("calibrated_on")
     if made is not None and (not isinstance(made, dict) or set(made) != set(CALIBRATED_ON) or not all(
             isinstance(made[key], kind) and not isinstance(made[key], bool) for key, kind in CALIBRATED_ON.items())):
         raise CostcalcError(f"{what}: calibrated_on is {brief(made)}", at("calibrated_on"),
                             hint=f"give {', '.join(CALIBRATED_ON)} (costcalc devices calibrate --runtime writes it)")
     return {"fusion": fusion, "network_factor": float(factor), "network_slope": float(slope),
-            "calibrated_on": dict(made) if made is not None else None}
+            "calibrated_on": dict(made) if made is not None else None, "channel_block": block}
 
 
 def entry(device: Device) -> dict:
@@ -279,6 +288,8 @@ def entry(device: Device) -> dict:
         fields["network_slope"] = device.network_slope
     if device.calibrated_on:
         fields["calibrated_on"] = dict(device.calibrated_on)
+    if device.channel_block:
+        fields["channel_block"] = device.channel_block
     if device.kernels:
         fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
     return fields

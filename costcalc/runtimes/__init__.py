@@ -39,6 +39,11 @@ class Runtime:
     def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
         raise NotImplementedError
 
+    def channel_block(self) -> int | None:
+        """The channels its layout holds in a block, whose pools on channels it does not divide run another kernel
+        (device/kernels.py, BLOCKED), or None: it blocks none."""
+        return None
+
     @property
     def about(self) -> str:
         return f"{self.name} {self.version} CPU, {self.threads} thread{'s' * (self.threads != 1)}"

@@ -132,8 +132,13 @@ def fused(unit: Unit, turn: int) -> list[Unit]:
     return units
 
 
-def grid(name: str, fuses: bool) -> list[Unit]:
-    """The units of grid `name` (tiny, small or full), in the order they are timed, fused if the runtime fuses."""
+UNBLOCKED = ("maxpool 3x3 strided", "avgpool 3x3")
+"""The pools timed again, on a runtime whose layout blocks channels, at channels its block does not divide."""
+
+
+def grid(name: str, fuses: bool, block: int | None = None) -> list[Unit]:
+    """The units of grid `name` (tiny, small or full), in the order they are timed, fused if the runtime fuses; where
+    its layout blocks channels by `block`, with UNBLOCKED's pools at half a block more channels too."""
     if name == "tiny":
         units = [FAMILIES[f](20, 48) for f in ("conv 3x3", "depthwise 3x3", "dense on a feature map", "add")]
         units.append(STEMS[-1])
@@ -141,6 +146,8 @@ def grid(name: str, fuses: bool) -> list[Unit]:
         units = list(STEMS)
         for side, channels in POINTS[:GRIDS[name]]:
             units += [family(side, channels) for family in FAMILIES.values()]
+            if block and block > 1:
+                units += [FAMILIES[family](side, channels + block // 2) for family in UNBLOCKED]
         units += [([features], [{"dense": {"units": n}}]) for features, n in DENSE_VECTORS]
     units = [unit for unit in units if macs(unit) <= MAX_MACS]
     return [u for turn, unit in enumerate(units) for u in (fused(unit, turn) if fuses else [unit])]

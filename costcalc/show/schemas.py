@@ -161,8 +161,9 @@ def devices() -> dict:
                      "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER, "network_slope": NUMBER,
                      "calibrated_on": record({"runtime": TEXT, "version": TEXT, "threads": COUNT, "machine": TEXT,
                                               "cpus": COUNT, "date": TEXT}),
-                     "origin": TEXT, "efficiency_from": TEXT},
-                    optional=("kernels", "fitted", "fusion", "network_factor", "network_slope", "calibrated_on"))
+                     "channel_block": COUNT, "origin": TEXT, "efficiency_from": TEXT},
+                    optional=("kernels", "fitted", "fusion", "network_factor", "network_slope", "calibrated_on",
+                              "channel_block"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

@@ -51,7 +51,9 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
                                       "for a design of 1e9 MACs"},
     "network_slope": {"type": "number", "minimum": -1, "maximum": 1,
                       "description": "the factor × (MACs / 1e9) to this power, for a design of other MACs"},
-    "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"}}}
+    "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"},
+    "channel_block": {"type": "integer", "minimum": 1, "maximum": 1024,
+                      "description": "the channels the runtime's blocked layout holds together (NCHWc)"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,
                           {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}

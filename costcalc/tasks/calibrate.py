@@ -54,8 +54,9 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     opened = open_runtime(runtime, threads, "costcalc devices calibrate")
     start, deadline = datetime.datetime.now(datetime.timezone.utc), time.monotonic() + budget_s
     clock = time.thread_time if threads == 1 else time.perf_counter
-    base = device or this_machine(1.0, clock)
-    nets, units = networks(grid), units_of(grid, opened.fuses)
+    block = opened.channel_block()
+    base = replace(device or this_machine(1.0, clock), channel_block=block)
+    nets, units = networks(grid), units_of(grid, opened.fuses, block)
     total = len(nets) + len(units)
     whole = time_networks(opened, nets, (lambda done, _: progress(done, total)) if progress else None)
     timed = time_units(opened, units, deadline - time.monotonic(),
