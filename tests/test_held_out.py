@@ -7,11 +7,15 @@ import sys
 import pytest
 from conftest import ROOT
 
+from costcalc.runtimes.grid import NETWORKS
+
 sys.path.insert(0, str(ROOT / "tools"))
 from held_out_latency import (  # noqa: E402
     COLUMNS,
     HELD_OUT,
+    LISTS,
     RUNS,
+    SECOND,
     design_of,
     measure_run,
     read_runs,
@@ -27,23 +31,27 @@ def docs_lines() -> list[str]:
     return DOCS.read_text(encoding="utf-8").splitlines()
 
 
-def test_the_tool_holds_the_list_the_docs_give():
+@pytest.mark.parametrize("heading, held_out", [("### The held-out networks", HELD_OUT),
+                                               ("### The second held-out list", SECOND)])
+def test_the_tool_holds_the_lists_the_docs_give(heading, held_out):
     lines = docs_lines()
-    start = lines.index("### The held-out networks")
-    table = [line for line in lines[start:] if line.startswith("| ")]
-    header = table.index("| network | spec (specs/) | design | --set | kernels |")
+    header = lines.index("| network | spec (specs/) | design | --set | kernels |", lines.index(heading))
     listed = {}
-    for line in table[header + 2:]:  # after the header and its rule
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if len(cells) != 5:
+    for line in lines[header + 2:]:  # after the header and its rule, to the table's end
+        if not line.startswith("| "):
             break
-        listed[cells[0]] = (cells[1], cells[2], cells[3])
-    assert listed == HELD_OUT
+        name, *rest = [cell.strip() for cell in line.strip("|").split("|")]
+        listed[name] = tuple(rest[:3])
+    assert listed == held_out
 
 
-def test_no_network_the_calibration_times_whole_is_held_out():
-    timed_whole = {("zoo/mobilenet_v2_torchvision.yaml", "main"), ("torchvision/resnets.yaml", "resnet18")}
-    assert not {(spec, design) for spec, design, _ in HELD_OUT.values()} & timed_whole
+def test_no_network_the_calibration_times_is_held_out_nor_on_both_lists():
+    """A calibration network is a spec's design at its defaults (None: its first design, `main` in each)."""
+    timed_whole = {(spec.removeprefix("examples/") + ".yaml", design or "main") for spec, design in NETWORKS}
+    first, second = ({(spec, design, settings) for spec, design, settings in held_out.values()}
+                     for held_out in (HELD_OUT, SECOND))
+    assert len(timed_whole) == 14 and not first & second
+    assert not {(spec, design) for spec, design, settings in first | second if not settings} & timed_whole
 
 
 @pytest.mark.parametrize("name", ["regnet_y_400mf", "efficientnet_b0_keras"])
@@ -70,7 +78,7 @@ def test_every_recorded_run_is_whole_and_held_out():
     for run, rows in runs.items():
         assert len({(r["runtime"], r["version"], r["threads"], r["device"]) for r in rows}) == 1, run
         networks = [r["network"] for r in rows]
-        assert len(networks) == len(set(networks)) and set(networks) <= set(HELD_OUT), run
+        assert len(networks) == len(set(networks)) and any(set(networks) <= set(held) for held in LISTS.values()), run
         for row in rows:
             assert int(row["macs"]) == design_of(row["network"]).total.macs
             assert float(row["low_s"]) <= float(row["measured_s"]) <= float(row["high_s"])
