@@ -94,6 +94,12 @@ def test_onnxruntime_s_channel_block_is_the_one_its_layout_pools_in(tmp_path):
     ("maxpool: {size: 3, stride: 2}", "[56, 56, 64]", 16, "maxpool"),
     ("conv: {filters: 44, kernel: 1}", "[28, 28, 44]", 16, "conv 1x1"),
     ("global_avgpool", "[7, 7, 44]", 16, "global_avgpool"),
+    ("conv: {filters: 104, kernel: 3, groups: 13}", "[28, 28, 104]", 16, "conv grouped unblocked"),  # 8 a group
+    ("conv: {filters: 104, kernel: 3, groups: 13}", "[28, 28, 104]", 8, "conv grouped"),
+    ("conv: {filters: 96, kernel: 3, groups: 6}", "[28, 28, 48]", 16, "conv grouped unblocked"),  # 8 in, 16 out
+    ("conv: {filters: 48, kernel: 3, groups: 6}", "[28, 28, 96]", 16, "conv grouped unblocked"),  # 16 in, 8 out
+    ("conv: {filters: 96, kernel: 3, groups: 3}", "[28, 28, 48]", 16, "conv grouped"),  # 16 in, 32 out
+    ("depthwise: {kernel: 3}", "[28, 28, 44]", 16, "depthwise"),
 ])
 def test_a_pool_on_channels_the_block_does_not_divide_runs_the_unblocked_kernel(layer, shape, block, name):
     row = analyze(loads(f"input: {shape}\nlayers: [{{{layer}}}]" if ":" in layer else
@@ -114,12 +120,16 @@ def test_a_device_with_a_channel_block_takes_the_unblocked_rows_for_such_pools_a
             parse_devices({"devices": {"bad": {**entry, "channel_block": block}}}, "test")
 
 
-def test_a_runtime_that_blocks_channels_times_the_pools_at_half_a_block_more_too():
+def test_a_runtime_that_blocks_channels_times_pools_off_its_blocks_and_a_grouped_conv_on_them():
     plain, blocked = grid("small", True), grid("small", True, 16)
     extra = [unit for unit in blocked if unit not in plain]
-    assert len(blocked) == len(plain) + len(extra) == 171
-    assert sorted((shape[2], next(iter(layers[0]))) for shape, layers in extra) == [
-        (56, "avgpool"), (56, "maxpool"), (104, "avgpool"), (104, "maxpool"), (200, "avgpool"), (200, "maxpool")]
+    assert len(blocked) == len(plain) + len(extra) == 177
+    pools = [(shape[2], kind) for shape, layers in extra if (kind := next(iter(layers[0]))) in ("maxpool", "avgpool")]
+    assert sorted(pools) == [(56, "avgpool"), (56, "maxpool"), (104, "avgpool"), (104, "maxpool"), (200, "avgpool"),
+                             (200, "maxpool")]
+    grouped = [shape[2] for shape, layers in extra if f'"groups": {shape[2] // 16},' in json.dumps(layers)]
+    assert grouped == [96, 96, 192, 192, 48, 48] and len(extra) == 12  # fused, and as a residual
+    assert blocked[:len(plain)] == plain  # timed after the rest, which keep their order and tails
     by_eight = {shape[-1] for shape, _ in grid("small", True, 8)} - {shape[-1] for shape, _ in plain}
     assert sorted(by_eight) == [52, 100, 196] and grid("small", True, 1) == plain
 

@@ -26,10 +26,11 @@ Sample = tuple[int, int, int, float]
 """A timed shape of a kernel, M, N and K, and the compute efficiency it reached."""
 
 
-BLOCKED = ("maxpool", "avgpool")
+BLOCKED = ("maxpool", "avgpool", "conv grouped")
 """The kernels a runtime with a blocked layout (onnxruntime's NCHWc: channels in blocks of 8 or 16, `channel_block`)
-runs blocked only on channels the block divides; on others it runs its plain kernel, which it names `KERNEL
-unblocked` (an average pool at 28×28×44 took 308 µs where at ×48 it took 6, onnxruntime 1.32 on AVX-512)."""
+runs blocked only on channels the block divides (a grouped conv: its input and its output channels per group); on
+others it runs its plain kernel, named `KERNEL unblocked` (an average pool at 28×28×44 took 308 µs where at ×48 it
+took 6, onnxruntime 1.32 on AVX-512)."""
 
 
 def kernel(row: Row, batch: int = 1, block: int | None = None) -> tuple[str, tuple[int, int, int]]:
@@ -37,19 +38,24 @@ def kernel(row: Row, batch: int = 1, block: int | None = None) -> tuple[str, tup
     blocks channels by `block` (None: none does)."""
     assert row.op is not None, "a layer or merge row"
     name, (m, n, k) = row.op.matmul(row.input, row.output)
-    return _on_layout(name, row, block), (batch * m, n, k)
+    return _on_layout(name, n, row, block), (batch * m, n, k)
 
 
 def stages(row: Row, batch: int = 1, block: int | None = None) -> list[tuple[str, tuple[int, int, int], int]]:
     """The kernels the row runs as, one after the other (a separable layer: a depthwise, then a 1×1 conv), each
     named and sized as `kernel` gives a row's, with its MACs for the batch."""
     assert row.op is not None, "a layer or merge row"
-    return [(_on_layout(name, row, block), (batch * m, n, k), batch * macs)
+    return [(_on_layout(name, n, row, block), (batch * m, n, k), batch * macs)
             for (name, (m, n, k)), macs in row.op.stages(row.input, row.output)]
 
 
-def _on_layout(name: str, row: Row, block: int | None) -> str:
-    return f"{name} unblocked" if block and name in BLOCKED and row.input[-1] % block else name
+def _on_layout(name: str, n: int, row: Row, block: int | None) -> str:
+    """`name`, or its unblocked kernel where the block does not divide the channels it runs on (N of a grouped
+    conv is its output channels per group, N × input / output channels its input channels per group)."""
+    if not block or name not in BLOCKED:
+        return name
+    widths = (n, n * row.input[-1] // row.output[-1]) if name == "conv grouped" else (row.input[-1],)
+    return f"{name} unblocked" if any(width % block for width in widths) else name
 
 
 class Samples(tuple):

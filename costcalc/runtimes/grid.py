@@ -133,12 +133,15 @@ def fused(unit: Unit, turn: int) -> list[Unit]:
 
 
 UNBLOCKED = ("maxpool 3x3 strided", "avgpool 3x3")
-"""The pools timed again, on a runtime whose layout blocks channels, at channels its block does not divide."""
+"""The pools timed again, on a runtime whose layout blocks channels, at channels its block does not divide (the
+grouped convs of FAMILIES, 16 groups of 3 to 24 channels, run unblocked there; a grouped conv of one block a group
+is timed too)."""
 
 
 def grid(name: str, fuses: bool, block: int | None = None) -> list[Unit]:
     """The units of grid `name` (tiny, small or full), in the order they are timed, fused if the runtime fuses; where
-    its layout blocks channels by `block`, with UNBLOCKED's pools at half a block more channels too."""
+    its layout blocks channels by `block`, then UNBLOCKED's pools at half a block more channels and a grouped conv of
+    a block a group, at each of the grid's sizes."""
     if name == "tiny":
         units = [FAMILIES[f](20, 48) for f in ("conv 3x3", "depthwise 3x3", "dense on a feature map", "add")]
         units.append(STEMS[-1])
@@ -146,11 +149,13 @@ def grid(name: str, fuses: bool, block: int | None = None) -> list[Unit]:
         units = list(STEMS)
         for side, channels in POINTS[:GRIDS[name]]:
             units += [family(side, channels) for family in FAMILIES.values()]
-            if block and block > 1:
-                units += [FAMILIES[family](side, channels + block // 2) for family in UNBLOCKED]
         units += [([features], [{"dense": {"units": n}}]) for features, n in DENSE_VECTORS]
-    units = [unit for unit in units if macs(unit) <= MAX_MACS]
-    return [u for turn, unit in enumerate(units) for u in (fused(unit, turn) if fuses else [unit])]
+    off_blocks = [] if name == "tiny" or not block or block == 1 else [
+        unit for side, channels in POINTS[:GRIDS[name]]
+        for unit in ([FAMILIES[family](side, channels + block // 2) for family in UNBLOCKED]
+                     + [_conv(3, groups=channels // block)(side, channels)] * (channels % block == 0))]
+    kept = [[unit for unit in part if macs(unit) <= MAX_MACS] for part in (units, off_blocks)]
+    return [u for part in kept for turn, unit in enumerate(part) for u in (fused(unit, turn) if fuses else [unit])]
 
 
 def networks(name: str) -> tuple[tuple[str, str | None], ...]:
