@@ -106,9 +106,10 @@ def test_two_runs_started_in_the_same_minute_stay_two(tmp_path):
     they were one run of 28 networks."""
     row = {"run": "2026-12-05 09:07", "version": "1", "device": "d", "load_before": "1", "load_after": "1",
            "network": "resnet50", "macs": "1", "measured_s": "2", "low_s": "1", "high_s": "3", "estimated_s": "2"}
-    rows = [{**row, "runtime": "onnxruntime", "threads": "2"}, {**row, "runtime": "torch", "threads": "1"}]
+    rows = [{**row, "runtime": "onnxruntime", "threads": "2"}, {**row, "runtime": "torch", "threads": "1"},
+            {**row, "runtime": "torch", "threads": "1", "network": "resnet101"}]  # the second list's
     path = tmp_path / "runs.tsv"
     path.write_text("\n".join("\t".join(r[c] for c in COLUMNS) for r in [dict(zip(COLUMNS, COLUMNS)), *rows]) + "\n")
     runs = read_runs(path)
-    assert [len(found) for found in runs.values()] == [1, 1]
-    assert runs_table(runs).count("| 2026-12-05 09:07 |") == 2
+    assert [len(found) for found in runs.values()] == [1, 1, 1]
+    assert runs_table(runs).count("| 2026-12-05 09:07 |") == 3 and runs_table(runs).count("| second |") == 1

@@ -123,20 +123,20 @@ def tsv(rows: list[dict[str, str]], header: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-RunKey = tuple[str, str, str, str, str]
-"""What tells runs apart: when it started (to the minute), runtime, its version, threads and device."""
+RunKey = tuple[str, str, str, str, str, str]
+"""What tells runs apart: when it started (to the minute), runtime, its version, threads, device and list."""
 
 
 def read_runs(path: Path = RUNS) -> dict[RunKey, list[dict[str, str]]]:
     """Each run's rows, by its start and what it ran (in the file's order), from a TSV of COLUMNS: two runs may
-    start in the same minute."""
+    start in the same minute, on the two lists too."""
     lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
     assert tuple(lines[0]) == COLUMNS, f"{path}: the header is not {COLUMNS}"
     runs: dict[RunKey, list[dict[str, str]]] = {}
     for cells in lines[1:]:
         row = dict(zip(COLUMNS, cells))
-        key = (row["run"], row["runtime"], row["version"], row["threads"], row["device"])
+        key = (row["run"], row["runtime"], row["version"], row["threads"], row["device"], list_of([row]))
         runs.setdefault(key, []).append(row)
     return runs
 
