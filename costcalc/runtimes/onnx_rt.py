@@ -92,7 +92,8 @@ class OnnxRuntime(Runtime):
 
     def layer_seconds(self, design: DesignResult, batch: int = 1, runs: int = 10) -> dict[str, float]:
         """Each row's median time per run by onnxruntime's profiler, after a warm-up run: a node's kernel time goes
-        to the row its name begins with (a fused conv1_nchwc to conv1). A node the optimiser made and named
+        to the row its name begins with (a fused conv1_nchwc to conv1), or to the row that one folds into (a
+        batchnorm2_nchwc, the conv before it fused with it, to that conv). A node the optimiser made and named
         (HardSigmoid_2 and Mul_3 of a hardswish after a conv) goes to the next row that runs as a layer of its own
         and has no node named after it (`renamed`); layout reorders, and nodes that follow no row, to ""."""
         import statistics
@@ -125,9 +126,10 @@ def cannot_run(design: DesignResult, batch: int, error: Exception) -> CostcalcEr
 
 
 def renamed(design: DesignResult, names: list[str]) -> dict[str, str]:
-    """The row path each node name stands for, in the order the nodes ran (path_of); a name of no row that follows
-    a row's node stands for the next row after that one (in the order of evaluation, onnxruntime's fusion) that
-    runs on its own and has no node of its own, else for ""; a layout reorder for ""."""
+    """The row path each node name stands for, in the order the nodes ran (path_of): the row it names, or the row
+    that one folds into (onnxruntime names a conv fused with its batchnorm after the batchnorm); a name of no row
+    that follows a row's node stands for the next row after that one (in the order of evaluation, onnxruntime's
+    fusion) that runs on its own and has no node of its own, else for ""; a layout reorder for ""."""
     from ..device.traffic import memory
 
     found = memory(design, fused=True, fold_adds=True)
@@ -144,4 +146,4 @@ def renamed(design: DesignResult, names: list[str]) -> dict[str, str]:
         elif last is not None and not name.startswith("Reorder") and name != "model_run":
             after = steps[steps.index(last) + 1:]
             owner[name] = next((path for path in after if path not in own), "")
-    return owner
+    return {name: host.get(path, path) for name, path in owner.items()}
