@@ -403,3 +403,30 @@ def test_on_onnxruntime_what_folds_into_a_dense_layer_is_what_it_fuses(shape, la
 def test_the_library_names_the_grids_it_knows():
     with pytest.raises(CostcalcError, match="^'huge' is not a grid; one of tiny, small, full$"):
         costcalc.calibrate_runtime("onnxruntime", grid="huge")
+
+
+@pytest.mark.parametrize("threads, expected", [(1, [3.0, 1.0, 2.0]), (2, [2.5, 1.0, 1.5])])
+def test_at_more_threads_each_unit_is_timed_twice_last_first_and_keeps_the_faster(monkeypatch, threads, expected):
+    """A disturbance of the wall clock slows a run of units in a row; the second pass, in the other order, gives
+    them another chance (at one thread the thread's CPU time does not see it: one pass)."""
+    from costcalc.runtimes import Runtime, layers
+
+    calls = []
+    times = iter([3.0, 1.0, 2.0, 1.5, 4.0, 2.5])  # the first pass, then the second: units 3, 2, 1
+
+    def timed(run, threads):
+        calls.append(run())
+        return next(times)
+
+    class Fake(Runtime):
+        def build(self, design, batch=1):
+            return lambda: design.rows[0].input[-1]
+
+    monkeypatch.setattr(layers, "seconds_of", timed)
+    units = [([4, 4, channels], ["relu"]) for channels in (8, 16, 24)]
+    found = layers.time_units(Fake(threads), units, budget_s=60)
+    assert [seconds for _, seconds in found] == expected
+    assert calls == [8, 16, 24] + [24, 16, 8] * (threads > 1)
+    calls.clear()
+    times = iter([3.0, 1.0, 2.0])
+    assert len(layers.time_units(Fake(threads), units, budget_s=0)) == 1 and calls == [8]  # the budget spent
