@@ -92,8 +92,8 @@ class Device:
     """How the network factor grows with a design's size: a design of M MACs takes network_factor × (M / 1e9) to
     this power (0: one factor for every design)."""
     channel_block: int | None = None
-    """The channels the runtime's blocked layout holds together (onnxruntime's NCHWc on AVX-512: 16), whose pools
-    on channels it does not divide run another kernel (kernels.BLOCKED); None where it blocks none."""
+    """The channels the runtime's blocked layout holds together (onnxruntime's NCHWc on AVX-512: 16): pools and
+    grouped convs on channels it does not divide run other kernels (kernels.BLOCKED); None where it blocks none."""
 
     def for_design(self, macs: int) -> Device:
         """The device as it estimates a design of `macs` MACs a sample: its network factor at that size, within

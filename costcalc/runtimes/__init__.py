@@ -40,7 +40,7 @@ class Runtime:
         raise NotImplementedError
 
     def channel_block(self) -> int | None:
-        """The channels its layout holds in a block, whose pools on channels it does not divide run another kernel
+        """The channels its layout holds in a block, off which pools and grouped convs run other kernels
         (device/kernels.py, BLOCKED), or None: it blocks none."""
         return None
 

@@ -150,12 +150,20 @@ def grid(name: str, fuses: bool, block: int | None = None) -> list[Unit]:
         for side, channels in POINTS[:GRIDS[name]]:
             units += [family(side, channels) for family in FAMILIES.values()]
         units += [([features], [{"dense": {"units": n}}]) for features, n in DENSE_VECTORS]
-    off_blocks = [] if name == "tiny" or not block or block == 1 else [
-        unit for side, channels in POINTS[:GRIDS[name]]
-        for unit in ([FAMILIES[family](side, channels + block // 2) for family in UNBLOCKED]
-                     + [_conv(3, groups=channels // block)(side, channels)] * (channels % block == 0))]
+    off_blocks = _off_blocks(name, block) if name != "tiny" and block and block > 1 else []
     kept = [[unit for unit in part if macs(unit) <= MAX_MACS] for part in (units, off_blocks)]
     return [u for part in kept for turn, unit in enumerate(part) for u in (fused(unit, turn) if fuses else [unit])]
+
+
+def _off_blocks(name: str, block: int) -> list[Unit]:
+    """At each of grid `name`'s sizes, UNBLOCKED's pools at half a block more channels, and a grouped conv of one
+    block a group where the block divides the channels."""
+    units = []
+    for side, channels in POINTS[:GRIDS[name]]:
+        units += [FAMILIES[family](side, channels + block // 2) for family in UNBLOCKED]
+        if channels % block == 0:
+            units.append(_conv(3, groups=channels // block)(side, channels))
+    return units
 
 
 def networks(name: str) -> tuple[tuple[str, str | None], ...]:

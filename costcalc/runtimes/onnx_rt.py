@@ -66,12 +66,11 @@ class OnnxRuntime(Runtime):
         the pool joins the layout; None where it never does."""
         import onnx
 
-        from ..count.engine import analyze
-        from ..spec.reader import loads
+        from .layers import unit_design
 
         for channels in (4, 8, 16, 32, 64):
-            design = analyze(loads(f"input: [8, 8, {channels}]\nlayers: [{{conv: {{filters: {channels}, kernel: 1}}}}, "
-                                   "{avgpool: {size: 3, stride: 1, padding: same}}]")).designs[0]
+            design = unit_design(([8, 8, channels], [{"conv": {"filters": channels, "kernel": 1}},
+                                                     {"avgpool": {"size": 3, "stride": 1, "padding": "same"}}]))
             with tempfile.TemporaryDirectory() as folder:
                 self.session(design, 1, optimized=os.path.join(folder, "optimized.onnx"))
                 nodes = onnx.load(os.path.join(folder, "optimized.onnx")).graph.node
