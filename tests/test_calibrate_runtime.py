@@ -54,7 +54,7 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     assert device.channel_block == OnnxRuntime(1).channel_block()  # this machine's, whatever its instructions
     listed = run("devices", "--devices", str(saved), "--format", "markdown").out
     assert "ort: calibrated to layers timed on a runtime (costcalc devices calibrate); on onnxruntime " in listed
-    blocks = (f"channels in blocks of {device.channel_block} (pools on others run unblocked); "
+    blocks = (f"channels in blocks of {device.channel_block} (pools and grouped convs off them run unblocked); "
               if device.channel_block else "")
     assert f"fused as onnxruntime runs layers; {blocks}network factor {device.network_factor:g}" in listed
 

@@ -83,7 +83,7 @@ def calibrated_on(device: Device) -> str:
     if device.fusion:
         said.append(f"fused as {device.fusion} runs layers")
     if device.channel_block:
-        said.append(f"channels in blocks of {device.channel_block} (pools on others run unblocked)")
+        said.append(f"channels in blocks of {device.channel_block} (pools and grouped convs off them run unblocked)")
     if device.network_slope:
         said.append(f"network factor {device.network_factor:g} × (MACs / 1e9)^{device.network_slope:g} (every "
                     "design's latency × it, at the design's MACs)")
