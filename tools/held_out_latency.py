@@ -80,6 +80,7 @@ def list_of(network: str) -> str:
     """The list a network is on (LISTS)."""
     return next(name for name, networks in LISTS.items() if network in networks)
 
+
 RUNS = ROOT / "tests" / "data" / "reference" / "held_out_runs.tsv"
 COLUMNS = ("run", "runtime", "version", "threads", "device", "load_before", "load_after", "network", "macs",
            "measured_s", "low_s", "high_s", "estimated_s")
