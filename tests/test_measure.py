@@ -1,8 +1,11 @@
 """costcalc measure: designs timed on onnxruntime (a test extra, run in CI) beside their estimates; torch where
 installed. Times vary with the machine, so the tests check what is timed and how it is shown, not the figures."""
 
+import ctypes
 import importlib.util
 import json
+import subprocess
+import sys
 import time
 
 import jsonschema
@@ -158,3 +161,27 @@ def test_torch_layer_times_leave_merges_to_forward():
 def test_an_unknown_runtime_is_one_line():
     with pytest.raises(CostcalcError, match="'tvm' is not a runtime; one of onnxruntime, torch"):
         need("tvm", "costcalc measure")
+
+
+FAULTS = """
+import resource, sys
+from costcalc.runtimes.pytorch import keep_freed_memory
+kept = sys.argv[1] == "keep" and keep_freed_memory()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    block = b"x" * (40 << 20)
+    del block
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "mallopt"), reason="the C library is not glibc: no mallopt")
+def test_the_torch_runtime_keeps_freed_memory_so_a_run_maps_no_fresh_pages():
+    def faults(mode: str) -> tuple[str, int]:
+        done = subprocess.run([sys.executable, "-c", FAULTS, mode], capture_output=True, text=True, cwd=ROOT)
+        kept, count = done.stdout.split()
+        return kept, int(count)
+
+    kept, count = faults("keep")
+    assert kept == "True" and count < 2 * 10240  # the first block's 10,240 pages of 4 KiB, then none
+    assert faults("default")[1] >= 19 * 10240  # above 32 MiB, glibc maps every block afresh

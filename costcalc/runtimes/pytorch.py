@@ -9,6 +9,20 @@ from collections.abc import Callable
 from ..count.engine import DesignResult
 from . import Runtime
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""glibc's mallopt parameters (malloc.h)."""
+
+
+def keep_freed_memory(size: int = 1 << 30) -> bool:
+    """Make glibc's malloc keep freed blocks of up to `size` bytes for reuse, as jemalloc and tcmalloc do: torch
+    allocates each tensor with malloc, and glibc by default maps a large one afresh (and faults in its pages) on
+    every run, or not, as the process's history has moved its threshold; False where the C library has no
+    mallopt (not glibc), which changes nothing."""
+    import ctypes
+
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    return mallopt is not None and all([mallopt(M_MMAP_THRESHOLD, size), mallopt(M_TRIM_THRESHOLD, size)])
+
 
 class TorchRuntime(Runtime):
     name = "torch"
@@ -19,6 +33,7 @@ class TorchRuntime(Runtime):
         super().__init__(threads)
         self.version = torch.__version__
         torch.set_num_threads(threads)
+        keep_freed_memory()
 
     def module(self, design: DesignResult, batch: int):
         """The design's nn.Module (eval mode, seeded weights), its PATHS and an input of the batch."""
