@@ -1,8 +1,8 @@
 """The held-out evaluation of issue 25: networks no calibration times, measured on a runtime and estimated on a device.
 
 Every network of HELD_OUT (docs/latency.md, "The held-out networks", lists the same, chosen before any was
-estimated), or of SECOND with `--list second` (chosen later, before any of it was estimated), is built as
-`costcalc measure` builds a design (the ONNX or PyTorch export, random weights, batch 1, float32), timed through
+estimated), or of SECOND or THIRD with `--list second|third` (each chosen later, before any of it was estimated), is
+built as `costcalc measure` builds a design (the ONNX or PyTorch export, random weights, batch 1, float32), timed through
 the library (costcalc.tasks.measure.measure_designs: a warm-up, then interleaved rounds across the networks, each
 network's figure the median of its rounds) and estimated on a device, fused as the runtime runs it. It prints the
 run as TSV rows (the columns of RUNS) and a markdown summary: per network the measured and estimated time and the
@@ -73,7 +73,28 @@ SECOND = {
 """The second list (docs/latency.md, "The second held-out list"), chosen on 6 December 2026 at 03:01 UTC, after three
 changes to the estimate had been found in the profiles of networks of the first list, before any of these was
 estimated against a measurement."""
-LISTS = {"first": HELD_OUT, "second": SECOND}
+THIRD = {
+    "resnet152": ("torchvision/resnets.yaml", "resnet152", ""),
+    "densenet201": ("torchvision/densenets.yaml", "main", "b3=48 b4=32"),
+    "vgg13": ("torchvision/vggs.yaml", "vgg13", ""),
+    "efficientnet_b2": ("torchvision/efficientnets.yaml", "b", "width=1.1 depth=1.2 size=288"),
+    "efficientnet_v2_s": ("torchvision/efficientnets.yaml", "v2_s", "size=384"),
+    "mnasnet1_3": ("torchvision/mnasnets.yaml", "main", "alpha=1.3"),
+    "shufflenet_v2_x1_5": ("torchvision/shufflenets.yaml", "main", "c2=176 c3=352 c4=704"),
+    "convnext_small": ("zoo/convnext_tiny_torchvision.yaml", "main", "depth=27"),
+    "inception_v3_keras": ("zoo/inception_v3_keras.yaml", "main", ""),
+    "resnet101_keras": ("zoo/resnet50_keras.yaml", "main", "conv4_blocks=23"),
+    "resnet101_v2_keras": ("keras/resnet_v2.yaml", "main", "conv4_blocks=23"),
+    "densenet169_keras": ("keras/densenet.yaml", "main", "conv4_blocks=32 conv5_blocks=32"),
+    "efficientnet_b3_keras": ("zoo/efficientnet_keras.yaml", "main",
+                              "width_coefficient=1.2 depth_coefficient=1.4 resolution=300"),
+    "efficientnet_v2_b2_keras": ("keras/efficientnet_v2.yaml", "b",
+                                 "width_coefficient=1.1 depth_coefficient=1.2 resolution=260"),
+}
+"""The third list (docs/latency.md, "The third held-out list"), chosen on 6 December 2026 at 04:07 UTC, after
+torch's allocator was found and two first-list networks' torch profiles were read, before any of these was estimated
+against a measurement."""
+LISTS = {"first": HELD_OUT, "second": SECOND, "third": THIRD}
 
 
 def list_of(network: str) -> str:
@@ -98,7 +119,7 @@ def design_of(name: str):
     from costcalc.count.engine import analyze
     from costcalc.spec.reader import load
 
-    spec, design, settings = {**HELD_OUT, **SECOND}[name]
+    spec, design, settings = {**HELD_OUT, **SECOND, **THIRD}[name]
     pairs = [tuple(setting.split("=", 1)) for setting in settings.split()]
     return dataclasses.replace(analyze(load(str(ROOT / "specs" / spec), pairs)).design(design), name=name)
 
