@@ -2,11 +2,11 @@
 
 Every network of HELD_OUT (docs/latency.md, "The held-out networks", lists the same, chosen before any was
 estimated), or of SECOND or THIRD with `--list second|third` (each chosen later, before any of it was estimated), is
-built as `costcalc measure` builds a design (the ONNX or PyTorch export, random weights, batch 1, float32), timed through
-the library (costcalc.tasks.measure.measure_designs: a warm-up, then interleaved rounds across the networks, each
-network's figure the median of its rounds) and estimated on a device, fused as the runtime runs it. It prints the
-run as TSV rows (the columns of RUNS) and a markdown summary: per network the measured and estimated time and the
-error, then the share of networks within ±10 %, the median |error|, and the Spearman rank correlation with the
+built as `costcalc measure` builds a design (the ONNX or PyTorch export, random weights, batch 1, float32), timed
+through the library (costcalc.tasks.measure.measure_designs: a warm-up, then interleaved rounds across the networks,
+each network's figure the median of its rounds) and estimated on a device, fused as the runtime runs it. It prints
+the run as TSV rows (the columns of RUNS) and a markdown summary: per network the measured and estimated time and
+the error, then the share of networks within ±10 %, the median |error|, and the Spearman rank correlation with the
 measured times of the estimate and of the MACs.
 
     costcalc devices measure --name cpu > cpu.json      # or a device made by `costcalc devices calibrate`
