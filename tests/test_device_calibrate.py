@@ -68,6 +68,22 @@ def test_a_shape_far_from_every_timed_one_is_not_calibrated():
     assert found == (0.02, 0.5, 0.5)
 
 
+
+def test_a_dense_layer_on_a_map_far_from_every_timed_dense_takes_the_nearest_1x1_conv():
+    """ConvNeXt's dense layers at 7×7×768 → 3072, which no timed dense shape is near, ran at 0.32 of torch's peak,
+    as its 1×1 convs at 7×7 did, not at the device's compute efficiency."""
+    device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s",
+                                              "efficiency": {"compute": 1},
+                                              "kernels": {"dense": [[1600, 384, 96, 0.43], [1, 1000, 1536, 1.0]],
+                                                          "conv 1x1": [[49, 2048, 1024, 0.27]]}}}}, "test")["d"]
+    late, early, head = (one_layer(f"dense: {{units: {units}}}", shape).rows[0]
+                         for units, shape in ((3072, "[7, 7, 768]"), (384, "[40, 40, 96]"), (1000, "[1536]")))
+    assert (device.efficiency(late), device.efficiency(early), device.efficiency(head)) == (0.27, 0.43, 1.0)
+    conv = one_layer("conv: {filters: 3072, kernel: 1}", "[7, 7, 768]").rows[0]
+    alone = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s",
+                                             "kernels": {"dense": [[1600, 384, 96, 0.43]]}}}}, "test")["d"]
+    assert (alone.efficiency(late), alone.efficiency(conv)) == (0.5, 0.5)  # no 1×1 conv timed: the device's
+
 def base_device():
     return read_devices(str(DATA / "base.json"))["round"]
 

@@ -39,7 +39,7 @@ from ..limits import (
 from ..record import replace
 from ..safe import brief
 from ..suggest import did_you_mean
-from .kernels import Sample, Samples, stages
+from .kernels import KIN, Sample, Samples, stages
 from .settings import DTYPES
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
@@ -126,9 +126,9 @@ class Device:
 
     def efficiency(self, row, batch: int = 1) -> float:
         """The compute efficiency of `row`'s kernel at its shape: calibrated if the device has timings of
-        that kernel near that shape (kernels.NEAR), else the device's compute efficiency. A row that runs as
-        several kernels (a separable layer) takes theirs as their times add: its MACs over the sum of each
-        kernel's MACs over its efficiency."""
+        that kernel near that shape (kernels.NEAR), or else of its kin's (kernels.KIN), else the device's
+        compute efficiency. A row that runs as several kernels (a separable layer) takes theirs as their
+        times add: its MACs over the sum of each kernel's MACs over its efficiency."""
         if not self.kernels:
             return self.compute_efficiency
         found = [(macs, self._efficiency(name, shape)) for name, shape, macs in stages(row, batch, self.channel_block)]
@@ -137,8 +137,11 @@ class Device:
         return sum(macs for macs, _ in found) / sum(macs / efficiency for macs, efficiency in found)
 
     def _efficiency(self, name: str, shape: tuple[int, int, int]) -> float:
-        found = self.kernels[name].nearest(shape) if name in self.kernels else None
-        return self.compute_efficiency if found is None else found
+        for timed in (name, KIN.get(name)):
+            found = self.kernels[timed].nearest(shape) if timed in self.kernels else None
+            if found is not None:
+                return found
+        return self.compute_efficiency
 
 
 def parse_devices(data, origin: str) -> dict[str, Device]:
