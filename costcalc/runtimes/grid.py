@@ -36,9 +36,10 @@ DENSE_VECTORS = ((640, 1000), (1536, 1000), (2560, 1000), (384, 1536), (6144, 10
 """(features, units) of a dense layer on a vector: classifier heads and squeeze-and-excitation's."""
 
 
-def _conv(kernel: int, stride: int = 1, groups: int = 1, dilation: int = 1):
-    return lambda s, c: ([s, s, c], [{"conv": {"filters": c, "kernel": kernel, "stride": stride, "groups": groups,
-                                                "dilation": dilation, "padding": dilation * (kernel // 2)}}])
+def _conv(kernel: int, stride: int = 1, groups: int = 1, dilation: int = 1, narrowing: int = 1):
+    return lambda s, c: ([s, s, c], [{"conv": {"filters": c // narrowing, "kernel": kernel, "stride": stride,
+                                                "groups": groups, "dilation": dilation,
+                                                "padding": dilation * (kernel // 2)}}])
 
 
 def _layer(layer):
@@ -52,7 +53,7 @@ def _merge(kind: str):
 FAMILIES: dict[str, Callable[[int, int], Unit]] = {
     "conv 1x1": _conv(1), "conv 3x3": _conv(3), "conv 3x3 strided": _conv(3, stride=2),
     "conv 3x3 grouped": _conv(3, groups=16), "conv 3x3 dilated": _conv(3, dilation=2), "conv 5x5": _conv(5),
-    "conv 7x7": _conv(7), "conv 1x1 strided": _conv(1, stride=2),
+    "conv 7x7": _conv(7), "conv 1x1 strided": _conv(1, stride=2), "conv 3x3 to a quarter": _conv(3, narrowing=4),
     "depthwise 3x3": _layer({"depthwise": {"kernel": 3, "padding": 1}}),
     "depthwise 3x3 strided": _layer({"depthwise": {"kernel": 3, "stride": 2, "padding": 1}}),
     "depthwise 5x5": _layer({"depthwise": {"kernel": 5, "padding": 2}}),
