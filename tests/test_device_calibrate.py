@@ -30,7 +30,7 @@ def one_layer(layer: str, shape: str):
     ("conv: {filters: 128, kernel: 3, groups: 32}", "[28, 28, 128]", ("conv grouped", (784, 4, 36))),
     ("conv: {filters: 64, kernel: 3, dilation: 2}", "[28, 28, 64]", ("conv dilated", (784, 64, 576))),
     ("conv: {filters: 64, kernel: 1, dilation: 2}", "[28, 28, 64]", ("conv 1x1", (784, 64, 64))),
-    ("depthwise: {kernel: 5, multiplier: 2}", "[14, 14, 32]", ("depthwise", (196, 2, 25))),
+    ("depthwise: {kernel: 5, multiplier: 2}", "[14, 14, 32]", ("depthwise", (196, 64, 25))),
     ("separable: {filters: 64, kernel: 3}", "[14, 14, 32]", ("separable", (196, 64, 32))),
     ("conv_transpose: {filters: 16, kernel: 2, stride: 2}", "[7, 7, 32]", ("conv_transpose", (49, 64, 32))),
     ("dense: {units: 1000}", "[2048]", ("dense", (1, 1000, 2048))),
@@ -132,8 +132,8 @@ def test_a_calibrated_kernel_sets_the_compute_time_and_others_keep_the_device_ef
 
 def test_a_separable_layer_runs_as_a_depthwise_then_a_1x1_conv_and_others_as_their_one_kernel():
     separable = one_layer("separable: {filters: 64, kernel: 3, multiplier: 2}", "[14, 14, 32]").rows[0]
-    assert stages(separable) == [("depthwise", (196, 2, 9), 196 * 64 * 9), ("conv 1x1", (196, 64, 64), 196 * 64 * 64)]
-    assert stages(separable, batch=4) == [("depthwise", (784, 2, 9), 4 * 196 * 64 * 9),
+    assert stages(separable) == [("depthwise", (196, 64, 9), 196 * 64 * 9), ("conv 1x1", (196, 64, 64), 196 * 64 * 64)]
+    assert stages(separable, batch=4) == [("depthwise", (784, 64, 9), 4 * 196 * 64 * 9),
                                           ("conv 1x1", (784, 64, 64), 4 * 196 * 64 * 64)]
     assert separable.cost.macs == 196 * 64 * 9 + 196 * 64 * 64
     conv = one_layer("conv: {filters: 64, kernel: 3}", "[14, 14, 32]").rows[0]
@@ -145,7 +145,7 @@ def test_a_separable_layer_takes_each_kernels_efficiency_for_its_part_and_an_ove
     1×1 conv rows': 2 × 56,448 FLOPs at 0.1 and 2 × 401,408 at 0.4 of 2 TFLOP/s, and two overheads of 1 µs."""
     data = {"devices": {"fitted": {"tflops": {"float32": 2}, "bandwidth_gbs": 100, "source": "s",
                                    "efficiency": {"compute": 0.5, "memory": 1}, "overhead_us": 1,
-                                   "kernels": {"depthwise": [[196, 1, 9, 0.1]], "conv 1x1": [[196, 64, 32, 0.4]]}}}}
+                                   "kernels": {"depthwise": [[196, 32, 9, 0.1]], "conv 1x1": [[196, 64, 32, 0.4]]}}}}
     device = parse_devices(data, "test")["fitted"]
     design = one_layer("separable: {filters: 64, kernel: 3, bias: false}", "[14, 14, 32]")
     found = latency(design, memory(design), device, "float32")[design.rows[0].path]

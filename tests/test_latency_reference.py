@@ -61,15 +61,16 @@ def test_the_kept_run_gives_the_rank_correlations_and_errors_docs_latency_states
     assert ranked == {"macs": 0.98, "measured profile": 0.957, "calibrated": 0.977}
     errors = {what: round(statistics.median(abs(e - m) / m for e, m in zip(values, measured)), 3)
               for what, values in (("measured profile", plain), ("calibrated", calibrated))}
-    assert errors == {"measured profile": 0.15, "calibrated": 0.12}
+    assert errors == {"measured profile": 0.15, "calibrated": 0.135}
 
 
 def test_the_held_out_networks_are_estimated_as_docs_latency_states():
     """Networks with kernels the calibration never timed (GELU, LayerNorm, hardswish, dense on feature
     maps, 7×7 depthwise, dilated convolutions) at 520×520 too. ConvNeXt's dense layers on 56×56 maps
-    are far from every timed dense layer (all on one vector): they run at the device's efficiency,
-    not at a vector's, which would have made it 4.7 times its measured time. FCN's dilated convolutions are
-    their own kernel (`conv dilated`), which the grid never timed: they run at the device's efficiency."""
+    are far from every timed dense layer (all on one vector): they take the nearest 1×1 conv's efficiency
+    (kernels.KIN), not a vector's, which would have made it 4.7 times its measured time. FCN's dilated
+    convolutions are their own kernel (`conv dilated`), which the grid never timed: they run at the device's
+    efficiency."""
     devices = read_devices(DEVICES)
     measured = read_tsv(str(REFERENCE / "latency_torch_cpu_held_out.tsv"))
     ratios = {}
@@ -79,5 +80,5 @@ def test_the_held_out_networks_are_estimated_as_docs_latency_states():
         found = memory(design)
         ratios[name] = tuple(round(latency(design, found, devices[d], "float32")[""].seconds / measured[name][0], 2)
                              for d in ("cpu-1-thread", "cpu-1-thread-calibrated"))
-    assert ratios == {"convnext_tiny": (0.75, 0.69), "fcn_resnet50": (1.13, 1.05),
-                      "lraspp_mobilenet_v3_large": (0.6, 0.91)}
+    assert ratios == {"convnext_tiny": (0.75, 1.1), "fcn_resnet50": (1.13, 1.05),
+                      "lraspp_mobilenet_v3_large": (0.6, 0.85)}
