@@ -175,7 +175,8 @@ print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-@pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "mallopt"), reason="the C library is not glibc: no mallopt")
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not hasattr(ctypes.CDLL(None), "mallopt"),
+                    reason="the C library is not glibc: no mallopt")
 def test_the_torch_runtime_keeps_freed_memory_so_a_run_maps_no_fresh_pages():
     def faults(mode: str) -> tuple[str, int]:
         done = subprocess.run([sys.executable, "-c", FAULTS, mode], capture_output=True, text=True, cwd=ROOT)

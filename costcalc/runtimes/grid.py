@@ -53,7 +53,7 @@ def _merge(kind: str):
 FAMILIES: dict[str, Callable[[int, int], Unit]] = {
     "conv 1x1": _conv(1), "conv 3x3": _conv(3), "conv 3x3 strided": _conv(3, stride=2),
     "conv 3x3 grouped": _conv(3, groups=16), "conv 3x3 dilated": _conv(3, dilation=2), "conv 5x5": _conv(5),
-    "conv 7x7": _conv(7), "conv 1x1 strided": _conv(1, stride=2), "conv 3x3 to a quarter": _conv(3, narrowing=4),
+    "conv 7x7": _conv(7), "conv 1x1 strided": _conv(1, stride=2), "conv 3x3 to a third": _conv(3, narrowing=3),
     "depthwise 3x3": _layer({"depthwise": {"kernel": 3, "padding": 1}}),
     "depthwise 3x3 strided": _layer({"depthwise": {"kernel": 3, "stride": 2, "padding": 1}}),
     "depthwise 5x5": _layer({"depthwise": {"kernel": 5, "padding": 2}}),

@@ -16,11 +16,12 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 def keep_freed_memory(size: int = 1 << 30) -> bool:
     """Make glibc's malloc keep freed blocks of up to `size` bytes for reuse, as jemalloc and tcmalloc do: torch
     allocates each tensor with malloc, and glibc by default maps a large one afresh (and faults in its pages) on
-    every run, or not, as the process's history has moved its threshold; False where the C library has no
-    mallopt (not glibc), which changes nothing."""
+    every run, or not, as the process's history has moved its threshold; False, changing nothing, off Linux or
+    where the C library has no mallopt (musl's does nothing)."""
     import ctypes
+    import sys
 
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None) if sys.platform.startswith("linux") else None
     return mallopt is not None and all([mallopt(M_MMAP_THRESHOLD, size), mallopt(M_TRIM_THRESHOLD, size)])
 
 
