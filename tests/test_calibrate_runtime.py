@@ -85,6 +85,39 @@ def test_onnxruntime_s_channel_block_is_the_one_its_layout_pools_in(tmp_path):
         assert block < 8 or not blocked(block // 2)
 
 
+
+def batchnorm_then_relu(channels: int):
+    return analyze(loads(f"input: [28, 28, {channels}]\nlayers: [{{conv: {{filters: {channels}, kernel: 3}}}}, "
+                         "{maxpool: {size: 3, stride: 1, padding: same}}, batchnorm, relu, "
+                         "{conv: {filters: 32, kernel: 1}}]")).designs[0]
+
+
+@pytest.mark.parametrize("channels, block, folds", [(128, 16, True), (48, 16, True), (44, 16, False), (44, 4, True),
+                                                    (44, None, True)])
+def test_on_onnxruntime_a_relu_folds_into_a_batchnorm_on_its_blocks(channels, block, folds):
+    """DenseNet's batchnorm, ReLU, conv: onnxruntime's NCHWc transformer makes a batchnorm on channels its block
+    divides a Conv and fuses the ReLU into it (`batchnorm3_bn_nchwc`); off its blocks both run as nodes of their
+    own. Where the block is not known, it is taken to divide them."""
+    design = batchnorm_then_relu(channels)
+    assert ("relu4" in memory(design, fused=True, fold_adds=True, block=block).folded) is folds
+    assert "relu4" not in memory(design, fused=True).folded  # elsewhere only a conv or dense layer is a host
+    assert "batchnorm3" not in memory(design, fused=True, fold_adds=True, block=block).folded
+
+
+def test_onnxruntime_fuses_a_relu_into_a_batchnorm_on_its_blocks_as_the_estimate_folds_it(tmp_path):
+    import onnx
+
+    runtime = OnnxRuntime(1)
+    block = runtime.channel_block()
+    if block is None:
+        pytest.skip("onnxruntime has no NCHWc layout on this machine: it fuses no activation into a batchnorm")
+    for channels in (128, 44):
+        path = str(tmp_path / f"{channels}.onnx")
+        runtime.session(batchnorm_then_relu(channels), 1, optimized=path)
+        relu_runs = any(node.op_type == "Relu" for node in onnx.load(path).graph.node)
+        folds = "relu4" in memory(batchnorm_then_relu(channels), fused=True, fold_adds=True, block=block).folded
+        assert relu_runs is not folds, channels
+
 @pytest.mark.parametrize("layer, shape, block, name", [
     ("avgpool: {size: 3, stride: 1, padding: same}", "[28, 28, 44]", 16, "avgpool unblocked"),
     ("avgpool: {size: 3, stride: 1, padding: same}", "[28, 28, 88]", 16, "avgpool unblocked"),

@@ -89,7 +89,8 @@ def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fu
     """(the row that runs, or the last of several; its FLOPs, with those folded into it; its streaming time; its
     roofline time at efficiency 1; seconds; None, or where other steps ran before it, (design, memory, their
     paths))."""
-    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime")
+    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime",
+                   block=base.channel_block)
     rows = {row.path: row for row in design.rows}
     *others, runs = [path for path in found.steps if path not in found.folded]
     flops = sum(rows[path].cost.flops for path in found.steps[found.steps.index(runs):])
@@ -103,7 +104,8 @@ def in_context(design: DesignResult, seconds: dict[str, float], base: Device, dt
     """Each layer of a network that a profiler timed (`seconds` by path), as `_measured` gives a unit: on a runtime
     that fuses, a layer with what folds into it, timed as their sum. A layer the profiler gave no time (its
     time went to a node of no row) gives none."""
-    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime")
+    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime",
+                   block=base.channel_block)
     rows = {row.path: row for row in design.rows}
     units: list[list[str]] = []
     for path in found.steps:

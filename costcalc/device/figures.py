@@ -31,7 +31,8 @@ class DesignOnDevice:
 
 def on_device(design: DesignResult, settings: DeviceSettings, device: Device | None = None) -> DesignOnDevice:
     s = settings
-    found = memory(design, s.activation_bytes, s.weight_bytes, s.fused, s.batch, bool(device and device.folds_adds))
+    found = memory(design, s.activation_bytes, s.weight_bytes, s.fused, s.batch, bool(device and device.folds_adds),
+                   device.channel_block if device else None)
     estimates = latency(design, found, device, s.dtype, s.batch) if device else {}
     return DesignOnDevice(design, settings, found, device, estimates)
 

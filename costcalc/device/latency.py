@@ -56,7 +56,7 @@ def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, ba
     """Each row's estimate by path, and the design's under "", for a batch (`memory` must be for the same batch);
     fused, with adds folded too where the device's runtime folds them."""
     if device.folds_adds:
-        memory = memory.with_adds_folded(design)
+        memory = memory.with_adds_folded(design, device.channel_block)
     rows, device = {row.path: row for row in design.rows}, device.at(dtype).for_design(design.total.macs)
     layers, efficiency = {}, device.compute_efficiency
     for path in memory.steps:

@@ -13,8 +13,10 @@ among them, if that conv wrote one of the add's inputs (the conv reads the other
 writes the sum, and an activation after the add folds into it in turn), and of the activations only
 those onnxruntime fuses into a conv fold into one (ORT_CONV_ACTIVATIONS; a SiLU or GELU after a conv
 runs as a layer of its own), or into a dense layer on a vector
-(ORT_GEMM_ACTIVATIONS, no batchnorm); a zero padding right before a conv folds too (the conv pads
-its input as it reads it: onnxruntime's pad fusion, Keras's ZeroPadding2D before a valid conv).
+(ORT_GEMM_ACTIVATIONS, no batchnorm), or into a batchnorm that no conv took, on channels the
+layout's block divides (onnxruntime runs it as a conv); a zero padding right before a conv folds
+too (the conv pads its input as it reads it: onnxruntime's pad fusion, Keras's ZeroPadding2D
+before a valid conv).
 
 A layer, block or branches with `from:` reads that named tensor instead of the row before it,
 and a merge of named tensors reads each of them; nothing folds into a layer whose output is
@@ -97,6 +99,8 @@ class Flow:
     outputs: list[int] = field(default_factory=list)
     """The tensors the design ends in: its last, or each of its named outputs (`outputs:`)."""
     fold_adds: bool = False
+    block: int | None = None
+    """onnxruntime's channel block (Device.channel_block), where `fold_adds`; None where not known."""
     readers: dict[int, int] = field(default_factory=dict)
     """How many rows read each named tensor (`as:`) by its name (`from:`), by tensor."""
 
@@ -105,9 +109,9 @@ class Flow:
         return len(self.sizes) - 1
 
 
-def dataflow(design: DesignResult, fused: bool = False, fold_adds: bool = False) -> Flow:
+def dataflow(design: DesignResult, fused: bool = False, fold_adds: bool = False, block: int | None = None) -> Flow:
     """The design's steps and tensors, in the order of evaluation."""
-    flow, rows = Flow(fold_adds=fused and fold_adds), design.rows
+    flow, rows = Flow(fold_adds=fused and fold_adds, block=block), design.rows
     start = flow.tensor(numel(design.input))
     top = [i for i, row in enumerate(rows) if row.depth == 0]
     names = {INPUT: start}
@@ -134,7 +138,7 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
         elif row.role == "layer":
             written = flow.tensor(numel(row.output))
             flow.steps.append(Step(row, [tensor], written, row.cost.params))
-            host = flow.steps[-1] if row.op.category in FUSABLE_HOSTS else None
+            host = flow.steps[-1] if row.op.category in FUSABLE_HOSTS or _runs_as_conv(flow, row) else None
             tensor = written
         elif row.role == "merge":  # a merge of named tensors
             tensor, host = _merge(flow, row, [(names[name], _host_of(flow, names[name])) for name in row.sources])
@@ -152,14 +156,24 @@ def _sequence(flow: Flow, rows, indices: list[int], tensor: int, fused: bool,
 
 def _folds(flow: Flow, host: Step, row: Row) -> bool:
     """Whether `row` folds into `host`: a batchnorm or activation does; on onnxruntime, only what it fuses: into a
-    dense layer on a vector an activation of ORT_GEMM_ACTIVATIONS, into any other host a batchnorm or an activation
-    of ORT_CONV_ACTIVATIONS."""
+    dense layer on a vector an activation of ORT_GEMM_ACTIVATIONS, into a batchnorm (`_runs_as_conv`) an activation
+    of ORT_CONV_ACTIVATIONS, into any other host a batchnorm or such an activation."""
     category, kind = getattr(row.op, "category", ""), getattr(row.op, "kind", "")
     if not flow.fold_adds:
         return category in FOLDABLE
     if len(host.row.output) == 1:  # a dense layer on a vector: a Gemm
         return category == "activation" and kind in ORT_GEMM_ACTIVATIONS
-    return category == "batchnorm" or category == "activation" and kind in ORT_CONV_ACTIVATIONS
+    own = category == "batchnorm" and getattr(host.row.op, "category", "") != "batchnorm"
+    return own or category == "activation" and kind in ORT_CONV_ACTIVATIONS
+
+
+def _runs_as_conv(flow: Flow, row: Row) -> bool:
+    """Whether a layer that no conv's batchnorm folds away runs on onnxruntime as a conv that activations fuse
+    into: a batchnorm of an image on channels its layout's block divides (or any, where the block is not known),
+    which its NCHWc transformer makes a depthwise 1×1 Conv (DenseNet's and ResNetV2's batchnorm, ReLU, conv: one
+    node `batchnorm3_bn_nchwc` with the ReLU; on 44 channels a BatchNormalization and a Relu)."""
+    return (flow.fold_adds and getattr(row.op, "category", "") == "batchnorm" and len(row.output) == 3
+            and (flow.block is None or row.output[-1] % flow.block == 0))
 
 
 def _group(flow: Flow, rows, index: int, tensor: int, fused: bool,
@@ -237,13 +251,15 @@ class Memory:
     steps: tuple[str, ...] = ()
     folded: frozenset[str] = frozenset()
     made: tuple = ()
-    """memory()'s arguments after the design: activation and weight bytes, fused, batch, fold_adds."""
+    """memory()'s arguments after the design: activation and weight bytes, fused, batch, fold_adds, block."""
 
-    def with_adds_folded(self, design: DesignResult) -> Memory:
-        """This memory, fused, with adds folded too (for a device whose runtime folds them); itself where it is
-        unfused or has them folded already."""
-        activation_bytes, weight_bytes, fused, batch, fold_adds = self.made
-        return memory(design, activation_bytes, weight_bytes, True, batch, True) if fused and not fold_adds else self
+    def with_adds_folded(self, design: DesignResult, block: int | None) -> Memory:
+        """This memory, fused, with adds folded too, on a layout of channel `block` (for a device whose runtime folds
+        them); itself where it is unfused or folded so already."""
+        activation_bytes, weight_bytes, fused, batch, fold_adds, made_block = self.made
+        if not fused or fold_adds and made_block == block:
+            return self
+        return memory(design, activation_bytes, weight_bytes, True, batch, True, block)
 
     @property
     def peak(self) -> int:
@@ -256,15 +272,16 @@ class Memory:
 
 
 def memory(design: DesignResult, activation_bytes: int = 4, weight_bytes: int | None = None,
-           fused: bool = False, batch: int = 1, fold_adds: bool = False) -> Memory:
+           fused: bool = False, batch: int = 1, fold_adds: bool = False, block: int | None = None) -> Memory:
     """Bytes moved and live activation memory of each row, at the given bytes per element, for a batch; fused,
-    folded as onnxruntime fuses where `fold_adds` (the device's runtime is onnxruntime).
+    folded as onnxruntime fuses where `fold_adds` (the device's runtime is onnxruntime, whose layout holds channels
+    in blocks of `block`, where known).
 
     Activations scale with the batch; weights are read once per batch."""
     weight_bytes = activation_bytes if weight_bytes is None else weight_bytes
-    made = (activation_bytes, weight_bytes, fused, batch, fold_adds)
+    made = (activation_bytes, weight_bytes, fused, batch, fold_adds, block)
     activation_bytes *= batch
-    flow = dataflow(design, fused, fold_adds)
+    flow = dataflow(design, fused, fold_adds, block)
     traffic, live = {}, {}
     for step, in_use in zip(flow.steps, live_elements(flow)):
         read = sum(flow.sizes[t] for t in step.reads)
