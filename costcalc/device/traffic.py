@@ -168,8 +168,8 @@ def _folds(flow: Flow, host: Step, row: Row) -> bool:
 
 
 def _runs_as_conv(flow: Flow, row: Row) -> bool:
-    """Whether a layer that no conv's batchnorm folds away runs on onnxruntime as a conv that activations fuse
-    into: a batchnorm of an image on channels its layout's block divides (or any, where the block is not known),
+    """Whether a layer that is no conv runs on onnxruntime as one that activations fuse into: a batchnorm that no
+    conv before it took, of an image, on channels its layout's block divides (or any, where the block is not known),
     which its NCHWc transformer makes a depthwise 1×1 Conv (DenseNet's and ResNetV2's batchnorm, ReLU, conv: one
     node `batchnorm3_bn_nchwc` with the ReLU; on 44 channels a BatchNormalization and a Relu)."""
     return (flow.fold_adds and getattr(row.op, "category", "") == "batchnorm" and len(row.output) == 3
