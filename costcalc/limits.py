@@ -96,3 +96,6 @@ MAX_MODEL_BYTES = 2**31 - 1
 
 MAX_MEASURED = 16
 """The most designs or variants one measurement times (`measure`, `sweep --measure`): each takes seconds."""
+
+MAX_CHANNEL_BLOCK = 1024
+"""The most channels a devices file's `channel_block` may say a runtime's layout holds together."""

@@ -119,7 +119,7 @@ def design_of(name: str):
     from costcalc.count.engine import analyze
     from costcalc.spec.reader import load
 
-    spec, design, settings = {**HELD_OUT, **SECOND, **THIRD}[name]
+    spec, design, settings = LISTS[list_of(name)][name]
     pairs = [tuple(setting.split("=", 1)) for setting in settings.split()]
     return dataclasses.replace(analyze(load(str(ROOT / "specs" / spec), pairs)).design(design), name=name)
 
@@ -156,7 +156,7 @@ RunKey = tuple[str, str, str, str, str, str]
 
 def read_runs(path: Path = RUNS) -> dict[RunKey, list[dict[str, str]]]:
     """Each run's rows, by its start and what it ran (in the file's order), from a TSV of COLUMNS: two runs may
-    start in the same minute, on the two lists too."""
+    start in the same minute, on different lists too."""
     lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
     assert tuple(lines[0]) == COLUMNS, f"{path}: the header is not {COLUMNS}"

@@ -85,12 +85,17 @@ def _fit(measured: list[tuple], base: Device, dtype: str, merge: bool, layers: S
                    overhead_s=float(f"{overhead:.4g}"), kernels=rows)
 
 
+def _memory(design: DesignResult, base: Device, dtype: str, fusion: str | None):
+    """The design's traffic as the runtime runs it: fused where it fuses, folded as onnxruntime folds on its layout."""
+    return memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime",
+                  block=base.channel_block)
+
+
 def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fusion: str | None) -> tuple:
     """(the row that runs, or the last of several; its FLOPs, with those folded into it; its streaming time; its
     roofline time at efficiency 1; seconds; None, or where other steps ran before it, (design, memory, their
     paths))."""
-    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime",
-                   block=base.channel_block)
+    found = _memory(design, base, dtype, fusion)
     rows = {row.path: row for row in design.rows}
     *others, runs = [path for path in found.steps if path not in found.folded]
     flops = sum(rows[path].cost.flops for path in found.steps[found.steps.index(runs):])
@@ -104,8 +109,7 @@ def in_context(design: DesignResult, seconds: dict[str, float], base: Device, dt
     """Each layer of a network that a profiler timed (`seconds` by path), as `_measured` gives a unit: on a runtime
     that fuses, a layer with what folds into it, timed as their sum. A layer the profiler gave no time (its
     time went to a node of no row) gives none."""
-    found = memory(design, DTYPES[dtype], fused=fusion is not None, fold_adds=fusion == "onnxruntime",
-                   block=base.channel_block)
+    found = _memory(design, base, dtype, fusion)
     rows = {row.path: row for row in design.rows}
     units: list[list[str]] = []
     for path in found.steps:

@@ -27,6 +27,7 @@ from typing import Any
 from ..errors import CostcalcError, Where
 from ..files import read_json
 from ..limits import (
+    MAX_CHANNEL_BLOCK,
     MAX_COUNT,
     MAX_DEVICE_FIGURE,
     MAX_KERNEL_ROWS,
@@ -261,8 +262,10 @@ def _calibration(entry: dict, what: str, at) -> dict:
         raise CostcalcError(f"{what}: network_slope is {brief(slope)}; give a number from {-MAX_NETWORK_SLOPE:g} to "
                             f"{MAX_NETWORK_SLOPE:g}", at("network_slope"))
     block = entry.get("channel_block")
-    if block is not None and (isinstance(block, bool) or not isinstance(block, int) or not 1 <= block <= 1024):
-        raise CostcalcError(f"{what}: channel_block is {brief(block)}; give the channels a block holds, 1 to 1024",
+    if block is not None and (isinstance(block, bool) or not isinstance(block, int)
+                              or not 1 <= block <= MAX_CHANNEL_BLOCK):
+        raise CostcalcError(f"{what}: channel_block is {brief(block)}; give the channels a block holds, 1 to "
+                            f"{MAX_CHANNEL_BLOCK}",
                             at("channel_block"), hint="costcalc devices calibrate --runtime writes it; or leave it out")
     made = entry.get("calibrated_on")
     if made is not None and (not isinstance(made, dict) or set(made) != set(CALIBRATED_ON) or not all(

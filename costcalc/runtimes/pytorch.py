@@ -3,6 +3,7 @@ torch is never a costcalc dependency; it is imported here only, when asked for."
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
@@ -19,7 +20,6 @@ def keep_freed_memory(size: int = 1 << 30) -> bool:
     every run, or not, as the process's history has moved its threshold; False, changing nothing, off Linux or
     where the C library has no mallopt (musl's does nothing)."""
     import ctypes
-    import sys
 
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None) if sys.platform.startswith("linux") else None
     return mallopt is not None and all([mallopt(M_MMAP_THRESHOLD, size), mallopt(M_TRIM_THRESHOLD, size)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..analyses.compare import METRICS as RATIO_METRICS
 from ..count.conventions import KINDS
 from ..device.figures import FIGURES
+from ..limits import MAX_CHANNEL_BLOCK
 from ..model.tree import DEVICE_METRICS, METRICS, UNITS
 from .check_render import JSON_UNITS
 from .device import DEVICE_KEYS
@@ -161,7 +162,8 @@ def devices() -> dict:
                      "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER, "network_slope": NUMBER,
                      "calibrated_on": record({"runtime": TEXT, "version": TEXT, "threads": COUNT, "machine": TEXT,
                                               "cpus": COUNT, "date": TEXT}),
-                     "channel_block": COUNT, "origin": TEXT, "efficiency_from": TEXT},
+                     "channel_block": {"type": "integer", "minimum": 1, "maximum": MAX_CHANNEL_BLOCK},
+                     "origin": TEXT, "efficiency_from": TEXT},
                     optional=("kernels", "fitted", "fusion", "network_factor", "network_slope", "calibrated_on",
                               "channel_block"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from ..limits import MAX_CHANNEL_BLOCK
 from ..model import options as opt
 from ..model.merges import MERGES
 from ..model.ops import OPS
@@ -52,7 +53,7 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "network_slope": {"type": "number", "minimum": -1, "maximum": 1,
                       "description": "the factor × (MACs / 1e9) to this power, for a design of other MACs"},
     "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"},
-    "channel_block": {"type": "integer", "minimum": 1, "maximum": 1024,
+    "channel_block": {"type": "integer", "minimum": 1, "maximum": MAX_CHANNEL_BLOCK,
                       "description": "the channels the runtime's blocked layout holds together (NCHWc)"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,
                           {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
