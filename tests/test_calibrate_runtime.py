@@ -153,6 +153,30 @@ def test_a_device_with_a_channel_block_takes_the_unblocked_rows_for_such_pools_a
             parse_devices({"devices": {"bad": {**entry, "channel_block": block}}}, "test")
 
 
+def test_onnxruntime_computes_a_conv_s_taps_on_the_input_and_every_tap_of_a_depthwise():
+    """On onnxruntime a conv (grouped too, on channels its blocks divide) computes only the taps that fall on the
+    input; a depthwise, a grouped conv off the blocks and every kernel on torch compute them all. The estimate's
+    compute time is the FLOPs computed at the peak."""
+    design = analyze(loads("""input: [14, 14, 960]
+layers:
+  - {conv: {filters: 960, kernel: 3, dilation: 24, padding: 24, bias: false, name: aspp}}
+  - {conv: {filters: 960, kernel: 3, groups: 60, bias: false, name: blocked}}
+  - {conv: {filters: 960, kernel: 3, groups: 120, bias: false, name: unblocked}}
+  - {depthwise: {kernel: 3, bias: false, name: dw}}
+""")).designs[0]
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 1e6, "source": "s", "efficiency": {"compute": 1}}
+    ort = parse_devices({"devices": {"d": {**entry, "fusion": "onnxruntime", "channel_block": 16}}}, "test")["d"]
+    torch = parse_devices({"devices": {"d": {**entry, "channel_block": 16}}}, "test")["d"]
+    rows = {row.path: row for row in design.rows}
+    computed = {path: ort.work(rows[path]) for path in ("aspp", "blocked", "unblocked", "dw")}
+    assert computed == {"aspp": 2 * 14 * 14 * 960 * 960, "blocked": 2 * 40 * 40 * 16 * 960,
+                        "unblocked": rows["unblocked"].cost.flops, "dw": rows["dw"].cost.flops}
+    assert rows["aspp"].cost.flops == 9 * computed["aspp"]
+    assert all(torch.work(row) == row.cost.flops for row in rows.values() if row.op is not None)
+    estimates = on_device(design, DeviceSettings(fused=True), ort).estimates
+    assert estimates["aspp"].compute_s == pytest.approx(computed["aspp"] / 1e12)
+
+
 def test_a_runtime_that_blocks_channels_times_pools_off_its_blocks_and_a_grouped_conv_on_them():
     plain, blocked = grid("small", True), grid("small", True, 16)
     extra = [unit for unit in blocked if unit not in plain]
@@ -339,8 +363,8 @@ def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates()
 
 def test_a_network_profiled_whole_gives_a_row_per_fused_unit_at_its_own_shape():
     """On onnxruntime a conv's batchnorm, ReLU and the add after it are one unit: the profiler's seconds of their
-    rows add up, and the unit's efficiency is its FLOPs at the peak over its time less the overhead. A layer the
-    profiler gave no time gives no row."""
+    rows add up, and the unit's efficiency is its FLOPs at the peak (the conv's without the taps in the padding)
+    over its time less the overhead. A layer the profiler gave no time gives no row."""
     base = parse_devices({"devices": {"b": {"tflops": {"float32": 1}, "bandwidth_gbs": 1000, "source": "s",
                                             "efficiency": {"memory": 1}}}}, "test")["b"]
     network = analyze(loads("""input: [28, 28, 64]
@@ -359,7 +383,8 @@ layers:
     fitted = calibrate([(tiny, 1e-5)], base, "float32", "f", "a test", fusion="onnxruntime", merge=True,
                        networks=[(network, seconds)])
     flops = {row.path: row.cost.flops for row in network.rows}
-    unit, overhead = sum(flops[path] for path in paths[:4]), fitted.overhead_s
+    landed = 2 * 82 * 82 * 64 * 64  # 3×3 at 28×28, `same`: 28 · 3 − 2 of each axis's taps fall on the input
+    unit, overhead = landed + sum(flops[path] for path in paths[1:4]), fitted.overhead_s
     assert fitted.kernels["conv"] == ((784, 64, 576, float(f"{unit / 1e12 / (1.5e-3 - overhead):.4g}")),)
     pointwise = flops["p"] / 1e12 / (4e-4 - overhead)
     assert fitted.kernels["conv 1x1"] == ((784, 32, 64, float(f"{pointwise:.4g}")),)

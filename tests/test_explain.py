@@ -162,3 +162,21 @@ def test_a_branch_module_is_told_bottom_up_parts_first_then_their_sum(fmt, mark)
     places = [out.index("\n" + mark.format(path) + " ") for path in order]
     assert places == sorted(places)
     assert out.index("\n" + mark.format("3a") + " ") < out.index("total: 28×28×192")
+
+
+def test_the_roofline_board_on_onnxruntime_says_which_flops_it_computes(tmp_path):
+    """A conv's taps in the padding are left out of its compute time on an onnxruntime-calibrated device, and the
+    board says so; the FLOPs counted stay the convention's."""
+    spec = tmp_path / "aspp.yaml"
+    spec.write_text("input: [14, 14, 960]\nlayers:\n"
+                    "  - {conv: {filters: 256, kernel: 3, dilation: 24, padding: 24, bias: false, name: aspp}}\n")
+    devices = tmp_path / "devices.json"
+    devices.write_text('{"devices": {"ort": {"tflops": {"float32": 1}, "bandwidth_gbs": 1000, "source": "s", '
+                       '"efficiency": {"compute": 1, "memory": 1}, "overhead_us": 0, "fusion": "onnxruntime"}}}')
+    done = run("explain", str(spec), "--devices", str(devices), "--device", "ort")
+    assert done.code == 0, done.err
+    lines = [line.strip() for line in done.out.splitlines()]
+    assert "onnxruntime skips the taps that fall in the padding: it computes 96,337,920 of the 867,041,280 FLOPs" \
+        in lines
+    assert "compute = FLOPs / (peak × efficiency) = 96,337,920 / (1e12 × 1) = 96.3 µs" in lines
+    assert "FLOPs  = conv = 867,041,280 ≈ 867.0M" in lines

@@ -34,6 +34,36 @@ def test_conv_agrees_with_brute_force(h, w, c, filters, k, stride, pad, dilation
     assert conv.macs((h, w, c), shape) == macs
 
 
+def brute_landed(size, k, stride, before, dilation, outputs):
+    """Count (output, tap) pairs along one axis whose tap reads inside the input, walking every pair."""
+    return sum(0 <= o * stride + j * dilation - before < size for o in range(outputs) for j in range(k))
+
+
+@pytest.mark.parametrize("h, w, k, stride, padding, dilation", [
+    (14, 14, 3, 1, 24, 24), (14, 14, 3, 1, 12, 12), (7, 9, 3, 2, "same", 1), (8, 8, 3, 2, "same", 1),
+    (28, 28, 5, 1, "same", 1), (10, 6, 3, 2, 0, 1), (9, 11, 3, 1, 4, 2), (5, 5, 7, 3, "same", 1),
+])
+def test_landed_counts_the_taps_that_fall_on_the_input(h, w, k, stride, padding, dilation):
+    """A conv's landed pairs, against a walk over every output and tap (`same` puts the smaller half before)."""
+    conv = Conv(filters=4, kernel=(k, k), stride=(stride, stride), dilation=(dilation, dilation),
+                padding="same" if padding == "same" else (padding,) * 4)
+    out = conv.infer((h, w, 8))
+    befores = [(max((-(-size // stride) - 1) * stride + dilation * (k - 1) + 1 - size, 0) // 2
+                if padding == "same" else padding) for size in (h, w)]
+    expected = (brute_landed(h, k, stride, befores[0], dilation, out[0])
+                * brute_landed(w, k, stride, befores[1], dilation, out[1]))
+    assert conv.landed((h, w, 8), out) == expected
+    assert conv.landed_macs((h, w, 8), out) == expected * 8 * 4
+
+
+def test_landed_pairs_of_an_aspp_conv():
+    """DeepLabV3's ASPP on a 14×14 map: at dilation 24 only the centre tap reads the input; at 12, 18 of the 42
+    pairs of each axis do (14 + 2 + 2)."""
+    for dilation, landed in ((24, 14 * 14), (12, 18 * 18), (1, 40 * 40)):
+        conv = Conv(filters=256, kernel=(3, 3), dilation=(dilation, dilation), padding=(dilation,) * 4)
+        assert conv.landed((14, 14, 960), (14, 14, 256)) == landed
+
+
 def test_same_padding_is_ceil_of_size_over_stride():
     conv = Conv(filters=8, kernel=(5, 5), stride=(2, 3))
     assert conv.infer((7, 7, 3)) == (4, 3, 8)

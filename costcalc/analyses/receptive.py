@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from ..count.engine import DesignResult, Row
 from ..errors import CostcalcError
-from ..model.ops import Op
+from ..model.ops import Op, same_padding
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +63,6 @@ class Field:
 
 START = Field(Axis(1, Fraction(1), Fraction(0)), Axis(1, Fraction(1), Fraction(0)))
 WHOLE = Field(whole=True)
-
-
-def same_padding(size: int, kernel: int, stride: int) -> int:
-    """Padding before the first window under `same`, as Keras and TensorFlow place it (the smaller half)."""
-    out = -(-size // stride)
-    return max((out - 1) * stride + kernel - size, 0) // 2
 
 
 Step = tuple[int, int, int]

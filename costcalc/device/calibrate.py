@@ -1,7 +1,8 @@
 """`costcalc devices calibrate`: a device fitted to single layers timed on the runtime that will run them.
 
 Each timing is one layer, alone, at one shape (or, on a runtime that fuses, one layer and what folds into it,
-timed as a unit: its FLOPs are the unit's, its row the layer's). With the base device's peak and bandwidth (at its
+timed as a unit: its FLOPs are the unit's, its row the layer's; FLOPs as the runtime computes them, on
+onnxruntime without a conv's taps in the padding, `kernels.work`). With the base device's peak and bandwidth (at its
 memory efficiency), a layer's roofline time at efficiency 1 is max(FLOPs / peak, bytes / bandwidth):
 
     overhead   = the time of the layer with the least roofline time, beyond that roofline time
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 
 from ..count.engine import DesignResult
 from ..record import replace
-from .kernels import Samples, kernel, stages
+from .kernels import Samples, kernel, stages, work
 from .profiles import Device, entry, parse_devices
 from .settings import DTYPES
 from .traffic import memory
@@ -91,6 +92,11 @@ def _memory(design: DesignResult, base: Device, dtype: str, fusion: str | None):
                   block=base.channel_block)
 
 
+def _work(row, base: Device, fusion: str | None) -> int:
+    """The FLOPs the row computes as the runtime runs it (kernels.work)."""
+    return work(row, block=base.channel_block, skips_padding=fusion == "onnxruntime")
+
+
 def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fusion: str | None) -> tuple:
     """(the row that runs, or the last of several; its FLOPs, with those folded into it; its streaming time; its
     roofline time at efficiency 1; seconds; None, or where other steps ran before it, (design, memory, their
@@ -98,7 +104,7 @@ def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fu
     found = _memory(design, base, dtype, fusion)
     rows = {row.path: row for row in design.rows}
     *others, runs = [path for path in found.steps if path not in found.folded]
-    flops = sum(rows[path].cost.flops for path in found.steps[found.steps.index(runs):])
+    flops = sum(_work(rows[path], base, fusion) for path in found.steps[found.steps.index(runs):])
     streaming = found.traffic[runs].total / (base.bytes_per_s * base.memory_efficiency)
     return (rows[runs], flops, streaming, max(flops / base.peak(dtype), streaming), seconds,
             (design, found, others) if others else None)
@@ -120,7 +126,7 @@ def in_context(design: DesignResult, seconds: dict[str, float], base: Device, dt
     measured = []
     for host, *folded in units:
         timed = sum(seconds.get(path, 0.0) for path in (host, *folded))
-        flops = sum(rows[path].cost.flops for path in (host, *folded))
+        flops = sum(_work(rows[path], base, fusion) for path in (host, *folded))
         if timed > 0:
             streaming = found.traffic[host].total / (base.bytes_per_s * base.memory_efficiency)
             measured.append((rows[host], flops, streaming, max(flops / base.peak(dtype), streaming), timed, None))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from math import log2
 
 from ..count.engine import Row
+from ..model.ops import Conv
 
 NEAR = 4.0
 """How far, in log2 of M, N and K, a timed shape may be from a layer's and still speak for it: a
@@ -38,6 +39,25 @@ BLOCKED = ("maxpool", "avgpool", "conv grouped")
 runs blocked only on channels the block divides (a grouped conv: its input and its output channels per group); on
 others it runs its plain kernel, named `KERNEL unblocked` (an average pool at 28×28×44 took 308 µs where at ×48 it
 took 6, onnxruntime 1.32 on AVX-512)."""
+
+
+SKIPS_PADDING = ("conv", "conv 1x1", "conv dilated", "conv grouped")
+"""The kernels onnxruntime runs over the taps that fall on the input only, skipping those in the padding: a 3×3
+conv 960 → 256 at 14×14 took 3,483 µs at dilation 1, 1,040 at 12 and 612 at 24, where all taps but the centre's
+fall in the padding, and a 1×1 conv there 406 (onnxruntime 1.32, 1 thread, AVX-512; with 964 input channels,
+which its blocks do not divide, 3,515 and 620; tools/time_padding_taps.py). Its depthwise kernel and a grouped
+conv's on channels its blocks do not divide run every tap (at 56×56×256, 240 µs at dilation 1, 333 at 24); torch
+runs every tap (DeepLabV3's ASPP at dilation 24 took longer than at 12)."""
+
+
+def work(row: Row, batch: int = 1, block: int | None = None, skips_padding: bool = False) -> int:
+    """The FLOPs the row's kernel computes for the batch: its count, less, on a runtime that skips the padding's
+    taps (`skips_padding`: SKIPS_PADDING), the FLOPs of its MACs whose taps fall in the padding."""
+    flops = batch * row.cost.flops
+    if not skips_padding or not isinstance(row.op, Conv) or kernel(row, block=block)[0] not in SKIPS_PADDING:
+        return flops
+    landed = row.op.landed_macs(row.input, row.output)
+    return flops - batch * (row.breakdown.get("conv", 0) * (row.cost.macs - landed) // row.cost.macs)
 
 
 def kernel(row: Row, batch: int = 1, block: int | None = None) -> tuple[str, tuple[int, int, int]]:

@@ -1,6 +1,8 @@
 """Latency by the roofline: each layer takes the longer of its compute time and its memory time.
 
     compute time = FLOPs / (peak FLOP/s at the dtype × compute efficiency of the layer's kernel)
+
+(the FLOPs the runtime computes: on onnxruntime a conv's taps in the padding are skipped, `kernels.work`)
     memory time  = bytes moved / (bandwidth × memory efficiency)
     layer time   = max(compute time, memory time) + overhead per kernel it runs as
 
@@ -63,7 +65,7 @@ def latency(design: DesignResult, memory: Memory, device: Device, dtype: str, ba
         folded = path in memory.folded
         if not (folded and device.fusion):  # a folded layer's work was timed in its host's, on such a device
             efficiency = device.efficiency(rows[path], batch)
-        layers[path] = layer_estimate(batch * rows[path].cost.flops, memory.traffic[path].total, device, dtype,
+        layers[path] = layer_estimate(device.work(rows[path], batch), memory.traffic[path].total, device, dtype,
                                       folded, efficiency, len(stages(rows[path])))
     parts = {path: _part(estimate) for path, estimate in layers.items()}
     groups = group_totals(design.rows, parts, _add, None)

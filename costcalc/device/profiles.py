@@ -40,7 +40,7 @@ from ..limits import (
 from ..record import replace
 from ..safe import brief
 from ..suggest import did_you_mean
-from .kernels import KIN, Sample, Samples, stages
+from .kernels import KIN, Sample, Samples, stages, work
 from .settings import DTYPES
 
 DEFAULT_EFFICIENCY = {"compute": 0.5, "memory": 0.7}
@@ -108,6 +108,11 @@ class Device:
     @property
     def folds_adds(self) -> bool:
         return self.fusion == "onnxruntime"
+
+    def work(self, row, batch: int = 1) -> int:
+        """The FLOPs the row computes for the batch on this device's runtime (kernels.work: onnxruntime's convs
+        skip the padding's taps)."""
+        return work(row, batch, self.channel_block, skips_padding=self.fusion == "onnxruntime")
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""

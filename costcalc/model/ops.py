@@ -165,6 +165,19 @@ def window_out(shape: Shape, kernel, stride, dilation, padding, ceil_mode: bool 
     return tuple(sizes)
 
 
+def same_padding(size: int, span: int, stride: int) -> int:
+    """Padding before the first window of `span` under `same`, as Keras and TensorFlow place it (the smaller
+    half)."""
+    out = -(-size // stride)
+    return max((out - 1) * stride + span - size, 0) // 2
+
+
+def _outputs_reading(offset: int, size: int, outputs: int, stride: int) -> int:
+    """How many of `outputs` windows, the o-th reading o·stride + `offset`, read inside [0, size)."""
+    first, last = max(0, -(offset // stride)), min(outputs - 1, (size - 1 - offset) // stride)
+    return max(0, last - first + 1)
+
+
 def _bias_and_activation(layer, out: Shape) -> dict[str, int]:
     work = {}
     if layer.bias:
@@ -201,6 +214,18 @@ class Sliding(Op):
     def receptive_window(self, inp: Shape) -> Window | None:
         return self.kernel, self.stride, self.dilation, self.padding
 
+    def landed(self, inp: Shape, out: Shape) -> int:
+        """Its (output position, tap) pairs whose tap falls on the input, not in the padding: along each axis,
+        tap j of output o reads o·stride + j·dilation − the padding before, which must lie in [0, size)."""
+        axes = len(inp) - 1
+        kernel, stride = per_axis(self.kernel, axes, "kernel"), per_axis(self.stride, axes, "stride")
+        dilation, padding = per_axis(self.dilation, axes, "dilation"), sides(self.padding, axes)
+        befores = (tuple(same_padding(size, d * (k - 1) + 1, s) for size, k, s, d in zip(inp, kernel, stride, dilation))
+                   if isinstance(padding, str) else padding[0::2])
+        axes_of_window = zip(inp[:-1], out[:-1], kernel, stride, dilation, befores)
+        return math.prod(sum(_outputs_reading(j * d - before, size, outputs, s) for j in range(k))
+                         for size, outputs, k, s, d, before in axes_of_window)
+
     def work(self, inp: Shape, out: Shape) -> dict[str, int]:
         return _bias_and_activation(self, out)
 
@@ -229,6 +254,10 @@ class Conv(Sliding):
 
     def macs(self, inp: Shape, out: Shape) -> int:
         return numel(out[:-1]) * self.weights(inp)
+
+    def landed_macs(self, inp: Shape, out: Shape) -> int:
+        """Its MACs whose taps fall on the input, not in the padding (`landed`)."""
+        return self.landed(inp, out) * (inp[-1] // self.groups) * self.filters
 
     def params(self, inp: Shape, out: Shape) -> tuple[int, int]:
         return self.weights(inp) + (self.filters if self.bias else 0), 0

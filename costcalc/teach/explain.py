@@ -186,7 +186,8 @@ def with_roofline(steps: tuple[Step, ...], design: DesignResult, device: Device,
     found, estimates, dtype, batch = run.memory, run.estimates, settings.dtype, settings.batch
     rows = {row.path: row for row in design.rows}
     stepped = set(found.steps)  # found.steps is a tuple: a membership test in it is a search
-    return tuple(replace(s, board=roofline_board(s.board, batch * rows[s.path].cost.flops, found.traffic[s.path],
+    return tuple(replace(s, board=roofline_board(s.board, (batch * rows[s.path].cost.flops,
+                                                            device.work(rows[s.path], batch)), found.traffic[s.path],
                                                  estimates[s.path], device.for_design(design.total.macs), dtype,
                                                  kernel(rows[s.path], block=device.channel_block)[0]))
                  if s.path in stepped else s

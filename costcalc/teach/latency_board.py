@@ -10,9 +10,13 @@ from ..units import seconds
 from .formulas import Board, Line
 
 
-def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimate, device: Device, dtype: str,
-                   kernel_name: str) -> Board:
-    """A layer's board with its bytes moved and its roofline time added (`kernel_name`: what the layer runs)."""
+def roofline_board(board: Board, flops: tuple[int, int], traffic: Traffic, estimate: Estimate, device: Device,
+                   dtype: str, kernel_name: str) -> Board:
+    """A layer's board with its bytes moved and its roofline time added (`flops`: those it counts and those its
+    runtime computes, kernels.work; `kernel_name`: what the layer runs)."""
+    counted, computed = flops
+    skipped = (f"{device.fusion} skips the taps that fall in the padding: it computes {computed:,} of the "
+               f"{counted:,} FLOPs",) if computed != counted else ()
     calibrated = f" (calibrated: {kernel_name})" if kernel_name in device.kernels else ""
     moved = Line("bytes", "read + weights + written", f"{traffic.read:,} + {traffic.weights:,} + {traffic.written:,}",
                  traffic.total)
@@ -23,10 +27,10 @@ def roofline_board(board: Board, flops: int, traffic: Traffic, estimate: Estimat
             "overhead",))
     device = device.at(dtype)
     peak, bandwidth, efficiency = device.peak(dtype), device.bytes_per_s, estimate.efficiency
-    notes = (
+    notes = skipped + (
         f"on {device.name} ({dtype}): peak {peak / 1e12:g} TFLOP/s, {bandwidth / 1e9:g} GB/s, "
         f"efficiency {efficiency:g}{calibrated} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
-        f"compute = FLOPs / (peak × efficiency) = {flops:,} / ({peak / 1e12:g}e12 × {efficiency:g})"
+        f"compute = FLOPs / (peak × efficiency) = {computed:,} / ({peak / 1e12:g}e12 × {efficiency:g})"
         f" = {seconds(estimate.compute_s)}",
         f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × "
         f"{device.memory_efficiency:g})"
