@@ -4,7 +4,6 @@ check what is timed and recorded, not the figures; the base device is a fixed on
 
 import importlib.util
 import json
-import math
 
 import jsonschema
 import pytest
@@ -24,7 +23,7 @@ from costcalc.runtimes.grid import FAMILIES, GRIDS, POINTS, grid
 from costcalc.runtimes.onnx_rt import OnnxRuntime
 from costcalc.show.device import calibrated_on
 from costcalc.spec.reader import loads
-from costcalc.tasks.calibrate import network_factor
+from costcalc.tasks.calibrate import network_fit
 
 BASE = ROOT / "tests" / "data" / "calibrate" / "base.json"
 
@@ -329,20 +328,37 @@ def test_the_network_slope_scales_the_factor_with_a_design_s_macs(tmp_path):
             parse_devices({"devices": {"bad": {**entry, "network_slope": slope}}}, "test")
 
 
-def test_the_network_factor_is_a_line_through_the_networks_sizes():
-    """Networks timed at 1.3 × (MACs / 1e9)^0.2 their estimate give that factor and slope; two networks, their
-    geometric mean and slope 0."""
-    device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s"}}},
-                           "test")["d"]
-    designs = [analyze(loads(f"input: [{side}, {side}, 32]\nlayers: [{{conv: {{filters: 32, kernel: 3}}}}]")).designs[0]
-               for side in (8, 16, 32, 64)]
-    estimate = {d.name + str(d.total.macs): on_device(d, DeviceSettings(), device).estimates[""].seconds
-                for d in designs}
-    whole = [(d, estimate[d.name + str(d.total.macs)] * 1.3 * (d.total.macs / 1e9) ** 0.2) for d in designs]
-    assert network_factor(whole, device, False) == (1.3, 0.2)
-    assert network_factor(whole[:2], device, False) == (pytest.approx(1.3 * math.sqrt(
-        (designs[0].total.macs / 1e9) ** 0.2 * (designs[1].total.macs / 1e9) ** 0.2), rel=1e-3), 0.0)
-    assert network_factor([], device, False) == (1.0, 0.0)
+def test_the_network_fit_finds_the_factor_and_a_kernel_s_overhead_inside_a_network():
+    """Networks timed at 1.3 × (their estimate less their kernels' overhead + 3 µs a kernel) give factor 1.3 and
+    3 µs; an overhead beyond the single layer's (10 µs) or below 0 is held there and the factor fitted again at it
+    (least squares on the relative error); two networks fit the factor alone, at the single layer's overhead;
+    none give 1."""
+    device = parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                              "overhead_us": 10}}}, "test")["d"]
+    conv = "{conv: {filters: 32, kernel: 3}}"
+    designs = [analyze(loads(f"input: [{side}, {side}, 32]\nlayers: [{', '.join([conv] * n)}]")).designs[0]
+               for side, n in ((8, 4), (16, 1), (32, 3), (64, 2))]
+    estimates = [on_device(d, DeviceSettings(), device).estimates[""] for d in designs]
+    kernels = [round(e.overhead_s / 10e-6) for e in estimates]
+    assert kernels == [4, 1, 3, 2]
+
+    def timed(inside, factor=1.3):
+        return [(d, factor * (e.seconds - e.overhead_s + k * inside)) for d, e, k in zip(designs, estimates, kernels)]
+
+    def refit(whole, inside):
+        shares = [(e.seconds - e.overhead_s + k * inside) / seconds for e, k, (_, seconds) in
+                  zip(estimates, kernels, whole)]
+        return float(f"{sum(shares) / sum(x * x for x in shares):.4g}")
+
+    factor, inside = network_fit(timed(3e-6), device, False)
+    assert (factor, inside) == (1.3, pytest.approx(3e-6, rel=1e-9))
+    beyond = timed(25e-6)
+    assert network_fit(beyond, device, False) == (refit(beyond, 10e-6), 10e-6)
+    below = [(d, seconds - k * 2e-6) for (d, seconds), k in zip(timed(0.0), kernels)]
+    assert network_fit(below, device, False) == (refit(below, 0.0), 0.0)
+    assert refit(below, 0.0) != 1.3
+    assert network_fit(timed(3e-6)[:2], device, False) == (refit(timed(3e-6)[:2], 10e-6), None)
+    assert network_fit([], device, False) == (1.0, None)
 
 
 def test_a_unit_of_several_steps_calibrates_its_last_less_the_others_estimates():

@@ -152,6 +152,8 @@ def calibrate_on(runtime: str, threads: int, device, name: str | None, grid: str
             calibrated, timed = calibrate_runtime(runtime, threads, device, name, grid, budget,
                                                   lambda done, total: bar.update(task, completed=done, total=total))
     slope = f" × (MACs / 1e9)^{calibrated.network_slope:g}" if calibrated.network_slope else ""
+    inside = (f", overhead {calibrated.network_overhead_s * 1e6:g} µs a kernel inside a network"
+              if calibrated.network_overhead_s is not None else "")
     click.echo(f"calibrated {calibrated.name} on {timed} timed units of the {grid} grid, network factor "
-               f"{calibrated.network_factor:g}{slope}", err=True)
+               f"{calibrated.network_factor:g}{slope}{inside}", err=True)
     return calibrated

@@ -49,7 +49,7 @@ def layer_estimate(flops: int, moved: int, device: Device, dtype: str, folded: b
     compute, factor = flops / (device.peak(dtype) * efficiency), device.network_factor
     if folded:
         return Estimate(compute, 0.0, 0.0, compute * factor, "fused", efficiency)
-    memory, overhead = moved / (device.bytes_per_s * device.memory_efficiency), device.overhead_s * kernels
+    memory, overhead = moved / (device.bytes_per_s * device.memory_efficiency), device.kernel_overhead_s * kernels
     bound = "compute" if compute >= memory else "memory"
     return Estimate(compute, memory, overhead, (max(compute, memory) + overhead) * factor, bound, efficiency)
 

@@ -92,6 +92,10 @@ class Device:
     network_slope: float = 0.0
     """How the network factor grows with a design's size: a design of M MACs takes network_factor × (M / 1e9) to
     this power (0: one factor for every design)."""
+    network_overhead_s: float | None = None
+    """The overhead of a kernel inside a whole network, where it is not a single layer's (`overhead_s`): between
+    one node and the next a runtime pays less than a call of a one-layer model does. Fitted with the network
+    factor by `devices calibrate --runtime`; None: `overhead_s`."""
     channel_block: int | None = None
     """The channels the runtime's blocked layout holds together (onnxruntime's NCHWc on AVX-512: 16): pools and
     grouped convs on channels it does not divide run other kernels (kernels.BLOCKED); None where it blocks none."""
@@ -104,6 +108,11 @@ class Device:
         factor = self.network_factor * (macs / 1e9) ** self.network_slope
         return replace(self, network_factor=min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)),
                        network_slope=0.0)
+
+    @property
+    def kernel_overhead_s(self) -> float:
+        """The overhead each kernel of a design adds: inside a network, where the device knows it."""
+        return self.overhead_s if self.network_overhead_s is None else self.network_overhead_s
 
     @property
     def folds_adds(self) -> bool:
@@ -250,8 +259,8 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
 
 
 def _calibration(entry: dict, what: str, at) -> dict:
-    """A runtime calibration's `fusion`, `network_factor`, `network_slope`, `calibrated_on` and `channel_block`, each
-    checked."""
+    """A runtime calibration's `fusion`, `network_factor`, `network_slope`, `calibrated_on`, `network_overhead_us`
+    and `channel_block`, each checked."""
     fusion = entry.get("fusion")
     if fusion is not None and fusion not in FUSIONS:
         raise CostcalcError(f"{what}: fusion is {brief(fusion)}; give the runtime whose fusion the estimates follow",
@@ -266,6 +275,9 @@ def _calibration(entry: dict, what: str, at) -> dict:
             MAX_NETWORK_SLOPE:
         raise CostcalcError(f"{what}: network_slope is {brief(slope)}; give a number from {-MAX_NETWORK_SLOPE:g} to "
                             f"{MAX_NETWORK_SLOPE:g}", at("network_slope"))
+    inside = entry.get("network_overhead_us")
+    if inside is not None:
+        inside = figure(inside, f"{what}: network_overhead_us", at("network_overhead_us"), low=0.0) * 1e-6
     block = entry.get("channel_block")
     if block is not None and (isinstance(block, bool) or not isinstance(block, int)
                               or not 1 <= block <= MAX_CHANNEL_BLOCK):
@@ -278,7 +290,8 @@ def _calibration(entry: dict, what: str, at) -> dict:
         raise CostcalcError(f"{what}: calibrated_on is {brief(made)}", at("calibrated_on"),
                             hint=f"give {', '.join(CALIBRATED_ON)} (costcalc devices calibrate --runtime writes it)")
     return {"fusion": fusion, "network_factor": float(factor), "network_slope": float(slope),
-            "calibrated_on": dict(made) if made is not None else None, "channel_block": block}
+            "calibrated_on": dict(made) if made is not None else None, "network_overhead_s": inside,
+            "channel_block": block}
 
 
 def entry(device: Device) -> dict:
@@ -297,6 +310,8 @@ def entry(device: Device) -> dict:
         fields["network_factor"] = device.network_factor
     if device.network_slope:
         fields["network_slope"] = device.network_slope
+    if device.network_overhead_s is not None:
+        fields["network_overhead_us"] = round(device.network_overhead_s * 1e6, 6)
     if device.calibrated_on:
         fields["calibrated_on"] = dict(device.calibrated_on)
     if device.channel_block:

@@ -89,6 +89,8 @@ def calibrated_on(device: Device) -> str:
                     "design's latency × it, at the design's MACs)")
     elif device.network_factor != 1:
         said.append(f"network factor {device.network_factor:g} (every design's latency × it)")
+    if device.network_overhead_s is not None:
+        said.append(f"overhead {seconds(device.network_overhead_s)} a kernel inside a network")
     return "".join(f"; {part}" for part in said)
 
 

@@ -162,10 +162,11 @@ def devices() -> dict:
                      "fusion": {"enum": ["onnxruntime"]}, "network_factor": NUMBER, "network_slope": NUMBER,
                      "calibrated_on": record({"runtime": TEXT, "version": TEXT, "threads": COUNT, "machine": TEXT,
                                               "cpus": COUNT, "date": TEXT}),
+                     "network_overhead_us": NUMBER,
                      "channel_block": {"type": "integer", "minimum": 1, "maximum": MAX_CHANNEL_BLOCK},
                      "origin": TEXT, "efficiency_from": TEXT},
                     optional=("kernels", "fitted", "fusion", "network_factor", "network_slope", "calibrated_on",
-                              "channel_block"))
+                              "network_overhead_us", "channel_block"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

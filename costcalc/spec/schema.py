@@ -53,6 +53,8 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "network_slope": {"type": "number", "minimum": -1, "maximum": 1,
                       "description": "the factor × (MACs / 1e9) to this power, for a design of other MACs"},
     "calibrated_on": {"type": "object", "description": "runtime, version, threads, machine, cpus, date"},
+    "network_overhead_us": {"type": "number", "minimum": 0,
+                            "description": "the overhead of a kernel inside a whole network (default: overhead_us)"},
     "channel_block": {"type": "integer", "minimum": 1, "maximum": MAX_CHANNEL_BLOCK,
                       "description": "the channels the runtime's blocked layout holds together (NCHWc)"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ..device.profiles import Device
 from ..device.settings import DTYPES
 from ..errors import CostcalcError
@@ -33,10 +31,10 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
                       progress=None) -> tuple[Device, int]:
     """A device fitted to the `grid` (tiny, small or full; runtimes/grid.py) timed here on `runtime` at `threads`
     until `budget_s` seconds are spent in all (the first unit is always timed), and to the layers of whole networks
-    timed by the runtime's profiler (grid.NETWORKS; their wholes give its `network_factor`); based on `device`
-    (default: this machine as `devices measure` finds it now, timed as the grid is), named `name` (default:
-    RUNTIME-N-thread(s)). Returns the device and how many units of the grid were timed; `progress(done, total)` is
-    called after each network and unit."""
+    timed by the runtime's profiler (grid.NETWORKS; their wholes give its `network_factor` and the overhead of a
+    kernel inside a network, `network_fit`); based on `device` (default: this machine as `devices measure` finds
+    it now, timed as the grid is), named `name` (default: RUNTIME-N-thread(s)). Returns the device and how many
+    units of the grid were timed; `progress(done, total)` is called after each network and unit."""
     import datetime
     import os
     import platform
@@ -70,28 +68,38 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     made = {"runtime": opened.name, "version": opened.version, "threads": threads,
             "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
             "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
-    factor, slope = network_factor([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
-    return replace(fitted, network_factor=factor, network_slope=slope, calibrated_on=made), len(timed)
+    factor, inside = network_fit([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
+    return replace(fitted, network_factor=factor, network_overhead_s=inside, calibrated_on=made), len(timed)
 
 
-def network_factor(whole, device: Device, fused: bool) -> tuple[float, float]:
-    """How the timed networks' measured time over their estimate goes with their size: the least-squares line of
-    its logarithm against that of their MACs / 1e9, as (the factor at 1e9 MACs, 4 significant digits; the slope,
-    3 decimals). Without three networks of different sizes, the geometric mean and slope 0 (1 without networks).
-    Both clamped to the range a device may hold."""
+def network_fit(whole, device: Device, fused: bool) -> tuple[float, float | None]:
+    """How the timed networks' measured times W follow their estimates on `device`: W ≈ factor × (E − O + K·o), E
+    a network's estimate, O the overhead of its K kernels in it at a single layer's overhead, o a kernel's
+    overhead inside a network. factor and factor·o by least squares on the relative error, o held from 0 to the
+    single layer's (where it falls outside, factor is fitted again with o at the bound). Returns factor (4
+    significant digits, within the range a device may hold) and o in seconds (4 significant digits), or None
+    without three networks or a single layer's overhead (then o is the single layer's; without networks factor
+    is 1)."""
     from ..device.figures import on_device
     from ..device.settings import DeviceSettings
-    from ..limits import MAX_NETWORK_FACTOR, MAX_NETWORK_SLOPE, MIN_NETWORK_FACTOR
+    from ..limits import MAX_NETWORK_FACTOR, MIN_NETWORK_FACTOR
 
     if not whole:
-        return 1.0, 0.0
-    sizes = [math.log(design.total.macs / 1e9) for design, _ in whole]
-    ratios = [math.log(seconds / on_device(design, DeviceSettings(fused=fused), device).estimates[""].seconds)
-              for design, seconds in whole]
-    mean_size, mean_ratio = sum(sizes) / len(sizes), sum(ratios) / len(ratios)
-    spread = sum((x - mean_size) ** 2 for x in sizes)
-    slope = 0.0 if len(whole) < 3 or spread == 0 else sum(
-        (x - mean_size) * (y - mean_ratio) for x, y in zip(sizes, ratios)) / spread
-    slope = round(min(MAX_NETWORK_SLOPE, max(-MAX_NETWORK_SLOPE, slope)), 3)
-    factor = math.exp(mean_ratio - slope * mean_size)
-    return float(f"{min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)):.4g}"), slope
+        return 1.0, None
+    single = device.overhead_s
+    estimates = [(on_device(design, DeviceSettings(fused=fused), device).estimates[""], seconds)
+                 for design, seconds in whole]
+    work = [(estimate.seconds - estimate.overhead_s) / seconds for estimate, seconds in estimates]
+    kernels = [estimate.overhead_s / single / seconds if single else 0.0 for estimate, seconds in estimates]
+    inside = None
+    if len(whole) >= 3 and single:
+        uu, uk, kk = (sum(a * b for a, b in zip(x, y)) for x, y in ((work, work), (work, kernels), (kernels, kernels)))
+        determinant = uu * kk - uk * uk
+        if determinant > 0:
+            factor = (kk * sum(work) - uk * sum(kernels)) / determinant
+            times = (uu * sum(kernels) - uk * sum(work)) / determinant  # factor × o
+            inside = float(f"{min(single, max(0.0, times / factor if factor > 0 else single)):.4g}")
+    at = single if inside is None else inside
+    shares = [u + k * at for u, k in zip(work, kernels)]
+    factor = sum(shares) / sum(x * x for x in shares)
+    return float(f"{min(MAX_NETWORK_FACTOR, max(MIN_NETWORK_FACTOR, factor)):.4g}"), inside

@@ -29,7 +29,8 @@ def roofline_board(board: Board, flops: tuple[int, int], traffic: Traffic, estim
     peak, bandwidth, efficiency = device.peak(dtype), device.bytes_per_s, estimate.efficiency
     notes = skipped + (
         f"on {device.name} ({dtype}): peak {peak / 1e12:g} TFLOP/s, {bandwidth / 1e9:g} GB/s, "
-        f"efficiency {efficiency:g}{calibrated} / {device.memory_efficiency:g}, overhead {seconds(device.overhead_s)}",
+        f"efficiency {efficiency:g}{calibrated} / {device.memory_efficiency:g}, "
+        f"overhead {seconds(device.kernel_overhead_s)}",
         f"compute = FLOPs / (peak × efficiency) = {computed:,} / ({peak / 1e12:g}e12 × {efficiency:g})"
         f" = {seconds(estimate.compute_s)}",
         f"memory  = bytes / (bandwidth × efficiency) = {traffic.total:,} / ({bandwidth / 1e9:g}e9 × "
