@@ -279,6 +279,10 @@ def test_an_add_folds_into_the_conv_before_it_where_the_device_fuses_as_onnxrunt
     ({"fusion": "tvm"}, "test: device 'd': fusion is 'tvm'; give the runtime whose fusion the estimates follow; "
                         "one of onnxruntime, or leave it out"),
     ({"network_factor": 0}, "test: device 'd': network_factor is 0; give a number from 0.1 to 10"),
+    ({"network_overhead_us": -1}, "test: device 'd': network_overhead_us is -1; give a number from 0 up to "
+                                  "1,000,000,000"),
+    ({"network_overhead_us": "2"}, "test: device 'd': network_overhead_us is '2'; give a number from 0 up to "
+                                   "1,000,000,000"),
     ({"calibrated_on": {"runtime": "x"}},
      "test: device 'd': calibrated_on is {'runtime': 'x'}; give runtime, version, threads, machine, cpus, date "
      "(costcalc devices calibrate --runtime writes it)"),
@@ -288,6 +292,26 @@ def test_a_bad_calibration_record_is_refused(entry, message):
         parse_devices({"devices": {"d": {"tflops": {"float32": 1}, "bandwidth_gbs": 1, "source": "s", **entry}}},
                       "test")
     assert str(caught.value) == message
+
+
+def test_a_kernel_inside_a_network_pays_the_network_overhead_and_the_device_says_so(tmp_path):
+    """With network_overhead_us a design's kernels each add that overhead, not the single layer's; the devices
+    file keeps it, `costcalc devices` says it, and explain's board shows it."""
+    design = analyze(loads("input: [20, 20, 48]\nlayers: [{conv: {filters: 48, kernel: 3}}, relu]")).designs[0]
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s", "overhead_us": 5}
+    devices = parse_devices({"devices": {"one": entry, "two": {**entry, "network_overhead_us": 0.5}}}, "test")
+    one, two = (on_device(design, DeviceSettings(), devices[n]).estimates for n in ("one", "two"))
+    assert [(one[p].overhead_s, two[p].overhead_s) for p in ("conv1", "relu2")] == [(5 * 1e-6, 0.5 * 1e-6)] * 2
+    assert two[""].seconds == pytest.approx(one[""].seconds - 2 * 4.5e-6)
+    assert entry_of(devices["two"])["network_overhead_us"] == 0.5 and "network_overhead_us" not in entry_of(
+        devices["one"])
+    assert calibrated_on(devices["two"]) == "; overhead 500 ns a kernel inside a network"
+    saved = tmp_path / "two.json"
+    saved.write_text(json.dumps({"devices": {"two": {**entry, "network_overhead_us": 0.5}}}))
+    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
+                 str(saved))
+    assert result.code == 0, result.err
+    assert "efficiency 0.5 / 0.7, overhead 500 ns" in result.out
 
 
 def test_the_network_factor_multiplies_every_layer_and_explain_shows_it(tmp_path):
@@ -477,6 +501,30 @@ def test_on_onnxruntime_what_folds_into_a_dense_layer_is_what_it_fuses(shape, la
 def test_the_library_names_the_grids_it_knows():
     with pytest.raises(CostcalcError, match="^'huge' is not a grid; one of tiny, small, full$"):
         costcalc.calibrate_runtime("onnxruntime", grid="huge")
+
+
+@pytest.mark.parametrize("threads, expected", [(1, 1.0), (2, 3.0)])
+def test_a_whole_network_is_its_least_round_at_one_thread_and_its_median_at_more(monkeypatch, threads, expected):
+    """By this thread's CPU time (1 thread) a run's least round is its time; by the wall clock, the median of its
+    rounds, as `measure` reports; a whole network is timed so."""
+    from costcalc.runtimes import Runtime, layers
+
+    rounds = iter([4.0, 1.0, 3.0, 5.0, 2.0])
+    monkeypatch.setattr(layers, "calls_for", lambda run, target_s, most: 3)
+    monkeypatch.setattr(layers, "median_seconds", lambda run, calls, clock: next(rounds))
+    assert layers.seconds_of(lambda: None, threads, rounds=5, best=threads == 1) == expected
+
+    class Fake(Runtime):
+        def build(self, design, batch=1):
+            return lambda: None
+
+        def layer_seconds(self, design, batch=1):
+            return {}
+
+    asked = []
+    monkeypatch.setattr(layers, "seconds_of", lambda run, threads, target_s, rounds, best: asked.append(best) or 1.0)
+    layers.time_networks(Fake(threads), [(str(ROOT / "specs" / "bottleneck_5x5.yaml"), None)])
+    assert asked == [threads == 1]
 
 
 @pytest.mark.parametrize("threads, expected", [(1, [3.0, 1.0, 2.0]), (2, [2.5, 1.0, 1.5])])
