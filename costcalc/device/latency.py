@@ -1,10 +1,11 @@
 """Latency by the roofline: each layer takes the longer of its compute time and its memory time.
 
     compute time = FLOPs / (peak FLOP/s at the dtype × compute efficiency of the layer's kernel)
-
-(the FLOPs the runtime computes: on onnxruntime a conv's taps in the padding are skipped, `kernels.work`)
     memory time  = bytes moved / (bandwidth × memory efficiency)
     layer time   = max(compute time, memory time) + overhead per kernel it runs as
+
+The FLOPs are those the runtime computes (on onnxruntime a conv skips its taps in the padding, `kernels.work`);
+the overhead inside a network is the device's `network_overhead_s` where calibration fitted one.
 
 A separable layer runs as two kernels, a depthwise and a 1×1 conv (`kernels.stages`): two overheads, and the
 efficiency their times give together (`Device.efficiency`).

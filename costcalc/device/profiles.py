@@ -13,7 +13,8 @@ that dtype (`Device.at`; published.py, docs/latency.md). A device calibrated on 
 (`devices calibrate --runtime`) says what it was made on (`calibrated_on`: runtime, version, threads,
 machine, CPUs, date), which runtime's fusion its estimates follow (`fusion`: onnxruntime folds adds
 into the conv before them too), `network_factor`, whole networks' measured time over the sum of
-their layers' estimates, which every design's latency is multiplied by, and `channel_block`, the
+their layers' estimates, which every design's latency is multiplied by, `network_overhead_us`, what a
+kernel pays inside a network (where a one-layer model's call pays `overhead_us`), and `channel_block`, the
 channels its runtime's layout blocks together (kernels.BLOCKED).
 """
 
