@@ -294,6 +294,16 @@ def test_a_bad_calibration_record_is_refused(entry, message):
     assert str(caught.value) == message
 
 
+def _explain_standard_on(tmp_path, figures: dict):
+    """`explain` of the bottleneck example's standard design on a device of `figures`, saved as a devices file."""
+    saved = tmp_path / "two.json"
+    saved.write_text(json.dumps({"devices": {"two": figures}}))
+    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
+                 str(saved))
+    assert result.code == 0, result.err
+    return result
+
+
 def test_a_kernel_inside_a_network_pays_the_network_overhead_and_the_device_says_so(tmp_path):
     """With network_overhead_us a design's kernels each add that overhead, not the single layer's; the devices
     file keeps it, `costcalc devices` says it, and explain's board shows it."""
@@ -306,11 +316,7 @@ def test_a_kernel_inside_a_network_pays_the_network_overhead_and_the_device_says
     assert entry_of(devices["two"])["network_overhead_us"] == 0.5 and "network_overhead_us" not in entry_of(
         devices["one"])
     assert calibrated_on(devices["two"]) == "; overhead 500 ns a kernel inside a network"
-    saved = tmp_path / "two.json"
-    saved.write_text(json.dumps({"devices": {"two": {**entry, "network_overhead_us": 0.5}}}))
-    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
-                 str(saved))
-    assert result.code == 0, result.err
+    result = _explain_standard_on(tmp_path, {**entry, "network_overhead_us": 0.5})
     assert "efficiency 0.5 / 0.7, overhead 500 ns" in result.out
 
 
@@ -320,11 +326,7 @@ def test_the_network_factor_multiplies_every_layer_and_explain_shows_it(tmp_path
     devices = parse_devices({"devices": {"one": entry, "two": {**entry, "network_factor": 1.25}}}, "test")
     one, two = (on_device(design, DeviceSettings(), devices[n]).estimates for n in ("one", "two"))
     assert all(two[p].seconds == pytest.approx(1.25 * one[p].seconds) for p in one)
-    saved = tmp_path / "two.json"
-    saved.write_text(json.dumps({"devices": {"two": {**entry, "network_factor": 1.25}}}))
-    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
-                 str(saved))
-    assert result.code == 0, result.err
+    result = _explain_standard_on(tmp_path, {**entry, "network_factor": 1.25})
     assert "  time    = (max(compute, memory) + overhead) × network factor 1.25 = (max(" in result.out
 
 
@@ -339,11 +341,7 @@ def test_the_network_slope_scales_the_factor_with_a_design_s_macs(tmp_path):
     factor = 1.25 * (design.total.macs / 1e9) ** 0.5  # 8,294,400 MACs: 0.1138
     assert all(two[p].seconds == pytest.approx(factor * one[p].seconds) for p in one)
     assert entry_of(devices["two"])["network_slope"] == 0.5 and "network_slope" not in entry_of(devices["one"])
-    saved = tmp_path / "two.json"
-    saved.write_text(json.dumps({"devices": {"two": {**entry, "network_factor": 1.25, "network_slope": 0.5}}}))
-    result = run("explain", "specs/bottleneck_5x5.yaml", "--design", "standard", "--device", "two", "--devices",
-                 str(saved))
-    assert result.code == 0, result.err
+    result = _explain_standard_on(tmp_path, {**entry, "network_factor": 1.25, "network_slope": 0.5})
     assert "× network factor 0.433774 = (max(" in result.out  # 1.25 × (120,422,400 / 1e9)^0.5
     assert calibrated_on(devices["two"]) == ("; network factor 1.25 × (MACs / 1e9)^0.5 (every design's latency × it, "
                                              "at the design's MACs)")
