@@ -94,7 +94,7 @@ def _memory(design: DesignResult, base: Device, dtype: str, fusion: str | None):
 
 def _work(row, base: Device, fusion: str | None) -> int:
     """The FLOPs the row computes as the runtime runs it (kernels.work)."""
-    return work(row, block=base.channel_block, skips_padding=fusion == "onnxruntime")
+    return work(row, block=base.channel_block, fusion=fusion)
 
 
 def _measured(design: DesignResult, seconds: float, base: Device, dtype: str, fusion: str | None) -> tuple:

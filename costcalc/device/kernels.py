@@ -50,11 +50,11 @@ conv's on channels its blocks do not divide run every tap (at 56×56×256, 240 �
 runs every tap (DeepLabV3's ASPP at dilation 24 took longer than at 12)."""
 
 
-def work(row: Row, batch: int = 1, block: int | None = None, skips_padding: bool = False) -> int:
-    """The FLOPs the row's kernel computes for the batch: its count, less, on a runtime that skips the padding's
-    taps (`skips_padding`: SKIPS_PADDING), the FLOPs of its MACs whose taps fall in the padding."""
+def work(row: Row, batch: int = 1, block: int | None = None, fusion: str | None = None) -> int:
+    """The FLOPs the row's kernel computes for the batch on the runtime whose fusion a device follows (`fusion`):
+    its count, less, on onnxruntime (SKIPS_PADDING), the FLOPs of its MACs whose taps fall in the padding."""
     flops = batch * row.cost.flops
-    if not skips_padding or not isinstance(row.op, Conv) or kernel(row, block=block)[0] not in SKIPS_PADDING:
+    if fusion != "onnxruntime" or not isinstance(row.op, Conv) or kernel(row, block=block)[0] not in SKIPS_PADDING:
         return flops
     landed = row.op.landed_macs(row.input, row.output)
     return flops - batch * (row.breakdown.get("conv", 0) * (row.cost.macs - landed) // row.cost.macs)

@@ -122,7 +122,7 @@ class Device:
     def work(self, row, batch: int = 1) -> int:
         """The FLOPs the row computes for the batch on this device's runtime (kernels.work: onnxruntime's convs
         skip the padding's taps)."""
-        return work(row, batch, self.channel_block, skips_padding=self.fusion == "onnxruntime")
+        return work(row, batch, self.channel_block, self.fusion)
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s at `dtype`, or an error naming the dtypes the device has figures for."""

@@ -96,9 +96,9 @@ def network_fit(whole, device: Device, fused: bool) -> tuple[float, float | None
         uu, uk, kk = (sum(a * b for a, b in zip(x, y)) for x, y in ((work, work), (work, kernels), (kernels, kernels)))
         determinant = uu * kk - uk * uk
         if determinant > 0:
-            factor = (kk * sum(work) - uk * sum(kernels)) / determinant
-            times = (uu * sum(kernels) - uk * sum(work)) / determinant  # factor × o
-            inside = float(f"{min(single, max(0.0, times / factor if factor > 0 else single)):.4g}")
+            scale = (kk * sum(work) - uk * sum(kernels)) / determinant
+            times = (uu * sum(kernels) - uk * sum(work)) / determinant  # scale × o
+            inside = float(f"{min(single, max(0.0, times / scale if scale > 0 else single)):.4g}")
     at = single if inside is None else inside
     shares = [u + k * at for u, k in zip(work, kernels)]
     factor = sum(shares) / sum(x * x for x in shares)
