@@ -24,6 +24,7 @@ from costcalc.runtimes.onnx_rt import OnnxRuntime
 from costcalc.show.device import calibrated_on
 from costcalc.spec.reader import loads
 from costcalc.tasks.calibrate import network_fit
+from costcalc.tasks.machine import machine_name
 
 BASE = ROOT / "tests" / "data" / "calibrate" / "base.json"
 
@@ -43,6 +44,7 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     assert (made["runtime"], made["threads"], made["version"]) == ("onnxruntime", 1, importlib.import_module(
         "onnxruntime").__version__)
     assert set(made) == {"runtime", "version", "threads", "machine", "cpus", "date"} and made["date"].endswith(" UTC")
+    assert made["machine"] == machine_name()
     assert 0.1 <= device.network_factor <= 10
     report = run("report", "specs/bottleneck_5x5.yaml", "--devices", str(saved), "--device", "ort", "--fused")
     assert report.code == 0 and "device ort: --devices" in report.out

@@ -19,6 +19,7 @@ from costcalc.runtimes import need, path_of
 from costcalc.runtimes.onnx_rt import OnnxRuntime, renamed
 from costcalc.runtimes.timing import interleaved
 from costcalc.spec.reader import load, loads
+from costcalc.tasks.machine import machine_name
 from costcalc.tasks.measure import MAX_MEASURED, measure_designs
 
 SPEC = "specs/bottleneck_5x5.yaml"
@@ -53,6 +54,26 @@ def test_measure_csv_and_a_batch():
     header, row = result.out.splitlines()
     assert header == "design,path,measured_s,low_s,high_s,estimated_s,error_percent"
     assert row.startswith("bottleneck,,")
+
+
+def test_measure_notes_a_device_calibrated_on_another_runtime_thread_count_or_machine(tmp_path):
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s", "overhead_us": 5}
+    away = {"runtime": "torch", "version": "2.14.1", "threads": 2, "machine": "x86_64 Elsewhere", "cpus": 8,
+            "date": "2026-12-06 20:15 UTC"}
+    version = importlib.import_module("onnxruntime").__version__
+    here = {**away, "runtime": "onnxruntime", "version": version, "threads": 1, "machine": machine_name()}
+    saved = tmp_path / "made.json"
+    saved.write_text(json.dumps({"devices": {"away": {**entry, "calibrated_on": away},
+                                             "here": {**entry, "calibrated_on": here}}}))
+    caveat = (f"the device was calibrated on torch 2.14.1, 2 threads, x86_64 Elsewhere; this is onnxruntime {version}, "
+              f"1 thread, {machine_name()}: for an estimate of this runtime here, costcalc devices calibrate "
+              "--runtime onnxruntime --threads 1")
+    args = ("measure", SPEC, "-d", "bottleneck", "--rounds", "1", "--devices", str(saved), "--device")
+    table = run(*args, "away")
+    assert table.code == 0 and caveat in " ".join(table.out.split())
+    assert json.loads(run(*args, "away", "--format", "json").out)["caveat"] == caveat
+    assert json.loads(run(*args, "here", "--format", "json").out)["caveat"] is None
+    assert "calibrated on" not in run(*args, "here").out
 
 
 def test_a_batch_runs_through_the_layers_the_export_reshapes_or_resizes(spec_file):

@@ -45,7 +45,8 @@ class DesignMeasured:
 @record
 class Measurement:
     """Designs of `spec` timed on `runtime` (`version`, `threads`) at a `batch`, estimated on `device` (from
-    `device_origin`), fused as the runtime runs them or not."""
+    `device_origin`), fused as the runtime runs them or not; `caveat`: where the device was calibrated on another
+    runtime, version, thread count or machine, what it was made on ("" otherwise)."""
 
     spec: str
     runtime: str
@@ -57,3 +58,4 @@ class Measurement:
     device: str
     device_origin: str
     designs: tuple[DesignMeasured, ...]
+    caveat: str = ""

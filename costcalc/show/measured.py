@@ -25,9 +25,10 @@ def measured_views(m: Measurement) -> list[View]:
     rows = [((d.name, seconds(d.timed.median_s), f"{seconds(d.timed.low_s)} – {seconds(d.timed.high_s)}",
               seconds(d.estimated_s), f"{d.error_percent:+.1f}%"), False) for d in m.designs]
     notes = (_about(m), f"measured: the median of {m.designs[0].timed.rounds} interleaved rounds after a warm-up; "
-                        "rounds: the fastest and slowest round; error: estimated against measured")
+                        "rounds: the fastest and slowest round; error: estimated against measured", m.caveat)
     views = [View(f"measured on {m.runtime}, estimated on {m.device}",
-                  ("design", "measured", "rounds", "estimated", "error"), rows, notes=notes, right=(1, 2, 3, 4))]
+                  ("design", "measured", "rounds", "estimated", "error"), rows, notes=tuple(filter(None, notes)),
+                  right=(1, 2, 3, 4))]
     for d in m.designs:
         if d.layers:
             layer_rows: list[tuple[tuple[str, ...], bool]]
@@ -48,7 +49,8 @@ def measured_json(m: Measurement) -> str:
                for d in m.designs]
     return json_text({"costcalc": __version__, "format": JSON_FORMAT, "spec": m.spec, "runtime": m.runtime,
                       "version": m.version, "threads": m.threads, "batch": m.batch, "dtype": m.dtype, "fused": m.fused,
-                      "device": m.device, "device_origin": m.device_origin, "designs": designs})
+                      "device": m.device, "device_origin": m.device_origin, "caveat": m.caveat or None,
+                      "designs": designs})
 
 
 def measured_csv(m: Measurement) -> str:

@@ -197,7 +197,7 @@ def measure() -> dict:
     return document("costcalc measure --format json", {
         **STAMP, "spec": TEXT, "runtime": RUNTIME, "version": TEXT, "threads": COUNT,
         "batch": COUNT, "dtype": TEXT, "fused": {"type": "boolean"}, "device": TEXT, "device_origin": TEXT,
-        "designs": array(design)})
+        "caveat": nullable(TEXT), "designs": array(design)})
 
 
 SCHEMAS = {"report": report, "convention-diff": convention_diff, "compare": compare, "check": check, "diff": diff,

@@ -37,7 +37,6 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     units of the grid were timed; `progress(done, total)` is called after each network and unit."""
     import datetime
     import os
-    import platform
     import time
 
     from ..device.calibrate import calibrate as fit
@@ -46,6 +45,7 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     from ..runtimes.grid import GRIDS, networks
     from ..runtimes.grid import grid as units_of
     from ..runtimes.layers import time_networks, time_units
+    from .machine import machine_name
 
     if grid not in GRIDS:
         raise CostcalcError(f"{brief(grid)} is not a grid; one of {', '.join(GRIDS)}")
@@ -66,7 +66,7 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
                  f"timed by {how})",
                  fusion=fusion, merge=True, networks=[(design, layers) for design, _, layers in whole])
     made = {"runtime": opened.name, "version": opened.version, "threads": threads,
-            "machine": f"{platform.machine()} {platform.processor() or platform.system()}".strip(),
+            "machine": machine_name(),
             "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
     factor, inside = network_fit([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
     return replace(fitted, network_factor=factor, network_overhead_s=inside, calibrated_on=made), len(timed)

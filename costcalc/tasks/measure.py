@@ -15,6 +15,7 @@ def measure_designs(designs, runtime, device: Device, origin: str, spec: str, ba
     runtime runs them."""
     from ..device.figures import on_device
     from ..runtimes.timing import interleaved
+    from .machine import calibration_caveat, machine_name
 
     if len(designs) > MAX_MEASURED:
         raise CostcalcError(f"{len(designs)} designs or variants to measure, more than {MAX_MEASURED}: each is timed "
@@ -30,8 +31,9 @@ def measure_designs(designs, runtime, device: Device, origin: str, spec: str, ba
             per_layer = tuple(LayerTime(path, s, estimates[path].seconds if path else None)
                               for path, s in sorted(seconds.items(), key=lambda item: -item[1]))
         found.append(DesignMeasured(design.name, timed[design.name], estimates[""].seconds, per_layer))
+    caveat = calibration_caveat(device.calibrated_on, runtime.name, runtime.version, runtime.threads, machine_name())
     return Measurement(spec, runtime.name, runtime.version, runtime.threads, batch, "float32", runtime.fuses,
-                       device.name, origin, tuple(found))
+                       device.name, origin, tuple(found), caveat)
 
 
 def measure_file(path: str, runtime: str = "onnxruntime", designs=None, batch: int = 1, threads: int = 1,
