@@ -74,11 +74,11 @@ def time_units(runtime: Runtime, units: list[Unit], budget_s: float,
 def time_networks(runtime: Runtime, networks,
                   progress: Progress | None = None) -> list[tuple[DesignResult, float, dict[str, float]]]:
     """Each (spec, design or None: the first) as a design, the seconds a run of it took on `runtime`, and each
-    of its rows' seconds by the runtime's profiler (`Runtime.layer_seconds`). At more than one thread a run's
-    seconds are the median of its rounds, as `measure` reports, not the least: by the wall clock there the rounds
-    spread by 10 % and more, and the wholes give the network factor that takes the layers' estimates to what
-    `measure` reports (onnxruntime at 2 threads: with the least, 33 of 42 held-out networks came out low, 6
-    December 06:13)."""
+    of its rows' seconds by the runtime's profiler (`Runtime.layer_seconds`). A run's seconds are the median of its
+    rounds, as `measure` reports, not the least: the wholes give the network factor that takes the layers'
+    estimates to what `measure` reports, and where the machine's speed moves the least is its fast spells only
+    (onnxruntime at 2 threads: with the least, 33 of 42 held-out networks came out low, 6 December 06:13; at 1
+    thread on an AMD EPYC VM whose cores slow by a third in spells, torch's 22 of 23 misses low, 20:16)."""
     from ..count.engine import analyze
     from ..spec.reader import load
 
@@ -86,7 +86,7 @@ def time_networks(runtime: Runtime, networks,
     for spec, name in networks:
         design = analyze(load(spec), designs=[name] if name else None).designs[0]
         run = runtime.build(design)
-        whole = seconds_of(run, runtime.threads, target_s=0.1, rounds=5, best=runtime.threads == 1)
+        whole = seconds_of(run, runtime.threads, target_s=0.1, rounds=5, best=False)
         timed.append((design, whole, runtime.layer_seconds(design)))
         if progress:
             progress(len(timed), len(networks))
