@@ -20,11 +20,11 @@ from costcalc.device.settings import DeviceSettings
 from costcalc.device.traffic import memory
 from costcalc.errors import CostcalcError
 from costcalc.runtimes.grid import FAMILIES, GRIDS, POINTS, grid
+from costcalc.runtimes.machine import machine_name
 from costcalc.runtimes.onnx_rt import OnnxRuntime
 from costcalc.show.device import calibrated_on
 from costcalc.spec.reader import loads
 from costcalc.tasks.calibrate import network_fit
-from costcalc.tasks.machine import machine_name
 
 BASE = ROOT / "tests" / "data" / "calibrate" / "base.json"
 

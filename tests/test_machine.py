@@ -2,7 +2,7 @@
 
 import platform
 
-from costcalc.tasks.machine import calibration_caveat, cpu_model, machine_name
+from costcalc.runtimes.machine import calibration_caveat, cpu_model, machine_name
 
 MADE = {"runtime": "torch", "version": "2.14.1", "threads": 1, "machine": "x86_64 Intel Xeon", "cpus": 2,
         "date": "2026-12-06 20:15 UTC"}

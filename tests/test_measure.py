@@ -16,10 +16,10 @@ from costcalc.count.engine import analyze
 from costcalc.device.measured import Timed
 from costcalc.errors import CostcalcError
 from costcalc.runtimes import need, path_of
+from costcalc.runtimes.machine import machine_name
 from costcalc.runtimes.onnx_rt import OnnxRuntime, renamed
 from costcalc.runtimes.timing import interleaved
 from costcalc.spec.reader import load, loads
-from costcalc.tasks.machine import machine_name
 from costcalc.tasks.measure import MAX_MEASURED, measure_designs
 
 SPEC = "specs/bottleneck_5x5.yaml"

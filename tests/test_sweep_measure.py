@@ -14,6 +14,7 @@ from conftest import ROOT, run
 from costcalc.device.measured import Timed
 from costcalc.device.settings import DeviceSettings
 from costcalc.errors import CostcalcError
+from costcalc.runtimes.machine import machine_name
 from costcalc.sweep.device import Measure, OnDevice
 from costcalc.sweep.run import Variant, sweep
 
@@ -68,6 +69,23 @@ def test_json_carries_the_measurement_and_meets_its_schema():
         estimate = variant["latency_s"]["a100"]
         assert measured["error_percent"]["a100"] == pytest.approx(100 * (estimate / measured["measured_s"] - 1))
     assert json.loads(run("sweep", MOBILENET, *SMALL, "--format", "json").out)["measured"] is None
+
+
+def test_a_device_calibrated_elsewhere_is_named_with_what_it_was_made_on(tmp_path):
+    made = {"runtime": "torch", "version": "2.14.1", "threads": 2, "machine": "x86_64 Elsewhere", "cpus": 8,
+            "date": "2026-12-06 20:15 UTC"}
+    saved = tmp_path / "made.json"
+    saved.write_text(json.dumps({"devices": {"away": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                                      "calibrated_on": made}}}))
+    args = ("sweep", MOBILENET, *SMALL, "--measure", "--rounds", "1", "--devices", str(saved), "--device", "away",
+            "--device", "a100")
+    version = importlib.import_module("onnxruntime").__version__
+    caveat = (f"away: the device was calibrated on torch 2.14.1, 2 threads, x86_64 Elsewhere; this is onnxruntime "
+              f"{version}, 1 thread, {machine_name()}: for an estimate of this runtime here, costcalc devices "
+              "calibrate --runtime onnxruntime --threads 1")
+    assert json.loads(run(*args, "--format", "json").out)["measured"]["caveats"] == [caveat]
+    assert caveat in " ".join(run(*args).out.split())
+    assert json.loads(sweep_of(fmt="json"))["measured"]["caveats"] == []
 
 
 def test_csv_has_the_measured_columns():

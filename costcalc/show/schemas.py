@@ -183,7 +183,7 @@ def sweep() -> dict:
                       "fits": nullable({"type": "boolean"})},
                      optional=(*ON_A_DEVICE, "measured"))
     runtime = record({"runtime": RUNTIME, "version": TEXT, "threads": COUNT, "rounds": COUNT,
-                      "fused": {"type": "boolean"}})
+                      "fused": {"type": "boolean"}, "caveats": array(TEXT)})
     return document("costcalc sweep --format json", {
         **STAMP, "spec": TEXT, "name": nullable(TEXT), "convention": TEXT, "bytes_per_element": COUNT,
         "varied": array(TEXT), "zipped": {"type": "boolean"}, "devices": DEVICES, "measured": nullable(runtime),

@@ -56,7 +56,7 @@ def measured_notes(sweep: Sweep) -> tuple[str, ...]:
              f"error: the estimate ({fused}) against it"]
     if any("latency" in v.limits for v in sweep.variants):
         notes.append("fits: the measured latency against the latency limit, not the estimate")
-    return tuple(notes)
+    return (*notes, *m.caveats)
 
 
 def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
@@ -113,7 +113,8 @@ def sweep_json(sweep: Sweep) -> str:
         "convention": sweep.convention, "bytes_per_element": sweep.bytes_per_element, "varied": list(sweep.names),
         "zipped": sweep.zipped, "devices": dict(sweep.devices),
         "measured": None if not (m := sweep.measured) else {
-            "runtime": m.runtime, "version": m.version, "threads": m.threads, "rounds": m.rounds, "fused": m.fused},
+            "runtime": m.runtime, "version": m.version, "threads": m.threads, "rounds": m.rounds, "fused": m.fused,
+            "caveats": list(m.caveats)},
         "variants": [_variant_dict(sweep, v) for v in sweep.variants],
         "largest_that_fits": _variant_dict(sweep, largest) if largest else None,
     }

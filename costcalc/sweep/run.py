@@ -62,13 +62,15 @@ class Variant:
 @dataclass(frozen=True, slots=True)
 class MeasuredOn:
     """Where `sweep --measure` timed the variants: the runtime, its version, its threads and the rounds; `fused`:
-    whether the estimates beside them fold batchnorms and activations, as the runtime does."""
+    whether the estimates beside them fold batchnorms and activations, as the runtime does; `caveats`: "DEVICE:
+    what it was calibrated on" for each device calibrated on another runtime, thread count or machine."""
 
     runtime: str
     version: str
     threads: int
     rounds: int
     fused: bool
+    caveats: tuple[str, ...] = ()
 
     @property
     def about(self) -> str:
@@ -149,7 +151,10 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
             def spec_of(values: tuple) -> Spec:
                 return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
 
-            found, devices = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention, runtime)
+            found, devices, caveats = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention,
+                                                    runtime)
+            if measured_on:
+                measured_on = replace(measured_on, caveats=caveats)
     title = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
     return Sweep(filename, title, names, tuple(found), convention, bytes_per_element, zipped,
                  tuple(devices.items()) if on_device else (), measured_on)
@@ -179,11 +184,12 @@ def _measuring(on_device: OnDevice, fuses: bool, variants: int) -> OnDevice:
 
 
 def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, bytes_per_element: int,
-                  convention: str, runtime=None) -> tuple[list[Variant], dict[str, str]]:
+                  convention: str, runtime=None) -> tuple[list[Variant], dict[str, str], tuple[str, ...]]:
     """The variants with their device figures: each variant built by `spec_of(values)` and analysed on its own,
-    once for all its designs; and where each device comes from (the first variant's spec, for its devices:).
-    With a `runtime`, each variant is also timed on it, in interleaved rounds, and estimated on this machine
-    (numpy's figures, measured now) where no device is named."""
+    once for all its designs; where each device comes from (the first variant's spec, for its devices:); and with
+    a `runtime`, "DEVICE: caveat" for each device calibrated elsewhere (`calibration_caveat`). With a `runtime`,
+    each variant is also timed on it, in interleaved rounds, and estimated on this machine (numpy's figures,
+    measured now) where no device is named."""
     figures, devices, whence = {}, None, {}
     runs: dict[str, Callable[[], object]] = {}
     for values in dict.fromkeys(variant.values for variant in found):
@@ -200,11 +206,15 @@ def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, b
             figures[values, design] = figure
         if runtime:
             runs |= {repr((values, d.name)): runtime.build(d, on_device.settings.batch) for d in analysis.designs}
-    timed = {}
+    timed: dict[str, Timed] = {}
+    caveats: tuple[str, ...] = ()
     if runtime:
+        from ..runtimes.machine import calibration_caveat, machine_name
         from ..runtimes.timing import interleaved
 
         assert on_device.measure
         timed = interleaved(runs, on_device.measure.rounds, settle_s=runtime.settle_s)
+        here = runtime.name, runtime.version, runtime.threads, machine_name()
+        caveats = tuple(f"{d.name}: {c}" for d in devices or () if (c := calibration_caveat(d.calibrated_on, *here)))
     return [replace(variant, on_device=figures[variant.values, variant.design],
-                    measured=timed.get(repr((variant.values, variant.design)))) for variant in found], whence
+                    measured=timed.get(repr((variant.values, variant.design)))) for variant in found], whence, caveats

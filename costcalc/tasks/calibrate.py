@@ -45,7 +45,7 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     from ..runtimes.grid import GRIDS, networks
     from ..runtimes.grid import grid as units_of
     from ..runtimes.layers import time_networks, time_units
-    from .machine import machine_name
+    from ..runtimes.machine import machine_name
 
     if grid not in GRIDS:
         raise CostcalcError(f"{brief(grid)} is not a grid; one of {', '.join(GRIDS)}")

@@ -14,8 +14,8 @@ def measure_designs(designs, runtime, device: Device, origin: str, spec: str, ba
     """`designs` (DesignResults) timed on `runtime` in interleaved rounds and estimated on `device`, fused as the
     runtime runs them."""
     from ..device.figures import on_device
+    from ..runtimes.machine import calibration_caveat, machine_name
     from ..runtimes.timing import interleaved
-    from .machine import calibration_caveat, machine_name
 
     if len(designs) > MAX_MEASURED:
         raise CostcalcError(f"{len(designs)} designs or variants to measure, more than {MAX_MEASURED}: each is timed "
