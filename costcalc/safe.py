@@ -135,14 +135,16 @@ def csv_cell(value):
     return "'" + text if value.startswith(_FORMULA_STARTS) else text
 
 
-_MARKDOWN = r"[\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_])"  # compiled by `re` on first use
+_MARKDOWN = r"[\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_])|:(?=//)|(?<=[Ww]{3})\."  # compiled by `re` on first use
 """What Markdown (GitHub's) would read as markup: inline HTML and entities, links and images, code, emphasis
-and strikethrough, and a table cell's `|`; a `_` inside a word emphasises nothing and is left alone."""
+and strikethrough, a table cell's `|`, and the bare addresses GitHub links by itself (`http://…` and `www.…`:
+their `:` or `.` escaped); a `_` inside a word emphasises nothing and is left alone."""
 
 
 def markdown_text(text: str) -> str:
-    """Text from a spec in Markdown, for a table cell, a heading or a line: one visible line, shown as itself."""
-    return re.sub(_MARKDOWN, r"\\\g<0>", visible(text))
+    """Text from a spec in Markdown, for a table cell, a heading or a line: one visible line, shown as itself. An
+    `@` is followed by a zero-width space: GitHub links `name@host` as an e-mail address whatever is escaped."""
+    return re.sub(_MARKDOWN, r"\\\g<0>", visible(text)).replace("@", "@\u200b")
 
 
 def xml_text(text: str) -> str:

@@ -98,6 +98,13 @@ def test_markdown_text_escapes_markup_and_leaves_words_alone():
     assert markdown_text("a__b\x1b") == "a\\_\\_b\\\\x1b"
 
 
+def test_markdown_text_leaves_github_no_bare_address_to_link():
+    """GitHub links http(s)://…, www.… and name@host by itself (checked with cmarkgfm 2025.10.22, bindings to
+    the cmark-gfm that GitHub runs): an escaped `:` or `.` stops the first two; only a break in the text stops an e-mail address."""
+    assert markdown_text("see http://e.vil/x, HTTPS://e.vil and www.e.vil; mail a@b.co; at: 5 ms, 1.5 wwwx") == (
+        "see http\\://e.vil/x, HTTPS\\://e.vil and www\\.e.vil; mail a@\u200bb.co; at: 5 ms, 1.5 wwwx")
+
+
 # --- 28.10: no terminal escape reaches a terminal, in any format ----------------------------------------------
 
 def test_csv_cells_show_control_characters():

@@ -83,6 +83,7 @@ def test_no_output_can_be_turned_against_its_reader(spec_file, command, fmt):
         tables = [block.splitlines() for block in out.split("\n\n") if block.startswith("|")]
         assert tables or command == "explain"
         assert "a\\|b" in out or command in ("check", "explain")
+        assert "http://" not in out and ("http\\://e.vil" in out or command in ("check", "explain"))
         for table in tables:  # every row has its header's count of cells (`\|` is a bar inside a cell)
             assert len({len(re.findall(r"(?<!\\)\|", line)) for line in table}) == 1, table
     if fmt == "github":
