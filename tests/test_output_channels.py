@@ -100,7 +100,8 @@ def test_markdown_text_escapes_markup_and_leaves_words_alone():
 
 def test_markdown_text_leaves_github_no_bare_address_to_link():
     """GitHub links http(s)://…, www.… and name@host by itself (checked with cmarkgfm 2025.10.22, bindings to
-    the cmark-gfm that GitHub runs): an escaped `:` or `.` stops the first two; only a break in the text stops an e-mail address."""
+    the cmark-gfm that GitHub runs): an escaped `:` or `.` stops the first two; only a break in the text stops an
+    e-mail address."""
     assert markdown_text("see http://e.vil/x, HTTPS://e.vil and www.e.vil; mail a@b.co; at: 5 ms, 1.5 wwwx") == (
         "see http\\://e.vil/x, HTTPS\\://e.vil and www\\.e.vil; mail a@\u200bb.co; at: 5 ms, 1.5 wwwx")
 
