@@ -13,12 +13,13 @@ import pytest
 from conftest import ROOT, run
 
 from costcalc.count.engine import analyze
-from costcalc.device.measured import Timed
+from costcalc.device.measured import DesignMeasured, Measurement, Timed
 from costcalc.errors import CostcalcError
 from costcalc.runtimes import need, path_of
 from costcalc.runtimes.machine import machine_name
 from costcalc.runtimes.onnx_rt import OnnxRuntime, renamed
 from costcalc.runtimes.timing import interleaved
+from costcalc.show.measured import measured_views
 from costcalc.spec.reader import load, loads
 from costcalc.tasks.measure import MAX_MEASURED, measure_designs
 
@@ -135,6 +136,18 @@ def test_a_conv_fused_with_its_batchnorm_and_activation_times_the_conv_row():
 
 def test_the_spread_of_rounds():
     assert Timed(2.0, 1.5, 2.5, 3).spread_percent == 50.0
+
+
+def test_rounds_that_spread_wider_than_the_band_are_named_under_the_table():
+    def notes(*timed: Timed) -> tuple[str, ...]:
+        designs = tuple(DesignMeasured(f"d{i}", t, 2.0) for i, t in enumerate(timed))
+        return measured_views(Measurement("s.yaml", "onnxruntime", "1.32.0", 1, 1, "float32", True, "a100",
+                                          "built-in", designs))[0].notes
+
+    assert notes(Timed(2.0, 1.5, 2.5, 7), Timed(1.0, 0.95, 1.1, 7), Timed(4.0, 3.5, 4.5, 7))[2] == (
+        "rounds spread by more than 20% of the median (d0 50%, d2 25%): this machine's speed moved while timing, so "
+        "an error within that spread says little; time again, or with more --rounds")
+    assert len(notes(Timed(1.0, 0.95, 1.1, 7), Timed(4.0, 3.5, 4.25, 7))) == 2  # 15 % and 19 %: steady enough
 
 
 def test_designs_timed_in_turn_rest_between_turns_where_the_runtime_asks():

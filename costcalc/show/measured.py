@@ -20,12 +20,25 @@ def _error(estimated: float | None, measured: float) -> str:
     return "" if estimated is None or not measured else f"{100 * (estimated - measured) / measured:+.1f}%"
 
 
+UNSTEADY_PERCENT = 20.0
+"""Rounds that spread by more than this (the width of a ±10 % band) say the machine's speed moved while timing."""
+
+
+def _unsteady(m: Measurement) -> str:
+    """A note naming the designs whose rounds spread by more than UNSTEADY_PERCENT, or ""."""
+    spread = [f"{d.name} {d.timed.spread_percent:.0f}%" for d in m.designs if d.timed.spread_percent > UNSTEADY_PERCENT]
+    return (f"rounds spread by more than {UNSTEADY_PERCENT:.0f}% of the median ({', '.join(spread)}): this machine's "
+            "speed moved while timing, so an error within that spread says little; time again, or with more "
+            "--rounds") if spread else ""
+
+
 def measured_views(m: Measurement) -> list[View]:
     rows: list[tuple[tuple[str, ...], bool]]
     rows = [((d.name, seconds(d.timed.median_s), f"{seconds(d.timed.low_s)} – {seconds(d.timed.high_s)}",
               seconds(d.estimated_s), f"{d.error_percent:+.1f}%"), False) for d in m.designs]
     notes = (_about(m), f"measured: the median of {m.designs[0].timed.rounds} interleaved rounds after a warm-up; "
-                        "rounds: the fastest and slowest round; error: estimated against measured", m.caveat)
+                        "rounds: the fastest and slowest round; error: estimated against measured", _unsteady(m),
+             m.caveat)
     views = [View(f"measured on {m.runtime}, estimated on {m.device}",
                   ("design", "measured", "rounds", "estimated", "error"), rows, notes=tuple(filter(None, notes)),
                   right=(1, 2, 3, 4))]
