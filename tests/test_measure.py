@@ -145,7 +145,7 @@ def test_rounds_that_spread_wider_than_the_band_are_named_under_the_table():
                                           "built-in", designs))[0].notes
 
     assert notes(Timed(2.0, 1.5, 2.5, 7), Timed(1.0, 0.95, 1.1, 7), Timed(4.0, 3.5, 4.5, 7))[2] == (
-        "rounds spread by more than 20% of the median (d0 50%, d2 25%): this machine's speed moved while timing, so "
+        "rounds spread by more than 20% of the median (d0 50%; d2 25%): this machine's speed moved while timing, so "
         "an error within that spread says little; time again, or with more --rounds")
     assert len(notes(Timed(1.0, 0.95, 1.1, 7), Timed(4.0, 3.5, 4.25, 7))) == 2  # 15 % and 19 %: steady enough
 

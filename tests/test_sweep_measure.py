@@ -16,6 +16,7 @@ from costcalc.device.settings import DeviceSettings
 from costcalc.errors import CostcalcError
 from costcalc.runtimes.machine import machine_name
 from costcalc.sweep.device import Measure, OnDevice
+from costcalc.sweep.render import measured_notes
 from costcalc.sweep.run import Variant, sweep
 
 MOBILENET = "specs/zoo/mobilenet_keras.yaml"
@@ -86,6 +87,18 @@ def test_a_device_calibrated_elsewhere_is_named_with_what_it_was_made_on(tmp_pat
     assert json.loads(run(*args, "--format", "json").out)["measured"]["caveats"] == [caveat]
     assert caveat in " ".join(run(*args).out.split())
     assert json.loads(sweep_of(fmt="json"))["measured"]["caveats"] == []
+
+
+def test_variants_whose_rounds_spread_wider_than_the_band_are_named(monkeypatch):
+    from costcalc.runtimes import timing
+
+    spreads = iter([Timed(1.0, 0.7, 1.3, 2), Timed(1.0, 0.95, 1.05, 2)])
+    monkeypatch.setattr(timing, "interleaved", lambda runs, rounds, settle_s: {name: next(spreads) for name in runs})
+    found = sweep((ROOT / MOBILENET).read_text(encoding="utf-8"), MOBILENET, [("alpha", ["0.25", "0.5"]),
+                  ("resolution", ["64"])], on_device=OnDevice(devices=("a100",), measure=Measure("onnxruntime")))
+    assert measured_notes(found)[-1] == (
+        "rounds spread by more than 20% of the median (alpha=0.25, resolution=64 60%): this machine's speed moved "
+        "while timing, so an error within that spread says little; time again, or with more --rounds")
 
 
 def test_csv_has_the_measured_columns():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import __version__
-from ..device.measured import Measurement
+from ..device.measured import Measurement, Timed
 from ..units import seconds
 from .jsontext import json_text
 from .render import JSON_FORMAT, csv_text
@@ -24,10 +24,10 @@ UNSTEADY_PERCENT = 20.0
 """Rounds that spread by more than this (the width of a ±10 % band) say the machine's speed moved while timing."""
 
 
-def _unsteady(m: Measurement) -> str:
-    """A note naming the designs whose rounds spread by more than UNSTEADY_PERCENT, or ""."""
-    spread = [f"{d.name} {d.timed.spread_percent:.0f}%" for d in m.designs if d.timed.spread_percent > UNSTEADY_PERCENT]
-    return (f"rounds spread by more than {UNSTEADY_PERCENT:.0f}% of the median ({', '.join(spread)}): this machine's "
+def unsteady_note(timed: list[tuple[str, Timed]]) -> str:
+    """A note naming what was timed (name, Timed) whose rounds spread by more than UNSTEADY_PERCENT, or ""."""
+    spread = [f"{name} {t.spread_percent:.0f}%" for name, t in timed if t.spread_percent > UNSTEADY_PERCENT]
+    return (f"rounds spread by more than {UNSTEADY_PERCENT:.0f}% of the median ({'; '.join(spread)}): this machine's "
             "speed moved while timing, so an error within that spread says little; time again, or with more "
             "--rounds") if spread else ""
 
@@ -37,7 +37,8 @@ def measured_views(m: Measurement) -> list[View]:
     rows = [((d.name, seconds(d.timed.median_s), f"{seconds(d.timed.low_s)} – {seconds(d.timed.high_s)}",
               seconds(d.estimated_s), f"{d.error_percent:+.1f}%"), False) for d in m.designs]
     notes = (_about(m), f"measured: the median of {m.designs[0].timed.rounds} interleaved rounds after a warm-up; "
-                        "rounds: the fastest and slowest round; error: estimated against measured", _unsteady(m),
+                        "rounds: the fastest and slowest round; error: estimated against measured",
+             unsteady_note([(d.name, d.timed) for d in m.designs]),
              m.caveat)
     views = [View(f"measured on {m.runtime}, estimated on {m.device}",
                   ("design", "measured", "rounds", "estimated", "error"), rows, notes=tuple(filter(None, notes)),

@@ -7,6 +7,7 @@ import json
 from .. import __version__
 from ..show.check_render import json_figure
 from ..show.device import figures_cells, figures_columns, figures_data, figures_notes, figures_titles
+from ..show.measured import unsteady_note
 from ..show.render import COST_FIELDS, JSON_FORMAT, cost_dict, csv_text
 from ..show.views import View, figure
 from ..units import readable_bytes, seconds
@@ -56,7 +57,8 @@ def measured_notes(sweep: Sweep) -> tuple[str, ...]:
              f"error: the estimate ({fused}) against it"]
     if any("latency" in v.limits for v in sweep.variants):
         notes.append("fits: the measured latency against the latency limit, not the estimate")
-    return (*notes, *m.caveats)
+    unsteady = unsteady_note([(variant_text(sweep, v), v.measured) for v in sweep.variants if v.measured])
+    return (*notes, *filter(None, [unsteady]), *m.caveats)
 
 
 def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:
