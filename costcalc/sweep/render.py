@@ -57,8 +57,9 @@ def measured_notes(sweep: Sweep) -> tuple[str, ...]:
              f"error: the estimate ({fused}) against it"]
     if any("latency" in v.limits for v in sweep.variants):
         notes.append("fits: the measured latency against the latency limit, not the estimate")
-    unsteady = unsteady_note([(variant_text(sweep, v), v.measured) for v in sweep.variants if v.measured])
-    return (*notes, *filter(None, [unsteady]), *m.caveats)
+    if unsteady := unsteady_note([(variant_text(sweep, v), v.measured) for v in sweep.variants if v.measured]):
+        notes.append(unsteady)
+    return (*notes, *m.caveats)
 
 
 def sweep_views(sweep: Sweep, exact: bool = False) -> list[View]:

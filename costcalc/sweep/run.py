@@ -144,17 +144,17 @@ def sweep(text: str, filename: str, vary: list[tuple[str, list[str]]], zipped: b
                 found.append(Variant(values, design, cost, budgets[key][1]))
         on_device = settled(on_device, [limits for limits, _ in budgets.values()])
         measured_on = None
-        if runtime and on_device and (measure := on_device.measure):
+        if runtime and on_device and on_device.measure:
             on_device = _measuring(on_device, runtime.fuses, len(found))
-            measured_on = MeasuredOn(runtime.name, runtime.version, runtime.threads, measure.rounds, runtime.fuses)
         if on_device:
             def spec_of(values: tuple) -> Spec:
                 return build(root, filename, spec_params(root, {**dict(settings), **dict(zip(names, values))}))
 
             found, devices, caveats = _with_figures(found, spec_of, on_device, designs, bytes_per_element, convention,
                                                     runtime)
-            if measured_on:
-                measured_on = replace(measured_on, caveats=caveats)
+            if runtime and (measure := on_device.measure):
+                measured_on = MeasuredOn(runtime.name, runtime.version, runtime.threads, measure.rounds,
+                                         runtime.fuses, caveats)
     title = root.get("name") if "$" not in str(root.get("name")) else None  # a name that varies: the file instead
     return Sweep(filename, title, names, tuple(found), convention, bytes_per_element, zipped,
                  tuple(devices.items()) if on_device else (), measured_on)
@@ -186,10 +186,10 @@ def _measuring(on_device: OnDevice, fuses: bool, variants: int) -> OnDevice:
 def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, bytes_per_element: int,
                   convention: str, runtime=None) -> tuple[list[Variant], dict[str, str], tuple[str, ...]]:
     """The variants with their device figures: each variant built by `spec_of(values)` and analysed on its own,
-    once for all its designs; where each device comes from (the first variant's spec, for its devices:); and with
-    a `runtime`, "DEVICE: caveat" for each device calibrated elsewhere (`calibration_caveat`). With a `runtime`,
-    each variant is also timed on it, in interleaved rounds, and estimated on this machine (numpy's figures,
-    measured now) where no device is named."""
+    once for all its designs; where each device comes from (the first variant's spec, for its devices:); and the
+    caveats. With a `runtime`, each variant is also timed on it, in interleaved rounds, and estimated on this
+    machine (numpy's figures, measured now) where no device is named; the caveats are then "DEVICE: caveat" for
+    each device calibrated elsewhere (`calibration_caveat`), else none."""
     figures, devices, whence = {}, None, {}
     runs: dict[str, Callable[[], object]] = {}
     for values in dict.fromkeys(variant.values for variant in found):
