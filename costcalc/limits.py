@@ -37,6 +37,12 @@ MAX_STRING_CHARS = 10_000
 MAX_NAME_CHARS = 100
 """The longest name of a design, block, branch or layer."""
 
+MAX_THREADS = 256
+"""The most threads a runtime may be given (`--threads`), and a calibration may record."""
+
+MAX_CPUS = 100_000
+"""The most CPUs a calibration may record of the machine it was made on."""
+
 MAX_PATH_CHARS = 1_000
 """The longest path of a row: the names of its enclosing blocks and branches, and its own."""
 

@@ -277,6 +277,10 @@ def test_an_add_folds_into_the_conv_before_it_where_the_device_fuses_as_onnxrunt
     assert estimates[add].bound == "fused" and on_device(design, DeviceSettings(fused=True), ort).memory == folded
 
 
+MADE = {"runtime": "onnxruntime", "version": "1.32.0", "threads": 1, "machine": "x86_64 AMD EPYC", "cpus": 2,
+        "date": "2026-12-06 20:24 UTC"}
+
+
 @pytest.mark.parametrize("entry, message", [
     ({"fusion": "tvm"}, "test: device 'd': fusion is 'tvm'; give the runtime whose fusion the estimates follow; "
                         "one of onnxruntime, or leave it out"),
@@ -288,6 +292,15 @@ def test_an_add_folds_into_the_conv_before_it_where_the_device_fuses_as_onnxrunt
     ({"calibrated_on": {"runtime": "x"}},
      "test: device 'd': calibrated_on is {'runtime': 'x'}; give runtime, version, threads, machine, cpus, date "
      "(costcalc devices calibrate --runtime writes it)"),
+    ({"calibrated_on": {**MADE, "machine": "x" * 101}},
+     f"test: device 'd': calibrated_on.machine is '{'x' * 29}…{'x' * 30}'; give a text of at most 100 characters; "
+     "costcalc devices calibrate --runtime writes it"),
+    ({"calibrated_on": {**MADE, "threads": 0}},
+     "test: device 'd': calibrated_on.threads is 0; give an integer from 1 to 256; costcalc devices calibrate "
+     "--runtime writes it"),
+    ({"calibrated_on": {**MADE, "cpus": "2"}},
+     "test: device 'd': calibrated_on.cpus is '2'; give an integer from 1 to 100,000; costcalc devices calibrate "
+     "--runtime writes it"),
 ])
 def test_a_bad_calibration_record_is_refused(entry, message):
     with pytest.raises(CostcalcError) as caught:

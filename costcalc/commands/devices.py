@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..limits import MAX_THREADS
 from ..safe import brief
 from .options import RUNTIME_CHOICES, completion, format_option
 from .steps import emit, pick_devices
@@ -67,7 +68,7 @@ def parse_budget(ctx, param, value) -> float:
 @click.argument("timings", type=click.Path(path_type=str), required=False)
 @click.option("--runtime", type=click.Choice(RUNTIME_CHOICES),
               help="Time a grid of layers here on this runtime, instead of reading TIMINGS.")
-@click.option("--threads", type=click.IntRange(min=1, max=256), default=1, show_default=True,
+@click.option("--threads", type=click.IntRange(min=1, max=MAX_THREADS), default=1, show_default=True,
               help="Threads the runtime may use (with --runtime).")
 @click.option("--budget", default="5m", show_default=True, callback=parse_budget,
               help="Stop timing the grid when this is spent, such as 90s or 5m (with --runtime).")

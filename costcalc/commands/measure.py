@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..limits import MAX_THREADS
 from .options import RUNTIME_CHOICES, completion, format_option, parse_input, set_option
 from .steps import emit
 
@@ -15,7 +16,7 @@ from .steps import emit
 @click.option("--design", "-d", "designs", multiple=True, shell_complete=completion("designs"),
               help="Only this design (repeatable).")
 @click.option("--batch", type=click.IntRange(min=1, max=1024), default=1, show_default=True, help="Samples per run.")
-@click.option("--threads", type=click.IntRange(min=1, max=256), default=1, show_default=True,
+@click.option("--threads", type=click.IntRange(min=1, max=MAX_THREADS), default=1, show_default=True,
               help="Threads the runtime may use.")
 @click.option("--dtype", type=click.Choice(["float32"]), default="float32", show_default=True,
               help="Element type the models run at (exported models are float32).")

@@ -8,6 +8,7 @@ import click
 
 from ..cli import EXIT_OVER_BUDGET
 from ..device.settings import DTYPES, OPTIMIZERS, DeviceSettings
+from ..limits import MAX_THREADS
 from .options import RUNTIME_CHOICES, completion, device_options, flags_given, limit_options, output_options, set_option
 from .steps import emit
 
@@ -53,7 +54,7 @@ def parse_vary(ctx, param, values):
                    "--max-latency then limits the measured time.")
 @click.option("--runtime", type=click.Choice(RUNTIME_CHOICES), default="onnxruntime", show_default=True,
               help="With --measure: the runtime to time the variants on (this machine's CPU).")
-@click.option("--threads", type=click.IntRange(min=1, max=256), default=1, show_default=True,
+@click.option("--threads", type=click.IntRange(min=1, max=MAX_THREADS), default=1, show_default=True,
               help="With --measure: threads the runtime may use.")
 @click.option("--rounds", type=click.IntRange(min=1, max=100), default=7, show_default=True,
               help="With --measure: interleaved rounds of timing; the median is shown.")

@@ -30,10 +30,13 @@ from ..files import read_json
 from ..limits import (
     MAX_CHANNEL_BLOCK,
     MAX_COUNT,
+    MAX_CPUS,
     MAX_DEVICE_FIGURE,
     MAX_KERNEL_ROWS,
+    MAX_NAME_CHARS,
     MAX_NETWORK_FACTOR,
     MAX_NETWORK_SLOPE,
+    MAX_THREADS,
     MIN_DEVICE_FIGURE,
     MIN_EFFICIENCY,
     MIN_NETWORK_FACTOR,
@@ -50,6 +53,26 @@ FUSIONS = ("onnxruntime",)
 """The runtimes whose fusion a device's estimates may follow (`fusion`): adds folded into convs as well."""
 CALIBRATED_ON = {"runtime": str, "version": str, "threads": int, "machine": str, "cpus": int, "date": str}
 """What a device calibrated on a runtime records of where it was made, key → type."""
+
+
+def _calibration_record(made, what: str, where: Where | None) -> dict:
+    """`calibrated_on` checked: CALIBRATED_ON's keys and no others, its texts at most MAX_NAME_CHARS long and its
+    counts bounded (`measure` shows them)."""
+    if not isinstance(made, dict) or set(made) != set(CALIBRATED_ON):
+        raise CostcalcError(f"{what}: calibrated_on is {brief(made)}", where,
+                            hint=f"give {', '.join(CALIBRATED_ON)} (costcalc devices calibrate --runtime writes it)")
+    bounds = {"threads": MAX_THREADS, "cpus": MAX_CPUS}
+    for key, value in made.items():
+        if CALIBRATED_ON[key] is int:
+            wrong, want = (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= bounds[key],
+                           f"an integer from 1 to {bounds[key]:,}")
+        else:
+            wrong, want = not isinstance(value, str) or len(value) > MAX_NAME_CHARS, \
+                f"a text of at most {MAX_NAME_CHARS} characters"
+        if wrong:
+            raise CostcalcError(f"{what}: calibrated_on.{key} is {brief(value)}; give {want}", where,
+                                hint="costcalc devices calibrate --runtime writes it")
+    return dict(made)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,12 +309,10 @@ def _calibration(entry: dict, what: str, at) -> dict:
                             f"{MAX_CHANNEL_BLOCK}",
                             at("channel_block"), hint="costcalc devices calibrate --runtime writes it; or leave it out")
     made = entry.get("calibrated_on")
-    if made is not None and (not isinstance(made, dict) or set(made) != set(CALIBRATED_ON) or not all(
-            isinstance(made[key], kind) and not isinstance(made[key], bool) for key, kind in CALIBRATED_ON.items())):
-        raise CostcalcError(f"{what}: calibrated_on is {brief(made)}", at("calibrated_on"),
-                            hint=f"give {', '.join(CALIBRATED_ON)} (costcalc devices calibrate --runtime writes it)")
+    if made is not None:
+        made = _calibration_record(made, what, at("calibrated_on"))
     return {"fusion": fusion, "network_factor": float(factor), "network_slope": float(slope),
-            "calibrated_on": dict(made) if made is not None else None, "network_overhead_s": inside,
+            "calibrated_on": made, "network_overhead_s": inside,
             "channel_block": block}
 
 
