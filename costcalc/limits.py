@@ -37,6 +37,13 @@ MAX_STRING_CHARS = 10_000
 MAX_NAME_CHARS = 100
 """The longest name of a design, block, branch or layer."""
 
+MAX_SOURCE_CHARS = 1_000
+"""The longest `source` of a device or of its fit: where its figures come from (the built-in ones' longest: 323)."""
+
+MAX_RUNTIME_CHARS = 300
+"""The longest `runtime` of a timings file: what timed its layers, which the calibrated device's source quotes
+(tools/time_torch_layers.py writes 121 characters)."""
+
 MAX_THREADS = 256
 """The most threads a runtime may be given (`--threads`), and a calibration may record."""
 

@@ -33,7 +33,8 @@ COMMANDS = [["report", "--format", "json"], ["report"], ["report", "--format", "
      "efficiency.compute is 1e-300; give a share between 0 and 1 (at least 1e-06)"),
     ("efficiency: 0.5", 76, "efficiency is 0.5; give an object; give tflops (per dtype), bandwidth_gbs and source; "
                             "see docs/latency.md"),
-    ("title: [x]", 71, "title is ['x']; give a string"),
+    ("title: [x]", 71, "title is ['x']; give a text of at most 100 characters"),
+    ("title: " + "t" * 101, 71, f"title is '{'t' * 29}…{'t' * 30}'; give a text of at most 100 characters"),
 ])
 def test_a_bad_figure_in_a_spec_device_is_refused_where_it_stands(spec_file, figure, column, message):
     path = spec_file(SPEC.replace("FIGURE", figure))
@@ -49,7 +50,10 @@ def test_a_bad_figure_in_a_spec_device_is_refused_where_it_stands(spec_file, fig
     ({"tflops": {}}, "tflops is empty; give a figure per dtype: {float32: 8.1}"),
     ({"bandwidth_gbs": 10**400}, "bandwidth_gbs is an integer of about 401 digits; give a positive "
                                  "number up to 1,000,000,000"),
-    ({"source": 5}, "source is 5; give a string"),
+    ({"source": 5}, "source is 5; give a text of at most 1,000 characters"),
+    ({"source": "s" * 1001}, f"source is '{'s' * 29}…{'s' * 30}'; give a text of at most 1,000 characters"),
+    ({"title": "\x1b[2J" * 100}, "title is '" + "\\x1b[2J" * 4 + "\\…2J" + "\\x1b[2J" * 4 + "'; give a text of at most "
+                                "100 characters"),
     ({"overhead_us": -1}, "overhead_us is -1; give a number from 0 up to 1,000,000,000"),
     ({"kernels": {"conv": [[1, 2, 3, float("nan")]]}}, "kernels.conv: efficiency is nan; give a share between 0 and 1"),
     ({"kernels": {"conv": [[1, 2, 10**101, 0.5]]}}, "kernels.conv: [1, 2, an integer of about 102 digits, 0.5]"
@@ -65,6 +69,25 @@ def test_a_bad_figure_in_a_devices_file_is_refused(tmp_path, figure, message):
     result = run("check", "specs/bottleneck_5x5.yaml", "--devices", str(path), "--device", "mine",
                  "--max-latency", "1ms")
     assert (result.code, result.err) == (2, f"{path}: device 'mine': {message}\n")
+
+
+def test_a_device_name_longer_than_a_name_is_refused_in_a_file_a_spec_and_a_new_device(tmp_path, spec_file):
+    """A device's name is at most 100 characters (docs/spec-format.md, Limits): tables show it whole. A name given
+    to a device about to be timed is refused before any timing."""
+    name, shown = "d" * 101, f"'{'d' * 29}…{'d' * 30}'"
+    limit = "a name longer than 100 characters, the limit for a device's name"
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps({"devices": {name: {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s"}}}))
+    result = run("devices", "--devices", str(path))
+    assert (result.code, result.out, result.err) == (2, "", f"{path}: device {shown}: {limit}\n")
+    spec = spec_file(SPEC.replace("evil", name).replace("FIGURE", "overhead_us: 1"))
+    result = run("report", spec, "--device", name)
+    assert (result.code, result.out, result.err) == (2, "", f"spec.yaml:3:106: device {shown}: {limit}\n")
+    for command in (["devices", "measure"], ["devices", "calibrate", "--runtime", "onnxruntime"]):
+        result = run(*command, "--name", name)
+        assert (result.code, result.out) == (2, "")
+        assert result.err.endswith(f"Invalid value for '--name': {shown} is longer than 100 characters, the limit for "
+                                   "a device's name\n")
 
 
 def test_a_deeply_nested_devices_or_timings_file_is_refused(tmp_path):
@@ -86,6 +109,36 @@ def test_calibrate_writes_no_figure_that_would_not_read_back(tmp_path, seconds, 
                        '{"input": [8, 8, 4], "layer": {"conv": {"filters": 4, "kernel": 3}}, "seconds": 1e-3}]}')
     result = run("devices", "calibrate", str(timings), "--device", "t4", "--name", "fitted")
     assert (result.code, result.out, result.err) == (2, "", f"{timings}: {message}\n")
+
+
+TWO_LAYERS = [{"input": [8, 8, 4], "layer": "relu", "seconds": 1e-6},
+              {"input": [8, 8, 4], "layer": {"conv": {"filters": 4, "kernel": 3}}, "seconds": 1e-4}]
+
+
+@pytest.mark.parametrize("runtime", ["r" * 301, ["\x1b[2J"]])
+def test_a_timings_files_runtime_is_a_short_text(tmp_path, runtime):
+    """It becomes part of the calibrated device's source, which a reader sees."""
+    timings = tmp_path / "timings.json"
+    timings.write_text(json.dumps({"runtime": runtime, "layers": TWO_LAYERS}))
+    result = run("devices", "calibrate", str(timings), "--device", "t4")
+    shown = f"'{'r' * 29}…{'r' * 30}'" if isinstance(runtime, str) else "['\\x1b[2J']"
+    assert (result.code, result.out, result.err) == (
+        2, "", f"{timings}: runtime is {shown}; give a text of at most 300 characters; what timed the layers, such as "
+               "'torch 2.14.1, CPU, 1 thread'\n")
+
+
+def test_calibrating_a_device_of_the_longest_source_elides_it_to_fit(tmp_path):
+    """The calibrated source is the base's and what calibrated it; at most 1,000 characters, so it reads back."""
+    devices, timings = tmp_path / "mine.json", tmp_path / "timings.json"
+    devices.write_text(json.dumps({"devices": {"mine": {"tflops": {"float32": 1}, "bandwidth_gbs": 10,
+                                                        "source": "a" * 500 + "z" * 500}}}))
+    timings.write_text(json.dumps({"runtime": "r" * 300, "layers": TWO_LAYERS}))
+    result = run("devices", "calibrate", str(timings), "--devices", str(devices), "--device", "mine")
+    assert result.code == 0, result.err
+    source = json.loads(result.out)["devices"]["mine-calibrated"]["source"]
+    made = f"; calibrated with 2 layers timed on {'r' * 300} (costcalc devices calibrate)"
+    assert source == "a" * 317 + "…" + "z" * 317 + made  # 365 characters of `made`
+    assert len(source) == 1000
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,7 +8,7 @@ import click
 
 from ..limits import MAX_THREADS
 from ..safe import brief
-from .options import RUNTIME_CHOICES, completion, format_option
+from .options import RUNTIME_CHOICES, check_device_name, completion, format_option
 from .steps import emit, pick_devices
 
 
@@ -36,7 +36,8 @@ def devices(ctx, devices_files, fmt):
 
 
 @devices.command(short_help="Measure this machine's throughput and bandwidth.")
-@click.option("--name", default="this-machine", show_default=True, help="The name of the measured device.")
+@click.option("--name", default="this-machine", show_default=True, callback=check_device_name,
+              help="The name of the measured device.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
               help="Roughly how long each measurement runs.")
 def measure(name, seconds):
@@ -79,8 +80,8 @@ def parse_budget(ctx, param, value) -> float:
                    "default: this machine measured now).")
 @click.option("--devices", "devices_files", multiple=True, metavar="FILE", type=click.Path(path_type=str),
               help="More devices from a JSON file (repeatable).")
-@click.option("--name", help="The calibrated device's name  [default: NAME-calibrated; with --runtime, "
-                             "RUNTIME-N-thread(s)]")
+@click.option("--name", callback=check_device_name,
+              help="The calibrated device's name  [default: NAME-calibrated; with --runtime, RUNTIME-N-thread(s)]")
 @click.pass_context
 def calibrate(ctx, timings, runtime, threads, budget, grid_name, base, devices_files, name):
     """Fit a device to single layers timed on the runtime that runs them: timed here with --runtime, or

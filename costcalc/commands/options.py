@@ -51,6 +51,16 @@ def parse_input(ctx, param, value):
     return shape
 
 
+def check_device_name(ctx, param, value):
+    """A new device's name (--name), refused before any timing when a devices file could not hold it."""
+    from ..limits import MAX_NAME_CHARS
+
+    if value is not None and len(value) > MAX_NAME_CHARS:
+        raise click.BadParameter(f"{brief(value)} is longer than {MAX_NAME_CHARS} characters, the limit for a "
+                                 "device's name")
+    return value
+
+
 def check_convention(ctx, param, value):
     """A convention's name, checked on use so that start-up imports no rules."""
     from ..count.conventions import CONVENTIONS

@@ -26,7 +26,9 @@ import statistics
 from collections.abc import Sequence
 
 from ..count.engine import DesignResult
+from ..limits import MAX_SOURCE_CHARS
 from ..record import replace
+from ..safe import elide_chars
 from .kernels import Samples, kernel, stages, work
 from .profiles import Device, entry, parse_devices
 from .settings import DTYPES
@@ -56,7 +58,8 @@ def calibrate(timings: list[Timing], base: Device, dtype: str, name: str, about:
         first = _fit(alone, base, dtype, merge)
         measured = [m if m[5] is None else _less_the_others(m, first, dtype) for m in measured]
     layers = [unit for design, seconds in networks for unit in in_context(design, seconds, base, dtype, fusion)]
-    source = f"{base.source}; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
+    made = f"; calibrated with {len(timings)} layers timed on {about} (costcalc devices calibrate)"
+    source = elide_chars(base.source, MAX_SOURCE_CHARS - len(made)) + made
     fitted = replace(_fit(measured, base, dtype, merge, layers), name=name, source=source, origin="calibrated",
                      fusion=fusion)
     parse_devices({"devices": {name: entry(fitted)}}, origin)

@@ -36,6 +36,7 @@ from ..limits import (
     MAX_NAME_CHARS,
     MAX_NETWORK_FACTOR,
     MAX_NETWORK_SLOPE,
+    MAX_SOURCE_CHARS,
     MAX_THREADS,
     MIN_DEVICE_FIGURE,
     MIN_EFFICIENCY,
@@ -194,6 +195,9 @@ def parse_devices(data, origin: str) -> dict[str, Device]:
 def _device(name: str, entry, origin: str, where: Where | None = None) -> Device:
     """One device's figures, each checked: the right type, finite, in range (limits.py), with its position."""
     what = f"device {brief(name)}" if where else f"{origin}: device {brief(name)}"
+    if len(name) > MAX_NAME_CHARS:
+        raise CostcalcError(f"{what}: a name longer than {MAX_NAME_CHARS} characters, the limit for a device's name",
+                            where)
     if not isinstance(entry, dict):
         raise CostcalcError(f"{what} is {brief(entry)}; give its figures as an object", where, hint=_HINT)
     at = (lambda key: entry.at(key)) if hasattr(entry, "at") else (lambda key: where)
@@ -220,8 +224,8 @@ def _device(name: str, entry, origin: str, where: Where | None = None) -> Device
     return Device(name, _text(entry.get("title", name), f"{what}: title", at("title")),
                   {d: t * 1e12 for d, t in tflops.items()},
                   figure(entry["bandwidth_gbs"], f"{what}: bandwidth_gbs", at("bandwidth_gbs")) * 1e9,
-                  _text(entry["source"], f"{what}: source", at("source")), tuple(estimated), efficiency["compute"],
-                  efficiency["memory"], overhead * 1e-6, origin,
+                  _text(entry["source"], f"{what}: source", at("source"), MAX_SOURCE_CHARS), tuple(estimated),
+                  efficiency["compute"], efficiency["memory"], overhead * 1e-6, origin,
                   _kernels(entry.get("kernels", {}), what, at("kernels")),
                   _fitted(entry["fitted"], f"{what}: fitted", at("fitted")) if "fitted" in entry else None,
                   **_calibration(entry, what, at))
@@ -240,9 +244,10 @@ def _mapping(value, what: str, where: Where | None) -> dict:
     return value
 
 
-def _text(value, what: str, where: Where | None) -> str:
-    if not isinstance(value, str):
-        raise CostcalcError(f"{what} is {brief(value)}; give a string", where)
+def _text(value, what: str, where: Where | None, most: int = MAX_NAME_CHARS) -> str:
+    """A string of at most `most` characters (a title: MAX_NAME_CHARS; a source: MAX_SOURCE_CHARS)."""
+    if not isinstance(value, str) or len(value) > most:
+        raise CostcalcError(f"{what} is {brief(value)}; give a text of at most {most:,} characters", where)
     return value
 
 
@@ -279,7 +284,7 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
     return Fitted(dtype, compute, memory, figure(given.get("overhead_us"), f"{what}.overhead_us", where, low=0.0),
                   figures, held_out,
                   figure(given.get("median_error_percent"), f"{what}.median_error_percent", where, low=0.0),
-                  _text(given.get("source"), f"{what}.source", where))
+                  _text(given.get("source"), f"{what}.source", where, MAX_SOURCE_CHARS))
 
 
 def _calibration(entry: dict, what: str, at) -> dict:

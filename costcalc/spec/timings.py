@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import CostcalcError
 from ..files import read_json
-from ..limits import MAX_TIMED_LAYERS
+from ..limits import MAX_RUNTIME_CHARS, MAX_TIMED_LAYERS
 from ..model.tree import Layer, Spec
 from ..safe import brief
 from .reader import loads
@@ -37,7 +37,12 @@ def read_timings(path: str) -> Timings:
     if len(layers) > MAX_TIMED_LAYERS:
         raise CostcalcError(f"{path}: {len(layers):,} timed layers, more than {MAX_TIMED_LAYERS:,}, the limit for "
                             "a timings file", hint="a few hundred layers calibrate a device")
-    return Timings(str(data.get("runtime", "a runtime")), str(data.get("dtype", "float32")),
+    runtime = data.get("runtime", "a runtime")
+    if not isinstance(runtime, str) or len(runtime) > MAX_RUNTIME_CHARS:
+        raise CostcalcError(f"{path}: runtime is {brief(runtime)}; give a text of at most {MAX_RUNTIME_CHARS} "
+                            "characters",
+                            hint="what timed the layers, such as 'torch 2.14.1, CPU, 1 thread'")
+    return Timings(runtime, str(data.get("dtype", "float32")),
                    tuple(_timed(item, f"{path}: layers[{index}]") for index, item in enumerate(layers)))
 
 
