@@ -141,6 +141,16 @@ def test_calibrating_a_device_of_the_longest_source_elides_it_to_fit(tmp_path):
     assert len(source) == 1000
 
 
+def test_calibrating_a_device_of_the_longest_name_names_it_within_the_limit(tmp_path):
+    devices, timings = tmp_path / "mine.json", tmp_path / "timings.json"
+    devices.write_text(json.dumps({"devices": {"m" * 100: {"tflops": {"float32": 1}, "bandwidth_gbs": 10,
+                                                           "source": "s"}}}))
+    timings.write_text(json.dumps({"layers": TWO_LAYERS}))
+    result = run("devices", "calibrate", str(timings), "--devices", str(devices), "--device", "m" * 100)
+    assert result.code == 0, result.err
+    assert list(json.loads(result.out)["devices"]) == ["m" * 44 + "…" + "m" * 44 + "-calibrated"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(st.tuples(*[st.sampled_from([1, 2, 3, 16, 64, 4096, 65536])] * 3,
                                st.floats(0.01, 1)), min_size=1, max_size=40),

@@ -6,13 +6,14 @@ from __future__ import annotations
 from ..device.profiles import Device
 from ..device.settings import DTYPES
 from ..errors import CostcalcError
+from ..limits import MAX_NAME_CHARS
 from ..record import replace
-from ..safe import brief
+from ..safe import brief, elide_chars
 
 
 def calibrate_file(timings: str, device: Device, name: str | None = None) -> Device:
     """`device` fitted to the layers timed in the file `timings` (docs/latency.md, Calibrating), named
-    `name` (default: DEVICE-calibrated)."""
+    `name` (default: DEVICE-calibrated, DEVICE elided to keep it a name)."""
     from ..count.engine import analyze
     from ..device.calibrate import calibrate as fit
     from ..spec.timings import read_timings
@@ -22,7 +23,7 @@ def calibrate_file(timings: str, device: Device, name: str | None = None) -> Dev
         raise CostcalcError(f"{timings}: dtype {brief(found.dtype)} is not one of {', '.join(DTYPES)}")
     timed = [(analyze(spec, bytes_per_element=DTYPES[found.dtype]).designs[0], seconds)
              for spec, seconds in found.layers]
-    name = name or f"{device.name}-calibrated"
+    name = name or f"{elide_chars(device.name, MAX_NAME_CHARS - len('-calibrated'))}-calibrated"
     return fit(timed, device, found.dtype, name, found.runtime, timings)
 
 
