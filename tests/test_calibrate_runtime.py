@@ -46,6 +46,7 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     assert set(made) == {"runtime", "version", "threads", "machine", "cpus", "date"} and made["date"].endswith(" UTC")
     assert made["machine"] == machine_name()
     assert 0.1 <= device.network_factor <= 10
+    assert device.probe[0] == "examples/bottleneck_5x5 separable" and 0 < device.probe[1] < 1  # the tiny network
     report = run("report", "specs/bottleneck_5x5.yaml", "--devices", str(saved), "--device", "ort", "--fused")
     assert report.code == 0 and "device ort: --devices" in report.out
     data = json.loads(run("devices", "--devices", str(saved), "--format", "json").out)
@@ -301,6 +302,11 @@ MADE = {"runtime": "onnxruntime", "version": "1.32.0", "threads": 1, "machine": 
     ({"calibrated_on": {**MADE, "cpus": "2"}},
      "test: device 'd': calibrated_on.cpus is '2'; give an integer from 1 to 100,000; costcalc devices calibrate "
      "--runtime writes it"),
+    ({"probe": {"network": "examples/zoo/mobilenet_v2_torchvision"}},
+     "test: device 'd': probe is {'network': 'examples/zoo/mobilenet_v2_torchvision'}; give network and seconds "
+     "(costcalc devices calibrate --runtime writes it)"),
+    ({"probe": {"network": "n", "seconds": float("nan")}},
+     "test: device 'd': probe.seconds is nan; give a positive number up to 1,000,000,000"),
 ])
 def test_a_bad_calibration_record_is_refused(entry, message):
     with pytest.raises(CostcalcError) as caught:

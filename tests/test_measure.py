@@ -4,6 +4,7 @@ installed. Times vary with the machine, so the tests check what is timed and how
 import ctypes
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import time
@@ -76,6 +77,45 @@ def test_measure_notes_a_device_calibrated_on_another_runtime_thread_count_or_ma
     assert json.loads(run(*args, "away", "--format", "json").out)["caveat"] == caveat
     assert json.loads(run(*args, "here", "--format", "json").out)["caveat"] is None
     assert "calibrated on" not in run(*args, "here").out
+
+
+@pytest.mark.parametrize("then, note", [(1.0, "1 s"), (1e-6, "1 µs"), (None, "")])
+def test_measure_times_a_device_s_probe_again_and_notes_a_machine_at_another_speed(tmp_path, then, note):
+    """A device calibrated here holds its first network's time then (`probe`); `measure` times that network among
+    the designs and names it where it ran more than 10 % slower or faster (1 s and 1 µs: far beyond any noise)."""
+    version = importlib.import_module("onnxruntime").__version__
+    here = {"runtime": "onnxruntime", "version": version, "threads": 1, "machine": machine_name(), "cpus": 2,
+            "date": "2026-12-06 23:00 UTC"}
+    network = "examples/bottleneck_5x5 separable"
+    probe = {"probe": {"network": network, "seconds": then}} if then else {}
+    saved = tmp_path / "made.json"
+    saved.write_text(json.dumps({"devices": {"here": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                                      "calibrated_on": here, **probe}}}))
+    args = ("measure", SPEC, "-d", "bottleneck", "--rounds", "1", "--devices", str(saved), "--device", "here")
+    caveat = json.loads(run(*args, "--format", "json").out)["caveat"]
+    if not note:
+        assert caveat is None
+        return
+    pattern = (rf"this machine ran {network}, a network of the calibration, in [0-9.]+ [mµ]s, [0-9.e+-]+ times the "
+               rf"{note} it took when here was calibrated: every estimate on it is off by about as much; time again "
+               "when the machine is steadier, or calibrate again")
+    assert re.fullmatch(pattern, caveat), caveat
+    assert re.search(pattern, " ".join(run(*args).out.split()))
+
+
+def test_a_probe_not_of_the_calibration_is_refused_in_one_line(tmp_path):
+    version = importlib.import_module("onnxruntime").__version__
+    here = {"runtime": "onnxruntime", "version": version, "threads": 1, "machine": machine_name(), "cpus": 2,
+            "date": "2026-12-06 23:00 UTC"}
+    saved = tmp_path / "made.json"
+    saved.write_text(json.dumps({"devices": {"here": {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s",
+                                                      "calibrated_on": here,
+                                                      "probe": {"network": "/etc/passwd", "seconds": 1}}}}))
+    result = run("measure", SPEC, "--rounds", "1", "--devices", str(saved), "--device", "here")
+    assert (result.code, result.out, result.err) == (
+        2, "", f"{saved}: device 'here': probe.network is '/etc/passwd'; give a network of the calibration; one of "
+               "examples/zoo/mobilenet_v2_torchvision, examples/bottleneck_5x5 separable (costcalc devices calibrate "
+               "--runtime writes it)\n")
 
 
 def test_a_batch_runs_through_the_layers_the_export_reshapes_or_resizes(spec_file):

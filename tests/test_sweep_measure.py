@@ -6,6 +6,7 @@ import csv
 import importlib.util
 import io
 import json
+import re
 
 import jsonschema
 import pytest
@@ -87,6 +88,24 @@ def test_a_device_calibrated_elsewhere_is_named_with_what_it_was_made_on(tmp_pat
     assert json.loads(run(*args, "--format", "json").out)["measured"]["caveats"] == [caveat]
     assert caveat in " ".join(run(*args).out.split())
     assert json.loads(sweep_of(fmt="json"))["measured"]["caveats"] == []
+
+
+def test_a_device_calibrated_here_at_another_speed_is_named_with_its_probe(tmp_path):
+    """Its probe is timed once among the variants; a device without one, or made elsewhere, times none."""
+    version = importlib.import_module("onnxruntime").__version__
+    here = {"runtime": "onnxruntime", "version": version, "threads": 1, "machine": machine_name(), "cpus": 2,
+            "date": "2026-12-06 23:00 UTC"}
+    saved = tmp_path / "made.json"
+    saved.write_text(json.dumps({"devices": {"here": {
+        "tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s", "calibrated_on": here,
+        "probe": {"network": "examples/bottleneck_5x5 separable", "seconds": 1e-6}}}}))
+    args = ("sweep", MOBILENET, *SMALL, "--measure", "--rounds", "1", "--devices", str(saved), "--device", "here",
+            "--device", "a100")
+    (caveat,) = json.loads(run(*args, "--format", "json").out)["measured"]["caveats"]
+    assert re.fullmatch(r"here: this machine ran examples/bottleneck_5x5 separable, a network of the calibration, "
+                        r"in [0-9.]+ [mµ]s, [0-9.e+-]+ times the 1 µs it took when here was calibrated: every estimate "
+                        "on it is off by about as much; time again when the machine is steadier, or calibrate again",
+                        caveat)
 
 
 def test_variants_whose_rounds_spread_wider_than_the_band_are_named(monkeypatch):

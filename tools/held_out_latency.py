@@ -4,7 +4,8 @@ Every network of HELD_OUT (docs/latency.md, "The held-out networks", lists the s
 estimated), or of SECOND or THIRD with `--list second|third` (each chosen later, before any of it was estimated), is
 built as `costcalc measure` builds a design (the ONNX or PyTorch export, random weights, batch 1, float32), timed
 through the library (costcalc.tasks.measure.measure_designs: a warm-up, then interleaved rounds across the networks,
-each network's figure the median of its rounds) and estimated on a device, fused as the runtime runs it. It prints
+since 6 December 23:00 UTC with the device's probe network among them, each network's figure the median of its
+rounds) and estimated on a device, fused as the runtime runs it. It prints
 the run as TSV rows (the columns of RUNS) and a markdown summary: per network the measured and estimated time and
 the error, then the share of networks within ±10 %, the median |error|, and the Spearman rank correlation with the
 measured times of the estimate and of the MACs.
@@ -138,6 +139,8 @@ def measure_run(names: list[str], runtime: str, threads: int, devices_files: tup
     before = os.getloadavg()[0]
     found = measure_designs(designs, opened, device, origin(device), "held-out", rounds=rounds)
     after = os.getloadavg()[0]
+    if found.caveat:  # made elsewhere, or this machine at another speed than at the calibration
+        print(f"note: {found.caveat}", file=sys.stderr)
     return [{"run": started, "runtime": opened.name, "version": opened.version, "threads": str(threads),
              "device": device.name, "load_before": f"{before:.2f}", "load_after": f"{after:.2f}", "network": d.name,
              "macs": str(design.total.macs), "measured_s": f"{d.timed.median_s:.6g}", "low_s": f"{d.timed.low_s:.6g}",

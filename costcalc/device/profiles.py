@@ -124,6 +124,9 @@ class Device:
     channel_block: int | None = None
     """The channels the runtime's blocked layout holds together (onnxruntime's NCHWc on AVX-512: 16): pools and
     grouped convs on channels it does not divide run other kernels (kernels.BLOCKED); None where it blocks none."""
+    probe: tuple[str, float] | None = field(default=None, compare=False)
+    """A network of the calibration and the seconds a run of it took then (the median of its rounds, batch 1),
+    which `measure` times again to tell whether the machine still runs at that speed; None: not calibrated so."""
 
     def for_design(self, macs: int) -> Device:
         """The device as it estimates a design of `macs` MACs a sample: its network factor at that size, within
@@ -288,8 +291,8 @@ def _fitted(value, what: str, where: Where | None) -> Fitted:
 
 
 def _calibration(entry: dict, what: str, at) -> dict:
-    """A runtime calibration's `fusion`, `network_factor`, `network_slope`, `calibrated_on`, `network_overhead_us`
-    and `channel_block`, each checked."""
+    """A runtime calibration's `fusion`, `network_factor`, `network_slope`, `calibrated_on`, `network_overhead_us`,
+    `channel_block` and `probe`, each checked."""
     fusion = entry.get("fusion")
     if fusion is not None and fusion not in FUSIONS:
         raise CostcalcError(f"{what}: fusion is {brief(fusion)}; give the runtime whose fusion the estimates follow",
@@ -316,9 +319,21 @@ def _calibration(entry: dict, what: str, at) -> dict:
     made = entry.get("calibrated_on")
     if made is not None:
         made = _calibration_record(made, what, at("calibrated_on"))
+    probe = entry.get("probe")
+    if probe is not None:
+        probe = _probe(probe, what, at("probe"))
     return {"fusion": fusion, "network_factor": float(factor), "network_slope": float(slope),
             "calibrated_on": made, "network_overhead_s": inside,
-            "channel_block": block}
+            "channel_block": block, "probe": probe}
+
+
+def _probe(value, what: str, where: Where | None) -> tuple[str, float]:
+    """`probe`: {network: a text, seconds: a figure}."""
+    if not isinstance(value, dict) or set(value) != {"network", "seconds"}:
+        raise CostcalcError(f"{what}: probe is {brief(value)}", where,
+                            hint="give network and seconds (costcalc devices calibrate --runtime writes it)")
+    return (_text(value["network"], f"{what}: probe.network", where),
+            figure(value["seconds"], f"{what}: probe.seconds", where))
 
 
 def entry(device: Device) -> dict:
@@ -343,6 +358,8 @@ def entry(device: Device) -> dict:
         fields["calibrated_on"] = dict(device.calibrated_on)
     if device.channel_block:
         fields["channel_block"] = device.channel_block
+    if device.probe:
+        fields["probe"] = {"network": device.probe[0], "seconds": device.probe[1]}
     if device.kernels:
         fields["kernels"] = {name: [list(sample) for sample in samples] for name, samples in device.kernels.items()}
     return fields

@@ -169,3 +169,14 @@ def _off_blocks(name: str, block: int) -> list[Unit]:
 
 def networks(name: str) -> tuple[tuple[str, str | None], ...]:
     return TINY_NETWORKS if name == "tiny" else NETWORKS
+
+
+def network_name(network: tuple[str, str | None]) -> str:
+    """A network of NETWORKS as a device's `probe` names it: its spec, and its design where it is not the first."""
+    spec, design = network
+    return f"{spec} {design}" if design else spec
+
+
+PROBES = {network_name(found[0]): found[0] for found in (NETWORKS, TINY_NETWORKS)}
+"""The networks a calibration's `probe` may name: the first of each grid's networks, which `devices calibrate`
+times first, name → (spec, design)."""

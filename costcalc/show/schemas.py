@@ -164,9 +164,10 @@ def devices() -> dict:
                                               "cpus": COUNT, "date": TEXT}),
                      "network_overhead_us": NUMBER,
                      "channel_block": {"type": "integer", "minimum": 1, "maximum": MAX_CHANNEL_BLOCK},
+                     "probe": record({"network": TEXT, "seconds": NUMBER}),
                      "origin": TEXT, "efficiency_from": TEXT},
                     optional=("kernels", "fitted", "fusion", "network_factor", "network_slope", "calibrated_on",
-                              "network_overhead_us", "channel_block"))
+                              "network_overhead_us", "channel_block", "probe"))
     return document("costcalc devices --format json", {**STAMP, "devices": mapping(device)})
 
 

@@ -56,7 +56,8 @@ DEVICE = {"type": "object", "required": ["tflops", "bandwidth_gbs", "source"], "
     "network_overhead_us": {"type": "number", "minimum": 0,
                             "description": "the overhead of a kernel inside a whole network (default: overhead_us)"},
     "channel_block": {"type": "integer", "minimum": 1, "maximum": MAX_CHANNEL_BLOCK,
-                      "description": "the channels the runtime's blocked layout holds together (NCHWc)"}}}
+                      "description": "the channels the runtime's blocked layout holds together (NCHWc)"},
+    "probe": {"type": "object", "description": "network, seconds: a calibration network and its time then"}}}
 GROWTH_LIMIT = {"anyOf": [NON_NEGATIVE,
                           {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(%|[A-Za-z]*)\s*$"}],
                 "description": "growth over the baseline: a percentage (2%) or an amount (0, 10K; 64KiB; 1ms)"}

@@ -189,7 +189,7 @@ def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, b
     once for all its designs; where each device comes from (the first variant's spec, for its devices:); and the
     caveats. With a `runtime`, each variant is also timed on it, in interleaved rounds, and estimated on this
     machine (numpy's figures, measured now) where no device is named; the caveats are then "DEVICE: caveat" for
-    each device calibrated elsewhere (`calibration_caveat`), else none."""
+    each device calibrated elsewhere or at another speed of this machine (runtimes/probe.py), else none."""
     figures, devices, whence = {}, None, {}
     runs: dict[str, Callable[[], object]] = {}
     for values in dict.fromkeys(variant.values for variant in found):
@@ -209,12 +209,12 @@ def _with_figures(found: list[Variant], spec_of, on_device: OnDevice, designs, b
     timed: dict[str, Timed] = {}
     caveats: tuple[str, ...] = ()
     if runtime:
-        from ..runtimes.machine import calibration_caveat, machine_name
+        from ..runtimes.probe import caveat, probe_runs
         from ..runtimes.timing import interleaved
 
         assert on_device.measure
-        timed = interleaved(runs, on_device.measure.rounds, settle_s=runtime.settle_s)
-        here = runtime.name, runtime.version, runtime.threads, machine_name()
-        caveats = tuple(f"{d.name}: {c}" for d in devices or () if (c := calibration_caveat(d.calibrated_on, *here)))
+        timed = interleaved(runs | probe_runs(devices or (), runtime), on_device.measure.rounds,
+                            settle_s=runtime.settle_s)
+        caveats = tuple(f"{d.name}: {c}" for d in devices or () if (c := caveat(d, runtime, timed)))
     return [replace(variant, on_device=figures[variant.values, variant.design],
                     measured=timed.get(repr((variant.values, variant.design)))) for variant in found], whence, caveats

@@ -33,9 +33,10 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     """A device fitted to the `grid` (tiny, small or full; runtimes/grid.py) timed here on `runtime` at `threads`
     until `budget_s` seconds are spent in all (the first unit is always timed), and to the layers of whole networks
     timed by the runtime's profiler (grid.NETWORKS; their wholes give its `network_factor` and the overhead of a
-    kernel inside a network, `network_fit`); based on `device` (default: this machine as `devices measure` finds
-    it now, timed as the grid is), named `name` (default: RUNTIME-N-thread(s)). Returns the device and how many
-    units of the grid were timed; `progress(done, total)` is called after each network and unit."""
+    kernel inside a network, `network_fit`; the first, with its time, is its `probe`); based on `device` (default:
+    this machine as `devices measure` finds it now, timed as the grid is), named `name` (default:
+    RUNTIME-N-thread(s)). Returns the device and how many units of the grid were timed; `progress(done, total)` is
+    called after each network and unit."""
     import datetime
     import os
     import time
@@ -43,7 +44,7 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
     from ..device.calibrate import calibrate as fit
     from ..device.measure import this_machine
     from ..runtimes import open_runtime
-    from ..runtimes.grid import GRIDS, networks
+    from ..runtimes.grid import GRIDS, network_name, networks
     from ..runtimes.grid import grid as units_of
     from ..runtimes.layers import time_networks, time_units
     from ..runtimes.machine import machine_name
@@ -70,7 +71,9 @@ def calibrate_runtime(runtime: str = "onnxruntime", threads: int = 1, device: De
             "machine": machine_name(),
             "cpus": os.cpu_count() or 1, "date": start.strftime("%Y-%m-%d %H:%M UTC")}
     factor, inside = network_fit([(design, seconds) for design, seconds, _ in whole], fitted, opened.fuses)
-    return replace(fitted, network_factor=factor, network_overhead_s=inside, calibrated_on=made), len(timed)
+    probe = network_name(nets[0]), float(f"{whole[0][1]:.6g}")
+    return replace(fitted, network_factor=factor, network_overhead_s=inside, calibrated_on=made,
+                   probe=probe), len(timed)
 
 
 def network_fit(whole, device: Device, fused: bool) -> tuple[float, float | None]:

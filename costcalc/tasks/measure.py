@@ -12,28 +12,29 @@ from ..limits import MAX_MEASURED
 def measure_designs(designs, runtime, device: Device, origin: str, spec: str, batch: int = 1, rounds: int = 7,
                     layers: bool = False) -> Measurement:
     """`designs` (DesignResults) timed on `runtime` in interleaved rounds and estimated on `device`, fused as the
-    runtime runs them."""
+    runtime runs them; with the device's probe among them where it was calibrated here (runtimes/probe.py)."""
     from ..device.figures import on_device
-    from ..runtimes.machine import calibration_caveat, machine_name
+    from ..runtimes.probe import caveat, probe_runs
     from ..runtimes.timing import interleaved
 
     if len(designs) > MAX_MEASURED:
         raise CostcalcError(f"{len(designs)} designs or variants to measure, more than {MAX_MEASURED}: each is timed "
                             "for seconds", hint="pick fewer with --design, or fewer --vary values")
     settings = DeviceSettings(fused=runtime.fuses, batch=batch)
-    timed = interleaved({d.name: runtime.build(d, batch) for d in designs}, rounds, settle_s=runtime.settle_s)
+    runs = {str(index): runtime.build(d, batch) for index, d in enumerate(designs)}  # a name could be a probe's key
+    runs |= probe_runs([device], runtime)
+    timed = interleaved(runs, rounds, settle_s=runtime.settle_s)
     found = []
-    for design in designs:
+    for index, design in enumerate(designs):
         estimates = on_device(design, settings, device).estimates
         per_layer: tuple[LayerTime, ...] = ()
         if layers:
             seconds = runtime.layer_seconds(design, batch)
             per_layer = tuple(LayerTime(path, s, estimates[path].seconds if path else None)
                               for path, s in sorted(seconds.items(), key=lambda item: -item[1]))
-        found.append(DesignMeasured(design.name, timed[design.name], estimates[""].seconds, per_layer))
-    caveat = calibration_caveat(device.calibrated_on, runtime.name, runtime.version, runtime.threads, machine_name())
+        found.append(DesignMeasured(design.name, timed[str(index)], estimates[""].seconds, per_layer))
     return Measurement(spec, runtime.name, runtime.version, runtime.threads, batch, "float32", runtime.fuses,
-                       device.name, origin, tuple(found), caveat)
+                       device.name, origin, tuple(found), caveat(device, runtime, timed))
 
 
 def measure_file(path: str, runtime: str = "onnxruntime", designs=None, batch: int = 1, threads: int = 1,

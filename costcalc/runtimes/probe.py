@@ -1,0 +1,63 @@
+"""Whether a calibrated device still speaks for this machine: made elsewhere (`calibration_caveat`), or made here
+while the machine ran at another speed than now. For the second, its `probe`, the first network its calibration
+timed, is timed again among what `measure` (or `sweep --measure`) times, and set against its time then."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..device.measured import Timed
+from ..device.profiles import Device
+from ..errors import CostcalcError
+from ..safe import brief
+from ..units import seconds
+from . import Runtime
+from .machine import calibration_caveat, machine_name
+
+PROBE_PERCENT = 10.0
+"""A probe this much slower or faster than at the calibration (in percent of its time then) gives a note: every
+estimate on the device is then off by about as much, half the width of a ±10 % band."""
+PROBE_KEY = "probe of "
+"""What a probe's run is keyed by beside the designs' (`measure` keys them by their index, a sweep by its variants'
+reprs)."""
+
+
+def _elsewhere(device: Device, runtime: Runtime) -> str:
+    return calibration_caveat(device.calibrated_on, runtime.name, runtime.version, runtime.threads, machine_name())
+
+
+def probe_runs(devices, runtime: Runtime) -> dict[str, Callable[[], object]]:
+    """A run of each device's probe network on `runtime` (batch 1, as it was calibrated), keyed PROBE_KEY and the
+    device's name, for the devices calibrated here that have one."""
+    from ..count.engine import analyze
+    from ..spec.reader import load
+    from .grid import PROBES
+
+    runs = {}
+    for device in devices:
+        if device.probe and not _elsewhere(device, runtime):
+            if device.probe[0] not in PROBES:
+                raise CostcalcError(f"{device.origin}: device {brief(device.name)}: probe.network is "
+                                    f"{brief(device.probe[0])}; give a network of the calibration",
+                                    hint=f"one of {', '.join(PROBES)} (costcalc devices calibrate --runtime writes it)")
+            spec, design = PROBES[device.probe[0]]
+            built = analyze(load(spec), designs=[design] if design else None).designs[0]
+            runs[PROBE_KEY + device.name] = runtime.build(built)
+    return runs
+
+
+def caveat(device: Device, runtime: Runtime, timed: dict[str, Timed]) -> str:
+    """Where `device` was calibrated on another runtime, version, thread count or machine, that; where its probe,
+    timed now (`timed`, by PROBE_KEY), ran more than PROBE_PERCENT slower or faster than at the calibration, that;
+    else ""."""
+    elsewhere = _elsewhere(device, runtime)
+    now = timed.get(PROBE_KEY + device.name)
+    if elsewhere or not now or not device.probe:
+        return elsewhere
+    network, then = device.probe
+    ratio = now.median_s / then
+    if abs(100 * (ratio - 1)) <= PROBE_PERCENT:
+        return ""
+    return (f"this machine ran {network}, a network of the calibration, in {seconds(now.median_s)}, {ratio:.3g} times "
+            f"the {seconds(then)} it took when {device.name} was calibrated: every estimate on it is off by about as "
+            "much; time again when the machine is steadier, or calibrate again")
