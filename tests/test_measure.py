@@ -96,9 +96,11 @@ def test_measure_times_a_device_s_probe_again_and_notes_a_machine_at_another_spe
     if not note:
         assert caveat is None
         return
+    pace = "faster" if then == 1 else "slower"
     pattern = (rf"this machine ran {network}, a network of the calibration, in [0-9.]+ [mµ]s, [0-9.e+-]+ times the "
-               rf"{note} it took when here was calibrated: every estimate on it is off by about as much; time again "
-               "when the machine is steadier, or calibrate again")
+               rf"{note} it took when here was calibrated: it runs {pace} than then, or {pace} among these designs, "
+               "and estimates on the device may be off by as much; time again when the machine is steadier, or "
+               "calibrate again")
     assert re.fullmatch(pattern, caveat), caveat
     assert re.search(pattern, " ".join(run(*args).out.split()))
 

@@ -103,9 +103,9 @@ def test_a_device_calibrated_here_at_another_speed_is_named_with_its_probe(tmp_p
             "--device", "a100")
     (caveat,) = json.loads(run(*args, "--format", "json").out)["measured"]["caveats"]
     assert re.fullmatch(r"here: this machine ran examples/bottleneck_5x5 separable, a network of the calibration, "
-                        r"in [0-9.]+ [mµ]s, [0-9.e+-]+ times the 1 µs it took when here was calibrated: every estimate "
-                        "on it is off by about as much; time again when the machine is steadier, or calibrate again",
-                        caveat)
+                        r"in [0-9.]+ [mµ]s, [0-9.e+-]+ times the 1 µs it took when here was calibrated: it runs slower "
+                        "than then, or slower among these designs, and estimates on the device may be off by as much; "
+                        "time again when the machine is steadier, or calibrate again", caveat)
 
 
 def test_variants_whose_rounds_spread_wider_than_the_band_are_named(monkeypatch):

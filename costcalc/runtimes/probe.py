@@ -15,8 +15,9 @@ from . import Runtime
 from .machine import calibration_caveat, machine_name
 
 PROBE_PERCENT = 10.0
-"""A probe this much slower or faster than at the calibration (in percent of its time then) gives a note: every
-estimate on the device is then off by about as much, half the width of a ±10 % band."""
+"""A probe this much slower or faster than at the calibration (in percent of its time then) gives a note: half the
+width of a ±10 % band. One network's time moves with where it is timed too (docs/latency.md, On a second machine),
+so the note says what it saw, not that every estimate is off by as much."""
 PROBE_KEY = "probe of "
 """What a probe's run is keyed by beside the designs' (`measure` keys them by their index, a sweep by its variants'
 reprs)."""
@@ -58,6 +59,8 @@ def caveat(device: Device, runtime: Runtime, timed: dict[str, Timed]) -> str:
     ratio = now.median_s / then
     if abs(100 * (ratio - 1)) <= PROBE_PERCENT:
         return ""
+    pace = "slower" if ratio > 1 else "faster"
     return (f"this machine ran {network}, a network of the calibration, in {seconds(now.median_s)}, {ratio:.3g} times "
-            f"the {seconds(then)} it took when {device.name} was calibrated: every estimate on it is off by about as "
-            "much; time again when the machine is steadier, or calibrate again")
+            f"the {seconds(then)} it took when {device.name} was calibrated: it runs {pace} than then, or {pace} "
+            "among these designs, and estimates on the device may be off by as much; time again when the machine is "
+            "steadier, or calibrate again")
