@@ -46,7 +46,8 @@ class DesignMeasured:
 class Measurement:
     """Designs of `spec` timed on `runtime` (`version`, `threads`) at a `batch`, estimated on `device` (from
     `device_origin`), fused as the runtime runs them or not; `caveat`: where the device was calibrated on another
-    runtime, version, thread count or machine, what it was made on ("" otherwise)."""
+    runtime, version, thread count or machine, what it was made on; where here, but its probe ran more than 10 %
+    slower or faster now, both times (runtimes/probe.py); "" otherwise."""
 
     spec: str
     runtime: str
