@@ -25,6 +25,7 @@ from costcalc.runtimes.onnx_rt import OnnxRuntime
 from costcalc.show.device import calibrated_on
 from costcalc.spec.reader import loads
 from costcalc.tasks.calibrate import network_fit
+from costcalc.units import seconds
 
 BASE = ROOT / "tests" / "data" / "calibrate" / "base.json"
 
@@ -59,6 +60,8 @@ def test_calibrate_on_onnxruntime_writes_a_device_that_reads_back_and_report_use
     blocks = (f"channels in blocks of {device.channel_block} (pools and grouped convs off them run unblocked); "
               if device.channel_block else "")
     assert f"fused as onnxruntime runs layers; {blocks}network factor {device.network_factor:g}" in listed
+    assert f"; probe examples/bottleneck_5x5 separable, {seconds(device.probe[1])} a run then (measure times it " \
+           "again)" in listed
 
 
 def pooled(channels: int):

@@ -75,7 +75,7 @@ def calibrated(device: Device) -> str:
 
 
 def calibrated_on(device: Device) -> str:
-    """What a device calibrated on a runtime was made on, its fusion and network factor, or ""."""
+    """What a device calibrated on a runtime was made on, its fusion, network factor and probe, or ""."""
     made, said = device.calibrated_on, []
     if made:
         said.append(f"on {made['runtime']} {made['version']}, {made['threads']} thread{'s' * (made['threads'] != 1)}, "
@@ -91,6 +91,8 @@ def calibrated_on(device: Device) -> str:
         said.append(f"network factor {device.network_factor:g} (every design's latency × it)")
     if device.network_overhead_s is not None:
         said.append(f"overhead {seconds(device.network_overhead_s)} a kernel inside a network")
+    if device.probe:
+        said.append(f"probe {device.probe[0]}, {seconds(device.probe[1])} a run then (measure times it again)")
     return "".join(f"; {part}" for part in said)
 
 
