@@ -6,6 +6,7 @@ import click
 
 from ..cli import FORMAT_KEY
 from ..device.settings import DTYPES
+from ..limits import MAX_NAME_CHARS
 from ..safe import brief
 
 FORMATS = ("text", "json", "csv", "markdown", "html")
@@ -53,8 +54,6 @@ def parse_input(ctx, param, value):
 
 def check_device_name(ctx, param, value):
     """A new device's name (--name), refused before any timing when a devices file could not hold it."""
-    from ..limits import MAX_NAME_CHARS
-
     if value is not None and len(value) > MAX_NAME_CHARS:
         raise click.BadParameter(f"{brief(value)} is longer than {MAX_NAME_CHARS} characters, the limit for a "
                                  "device's name")

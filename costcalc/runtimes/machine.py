@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from functools import cache
 from pathlib import Path
 
 
@@ -19,9 +20,10 @@ def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
     return ""
 
 
+@cache
 def machine_name() -> str:
     """This machine's architecture and CPU model, such as "x86_64 AMD EPYC" (without a model name: the
-    processor's, or the operating system's)."""
+    processor's, or the operating system's); read once a process, where each device's caveat asks for it."""
     return f"{platform.machine()} {cpu_model() or platform.processor() or platform.system()}".strip()
 
 

@@ -63,7 +63,8 @@ class Variant:
 class MeasuredOn:
     """Where `sweep --measure` timed the variants: the runtime, its version, its threads and the rounds; `fused`:
     whether the estimates beside them fold batchnorms and activations, as the runtime does; `caveats`: "DEVICE:
-    what it was calibrated on" for each device calibrated on another runtime, thread count or machine."""
+    caveat" for each device calibrated on another runtime, version, thread count or machine, or here while the
+    machine ran at another speed (runtimes/probe.py)."""
 
     runtime: str
     version: str
