@@ -24,10 +24,10 @@ SLOW = 1.25
 
 def windows(run, minutes: float, window_s: float) -> list[tuple[float, float, int]]:
     """(seconds from the start, median seconds of a call, calls) for each window of `window_s` seconds of calls of
-    `run`, for `minutes` minutes; each window's line is printed as it ends."""
+    `run`, for `minutes` minutes and at least two windows; each window's line is printed as it ends."""
     start = time.monotonic()
     end, found = start + 60 * minutes, []
-    while time.monotonic() < end:
+    while time.monotonic() < end or len(found) < 2:
         stop, calls = time.monotonic() + window_s, []
         while time.monotonic() < stop:
             began = time.perf_counter()
@@ -66,6 +66,7 @@ def summary(medians: list[float], window_s: float) -> str:
 
 def main() -> None:
     from costcalc.count.engine import analyze
+    from costcalc.errors import CostcalcError
     from costcalc.runtimes import open_runtime
     from costcalc.runtimes.grid import NETWORKS
     from costcalc.spec.reader import load
@@ -77,7 +78,12 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=2.0, help="seconds of calls a window holds")
     args = parser.parse_args()
     spec, design = NETWORKS[0]
-    run = open_runtime(args.runtime, args.threads).build(
+    try:
+        runtime = open_runtime(args.runtime, args.threads, "tools/trace_speed.py")
+    except CostcalcError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    run = runtime.build(
         analyze(load(spec), designs=[design] if design else None).designs[0])
     for _ in range(5):
         run()
