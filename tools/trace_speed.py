@@ -26,7 +26,8 @@ def windows(run, minutes: float, window_s: float) -> list[tuple[float, float, in
     """(seconds from the start, median seconds of a call, calls) for each window of `window_s` seconds of calls of
     `run`, for `minutes` minutes and at least two windows; each window's line is printed as it ends."""
     start = time.monotonic()
-    end, found = start + 60 * minutes, []
+    end = start + 60 * minutes
+    found: list[tuple[float, float, int]] = []
     while time.monotonic() < end or len(found) < 2:
         stop, calls = time.monotonic() + window_s, []
         while time.monotonic() < stop:
