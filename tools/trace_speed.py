@@ -43,15 +43,13 @@ def spells(medians: list[float], window_s: float) -> tuple[int, list[float]]:
     """How many windows are slow (SLOW), and the length in seconds of each run of slow windows, in order."""
     bound = SLOW * min(medians)
     lengths, length = [], 0
-    for median in medians:
+    for median in [*medians, 0.0]:  # a fast window after the last ends its spell
         if median > bound:
             length += 1
         elif length:
-            lengths.append(length * window_s)
+            lengths.append(length)
             length = 0
-    if length:
-        lengths.append(length * window_s)
-    return sum(median > bound for median in medians), lengths
+    return sum(lengths), [length * window_s for length in lengths]
 
 
 def summary(medians: list[float], window_s: float) -> str:
@@ -84,8 +82,7 @@ def main() -> None:
     except CostcalcError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
-    run = runtime.build(
-        analyze(load(spec), designs=[design] if design else None).designs[0])
+    run = runtime.build(analyze(load(spec), designs=[design] if design else None).designs[0])
     for _ in range(5):
         run()
     found = windows(run, args.minutes, args.window)
