@@ -108,6 +108,31 @@ def test_a_device_calibrated_here_at_another_speed_is_named_with_its_probe(tmp_p
                         "time again when the machine is steadier, or calibrate again", caveat)
 
 
+def test_devices_that_share_a_probe_time_it_once_and_each_is_set_against_its_own_time(tmp_path, monkeypatch):
+    from costcalc.runtimes import timing
+
+    version = importlib.import_module("onnxruntime").__version__
+    here = {"runtime": "onnxruntime", "version": version, "threads": 1, "machine": machine_name(), "cpus": 2,
+            "date": "2026-12-06 23:00 UTC"}
+    entry = {"tflops": {"float32": 1}, "bandwidth_gbs": 10, "source": "s", "calibrated_on": here}
+    network = "examples/bottleneck_5x5 separable"
+    saved = tmp_path / "made.json"
+    saved.write_text(json.dumps({"devices": {"early": {**entry, "probe": {"network": network, "seconds": 1e-6}},
+                                             "late": {**entry, "probe": {"network": network, "seconds": 1.0}}}}))
+    timed_keys = []
+
+    def interleaved(runs, rounds, settle_s):
+        timed_keys.extend(runs)
+        return {name: Timed(0.001, 0.001, 0.001, rounds) for name in runs}
+
+    monkeypatch.setattr(timing, "interleaved", interleaved)
+    found = json.loads(run("sweep", MOBILENET, *SMALL, "--measure", "--rounds", "1", "--devices", str(saved),
+                           "--device", "early", "--device", "late", "--format", "json").out)
+    assert [key for key in timed_keys if key.startswith("probe of ")] == [f"probe of {network}"]
+    assert [caveat[:caveat.index(":")] + caveat[caveat.index(" times the"):caveat.index(" it took")]
+            for caveat in found["measured"]["caveats"]] == ["early times the 1 µs", "late times the 1 s"]
+
+
 def test_variants_whose_rounds_spread_wider_than_the_band_are_named(monkeypatch):
     from costcalc.runtimes import timing
 

@@ -28,8 +28,8 @@ def _elsewhere(device: Device, runtime: Runtime) -> str:
 
 
 def probe_runs(devices, runtime: Runtime) -> dict[str, Callable[[], object]]:
-    """A run of each device's probe network on `runtime` (batch 1, as it was calibrated), keyed PROBE_KEY and the
-    device's name, for the devices calibrated here that have one."""
+    """A run of the probe network of each device calibrated here that has one, on `runtime` (batch 1, as it was
+    calibrated), keyed PROBE_KEY and the network: devices that share a probe share its run."""
     from ..count.engine import analyze
     from ..spec.reader import load
     from .grid import PROBES
@@ -41,9 +41,9 @@ def probe_runs(devices, runtime: Runtime) -> dict[str, Callable[[], object]]:
                 raise CostcalcError(f"{device.origin}: device {brief(device.name)}: probe.network is "
                                     f"{brief(device.probe[0])}; give a network of the calibration",
                                     hint=f"one of {', '.join(PROBES)} (costcalc devices calibrate --runtime writes it)")
-            spec, design = PROBES[device.probe[0]]
-            built = analyze(load(spec), designs=[design] if design else None).designs[0]
-            runs[PROBE_KEY + device.name] = runtime.build(built)
+            if (key := PROBE_KEY + device.probe[0]) not in runs:
+                spec, design = PROBES[device.probe[0]]
+                runs[key] = runtime.build(analyze(load(spec), designs=[design] if design else None).designs[0])
     return runs
 
 
@@ -52,8 +52,7 @@ def caveat(device: Device, runtime: Runtime, timed: dict[str, Timed]) -> str:
     timed now (`timed`, by PROBE_KEY), ran more than PROBE_PERCENT slower or faster than at the calibration, that;
     else ""."""
     elsewhere = _elsewhere(device, runtime)
-    now = timed.get(PROBE_KEY + device.name)
-    if elsewhere or not now or not device.probe:
+    if elsewhere or not device.probe or not (now := timed.get(PROBE_KEY + device.probe[0])):
         return elsewhere
     network, then = device.probe
     ratio = now.median_s / then
